@@ -1,0 +1,69 @@
+"""Beta on (0, 1): shares, fractions and utilizations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+from scipy import optimize, special
+
+from priors.families._base import Z95, Distribution, require
+
+
+@dataclass(frozen=True)
+class Beta(Distribution):
+    alpha: float
+    beta: float
+
+    family: ClassVar[str] = "beta"
+    FORMS: ClassVar[dict] = {
+        frozenset({"ci90"}): "from_ci90",
+        frozenset({"alpha", "beta"}): "from_alpha_beta",
+    }
+
+    @classmethod
+    def from_alpha_beta(cls, alpha: float, beta: float) -> "Beta":
+        require(alpha > 0 and beta > 0, f"alpha and beta must be > 0, got {alpha:g}, {beta:g}")
+        return cls(alpha, beta)
+
+    @classmethod
+    def from_ci90(cls, ci90: tuple[float, float]) -> "Beta":
+        """Equal-tailed fit: the 5th and 95th percentiles land on ``ci90``.
+
+        No closed form exists; scipy's least-squares solves the two quantile equations in
+        (log alpha, log beta), started from the moment match of a normal with the same interval.
+        """
+        lo, hi = ci90
+        require(0 < lo and hi < 1, f"a beta's ci90 must lie inside (0, 1), got [{lo:g}, {hi:g}]")
+        m, sd = (lo + hi) / 2.0, (hi - lo) / (2.0 * Z95)
+        k = max(m * (1 - m) / sd**2 - 1.0, 0.5)
+        target = special.logit(np.array([lo, hi]))
+
+        def residual(log_ab):
+            a, b = np.exp(log_ab)
+            return special.logit(special.betaincinv(a, b, np.array([0.05, 0.95]))) - target
+
+        fit = optimize.least_squares(residual, np.log([m * k, (1 - m) * k]), xtol=1e-12, ftol=1e-12)
+        a, b = np.exp(fit.x)
+        got = special.betaincinv(a, b, np.array([0.05, 0.95]))
+        require(
+            np.allclose(got, [lo, hi], rtol=1e-4, atol=1e-7),
+            f"no beta distribution has 5th/95th percentiles [{lo:g}, {hi:g}]",
+        )
+        return cls(float(a), float(b))
+
+    @property
+    def support(self) -> tuple[float, float]:
+        return (0.0, 1.0)
+
+    def ppf(self, u):
+        return special.betaincinv(self.alpha, self.beta, u)
+
+    def cdf(self, x):
+        return special.betainc(self.alpha, self.beta, np.clip(np.asarray(x, dtype=float), 0.0, 1.0))
+
+    def to_pymc(self, name: str):
+        import pymc as pm
+
+        return pm.Beta(name, alpha=self.alpha, beta=self.beta)

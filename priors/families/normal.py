@@ -1,0 +1,48 @@
+"""Normal with mean ``mu`` and standard deviation ``sigma``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+from scipy import special
+
+from priors.families._base import Z95, Distribution, require
+
+
+@dataclass(frozen=True)
+class Normal(Distribution):
+    mu: float
+    sigma: float
+
+    family: ClassVar[str] = "normal"
+    FORMS: ClassVar[dict] = {
+        frozenset({"ci90"}): "from_ci90",
+        frozenset({"mean", "sd"}): "from_mean_sd",
+    }
+
+    @classmethod
+    def from_ci90(cls, ci90: tuple[float, float]) -> "Normal":
+        lo, hi = ci90
+        return cls((lo + hi) / 2.0, (hi - lo) / (2.0 * Z95))
+
+    @classmethod
+    def from_mean_sd(cls, mean: float, sd: float) -> "Normal":
+        require(sd > 0, f"sd must be > 0, got {sd:g}")
+        return cls(mean, sd)
+
+    @property
+    def support(self) -> tuple[float, float]:
+        return (-np.inf, np.inf)
+
+    def ppf(self, u):
+        return self.mu + self.sigma * special.ndtri(u)
+
+    def cdf(self, x):
+        return special.ndtr((np.asarray(x, dtype=float) - self.mu) / self.sigma)
+
+    def to_pymc(self, name: str):
+        import pymc as pm
+
+        return pm.Normal(name, mu=self.mu, sigma=self.sigma)

@@ -1,0 +1,298 @@
+"""Scenarios: TOML files that give every uncertain input of a model a prior.
+
+Bundled scenarios live in ``priors/scenarios/`` and are addressed by name (``plappert-2024``); any other
+by path. Loading validates everything that does not need the model (syntax, families, parameters,
+points); the engine checks the scenario against the model's inputs when it binds them.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from priors.errors import InputError
+from priors.families import FAMILIES, Constant, Distribution, LogNormal
+
+SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
+
+_META_KEYS = {"dist", "point", "unit", "source", "rationale", "description"}
+_TOP_KEYS = {"scenario", "priors", "headlines", "correlations"}
+_SCENARIO_KEYS = {"name", "model", "description", "source", "default_draws"}
+_HEADLINE_KEYS = {"output", "value", "quote", "source", "set", "note", "label"}
+
+
+@dataclass(frozen=True)
+class Prior:
+    """One input's prior: the distribution plus what a reader needs to trust it."""
+
+    name: str
+    dist: Distribution
+    point: float
+    unit: str | None = None
+    source: str = ""
+    rationale: str = ""
+
+    @property
+    def is_constant(self) -> bool:
+        return self.dist.is_constant
+
+
+@dataclass(frozen=True)
+class Headline:
+    """A figure the scenario's source published, to be re-derived and located by ``audit``/``stress``."""
+
+    output: str
+    value: float
+    quote: str = ""
+    source: str = ""
+    label: str = ""
+    note: str = ""
+    set: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Correlation:
+    """A rank (Spearman) correlation between two inputs, imposed with a Gaussian copula."""
+
+    inputs: tuple[str, str]
+    rank: float
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    model: str
+    description: str
+    priors: Mapping[str, Prior]
+    headlines: tuple[Headline, ...] = ()
+    correlations: tuple[Correlation, ...] = ()
+    path: Path | None = None
+    source: str = ""
+    default_draws: int | None = None
+    overrides: tuple[str, ...] = ()
+
+    @property
+    def file(self) -> str:
+        """How error messages name this scenario's file."""
+        return self.path.name if self.path is not None else f"{self.name}.toml"
+
+    @property
+    def uncertain(self) -> list[str]:
+        return [name for name, prior in self.priors.items() if not prior.is_constant]
+
+    def with_overrides(self, sets: Iterable[str], known: Iterable[str]) -> "Scenario":
+        """Apply ``--set NAME=VALUE`` (fix to a number) and ``--set NAME="A to B"`` (lognormal ci90)."""
+        known = set(known)
+        priors = dict(self.priors)
+        applied = []
+        for text in sets:
+            name, prior = parse_override(text, known)
+            old = priors.get(name)
+            unit = old.unit if old is not None else None
+            priors[name] = replace(prior, unit=unit)
+            applied.append(text)
+        return replace(self, priors=priors, overrides=self.overrides + tuple(applied))
+
+
+def bundled_scenarios() -> list[Path]:
+    return sorted(SCENARIO_DIR.glob("*.toml"))
+
+
+def resolve_scenario_path(ref: str | Path) -> Path:
+    ref_str = str(ref)
+    looks_like_path = ref_str.endswith(".toml") or "/" in ref_str or Path(ref_str).is_file()
+    if looks_like_path:
+        path = Path(ref_str)
+        if not path.is_file():
+            raise InputError(ref_str, "no such scenario file")
+        return path
+    path = SCENARIO_DIR / f"{ref_str}.toml"
+    if not path.is_file():
+        names = ", ".join(p.stem for p in bundled_scenarios())
+        raise InputError(ref_str, f"unknown scenario; bundled scenarios are: {names} (or give a path to a .toml file)")
+    return path
+
+
+def load_scenario(ref: str | Path) -> Scenario:
+    """Read and validate a scenario by bundled name or path."""
+    path = resolve_scenario_path(ref)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(path.name, f"malformed TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise InputError(path.name, "not a UTF-8 text file") from None
+    return parse_scenario(data, path)
+
+
+def parse_scenario(data: Mapping[str, Any], path: Path | None = None, file: str | None = None) -> Scenario:
+    file = file or (path.name if path is not None else "<scenario>")
+    _no_extra(data, _TOP_KEYS, file, "")
+    head = data.get("scenario")
+    if not isinstance(head, dict):
+        raise InputError(f"{file}: [scenario]", "missing table; it needs at least name and model")
+    _no_extra(head, _SCENARIO_KEYS, file, "scenario")
+    for key in ("name", "model"):
+        if not isinstance(head.get(key), str) or not head[key]:
+            raise InputError(f"{file}: scenario.{key}", "missing or not a string")
+    default_draws = head.get("default_draws")
+    if default_draws is not None and (not isinstance(default_draws, int) or default_draws <= 0):
+        raise InputError(f"{file}: scenario.default_draws", "must be a positive integer")
+
+    raw_priors = data.get("priors", {})
+    if not isinstance(raw_priors, dict):
+        raise InputError(f"{file}: priors", "must be a table of [priors.NAME] tables")
+    priors = {name: parse_prior(name, spec, file) for name, spec in raw_priors.items()}
+
+    headlines = tuple(
+        _parse_headline(i, h, file) for i, h in enumerate(_array_of_tables(data, "headlines", file))
+    )
+    correlations = tuple(
+        _parse_correlation(i, c, file, priors)
+        for i, c in enumerate(_array_of_tables(data, "correlations", file))
+    )
+    return Scenario(
+        name=head["name"],
+        model=head["model"],
+        description=str(head.get("description", "")),
+        priors=priors,
+        headlines=headlines,
+        correlations=correlations,
+        path=path,
+        source=str(head.get("source", "")),
+        default_draws=default_draws,
+    )
+
+
+def parse_prior(name: str, spec: Any, file: str) -> Prior:
+    where = f"{file}: priors.{name}"
+    if not isinstance(spec, dict):
+        raise InputError(where, "must be a table with at least `dist`")
+    dist_name = spec.get("dist")
+    if dist_name is None:
+        raise InputError(f"{where}.dist", f"missing; one of {' | '.join(FAMILIES)}")
+    if dist_name not in FAMILIES:
+        raise InputError(f"{where}.dist", f"unknown distribution {dist_name!r}; one of {' | '.join(FAMILIES)}")
+    params = {k: v for k, v in spec.items() if k not in _META_KEYS}
+    dist = FAMILIES[dist_name].from_spec(params, where)
+    for key in ("unit", "source", "rationale", "description"):
+        if key in spec and not isinstance(spec[key], str):
+            raise InputError(f"{where}.{key}", "must be a string")
+    point = _parse_point(spec.get("point"), dist, where)
+    return Prior(
+        name=name,
+        dist=dist,
+        point=point,
+        unit=spec.get("unit"),
+        source=spec.get("source", ""),
+        rationale=spec.get("rationale", ""),
+    )
+
+
+def _parse_point(value: Any, dist: Distribution, where: str) -> float:
+    if value is None:
+        return dist.median
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise InputError(f"{where}.point", f"must be a finite number, got {value!r}")
+    value = float(value)
+    if dist.is_constant and value != dist.median:
+        raise InputError(f"{where}.point", f"a constant's point must equal its value ({dist.median:g})")
+    if not dist.contains(value):
+        lo, hi = dist.support
+        raise InputError(f"{where}.point", f"{value:g} lies outside the prior's support [{lo:g}, {hi:g}]")
+    return value
+
+
+def _array_of_tables(data: Mapping[str, Any], key: str, file: str) -> list[dict]:
+    items = data.get(key, [])
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise InputError(f"{file}: {key}", f"must be an array of tables ([[{key}]])")
+    return items
+
+
+def _parse_headline(i: int, spec: dict, file: str) -> Headline:
+    where = f"{file}: headlines[{i}]"
+    _no_extra(spec, _HEADLINE_KEYS, file, f"headlines[{i}]")
+    if not isinstance(spec.get("output"), str):
+        raise InputError(f"{where}.output", "missing or not a string")
+    value = spec.get("value")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or not math.isfinite(value):
+        raise InputError(f"{where}.value", f"must be a positive number, got {value!r}")
+    sets = spec.get("set", {})
+    if not isinstance(sets, dict) or not all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) for v in sets.values()
+    ):
+        raise InputError(f"{where}.set", "must be a table of input = number")
+    return Headline(
+        output=spec["output"],
+        value=float(value),
+        quote=str(spec.get("quote", "")),
+        source=str(spec.get("source", "")),
+        label=str(spec.get("label", "")),
+        note=str(spec.get("note", "")),
+        set={k: float(v) for k, v in sets.items()},
+    )
+
+
+def _parse_correlation(i: int, spec: dict, file: str, priors: Mapping[str, Prior]) -> Correlation:
+    where = f"{file}: correlations[{i}]"
+    _no_extra(spec, {"inputs", "rank"}, file, f"correlations[{i}]")
+    inputs = spec.get("inputs")
+    if not (isinstance(inputs, list) and len(inputs) == 2 and all(isinstance(n, str) for n in inputs)):
+        raise InputError(f"{where}.inputs", "must be a pair of input names")
+    if inputs[0] == inputs[1]:
+        raise InputError(f"{where}.inputs", "an input cannot be correlated with itself")
+    for name in inputs:
+        if name not in priors:
+            raise InputError(f"{where}.inputs", f"{name!r} has no prior in this scenario")
+        if priors[name].is_constant:
+            raise InputError(f"{where}.inputs", f"{name!r} is a constant; only uncertain inputs can be correlated")
+    rank = spec.get("rank")
+    if isinstance(rank, bool) or not isinstance(rank, (int, float)) or not -1.0 <= rank <= 1.0:
+        raise InputError(f"{where}.rank", f"must be a number in [-1, 1], got {rank!r}")
+    return Correlation((inputs[0], inputs[1]), float(rank))
+
+
+def _no_extra(table: Mapping[str, Any], allowed: set[str], file: str, prefix: str) -> None:
+    extra = sorted(set(table) - allowed)
+    if extra:
+        where = f"{file}: {prefix + '.' if prefix else ''}{extra[0]}"
+        raise InputError(where, f"unknown key; allowed here: {', '.join(sorted(allowed))}")
+
+
+_RANGE = re.compile(r"^\s*(\S+)\s+to\s+(\S+)\s*$")
+
+
+def parse_override(text: str, known: set[str]) -> tuple[str, Prior]:
+    """``NAME=VALUE`` -> a constant; ``NAME=A to B`` -> a lognormal with 90% interval [A, B]."""
+    where = f"--set {text}"
+    if "=" not in text:
+        raise InputError(where, "expected NAME=VALUE or NAME=\"A to B\"")
+    name, value = (part.strip() for part in text.split("=", 1))
+    if name not in known:
+        raise InputError(where, f"unknown input {name!r}; the model's inputs are: {', '.join(sorted(known))}")
+    match = _RANGE.match(value)
+    try:
+        if match:
+            lo, hi = float(match.group(1)), float(match.group(2))
+            if not (math.isfinite(lo) and math.isfinite(hi)):
+                raise ValueError
+        else:
+            number = float(value)
+            if not math.isfinite(number):
+                raise ValueError
+    except ValueError:
+        raise InputError(where, f"{value!r} is not a finite number or an 'A to B' range") from None
+    if match:
+        try:
+            dist = LogNormal.from_ci90((lo, hi)) if lo < hi else None
+        except ValueError as exc:
+            raise InputError(where, str(exc)) from None
+        if dist is None:
+            raise InputError(where, f"range lower bound {lo:g} must be below upper bound {hi:g}")
+        return name, Prior(name, dist, dist.median, source=f"--set {text}")
+    return name, Prior(name, Constant(number), number, source=f"--set {text}")

@@ -1,0 +1,204 @@
+"""What lands in a run folder: samples.nc, summary.csv/.json/.md, figures, report.html."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import html
+import json
+from pathlib import Path
+
+from simulate import __version__, figures
+from simulate.fmt import markdown, num, table
+
+SUMMARY_FIELDS = ["output", "unit", "mean", "median", "p05", "p95", "hdi90_low", "hdi90_high",
+                  "mcse_p05", "mcse_p50", "mcse_p95", "draws"]
+
+
+def summary_rows(result, human: bool = True) -> list[list]:
+    f = num if human else (lambda x: x)
+    rows = []
+    for name, s in result.summary.items():
+        rows.append([name, s.unit, f(s.mean), f(s.median), f(s.p05), f(s.p95), f(s.hdi90[0]), f(s.hdi90[1]),
+                     f(s.mcse_p05), f(s.mcse_p50), f(s.mcse_p95), s.draws])
+    return rows
+
+
+def summary_text(result) -> str:
+    header = ["output", "unit", "median", "p05", "p95", "90% HDI", "mean", "max rel. MCSE"]
+    rows = [
+        [name, s.unit, num(s.median), num(s.p05), num(s.p95), f"{num(s.hdi90[0])} - {num(s.hdi90[1])}",
+         num(s.mean), f"{100 * s.max_relative_mcse:.2f}%"]
+        for name, s in result.summary.items()
+    ]
+    return table(header, rows, "llrrrrrr")
+
+
+def priors_rows(plan) -> list[list[str]]:
+    rows = []
+    for name, spec in plan.model.inputs.items():
+        prior = plan.scenario.priors.get(name)
+        if prior is None:
+            rows.append([name, f"default {num(spec.default)}", num(spec.default), num(spec.default),
+                         num(spec.default), spec.unit, f"model default: {spec.source}"])
+            continue
+        q05, q50, q95 = (prior.dist.quantile(p) for p in (0.05, 0.5, 0.95))
+        rows.append([name, prior.dist.describe(), num(q05), num(q50), num(q95), spec.unit, prior.source])
+    return rows
+
+
+PRIOR_HEADER = ["input", "distribution", "p05", "median", "p95", "unit", "source"]
+
+
+def regenerate_command(result) -> str:
+    sc = result.plan.scenario
+    ref = sc.name if sc.path is None or sc.path.parent.name == "scenarios" and sc.path.parent.parent.name == "priors" else str(sc.path)
+    sets = "".join(f" --set '{s}'" for s in sc.overrides)
+    return f"flopcast run {ref} --draws {result.draws} --seed {result.seed} --sampler {result.sampler}{sets}"
+
+
+def write_run(result, folder: Path, report: bool = True) -> list[str]:
+    """Write a run's files into ``folder`` (a staging folder); returns the names written."""
+    from simulate.results import save_samples
+
+    written = []
+    save_samples(result.samples, folder / "samples.nc")
+    written.append("samples.nc")
+    with open(folder / "summary.csv", "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(SUMMARY_FIELDS)
+        w.writerows(summary_rows(result, human=False))
+    written.append("summary.csv")
+    (folder / "summary.json").write_text(json.dumps(run_json(result), indent=2) + "\n")
+    written.append("summary.json")
+    if not report:
+        return written
+    figs = {}
+    for name in result.plan.model.outputs:
+        s = result.summary[name]
+        fig = figures.distribution(result.outputs[name], s, name, s.unit)
+        png = figures.png_bytes(fig)
+        (folder / f"{name}.png").write_bytes(png)
+        figs[name] = png
+        written.append(f"{name}.png")
+    (folder / "summary.md").write_text(markdown_report(result))
+    written.append("summary.md")
+    (folder / "report.html").write_text(html_report(result, figs))
+    written.append("report.html")
+    return written
+
+
+def run_json(result) -> dict:
+    prov = result.provenance()
+    return {
+        "scenario": prov["scenario"],
+        "model": prov["model"],
+        "draws": result.draws,
+        "seed": result.seed,
+        "sampler": result.sampler,
+        "overrides": prov["overrides"],
+        "version": __version__,
+        "outputs": {
+            name: {"unit": s.unit, "mean": s.mean, "median": s.median, "p05": s.p05, "p95": s.p95,
+                   "hdi90": list(s.hdi90), "mcse": {"p05": s.mcse_p05, "p50": s.mcse_p50, "p95": s.mcse_p95}}
+            for name, s in result.summary.items()
+        },
+    }
+
+
+def _provenance_rows(result) -> list[list[str]]:
+    prov = result.provenance()
+    return [
+        ["scenario", f"{prov['scenario']} ({prov['scenario_file']})"],
+        ["model", prov["model"]],
+        ["seed", str(prov["seed"])],
+        ["draws", f"{prov['draws']:,}"],
+        ["sampler", prov["sampler"]],
+        ["overrides", "; ".join(prov["overrides"]) or "none"],
+        ["flopcast version", prov["version"]],
+        ["created (UTC)", prov["created"]],
+        ["regenerate with", f"`{regenerate_command(result)}`"],
+    ]
+
+
+def markdown_report(result) -> str:
+    sc = result.plan.scenario
+    header = ["output", "unit", "median", "p05", "p95", "90% HDI", "mean", "MCSE p05 / p50 / p95"]
+    rows = [
+        [f"`{n}`", s.unit, num(s.median), num(s.p05), num(s.p95), f"{num(s.hdi90[0])} - {num(s.hdi90[1])}",
+         num(s.mean), f"{num(s.mcse_p05)} / {num(s.mcse_p50)} / {num(s.mcse_p95)}"]
+        for n, s in result.summary.items()
+    ]
+    parts = [
+        f"# flopcast run: {sc.name}",
+        "",
+        sc.description,
+        "",
+        markdown(["", ""], _provenance_rows(result), "ll"),
+        "",
+        "## Credible intervals (equal-tailed 90%: p05-p95; 90% highest-density interval)",
+        "",
+        markdown(header, rows, "llrrrrrr"),
+        "",
+        "## Priors",
+        "",
+        markdown(PRIOR_HEADER, priors_rows(result.plan), "llrrrll"),
+        "",
+    ]
+    rationale = [(n, p.rationale) for n, p in sc.priors.items() if p.rationale]
+    if rationale:
+        parts += ["## Why these widths", ""] + [f"- **{n}**: {r}" for n, r in rationale] + [""]
+    return "\n".join(parts)
+
+
+_CSS = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
+table{border-collapse:collapse;margin:1em 0;font-size:0.9em}td,th{border:1px solid #ccc;padding:3px 8px}
+td.r{text-align:right;font-variant-numeric:tabular-nums}th{background:#f3f3f3}img{max-width:100%}
+.figs{display:grid;grid-template-columns:repeat(auto-fill,minmax(480px,1fr));gap:1em}code{background:#f5f5f5}"""
+
+
+def _html_table(header, rows, align) -> str:
+    out = ["<table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in header) + "</tr>"]
+    for r in rows:
+        out.append("<tr>" + "".join(
+            f"<td class='{'r' if a == 'r' else 'l'}'>{html.escape(str(c))}</td>" for c, a in zip(r, align)
+        ) + "</tr>")
+    return "".join(out) + "</table>"
+
+
+def html_page(title: str, sections: list[str]) -> str:
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+            f"<style>{_CSS}</style></head><body>{''.join(sections)}</body></html>\n")
+
+
+def img_tag(png: bytes, alt: str) -> str:
+    return f"<img alt='{html.escape(alt)}' src='data:image/png;base64,{base64.b64encode(png).decode()}'>"
+
+
+def html_report(result, figs: dict[str, bytes], extra_sections: list[str] = ()) -> str:
+    sc = result.plan.scenario
+    header = ["output", "unit", "median", "p05", "p95", "90% HDI", "mean", "max rel. MCSE"]
+    rows = [
+        [n, s.unit, num(s.median), num(s.p05), num(s.p95), f"{num(s.hdi90[0])} - {num(s.hdi90[1])}",
+         num(s.mean), f"{100 * s.max_relative_mcse:.2f}%"]
+        for n, s in result.summary.items()
+    ]
+    key = [n for n in result.plan.model.key_outputs if n in figs]
+    rest = [n for n in figs if n not in key]
+    sections = [
+        f"<h1>flopcast run: {html.escape(sc.name)}</h1><p>{html.escape(sc.description)}</p>",
+        _html_table(["", ""], [[a, b.strip("`")] for a, b in _provenance_rows(result)], "ll"),
+        "<h2>Credible intervals</h2><p>Equal-tailed 90% interval (p05-p95), 90% highest-density interval, "
+        "and the largest Monte Carlo standard error of p05/p50/p95 relative to its value.</p>",
+        _html_table(header, rows, "llrrrrrr"),
+        "<h2>Headline outputs</h2><div class='figs'>" + "".join(img_tag(figs[n], n) for n in key) + "</div>",
+        *extra_sections,
+        "<h2>Other outputs</h2><div class='figs'>" + "".join(img_tag(figs[n], n) for n in rest) + "</div>",
+        "<h2>Priors</h2>",
+        _html_table(PRIOR_HEADER, priors_rows(result.plan), "llrrrll"),
+    ]
+    rationale = [(n, p.rationale) for n, p in sc.priors.items() if p.rationale]
+    if rationale:
+        sections.append("<h2>Why these widths</h2><ul>" + "".join(
+            f"<li><b>{html.escape(n)}</b>: {html.escape(r)}</li>" for n, r in rationale) + "</ul>")
+    return html_page(f"flopcast: {sc.name}", sections)

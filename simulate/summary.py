@@ -1,0 +1,84 @@
+"""Credible-interval summaries of one output's draws.
+
+Mean, median, equal-tailed 90% interval (p05, p95), 90% highest-density interval (arviz), and the
+Monte Carlo standard error of p05, p50 and p95. The MCSE uses ArviZ's order-statistic estimator
+(``arviz.mcse(method="quantile")``) with the effective sample size set to the number of draws, which
+is exact for independent Monte Carlo draws and conservative for Latin hypercube and Sobol designs;
+it avoids ArviZ's autocorrelation pass, which costs seconds per quantile at 1e7 draws.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from scipy import stats
+
+PROBS = (0.05, 0.5, 0.95)
+HDI_PROB = 0.9
+_ONE_SIGMA = (stats.norm.cdf(-1.0), stats.norm.cdf(1.0))  # 0.1587, 0.8413, as ArviZ uses
+
+
+@dataclass(frozen=True)
+class Summary:
+    unit: str
+    mean: float
+    median: float
+    p05: float
+    p95: float
+    hdi90: tuple[float, float]
+    mcse_p05: float
+    mcse_p50: float
+    mcse_p95: float
+    draws: int
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        d["hdi90"] = list(self.hdi90)
+        return d
+
+    @property
+    def max_relative_mcse(self) -> float:
+        """Largest MCSE of p05/p50/p95 relative to the quantile's magnitude (0 for a constant)."""
+        rel = []
+        for q, e in ((self.p05, self.mcse_p05), (self.median, self.mcse_p50), (self.p95, self.mcse_p95)):
+            rel.append(0.0 if e == 0 else e / abs(q) if q != 0 else np.inf)
+        return max(rel)
+
+
+def quantile_mcse(sorted_values: np.ndarray, prob: float) -> float:
+    """ArviZ's quantile MCSE with ESS = n: half the spread of the order statistics whose ranks
+    bracket the quantile at +/- one standard deviation of its Beta(np + 1, n(1 - p) + 1) rank."""
+    n = sorted_values.size
+    a, b = stats.beta.ppf(_ONE_SIGMA, n * prob + 1, n * (1 - prob) + 1)
+    lo = int(np.clip(np.floor(a * n), 0, n - 1))
+    hi = int(np.clip(np.ceil(b * n), 0, n - 1))
+    return float(sorted_values[hi] - sorted_values[lo]) / 2.0
+
+
+def hdi(values: np.ndarray, prob: float = HDI_PROB) -> tuple[float, float]:
+    import arviz as az  # heavy; only needed here
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        lo, hi = az.hdi(np.asarray(values, dtype=float), hdi_prob=prob)
+    return float(lo), float(hi)
+
+
+def summarize(values: np.ndarray, unit: str = "") -> Summary:
+    values = np.asarray(values, dtype=float).ravel()
+    s = np.sort(values)
+    p05, p50, p95 = np.quantile(s, PROBS)
+    return Summary(
+        unit=unit,
+        mean=float(s.mean()),
+        median=float(p50),
+        p05=float(p05),
+        p95=float(p95),
+        hdi90=hdi(s),
+        mcse_p05=quantile_mcse(s, 0.05),
+        mcse_p50=quantile_mcse(s, 0.5),
+        mcse_p95=quantile_mcse(s, 0.95),
+        draws=int(s.size),
+    )
