@@ -20,7 +20,7 @@ from priors.families import FAMILIES, Constant, Distribution, LogNormal
 SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
 
 _META_KEYS = {"dist", "point", "unit", "source", "rationale", "description"}
-_TOP_KEYS = {"scenario", "priors", "headlines", "correlations"}
+_TOP_KEYS = {"scenario", "priors", "headlines", "correlations", "waterfall"}
 _SCENARIO_KEYS = {"name", "model", "description", "source", "default_draws"}
 _HEADLINE_KEYS = {"output", "value", "quote", "source", "set", "note", "label"}
 
@@ -63,6 +63,26 @@ class Correlation:
 
 
 @dataclass(frozen=True)
+class WaterfallStep:
+    label: str
+    inputs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Waterfall:
+    """From another estimate's assumptions to this scenario's, one factor at a time.
+
+    ``start`` sets inputs to the other estimate's values; each step restores ``inputs`` to this
+    scenario's own point values, cumulatively, so the last step is this scenario's point estimate.
+    """
+
+    output: str
+    start: Mapping[str, float]
+    steps: tuple[WaterfallStep, ...]
+    start_label: str = "start"
+
+
+@dataclass(frozen=True)
 class Scenario:
     name: str
     model: str
@@ -74,6 +94,7 @@ class Scenario:
     source: str = ""
     default_draws: int | None = None
     overrides: tuple[str, ...] = ()
+    waterfall: Waterfall | None = None
 
     @property
     def file(self) -> str:
@@ -155,7 +176,9 @@ def parse_scenario(data: Mapping[str, Any], path: Path | None = None, file: str 
         _parse_correlation(i, c, file, priors)
         for i, c in enumerate(_array_of_tables(data, "correlations", file))
     )
+    waterfall = _parse_waterfall(data["waterfall"], file) if "waterfall" in data else None
     return Scenario(
+        waterfall=waterfall,
         name=head["name"],
         model=head["model"],
         description=str(head.get("description", "")),
@@ -255,6 +278,34 @@ def _parse_correlation(i: int, spec: dict, file: str, priors: Mapping[str, Prior
     if isinstance(rank, bool) or not isinstance(rank, (int, float)) or not -1.0 <= rank <= 1.0:
         raise InputError(f"{where}.rank", f"must be a number in [-1, 1], got {rank!r}")
     return Correlation((inputs[0], inputs[1]), float(rank))
+
+
+def _parse_waterfall(spec: Any, file: str) -> Waterfall:
+    where = f"{file}: waterfall"
+    if not isinstance(spec, dict):
+        raise InputError(where, "must be a table with output, start and [[waterfall.steps]]")
+    _no_extra(spec, {"output", "start", "start_label", "steps"}, file, "waterfall")
+    if not isinstance(spec.get("output"), str):
+        raise InputError(f"{where}.output", "missing or not a string")
+    start = spec.get("start", {})
+    if not isinstance(start, dict) or not all(_is_num(v) for v in start.values()):
+        raise InputError(f"{where}.start", "must be a table of input = number")
+    steps = []
+    for i, step in enumerate(_array_of_tables(spec, "steps", f"{file}: waterfall")):
+        _no_extra(step, {"label", "inputs"}, file, f"waterfall.steps[{i}]")
+        inputs = step.get("inputs")
+        if not isinstance(inputs, list) or not inputs or not all(isinstance(n, str) for n in inputs):
+            raise InputError(f"{where}.steps[{i}].inputs", "must be a non-empty list of input names")
+        unknown = [n for n in inputs if n not in start]
+        if unknown:
+            raise InputError(f"{where}.steps[{i}].inputs", f"{unknown[0]!r} is not set in waterfall.start")
+        steps.append(WaterfallStep(str(step.get("label", ", ".join(inputs))), tuple(inputs)))
+    return Waterfall(spec["output"], {k: float(v) for k, v in start.items()}, tuple(steps),
+                     str(spec.get("start_label", "start")))
+
+
+def _is_num(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 
 def _no_extra(table: Mapping[str, Any], allowed: set[str], file: str, prefix: str) -> None:

@@ -19,18 +19,37 @@ from priors.scenario import Correlation, Scenario
 
 @dataclass(frozen=True)
 class Model:
+    """A model module, or a chain of them (``"video_diffusion+video_fleet"``).
+
+    In a chain each part's outputs become inputs of the parts after it: the chain's inputs are the
+    parts' inputs that no earlier part produces (shared names are one input), its outputs are all the
+    parts' outputs. The engine sees one model either way.
+    """
+
     name: str
-    module: ModuleType
     inputs: Mapping[str, Any]
     outputs: Mapping[str, Any]
     key_outputs: tuple[str, ...]
+    parts: tuple[ModuleType, ...]
 
     def evaluate(self, x: Mapping[str, Any]) -> dict[str, Any]:
-        return self.module.evaluate(x)
+        if len(self.parts) == 1:
+            return self.parts[0].evaluate(x)
+        namespace = dict(x)
+        out: dict[str, Any] = {}
+        for part in self.parts:
+            y = part.evaluate(namespace)
+            namespace.update(y)
+            out.update(y)
+        return out
 
     def check(self, x: Mapping[str, Any]) -> list[tuple[str, str]]:
-        check: Callable | None = getattr(self.module, "check", None)
-        return list(check(x)) if check is not None else []
+        problems: list[tuple[str, str]] = []
+        for part in self.parts:
+            check: Callable | None = getattr(part, "check", None)
+            if check is not None:
+                problems.extend(check({k: v for k, v in x.items() if k in part.INPUTS}))
+        return problems
 
 
 def available_models() -> list[str]:
@@ -39,10 +58,9 @@ def available_models() -> list[str]:
     return sorted(m.name for m in pkgutil.iter_modules(models.__path__) if not m.name.startswith("_"))
 
 
-def load_model(name: str, where: str = "") -> Model:
-    where = where or "model"
+def _load_module(name: str, where: str) -> ModuleType:
     if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
-        raise InputError(where, f"{name!r} is not a model name (lower-case letters, digits, _)")
+        raise InputError(where, f"{name!r} is not a model name (lower-case letters, digits, _; chain with +)")
     try:
         module = importlib.import_module(f"models.{name}")
     except ModuleNotFoundError as exc:
@@ -52,8 +70,26 @@ def load_model(name: str, where: str = "") -> Model:
     missing = [attr for attr in ("INPUTS", "OUTPUTS", "evaluate") if not hasattr(module, attr)]
     if missing:
         raise InputError(where, f"models/{name}.py lacks {', '.join(missing)} (see models/_spec.py)")
-    key = tuple(getattr(module, "KEY_OUTPUTS", tuple(module.OUTPUTS)))
-    return Model(name, module, dict(module.INPUTS), dict(module.OUTPUTS), key)
+    return module
+
+
+def load_model(name: str, where: str = "") -> Model:
+    """``"sora"`` -> models.sora; ``"a+b"`` -> models.a feeding models.b."""
+    where = where or "model"
+    parts = tuple(_load_module(part.strip(), where) for part in name.split("+"))
+    inputs: dict[str, Any] = {}
+    outputs: dict[str, Any] = {}
+    key: list[str] = []
+    for part in parts:
+        for n, spec in part.INPUTS.items():
+            if n not in outputs and n not in inputs:
+                inputs[n] = spec
+        for n, spec in part.OUTPUTS.items():
+            if n in outputs:
+                raise InputError(where, f"two parts of {name!r} both produce {n!r}")
+            outputs[n] = spec
+        key.extend(getattr(part, "KEY_OUTPUTS", tuple(part.OUTPUTS)))
+    return Model(name, inputs, outputs, tuple(key), parts)
 
 
 @dataclass(frozen=True)
