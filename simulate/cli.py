@@ -69,7 +69,53 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE")
     show.add_argument("--json", action="store_true")
     show.set_defaults(handler=cmd_show)
+
+    sens = sub.add_parser("sensitivity", help="tornado, Sobol variance shares and rank correlations for one output")
+    _common(sens)
+    sens.add_argument("--output", required=True, help="the model output to analyse")
+    sens.add_argument("--n", type=str, default=None, help="Sobol base sample size N (N (k + 2) model runs; default 8192)")
+    sens.add_argument("--log", action="store_true", help="variance shares of log(output): readable for products")
+    sens.set_defaults(handler=cmd_sensitivity)
+
+    stress = sub.add_parser("stress", help="where a headline sits, what one must believe for it, goal seek")
+    _common(stress)
+    stress.add_argument("--output", required=True)
+    stress.add_argument("--headline", required=True, type=str, help="the published figure, in the output's unit")
+    stress.add_argument("--draws", type=str, default=None)
+    stress.add_argument("--sampler", choices=["mc", "lhs", "sobol"], default="mc")
+    stress.set_defaults(handler=cmd_stress)
+
+    audit = sub.add_parser("audit", help="re-derive the scenario's published headlines and locate them in the band")
+    _common(audit)
+    audit.add_argument("--draws", type=str, default=None)
+    audit.set_defaults(handler=cmd_audit)
+
+    cmp = sub.add_parser("compare", help="two scenarios side by side with common random numbers")
+    cmp.add_argument("scenario_a")
+    cmp.add_argument("scenario_b")
+    cmp.add_argument("--output", action="append", default=[], help="outputs to compare (default: all shared)")
+    cmp.add_argument("--set-a", dest="sets_a", action="append", default=[], metavar="NAME=VALUE")
+    cmp.add_argument("--set-b", dest="sets_b", action="append", default=[], metavar="NAME=VALUE")
+    cmp.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE", help="applies to both")
+    cmp.add_argument("--draws", type=str, default=None)
+    cmp.add_argument("--seed", type=str, default=None)
+    cmp.add_argument("--sampler", choices=["mc", "lhs", "sobol"], default="mc")
+    cmp.add_argument("--json", action="store_true")
+    cmp.add_argument("--out", default=None)
+    cmp.set_defaults(handler=cmd_compare)
+
+    wf = sub.add_parser("waterfall", help="what each of the scenario's [waterfall] steps is worth")
+    _common(wf)
+    wf.set_defaults(handler=cmd_waterfall)
     return p
+
+
+def _common(parser) -> None:
+    parser.add_argument("scenario", help="bundled scenario name or path to a .toml")
+    parser.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE")
+    parser.add_argument("--seed", type=str, default=None)
+    parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    parser.add_argument("--out", default=None, help="write here (must not exist or be empty) instead of outputs/")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -79,6 +125,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as exc:
         print(f"flopcast: error: {exc}", file=sys.stderr)
         return EXIT_INPUT
+    except BrokenPipeError:  # e.g. piped into `head`
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print("flopcast: interrupted; nothing was written", file=sys.stderr)
         return 130
@@ -206,6 +257,146 @@ def _run_point(plan, args) -> int:
     if plan.scenario.overrides:
         print("overrides: " + "; ".join(plan.scenario.overrides))
     print(table(["output", "unit", "value"], rows, "llr"))
+    print(f"wrote {target}/")
+    return 0
+
+
+# -- analyses ------------------------------------------------------------------------------------
+
+def _number(text: str, flag: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise InputError(flag, f"must be a number, got {text!r}") from None
+    return value
+
+
+def _analysis_folder(args, kind: str, scenario: str, seed: int | None) -> Path:
+    from simulate import outdir
+
+    return Path(args.out) if args.out else outdir.default_folder(kind, scenario, seed)
+
+
+def cmd_sensitivity(args) -> int:
+    from simulate import analysis_reports, engine, outdir, sensitivity
+    from simulate.fmt import num, table
+
+    outdir.check_out(args.out)
+    n = _positive_int(args.n) if args.n is not None else sensitivity.DEFAULT_SOBOL_N
+    seed = _seed(args.seed) if args.seed is not None else None
+    plan = engine.plan_for(args.scenario, args.sets)
+    sens = sensitivity.analyze(plan, args.output, n=n, seed=seed, log=args.log)
+    target = _analysis_folder(args, "sensitivity", plan.scenario.name, sens.seed)
+    with outdir.staged(target) as stage:
+        analysis_reports.write_sensitivity(sens, stage)
+    for w in sens.warnings:
+        print(f"flopcast: warning: {w}", file=sys.stderr)
+    if args.json:
+        obj = sens.as_json()
+        obj["folder"] = str(target)
+        _emit_json(obj)
+        return 0
+    what = f"log({sens.output})" if sens.log else sens.output
+    print(f"{plan.scenario.name}: sensitivity of {sens.output} [{sens.unit}]; baseline {num(sens.baseline)} "
+          f"(inputs at medians); Sobol indices of {what}, N={sens.n}, seed={sens.seed}")
+    print(table(sensitivity.HEADER, sensitivity.table_rows(sens), "lrrrrrrrrr"))
+    print(f"wrote {target}/")
+    return 0
+
+
+def cmd_stress(args) -> int:
+    from simulate import analysis_reports, engine, outdir, stress
+
+    outdir.check_out(args.out)
+    headline = stress.check_headline(_number(args.headline, "--headline"))
+    draws = _positive_int(args.draws) if args.draws is not None else None
+    seed = _seed(args.seed) if args.seed is not None else None
+    plan = engine.plan_for(args.scenario, args.sets)
+    st = stress.stress(plan, args.output, headline, draws=draws, seed=seed, sampler=args.sampler)
+    target = _analysis_folder(args, "stress", plan.scenario.name, st.seed)
+    with outdir.staged(target) as stage:
+        analysis_reports.write_stress(st, stage)
+    if args.json:
+        obj = st.as_json()
+        obj["folder"] = str(target)
+        _emit_json(obj)
+        return 0
+    print(f"{plan.scenario.name}: stress test of {st.output} against {args.headline} ({st.draws:,} draws, seed {st.seed})")
+    for line in st.sentences:
+        print(f"  {line}")
+    print(f"wrote {target}/")
+    return 0
+
+
+def cmd_audit(args) -> int:
+    from simulate import analysis_reports, audit, engine, outdir
+
+    outdir.check_out(args.out)
+    draws = _positive_int(args.draws) if args.draws is not None else None
+    seed = _seed(args.seed) if args.seed is not None else None
+    plan = engine.plan_for(args.scenario, args.sets)
+    if not plan.scenario.headlines:
+        raise InputError(plan.scenario.file, "lists no [[headlines]] to audit")
+    lines, used_draws, used_seed = audit.audit(plan, draws=draws, seed=seed)
+    text = audit.sentences(lines)
+    target = _analysis_folder(args, "audit", plan.scenario.name, used_seed)
+    with outdir.staged(target) as stage:
+        analysis_reports.write_audit(plan.scenario.name, lines, text, used_draws, used_seed, stage)
+    if args.json:
+        _emit_json({"scenario": plan.scenario.name, "draws": used_draws, "seed": used_seed,
+                    "headlines": [ln.as_json() for ln in lines], "summary": text, "folder": str(target)})
+        return 0
+    print(f"{plan.scenario.name}: audit of {len(lines)} published figures ({used_draws:,} draws, seed {used_seed})")
+    for line in text:
+        print(line if line.startswith("  ") else f"- {line}")
+    print(f"wrote {target}/")
+    return 0
+
+
+def cmd_compare(args) -> int:
+    from simulate import analysis_reports, compare, outdir
+
+    outdir.check_out(args.out)
+    draws = _positive_int(args.draws) if args.draws is not None else None
+    seed = _seed(args.seed) if args.seed is not None else None
+    cmp = compare.compare(args.scenario_a, args.scenario_b, outputs=args.output,
+                          sets_a=[*args.sets, *args.sets_a], sets_b=[*args.sets, *args.sets_b],
+                          draws=draws, seed=seed, sampler=args.sampler)
+    target = _analysis_folder(args, "compare", f"{cmp.a}-vs-{cmp.b}", cmp.seed)
+    with outdir.staged(target) as stage:
+        analysis_reports.write_compare(cmp, stage)
+    if args.json:
+        obj = cmp.as_json()
+        obj["folder"] = str(target)
+        _emit_json(obj)
+        return 0
+    from simulate.fmt import num, table
+
+    print(f"{cmp.a} (A) vs {cmp.b} (B): {cmp.draws:,} draws, seed {cmp.seed}, common random numbers")
+    rows = [[n, c.unit, num(c.a.median), num(c.b.median), num(c.ratio.median), num(c.ratio.p05), num(c.ratio.p95),
+             f"{c.p_b_greater:.3f}"] for n, c in cmp.outputs.items()]
+    print(table(["output", "unit", "A median", "B median", "B/A median", "B/A p05", "B/A p95", "P(B>A)"], rows,
+                "llrrrrrr"))
+    print(f"wrote {target}/")
+    return 0
+
+
+def cmd_waterfall(args) -> int:
+    from simulate import analysis_reports, outdir, waterfall
+    from simulate.fmt import num, table
+
+    outdir.check_out(args.out)
+    output, unit, bars = waterfall.waterfall(args.scenario, args.sets)
+    name = Path(args.scenario).stem
+    target = _analysis_folder(args, "waterfall", name, None)
+    with outdir.staged(target) as stage:
+        analysis_reports.write_waterfall(name, output, unit, bars, stage)
+    if args.json:
+        _emit_json({"scenario": name, "output": output, "unit": unit, "folder": str(target),
+                    "bars": [{"label": b.label, "value": b.value, "factor": b.factor} for b in bars]})
+        return 0
+    print(table(["step", f"{output} [{unit}]", "factor"], [[b.label, num(b.value), f"x{b.factor:.3f}"] for b in bars],
+                "lrr"))
     print(f"wrote {target}/")
     return 0
 

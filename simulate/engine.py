@@ -120,20 +120,29 @@ def run(
     chunk_size: int = DEFAULT_CHUNK,
     progress: Callable[[int], None] | None = None,
     summarize_outputs: bool = True,
+    columns: Sequence[str] | None = None,
 ) -> RunResult:
-    """Sample every uncertain input, push the draws through the model, summarize every output."""
+    """Sample every uncertain input, push the draws through the model, summarize every output.
+
+    ``columns`` names the unit-cube columns (default: the plan's uncertain inputs). Two runs given
+    the same columns, seed and sampler see the same uniforms for every input they share: common
+    random numbers for comparing scenarios.
+    """
     plan = plan_for(scenario, sets)
     draws = check_draws(draws if draws is not None else (plan.scenario.default_draws or DEFAULT_DRAWS))
     seed = resolve_seed(seed)
     created = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     rng = np.random.default_rng(seed)
-    names = plan.uncertain
+    names = list(columns) if columns is not None else plan.uncertain
+    missing = [n for n in plan.uncertain if n not in names]
+    if missing:
+        raise InputError("columns", f"no unit-cube column for uncertain input {missing[0]!r}")
     factor = copula_factor(plan.correlations, names, f"{plan.scenario.file}: correlations")
 
-    inputs = {name: np.empty(draws) for name in names}
+    inputs = {name: np.empty(draws) for name in plan.uncertain}
     outputs = {name: np.empty(draws) for name in plan.model.outputs}
     constants = {name: np.float64(v) for name, v in plan.constants.items()}
-    _check_model_constraints(plan, {**constants, **{n: plan.points[n] for n in names}})
+    _check_model_constraints(plan, {**constants, **{n: plan.points[n] for n in plan.uncertain}})
 
     start = 0
     for u in unit_cube_chunks(sampler, draws, len(names), rng, chunk_size):
@@ -141,6 +150,8 @@ def run(
         m = u.shape[0]
         x = dict(constants)
         for j, name in enumerate(names):
+            if name not in plan.dists:
+                continue
             col = plan.dists[name].ppf(u[:, j])
             inputs[name][start : start + m] = col
             x[name] = col

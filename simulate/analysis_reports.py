@@ -1,0 +1,149 @@
+"""Report folders for sensitivity, stress, audit, compare and waterfall: JSON, Markdown, PNG, HTML."""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+
+from simulate import figures
+from simulate.fmt import markdown, num
+from simulate.report import _html_table, html_page, img_tag
+
+
+def _write_common(folder: Path, name: str, obj: dict, md: str, title: str, sections: list[str]) -> None:
+    (folder / f"{name}.json").write_text(json.dumps(obj, indent=2) + "\n")
+    (folder / f"{name}.md").write_text(md)
+    (folder / "report.html").write_text(html_page(title, sections))
+
+
+def _png(folder: Path, fname: str, fig) -> bytes:
+    png = figures.png_bytes(fig)
+    (folder / fname).write_bytes(png)
+    return png
+
+
+def sensitivity_section(sens, folder: Path | None = None, prefix: str = "") -> tuple[str, str]:
+    """(HTML section, Markdown section) with the tornado and variance-share figures."""
+    from simulate import sensitivity as S
+
+    t = figures.png_bytes(S.tornado_figure(sens))
+    v = figures.png_bytes(S.variance_figure(sens))
+    if folder is not None:
+        (folder / f"{prefix}tornado-{sens.output}.png").write_bytes(t)
+        (folder / f"{prefix}variance-{sens.output}.png").write_bytes(v)
+    rows = S.table_rows(sens)
+    what = f"log({sens.output})" if sens.log else sens.output
+    warn = "".join(f"<p><b>warning:</b> {html.escape(w)}</p>" for w in sens.warnings)
+    sec = (f"<h3>Sensitivity of {html.escape(sens.output)} [{html.escape(sens.unit)}]</h3>"
+           f"<p>Baseline (every uncertain input at its median): {num(sens.baseline)} {html.escape(sens.unit)}. "
+           f"Sobol indices of {html.escape(what)}, N = {sens.n} (SALib, bootstrap 95% CI).</p>{warn}"
+           f"<div class='figs'>{img_tag(t, 'tornado')}{img_tag(v, 'variance shares')}</div>"
+           + _html_table(S.HEADER, rows, "lrrrrrrrrr"))
+    md = (f"### Sensitivity of `{sens.output}` [{sens.unit}]\n\nBaseline (inputs at medians): {num(sens.baseline)}. "
+          f"Sobol indices of {what}, N = {sens.n}.\n\n" + "".join(f"**warning:** {w}\n\n" for w in sens.warnings)
+          + markdown(S.HEADER, rows, "lrrrrrrrrr") + "\n")
+    return sec, md
+
+
+def write_sensitivity(sens, folder: Path) -> None:
+    sec, md = sensitivity_section(sens, folder)
+    _write_common(folder, "sensitivity", sens.as_json(), f"# flopcast sensitivity: {sens.scenario}\n\n{md}",
+                  f"flopcast sensitivity: {sens.scenario}",
+                  [f"<h1>Sensitivity: {html.escape(sens.scenario)}</h1>", sec,
+                   f"<p>seed {sens.seed}; regenerate with <code>flopcast sensitivity {html.escape(sens.scenario)} "
+                   f"--output {sens.output} --n {sens.n} --seed {sens.seed}{' --log' if sens.log else ''}</code></p>"])
+
+
+def write_stress(st, folder: Path) -> None:
+    from simulate import stress as S
+
+    ex = _png(folder, "exceedance.png", S.exceedance_figure(st))
+    cond = _png(folder, "conditional.png", S.conditional_figure(st))
+    rows = [[n, num(c.prior_median), num(c.conditional_median), f"{c.prior_percentile_of_conditional_median:.0f}",
+             c.unit] for n, c in st.conditional.items() if c is not None]
+    header = ["input", "prior median", f"median given {st.direction} headline", "prior percentile", "unit"]
+    seek = [[n, "not reachable within the prior's 0.1-99.9% range" if v is None else num(v)] for n, v in st.goal_seek.items()]
+    md = "\n".join([f"# flopcast stress: {st.scenario}, {st.output} vs {num(st.headline)} {st.unit}", "",
+                    *[f"- {s}" for s in st.sentences], "", markdown(header, rows, "lrrrl"), "",
+                    "## Goal seek (one input alone moves the median to the headline)", "",
+                    markdown(["input", "value"], seek, "lr"), ""])
+    sections = [f"<h1>Stress test: {html.escape(st.output)} &ge; {num(st.headline)} {html.escape(st.unit)}</h1>",
+                f"<p>scenario {html.escape(st.scenario)}, {st.draws:,} draws, seed {st.seed}</p>",
+                "<ul>" + "".join(f"<li>{html.escape(s)}</li>" for s in st.sentences) + "</ul>",
+                f"<div class='figs'>{img_tag(ex, 'exceedance')}{img_tag(cond, 'conditional')}</div>",
+                "<h2>What you must believe</h2>", _html_table(header, rows, "lrrrl"),
+                "<h2>Goal seek</h2>", _html_table(["input", "value"], seek, "lr")]
+    _write_common(folder, "stress", st.as_json(), md, f"flopcast stress: {st.scenario}", sections)
+
+
+def write_audit(scenario: str, lines, sentences: list[str], draws: int, seed: int, folder: Path) -> None:
+    header = ["headline", "output", "published", "re-derived", "ratio", "consistent", "band percentile", "P(>= published)"]
+    rows = [[ln.label, ln.output, num(ln.published), num(ln.rederived), f"{ln.ratio:.3f}",
+             "yes" if ln.consistent else "NO", f"{ln.percentile:.0f}", f"{ln.p_exceed:.3g}"] for ln in lines]
+    md = "\n".join([f"# flopcast audit: {scenario}", "", markdown(header, rows, "llrrrlrr"), "",
+                    *[f"- {s}" for s in sentences], ""])
+    sections = [f"<h1>Headline audit: {html.escape(scenario)}</h1>",
+                f"<p>Re-derived from the scenario's point values; band: {draws:,} draws, seed {seed}.</p>",
+                _html_table(header, rows, "llrrrlrr"),
+                "<ul>" + "".join(f"<li>{html.escape(s)}</li>" for s in sentences) + "</ul>",
+                "<h2>Quotes</h2><ul>" + "".join(
+                    f"<li><b>{html.escape(ln.label)}</b>: {html.escape(ln.quote)}</li>" for ln in lines) + "</ul>"]
+    _write_common(folder, "audit", {"scenario": scenario, "draws": draws, "seed": seed,
+                                    "headlines": [ln.as_json() for ln in lines], "summary": sentences},
+                  md, f"flopcast audit: {scenario}", sections)
+
+
+def write_compare(cmp, folder: Path) -> None:
+    header = ["output", "unit", f"{cmp.a} median [p05, p95]", f"{cmp.b} median [p05, p95]",
+              "ratio B/A median [p05, p95]", "P(B > A)"]
+    rows = [[n, c.unit, f"{num(c.a.median)} [{num(c.a.p05)}, {num(c.a.p95)}]",
+             f"{num(c.b.median)} [{num(c.b.p05)}, {num(c.b.p95)}]",
+             f"{num(c.ratio.median)} [{num(c.ratio.p05)}, {num(c.ratio.p95)}]", f"{c.p_b_greater:.3f}"]
+            for n, c in cmp.outputs.items()]
+    fig = compare_figure(cmp)
+    png = _png(folder, "compare.png", fig)
+    md = "\n".join([f"# flopcast compare: {cmp.a} vs {cmp.b}", "",
+                    f"{cmp.draws:,} draws, seed {cmp.seed}; common random numbers for: {', '.join(cmp.shared_inputs) or 'none'}",
+                    "", markdown(header, rows, "llrrrr"), ""])
+    sections = [f"<h1>{html.escape(cmp.a)} vs {html.escape(cmp.b)}</h1>",
+                f"<p>{cmp.draws:,} draws, seed {cmp.seed}; common random numbers for shared inputs: "
+                f"{html.escape(', '.join(cmp.shared_inputs) or 'none')}</p>",
+                _html_table(header, rows, "llrrrr"), img_tag(png, "compare")]
+    _write_common(folder, "compare", cmp.as_json(), md, f"flopcast compare: {cmp.a} vs {cmp.b}", sections)
+
+
+def compare_figure(cmp):
+    import numpy as np
+
+    fig = figures.new_figure(8.0, 0.55 * len(cmp.outputs) + 1.6)
+    ax = fig.add_subplot()
+    names = list(cmp.outputs)
+    for i, n in enumerate(names):
+        r = cmp.outputs[n].ratio
+        ax.plot([r.p05, r.p95], [i, i], color="C0", lw=3, alpha=0.6)
+        ax.plot([r.median], [i], "o", color="C3")
+    ax.axvline(1.0, color="k", lw=1)
+    ax.set_yticks(np.arange(len(names)), names, fontsize=8)
+    ax.invert_yaxis()
+    lo = min(cmp.outputs[n].ratio.p05 for n in names)
+    hi = max(cmp.outputs[n].ratio.p95 for n in names)
+    if lo > 0 and hi / lo > 10:
+        ax.set_xscale("log")
+    ax.set_xlabel(f"ratio {cmp.b} / {cmp.a} (dimensionless): median and 90% interval, draw by draw")
+    ax.set_title("Scenario comparison (common random numbers)")
+    return fig
+
+
+def write_waterfall(scenario: str, output: str, unit: str, bars, folder: Path) -> None:
+    from simulate import waterfall as W
+
+    png = _png(folder, "waterfall.png", W.figure(output, unit, bars))
+    header = ["step", f"{output} [{unit}]", "factor"]
+    rows = [[b.label, num(b.value), f"x{b.factor:.3f}"] for b in bars]
+    md = "\n".join([f"# flopcast waterfall: {scenario}, {output}", "", markdown(header, rows, "lrr"), ""])
+    sections = [f"<h1>What each shortcut is worth: {html.escape(scenario)}</h1>", _html_table(header, rows, "lrr"),
+                img_tag(png, "waterfall")]
+    _write_common(folder, "waterfall", {"scenario": scenario, "output": output, "unit": unit,
+                                        "bars": [{"label": b.label, "value": b.value, "factor": b.factor} for b in bars]},
+                  md, f"flopcast waterfall: {scenario}", sections)

@@ -1,0 +1,198 @@
+"""Headline audit: re-derive each figure a source published from the scenario's own point values,
+flag the ones its stated assumptions do not give, say what single change would make each follow,
+and locate every headline in the scenario's uncertainty band. Model-agnostic."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import optimize
+
+from simulate.engine import evaluate_point, run
+from simulate.model import Plan
+from simulate.stress import exceedance
+
+TOLERANCE = (0.95, 1.05)
+
+
+@dataclass
+class Fix:
+    input: str
+    point: float
+    needed: float
+    unit: str
+    breaks: list[str]  # other headlines this change would push out of tolerance
+    side_effects: dict[str, tuple[float, float]]  # other outputs: (before, after)
+    alternatives: list[str] = field(default_factory=list)  # inputs with the same effect on the outputs
+
+
+@dataclass
+class AuditLine:
+    output: str
+    label: str
+    unit: str
+    published: float
+    rederived: float
+    ratio: float  # published / re-derived
+    consistent: bool
+    percentile: float
+    p_exceed: float
+    quote: str
+    note: str
+    set: dict
+    fixes: list[Fix] = field(default_factory=list)
+    inherited_from: str | None = None
+
+    def as_json(self) -> dict:
+        return {
+            "output": self.output, "label": self.label, "unit": self.unit,
+            "published": self.published, "rederived": self.rederived, "ratio": self.ratio,
+            "consistent": self.consistent, "percentile": self.percentile, "p_exceed": self.p_exceed,
+            "quote": self.quote, "note": self.note, "set": dict(self.set),
+            "inherited_from": self.inherited_from,
+            "single_input_fixes": [
+                {"input": f.input, "point": f.point, "needed": f.needed, "unit": f.unit,
+                 "same_effect_as": f.alternatives,
+                 "breaks_headlines": f.breaks,
+                 "then": {k: {"before": a, "after": b} for k, (a, b) in f.side_effects.items()}}
+                for f in self.fixes
+            ],
+        }
+
+
+def _solve_input(plan: Plan, output: str, target: float, name: str, base: dict) -> float | None:
+    """The value of one input (others at ``base``) that makes ``output`` equal ``target``,
+    searched over 1e-3 to 1e3 times its point value (log-spaced bracket, then Brent)."""
+    point = base.get(name, plan.points[name])
+    if point == 0:
+        return None
+
+    def f(v):
+        with np.errstate(all="ignore"):
+            y = plan.model.evaluate({**{n: np.float64(x) for n, x in plan.points.items()}, **base, name: v})[output]
+        return np.log(y / target) if np.all(y > 0) else np.nan
+
+    grid = point * np.geomspace(1e-3, 1e3, 121)
+    vals = np.array([f(v) for v in grid], dtype=float)
+    ok = np.isfinite(vals)
+    if not ok.any() or np.ptp(vals[ok]) < 1e-12:
+        return None
+    sign = np.sign(vals)
+    candidates = [i for i in range(len(grid) - 1) if ok[i] and ok[i + 1] and sign[i] * sign[i + 1] <= 0]
+    if not candidates:
+        return None
+    i = min(candidates, key=lambda i: abs(math.log(grid[i] / point)))  # the crossing nearest the point
+    if vals[i] == 0:
+        return float(grid[i])
+    return float(optimize.brentq(f, grid[i], grid[i + 1], xtol=abs(point) * 1e-12, rtol=1e-10))
+
+
+def audit(plan: Plan, draws: int | None = None, seed: int | None = None, max_fixes: int = 6) -> tuple[list[AuditLine], int, int]:
+    """Returns (lines, draws, seed)."""
+    headlines = plan.scenario.headlines
+    derived = [evaluate_point(plan, at=h.set) for h in headlines]
+    band = run(plan, draws=draws, seed=seed) if plan.uncertain else None
+    lines = []
+    for h, d in zip(headlines, derived):
+        re = d[h.output]
+        ratio = h.value / re if re != 0 else math.inf
+        if band is not None:
+            p, _, pct = exceedance(band.outputs[h.output], h.value)
+        else:
+            p, pct = float(re >= h.value), 100.0 * float(re < h.value)
+        lines.append(AuditLine(h.output, h.label or h.output, plan.unit(h.output), h.value, re, ratio,
+                               TOLERANCE[0] <= ratio <= TOLERANCE[1], pct, p, h.quote, h.note, dict(h.set)))
+    for line, h in zip(lines, headlines):
+        if line.consistent:
+            continue
+        line.inherited_from = _inherited(plan, line, lines)
+        line.fixes = _fixes(plan, line, h, headlines, derived, max_fixes)
+    return lines, (band.draws if band else 0), (band.seed if band else 0)
+
+
+def _dependencies(plan: Plan, output: str) -> frozenset[str]:
+    """Inputs whose 10% change moves ``output`` at the point values."""
+    base = evaluate_point(plan)[output]
+    deps = set()
+    for name, v in plan.points.items():
+        moved = evaluate_point(plan, at={name: v * 1.1 if v != 0 else 0.1})[output]
+        if not math.isclose(moved, base, rel_tol=1e-12):
+            deps.add(name)
+    return frozenset(deps)
+
+
+def _inherited(plan: Plan, line: AuditLine, lines: list[AuditLine]) -> str | None:
+    """An inconsistent headline upstream of this one (its output depends on a strict subset of
+    this output's inputs) that is off by the same ratio: the slip happened there."""
+    mine = _dependencies(plan, line.output)
+    for other in lines:
+        if other is line or other.consistent or other.output == line.output:
+            continue
+        if abs(math.log(other.ratio / line.ratio)) < 0.03 and _dependencies(plan, other.output) < mine:
+            return other.output
+    return None
+
+
+def _fixes(plan: Plan, line: AuditLine, h, headlines, derived, max_fixes: int) -> list[Fix]:
+    """Single-input changes that make the headline follow, one per route (the set of other outputs
+    the change moves), each route represented by its smallest relative change."""
+    before = evaluate_point(plan, at=dict(h.set))
+    fixes = []
+    for name in plan.input_names:
+        needed = _solve_input(plan, line.output, line.published, name, dict(h.set))
+        if needed is None:
+            continue
+        after = evaluate_point(plan, at={**h.set, name: needed})
+        breaks = []  # consistent headlines this change would push out of tolerance
+        for other, d in zip(headlines, derived):
+            if other is h:
+                continue
+            y = evaluate_point(plan, at={**other.set, name: needed})[other.output]
+            was_ok = TOLERANCE[0] <= other.value / d[other.output] <= TOLERANCE[1]
+            if was_ok and not TOLERANCE[0] <= other.value / y <= TOLERANCE[1]:
+                breaks.append(f"{other.output} ({other.label})" if other.label else other.output)
+        side = {k: (before[k], after[k]) for k in after if k != line.output
+                and not math.isclose(before[k], after[k], rel_tol=1e-9)}
+        point = h.set.get(name, plan.points[name])
+        fixes.append(Fix(name, point, needed, plan.unit(name), breaks, side))
+
+    def size(f: Fix) -> float:
+        return abs(math.log(f.needed / f.point)) if f.point > 0 and f.needed > 0 else math.inf
+
+    routes: dict[frozenset, list[Fix]] = {}
+    for f in sorted(fixes, key=size):
+        routes.setdefault(frozenset(f.side_effects), []).append(f)
+    best = [group[0] for group in routes.values()]
+    for f in best:
+        f.alternatives = [g.input for g in routes[frozenset(f.side_effects)][1:]]
+    best.sort(key=lambda f: (len(f.breaks), size(f)))
+    return best[:max_fixes]
+
+
+def sentences(lines: list[AuditLine]) -> list[str]:
+    from simulate.fmt import num
+
+    out = []
+    for ln in lines:
+        verdict = "consistent" if ln.consistent else "NOT CONSISTENT"
+        out.append(f"{ln.label}: published {num(ln.published)} vs re-derived {num(ln.rederived)} {ln.unit} "
+                   f"(ratio {ln.ratio:.3f}, {verdict}); in the band: {ln.percentile:.0f}th percentile, "
+                   f"P(>= published) = {ln.p_exceed:.3g}")
+        if ln.consistent:
+            continue
+        if ln.inherited_from:
+            out.append(f"  inherited: upstream {ln.inherited_from} is off by the same ratio; the slip happened there")
+        if ln.note:
+            out.append(f"  note: {ln.note}")
+        if ln.fixes and all(f.breaks for f in ln.fixes):
+            out.append("  every single-input change that gives this figure breaks another published figure: "
+                       "the published figures contradict each other")
+        for f in ln.fixes:
+            then = ", ".join(f"{k} {num(a)} -> {num(b)}" for k, (a, b) in f.side_effects.items())
+            alt = f" (or {', '.join(f.alternatives)} by the same factor)" if f.alternatives else ""
+            broken = f"; breaks {', '.join(f.breaks)}" if f.breaks else ""
+            out.append(f"  for {num(ln.published)} to follow: {f.input} {num(f.point)} -> {num(f.needed)} {f.unit}{alt}"
+                       f"{'; then ' + then if then else ''}{broken}")
+    return out

@@ -1,0 +1,260 @@
+"""Which assumption matters: one-way swings (tornado), Sobol variance shares (SALib), rank correlations.
+
+Model-agnostic: everything works on a bound plan's uncertain inputs and one named output.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import stats
+
+from priors.errors import InputError
+from simulate.engine import plan_for, resolve_seed
+from simulate.model import Plan
+
+DEFAULT_SOBOL_N = 2**13  # base samples; SALib evaluates N (k + 2) points
+_EPS = 2.0**-40
+
+
+@dataclass
+class InputSensitivity:
+    input: str
+    unit: str
+    input_p05: float
+    input_p95: float
+    low: float  # output with this input at its p05, others at their medians
+    high: float  # ... at its p95
+    swing: float
+    s1: float | None = None
+    s1_ci: tuple[float, float] | None = None
+    st: float | None = None
+    st_ci: tuple[float, float] | None = None
+    spearman: float | None = None
+
+
+@dataclass
+class Sensitivity:
+    scenario: str
+    output: str
+    unit: str
+    baseline: float
+    log: bool
+    n: int
+    seed: int
+    inputs: dict[str, InputSensitivity]
+    warnings: list[str] = field(default_factory=list)
+    correlated: list[tuple[str, str, float]] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        return {
+            "scenario": self.scenario,
+            "output": self.output,
+            "unit": self.unit,
+            "log": self.log,
+            "baseline": self.baseline,
+            "sobol_n": self.n,
+            "seed": self.seed,
+            "inputs": {
+                name: {
+                    "low": s.low, "high": s.high, "swing": s.swing,
+                    "input_p05": s.input_p05, "input_p95": s.input_p95,
+                    "s1": s.s1, "s1_ci": list(s.s1_ci) if s.s1_ci else None,
+                    "st": s.st, "st_ci": list(s.st_ci) if s.st_ci else None,
+                    "spearman": s.spearman,
+                }
+                for name, s in self.inputs.items()
+            },
+            "warnings": self.warnings,
+            "correlations": [{"inputs": [a, b], "rank": r} for a, b, r in self.correlated],
+        }
+
+
+def check_output(plan: Plan, output: str) -> None:
+    if output not in plan.model.outputs:
+        raise InputError(f"--output {output}", f"unknown output; the {plan.model.name} model's outputs are: "
+                         f"{', '.join(plan.model.outputs)}")
+
+
+def _evaluate(plan: Plan, x: dict) -> dict:
+    with np.errstate(all="ignore"):
+        return plan.model.evaluate({**{n: np.float64(v) for n, v in plan.constants.items()}, **x})
+
+
+def tornado(plan: Plan, output: str) -> tuple[float, dict[str, tuple[float, float, float, float]]]:
+    """Baseline at every uncertain input's median; each input alone at its p05 and p95.
+    Returns (baseline, {input: (input_p05, input_p95, output_low, output_high)}); one vectorized call."""
+    names = plan.uncertain
+    k = len(names)
+    medians = np.array([plan.dists[n].median for n in names])
+    # rows: baseline, then (p05, p95) per input
+    grid = np.tile(medians, (2 * k + 1, 1))
+    for j, n in enumerate(names):
+        grid[1 + 2 * j, j] = plan.dists[n].quantile(0.05)
+        grid[2 + 2 * j, j] = plan.dists[n].quantile(0.95)
+    y = np.broadcast_to(_evaluate(plan, {n: grid[:, j] for j, n in enumerate(names)})[output], (2 * k + 1,))
+    out = {n: (grid[1 + 2 * j, j], grid[2 + 2 * j, j], float(y[1 + 2 * j]), float(y[2 + 2 * j]))
+           for j, n in enumerate(names)}
+    return float(y[0]), out
+
+
+def sobol_indices(plan: Plan, output: str, n: int, seed: int, log: bool):
+    """First-order and total Sobol indices with bootstrap 95% CIs, via SALib's Saltelli scheme
+    on the unit cube mapped through each prior's inverse CDF."""
+    from SALib.analyze import sobol as analyze
+    from SALib.sample import sobol as sample
+
+    names = plan.uncertain
+    problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        u = sample.sample(problem, n, calc_second_order=False, seed=seed)
+    u = np.clip(u, _EPS, 1.0 - _EPS)
+    x = {name: plan.dists[name].ppf(u[:, j]) for j, name in enumerate(names)}
+    y = np.broadcast_to(_evaluate(plan, x)[output], (u.shape[0],)).astype(float)
+    if log:
+        y = _log_or_fail(y, output)
+    if not np.all(np.isfinite(y)):
+        raise InputError(f"--output {output}", "is NaN or infinite for some draws; see 'flopcast run'")
+    if np.var(y) == 0:
+        return {name: (0.0, (0.0, 0.0), 0.0, (0.0, 0.0)) for name in names}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = analyze.analyze(problem, y, calc_second_order=False, num_resamples=200, seed=seed)
+    return {
+        name: (float(res["S1"][j]), (float(res["S1"][j] - res["S1_conf"][j]), float(res["S1"][j] + res["S1_conf"][j])),
+               float(res["ST"][j]), (float(res["ST"][j] - res["ST_conf"][j]), float(res["ST"][j] + res["ST_conf"][j])))
+        for j, name in enumerate(names)
+    }
+
+
+def _log_or_fail(y: np.ndarray, output: str) -> np.ndarray:
+    if np.any(y <= 0):
+        raise InputError(f"--output {output}", "has values <= 0; its log is undefined (drop --log)")
+    return np.log(y)
+
+
+def rank_correlations(plan: Plan, output: str, draws: int, seed: int) -> dict[str, float]:
+    """Spearman correlation of each input with the output, over the scenario's own (copula) draws."""
+    from simulate.engine import run
+
+    r = run(plan, draws=draws, seed=seed, summarize_outputs=False)
+    ranks_y = stats.rankdata(r.outputs[output])
+    out = {}
+    for name, values in r.inputs.items():
+        rho = np.corrcoef(stats.rankdata(values), ranks_y)[0, 1]
+        out[name] = float(rho) if np.isfinite(rho) else 0.0
+    return out
+
+
+def analyze(scenario, output: str, sets=(), n: int = DEFAULT_SOBOL_N, seed: int | None = None,
+            log: bool = False, spearman_draws: int = 20_000) -> Sensitivity:
+    plan = plan_for(scenario, sets)
+    check_output(plan, output)
+    if not plan.uncertain:
+        raise InputError(plan.scenario.file, "has no uncertain inputs; nothing to analyse")
+    if isinstance(n, bool) or not isinstance(n, int) or n < 64:
+        raise InputError("--n", f"must be an integer >= 64, got {n!r}")
+    seed = resolve_seed(seed)
+    baseline, swings = tornado(plan, output)
+    correlated = [(c.inputs[0], c.inputs[1], c.rank) for c in plan.correlations]
+    warn: list[str] = []
+    sobol = None
+    if correlated:
+        warn.append("inputs are correlated: Sobol indices assume independent inputs and are not computed; "
+                    "read the rank correlations and the tornado instead")
+    else:
+        sobol = sobol_indices(plan, output, n, seed, log)
+    rho = rank_correlations(plan, output, spearman_draws, seed)
+    inputs = {}
+    for name in plan.uncertain:
+        p05, p95, lo, hi = swings[name]
+        s = InputSensitivity(name, plan.unit(name), float(p05), float(p95), lo, hi, abs(hi - lo), spearman=rho[name])
+        if sobol is not None:
+            s.s1, s.s1_ci, s.st, s.st_ci = sobol[name]
+        inputs[name] = s
+    inputs = dict(sorted(inputs.items(), key=lambda kv: -kv[1].swing))
+    if sobol is not None:
+        unstable = [name for name, s in inputs.items()
+                    if (s.s1 < 0 and s.s1_ci[1] < 0) or (s.s1 > 0.01 and s.s1_ci[1] - s.s1_ci[0] > s.s1)]
+        if unstable:
+            warn.append(f"N = {n} is too small for stable indices of {', '.join(unstable)} "
+                        f"(negative first-order index or CI wider than the index); raise --n")
+    return Sensitivity(plan.scenario.name, output, plan.unit(output), baseline, log, n, seed, inputs, warn, correlated)
+
+
+# -- figures -------------------------------------------------------------------------------------
+
+def tornado_figure(sens: Sensitivity):
+    from simulate.figures import new_figure, wants_log
+
+    items = list(sens.inputs.values())
+    fig = new_figure(8.0, 0.5 * len(items) + 1.5)
+    ax = fig.add_subplot()
+    values = [v for s in items for v in (s.low, s.high)] + [sens.baseline]
+    log = all(v > 0 for v in values) and wants_log(min(values), max(values))
+    for i, s in enumerate(items):
+        lo, hi = sorted((s.low, s.high))
+        ax.barh(i, hi - lo, left=lo, color="C0", alpha=0.7)
+        # which end is the input's p05 and which its p95
+        left_label, right_label = (s.input_p05, s.input_p95) if s.low <= s.high else (s.input_p95, s.input_p05)
+        ax.text(lo, i, f"{left_label:.3g} ", ha="right", va="center", fontsize=8)
+        ax.text(hi, i, f" {right_label:.3g}", ha="left", va="center", fontsize=8)
+    ax.axvline(sens.baseline, color="k", lw=1.2, label=f"baseline (inputs at medians) {sens.baseline:.3g}")
+    ax.set_yticks(np.arange(len(items)), [f"{s.input} [{s.unit}]" for s in items], fontsize=8)
+    ax.invert_yaxis()
+    lo, hi = min(values), max(values)
+    if log:
+        ax.set_xscale("log")
+        ax.set_xlim(lo / 2.0, hi * 2.0)
+    elif hi > lo:
+        ax.set_xlim(lo - 0.2 * (hi - lo), hi + 0.2 * (hi - lo))
+    ax.set_xlabel(f"{sens.output} [{sens.unit}]; each input at its p05 / p95 (values at bar ends)")
+    ax.set_title(f"Tornado: {sens.output}")
+    ax.legend(fontsize=8, loc="lower right", frameon=False)
+    return fig
+
+
+def variance_figure(sens: Sensitivity):
+    from simulate.figures import new_figure
+
+    items = [s for s in sens.inputs.values() if s.s1 is not None]
+    fig = new_figure(8.0, 0.5 * max(len(items), 1) + 1.5)
+    ax = fig.add_subplot()
+    if not items:
+        ax.text(0.5, 0.5, "Sobol indices not computed (correlated inputs)", ha="center", va="center")
+        ax.set_axis_off()
+        return fig
+    y = np.arange(len(items))
+    s1 = np.array([s.s1 for s in items])
+    st = np.array([s.st for s in items])
+    s1e = np.array([(s.s1_ci[1] - s.s1_ci[0]) / 2 for s in items])
+    ste = np.array([(s.st_ci[1] - s.st_ci[0]) / 2 for s in items])
+    ax.barh(y - 0.2, s1, 0.4, xerr=s1e, label="first-order S1", color="C0", capsize=2)
+    ax.barh(y + 0.2, st, 0.4, xerr=ste, label="total ST", color="C1", capsize=2)
+    ax.set_yticks(y, [s.input for s in items], fontsize=8)
+    ax.invert_yaxis()
+    what = f"log({sens.output})" if sens.log else sens.output
+    ax.set_xlabel(f"share of Var[{what}] (fraction; bars: bootstrap 95% CI, N={sens.n})")
+    ax.set_title(f"Variance shares (Sobol): {what}")
+    ax.legend(fontsize=8, frameon=False)
+    return fig
+
+
+def table_rows(sens: Sensitivity) -> list[list[str]]:
+    from simulate.fmt import num
+
+    def f(v):
+        return "-" if v is None else f"{v:.3f}"
+
+    def ci(c):
+        return "-" if c is None else f"[{c[0]:.3f}, {c[1]:.3f}]"
+
+    return [[s.input, f"{num(s.input_p05)} / {num(s.input_p95)}", num(s.low), num(s.high), num(s.swing),
+             f(s.s1), ci(s.s1_ci), f(s.st), ci(s.st_ci), f(s.spearman)] for s in sens.inputs.values()]
+
+
+HEADER = ["input", "input p05 / p95", "output at p05", "output at p95", "swing", "S1", "S1 95% CI",
+          "ST", "ST 95% CI", "Spearman"]

@@ -1,0 +1,224 @@
+"""Stress-testing a published headline: where it sits, what one must believe, and goal seek.
+
+Model-agnostic: works on any plan's uncertain inputs and any output.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import optimize
+
+from priors.errors import InputError
+from simulate.engine import run
+from simulate.model import Plan
+from simulate.sensitivity import check_output
+
+GOAL_RANGE = (0.001, 0.999)  # goal seek searches the prior's 0.1-99.9% range
+GOAL_DRAWS = 20_000
+
+
+@dataclass
+class Conditional:
+    prior_median: float
+    conditional_median: float
+    prior_percentile_of_conditional_median: float  # 0-100
+    unit: str
+
+
+@dataclass
+class Stress:
+    scenario: str
+    output: str
+    unit: str
+    headline: float
+    draws: int
+    seed: int
+    p_exceed: float
+    p_exceed_mcse: float
+    percentile: float  # 0-100: share of draws below the headline
+    direction: str  # ">=" or "<="
+    tail_draws: int
+    conditional: dict[str, Conditional | None]
+    goal_seek: dict[str, float | None]
+    median: float
+    sentences: list[str] = field(default_factory=list)
+    values: np.ndarray | None = None  # the output's draws, for the exceedance figure
+
+    def as_json(self) -> dict:
+        return {
+            "scenario": self.scenario,
+            "output": self.output,
+            "unit": self.unit,
+            "headline": self.headline,
+            "draws": self.draws,
+            "seed": self.seed,
+            "p_exceed": self.p_exceed,
+            "p_exceed_mcse": self.p_exceed_mcse,
+            "percentile": self.percentile,
+            "median": self.median,
+            "direction": self.direction,
+            "tail_draws": self.tail_draws,
+            "conditional": {
+                n: None if c is None else {
+                    "prior_median": c.prior_median,
+                    "conditional_median": c.conditional_median,
+                    "prior_percentile_of_conditional_median": c.prior_percentile_of_conditional_median,
+                }
+                for n, c in self.conditional.items()
+            },
+            "goal_seek": self.goal_seek,
+            "summary": self.sentences,
+        }
+
+
+def check_headline(value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+        raise InputError("--headline", f"must be a positive number, got {value!r}")
+    return float(value)
+
+
+def exceedance(values: np.ndarray, x: float) -> tuple[float, float, float]:
+    """P(output >= x), its Monte Carlo standard error sqrt(p(1-p)/n), and x's percentile (0-100)."""
+    n = values.size
+    p = float(np.count_nonzero(values >= x)) / n
+    below = float(np.count_nonzero(values < x)) / n
+    return p, math.sqrt(p * (1 - p) / n), 100.0 * below
+
+
+def conditional_shift(plan: Plan, inputs: dict[str, np.ndarray], mask: np.ndarray, min_tail: int = 30):
+    """Each input's median among the draws in the tail, located in its prior (percentile 0-100)."""
+    out: dict[str, Conditional | None] = {}
+    for name, values in inputs.items():
+        dist = plan.dists[name]
+        if mask.sum() < min_tail:
+            out[name] = None
+            continue
+        cm = float(np.median(values[mask]))
+        out[name] = Conditional(dist.median, cm, 100.0 * float(dist.cdf(cm)), plan.unit(name))
+    return dict(sorted(out.items(), key=lambda kv: -abs(kv[1].prior_percentile_of_conditional_median - 50.0)
+                       if kv[1] is not None else 0.0))
+
+
+def goal_seek(plan: Plan, output: str, target: float, seed: int, draws: int = GOAL_DRAWS) -> dict[str, float | None]:
+    """For each uncertain input alone: the value that moves the output's median to ``target`` with
+    the other inputs still drawn from their priors (common random numbers across candidate values).
+    None when the median cannot reach the target within the prior's 0.1-99.9% range."""
+    base = run(plan, draws=draws, seed=seed, summarize_outputs=False)
+    constants = {n: np.float64(v) for n, v in plan.constants.items()}
+    grid_u = np.linspace(*GOAL_RANGE, 41)
+    found: dict[str, float | None] = {}
+    for name in plan.uncertain:
+        dist = plan.dists[name]
+
+        def median_at(values: np.ndarray) -> np.ndarray:
+            x = {**constants, **{n: v[None, :] for n, v in base.inputs.items()}, name: values[:, None]}
+            with np.errstate(all="ignore"):
+                y = np.broadcast_to(plan.model.evaluate(x)[output], (values.size, draws))
+            return np.median(y, axis=1)
+
+        g = median_at(dist.ppf(grid_u)) - target
+        crossing = np.nonzero(np.sign(g[:-1]) * np.sign(g[1:]) <= 0)[0]
+        if not np.all(np.isfinite(g)) or crossing.size == 0 or np.ptp(g) == 0:
+            found[name] = None
+            continue
+        i = int(crossing[0])
+        if g[i] == 0:
+            found[name] = float(dist.ppf(grid_u[i]))
+            continue
+        u = optimize.brentq(lambda uu: float(median_at(dist.ppf(np.array([uu])))[0] - target),
+                            grid_u[i], grid_u[i + 1], xtol=1e-6)
+        found[name] = float(dist.ppf(np.array(u)))
+    return found
+
+
+def _ordinal(q: float) -> str:
+    n = int(round(q))
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def stress(plan: Plan, output: str, headline: float, draws: int | None = None, seed: int | None = None,
+           sampler: str = "mc") -> Stress:
+    from simulate.fmt import num
+
+    check_output(plan, output)
+    headline = check_headline(headline)
+    if not plan.uncertain:
+        raise InputError(plan.scenario.file, "has no uncertain inputs; nothing to stress")
+    result = run(plan, draws=draws, seed=seed, sampler=sampler, summarize_outputs=False)
+    y = result.outputs[output]
+    p, se, pct = exceedance(y, headline)
+    median = float(np.median(y))
+    direction = ">=" if headline >= median else "<="
+    mask = y >= headline if direction == ">=" else y <= headline
+    cond = conditional_shift(plan, result.inputs, mask)
+    seek = goal_seek(plan, output, headline, result.seed)
+    sentences = [
+        f"{output} >= {num(headline)} {plan.unit(output)}: P = {p:.3g} (MCSE {se:.2g}); "
+        f"the headline sits at the {_ordinal(pct)} percentile of the band (median {num(median)})."
+    ]
+    tail = int(mask.sum())
+    if tail < 30:
+        sentences.append(f"only {tail} of {y.size} draws reach {direction} {num(headline)}; "
+                         f"too few to say what one must believe (use more --draws)")
+    for name, c in cond.items():
+        if c is None:
+            continue
+        sentences.append(
+            f"for {direction} {num(headline)}, {name} had to be at its prior's {_ordinal(c.prior_percentile_of_conditional_median)} "
+            f"percentile (median {num(c.conditional_median)} vs {num(c.prior_median)} {c.unit})")
+    for name, v in seek.items():
+        if v is None:
+            sentences.append(f"goal seek: {name} alone cannot move the median to {num(headline)}: "
+                             f"not reachable within the prior's 0.1-99.9% range")
+        else:
+            sentences.append(f"goal seek: {name} = {num(v)} {plan.unit(name)} alone moves the median to {num(headline)}")
+    return Stress(plan.scenario.name, output, plan.unit(output), headline, result.draws, result.seed, p, se, pct,
+                  direction, tail, cond, seek, median, sentences, y)
+
+
+def exceedance_figure(st: Stress, extra: dict[str, float] | None = None):
+    from simulate.figures import new_figure, wants_log
+
+    y = np.sort(st.values)
+    n = y.size
+    fig = new_figure()
+    ax = fig.add_subplot()
+    idx = np.unique(np.geomspace(1, n, 2000).astype(int)) - 1
+    ax.plot(y[idx], 1.0 - idx / n, color="C0", label="P(output >= x)")
+    ax.axvline(st.headline, color="C3", ls="--", label=f"headline {st.headline:.3g}: P = {st.p_exceed:.3g}")
+    for label, x in (extra or {}).items():
+        ax.axvline(x, color="0.4", ls=":", label=label)
+    if y[0] > 0 and wants_log(y[int(0.001 * n)], y[-1]):
+        ax.set_xscale("log")
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel(f"{st.output} [{st.unit}]")
+    ax.set_ylabel("probability of exceeding (1 - CDF)")
+    ax.set_title(f"Exceedance: {st.output}")
+    ax.legend(fontsize=8, frameon=False)
+    return fig
+
+
+def conditional_figure(st: Stress):
+    from simulate.figures import new_figure
+
+    items = [(n, c) for n, c in st.conditional.items() if c is not None]
+    fig = new_figure(7.0, 0.45 * max(len(items), 1) + 1.5)
+    ax = fig.add_subplot()
+    if not items:
+        ax.text(0.5, 0.5, "too few draws in the tail", ha="center", va="center")
+        ax.set_axis_off()
+        return fig
+    ys = np.arange(len(items))
+    pct = [c.prior_percentile_of_conditional_median for _, c in items]
+    ax.barh(ys, np.array(pct) - 50.0, left=50.0, color=["C3" if q > 50 else "C2" for q in pct], alpha=0.75)
+    ax.axvline(50, color="k", lw=1)
+    ax.set_xlim(0, 100)
+    ax.set_yticks(ys, [n for n, _ in items], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel(f"prior percentile of the input's median given {st.output} {st.direction} {st.headline:.3g}")
+    ax.set_title("What you must believe")
+    return fig
