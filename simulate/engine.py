@@ -152,7 +152,7 @@ def run(
         for j, name in enumerate(names):
             if name not in plan.dists:
                 continue
-            col = plan.dists[name].ppf(u[:, j])
+            col = plan.dists[name].sample_ppf(u[:, j])
             inputs[name][start : start + m] = col
             x[name] = col
         with np.errstate(all="ignore"):

@@ -156,10 +156,9 @@ def bind(scenario: Scenario, sets: tuple[str, ...] | list[str] = ()) -> Plan:
         else:
             dists[name] = prior.dist
             points[name] = prior.point
+    # A correlation whose input a --set has fixed no longer applies (the file itself cannot
+    # correlate a constant: the loader refuses that).
     correlations = tuple(c for c in scenario.correlations if all(n in dists for n in c.inputs))
-    for c in scenario.correlations:
-        if c not in correlations:
-            raise InputError(f"{file}: correlations", f"{' and '.join(c.inputs)} must both be uncertain to be correlated")
     for headline in scenario.headlines:
         if headline.output not in model.outputs:
             raise InputError(

@@ -8,7 +8,6 @@ prior predictive draws; ArviZ adds a ``chain`` dimension of length 1) and fixed 
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -46,15 +45,15 @@ def _attrs(plan, name: str, kind: str) -> dict:
 
 
 def save_samples(ds: xr.Dataset, path: Path) -> None:
-    import arviz as az
-
+    """Write the groups ArviZ's ``InferenceData.to_netcdf`` would write, with xarray directly
+    (``import arviz`` alone costs ~5 s)."""
     draws = [n for n, v in ds.data_vars.items() if "draw" in v.dims]
     fixed = [n for n, v in ds.data_vars.items() if "draw" not in v.dims]
     prior = ds[draws].expand_dims(chain=[0])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        idata = az.InferenceData(prior=prior, constant_data=ds[fixed].drop_vars("draw", errors="ignore"))
-        idata.to_netcdf(str(path), engine="h5netcdf")
+    const = ds[fixed].drop_vars("draw", errors="ignore")
+    const.attrs = dict(ds.attrs)
+    prior.to_netcdf(path, group="prior", engine="h5netcdf", mode="w")
+    const.to_netcdf(path, group="constant_data", engine="h5netcdf", mode="a")
 
 
 def load_samples(path: str | Path) -> xr.Dataset:

@@ -85,3 +85,13 @@ def test_bad_parameters_name_the_field(family, params, message):
         FAMILIES[family].from_spec(params, "f.toml: priors.x")
     assert message in str(info.value)
     assert str(info.value).startswith("f.toml: priors.x")
+
+
+# (distribution, tolerance on |F(sample_ppf(u)) - u|)
+FAST = [(Beta.from_ci90((0.2, 0.6)), 1e-9), (Beta(2.0, 5.0), 1e-9), (Pert(1.0, 2.0, 8.0), 1e-9), (Beta(0.5, 0.5), 1e-11)]
+
+
+@pytest.mark.parametrize("dist, u_tol", FAST, ids=[d.describe() for d, _ in FAST])
+def test_fast_inverse_is_an_inverse_cdf(dist, u_tol):
+    u = np.random.default_rng(0).random(100_000) + 2.0**-54
+    np.testing.assert_allclose(dist.cdf(dist.sample_ppf(u)), u, rtol=0, atol=u_tol)

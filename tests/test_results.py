@@ -37,6 +37,16 @@ def test_samples_roundtrip_through_netcdf_and_arviz(result, tmp_path):
     assert hdi[0] == pytest.approx(result.summary["peak_fleet_h100"].hdi90[0])
 
 
+@pytest.mark.parametrize("seed", [0, 1])
+def test_hdi_matches_arviz(seed):
+    import arviz as az
+
+    from simulate.summary import hdi
+
+    x = np.random.default_rng(seed).lognormal(size=10_001)
+    np.testing.assert_allclose(hdi(np.sort(x), 0.9), az.hdi(x, hdi_prob=0.9), rtol=1e-12)
+
+
 def test_summary_quantiles_and_mcse(result):
     s = result.summary["peak_fleet_h100"]
     v = result.outputs["peak_fleet_h100"]

@@ -53,6 +53,11 @@ class Distribution:
     def cdf(self, x):  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def sample_ppf(self, u):
+        """The inverse CDF the engine applies to unit-cube draws. Equal to ``ppf`` except where the
+        exact inverse is slow (beta, PERT), which use a fast numerical inverse (see ``beta.py``)."""
+        return self.ppf(u)
+
     def quantile(self, q) -> np.ndarray | float:
         out = self.ppf(np.asarray(q, dtype=float))
         return float(out) if np.ndim(out) == 0 else out
@@ -121,3 +126,21 @@ def require(condition: bool, reason: str) -> None:
 
 
 Converter = Callable[..., Distribution]
+
+
+def fast_beta_inverse(alpha: float, beta: float):
+    """A numerical inverse CDF of Beta(alpha, beta) from UNU.RAN's PINV (scipy.stats.sampling):
+    polynomial interpolation with u-error below 1e-10, ~50x faster than ``special.betaincinv``
+    (40-60 ns vs ~3 us per draw here). None for shapes below 1, whose density has a pole that PINV
+    cannot interpolate accurately; callers then use the exact inverse."""
+    if alpha < 1.0 or beta < 1.0:
+        return None
+    import warnings
+
+    from scipy import stats
+    from scipy.stats.sampling import NumericalInversePolynomial
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        gen = NumericalInversePolynomial(stats.beta(alpha, beta), domain=(0.0, 1.0), u_resolution=1e-10)
+    return gen.ppf

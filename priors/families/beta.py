@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import ClassVar
 
 import numpy as np
 from scipy import optimize, special
 
-from priors.families._base import Z95, Distribution, require
+from priors.families._base import Z95, Distribution, fast_beta_inverse, require
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,14 @@ class Beta(Distribution):
 
     def cdf(self, x):
         return special.betainc(self.alpha, self.beta, np.clip(np.asarray(x, dtype=float), 0.0, 1.0))
+
+    @cached_property
+    def _fast_inverse(self):
+        return fast_beta_inverse(self.alpha, self.beta)
+
+    def sample_ppf(self, u):
+        inverse = self._fast_inverse
+        return inverse(u) if inverse is not None else self.ppf(u)
 
     def to_pymc(self, name: str):
         import pymc as pm

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import ClassVar
 
 import numpy as np
 from scipy import special
 
-from priors.families._base import Distribution, require
+from priors.families._base import Distribution, fast_beta_inverse, require
 
 LAMBDA = 4.0
 
@@ -44,6 +45,15 @@ class Pert(Distribution):
     def ppf(self, u):
         a, b = self.shape
         return self.low + (self.high - self.low) * special.betaincinv(a, b, u)
+
+    @cached_property
+    def _fast_inverse(self):
+        return fast_beta_inverse(*self.shape)
+
+    def sample_ppf(self, u):
+        inverse = self._fast_inverse
+        unit = inverse(u) if inverse is not None else special.betaincinv(*self.shape, u)
+        return self.low + (self.high - self.low) * unit
 
     def cdf(self, x):
         a, b = self.shape
