@@ -1,0 +1,288 @@
+"""Video diffusion transformer compute from first principles (beyond the source's shortcuts).
+
+The source (../shared/seeds/000_fa6efbad8168eecb.txt, section 04, quoted as [S04 "..."]) scales
+DiT-XL's per-image figure linearly: [S04 "524×10^9 FLOPS × 30 × 180"]. That leaves out what the
+architecture of a video diffusion transformer (DiT) actually implies:
+
+- tokens: pixels -> VAE latents (temporal and spatial compression) -> patches;
+- per forward pass: linear layers cost ``flops_per_param_token`` x params x tokens, and full 3-D
+  self-attention costs 4 x layers x hidden_size x tokens^2, which is quadratic in clip length and
+  resolution (the source's linear extrapolation has no attention term);
+- per video: ``cfg_passes`` forward passes per denoising step (classifier-free guidance runs the
+  model with and without the prompt), times ``sampling_steps``, plus VAE decoding and text encoding;
+- FLOP counting: hardware peaks (989.4 TFLOP/s for an H100) count a multiply-add as 2 FLOPs; the
+  DiT paper's "Gflops" count it as 1 (a MAC), and the source divided those by the FLOP/s peak.
+
+References for the architecture facts used in tests and scenarios:
+  DiT (Peebles & Xie 2023, arXiv:2212.09748), Table 4: DiT-XL/2 118.6 Gflops at 256x256, 524.6 at 512x512;
+  CogVideoX (arXiv:2408.06072; THUDM/CogVideo README); HunyuanVideo (arXiv:2412.03603);
+  Wan 2.1 (Wan-Video/Wan2.1, wan/configs/wan_t2v_14B.py); Open-Sora 2.0 (hpcaitech/Open-Sora,
+  configs/diffusion/inference/256px.py, opensora/utils/sampling.py).
+
+Every function is pure arithmetic (operators and ``**`` only) so it runs on numpy arrays and
+PyTensor tensors alike; switches such as ``causal_vae`` and ``attention_factor`` are numbers.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Mapping
+
+from models._spec import Quantity
+
+SECONDS_PER_HOUR = 3600.0
+SECONDS_PER_MONTH = 30 * 24 * 3600.0  # 30-day months, as in models/sora.py
+
+INPUTS = {
+    # --- architecture (read off a model card / config) ---------------------------------------
+    "params": Quantity(
+        "parameters",
+        "parameters every video token passes through (transformer blocks' linear weights)",
+        None,
+        "Close to the model-card count for single-stream DiTs (Wan 2.1 14B: 11.95B of 14B; CogVideoX-5B: "
+        "4.76B of ~5.6B); about half of it for double-stream MMDiTs whose text-stream and modulation "
+        "weights never touch a video token (HunyuanVideo: 6.79B of 13B; Open-Sora 2.0: 6.45B of 11B); "
+        "DiT-XL/2: 12 x 28 x 1152^2 = 446M of 675M. The card count overstates the linear term.",
+    ),
+    "layers": Quantity("layers", "transformer blocks that run self-attention over the video tokens", None,
+                       "model config (e.g. Wan 2.1 14B: 40; HunyuanVideo: 20 double + 40 single = 60)"),
+    "hidden_size": Quantity("dims", "transformer width d (attention inner dimension)", None,
+                            "model config (e.g. Wan 2.1 14B: 5120; HunyuanVideo, CogVideoX-5B: 3072)"),
+    "width": Quantity("px", "width of the generated video", None, "generation setting"),
+    "height": Quantity("px", "height of the generated video", None, "generation setting"),
+    "frames": Quantity("frames", "frames of the generated video (pixel space)", None,
+                       "generation setting (CogVideoX: 49; Wan 2.1: 81; HunyuanVideo, Open-Sora 2.0: 129)"),
+    "fps": Quantity("frames/s", "frame rate of the generated video", None,
+                    "generation setting (CogVideoX: 8; Wan 2.1: 16; HunyuanVideo, Open-Sora 2.0: 24)"),
+    "vae_temporal": Quantity("frames per latent frame", "VAE temporal compression", None,
+                             "4 for CogVideoX, HunyuanVideo, Wan 2.1, Open-Sora 2.0; 8 for LTX-Video"),
+    "vae_spatial": Quantity("px per latent px", "VAE spatial compression (per side)", None,
+                            "8 for CogVideoX, HunyuanVideo, Wan 2.1; 16-32 for deep-compression VAEs"),
+    "causal_vae": Quantity(
+        "0/1", "1: causal VAE, the first frame is encoded alone (latent = 1 + (frames - 1) / vae_temporal); "
+        "0: frames / vae_temporal", 1.0,
+        "Every open video VAE of 2024-2025 is causal (CogVideoX, HunyuanVideo, Wan, LTX-Video, Open-Sora 2.0's "
+        "is_causal_vae=True): hence their 4k+1 frame counts (49, 81, 129).",
+    ),
+    "patch_temporal": Quantity("latent frames per token", "patch size along time", 1.0,
+                               "1 for CogVideoX 1.0, HunyuanVideo, Wan 2.1 (patch (1, 2, 2)), Open-Sora 2.0"),
+    "patch_spatial": Quantity("latent px per token side", "patch size along height and width", None,
+                              "2 for DiT-XL/2, CogVideoX, HunyuanVideo, Wan 2.1, Open-Sora 2.0"),
+    # --- sampling ------------------------------------------------------------------------------
+    "sampling_steps": Quantity("steps", "denoising steps per generated video", None,
+                               "50 in the open models' defaults; 250 in DiT and the source; 1-8 for distilled samplers"),
+    "cfg_passes": Quantity(
+        "passes/step", "forward passes per denoising step", None,
+        "2 with classifier-free guidance (CogVideoX, Wan 2.1), 1 when guidance is distilled into the model "
+        "(HunyuanVideo's embedded guidance), 3 for Open-Sora 2.0's text + image guidance",
+    ),
+    "overhead_fraction": Quantity("fraction", "VAE decoding, text encoding and other work, as a fraction of "
+                                  "the denoiser's FLOPs (at the same utilization)", None, "judgment, see scenarios"),
+    "flops_per_param_token": Quantity(
+        "FLOP per param per token", "FLOPs counted per multiply-accumulate (applies to attention matmuls too)", 2.0,
+        "2: a multiply-add is 2 FLOPs, the convention of GPU peak FLOP/s (Kaplan et al. 2020: 2N per token); "
+        "1: MAC counting, as the DiT paper's 'Gflops' (Peebles & Xie 2023, Table 4).",
+    ),
+    "attention_factor": Quantity(
+        "x full attention", "share of full 3-D self-attention computed (0 switches it off, as the source did; "
+        "<1 for sparse or windowed attention)", 1.0, "full 3-D attention: CogVideoX, HunyuanVideo, Wan 2.1, Open-Sora 2.0",
+    ),
+    "gpu_peak_flops": Quantity("FLOP/s", "dense BF16 peak of one GPU", 989.4e12,
+                               "NVIDIA H100 SXM datasheet: 989.4 TFLOPS dense BF16 (H800 SXM the same)"),
+    "inference_utilization": Quantity("fraction", "achieved FLOP/s over peak when generating", None,
+                                      "judgment calibrated on shared/evidence/video-timings.toml (see scenarios)"),
+    # --- training --------------------------------------------------------------------------------
+    "training_clips": Quantity("clips", "video clips in the training set", None, "judgment"),
+    "training_clip_seconds": Quantity("s", "average length of a training clip", None, "judgment"),
+    "training_width": Quantity("px", "token-weighted average training width", None, "judgment"),
+    "training_height": Quantity("px", "token-weighted average training height", None, "judgment"),
+    "training_epochs": Quantity("epochs", "passes over the clip set", None, "judgment"),
+    "training_utilization": Quantity("fraction", "achieved FLOP/s over peak when training", None, "judgment"),
+}
+
+OUTPUTS = {
+    "latent_frames": Quantity("latent frames", "latent frames per generated video"),
+    "tokens_per_video": Quantity("tokens", "transformer tokens per generated video"),
+    "flops_per_forward": Quantity("FLOP", "one forward pass of the denoiser over one video"),
+    "attention_share": Quantity("fraction", "share of a forward pass spent in self-attention"),
+    "flops_per_video": Quantity("FLOP", "all sampling steps, guidance passes and overhead for one video"),
+    "flops_per_video_minute": Quantity("FLOP/video min", "inference compute per minute of generated video"),
+    "video_seconds": Quantity("s", "length of one generated video"),
+    "gpu_seconds_per_video": Quantity("GPU-s", "GPU time per video at inference_utilization"),
+    "video_seconds_per_gpu_hour": Quantity("video s/GPU-hour", "seconds of video one GPU generates per hour, "
+                                           "at inference_utilization"),
+    "training_tokens": Quantity("tokens", "video tokens seen in training"),
+    "training_flops": Quantity("FLOP", "training compute: forward + backward (3x forward) over the dataset"),
+    "training_gpu_months": Quantity("GPU-months", "GPU-months to train at training_utilization (30-day months)"),
+}
+
+KEY_OUTPUTS = ("gpu_seconds_per_video", "video_seconds_per_gpu_hour", "training_gpu_months")
+
+
+# --- tokens ------------------------------------------------------------------------------------
+
+def latent_frames(frames, vae_temporal, causal_vae):
+    """Latent frames from pixel frames.
+
+    Causal video VAEs (CogVideoX, HunyuanVideo, Wan, LTX-Video, Open-Sora 2.0) encode the first frame
+    on its own and every later group of ``vae_temporal`` frames into one latent frame:
+    latent = 1 + (frames - 1) / vae_temporal (49 -> 13, 81 -> 21, 129 -> 33 at 4x). A non-causal VAE,
+    as the source assumed, gives frames / vae_temporal ([S04 "1440 帧 ... 8 倍压缩 ... 180 帧"]).
+    Both are c + (frames - c) / vae_temporal with c = causal_vae in {0, 1}.
+    """
+    return causal_vae + (frames - causal_vae) / vae_temporal
+
+
+def tokens_per_frame(width, height, vae_spatial, patch_spatial):
+    """Tokens per latent frame: (width / (vae x patch)) x (height / (vae x patch)).
+    DiT-XL/2 at 512x512: (512 / 16)^2 = 1024; 1280x720 with 8x VAE and 2x2 patches: 80 x 45 = 3600."""
+    side = vae_spatial * patch_spatial
+    return (width / side) * (height / side)
+
+
+def tokens(latent, patch_temporal, per_frame):
+    """Tokens per video: latent frames / temporal patch x tokens per latent frame
+    (Wan 2.1 at 1280x720x81: 21 x 3600 = 75,600; HunyuanVideo at 1280x720x129: 33 x 3600 = 118,800)."""
+    return latent / patch_temporal * per_frame
+
+
+# --- FLOPs per forward pass --------------------------------------------------------------------
+
+def linear_flops(flops_per_param_token, params, n_tokens):
+    """Dense layers: every token multiplies every per-token weight once, flops_per_param_token x N x T
+    (2 N per token: Kaplan et al. 2020; the source's own rule for LLMs, [S04 "FLOPS = 2 × 参数量 × Token 数量"])."""
+    return flops_per_param_token * params * n_tokens
+
+
+def attention_flops(attention_factor, flops_per_param_token, layers, hidden_size, n_tokens):
+    """Self-attention scores and mixing: QK^T and AV are each T^2 x d multiply-adds per layer, so
+    2 x flops_per_param_token x layers x d x T^2 = 4 L d T^2 FLOPs at 2 FLOPs per MAC. DiT-XL/2 at 512x512
+    (MAC counting): 446M x 1024 + 2 x 28 x 1152 x 1024^2 = 524.3e9, the paper's 524.6 Gflops.
+    ``attention_factor`` 0 drops the term, as [S04 "524×10^9 FLOPS × 30 × 180"] implicitly does."""
+    return attention_factor * 2.0 * flops_per_param_token * layers * hidden_size * n_tokens ** 2
+
+
+def flops_per_video(forward, cfg_passes, sampling_steps, overhead_fraction):
+    """[S04 "每个视频有 250 个 diffusion 步骤"] forward passes per step x steps, plus VAE/text-encoder overhead."""
+    return forward * cfg_passes * sampling_steps * (1.0 + overhead_fraction)
+
+
+def gpu_seconds(flops, peak_flops, utilization):
+    """GPU time at a given share of peak."""
+    return flops / (peak_flops * utilization)
+
+
+def video_seconds_per_gpu_hour(video_seconds, gpu_seconds_per_video):
+    """[S04 "每小时每张 Nvidia H100 生成 5 分钟的视频"] (at 100%), here at inference_utilization."""
+    return video_seconds * SECONDS_PER_HOUR / gpu_seconds_per_video
+
+
+def training_flops(forward_per_clip, clips, epochs):
+    """Forward + backward = 3 forward passes: 6 N FLOPs per token (Kaplan et al. 2020) plus 3x the attention."""
+    return 3.0 * forward_per_clip * clips * epochs
+
+
+def gpu_months(flops, peak_flops, utilization):
+    """[S04 "4211 - 10528 张 H100 运行一个月"]: FLOPs / (peak x utilization x 30 days)."""
+    return flops / (peak_flops * utilization * SECONDS_PER_MONTH)
+
+
+def _forward(x, n_tokens):
+    lin = linear_flops(x["flops_per_param_token"], x["params"], n_tokens)
+    att = attention_flops(x["attention_factor"], x["flops_per_param_token"], x["layers"], x["hidden_size"], n_tokens)
+    return lin, att
+
+
+def evaluate(x: Mapping[str, Any]) -> dict[str, Any]:
+    latent = latent_frames(x["frames"], x["vae_temporal"], x["causal_vae"])
+    per_frame = tokens_per_frame(x["width"], x["height"], x["vae_spatial"], x["patch_spatial"])
+    n_tokens = tokens(latent, x["patch_temporal"], per_frame)
+    lin, att = _forward(x, n_tokens)
+    forward = lin + att
+    per_video = flops_per_video(forward, x["cfg_passes"], x["sampling_steps"], x["overhead_fraction"])
+    seconds = x["frames"] / x["fps"]
+    gpu_s = gpu_seconds(per_video, x["gpu_peak_flops"], x["inference_utilization"])
+
+    clip_frames = x["training_clip_seconds"] * x["fps"]
+    clip_latent = latent_frames(clip_frames, x["vae_temporal"], x["causal_vae"])
+    clip_tokens = tokens(clip_latent, x["patch_temporal"],
+                         tokens_per_frame(x["training_width"], x["training_height"], x["vae_spatial"], x["patch_spatial"]))
+    clip_lin, clip_att = _forward(x, clip_tokens)
+    train = training_flops(clip_lin + clip_att, x["training_clips"], x["training_epochs"])
+    return {
+        "latent_frames": latent,
+        "tokens_per_video": n_tokens,
+        "flops_per_forward": forward,
+        "attention_share": att / forward,
+        "flops_per_video": per_video,
+        "flops_per_video_minute": per_video * 60.0 / seconds,
+        "video_seconds": seconds,
+        "gpu_seconds_per_video": gpu_s,
+        "video_seconds_per_gpu_hour": video_seconds_per_gpu_hour(seconds, gpu_s),
+        "training_tokens": clip_tokens * x["training_clips"] * x["training_epochs"],
+        "training_flops": train,
+        "training_gpu_months": gpu_months(train, x["gpu_peak_flops"], x["training_utilization"]),
+    }
+
+
+# --- constraints a prior cannot express ---------------------------------------------------------
+
+_POSITIVE = (
+    "params", "layers", "hidden_size", "width", "height", "frames", "fps", "vae_temporal", "vae_spatial",
+    "patch_temporal", "patch_spatial", "sampling_steps", "cfg_passes", "flops_per_param_token", "gpu_peak_flops",
+    "inference_utilization", "training_clips", "training_clip_seconds", "training_width", "training_height",
+    "training_epochs", "training_utilization",
+)
+_NON_NEGATIVE = ("overhead_fraction", "attention_factor")
+_FRACTIONS = ("inference_utilization", "training_utilization")
+
+
+def _whole(v) -> bool:
+    return float(v) == math.floor(float(v))
+
+
+def check(x: Mapping[str, float]) -> list[tuple[str, str]]:
+    """Sizes must be positive; at whole-number point values the frame count must fit the VAE's
+    convention and the frame size must split into whole patches. A non-integer point (e.g. the median
+    of a ``--set frames="49 to 129"`` range) is read as an average over sizes and not tested for fit."""
+    problems: list[tuple[str, str]] = []
+    for name in _POSITIVE:
+        if name in x and not float(x[name]) > 0:
+            problems.append((name, f"must be positive, got {float(x[name]):g}"))
+    for name in _NON_NEGATIVE:
+        if name in x and not float(x[name]) >= 0:
+            problems.append((name, f"must be zero or positive, got {float(x[name]):g}"))
+    for name in _FRACTIONS:
+        if name in x and float(x[name]) > 1:
+            problems.append((name, f"a share of peak FLOP/s cannot exceed 1, got {float(x[name]):g}"))
+    if "causal_vae" in x and float(x["causal_vae"]) not in (0.0, 1.0):
+        problems.append(("causal_vae", f"must be 1 (causal VAE) or 0 (non-causal), got {float(x['causal_vae']):g}"))
+    if problems:
+        return problems
+
+    get = lambda n: float(x[n]) if n in x else None  # noqa: E731
+    frames, vt, causal, pt = get("frames"), get("vae_temporal"), get("causal_vae"), get("patch_temporal")
+    if None not in (frames, vt, causal) and _whole(frames) and _whole(vt):
+        c = int(causal)
+        if (frames - c) % vt:
+            base = int(frames - c) // int(vt) * int(vt) + c
+            near = [f for f in (base, base + int(vt)) if f > 0]
+            rule = ("a causal VAE keeps the first frame, so frames - 1" if c else "frames") + \
+                f" must be a multiple of vae_temporal={vt:g}"
+            problems.append(("frames", f"{frames:g} frames do not fit the VAE: {rule} "
+                                       f"(nearest: {' or '.join(str(f) for f in near)})"))
+        elif pt is not None and _whole(pt):
+            latent = c + (frames - c) / vt
+            if latent % pt:
+                problems.append(("frames", f"{frames:g} frames give {latent:g} latent frames, "
+                                           f"not a multiple of patch_temporal={pt:g}"))
+    vs, ps = get("vae_spatial"), get("patch_spatial")
+    for name in ("width", "height"):
+        size = get(name)
+        if None not in (size, vs, ps) and _whole(size) and _whole(vs) and _whole(ps) and size % (vs * ps):
+            side = int(vs * ps)
+            lo = int(size) // side * side
+            near = [s for s in (lo, lo + side) if s > 0]
+            problems.append((name, f"{size:g} px is not a whole number of patches: it must be a multiple of "
+                                   f"vae_spatial x patch_spatial = {side} (nearest: {' or '.join(map(str, near))})"))
+    return problems
