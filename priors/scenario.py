@@ -16,11 +16,12 @@ from typing import Any, Iterable, Mapping
 
 from priors.errors import InputError
 from priors.families import FAMILIES, Constant, Distribution, LogNormal
+from priors.families.empirical import Empirical
 
 SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
 
 _META_KEYS = {"dist", "point", "unit", "source", "rationale", "description"}
-_TOP_KEYS = {"scenario", "priors", "headlines", "correlations", "waterfall"}
+_TOP_KEYS = {"scenario", "priors", "headlines", "correlations", "waterfall", "posterior"}
 _SCENARIO_KEYS = {"name", "model", "description", "source", "default_draws"}
 _HEADLINE_KEYS = {"output", "value", "quote", "source", "set", "note", "label"}
 
@@ -83,6 +84,16 @@ class Waterfall:
 
 
 @dataclass(frozen=True)
+class Posterior:
+    """Joint draws of some inputs (from ``flopcast calibrate``) that replace their priors."""
+
+    file: Path
+    inputs: tuple[str, ...]
+    draws: Any = field(repr=False, compare=False)  # (n, len(inputs)) array
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class Scenario:
     name: str
     model: str
@@ -95,6 +106,7 @@ class Scenario:
     default_draws: int | None = None
     overrides: tuple[str, ...] = ()
     waterfall: Waterfall | None = None
+    posterior: Posterior | None = None
 
     @property
     def file(self) -> str:
@@ -177,7 +189,17 @@ def parse_scenario(data: Mapping[str, Any], path: Path | None = None, file: str 
         for i, c in enumerate(_array_of_tables(data, "correlations", file))
     )
     waterfall = _parse_waterfall(data["waterfall"], file) if "waterfall" in data else None
+    posterior = None
+    if "posterior" in data:
+        posterior = _load_posterior(data["posterior"], file, path)
+        for j, name in enumerate(posterior.inputs):
+            old = priors.get(name)
+            dist = Empirical.from_draws(posterior.draws[:, j])
+            priors[name] = Prior(name, dist, dist.median, unit=old.unit if old else None,
+                                 source=f"posterior: {posterior.note or posterior.file.name}",
+                                 rationale=old.rationale if old else "")
     return Scenario(
+        posterior=posterior,
         waterfall=waterfall,
         name=head["name"],
         model=head["model"],
@@ -302,6 +324,41 @@ def _parse_waterfall(spec: Any, file: str) -> Waterfall:
         steps.append(WaterfallStep(str(step.get("label", ", ".join(inputs))), tuple(inputs)))
     return Waterfall(spec["output"], {k: float(v) for k, v in start.items()}, tuple(steps),
                      str(spec.get("start_label", "start")))
+
+
+def _load_posterior(spec: Any, file: str, path: Path | None) -> Posterior:
+    """``[posterior] file = "posterior.nc", inputs = [...]``: the draws are the ``posterior`` group
+    (dimensions chain, draw) of an ArviZ NetCDF file, relative to the scenario file."""
+    where = f"{file}: posterior"
+    if not isinstance(spec, dict):
+        raise InputError(where, "must be a table with file and inputs")
+    _no_extra(spec, {"file", "inputs", "note"}, file, "posterior")
+    if not isinstance(spec.get("file"), str):
+        raise InputError(f"{where}.file", "missing or not a string")
+    inputs = spec.get("inputs")
+    if not isinstance(inputs, list) or not inputs or not all(isinstance(n, str) for n in inputs):
+        raise InputError(f"{where}.inputs", "must be a non-empty list of input names")
+    nc = Path(spec["file"])
+    if not nc.is_absolute() and path is not None:
+        nc = path.parent / nc
+    if not nc.is_file():
+        raise InputError(f"{where}.file", f"no such file: {nc}")
+    import numpy as np
+    import xarray as xr
+
+    try:
+        with xr.open_dataset(nc, group="posterior", engine="h5netcdf") as ds:
+            missing = [n for n in inputs if n not in ds]
+            if missing:
+                raise InputError(f"{where}.inputs", f"{missing[0]!r} is not in {nc.name}'s posterior group")
+            draws = np.column_stack([ds[n].values.reshape(-1) for n in inputs]).astype(float)
+    except InputError:
+        raise
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{where}.file", f"cannot read a posterior group from {nc.name}: {exc}") from None
+    if not np.all(np.isfinite(draws)) or draws.shape[0] < 2:
+        raise InputError(f"{where}.file", "the posterior draws must be finite and at least two")
+    return Posterior(nc, tuple(inputs), draws, str(spec.get("note", "")))
 
 
 def _is_num(v: Any) -> bool:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from priors.errors import InputError
-from simulate.engine import check_draws, plan_for, resolve_seed, run
+from simulate.engine import check_draws, plan_for, resolve_seed, run, sampled_columns
 from simulate.summary import Summary, summarize
 
 
@@ -59,7 +59,7 @@ def compare(a, b, outputs=(), sets_a=(), sets_b=(), draws: int | None = None, se
     draws = check_draws(draws if draws is not None else max(plan_a.scenario.default_draws or 0,
                                                            plan_b.scenario.default_draws or 0) or 200_000)
     seed = resolve_seed(seed)
-    columns = sorted(set(plan_a.uncertain) | set(plan_b.uncertain))
+    columns = sorted(set(sampled_columns(plan_a)) | set(sampled_columns(plan_b)))
     ra = run(plan_a, draws=draws, seed=seed, sampler=sampler, summarize_outputs=False, columns=columns)
     rb = run(plan_b, draws=draws, seed=seed, sampler=sampler, summarize_outputs=False, columns=columns)
     out = {}

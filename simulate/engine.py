@@ -66,6 +66,15 @@ class RunResult:
         }
 
 
+POSTERIOR_COLUMN = "posterior_draw"  # the unit-cube column that picks a joint posterior draw
+
+
+def sampled_columns(plan: Plan) -> list[str]:
+    """Unit-cube columns a plan needs: one per independent uncertain input, one for a posterior."""
+    cols = [n for n in plan.uncertain if n not in plan.joint]
+    return cols + ([POSTERIOR_COLUMN] if plan.joint else [])
+
+
 def resolve_seed(seed: int | None) -> int:
     """An explicit seed is used as is; none draws a fresh 32-bit one from OS entropy, which is then
     recorded so the run can be repeated."""
@@ -133,8 +142,8 @@ def run(
     seed = resolve_seed(seed)
     created = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     rng = np.random.default_rng(seed)
-    names = list(columns) if columns is not None else plan.uncertain
-    missing = [n for n in plan.uncertain if n not in names]
+    names = list(columns) if columns is not None else sampled_columns(plan)
+    missing = [n for n in sampled_columns(plan) if n not in names]
     if missing:
         raise InputError("columns", f"no unit-cube column for uncertain input {missing[0]!r}")
     factor = copula_factor(plan.correlations, names, f"{plan.scenario.file}: correlations")
@@ -150,7 +159,15 @@ def run(
         m = u.shape[0]
         x = dict(constants)
         for j, name in enumerate(names):
-            if name not in plan.dists:
+            if name == POSTERIOR_COLUMN and plan.joint:
+                n_post = plan.joint_draws.shape[0]
+                index = np.minimum((u[:, j] * n_post).astype(np.int64), n_post - 1)
+                for k, joint_name in enumerate(plan.joint):
+                    col = plan.joint_draws[index, k]
+                    inputs[joint_name][start : start + m] = col
+                    x[joint_name] = col
+                continue
+            if name not in plan.dists or name in plan.joint:
                 continue
             col = plan.dists[name].sample_ppf(u[:, j])
             inputs[name][start : start + m] = col

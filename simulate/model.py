@@ -102,6 +102,13 @@ class Plan:
     constants: Mapping[str, float]  # constant priors and model defaults
     points: Mapping[str, float]  # every input's point value
     correlations: tuple[Correlation, ...] = field(default=())
+    joint: tuple[str, ...] = ()  # posterior inputs, drawn together by one draw index
+    joint_draws: Any = None  # (n, len(joint)) array
+
+    @property
+    def independent(self) -> bool:
+        """Whether the uncertain inputs are sampled independently (Sobol indices assume so)."""
+        return not self.correlations and not self.joint
 
     @property
     def uncertain(self) -> list[str]:
@@ -159,6 +166,13 @@ def bind(scenario: Scenario, sets: tuple[str, ...] | list[str] = ()) -> Plan:
     # A correlation whose input a --set has fixed no longer applies (the file itself cannot
     # correlate a constant: the loader refuses that).
     correlations = tuple(c for c in scenario.correlations if all(n in dists for n in c.inputs))
+    joint: tuple[str, ...] = ()
+    joint_draws = None
+    post = scenario.posterior
+    if post is not None:
+        keep = [j for j, n in enumerate(post.inputs) if n in dists and n in model.inputs]
+        joint = tuple(post.inputs[j] for j in keep)
+        joint_draws = post.draws[:, keep] if keep else None
     for headline in scenario.headlines:
         if headline.output not in model.outputs:
             raise InputError(
@@ -168,4 +182,4 @@ def bind(scenario: Scenario, sets: tuple[str, ...] | list[str] = ()) -> Plan:
         for name in headline.set:
             if name not in model.inputs:
                 raise InputError(f"{file}: headlines.set", f"unknown input {name!r}")
-    return Plan(scenario, model, dists, constants, points, correlations)
+    return Plan(scenario, model, dists, constants, points, correlations, joint, joint_draws)

@@ -162,8 +162,9 @@ def analyze(scenario, output: str, sets=(), n: int = DEFAULT_SOBOL_N, seed: int 
     correlated = [(c.inputs[0], c.inputs[1], c.rank) for c in plan.correlations]
     warn: list[str] = []
     sobol = None
-    if correlated:
-        warn.append("inputs are correlated: Sobol indices assume independent inputs and are not computed; "
+    if not plan.independent:
+        why = "inputs are correlated" if correlated else "posterior inputs are drawn jointly (dependent)"
+        warn.append(f"{why}: Sobol indices assume independent inputs and are not computed; "
                     "read the rank correlations and the tornado instead")
     else:
         sobol = sobol_indices(plan, output, n, seed, log)
