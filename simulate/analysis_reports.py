@@ -147,3 +147,24 @@ def write_waterfall(scenario: str, output: str, unit: str, bars, folder: Path) -
     _write_common(folder, "waterfall", {"scenario": scenario, "output": output, "unit": unit,
                                         "bars": [{"label": b.label, "value": b.value, "factor": b.factor} for b in bars]},
                   md, f"flopcast waterfall: {scenario}", sections)
+
+
+def write_compare_outputs(head: dict, entries, draws: int, seed: int, folder: Path) -> None:
+    from simulate import compare_outputs as C
+
+    title = head.get("title", "comparison")
+    png = _png(folder, "compare-outputs.png", C.figure(title, head.get("unit", ""), entries))
+    header = ["entry", "scenario: output", "unit", "point", "median", "p05", "p95"]
+    rows = [[e.label, f"{e.scenario}: {e.output}", e.unit, num(e.point), num(e.summary.median),
+             num(e.summary.p05), num(e.summary.p95)] for e in entries]
+    notes = [f"{e.label}: {e.note}" for e in entries if e.note]
+    md = "\n".join([f"# {title}", "", head.get("source", ""), "", markdown(header, rows, "lllrrrr"), "",
+                    *[f"- {n}" for n in notes], ""])
+    sections = [f"<h1>{html.escape(title)}</h1><p>{html.escape(head.get('source', ''))}</p>",
+                f"<p>{draws:,} draws per entry, seed {seed}</p>", img_tag(png, "comparison"),
+                _html_table(header, rows, "lllrrrr"),
+                "<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>"]
+    obj = {"comparison": head.get("name", ""), "draws": draws, "seed": seed, "entries": [
+        {"label": e.label, "scenario": e.scenario, "output": e.output, "unit": e.unit, "point": e.point,
+         **e.summary.as_dict()} for e in entries]}
+    _write_common(folder, "compare-outputs", obj, md, title, sections)

@@ -104,6 +104,15 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument("--out", default=None)
     cmp.set_defaults(handler=cmd_compare)
 
+    co = sub.add_parser("compare-outputs", help="one output across scenarios on one log axis (e.g. FLOPs per output)")
+    co.add_argument("comparison", nargs="?", default="inference-per-output",
+                    help="bundled comparison name or path (default: inference-per-output)")
+    co.add_argument("--draws", type=str, default="50000")
+    co.add_argument("--seed", type=str, default=None)
+    co.add_argument("--json", action="store_true")
+    co.add_argument("--out", default=None)
+    co.set_defaults(handler=cmd_compare_outputs)
+
     wf = sub.add_parser("waterfall", help="what each of the scenario's [waterfall] steps is worth")
     _common(wf)
     wf.set_defaults(handler=cmd_waterfall)
@@ -377,6 +386,33 @@ def cmd_compare(args) -> int:
              f"{c.p_b_greater:.3f}"] for n, c in cmp.outputs.items()]
     print(table(["output", "unit", "A median", "B median", "B/A median", "B/A p05", "B/A p95", "P(B>A)"], rows,
                 "llrrrrrr"))
+    print(f"wrote {target}/")
+    return 0
+
+
+def cmd_compare_outputs(args) -> int:
+    from simulate import compare_outputs as C
+    from simulate import outdir
+    from simulate.analysis_reports import write_compare_outputs
+    from simulate.fmt import num, table
+
+    outdir.check_out(args.out)
+    draws = _positive_int(args.draws)
+    seed = _seed(args.seed) if args.seed is not None else None
+    head, entries, used_seed = C.compare_outputs(args.comparison, draws=draws, seed=seed)
+    name = head.get("name", Path(args.comparison).stem)
+    target = _analysis_folder(args, "compare-outputs", name, used_seed)
+    with outdir.staged(target) as stage:
+        write_compare_outputs(head, entries, draws, used_seed, stage)
+    if args.json:
+        _emit_json({"comparison": name, "draws": draws, "seed": used_seed, "folder": str(target), "entries": [
+            {"label": e.label, "scenario": e.scenario, "output": e.output, "unit": e.unit, "point": e.point,
+             "median": e.summary.median, "p05": e.summary.p05, "p95": e.summary.p95} for e in entries]})
+        return 0
+    print(f"{head.get('title', name)} ({draws:,} draws per entry, seed {used_seed})")
+    print(table(["entry", "unit", "point", "median", "p05", "p95"],
+                [[e.label, e.unit, num(e.point), num(e.summary.median), num(e.summary.p05), num(e.summary.p95)]
+                 for e in entries], "llrrrr"))
     print(f"wrote {target}/")
     return 0
 

@@ -81,11 +81,39 @@ def write_run(result, folder: Path, report: bool = True) -> list[str]:
         (folder / f"{name}.png").write_bytes(png)
         figs[name] = png
         written.append(f"{name}.png")
-    (folder / "summary.md").write_text(markdown_report(result))
+    sens_html, sens_md = sensitivity_sections(result, folder)
+    (folder / "summary.md").write_text(markdown_report(result) + sens_md)
     written.append("summary.md")
-    (folder / "report.html").write_text(html_report(result, figs))
+    (folder / "report.html").write_text(html_report(result, figs, sens_html))
     written.append("report.html")
     return written
+
+
+REPORT_SOBOL_N = 2**11
+
+
+def sensitivity_sections(result, folder: Path) -> tuple[list[str], str]:
+    """Tornado and variance shares of each key output, for the run's report (Sobol N = 2^11;
+    ``flopcast sensitivity`` goes further). Variance shares of log(output) when it is positive."""
+    import numpy as np
+
+    from simulate import sensitivity
+    from simulate.analysis_reports import sensitivity_section
+
+    plan = result.plan
+    if not plan.uncertain:
+        return [], ""
+    html_parts, md_parts = ["<h2>Sensitivity: which assumption matters</h2>"], ["## Sensitivity\n"]
+    for name in plan.model.key_outputs:
+        values = result.outputs[name]
+        if np.ptp(values) == 0:
+            continue
+        sens = sensitivity.analyze(plan, name, n=REPORT_SOBOL_N, seed=result.seed, log=bool(np.all(values > 0)),
+                                   spearman_draws=min(result.draws, 20_000))
+        h, m = sensitivity_section(sens, folder)
+        html_parts.append(h)
+        md_parts.append(m)
+    return html_parts, "\n".join(md_parts)
 
 
 def run_json(result) -> dict:
