@@ -22,13 +22,13 @@ class _Parser(argparse.ArgumentParser):
         raise InputError(self.prog, f"{message} (see '{self.prog} --help')")
 
 
-def _positive_int(text: str) -> int:
+def _positive_int(text: str, flag: str = "--draws") -> int:
     try:
         value = float(text)
     except ValueError:
-        raise InputError("--draws", f"must be a positive integer, got {text!r}") from None
+        raise InputError(flag, f"must be a positive integer, got {text!r}") from None
     if not value.is_integer() or value <= 0 or value > 2**62:
-        raise InputError("--draws", f"must be a positive integer, got {text!r}")
+        raise InputError(flag, f"must be a positive integer, got {text!r}")
     return int(value)
 
 
@@ -48,7 +48,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="sample a scenario's priors; credible intervals, figures and a report")
     run.add_argument("scenario", help="bundled scenario name (see 'flopcast scenarios') or path to a .toml")
-    run.add_argument("--draws", type=str, default=None, help="number of draws (default: the scenario's, else 200000)")
+    run.add_argument("--draws", type=str, default=None,
+                     help="number of draws (default: the scenario's, else 200000), or 'auto': draw until the "
+                          "MCSE of p05/p50/p95 of every headline output is below --tol x its value")
+    run.add_argument("--tol", type=str, default="0.01", help="relative MCSE target for --draws auto (default 0.01)")
+    run.add_argument("--max-draws", type=str, default="100000000", help="cap for --draws auto")
+    run.add_argument("--workers", type=str, default=None, help="threads (or dask workers) for chunks of draws")
+    run.add_argument("--engine", choices=["threads", "dask"], default="threads",
+                     help="threads in this process, or dask tasks (a LocalCluster unless --scheduler)")
+    run.add_argument("--scheduler", default=None, help="address of a running dask scheduler (tcp://HOST:8786)")
     run.add_argument("--seed", type=str, default=None, help="random seed (default: fresh, printed and recorded)")
     run.add_argument("--sampler", choices=["mc", "lhs", "sobol"], default="mc")
     run.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE",
@@ -188,35 +196,58 @@ def cmd_show(args) -> int:
 # -- run -----------------------------------------------------------------------------------------
 
 def cmd_run(args) -> int:
+    from contextlib import nullcontext
+
     from simulate import engine, outdir
 
-    draws = _positive_int(args.draws) if args.draws is not None else None
+    auto = args.draws == "auto"
+    draws = _positive_int(args.draws) if args.draws is not None and not auto else None
     seed = _seed(args.seed) if args.seed is not None else None
+    workers = _positive_int(args.workers, "--workers") if args.workers is not None else None
+    if args.scheduler and args.engine != "dask":
+        raise InputError("--scheduler", "only applies with --engine dask")
     outdir.check_out(args.out)
     plan = engine.plan_for(args.scenario, args.sets)
     if args.point:
         return _run_point(plan, args)
 
-    progress = _progress_bar(draws or plan.scenario.default_draws or engine.DEFAULT_DRAWS, quiet=args.json)
-    try:
-        result = engine.run(plan, draws=draws, seed=seed, sampler=args.sampler,
-                            chunk_size=args.chunk_size or engine.DEFAULT_CHUNK,
-                            progress=progress.update if progress else None)
-    finally:
-        if progress:
-            progress.close()
+    rounds = None
+    if args.engine == "dask":
+        from simulate.dask_engine import dask_mapper
+
+        mapping = dask_mapper(args.scheduler, workers)
+    else:
+        mapping = nullcontext(None)
+    with mapping as mapper:
+        options = dict(seed=seed, sampler=args.sampler, chunk_size=args.chunk_size or engine.DEFAULT_CHUNK,
+                       workers=workers, mapper=mapper)
+        if auto:
+            tol = _number(args.tol, "--tol")
+            result, rounds = engine.run_auto(plan, tol=tol, max_draws=_positive_int(args.max_draws, "--max-draws"),
+                                             **options)
+        else:
+            progress = _progress_bar(draws or plan.scenario.default_draws or engine.DEFAULT_DRAWS, quiet=args.json)
+            try:
+                result = engine.run(plan, draws=draws, progress=progress.update if progress else None, **options)
+            finally:
+                if progress:
+                    progress.close()
     folder = _write(result, args)
     if args.json:
         from simulate.report import run_json
 
         obj = run_json(result)
         obj["folder"] = str(folder)
+        if rounds is not None:
+            obj["auto"] = {"tol": float(args.tol), "rounds": [{"draws": n, "max_relative_mcse": w} for n, w in rounds]}
         _emit_json(obj)
         return 0
     from simulate.report import summary_text
 
     sc = plan.scenario
     print(f"{sc.name} [{plan.model.name}]  draws={result.draws:,}  seed={result.seed}  sampler={result.sampler}")
+    if rounds is not None:
+        print("draws auto: " + ", ".join(f"{n:,} draws -> max rel. MCSE {100 * w:.2f}%" for n, w in rounds))
     if sc.overrides:
         print("overrides: " + "; ".join(sc.overrides))
     print(summary_text(result))

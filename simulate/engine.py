@@ -22,7 +22,7 @@ from priors.errors import InputError
 from priors.scenario import Scenario, load_scenario
 from simulate import __version__
 from simulate.model import Plan, bind
-from simulate.sampling import apply_copula, copula_factor, unit_cube_chunks
+from simulate.sampling import Design, apply_copula, copula_factor
 from simulate.summary import Summary, summarize
 
 DEFAULT_DRAWS = 200_000  # p05/p95 MCSE < 1% for every plappert-2024 output (see README)
@@ -39,6 +39,7 @@ class RunResult:
     outputs: dict[str, np.ndarray]  # every output, shape (draws,)
     summary: dict[str, Summary] = field(default_factory=dict)
     created: str = ""
+    kept: int | None = None  # a streamed run keeps only its first draws; None = all kept
 
     @property
     def scenario(self) -> Scenario:
@@ -120,6 +121,57 @@ def evaluate_point(scenario: str | Scenario | Plan, sets: Sequence[str] = (), at
     return {name: float(v) for name, v in y.items()}
 
 
+STREAM_ABOVE = 20_000_000  # above this many draws, summaries stream (bounded memory)
+KEEP_DRAWS = 1_000_000  # a streamed run keeps this prefix of its draws (for samples.nc and figures)
+
+
+@dataclass
+class BlockContext:
+    """Everything needed to compute any block of draws, on any thread or dask worker."""
+
+    plan: Plan
+    names: list[str]  # unit-cube columns
+    factor: np.ndarray | None  # Gaussian-copula factor
+    design: Design
+
+    def evaluate(self, start: int, m: int) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        plan = self.plan
+        u = apply_copula(self.design.block(start, m), self.factor)
+        x = {name: np.float64(v) for name, v in plan.constants.items()}
+        drawn: dict[str, np.ndarray] = {}
+        for j, name in enumerate(self.names):
+            if name == POSTERIOR_COLUMN and plan.joint:
+                n_post = plan.joint_draws.shape[0]
+                index = np.minimum((u[:, j] * n_post).astype(np.int64), n_post - 1)
+                for k, joint_name in enumerate(plan.joint):
+                    drawn[joint_name] = plan.joint_draws[index, k]
+            elif name in plan.dists and name not in plan.joint:
+                drawn[name] = plan.dists[name].sample_ppf(u[:, j])
+        x.update(drawn)
+        with np.errstate(all="ignore"):
+            y = plan.model.evaluate(x)
+        return drawn, {name: np.broadcast_to(y[name], (m,)) for name in plan.model.outputs}
+
+
+def _blocks(draws: int, chunk: int, first: int = 0) -> list[tuple[int, int]]:
+    return [(s, min(chunk, draws - s)) for s in range(first, draws, chunk)]
+
+
+def _thread_map(fn, items, workers: int):
+    if workers <= 1 or len(items) <= 1:
+        return [fn(*item) for item in items]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(lambda item: fn(*item), items))
+
+
+def default_workers() -> int:
+    import os
+
+    return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
+
+
 def run(
     scenario: str | Scenario | Plan,
     draws: int | None = None,
@@ -130,62 +182,157 @@ def run(
     progress: Callable[[int], None] | None = None,
     summarize_outputs: bool = True,
     columns: Sequence[str] | None = None,
+    workers: int | None = None,
+    stream: bool | None = None,
+    mapper: Callable | None = None,
 ) -> RunResult:
     """Sample every uncertain input, push the draws through the model, summarize every output.
 
     ``columns`` names the unit-cube columns (default: the plan's uncertain inputs). Two runs given
     the same columns, seed and sampler see the same uniforms for every input they share: common
     random numbers for comparing scenarios.
+
+    Chunks of draws are computed on ``workers`` threads (default: the cores, at most 4); the numbers
+    do not depend on the chunk size or the number of workers. Above ``STREAM_ABOVE`` draws (or with
+    ``stream=True``) the summaries stream (``simulate.streaming``): memory stays bounded and the
+    result keeps only the first ``KEEP_DRAWS`` draws. ``mapper(fn, items)`` replaces the thread pool
+    (the dask engine passes one); it implies streaming.
     """
     plan = plan_for(scenario, sets)
     draws = check_draws(draws if draws is not None else (plan.scenario.default_draws or DEFAULT_DRAWS))
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) or chunk_size <= 0:
+        raise InputError("--chunk-size", f"must be a positive integer, got {chunk_size!r}")
     seed = resolve_seed(seed)
     created = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    rng = np.random.default_rng(seed)
     names = list(columns) if columns is not None else sampled_columns(plan)
     missing = [n for n in sampled_columns(plan) if n not in names]
     if missing:
         raise InputError("columns", f"no unit-cube column for uncertain input {missing[0]!r}")
     factor = copula_factor(plan.correlations, names, f"{plan.scenario.file}: correlations")
+    _check_model_constraints(plan, {**plan.constants, **{n: plan.points[n] for n in plan.uncertain}})
+    ctx = BlockContext(plan, names, factor, Design(sampler, draws, len(names), seed))
+    workers = default_workers() if workers is None else max(1, int(workers))
+    streaming = stream if stream is not None else (mapper is not None or draws > STREAM_ABOVE)
+    if streaming:
+        if not ctx.design.random_access:
+            raise InputError("--sampler lhs", "a Latin hypercube needs its whole design in memory; use mc or "
+                             f"sobol above {STREAM_ABOVE:,} draws or with --engine dask")
+        return _run_streaming(ctx, draws, seed, created, chunk_size, workers, progress, mapper)
 
     inputs = {name: np.empty(draws) for name in plan.uncertain}
     outputs = {name: np.empty(draws) for name in plan.model.outputs}
-    constants = {name: np.float64(v) for name, v in plan.constants.items()}
-    _check_model_constraints(plan, {**constants, **{n: plan.points[n] for n in plan.uncertain}})
 
-    start = 0
-    for u in unit_cube_chunks(sampler, draws, len(names), rng, chunk_size):
-        u = apply_copula(u, factor)
-        m = u.shape[0]
-        x = dict(constants)
-        for j, name in enumerate(names):
-            if name == POSTERIOR_COLUMN and plan.joint:
-                n_post = plan.joint_draws.shape[0]
-                index = np.minimum((u[:, j] * n_post).astype(np.int64), n_post - 1)
-                for k, joint_name in enumerate(plan.joint):
-                    col = plan.joint_draws[index, k]
-                    inputs[joint_name][start : start + m] = col
-                    x[joint_name] = col
-                continue
-            if name not in plan.dists or name in plan.joint:
-                continue
-            col = plan.dists[name].sample_ppf(u[:, j])
+    def fill(start: int, m: int) -> None:
+        drawn, y = ctx.evaluate(start, m)
+        for name, col in drawn.items():
             inputs[name][start : start + m] = col
-            x[name] = col
-        with np.errstate(all="ignore"):
-            y = plan.model.evaluate(x)
         for name, arr in outputs.items():
             arr[start : start + m] = y[name]
-        start += m
         if progress is not None:
             progress(m)
 
+    _thread_map(fill, _blocks(draws, chunk_size), workers)
+    constants = {name: np.float64(v) for name, v in plan.constants.items()}
     _check_finite(plan, inputs, outputs, constants)
     result = RunResult(plan, seed, sampler, draws, inputs, outputs, created=created)
     if summarize_outputs:
-        result.summary = {
-            name: summarize(values, plan.unit(name)) for name, values in outputs.items()
-        }
+        summaries = _thread_map(lambda name: summarize(outputs[name], plan.unit(name)),
+                                [(name,) for name in outputs], workers)
+        result.summary = dict(zip(outputs, summaries))
+    return result
+
+
+def _stream_pass1(ctx: BlockContext, binnings, start: int, m: int, chunk: int):
+    """Pass 1 over draws [start, start + m), in chunks: merged histograms, sums, min/max."""
+    from simulate import streaming as S
+
+    merged = None
+    for s0, m0 in _blocks(start + m, chunk, start):
+        _, y = ctx.evaluate(s0, m0)
+        bad = {n: int(np.count_nonzero(~np.isfinite(v))) for n, v in y.items()}
+        if any(bad.values()):
+            return {"bad": bad, "start": s0}
+        part = {n: S.pass1(binnings[n], np.ascontiguousarray(v), s0) for n, v in y.items()}
+        merged = part if merged is None else {n: merged[n].merge(part[n]) for n in merged}
+    return merged
+
+
+def _stream_pass2(ctx: BlockContext, binnings, wanted, start: int, m: int, chunk: int):
+    """Pass 2 over draws [start, start + m): only the values in the wanted bins."""
+    from simulate import streaming as S
+
+    kept: dict[str, list[np.ndarray]] = {n: [] for n in ctx.plan.model.outputs}
+    for s0, m0 in _blocks(start + m, chunk, start):
+        _, y = ctx.evaluate(s0, m0)
+        for n, v in y.items():
+            kept[n].append(S.pass2(binnings[n], np.asarray(v), wanted[n]))
+    return {n: np.concatenate(v) if v else np.empty(0) for n, v in kept.items()}
+
+
+def thread_mapper(workers: int):
+    """``mapper(fn, items)`` yielding results as they finish, on a thread pool."""
+
+    def mapper(fn, items):
+        if workers <= 1 or len(items) <= 1:
+            for item in items:
+                yield fn(*item)
+            return
+        from concurrent.futures import ThreadPoolExecutor, as_completed
+
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(fn, *item) for item in items]
+            for f in as_completed(futures):
+                yield f.result()
+
+    return mapper
+
+
+def _run_streaming(ctx: BlockContext, draws: int, seed: int, created: str, chunk_size: int, workers: int,
+                   progress, mapper) -> RunResult:
+    from functools import partial
+
+    from simulate import streaming as S
+
+    plan = ctx.plan
+    chunk = max(S.SUM_BLOCK, (chunk_size // S.SUM_BLOCK) * S.SUM_BLOCK)
+    keep = min(KEEP_DRAWS, draws)
+    kept_inputs, kept_outputs = ctx.evaluate(0, keep)
+    kept_outputs = {n: np.array(v) for n, v in kept_outputs.items()}
+    constants = {name: np.float64(v) for name, v in plan.constants.items()}
+    _check_finite(plan, kept_inputs, kept_outputs, constants)
+    binnings = {n: S.Binning.from_pilot(v) for n, v in kept_outputs.items()}
+    task = chunk if mapper is None else max(chunk, -(-draws // (8 * chunk)) * chunk)  # dask: ~8 tasks
+    tasks = _blocks(draws, task)
+    mapper = mapper or thread_mapper(workers)
+
+    p1 = None
+    bad = []
+    for part in mapper(partial(_stream_pass1, ctx, binnings, chunk=chunk), tasks):
+        if "bad" in part:
+            bad.append(part)
+            continue
+        p1 = part if p1 is None else {n: p1[n].merge(part[n]) for n in p1}
+        if progress is not None:
+            progress(task // 2)
+    if bad:
+        count = {n: sum(p["bad"][n] for p in bad) for n in plan.model.outputs}
+        name = next(n for n, c in count.items() if c)
+        raise InputError(plan.scenario.file, f"output {name} is NaN or infinite in some of {draws} draws "
+                         f"(first in the block starting at draw {min(p['start'] for p in bad)})")
+    ranks = S.needed_ranks(draws)
+    wanted = {n: S.bins_for_ranks(p1[n].counts, ranks) for n in plan.model.outputs}
+    collected: dict[str, list[np.ndarray]] = {n: [] for n in plan.model.outputs}
+    for part in mapper(partial(_stream_pass2, ctx, binnings, wanted, chunk=chunk), tasks):
+        for n, v in part.items():
+            collected[n].append(v)
+        if progress is not None:
+            progress(task - task // 2)
+    result = RunResult(plan, seed, ctx.design.sampler, draws, kept_inputs, kept_outputs, created=created)
+    result.summary = {
+        n: S.finish(binnings[n], p1[n], np.concatenate(collected[n]), wanted[n], draws, plan.unit(n))
+        for n in plan.model.outputs
+    }
+    result.kept = keep
     return result
 
 
@@ -217,3 +364,36 @@ def _check_finite(plan: Plan, inputs, outputs, constants) -> None:
                 f"output {name} is NaN or infinite in {count} of {values.size} draws "
                 f"(first at draw {first}{_suspects(x, first)})",
             )
+
+
+AUTO_START = 20_000
+AUTO_MAX = 100_000_000
+
+
+def run_auto(
+    scenario: str | Scenario | Plan,
+    tol: float = 0.01,
+    max_draws: int = AUTO_MAX,
+    outputs: Sequence[str] | None = None,
+    **kwargs,
+) -> tuple[RunResult, list[tuple[int, float]]]:
+    """Draw until the MCSE of p05, p50 and p95 of every headline output is below ``tol`` times the
+    value (or ``max_draws``). Headline outputs: the scenario's [[headlines]] outputs, else the
+    model's key outputs. MCSE falls like 1/sqrt(n), so each round jumps to the size it predicts
+    (x1.2); because the draws are chunk-invariant, the final run's draws extend the earlier ones.
+    Returns the result and the (draws, worst relative MCSE) of every round."""
+    plan = plan_for(scenario, kwargs.pop("sets", ()))
+    if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not 0 < tol < 1:
+        raise InputError("--tol", f"must be a number in (0, 1), got {tol!r}")
+    max_draws = check_draws(max_draws)
+    watch = list(outputs) if outputs else sorted({h.output for h in plan.scenario.headlines}) or list(plan.model.key_outputs)
+    n = min(AUTO_START, max_draws)
+    rounds: list[tuple[int, float]] = []
+    while True:
+        result = run(plan, draws=n, **kwargs)
+        kwargs["seed"] = result.seed
+        worst = max(result.summary[name].max_relative_mcse for name in watch)
+        rounds.append((n, worst))
+        if worst <= tol or n >= max_draws:
+            return result, rounds
+        n = min(max_draws, int(math.ceil(n * max(2.0, 1.2 * (worst / tol) ** 2) / 1024) * 1024))

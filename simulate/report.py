@@ -59,10 +59,10 @@ def regenerate_command(result) -> str:
 
 def write_run(result, folder: Path, report: bool = True) -> list[str]:
     """Write a run's files into ``folder`` (a staging folder); returns the names written."""
-    from simulate.results import save_samples
+    from simulate.results import SAVE_AT_MOST, save_samples, to_dataset
 
     written = []
-    save_samples(result.samples, folder / "samples.nc")
+    save_samples(to_dataset(result, SAVE_AT_MOST), folder / "samples.nc")
     written.append("samples.nc")
     with open(folder / "summary.csv", "w", newline="") as fh:
         w = csv.writer(fh)
@@ -142,11 +142,22 @@ def _provenance_rows(result) -> list[list[str]]:
         ["seed", str(prov["seed"])],
         ["draws", f"{prov['draws']:,}"],
         ["sampler", prov["sampler"]],
+        ["stored draws", _stored(result)],
         ["overrides", "; ".join(prov["overrides"]) or "none"],
         ["flopcast version", prov["version"]],
         ["created (UTC)", prov["created"]],
         ["regenerate with", f"`{regenerate_command(result)}`"],
     ]
+
+
+def _stored(result) -> str:
+    from simulate.results import SAVE_AT_MOST
+
+    n = min(result.draws, SAVE_AT_MOST, result.kept or result.draws)
+    if n == result.draws:
+        return "all, in samples.nc (float64)"
+    streamed = " (summaries streamed: exact quantiles and MCSE, histogram HDI)" if result.kept else ""
+    return f"the first {n:,} in samples.nc; figures from them; summaries use all {result.draws:,}{streamed}"
 
 
 def markdown_report(result) -> str:

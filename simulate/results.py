@@ -14,20 +14,30 @@ import numpy as np
 import xarray as xr
 
 
-def to_dataset(result) -> xr.Dataset:
+SAVE_AT_MOST = 1_000_000  # samples.nc keeps at most this prefix of the draws
+
+
+def to_dataset(result, limit: int | None = None) -> xr.Dataset:
+    """The draws as a Dataset; ``limit`` keeps only the first draws (a streamed run already did)."""
     plan = result.plan
+    n = min(len(next(iter(result.outputs.values()))), limit or result.draws)
     data = {}
     for name, values in result.inputs.items():
+        values = values[:n]
         data[name] = xr.Variable(("draw",), values, _attrs(plan, name, "input (sampled)"))
     for name, value in plan.constants.items():
         data[name] = xr.Variable((), np.float64(value), _attrs(plan, name, "input (fixed)"))
     for name, values in result.outputs.items():
         spec = plan.model.outputs[name]
         data[name] = xr.Variable(
-            ("draw",), values, {"unit": spec.unit, "units": spec.unit, "kind": "output", "description": spec.description}
+            ("draw",), values[:n], {"unit": spec.unit, "units": spec.unit, "kind": "output", "description": spec.description}
         )
     attrs = {k: (v if not isinstance(v, list) else "; ".join(v)) for k, v in result.provenance().items()}
-    return xr.Dataset(data, coords={"draw": np.arange(result.draws)}, attrs=attrs)
+    attrs["stored_draws"] = n
+    if n < result.draws:
+        attrs["note"] = (f"the first {n:,} of {result.draws:,} draws (same seed and sampler reproduce them); "
+                         "summaries use all draws")
+    return xr.Dataset(data, coords={"draw": np.arange(n)}, attrs=attrs)
 
 
 def _attrs(plan, name: str, kind: str) -> dict:

@@ -22,34 +22,62 @@ SAMPLERS = ("mc", "lhs", "sobol")
 _HALF_ULP = 2.0**-54  # random() returns k / 2**53 in [0, 1); shifting by half a step keeps u inside (0, 1)
 
 
-def unit_cube_chunks(
-    sampler: str, n: int, k: int, rng: np.random.Generator, chunk_size: int
-) -> Iterator[np.ndarray]:
-    """Yield consecutive (m, k) blocks of an n-row design; the blocks' union is chunk-size invariant."""
-    if sampler not in SAMPLERS:
-        raise InputError("--sampler", f"unknown sampler {sampler!r}; one of {', '.join(SAMPLERS)}")
-    if chunk_size <= 0:
-        raise InputError("--chunk-size", "must be a positive integer")
-    if k == 0:
-        for start in range(0, n, chunk_size):
-            yield np.empty((min(chunk_size, n - start), 0))
-        return
-    if sampler == "lhs":
-        design = qmc.LatinHypercube(d=k, rng=rng).random(n)
-        for start in range(0, n, chunk_size):
-            yield design[start : start + chunk_size]
-        return
-    sobol = qmc.Sobol(d=k, scramble=True, rng=rng) if sampler == "sobol" else None
-    for start in range(0, n, chunk_size):
-        m = min(chunk_size, n - start)
-        if sobol is not None:
+class Design:
+    """An n-row design on the unit cube with random access to any block of rows.
+
+    ``block(start, m)`` returns rows [start, start + m) and does not depend on which other blocks
+    were drawn or in what order, so chunks can be computed in any order, in threads or on dask
+    workers, and the concatenation never depends on the chunk size:
+    - mc: one PCG64 stream read row by row; a block starts at ``advance(start * k)``;
+    - sobol: one scrambled Sobol sequence; a block starts at ``fast_forward(start)``;
+    - lhs: a Latin hypercube is a property of the whole sample, so it is drawn once and sliced
+      (in memory only: n x k doubles).
+    """
+
+    def __init__(self, sampler: str, n: int, k: int, seed: int):
+        if sampler not in SAMPLERS:
+            raise InputError("--sampler", f"unknown sampler {sampler!r}; one of {', '.join(SAMPLERS)}")
+        self.sampler, self.n, self.k, self.seed = sampler, n, k, seed
+        self._lhs: np.ndarray | None = None
+
+    @property
+    def random_access(self) -> bool:
+        return self.sampler != "lhs"
+
+    def block(self, start: int, m: int) -> np.ndarray:
+        k = self.k
+        if k == 0:
+            return np.empty((m, 0))
+        if self.sampler == "lhs":
+            if self._lhs is None:
+                self._lhs = qmc.LatinHypercube(d=k, rng=np.random.default_rng(self.seed)).random(self.n)
+            return self._lhs[start : start + m]
+        if self.sampler == "sobol":
+            sobol = qmc.Sobol(d=k, scramble=True, rng=np.random.default_rng(self.seed))
+            if start:
+                sobol.fast_forward(start)
             with warnings.catch_warnings():
-                warnings.simplefilter("ignore", UserWarning)  # balance warning for n not a power of 2
+                warnings.simplefilter("ignore", UserWarning)  # balance warning for m not a power of 2
                 u = sobol.random(m)
         else:
-            u = rng.random((m, k))
+            bits = np.random.PCG64(self.seed)
+            if start:
+                bits.advance(start * k)  # random() uses one 64-bit output per double
+            u = np.random.Generator(bits).random((m, k))
         u += _HALF_ULP
-        yield u
+        return u
+
+
+def unit_cube_chunks(
+    sampler: str, n: int, k: int, rng_or_seed, chunk_size: int
+) -> Iterator[np.ndarray]:
+    """Yield consecutive (m, k) blocks of an n-row design (see ``Design``)."""
+    if chunk_size <= 0:
+        raise InputError("--chunk-size", "must be a positive integer")
+    seed = rng_or_seed if isinstance(rng_or_seed, (int, np.integer)) else int(rng_or_seed.integers(2**63))
+    design = Design(sampler, n, k, int(seed))
+    for start in range(0, n, chunk_size):
+        yield design.block(start, min(chunk_size, n - start))
 
 
 def rank_to_pearson(rank: float) -> float:
