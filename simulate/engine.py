@@ -277,12 +277,23 @@ def thread_mapper(workers: int):
             for item in items:
                 yield fn(*item)
             return
-        from concurrent.futures import ThreadPoolExecutor, as_completed
+        from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
+        # a bounded window of tasks in flight, so finished results never pile up in memory
+        pending: set = set()
+        queue = iter(items)
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(fn, *item) for item in items]
-            for f in as_completed(futures):
-                yield f.result()
+            for item in queue:
+                pending.add(pool.submit(fn, *item))
+                if len(pending) >= 2 * workers:
+                    break
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for f in done:
+                    nxt = next(queue, None)
+                    if nxt is not None:
+                        pending.add(pool.submit(fn, *nxt))
+                    yield f.result()
 
     return mapper
 

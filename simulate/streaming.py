@@ -99,13 +99,18 @@ def bins_for_ranks(counts: np.ndarray, ranks: list[int]) -> np.ndarray:
 
 
 def pass2(binning: Binning, values: np.ndarray, wanted_bins: np.ndarray) -> np.ndarray:
+    if binning.constant is not None:  # a fixed output: its order statistics are its value
+        return values[:0]
     return values[np.isin(binning.index(values), wanted_bins)]
 
 
 def finish(binning: Binning, p1: Pass1, kept: np.ndarray, wanted_bins: np.ndarray, n: int, unit: str) -> Summary:
     """Exact order statistics from the kept values; HDI from the histogram."""
     mean = math.fsum(p1.sums[k] for k in sorted(p1.sums)) / n
-    if binning.constant is not None and p1.lo == p1.hi:
+    if binning.constant is not None:
+        if p1.lo != p1.hi:
+            raise ValueError("an output that was constant over the first draws varies later; "
+                             "summarise it in memory (fewer draws, or stream=False)")
         c = binning.constant
         return Summary(unit, c, c, c, c, (c, c), 0.0, 0.0, 0.0, n)
     cum = np.concatenate([[0], np.cumsum(p1.counts)])  # cum[b] = draws in bins < b
