@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from models import video_fleet
 from models._spec import Quantity
+from models.video_fleet import ai_minutes_per_day  # [S04 "850 万 + 650 万 = 1500 万分钟"]
 
 SECONDS_PER_HOUR = 3600.0
 SECONDS_PER_MONTH = 30 * 24 * 3600.0  # [S04 "H100 运行一个月"]: one month = 30 days
@@ -41,18 +43,10 @@ INPUTS = {
                                      '[S04 "4211 - 10528 张 H100 运行一个月" assumes 100%]'),
     "inference_utilization": Quantity("fraction", "achieved FLOP/s over peak when serving", None,
                                       '[S04 "50%的利用率会更符合实际"]'),
-    "tiktok_minutes_per_day": Quantity("video min/day", "minutes of video uploaded to TikTok per day", None,
-                                       '[S04 "每天上传 1700 万分钟的视频(3400 万条 × 30 秒)"]'),
-    "youtube_minutes_per_day": Quantity("video min/day", "minutes of video uploaded to YouTube per day", None,
-                                        '[S04 "每天上传 4300 万分钟的视频"]'),
-    "tiktok_ai_share": Quantity("fraction", "share of TikTok uploads that are AI-generated", None,
-                                '[S04 "AI 的渗透率为 50%"]'),
-    "youtube_ai_share": Quantity("fraction", "share of YouTube uploads that are AI-generated", None,
-                                 '[S04 "AI 的渗透率为 15%"]'),
-    "peak_factor": Quantity("x average", "peak-hour demand over average demand", None,
-                            '[S04 "考虑峰值流量的情况,又要给 GPU 需求数量一个 2X 的乘数"]'),
-    "generations_per_upload": Quantity("videos/upload", "videos generated per video uploaded", None,
-                                       '[S04 "平均每个上传的视频都对应 2 次生成"]'),
+    # The demand side is the fleet layer's (models/video_fleet.py), shared rather than copied.
+    **{name: video_fleet.INPUTS[name] for name in (
+        "tiktok_minutes_per_day", "youtube_minutes_per_day", "tiktok_ai_share", "youtube_ai_share",
+        "peak_factor", "generations_per_upload")},
     # Not in the source: cost and power of the fleet, with documented defaults.
     "h100_usd_per_hour": Quantity("USD/GPU-hour", "rental price of one H100", 2.5,
                                   "default: typical 2024-2025 on-demand/reserved H100 cloud price, ~2-3 USD/h"),
@@ -115,11 +109,6 @@ def video_minutes_per_gpu_hour(peak_flops, flops_per_minute):
 def break_even(train_flops, flops_per_minute):
     """[S04 "需要生成 1530 万分钟的视频 ... 3810万分钟"]: training FLOPs / inference FLOPs per minute."""
     return train_flops / flops_per_minute
-
-
-def ai_minutes_per_day(tiktok, tiktok_share, youtube, youtube_share):
-    """[S04 "850 万 + 650 万 = 1500 万分钟"]: 17M x 50% + 43M x 15% = 14.95M."""
-    return tiktok * tiktok_share + youtube * youtube_share
 
 
 def average_fleet(minutes_per_day, minutes_per_gpu_hour):
