@@ -82,7 +82,10 @@ def write_run(result, folder: Path, report: bool = True) -> list[str]:
         figs[name] = png
         written.append(f"{name}.png")
     sens_html, sens_md = sensitivity_sections(result, folder)
-    (folder / "summary.md").write_text(markdown_report(result) + sens_md)
+    wf_html, wf_md = waterfall_section(result, folder)
+    corr_html, corr_md = correlation_section(result)
+    sens_html = corr_html + wf_html + sens_html
+    (folder / "summary.md").write_text(markdown_report(result) + corr_md + wf_md + sens_md)
     written.append("summary.md")
     (folder / "report.html").write_text(html_report(result, figs, sens_html))
     written.append("report.html")
@@ -90,6 +93,45 @@ def write_run(result, folder: Path, report: bool = True) -> list[str]:
 
 
 REPORT_SOBOL_N = 2**11
+
+
+def achieved_correlations(result) -> list[dict]:
+    """Requested vs achieved Spearman correlation of each correlated pair of inputs."""
+    import numpy as np
+    from scipy import stats
+
+    out = []
+    for c in result.plan.correlations:
+        a, b = (result.inputs[n] for n in c.inputs)
+        rho = float(np.corrcoef(stats.rankdata(a), stats.rankdata(b))[0, 1])
+        out.append({"inputs": list(c.inputs), "rank": c.rank, "achieved": rho})
+    return out
+
+
+def correlation_section(result) -> tuple[list[str], str]:
+    rows = [[" & ".join(c["inputs"]), f"{c['rank']:.3f}", f"{c['achieved']:.3f}"] for c in achieved_correlations(result)]
+    if not rows:
+        return [], ""
+    header = ["inputs", "requested rank correlation", "achieved Spearman"]
+    return ([f"<h2>Correlated inputs (Gaussian copula)</h2>{_html_table(header, rows, 'lrr')}"],
+            "\n## Correlated inputs (Gaussian copula)\n\n" + markdown(header, rows, "lrr") + "\n")
+
+
+def waterfall_section(result, folder: Path) -> tuple[list[str], str]:
+    """The scenario's [waterfall], if it has one: what each shortcut is worth, at point values."""
+    if result.plan.scenario.waterfall is None:
+        return [], ""
+    from simulate import waterfall as W
+
+    output, unit, bars = W.waterfall(result.plan)
+    png = figures.png_bytes(W.figure(output, unit, bars))
+    (folder / "waterfall.png").write_bytes(png)
+    header = ["step", f"{output} [{unit}]", "factor"]
+    rows = [[b.label, num(b.value), f"x{b.factor:.3f}"] for b in bars]
+    return ([f"<h2>What each shortcut is worth</h2><p>From the start assumptions to this scenario's point "
+             f"values, one factor at a time (cumulative; the factors depend on the order).</p>"
+             f"{img_tag(png, 'waterfall')}{_html_table(header, rows, 'lrr')}"],
+            "\n## What each shortcut is worth\n\n" + markdown(header, rows, "lrr") + "\n")
 
 
 def sensitivity_sections(result, folder: Path) -> tuple[list[str], str]:
@@ -126,6 +168,7 @@ def run_json(result) -> dict:
         "sampler": result.sampler,
         "overrides": prov["overrides"],
         "version": __version__,
+        "correlations": achieved_correlations(result),
         "outputs": {
             name: {"unit": s.unit, "mean": s.mean, "median": s.median, "p05": s.p05, "p95": s.p95,
                    "hdi90": list(s.hdi90), "mcse": {"p05": s.mcse_p05, "p50": s.mcse_p50, "p95": s.mcse_p95}}

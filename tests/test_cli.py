@@ -134,3 +134,14 @@ def test_console_script_exits_nonzero_without_traceback(tmp_path):
                           capture_output=True, text=True, cwd=tmp_path)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1
     assert not (tmp_path / "outputs").exists()
+
+
+def test_run_reports_achieved_rank_correlation(capsys, tmp_path, write_scenario):
+    from priors.scenario import load_scenario
+
+    text = open(load_scenario("plappert-2024").path, encoding="utf-8").read()
+    path = write_scenario(text + '\n[[correlations]]\ninputs = ["sora_params", "dataset_multiplier"]\nrank = 0.5\n')
+    assert main(["run", str(path), "--draws", "20000", "--seed", "2", "--json", "--out", str(tmp_path / "c")]) == 0
+    (corr,) = json.loads(capsys.readouterr().out)["correlations"]
+    assert corr["rank"] == 0.5 and abs(corr["achieved"] - 0.5) < 0.03  # ~4 standard errors at n = 20000
+    assert "achieved Spearman" in (tmp_path / "c" / "report.html").read_text()
