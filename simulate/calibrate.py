@@ -292,8 +292,10 @@ def check_evidence(evidence: Sequence[Observation], plan: Plan) -> None:
             )
         if obs.output in model.inputs:
             if obs.output not in plan.dists:
+                by = "a --set fixes" if any(t.split("=", 1)[0].strip() == obs.output
+                                            for t in plan.scenario.overrides) else "the scenario fixes"
                 raise InputError(obs.where("output"),
-                                 f"cannot calibrate {obs.output}: the scenario fixes it as a constant; give it a prior")
+                                 f"cannot calibrate {obs.output}: {by} it as a constant; give it a prior")
             if obs.output in obs.set:
                 raise InputError(obs.where(f"set.{obs.output}"), f"fixes the observed input {obs.output} itself")
         for name in obs.set:
@@ -742,9 +744,12 @@ def _copula_potential(plan: Plan, informed: Sequence[str], rvs: Mapping[str, Any
                          f"the correlation matrix is (nearly) singular (smallest eigenvalue {eig.min():.2g}); "
                          "calibration needs every |rank| clearly below 1")
     precision = np.linalg.inv(r) - np.eye(len(names))
-    z = pt.stack([_normal_score(plan.dists[n], rvs[n], f"{plan.scenario.file}: priors.{n}") for n in names])
+    z = [_normal_score(plan.dists[n], rvs[n], f"{plan.scenario.file}: priors.{n}") for n in names]
+    # the quadratic form written out (a few terms): no BLAS dot for a handful of scalars
+    quad = sum(float(precision[i, j]) * z[i] * z[j] for i in range(len(names)) for j in range(len(names))
+               if abs(precision[i, j]) > 1e-15)
     logdet = float(np.sum(np.log(eig)))
-    pm.Potential("prior_copula", -0.5 * logdet - 0.5 * pt.dot(z, pt.dot(precision, z)))
+    pm.Potential("prior_copula", -0.5 * logdet - 0.5 * quad)
 
 
 def _sample(plan, evidence, informed, draws, tune, chains, seed, target_accept):

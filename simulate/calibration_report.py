@@ -199,7 +199,7 @@ def markdown_report(cal, figs: dict[str, bytes]) -> str:
     parts = [
         f"# flopcast calibrate: {sc.name} on {cal.evidence.file}", "",
         cal.evidence.description or sc.description, "",
-        markdown(["", ""], [[a, f"`{b}`" if a.startswith("run") else b] for a, b in provenance_rows(cal)], "ll"), "",
+        markdown(["", ""], [[a, f"`{b}`" if a.startswith("run the") else b] for a, b in provenance_rows(cal)], "ll"), "",
         "## Convergence", "", "Passed: " + diagnostics_summary(cal) + ".", "",
         markdown(["variable", "r_hat", "ESS bulk", "ESS tail"], diagnostics_rows(cal), "lrrr"), "",
     ]

@@ -124,6 +124,10 @@ def build_parser() -> argparse.ArgumentParser:
     wf = sub.add_parser("waterfall", help="what each of the scenario's [waterfall] steps is worth")
     _common(wf)
     wf.set_defaults(handler=cmd_waterfall)
+
+    from simulate.calibrate_cli import register as register_calibrate
+
+    register_calibrate(sub)
     return p
 
 
@@ -161,10 +165,10 @@ def _emit_json(obj) -> None:
 def cmd_scenarios(args) -> int:
     import tomllib
 
-    from priors.scenario import bundled_scenarios
+    import priors  # only the package's location: the listing needs no numpy or scipy
 
     items = []
-    for path in bundled_scenarios():
+    for path in sorted((Path(priors.__file__).parent / "scenarios").glob("*.toml")):
         head = tomllib.loads(path.read_text(encoding="utf-8")).get("scenario", {})
         items.append({"name": path.stem, "model": head.get("model", ""), "description": head.get("description", "")})
     if args.json:

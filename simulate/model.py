@@ -173,6 +173,8 @@ def bind(scenario: Scenario, sets: tuple[str, ...] | list[str] = ()) -> Plan:
         keep = [j for j, n in enumerate(post.inputs) if n in dists and n in model.inputs]
         joint = tuple(post.inputs[j] for j in keep)
         joint_draws = post.draws[:, keep] if keep else None
+        # posterior draws carry their own dependence; a copula cannot act on them
+        correlations = tuple(c for c in correlations if not any(n in joint for n in c.inputs))
     for headline in scenario.headlines:
         if headline.output not in model.outputs:
             raise InputError(
