@@ -946,14 +946,21 @@ def _verify_text(text: str, plan: Plan, informed: Sequence[str], name: str) -> N
     from priors.scenario import parse_prior
 
     data = tomllib.loads(text)  # a bug here is ours, not the user's: let it raise
-    assert data["scenario"]["name"] == name
-    assert list(data["posterior"]["inputs"]) == list(informed)
+    problems = []
+    if data["scenario"]["name"] != name:
+        problems.append("scenario name")
+    if list(data["posterior"]["inputs"]) != list(informed):
+        problems.append("posterior inputs")
     for n, prior in plan.scenario.priors.items():
         got = parse_prior(n, data["priors"][n], "check")
-        assert got.dist.is_constant == prior.is_constant and abs(got.point - prior.point) <= 1e-9 * max(1, abs(prior.point)), n
+        if got.dist.is_constant != prior.is_constant or abs(got.point - prior.point) > 1e-9 * max(1, abs(prior.point)):
+            problems.append(f"prior {n}")
     corrs = {tuple(c["inputs"]) for c in data.get("correlations", [])}
     want = {tuple(c.inputs) for c in plan.correlations if c.inputs[0] not in informed and c.inputs[1] not in informed}
-    assert corrs == want, (corrs, want)
+    if corrs != want:
+        problems.append("correlations")
+    if problems:  # an internal error: the written scenario would not reproduce this one
+        raise RuntimeError(f"calibrated scenario text differs from the original in: {', '.join(problems)}")
 
 
 def propagation_columns(plan: Plan, informed: Sequence[str]) -> list[str]:
