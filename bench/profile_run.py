@@ -1,0 +1,124 @@
+"""Where flopcast's time goes (GitHub issue 7): cProfile of one ``engine.run`` and of one
+``flopcast run`` (CLI path: run + dataset building + samples.nc/summary writing), grouped by stage.
+
+    python -m bench.profile_run [--draws 10000000] [--cli] [--top 25]
+
+cProfile sees only the main thread, so the engine runs with ``workers=1`` when it accepts that
+argument. numpy ufuncs (ndtri, exp, the model's arithmetic) are not traced as calls: their time is
+the ``tottime`` of the Python function that calls them. Writes only into a temporary folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import inspect
+import io
+import pstats
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SCENARIO = "plappert-2024"
+
+# (label, filename fragment, function name): cumulative time of each, when present.
+STAGES = [
+    ("whole engine.run", "simulate/engine.py", "run"),
+    ("  plan: load_scenario (TOML, prior fits)", "priors/scenario.py", "load_scenario"),
+    ("    beta fit from ci90 (least squares)", "families/beta.py", "from_ci90"),
+    ("    PINV setup (fast_beta_inverse)", "families/_base.py", "fast_beta_inverse"),
+    ("  uniforms: Design.block", "simulate/sampling.py", "block"),
+    ("  uniforms: unit_cube_chunks", "simulate/sampling.py", "unit_cube_chunks"),
+    ("  uniforms: Generator.random", "~", "<method 'random' of 'numpy.random._generator.Generator' objects>"),
+    ("  copula", "simulate/sampling.py", "apply_copula"),
+    ("  ppf lognormal (ndtri + exp)", "families/lognormal.py", "ppf"),
+    ("  ppf beta (PINV)", "families/beta.py", "sample_ppf"),
+    ("  ppf pert (PINV + scale)", "families/pert.py", "sample_ppf"),
+    ("  model: sora.evaluate", "models/sora.py", "evaluate"),
+    ("  finite check", "simulate/engine.py", "_check_finite"),
+    ("  summary: summarize (all outputs)", "simulate/summary.py", "summarize"),
+    ("    np.sort", "~", "<built-in method numpy.core.multiarray.sort>"),
+    ("    np.quantile", "numpy/lib/_function_base_impl.py", "quantile"),
+    ("    hdi", "simulate/summary.py", "hdi"),
+    ("    quantile_mcse", "simulate/summary.py", "quantile_mcse"),
+    ("  streaming summary", "simulate/streaming.py", "summarize_stream"),
+    ("dataset: to_dataset", "simulate/results.py", "to_dataset"),
+    ("write: save_samples (samples.nc)", "simulate/results.py", "save_samples"),
+    ("write: write_run (all files)", "simulate/report.py", "write_run"),
+    ("cli: cmd_run", "simulate/cli.py", "cmd_run"),
+]
+
+
+def stage_table(stats: pstats.Stats, total: float) -> str:
+    raw = stats.stats  # {(file, line, func): (cc, nc, tt, ct, callers)}
+    lines = [f"{'stage':48s} {'calls':>7s} {'cum s':>8s} {'% of total':>10s}"]
+    for label, frag, func in STAGES:
+        ct = nc = 0.0
+        for (file, _line, name), (_cc, ncalls, _tt, cum, _callers) in raw.items():
+            if name == func and (frag in file.replace("\\", "/") or frag == file):
+                ct += cum
+                nc += ncalls
+        if nc:
+            lines.append(f"{label:48s} {int(nc):7d} {ct:8.3f} {100 * ct / total:9.1f}%")
+    # sort calls under any name (numpy 1.x / 2.x spell the builtin differently)
+    sort_ct = sum(v[3] for k, v in raw.items() if "sort" in k[2] and ("multiarray" in k[2] or "ndarray" in k[2]))
+    if sort_ct:
+        lines.append(f"{'  (all ndarray sorts, any caller)':48s} {'':7s} {sort_ct:8.3f} {100 * sort_ct / total:9.1f}%")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--draws", type=int, default=10**7)
+    ap.add_argument("--cli", action="store_true", help="also profile `flopcast run --no-report` (writes samples.nc to a temp dir)")
+    ap.add_argument("--top", type=int, default=25)
+    args = ap.parse_args(argv)
+
+    from simulate import engine
+
+    engine.run(SCENARIO, draws=10_000, seed=1)  # imports and first-call setup out of the profile
+    kwargs = {"workers": 1} if "workers" in inspect.signature(engine.run).parameters else {}
+    prof = cProfile.Profile()
+    t0 = time.perf_counter()
+    prof.enable()
+    engine.run(SCENARIO, draws=args.draws, seed=1, **kwargs)
+    prof.disable()
+    total = time.perf_counter() - t0
+    st = pstats.Stats(prof)
+    print(f"## engine.run({SCENARIO!r}, draws={args.draws:,}, seed=1{', workers=1' if kwargs else ''}): "
+          f"{total:.2f} s wall (profiled)\n")
+    print(stage_table(st, total))
+    buf = io.StringIO()
+    pstats.Stats(prof, stream=buf).sort_stats("tottime").print_stats(args.top)
+    print(f"\n### top {args.top} by own time\n")
+    print("\n".join(ln for ln in buf.getvalue().splitlines() if ln.strip())[:12000])
+
+    if args.cli:
+        from simulate import cli
+
+        tmp = Path(tempfile.mkdtemp(prefix="flopcast-prof-"))
+        try:
+            prof = cProfile.Profile()
+            t0 = time.perf_counter()
+            prof.enable()
+            cli.main(["run", SCENARIO, "--draws", str(args.draws), "--no-report", "--seed", "1", "--json",
+                      "--out", str(tmp / "run")])
+            prof.disable()
+            total = time.perf_counter() - t0
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        st = pstats.Stats(prof)
+        print(f"\n## flopcast run {SCENARIO} --draws {args.draws} --no-report --json (in-process CLI, "
+              f"default workers): {total:.2f} s wall (profiled; thread time not attributed)\n")
+        print(stage_table(st, total))
+        buf = io.StringIO()
+        pstats.Stats(prof, stream=buf).sort_stats("tottime").print_stats(args.top)
+        print(f"\n### top {args.top} by own time\n")
+        print("\n".join(ln for ln in buf.getvalue().splitlines() if ln.strip())[:12000])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
