@@ -136,17 +136,17 @@ class BlockContext:
 
     def evaluate(self, start: int, m: int) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         plan = self.plan
-        u = apply_copula(self.design.block(start, m), self.factor)
+        u = np.ascontiguousarray(apply_copula(self.design.block(start, m), self.factor).T)  # rows = columns
         x = {name: np.float64(v) for name, v in plan.constants.items()}
         drawn: dict[str, np.ndarray] = {}
         for j, name in enumerate(self.names):
             if name == POSTERIOR_COLUMN and plan.joint:
                 n_post = plan.joint_draws.shape[0]
-                index = np.minimum((u[:, j] * n_post).astype(np.int64), n_post - 1)
+                index = np.minimum((u[j] * n_post).astype(np.int64), n_post - 1)
                 for k, joint_name in enumerate(plan.joint):
                     drawn[joint_name] = plan.joint_draws[index, k]
             elif name in plan.dists and name not in plan.joint:
-                drawn[name] = plan.dists[name].sample_ppf(u[:, j])
+                drawn[name] = plan.dists[name].sample_ppf(u[j])
         x.update(drawn)
         with np.errstate(all="ignore"):
             y = plan.model.evaluate(x)

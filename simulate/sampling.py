@@ -13,7 +13,6 @@ from typing import Iterator, Sequence
 
 import numpy as np
 from scipy import special
-from scipy.stats import qmc
 
 from priors.errors import InputError
 from priors.scenario import Correlation
@@ -48,6 +47,8 @@ class Design:
         k = self.k
         if k == 0:
             return np.empty((m, 0))
+        if self.sampler != "mc":
+            from scipy.stats import qmc  # only the quasi-random samplers need scipy.stats
         if self.sampler == "lhs":
             if self._lhs is None:
                 self._lhs = qmc.LatinHypercube(d=k, rng=np.random.default_rng(self.seed)).random(self.n)

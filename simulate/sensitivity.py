@@ -112,7 +112,7 @@ def sobol_indices(plan: Plan, output: str, n: int, seed: int, log: bool):
         warnings.simplefilter("ignore")
         u = sample.sample(problem, n, calc_second_order=False, seed=seed)
     u = np.clip(u, _EPS, 1.0 - _EPS)
-    x = {name: plan.dists[name].ppf(u[:, j]) for j, name in enumerate(names)}
+    x = {name: plan.dists[name].sample_ppf(np.ascontiguousarray(u[:, j])) for j, name in enumerate(names)}
     y = np.broadcast_to(_evaluate(plan, x)[output], (u.shape[0],)).astype(float)
     if log:
         y = _log_or_fail(y, output)
@@ -122,7 +122,7 @@ def sobol_indices(plan: Plan, output: str, n: int, seed: int, log: bool):
         return {name: (0.0, (0.0, 0.0), 0.0, (0.0, 0.0)) for name in names}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        res = analyze.analyze(problem, y, calc_second_order=False, num_resamples=200, seed=seed)
+        res = analyze.analyze(problem, y, calc_second_order=False, num_resamples=100, seed=seed)
     return {
         name: (float(res["S1"][j]), (float(res["S1"][j] - res["S1_conf"][j]), float(res["S1"][j] + res["S1_conf"][j])),
                float(res["ST"][j]), (float(res["ST"][j] - res["ST_conf"][j]), float(res["ST"][j] + res["ST_conf"][j])))

@@ -18,9 +18,7 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import stats
-
-from simulate.summary import HDI_PROB, PROBS, Summary, _ONE_SIGMA
+from simulate.summary import HDI_PROB, PROBS, Summary, _ONE_SIGMA, beta_ppf
 
 BINS = 2**14
 SUM_BLOCK = 2**16
@@ -87,7 +85,7 @@ def needed_ranks(n: int) -> list[int]:
     for q in PROBS:
         h = (n - 1) * q
         ranks.update({int(math.floor(h)), int(math.ceil(h))})
-        a, b = stats.beta.ppf(_ONE_SIGMA, n * q + 1, n * (1 - q) + 1)
+        a, b = beta_ppf(_ONE_SIGMA, n * q + 1, n * (1 - q) + 1)
         ranks.update({int(np.clip(np.floor(a * n), 0, n - 1)), int(np.clip(np.ceil(b * n), 0, n - 1))})
     return sorted(ranks)
 
@@ -131,7 +129,7 @@ def finish(binning: Binning, p1: Pass1, kept: np.ndarray, wanted_bins: np.ndarra
         return lo + (h - math.floor(h)) * (hi - lo)
 
     def mcse(q: float) -> float:
-        a, b = stats.beta.ppf(_ONE_SIGMA, n * q + 1, n * (1 - q) + 1)
+        a, b = beta_ppf(_ONE_SIGMA, n * q + 1, n * (1 - q) + 1)
         return (order_stat(int(np.clip(np.ceil(b * n), 0, n - 1))) - order_stat(int(np.clip(np.floor(a * n), 0, n - 1)))) / 2
 
     return Summary(unit, mean, quantile(0.5), quantile(0.05), quantile(0.95), histogram_hdi(binning, p1, n),

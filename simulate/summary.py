@@ -12,11 +12,24 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 PROBS = (0.05, 0.5, 0.95)
 HDI_PROB = 0.9
-_ONE_SIGMA = (stats.norm.cdf(-1.0), stats.norm.cdf(1.0))  # 0.1587, 0.8413, as ArviZ uses
+_ONE_SIGMA = (float(special.ndtr(-1.0)), float(special.ndtr(1.0)))  # 0.1587, 0.8413, as ArviZ uses
+
+
+def beta_ppf(p, a: float, b: float):
+    """Quantile of Beta(a, b) (scipy.special, without importing scipy.stats)."""
+    return special.betaincinv(a, b, np.asarray(p, dtype=float))
+
+
+def sorted_quantile(s: np.ndarray, q: float) -> float:
+    """numpy's default ('linear') quantile, read off an already-sorted array."""
+    h = (s.size - 1) * q
+    lo = int(np.floor(h))
+    hi = min(lo + 1, s.size - 1)
+    return float(s[lo] + (h - lo) * (s[hi] - s[lo]))
 
 
 @dataclass(frozen=True)
@@ -50,7 +63,7 @@ def quantile_mcse(sorted_values: np.ndarray, prob: float) -> float:
     """ArviZ's quantile MCSE with ESS = n: half the spread of the order statistics whose ranks
     bracket the quantile at +/- one standard deviation of its Beta(np + 1, n(1 - p) + 1) rank."""
     n = sorted_values.size
-    a, b = stats.beta.ppf(_ONE_SIGMA, n * prob + 1, n * (1 - prob) + 1)
+    a, b = beta_ppf(_ONE_SIGMA, n * prob + 1, n * (1 - prob) + 1)
     lo = int(np.clip(np.floor(a * n), 0, n - 1))
     hi = int(np.clip(np.ceil(b * n), 0, n - 1))
     return float(sorted_values[hi] - sorted_values[lo]) / 2.0
@@ -70,7 +83,7 @@ def hdi(sorted_values: np.ndarray, prob: float = HDI_PROB) -> tuple[float, float
 def summarize(values: np.ndarray, unit: str = "") -> Summary:
     values = np.asarray(values, dtype=float).ravel()
     s = np.sort(values)
-    p05, p50, p95 = np.quantile(s, PROBS)
+    p05, p50, p95 = (sorted_quantile(s, q) for q in PROBS)
     return Summary(
         unit=unit,
         mean=float(s.mean()),

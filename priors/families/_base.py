@@ -9,6 +9,7 @@ draws in (0, 1) to the prior, so plain Monte Carlo, Latin hypercube and Sobol al
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from typing import Any, Callable, ClassVar, Mapping
 
 import numpy as np
@@ -128,6 +129,7 @@ def require(condition: bool, reason: str) -> None:
 Converter = Callable[..., Distribution]
 
 
+@lru_cache(maxsize=64)
 def fast_beta_inverse(alpha: float, beta: float):
     """A numerical inverse CDF of Beta(alpha, beta) from UNU.RAN's PINV (scipy.stats.sampling):
     polynomial interpolation with u-error below 1e-10, ~50x faster than ``special.betaincinv``
