@@ -104,14 +104,10 @@ def sobol_indices(plan: Plan, output: str, n: int, seed: int, log: bool):
     """First-order and total Sobol indices with bootstrap 95% CIs, via SALib's Saltelli scheme
     on the unit cube mapped through each prior's inverse CDF."""
     from SALib.analyze import sobol as analyze
-    from SALib.sample import sobol as sample
 
     names = plan.uncertain
     problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        u = sample.sample(problem, n, calc_second_order=False, seed=seed)
-    u = np.clip(u, _EPS, 1.0 - _EPS)
+    u = np.clip(saltelli_design(len(names), n, seed), _EPS, 1.0 - _EPS)
     x = {name: plan.dists[name].sample_ppf(np.ascontiguousarray(u[:, j])) for j, name in enumerate(names)}
     y = np.broadcast_to(_evaluate(plan, x)[output], (u.shape[0],)).astype(float)
     if log:
@@ -128,6 +124,23 @@ def sobol_indices(plan: Plan, output: str, n: int, seed: int, log: bool):
                float(res["ST"][j]), (float(res["ST"][j] - res["ST_conf"][j]), float(res["ST"][j] + res["ST_conf"][j])))
         for j, name in enumerate(names)
     }
+
+
+def saltelli_design(k: int, n: int, seed: int) -> np.ndarray:
+    """SALib's ``sample.sobol.sample`` design (no groups, first and total order), vectorized:
+    the same scrambled 2k-dimensional Sobol base sequence, rows [A, AB_1 .. AB_k, B] per base point.
+    SALib builds it with Python loops (0.7 s at N = 2^14); a test checks the two are identical."""
+    from scipy.stats import qmc
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        base = qmc.Sobol(d=2 * k, scramble=True, seed=seed).random(n)
+    a, b = base[:, :k], base[:, k:]
+    out = np.repeat(a[:, None, :], k + 2, axis=1)  # (n, k + 2, k)
+    idx = np.arange(k)
+    out[:, 1 + idx, idx] = b[:, idx]
+    out[:, k + 1, :] = b
+    return out.reshape(n * (k + 2), k)
 
 
 def _log_or_fail(y: np.ndarray, output: str) -> np.ndarray:

@@ -215,3 +215,16 @@ def test_correlated_scenario_skips_sobol_and_says_why(write_scenario):
     sens = sensitivity.analyze(str(path), "training_flops", n=256, seed=1)
     assert sens.inputs["sora_params"].s1 is None and sens.inputs["sora_params"].spearman > 0.5
     assert any("assume independent inputs" in w for w in sens.warnings)
+
+
+@pytest.mark.parametrize("k, n", [(3, 64), (7, 256)])
+def test_saltelli_design_is_salibs(k, n):
+    import warnings
+
+    from SALib.sample import sobol as salib_sample
+
+    problem = {"num_vars": k, "names": [f"x{i}" for i in range(k)], "bounds": [[0.0, 1.0]] * k}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = salib_sample.sample(problem, n, calc_second_order=False, seed=5)
+    np.testing.assert_array_equal(sensitivity.saltelli_design(k, n, 5), ref)
