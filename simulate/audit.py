@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import optimize
 
+from priors.errors import InputError
 from simulate.engine import evaluate_point, run
 from simulate.model import Plan
-from simulate.stress import exceedance
+from simulate.stress import _ordinal, exceedance
 
 TOLERANCE = (0.95, 1.05)
 
@@ -117,7 +118,10 @@ def _dependencies(plan: Plan, output: str) -> frozenset[str]:
     base = evaluate_point(plan)[output]
     deps = set()
     for name, v in plan.points.items():
-        moved = evaluate_point(plan, at={name: v * 1.1 if v != 0 else 0.1})[output]
+        try:
+            moved = evaluate_point(plan, at={name: v * 1.1 if v != 0 else 0.1})[output]
+        except InputError:  # the model refuses a nudged value (a switch, an integer count)
+            continue
         if not math.isclose(moved, base, rel_tol=1e-12):
             deps.add(name)
     return frozenset(deps)
@@ -144,12 +148,18 @@ def _fixes(plan: Plan, line: AuditLine, h, headlines, derived, max_fixes: int) -
         needed = _solve_input(plan, line.output, line.published, name, dict(h.set))
         if needed is None:
             continue
-        after = evaluate_point(plan, at={**h.set, name: needed})
+        try:  # the model's own checks (e.g. a 0/1 switch, divisible sizes) rule some values out
+            after = evaluate_point(plan, at={**h.set, name: needed})
+        except InputError:
+            continue
         breaks = []  # consistent headlines this change would push out of tolerance
         for other, d in zip(headlines, derived):
             if other is h:
                 continue
-            y = evaluate_point(plan, at={**other.set, name: needed})[other.output]
+            try:
+                y = evaluate_point(plan, at={**other.set, name: needed})[other.output]
+            except InputError:
+                continue
             was_ok = TOLERANCE[0] <= other.value / d[other.output] <= TOLERANCE[1]
             if was_ok and not TOLERANCE[0] <= other.value / y <= TOLERANCE[1]:
                 breaks.append(f"{other.output} ({other.label})" if other.label else other.output)
@@ -178,7 +188,7 @@ def sentences(lines: list[AuditLine]) -> list[str]:
     for ln in lines:
         verdict = "consistent" if ln.consistent else "NOT CONSISTENT"
         out.append(f"{ln.label}: published {num(ln.published)} vs re-derived {num(ln.rederived)} {ln.unit} "
-                   f"(ratio {ln.ratio:.3f}, {verdict}); in the band: {ln.percentile:.0f}th percentile, "
+                   f"(ratio {ln.ratio:.3f}, {verdict}); in the band: {_ordinal(ln.percentile)} percentile, "
                    f"P(>= published) = {ln.p_exceed:.3g}")
         if ln.consistent:
             continue

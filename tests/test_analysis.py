@@ -228,3 +228,10 @@ def test_saltelli_design_is_salibs(k, n):
         warnings.simplefilter("ignore")
         ref = salib_sample.sample(problem, n, calc_second_order=False, seed=5)
     np.testing.assert_array_equal(sensitivity.saltelli_design(k, n, 5), ref)
+
+
+def test_audit_survives_models_that_refuse_nudged_inputs():
+    # sora-2026 has a 0/1 switch (causal_vae) and divisibility checks: the audit must skip those
+    lines, _, _ = audit.audit(engine.plan_for("sora-2026"), draws=2000, seed=1)
+    fleet = next(ln for ln in lines if ln.output == "peak_fleet_gpus")
+    assert not fleet.consistent and all(f.input != "causal_vae" for f in fleet.fixes)
