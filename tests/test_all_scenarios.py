@@ -1,0 +1,23 @@
+"""Every bundled scenario works with every analysis (nothing in simulate/ is model-specific)."""
+
+import pytest
+
+from priors.scenario import bundled_scenarios
+from simulate import audit, engine, sensitivity, stress
+
+NAMES = [p.stem for p in bundled_scenarios()]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_analysis_runs(name):
+    plan = engine.plan_for(name)
+    result = engine.run(plan, draws=4000, seed=1)
+    key = next(o for o in plan.model.key_outputs if result.summary[o].p95 > result.summary[o].p05)
+    s = result.summary[key]
+    sens = sensitivity.analyze(plan, key, n=128, seed=1)
+    assert set(sens.inputs) == set(plan.uncertain)
+    st = stress.stress(plan, key, 2 * s.median if s.median > 0 else s.p95, draws=4000, seed=1)
+    assert 0 <= st.p_exceed <= 1 and set(st.goal_seek) == set(plan.uncertain)
+    if plan.scenario.headlines:
+        lines, _, _ = audit.audit(plan, draws=2000, seed=1)
+        assert len(lines) == len(plan.scenario.headlines)
