@@ -728,7 +728,6 @@ def _copula_potential(plan: Plan, informed: Sequence[str], rvs: Mapping[str, Any
     if not corrs:
         return
     import pymc as pm
-    import pytensor.tensor as pt
 
     from simulate.sampling import rank_to_pearson
 

@@ -315,6 +315,22 @@ def _number(text: str, flag: str) -> float:
     return value
 
 
+def _options(args) -> tuple[int | None, int | None]:
+    """What the analysis commands share: refuse a non-empty --out first, parse --draws and --seed."""
+    from simulate import outdir
+
+    outdir.check_out(args.out)
+    draws = _positive_int(args.draws) if getattr(args, "draws", None) is not None else None
+    seed = _seed(args.seed) if args.seed is not None else None
+    return draws, seed
+
+
+def _emit_with_folder(obj: dict, target: Path) -> int:
+    obj["folder"] = str(target)
+    _emit_json(obj)
+    return 0
+
+
 def _analysis_folder(args, kind: str, scenario: str, seed: int | None) -> Path:
     from simulate import outdir
 
@@ -325,9 +341,8 @@ def cmd_sensitivity(args) -> int:
     from simulate import analysis_reports, engine, outdir, sensitivity
     from simulate.fmt import num, table
 
-    outdir.check_out(args.out)
-    n = _positive_int(args.n) if args.n is not None else sensitivity.DEFAULT_SOBOL_N
-    seed = _seed(args.seed) if args.seed is not None else None
+    _, seed = _options(args)
+    n = _positive_int(args.n, "--n") if args.n is not None else sensitivity.DEFAULT_SOBOL_N
     plan = engine.plan_for(args.scenario, args.sets)
     sens = sensitivity.analyze(plan, args.output, n=n, seed=seed, log=args.log)
     target = _analysis_folder(args, "sensitivity", plan.scenario.name, sens.seed)
@@ -336,10 +351,7 @@ def cmd_sensitivity(args) -> int:
     for w in sens.warnings:
         print(f"flopcast: warning: {w}", file=sys.stderr)
     if args.json:
-        obj = sens.as_json()
-        obj["folder"] = str(target)
-        _emit_json(obj)
-        return 0
+        return _emit_with_folder(sens.as_json(), target)
     what = f"log({sens.output})" if sens.log else sens.output
     print(f"{plan.scenario.name}: sensitivity of {sens.output} [{sens.unit}]; baseline {num(sens.baseline)} "
           f"(inputs at medians); Sobol indices of {what}, N={sens.n}, seed={sens.seed}")
@@ -351,20 +363,15 @@ def cmd_sensitivity(args) -> int:
 def cmd_stress(args) -> int:
     from simulate import analysis_reports, engine, outdir, stress
 
-    outdir.check_out(args.out)
+    draws, seed = _options(args)
     headline = stress.check_headline(_number(args.headline, "--headline"))
-    draws = _positive_int(args.draws) if args.draws is not None else None
-    seed = _seed(args.seed) if args.seed is not None else None
     plan = engine.plan_for(args.scenario, args.sets)
     st = stress.stress(plan, args.output, headline, draws=draws, seed=seed, sampler=args.sampler)
     target = _analysis_folder(args, "stress", plan.scenario.name, st.seed)
     with outdir.staged(target) as stage:
         analysis_reports.write_stress(st, stage)
     if args.json:
-        obj = st.as_json()
-        obj["folder"] = str(target)
-        _emit_json(obj)
-        return 0
+        return _emit_with_folder(st.as_json(), target)
     print(f"{plan.scenario.name}: stress test of {st.output} against {args.headline} ({st.draws:,} draws, seed {st.seed})")
     for line in st.sentences:
         print(f"  {line}")
@@ -375,9 +382,7 @@ def cmd_stress(args) -> int:
 def cmd_audit(args) -> int:
     from simulate import analysis_reports, audit, engine, outdir
 
-    outdir.check_out(args.out)
-    draws = _positive_int(args.draws) if args.draws is not None else None
-    seed = _seed(args.seed) if args.seed is not None else None
+    draws, seed = _options(args)
     plan = engine.plan_for(args.scenario, args.sets)
     if not plan.scenario.headlines:
         raise InputError(plan.scenario.file, "lists no [[headlines]] to audit")
@@ -387,9 +392,8 @@ def cmd_audit(args) -> int:
     with outdir.staged(target) as stage:
         analysis_reports.write_audit(plan.scenario.name, lines, text, used_draws, used_seed, stage)
     if args.json:
-        _emit_json({"scenario": plan.scenario.name, "draws": used_draws, "seed": used_seed,
-                    "headlines": [ln.as_json() for ln in lines], "summary": text, "folder": str(target)})
-        return 0
+        return _emit_with_folder({"scenario": plan.scenario.name, "draws": used_draws, "seed": used_seed,
+                                  "headlines": [ln.as_json() for ln in lines], "summary": text}, target)
     print(f"{plan.scenario.name}: audit of {len(lines)} published figures ({used_draws:,} draws, seed {used_seed})")
     for line in text:
         print(line if line.startswith("  ") else f"- {line}")
@@ -400,9 +404,7 @@ def cmd_audit(args) -> int:
 def cmd_compare(args) -> int:
     from simulate import analysis_reports, compare, outdir
 
-    outdir.check_out(args.out)
-    draws = _positive_int(args.draws) if args.draws is not None else None
-    seed = _seed(args.seed) if args.seed is not None else None
+    draws, seed = _options(args)
     cmp = compare.compare(args.scenario_a, args.scenario_b, outputs=args.output,
                           sets_a=[*args.sets, *args.sets_a], sets_b=[*args.sets, *args.sets_b],
                           draws=draws, seed=seed, sampler=args.sampler)
@@ -410,10 +412,7 @@ def cmd_compare(args) -> int:
     with outdir.staged(target) as stage:
         analysis_reports.write_compare(cmp, stage)
     if args.json:
-        obj = cmp.as_json()
-        obj["folder"] = str(target)
-        _emit_json(obj)
-        return 0
+        return _emit_with_folder(cmp.as_json(), target)
     from simulate.fmt import num, table
 
     print(f"{cmp.a} (A) vs {cmp.b} (B): {cmp.draws:,} draws, seed {cmp.seed}, common random numbers")
