@@ -1,12 +1,13 @@
 """Bayesian calibration: update a scenario's priors on measurements with PyMC, then propagate the
 posterior exactly as ``run`` propagates prior draws.
 
-The Python API::
+The Python API (run as a doctest by tests/test_docs.py):
 
-    from simulate.calibrate import calibrate, load_evidence
-    cal = calibrate("video-diffusion", "priors/evidence/video-timings.toml", seed=1)
-    cal.inputs["inference_utilization"].posterior.median
-    cal.outputs["gpu_seconds_per_video"].posterior.p95
+>>> from simulate.calibrate import calibrate
+>>> cal = calibrate("video-diffusion", "video-timings", draws=500, tune=500, seed=1)
+>>> prior, post = cal.inputs["inference_utilization"].prior, cal.inputs["inference_utilization"].posterior
+>>> post.p95 - post.p05 < prior.p95 - prior.p05
+True
 
 Evidence files
 --------------

@@ -1,12 +1,17 @@
 """Propagate prior draws through a model: sample on the unit cube, map through inverse CDFs,
 evaluate the equations chunk by chunk, and collect labelled results.
 
-The Python API a notebook user calls::
+The Python API a notebook user calls (run as a doctest by tests/test_docs.py):
 
-    from simulate import engine
-    result = engine.run("plappert-2024", draws=100_000, seed=1)
-    result.samples            # xarray.Dataset, dimension "draw"
-    result.summary["peak_fleet_h100"].median
+>>> from simulate import engine
+>>> round(engine.evaluate_point("plappert-2024")["training_h100_months"])
+4211
+>>> result = engine.run("plappert-2024", draws=20_000, seed=1)
+>>> result.samples.sizes["draw"], result.samples["peak_fleet_h100"].attrs["unit"]
+(20000, 'H100s')
+>>> s = result.summary["peak_fleet_h100"]
+>>> s.p05 < s.median < s.p95
+True
 """
 
 from __future__ import annotations
