@@ -177,12 +177,16 @@ def main(argv=None) -> int:
         print(json.dumps({"draws": args.draws, "seed": args.seed, "sampler": args.sampler,
                           "seconds": elapsed, "outputs": summary}))
         return 0
-    print(f"plappert-2024 (hand-written numpy, sampler={args.sampler})  draws={args.draws:,}  seed={args.seed}  "
-          f"{elapsed:.2f} s")
+    print_summary(f"plappert-2024 (hand-written numpy, sampler={args.sampler})  draws={args.draws:,}  "
+                  f"seed={args.seed}  {elapsed:.2f} s", summary)
+    return 0
+
+
+def print_summary(title: str, summary: dict[str, dict[str, float]]) -> None:
+    print(title)
     print(f"{'output':38s} {'mean':>11s} {'p05':>11s} {'p50':>11s} {'p95':>11s}")
     for name, s in summary.items():
         print(f"{name:38s} {s['mean']:11.4g} {s['p05']:11.4g} {s['p50']:11.4g} {s['p95']:11.4g}")
-    return 0
 
 
 if __name__ == "__main__":

@@ -37,9 +37,9 @@ import numpy as np
 import squigglepy as sq
 
 try:  # run as a script (bench/ on sys.path) or imported as bench.squiggle_plappert
-    from numpy_plappert import DEFAULTS, SCENARIO, beta_from_ci90, model
+    from numpy_plappert import DEFAULTS, SCENARIO, beta_from_ci90, model, print_summary
 except ImportError:  # pragma: no cover
-    from bench.numpy_plappert import DEFAULTS, SCENARIO, beta_from_ci90, model
+    from bench.numpy_plappert import DEFAULTS, SCENARIO, beta_from_ci90, model, print_summary
 
 PERCENTILES = [5, 50, 95]
 
@@ -112,11 +112,8 @@ def main(argv=None) -> int:
         print(json.dumps({"draws": args.draws, "seed": args.seed, "mode": args.mode,
                           "seconds": elapsed, "outputs": summary}))
         return 0
-    print(f"plappert-2024 (squigglepy {sq.__version__}, mode={args.mode})  draws={args.draws:,}  "
-          f"seed={args.seed}  {elapsed:.2f} s")
-    print(f"{'output':38s} {'mean':>11s} {'p05':>11s} {'p50':>11s} {'p95':>11s}")
-    for name, s in summary.items():
-        print(f"{name:38s} {s['mean']:11.4g} {s['p05']:11.4g} {s['p50']:11.4g} {s['p95']:11.4g}")
+    print_summary(f"plappert-2024 (squigglepy {sq.__version__}, mode={args.mode})  draws={args.draws:,}  "
+                  f"seed={args.seed}  {elapsed:.2f} s", summary)
     return 0
 
 

@@ -22,6 +22,15 @@ def png_bytes(fig) -> bytes:
     return buf.getvalue()
 
 
+def message_figure(text: str, width: float = 7.0, height: float = 2.0):
+    """A figure that only says why there is nothing to plot."""
+    fig = new_figure(width, height)
+    ax = fig.add_subplot()
+    ax.text(0.5, 0.5, text, ha="center", va="center")
+    ax.set_axis_off()
+    return fig
+
+
 def wants_log(lo: float, hi: float) -> bool:
     """Log axis when the values are positive and the range spans more than a decade."""
     return lo > 0 and hi > 0 and hi / lo > 10.0

@@ -52,7 +52,9 @@ PRIOR_HEADER = ["input", "distribution", "p05", "median", "p95", "unit", "source
 
 def regenerate_command(result) -> str:
     sc = result.plan.scenario
-    ref = sc.name if sc.path is None or sc.path.parent.name == "scenarios" and sc.path.parent.parent.name == "priors" else str(sc.path)
+    from priors.scenario import SCENARIO_DIR
+
+    ref = sc.name if sc.path is None or sc.path.resolve().parent == SCENARIO_DIR else str(sc.path)
     sets = "".join(f" --set '{s}'" for s in sc.overrides)
     return f"flopcast run {ref} --draws {result.draws} --seed {result.seed} --sampler {result.sampler}{sets}"
 

@@ -232,15 +232,13 @@ def tornado_figure(sens: Sensitivity):
 
 
 def variance_figure(sens: Sensitivity):
-    from simulate.figures import new_figure
+    from simulate.figures import message_figure, new_figure
 
     items = [s for s in sens.inputs.values() if s.s1 is not None]
-    fig = new_figure(8.0, 0.5 * max(len(items), 1) + 1.5)
-    ax = fig.add_subplot()
     if not items:
-        ax.text(0.5, 0.5, "Sobol indices not computed (correlated inputs)", ha="center", va="center")
-        ax.set_axis_off()
-        return fig
+        return message_figure("Sobol indices not computed (dependent inputs)", 8.0)
+    fig = new_figure(8.0, 0.5 * len(items) + 1.5)
+    ax = fig.add_subplot()
     y = np.arange(len(items))
     s1 = np.array([s.s1 for s in items])
     st = np.array([s.st for s in items])

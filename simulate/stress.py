@@ -203,15 +203,13 @@ def exceedance_figure(st: Stress, extra: dict[str, float] | None = None):
 
 
 def conditional_figure(st: Stress):
-    from simulate.figures import new_figure
+    from simulate.figures import message_figure, new_figure
 
     items = [(n, c) for n, c in st.conditional.items() if c is not None]
-    fig = new_figure(7.0, 0.45 * max(len(items), 1) + 1.5)
-    ax = fig.add_subplot()
     if not items:
-        ax.text(0.5, 0.5, "too few draws in the tail", ha="center", va="center")
-        ax.set_axis_off()
-        return fig
+        return message_figure("too few draws in the tail")
+    fig = new_figure(7.0, 0.45 * len(items) + 1.5)
+    ax = fig.add_subplot()
     ys = np.arange(len(items))
     pct = [c.prior_percentile_of_conditional_median for _, c in items]
     ax.barh(ys, np.array(pct) - 50.0, left=50.0, color=["C3" if q > 50 else "C2" for q in pct], alpha=0.75)
