@@ -76,7 +76,7 @@ def main(argv=None) -> int:
     ap.add_argument("--top", type=int, default=25)
     args = ap.parse_args(argv)
 
-    from simulate import engine
+    from flopcast import engine
 
     engine.run(SCENARIO, draws=10_000, seed=1)  # imports and first-call setup out of the profile
     kwargs = {"workers": 1} if "workers" in inspect.signature(engine.run).parameters else {}
@@ -96,7 +96,7 @@ def main(argv=None) -> int:
     print("\n".join(ln for ln in buf.getvalue().splitlines() if ln.strip())[:12000])
 
     if args.cli:
-        from simulate import cli
+        from flopcast.cli import app as cli
 
         tmp = Path(tempfile.mkdtemp(prefix="flopcast-prof-"))
         try:

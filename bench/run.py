@@ -111,7 +111,7 @@ class Bench:
         if script.exists():
             return [str(script)]
         found = shutil.which("flopcast")
-        return [found] if found else [sys.executable, "-m", "simulate"]
+        return [found] if found else [sys.executable, "-m", "flopcast"]
 
     def measure(self, cmd: list[str], timeout: float | None = None, as_limit: int | None = None) -> dict:
         """Run ``cmd`` in a fresh session (cwd: the temp folder); wall time, peak RSS (kB), exit status."""
@@ -147,7 +147,7 @@ class Bench:
 
     # -- sections -----------------------------------------------------------------------------
     def sec_flopcast(self):
-        from simulate import engine
+        from flopcast import engine
 
         engine.run(SCENARIO, draws=10_000, seed=1)  # warm-up: imports, first TOML load
         import inspect
@@ -175,8 +175,8 @@ class Bench:
                      "flopcast's unit-cube design without PINV")
 
     def sec_floor(self):
-        from simulate import engine
-        from simulate.engine import DEFAULT_CHUNK
+        from flopcast import engine
+        from flopcast.engine import DEFAULT_CHUNK
 
         plan = engine.plan_for(SCENARIO)
         dists = [plan.dists[name] for name in plan.uncertain]
@@ -231,7 +231,7 @@ class Bench:
         self.set_ratio(("squiggle_fn", n), f"~{med * big / n:.0f} s projected at {fmt_n(big)}")
 
     def sec_pymc(self):
-        from simulate import engine
+        from flopcast import engine
 
         n = self.args.pymc_draws
         t0 = time.perf_counter()
@@ -243,7 +243,7 @@ class Bench:
             return
         import_s = time.perf_counter() - t0
         logging.getLogger("pymc").setLevel(logging.WARNING)
-        import models.sora as sora
+        from flopcast import models.sora as sora
 
         def pymc_run(draws: int):
             plan = engine.plan_for(SCENARIO)
@@ -279,7 +279,8 @@ class Bench:
                          "flopcast `engine.run` (sample + model + summary)")
 
     def sec_sobol(self):
-        from simulate import engine, sensitivity
+        from flopcast import engine
+        from flopcast.analyze import sensitivity
 
         n_run = 10**6
         if ("flopcast", n_run) not in self.t:
@@ -388,7 +389,7 @@ class Bench:
         what += f" (RLIMIT_AS cap {cap / GiB:.1f} GiB)"
         log(f"{fmt_n(n)} run: {what}, wall {r['wall']:.1f} s, maxrss {rss_gb}")
         try:
-            from simulate import engine
+            from flopcast import engine
 
             above = getattr(engine, "STREAM_ABOVE", None)
             if above is not None:

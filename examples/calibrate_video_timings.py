@@ -16,10 +16,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from simulate import outdir
-from simulate.calibrate import calibrate
-from simulate.calibrate_cli import summary_text
-from simulate.calibration_report import write_calibration
+from flopcast import outdir
+from flopcast.analyze.calibrate import calibrate
+from flopcast.cli.calibrate import summary_text
+from flopcast.report.calibration import write_calibration
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = 20251122

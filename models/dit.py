@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from models._spec import Quantity
+from flopcast.models._spec import Quantity
 
 SECONDS_PER_HOUR = 3600.0
 SECONDS_PER_DAY = 24 * 3600.0

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from models._spec import Quantity
+from flopcast.models._spec import Quantity
 
 INPUTS = {
     "stages": Quantity("stages", "pipeline depth d (model partitions)", None,

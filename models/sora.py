@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from models import video_fleet
-from models._spec import Quantity
-from models.video_fleet import ai_minutes_per_day  # [S04 "850 万 + 650 万 = 1500 万分钟"]
+from flopcast.models import video_fleet
+from flopcast.models._spec import Quantity
+from flopcast.models.video_fleet import ai_minutes_per_day  # [S04 "850 万 + 650 万 = 1500 万分钟"]
 
 SECONDS_PER_HOUR = 3600.0
 SECONDS_PER_MONTH = 30 * 24 * 3600.0  # [S04 "H100 运行一个月"]: one month = 30 days

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from models._spec import Quantity
+from flopcast.models._spec import Quantity
 
 INPUTS = {
     "width": Quantity("px", "frame width in pixels", None,

@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 from typing import Any, Mapping
 
-from models._spec import Quantity
+from flopcast.models._spec import Quantity
 
 SECONDS_PER_HOUR = 3600.0
 SECONDS_PER_MONTH = 30 * 24 * 3600.0  # 30-day months, as in models/sora.py

@@ -7,16 +7,16 @@ does not pull in numpy and scipy.
 from importlib import import_module
 
 _EXPORTS = {
-    "InputError": "priors.errors",
-    "FAMILIES": "priors.families",
-    "Distribution": "priors.families",
-    "Correlation": "priors.scenario",
-    "Headline": "priors.scenario",
-    "Prior": "priors.scenario",
-    "Scenario": "priors.scenario",
-    "bundled_scenarios": "priors.scenario",
-    "load_scenario": "priors.scenario",
-    "parse_scenario": "priors.scenario",
+    "InputError": "flopcast.priors.errors",
+    "FAMILIES": "flopcast.priors.families",
+    "Distribution": "flopcast.priors.families",
+    "Correlation": "flopcast.priors.scenario",
+    "Headline": "flopcast.priors.scenario",
+    "Prior": "flopcast.priors.scenario",
+    "Scenario": "flopcast.priors.scenario",
+    "bundled_scenarios": "flopcast.priors.scenario",
+    "load_scenario": "flopcast.priors.scenario",
+    "parse_scenario": "flopcast.priors.scenario",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from priors.errors import InputError
-from priors.families import FAMILIES, Constant, Distribution, LogNormal
-from priors.families.empirical import Empirical
+from flopcast.priors.errors import InputError
+from flopcast.priors.families import FAMILIES, Constant, Distribution, LogNormal
+from flopcast.priors.families.empirical import Empirical
 
 SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
 

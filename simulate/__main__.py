@@ -1,5 +1,5 @@
 import sys
 
-from simulate.cli import main
+from flopcast.cli import main
 
 sys.exit(main())

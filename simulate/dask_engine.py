@@ -15,7 +15,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Iterator
 
-from priors.errors import InputError
+from flopcast.priors.errors import InputError
 
 
 @contextmanager

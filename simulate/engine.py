@@ -3,7 +3,7 @@ evaluate the equations chunk by chunk, and collect labelled results.
 
 The Python API a notebook user calls (run as a doctest by tests/test_docs.py):
 
->>> from simulate import engine
+>>> from flopcast import engine
 >>> round(engine.evaluate_point("plappert-2024")["training_h100_months"])
 4211
 >>> result = engine.run("plappert-2024", draws=20_000, seed=1)
@@ -23,12 +23,12 @@ from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
-from priors.errors import InputError
-from priors.scenario import Scenario, load_scenario
-from simulate import __version__
-from simulate.model import Plan, bind
-from simulate.sampling import Design, apply_copula, copula_factor
-from simulate.summary import Summary, summarize
+from flopcast.priors.errors import InputError
+from flopcast.priors.scenario import Scenario, load_scenario
+from flopcast import __version__
+from flopcast.plan import Plan, bind
+from flopcast.sampling import Design, apply_copula, copula_factor
+from flopcast.summary import Summary, summarize
 
 DEFAULT_DRAWS = 200_000  # p05/p95 MCSE < 1% for every plappert-2024 output (see README)
 DEFAULT_CHUNK = 1 << 18
@@ -53,7 +53,7 @@ class RunResult:
     @property
     def samples(self):
         """The draws as an ``xarray.Dataset`` with dimension ``draw``, units and provenance in attrs."""
-        from simulate.results import to_dataset
+        from flopcast.results import to_dataset
 
         return to_dataset(self)
 
@@ -249,7 +249,7 @@ def run(
 
 def _stream_pass1(ctx: BlockContext, binnings, start: int, m: int, chunk: int):
     """Pass 1 over draws [start, start + m), in chunks: merged histograms, sums, min/max."""
-    from simulate import streaming as S
+    from flopcast import streaming as S
 
     merged = None
     for s0, m0 in _blocks(start + m, chunk, start):
@@ -264,7 +264,7 @@ def _stream_pass1(ctx: BlockContext, binnings, start: int, m: int, chunk: int):
 
 def _stream_pass2(ctx: BlockContext, binnings, wanted, start: int, m: int, chunk: int):
     """Pass 2 over draws [start, start + m): only the values in the wanted bins."""
-    from simulate import streaming as S
+    from flopcast import streaming as S
 
     kept: dict[str, list[np.ndarray]] = {n: [] for n in ctx.plan.model.outputs}
     for s0, m0 in _blocks(start + m, chunk, start):
@@ -307,7 +307,7 @@ def _run_streaming(ctx: BlockContext, draws: int, seed: int, created: str, chunk
                    progress, mapper) -> RunResult:
     from functools import partial
 
-    from simulate import streaming as S
+    from flopcast import streaming as S
 
     plan = ctx.plan
     chunk = max(S.SUM_BLOCK, (chunk_size // S.SUM_BLOCK) * S.SUM_BLOCK)

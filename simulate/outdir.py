@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
-from priors.errors import InputError
+from flopcast.priors.errors import InputError
 
 OUTPUTS = Path("outputs")
 

@@ -14,8 +14,8 @@ from typing import Iterator, Sequence
 import numpy as np
 from scipy import special
 
-from priors.errors import InputError
-from priors.scenario import Correlation
+from flopcast.priors.errors import InputError
+from flopcast.priors.scenario import Correlation
 
 SAMPLERS = ("mc", "lhs", "sobol")
 _HALF_ULP = 2.0**-54  # random() returns k / 2**53 in [0, 1); shifting by half a step keeps u inside (0, 1)

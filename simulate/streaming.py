@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from simulate.summary import HDI_PROB, PROBS, Summary, _ONE_SIGMA, beta_ppf
+from flopcast.summary import HDI_PROB, PROBS, Summary, _ONE_SIGMA, beta_ppf
 
 BINS = 2**14
 SUM_BLOCK = 2**16

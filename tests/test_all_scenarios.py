@@ -2,8 +2,11 @@
 
 import pytest
 
-from priors.scenario import bundled_scenarios
-from simulate import audit, engine, sensitivity, stress
+from flopcast.priors.scenario import bundled_scenarios
+from flopcast.analyze import audit
+from flopcast import engine
+from flopcast.analyze import sensitivity
+from flopcast.analyze import stress
 
 NAMES = [p.stem for p in bundled_scenarios()]
 

@@ -8,9 +8,13 @@ import pytest
 from scipy import stats
 
 import ishigami_model
-from priors.scenario import load_scenario
-from simulate import audit, compare, engine, sensitivity, stress
-from simulate.cli import main
+from flopcast.priors.scenario import load_scenario
+from flopcast.analyze import audit
+from flopcast.analyze import compare
+from flopcast import engine
+from flopcast.analyze import sensitivity
+from flopcast.analyze import stress
+from flopcast.cli.app import main
 
 ISHIGAMI = """
 [scenario]
@@ -44,7 +48,7 @@ SIGMA = {n: np.log(hi / lo) / (2 * stats.norm.ppf(0.95)) for n, ((lo, hi), _) in
 
 @pytest.fixture
 def ishigami(monkeypatch, write_scenario):
-    monkeypatch.setitem(sys.modules, "models.ishigami_model", ishigami_model)
+    monkeypatch.setitem(sys.modules, "flopcast.models.ishigami_model", ishigami_model)
     return write_scenario(ISHIGAMI, "ishigami.toml")
 
 

@@ -14,11 +14,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from priors.errors import InputError
-from priors.families._base import Z95
-from priors.scenario import load_scenario
-from simulate import engine
-from simulate.calibrate import (CalibrationFailed, Evidence, Observation, build_model, calibrate, load_evidence,
+from flopcast.priors.errors import InputError
+from flopcast.priors.families._base import Z95
+from flopcast.priors.scenario import load_scenario
+from flopcast import engine
+from flopcast.analyze.calibrate import (CalibrationFailed, Evidence, Observation, build_model, calibrate, load_evidence,
                                 posterior_scenario_text)
 
 pytestmark = pytest.mark.filterwarnings("ignore:PyTensor could not link to a BLAS")
@@ -65,13 +65,13 @@ def _recovery_evidence(tmp_path: Path) -> Path:
 # --- the CLI: through simulate.cli.main once `calibrate` is wired in, else a parser built here -------
 
 def _main(argv: list[str]) -> int:
-    from simulate import cli
+    from flopcast.cli import app as cli
 
     parser = cli.build_parser()
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     if "calibrate" in sub.choices:
         return cli.main(argv)
-    from simulate.calibrate_cli import register
+    from flopcast.cli.calibrate import register
 
     parser = cli._Parser(prog="flopcast")
     register(parser.add_subparsers(dest="command", required=True, parser_class=cli._Parser))
@@ -198,7 +198,7 @@ def test_copula_density_matches_scipy(tmp_path):
     computation with the families' numpy CDFs and scipy densities, at random prior draws."""
     from scipy import special, stats
 
-    from simulate.sampling import rank_to_pearson
+    from flopcast.sampling import rank_to_pearson
 
     defaults = {n: v for n, v in engine.plan_for("video-diffusion").points.items()}
     text = COPULA_SCENARIO + "".join(
@@ -257,7 +257,7 @@ def recovery(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("recovery")
     evidence = _recovery_evidence(tmp)
     cal = calibrate("video-diffusion", evidence, draws=300, tune=300, chains=2, seed=11, propagate_draws=5000)
-    from simulate.calibration_report import write_calibration
+    from flopcast.report.calibration import write_calibration
 
     folder = tmp / "calibration"
     folder.mkdir()
@@ -304,7 +304,7 @@ def test_calibration_folder_and_calibrated_scenario_run(recovery):
     np.testing.assert_allclose(run.summary["gpu_seconds_per_video"].median,
                                cal.outputs["gpu_seconds_per_video"].posterior.median, rtol=0.05)
     # the engine's other analyses take it too
-    from simulate import sensitivity
+    from flopcast.analyze import sensitivity
 
     s = sensitivity.analyze(str(folder / "video-diffusion-calibrated.toml"), "gpu_seconds_per_video", n=64, seed=1)
     assert np.isfinite(s.inputs["inference_utilization"].spearman)

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from conftest import MINI
-from simulate.cli import main
+from flopcast.cli.app import main
 
 
 def run_cli(capsys, *argv):
@@ -130,14 +130,14 @@ def test_existing_nonempty_out_is_refused(capsys, tmp_path):
 
 
 def test_console_script_exits_nonzero_without_traceback(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "simulate", "run", "plappert-2024", "--draws", "-3"],
+    proc = subprocess.run([sys.executable, "-m", "flopcast", "run", "plappert-2024", "--draws", "-3"],
                           capture_output=True, text=True, cwd=tmp_path)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1
     assert not (tmp_path / "outputs").exists()
 
 
 def test_run_reports_achieved_rank_correlation(capsys, tmp_path, write_scenario):
-    from priors.scenario import load_scenario
+    from flopcast.priors.scenario import load_scenario
 
     text = open(load_scenario("plappert-2024").path, encoding="utf-8").read()
     path = write_scenario(text + '\n[[correlations]]\ninputs = ["sora_params", "dataset_multiplier"]\nrank = 0.5\n')

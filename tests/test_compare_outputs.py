@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from simulate import compare_outputs
-from simulate.cli import main
+from flopcast.analyze import compare_outputs
+from flopcast.cli.app import main
 
 # (entry label prefix, point value, tolerance, where it comes from)
 POINTS = [

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from priors.errors import InputError
-from priors.scenario import load_scenario
-from simulate import engine
-from simulate.sampling import unit_cube_chunks
+from flopcast.priors.errors import InputError
+from flopcast.priors.scenario import load_scenario
+from flopcast import engine
+from flopcast.sampling import unit_cube_chunks
 
 # Lognormal priors on inputs that enter peak_fleet_h100 purely multiplicatively.
 LOGNORMAL_INPUTS = {  # name: (ci90, exponent in peak_fleet_h100)

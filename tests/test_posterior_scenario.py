@@ -3,8 +3,9 @@
 import numpy as np
 import xarray as xr
 
-from priors.scenario import load_scenario
-from simulate import engine, sensitivity
+from flopcast.priors.scenario import load_scenario
+from flopcast import engine
+from flopcast.analyze import sensitivity
 
 
 def _posterior_scenario(tmp_path, write_scenario):

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from priors.errors import InputError
-from priors.families import FAMILIES, Beta, LogNormal, LogUniform, Normal, Pert, Triangular, Uniform
+from flopcast.priors.errors import InputError
+from flopcast.priors.families import FAMILIES, Beta, LogNormal, LogUniform, Normal, Pert, Triangular, Uniform
 
 U = np.linspace(0.001, 0.999, 999)
 

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from simulate import engine
-from simulate.report import write_run
-from simulate.results import load_samples
+from flopcast import engine
+from flopcast.report.run import write_run
+from flopcast.results import load_samples
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +41,7 @@ def test_samples_roundtrip_through_netcdf_and_arviz(result, tmp_path):
 def test_hdi_matches_arviz(seed):
     import arviz as az
 
-    from simulate.summary import hdi
+    from flopcast.summary import hdi
 
     x = np.random.default_rng(seed).lognormal(size=10_001)
     np.testing.assert_allclose(hdi(np.sort(x), 0.9), az.hdi(x, hdi_prob=0.9), rtol=1e-12)

@@ -5,9 +5,9 @@ import json
 import numpy as np
 import pytest
 
-from priors.errors import InputError
-from simulate import engine
-from simulate.cli import main
+from flopcast.priors.errors import InputError
+from flopcast import engine
+from flopcast.cli.app import main
 
 EXACT = ("median", "p05", "p95", "mcse_p05", "mcse_p50", "mcse_p95")
 
@@ -41,7 +41,7 @@ def test_streamed_quantiles_are_exact(in_memory, workers, chunk):
 
 
 def test_dask_local_cluster_equals_in_process():
-    from simulate.dask_engine import dask_mapper
+    from flopcast.dask_engine import dask_mapper
 
     local = engine.run("plappert-2024", draws=200_000, seed=4, stream=True)
     with dask_mapper(workers=2) as mapper:
@@ -67,8 +67,8 @@ def test_draws_auto_meets_its_tolerance(capsys, tmp_path, tol):
 
 
 def test_stored_samples_are_a_prefix_of_a_large_run(tmp_path):
-    from simulate.report import write_run
-    from simulate.results import load_samples
+    from flopcast.report.run import write_run
+    from flopcast.results import load_samples
 
     big = engine.run("plappert-2024", draws=1_200_000, seed=6)
     write_run(big, tmp_path, report=False)

@@ -18,9 +18,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from priors.scenario import load_scenario
-from simulate import engine
-from simulate.cli import main as flopcast
+from flopcast.priors.scenario import load_scenario
+from flopcast import engine
+from flopcast.cli.app import main as flopcast
 
 SCENARIOS = {"dit-xl": "dit", "llm-economics": "llm", "tokens-per-video": "tokens_per_video", "pipeline-bubble": "pipeline"}
 
@@ -130,7 +130,7 @@ PROPS = settings(max_examples=60, deadline=None)
 
 
 def _module(name):
-    return importlib.import_module(f"models.{name}")
+    return importlib.import_module(f"flopcast.models.{name}")
 
 
 def _point_inputs(scenario):

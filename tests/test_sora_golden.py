@@ -3,7 +3,7 @@
 
 import pytest
 
-from simulate import engine
+from flopcast import engine
 
 # (output, --set overrides, expected, relative tolerance, where the figure comes from)
 GOLDEN = [

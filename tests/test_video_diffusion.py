@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models import video_diffusion as vd
-from models import video_fleet as vf
-from simulate import engine
+from flopcast.models import video_diffusion as vd
+from flopcast.models import video_fleet as vf
+from flopcast import engine
 
 H100 = 989.4e12
 
@@ -222,7 +222,7 @@ def test_documented_override_runs():
     ("sora-2026", "tiktok_ai_share=1.5", "priors.tiktok_ai_share"),
 ])
 def test_bad_input_is_one_line_exit_2_nothing_written(scenario, override, field, tmp_path, capsys):
-    from simulate.cli import main
+    from flopcast.cli.app import main
 
     out = tmp_path / "out"
     code = main(["run", scenario, "--set", override, "--draws", "100", "--seed", "1", "--out", str(out)])
@@ -249,7 +249,7 @@ def test_check_messages_and_non_integer_points():
 # --- waterfall ---------------------------------------------------------------------------------------
 
 def test_waterfall_runs_from_the_source_to_the_scenario_point():
-    from simulate.waterfall import waterfall
+    from flopcast.analyze.waterfall import waterfall
 
     output, unit, bars = waterfall("sora-2026")
     assert output == "peak_fleet_gpus" and unit == "GPUs"

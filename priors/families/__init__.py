@@ -1,14 +1,14 @@
 """Prior families, one file each. ``FAMILIES`` maps the scenario's ``dist`` spelling to the class."""
 
-from priors.families._base import Distribution
-from priors.families.beta import Beta
-from priors.families.constant import Constant
-from priors.families.loguniform import LogUniform
-from priors.families.lognormal import LogNormal
-from priors.families.normal import Normal
-from priors.families.pert import Pert
-from priors.families.triangular import Triangular
-from priors.families.uniform import Uniform
+from flopcast.priors.families._base import Distribution
+from flopcast.priors.families.beta import Beta
+from flopcast.priors.families.constant import Constant
+from flopcast.priors.families.loguniform import LogUniform
+from flopcast.priors.families.lognormal import LogNormal
+from flopcast.priors.families.normal import Normal
+from flopcast.priors.families.pert import Pert
+from flopcast.priors.families.triangular import Triangular
+from flopcast.priors.families.uniform import Uniform
 
 FAMILIES: dict[str, type[Distribution]] = {
     cls.family: cls

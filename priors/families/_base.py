@@ -14,7 +14,7 @@ from typing import Any, Callable, ClassVar, Mapping
 
 import numpy as np
 
-from priors.errors import InputError
+from flopcast.priors.errors import InputError
 
 Z95 = 1.6448536269514722  # standard normal 95th percentile: ci90 = median +/- Z95 sigma
 

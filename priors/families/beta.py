@@ -9,7 +9,7 @@ from typing import ClassVar
 import numpy as np
 from scipy import optimize, special
 
-from priors.families._base import Z95, Distribution, fast_beta_inverse, require
+from flopcast.priors.families._base import Z95, Distribution, fast_beta_inverse, require
 
 
 @dataclass(frozen=True)

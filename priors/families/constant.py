@@ -7,7 +7,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from priors.families._base import Distribution
+from flopcast.priors.families._base import Distribution
 
 
 @dataclass(frozen=True)

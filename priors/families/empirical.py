@@ -9,8 +9,8 @@ from typing import ClassVar
 
 import numpy as np
 
-from priors.errors import InputError
-from priors.families._base import Distribution
+from flopcast.priors.errors import InputError
+from flopcast.priors.families._base import Distribution
 
 
 @dataclass(frozen=True)

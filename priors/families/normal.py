@@ -8,7 +8,7 @@ from typing import ClassVar
 import numpy as np
 from scipy import special
 
-from priors.families._base import Z95, Distribution, require
+from flopcast.priors.families._base import Z95, Distribution, require
 
 
 @dataclass(frozen=True)

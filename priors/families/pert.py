@@ -9,7 +9,7 @@ from typing import ClassVar
 import numpy as np
 from scipy import special
 
-from priors.families._base import Distribution, fast_beta_inverse, require
+from flopcast.priors.families._base import Distribution, fast_beta_inverse, require
 
 LAMBDA = 4.0
 

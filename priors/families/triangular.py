@@ -7,7 +7,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from priors.families._base import Distribution, require
+from flopcast.priors.families._base import Distribution, require
 
 
 @dataclass(frozen=True)

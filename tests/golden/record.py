@@ -60,10 +60,8 @@ def strip(obj):
 
 
 def main_function():
-    try:
-        from flopcast.cli import main
-    except ImportError:  # before the move to one import root
-        from simulate.cli import main
+    from flopcast.cli import main
+
     return main
 
 

@@ -11,11 +11,12 @@ from pathlib import Path
 
 import numpy as np
 
-from priors.errors import InputError
-from simulate.engine import evaluate_point, plan_for, run
-from simulate.summary import Summary, summarize
+from flopcast import priors as _priors_package
+from flopcast.priors.errors import InputError
+from flopcast.engine import evaluate_point, plan_for, run
+from flopcast.summary import Summary, summarize
 
-COMPARISON_DIR = Path(__file__).resolve().parent.parent / "priors" / "comparisons"
+COMPARISON_DIR = Path(_priors_package.__file__).resolve().parent / "comparisons"
 
 
 @dataclass
@@ -60,7 +61,7 @@ def load(ref: str) -> tuple[dict, list[dict], str]:
 
 
 def compare_outputs(ref: str, draws: int = 50_000, seed: int | None = None) -> tuple[dict, list[Entry], int]:
-    from simulate.engine import resolve_seed
+    from flopcast.engine import resolve_seed
 
     head, raw, file = load(ref)
     seed = resolve_seed(seed)
@@ -79,7 +80,7 @@ def compare_outputs(ref: str, draws: int = 50_000, seed: int | None = None) -> t
 
 
 def figure(title: str, unit: str, entries: list[Entry]):
-    from simulate.figures import new_figure
+    from flopcast.report.figures import new_figure
 
     fig = new_figure(8.5, 0.6 * len(entries) + 1.6)
     ax = fig.add_subplot()

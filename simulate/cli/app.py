@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from priors.errors import InputError
+from flopcast.priors.errors import InputError
 
 EXIT_INPUT = 2
 
@@ -125,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(wf)
     wf.set_defaults(handler=cmd_waterfall)
 
-    from simulate.calibrate_cli import register as register_calibrate
+    from flopcast.cli.calibrate import register as register_calibrate
 
     register_calibrate(sub)
     return p
@@ -165,7 +165,7 @@ def _emit_json(obj) -> None:
 def cmd_scenarios(args) -> int:
     import tomllib
 
-    import priors  # only the package's location: the listing needs no numpy or scipy
+    from flopcast import priors  # only the package's location: the listing needs no numpy or scipy
 
     items = []
     for path in sorted((Path(priors.__file__).parent / "scenarios").glob("*.toml")):
@@ -181,9 +181,9 @@ def cmd_scenarios(args) -> int:
 
 
 def cmd_show(args) -> int:
-    from simulate.engine import plan_for
-    from simulate.fmt import table
-    from simulate.report import PRIOR_HEADER, priors_rows
+    from flopcast.engine import plan_for
+    from flopcast.report.fmt import table
+    from flopcast.report.run import PRIOR_HEADER, priors_rows
 
     plan = plan_for(args.scenario, args.sets)
     rows = priors_rows(plan)
@@ -202,7 +202,8 @@ def cmd_show(args) -> int:
 def cmd_run(args) -> int:
     from contextlib import nullcontext
 
-    from simulate import engine, outdir
+    from flopcast import engine
+    from flopcast import outdir
 
     auto = args.draws == "auto"
     draws = _positive_int(args.draws) if args.draws is not None and not auto else None
@@ -217,7 +218,7 @@ def cmd_run(args) -> int:
 
     rounds = None
     if args.engine == "dask":
-        from simulate.dask_engine import dask_mapper
+        from flopcast.dask_engine import dask_mapper
 
         mapping = dask_mapper(args.scheduler, workers)
     else:
@@ -238,7 +239,7 @@ def cmd_run(args) -> int:
                     progress.close()
     folder = _write(result, args)
     if args.json:
-        from simulate.report import run_json
+        from flopcast.report.run import run_json
 
         obj = run_json(result)
         obj["folder"] = str(folder)
@@ -246,7 +247,7 @@ def cmd_run(args) -> int:
             obj["auto"] = {"tol": float(args.tol), "rounds": [{"draws": n, "max_relative_mcse": w} for n, w in rounds]}
         _emit_json(obj)
         return 0
-    from simulate.report import summary_text
+    from flopcast.report.run import summary_text
 
     sc = plan.scenario
     print(f"{sc.name} [{plan.model.name}]  draws={result.draws:,}  seed={result.seed}  sampler={result.sampler}")
@@ -264,8 +265,8 @@ def cmd_run(args) -> int:
 
 
 def _write(result, args) -> Path:
-    from simulate import outdir
-    from simulate.report import write_run
+    from flopcast import outdir
+    from flopcast.report.run import write_run
 
     target = Path(args.out) if args.out else outdir.default_folder("run", result.plan.scenario.name, result.seed)
     with outdir.staged(target) as stage:
@@ -274,8 +275,9 @@ def _write(result, args) -> Path:
 
 
 def _run_point(plan, args) -> int:
-    from simulate import engine, outdir
-    from simulate.fmt import markdown, num, table
+    from flopcast import engine
+    from flopcast import outdir
+    from flopcast.report.fmt import markdown, num, table
 
     values = engine.evaluate_point(plan)
     obj = {
@@ -317,7 +319,7 @@ def _number(text: str, flag: str) -> float:
 
 def _options(args) -> tuple[int | None, int | None]:
     """What the analysis commands share: refuse a non-empty --out first, parse --draws and --seed."""
-    from simulate import outdir
+    from flopcast import outdir
 
     outdir.check_out(args.out)
     draws = _positive_int(args.draws) if getattr(args, "draws", None) is not None else None
@@ -332,14 +334,17 @@ def _emit_with_folder(obj: dict, target: Path) -> int:
 
 
 def _analysis_folder(args, kind: str, scenario: str, seed: int | None) -> Path:
-    from simulate import outdir
+    from flopcast import outdir
 
     return Path(args.out) if args.out else outdir.default_folder(kind, scenario, seed)
 
 
 def cmd_sensitivity(args) -> int:
-    from simulate import analysis_reports, engine, outdir, sensitivity
-    from simulate.fmt import num, table
+    from flopcast.report import analyses as analysis_reports
+    from flopcast import engine
+    from flopcast import outdir
+    from flopcast.analyze import sensitivity
+    from flopcast.report.fmt import num, table
 
     _, seed = _options(args)
     n = _positive_int(args.n, "--n") if args.n is not None else sensitivity.DEFAULT_SOBOL_N
@@ -361,7 +366,10 @@ def cmd_sensitivity(args) -> int:
 
 
 def cmd_stress(args) -> int:
-    from simulate import analysis_reports, engine, outdir, stress
+    from flopcast.report import analyses as analysis_reports
+    from flopcast import engine
+    from flopcast import outdir
+    from flopcast.analyze import stress
 
     draws, seed = _options(args)
     headline = stress.check_headline(_number(args.headline, "--headline"))
@@ -380,7 +388,10 @@ def cmd_stress(args) -> int:
 
 
 def cmd_audit(args) -> int:
-    from simulate import analysis_reports, audit, engine, outdir
+    from flopcast.report import analyses as analysis_reports
+    from flopcast.analyze import audit
+    from flopcast import engine
+    from flopcast import outdir
 
     draws, seed = _options(args)
     plan = engine.plan_for(args.scenario, args.sets)
@@ -402,7 +413,9 @@ def cmd_audit(args) -> int:
 
 
 def cmd_compare(args) -> int:
-    from simulate import analysis_reports, compare, outdir
+    from flopcast.report import analyses as analysis_reports
+    from flopcast.analyze import compare
+    from flopcast import outdir
 
     draws, seed = _options(args)
     cmp = compare.compare(args.scenario_a, args.scenario_b, outputs=args.output,
@@ -413,7 +426,7 @@ def cmd_compare(args) -> int:
         analysis_reports.write_compare(cmp, stage)
     if args.json:
         return _emit_with_folder(cmp.as_json(), target)
-    from simulate.fmt import num, table
+    from flopcast.report.fmt import num, table
 
     print(f"{cmp.a} (A) vs {cmp.b} (B): {cmp.draws:,} draws, seed {cmp.seed}, common random numbers")
     rows = [[n, c.unit, num(c.a.median), num(c.b.median), num(c.ratio.median), num(c.ratio.p05), num(c.ratio.p95),
@@ -425,10 +438,10 @@ def cmd_compare(args) -> int:
 
 
 def cmd_compare_outputs(args) -> int:
-    from simulate import compare_outputs as C
-    from simulate import outdir
-    from simulate.analysis_reports import write_compare_outputs
-    from simulate.fmt import num, table
+    from flopcast.analyze import compare_outputs as C
+    from flopcast import outdir
+    from flopcast.report.analyses import write_compare_outputs
+    from flopcast.report.fmt import num, table
 
     outdir.check_out(args.out)
     draws = _positive_int(args.draws)
@@ -452,8 +465,10 @@ def cmd_compare_outputs(args) -> int:
 
 
 def cmd_waterfall(args) -> int:
-    from simulate import analysis_reports, outdir, waterfall
-    from simulate.fmt import num, table
+    from flopcast.report import analyses as analysis_reports
+    from flopcast import outdir
+    from flopcast.analyze import waterfall
+    from flopcast.report.fmt import num, table
 
     outdir.check_out(args.out)
     output, unit, bars = waterfall.waterfall(args.scenario, args.sets)

@@ -8,8 +8,9 @@ import html
 import json
 from pathlib import Path
 
-from simulate import __version__, figures
-from simulate.fmt import markdown, num, table
+from flopcast import __version__
+from flopcast.report import figures
+from flopcast.report.fmt import markdown, num, table
 
 SUMMARY_FIELDS = ["output", "unit", "mean", "median", "p05", "p95", "hdi90_low", "hdi90_high",
                   "mcse_p05", "mcse_p50", "mcse_p95", "draws"]
@@ -52,7 +53,7 @@ PRIOR_HEADER = ["input", "distribution", "p05", "median", "p95", "unit", "source
 
 def regenerate_command(result) -> str:
     sc = result.plan.scenario
-    from priors.scenario import SCENARIO_DIR
+    from flopcast.priors.scenario import SCENARIO_DIR
 
     ref = sc.name if sc.path is None or sc.path.resolve().parent == SCENARIO_DIR else str(sc.path)
     sets = "".join(f" --set '{s}'" for s in sc.overrides)
@@ -61,7 +62,7 @@ def regenerate_command(result) -> str:
 
 def write_run(result, folder: Path, report: bool = True) -> list[str]:
     """Write a run's files into ``folder`` (a staging folder); returns the names written."""
-    from simulate.results import SAVE_AT_MOST, save_samples, to_dataset
+    from flopcast.results import SAVE_AT_MOST, save_samples, to_dataset
 
     written = []
     save_samples(to_dataset(result, SAVE_AT_MOST), folder / "samples.nc")
@@ -123,7 +124,7 @@ def waterfall_section(result, folder: Path) -> tuple[list[str], str]:
     """The scenario's [waterfall], if it has one: what each shortcut is worth, at point values."""
     if result.plan.scenario.waterfall is None:
         return [], ""
-    from simulate import waterfall as W
+    from flopcast.analyze import waterfall as W
 
     output, unit, bars = W.waterfall(result.plan)
     png = figures.png_bytes(W.figure(output, unit, bars))
@@ -141,8 +142,8 @@ def sensitivity_sections(result, folder: Path) -> tuple[list[str], str]:
     ``flopcast sensitivity`` goes further). Variance shares of log(output) when it is positive."""
     import numpy as np
 
-    from simulate import sensitivity
-    from simulate.analysis_reports import sensitivity_section
+    from flopcast.analyze import sensitivity
+    from flopcast.report.analyses import sensitivity_section
 
     plan = result.plan
     if not plan.uncertain:
@@ -196,7 +197,7 @@ def _provenance_rows(result) -> list[list[str]]:
 
 
 def _stored(result) -> str:
-    from simulate.results import SAVE_AT_MOST
+    from flopcast.results import SAVE_AT_MOST
 
     n = min(result.draws, SAVE_AT_MOST, result.kept or result.draws)
     if n == result.draws:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from priors.errors import InputError
-from simulate.engine import evaluate_point, plan_for
+from flopcast.priors.errors import InputError
+from flopcast.engine import evaluate_point, plan_for
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ def figure(output: str, unit: str, bars: list[Bar]):
     """Log-scale waterfall: each step a bar from the previous value to the new one."""
     import numpy as np
 
-    from simulate.figures import new_figure
+    from flopcast.report.figures import new_figure
 
     fig = new_figure(8.0, 0.45 * len(bars) + 1.4)
     ax = fig.add_subplot()

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import stats
 
-from priors.errors import InputError
-from simulate.engine import plan_for, resolve_seed
-from simulate.model import Plan
+from flopcast.priors.errors import InputError
+from flopcast.engine import plan_for, resolve_seed
+from flopcast.plan import Plan
 
 DEFAULT_SOBOL_N = 2**13  # base samples; SALib evaluates N (k + 2) points
 _EPS = 2.0**-40
@@ -151,7 +151,7 @@ def _log_or_fail(y: np.ndarray, output: str) -> np.ndarray:
 
 def rank_correlations(plan: Plan, output: str, draws: int, seed: int) -> dict[str, float]:
     """Spearman correlation of each input with the output, over the scenario's own (copula) draws."""
-    from simulate.engine import run
+    from flopcast.engine import run
 
     r = run(plan, draws=draws, seed=seed, summarize_outputs=False)
     ranks_y = stats.rankdata(r.outputs[output])
@@ -202,7 +202,7 @@ def analyze(scenario, output: str, sets=(), n: int = DEFAULT_SOBOL_N, seed: int 
 # -- figures -------------------------------------------------------------------------------------
 
 def tornado_figure(sens: Sensitivity):
-    from simulate.figures import new_figure, wants_log
+    from flopcast.report.figures import new_figure, wants_log
 
     items = list(sens.inputs.values())
     fig = new_figure(8.0, 0.5 * len(items) + 1.5)
@@ -232,7 +232,7 @@ def tornado_figure(sens: Sensitivity):
 
 
 def variance_figure(sens: Sensitivity):
-    from simulate.figures import message_figure, new_figure
+    from flopcast.report.figures import message_figure, new_figure
 
     items = [s for s in sens.inputs.values() if s.s1 is not None]
     if not items:
@@ -256,7 +256,7 @@ def variance_figure(sens: Sensitivity):
 
 
 def table_rows(sens: Sensitivity) -> list[list[str]]:
-    from simulate.fmt import num
+    from flopcast.report.fmt import num
 
     def f(v):
         return "-" if v is None else f"{v:.3f}"

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from priors.errors import InputError
-from simulate.engine import check_draws, plan_for, resolve_seed, run, sampled_columns
-from simulate.summary import Summary, summarize
+from flopcast.priors.errors import InputError
+from flopcast.engine import check_draws, plan_for, resolve_seed, run, sampled_columns
+from flopcast.summary import Summary, summarize
 
 
 @dataclass

@@ -3,7 +3,7 @@ posterior exactly as ``run`` propagates prior draws.
 
 The Python API (run as a doctest by tests/test_docs.py):
 
->>> from simulate.calibrate import calibrate
+>>> from flopcast.analyze.calibrate import calibrate
 >>> cal = calibrate("video-diffusion", "video-timings", draws=500, tune=500, seed=1)
 >>> prior, post = cal.inputs["inference_utilization"].prior, cal.inputs["inference_utilization"].posterior
 >>> post.p95 - post.p05 < prior.p95 - prior.p05
@@ -72,13 +72,14 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from priors.errors import InputError
-from priors.families._base import Z95
-from priors.scenario import Scenario, load_scenario
-from simulate import __version__
-from simulate.model import Plan
+from flopcast import priors as _priors_package
+from flopcast.priors.errors import InputError
+from flopcast.priors.families._base import Z95
+from flopcast.priors.scenario import Scenario, load_scenario
+from flopcast import __version__
+from flopcast.plan import Plan
 
-EVIDENCE_DIR = Path(__file__).resolve().parent.parent / "priors" / "evidence"
+EVIDENCE_DIR = Path(_priors_package.__file__).resolve().parent / "evidence"
 
 _OBS_KEYS = {"output", "value", "sigma_log", "sd", "interval90", "set", "source", "note", "label"}
 _SPREAD_KEYS = ("sigma_log", "sd", "interval90")
@@ -423,7 +424,7 @@ class Diagnostics:
         return min(self.ess_tail.values(), default=float("nan"))
 
     def rows(self) -> list[list[str]]:
-        from simulate.fmt import num
+        from flopcast.report.fmt import num
 
         return [[n, f"{self.r_hat[n]:.4f}", num(self.ess_bulk[n]), num(self.ess_tail[n])] for n in self.r_hat]
 
@@ -533,7 +534,7 @@ def calibrate(
 ) -> Calibration:
     """Condition the scenario's priors on the evidence with NUTS, check convergence, then propagate
     the posterior (and, with the same seed and unit-cube columns, the prior) through the model."""
-    from simulate import engine
+    from flopcast import engine
 
     started = time.perf_counter()
     created = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -730,7 +731,7 @@ def _copula_potential(plan: Plan, informed: Sequence[str], rvs: Mapping[str, Any
         return
     import pymc as pm
 
-    from simulate.sampling import rank_to_pearson
+    from flopcast.sampling import rank_to_pearson
 
     names = [n for n in informed if any(n in c.inputs for c in corrs)]
     index = {n: i for i, n in enumerate(names)}
@@ -943,7 +944,7 @@ def posterior_scenario_text(plan: Plan, informed: Sequence[str], nc_name: str, n
 
 
 def _verify_text(text: str, plan: Plan, informed: Sequence[str], name: str) -> None:
-    from priors.scenario import parse_prior
+    from flopcast.priors.scenario import parse_prior
 
     data = tomllib.loads(text)  # a bug here is ours, not the user's: let it raise
     problems = []
@@ -967,13 +968,13 @@ def propagation_columns(plan: Plan, informed: Sequence[str]) -> list[str]:
     """Unit-cube columns shared by the prior and posterior runs: the inputs the posterior leaves
     alone, the posterior draw index, then the informed inputs (ignored by the posterior run). Both
     runs draw the same uniforms for every input they share (common random numbers)."""
-    from simulate.engine import POSTERIOR_COLUMN
+    from flopcast.engine import POSTERIOR_COLUMN
 
     return [n for n in plan.uncertain if n not in informed] + [POSTERIOR_COLUMN] + list(informed)
 
 
 def _propagate(plan, idata, text, name, draws, seed):
-    from simulate import engine
+    from flopcast import engine
 
     columns = propagation_columns(plan, [n for n in plan.uncertain if n in idata.posterior])
     with tempfile.TemporaryDirectory(prefix="flopcast-calibrate-") as tmp:

@@ -6,9 +6,9 @@ import html
 import json
 from pathlib import Path
 
-from simulate import figures
-from simulate.fmt import markdown, num
-from simulate.report import _html_table, html_page, img_tag
+from flopcast.report import figures
+from flopcast.report.fmt import markdown, num
+from flopcast.report.run import _html_table, html_page, img_tag
 
 
 def _write_common(folder: Path, name: str, obj: dict, md: str, title: str, sections: list[str]) -> None:
@@ -25,7 +25,7 @@ def _png(folder: Path, fname: str, fig) -> bytes:
 
 def sensitivity_section(sens, folder: Path | None = None, prefix: str = "") -> tuple[str, str]:
     """(HTML section, Markdown section) with the tornado and variance-share figures."""
-    from simulate import sensitivity as S
+    from flopcast.analyze import sensitivity as S
 
     t = figures.png_bytes(S.tornado_figure(sens))
     v = figures.png_bytes(S.variance_figure(sens))
@@ -56,7 +56,7 @@ def write_sensitivity(sens, folder: Path) -> None:
 
 
 def write_stress(st, folder: Path) -> None:
-    from simulate import stress as S
+    from flopcast.analyze import stress as S
 
     ex = _png(folder, "exceedance.png", S.exceedance_figure(st))
     cond = _png(folder, "conditional.png", S.conditional_figure(st))
@@ -136,7 +136,7 @@ def compare_figure(cmp):
 
 
 def write_waterfall(scenario: str, output: str, unit: str, bars, folder: Path) -> None:
-    from simulate import waterfall as W
+    from flopcast.analyze import waterfall as W
 
     png = _png(folder, "waterfall.png", W.figure(output, unit, bars))
     header = ["step", f"{output} [{unit}]", "factor"]
@@ -150,7 +150,7 @@ def write_waterfall(scenario: str, output: str, unit: str, bars, folder: Path) -
 
 
 def write_compare_outputs(head: dict, entries, draws: int, seed: int, folder: Path) -> None:
-    from simulate import compare_outputs as C
+    from flopcast.analyze import compare_outputs as C
 
     title = head.get("title", "comparison")
     png = _png(folder, "compare-outputs.png", C.figure(title, head.get("unit", ""), entries))

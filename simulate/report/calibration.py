@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from simulate import figures
-from simulate.fmt import markdown, num
-from simulate.report import _html_table, html_page, img_tag
+from flopcast.report import figures
+from flopcast.report.fmt import markdown, num
+from flopcast.report.run import _html_table, html_page, img_tag
 
 MAX_TRACE_INPUTS = 8
 
@@ -254,8 +254,8 @@ def html_report(cal, figs: dict[str, bytes]) -> str:
 def write_calibration(cal, folder: Path) -> list[str]:
     """Write every file of a calibration into ``folder`` (a staging folder); returns the names.
     The calibrated scenario is re-loaded from there to prove it runs."""
-    from priors.scenario import load_scenario
-    from simulate.engine import plan_for
+    from flopcast.priors.scenario import load_scenario
+    from flopcast.engine import plan_for
 
     folder = Path(folder)
     cal.write_posterior(folder / cal.NC_NAME)

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import optimize
 
-from priors.errors import InputError
-from simulate.engine import run
-from simulate.model import Plan
-from simulate.sensitivity import check_output
+from flopcast.priors.errors import InputError
+from flopcast.engine import run
+from flopcast.plan import Plan
+from flopcast.analyze.sensitivity import check_output
 
 GOAL_RANGE = (0.001, 0.999)  # goal seek searches the prior's 0.1-99.9% range
 GOAL_DRAWS = 20_000
@@ -142,7 +142,7 @@ def _ordinal(q: float) -> str:
 
 def stress(plan: Plan, output: str, headline: float, draws: int | None = None, seed: int | None = None,
            sampler: str = "mc") -> Stress:
-    from simulate.fmt import num
+    from flopcast.report.fmt import num
 
     check_output(plan, output)
     headline = check_headline(headline)
@@ -181,7 +181,7 @@ def stress(plan: Plan, output: str, headline: float, draws: int | None = None, s
 
 
 def exceedance_figure(st: Stress, extra: dict[str, float] | None = None):
-    from simulate.figures import new_figure, wants_log
+    from flopcast.report.figures import new_figure, wants_log
 
     y = np.sort(st.values)
     n = y.size
@@ -203,7 +203,7 @@ def exceedance_figure(st: Stress, extra: dict[str, float] | None = None):
 
 
 def conditional_figure(st: Stress):
-    from simulate.figures import message_figure, new_figure
+    from flopcast.report.figures import message_figure, new_figure
 
     items = [(n, c) for n, c in st.conditional.items() if c is not None]
     if not items:

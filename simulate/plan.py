@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, Callable, Mapping
 
-from priors.errors import InputError
-from priors.families import Distribution
-from priors.scenario import Correlation, Scenario
+from flopcast.priors.errors import InputError
+from flopcast.priors.families import Distribution
+from flopcast.priors.scenario import Correlation, Scenario
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ class Model:
 
 
 def available_models() -> list[str]:
-    import models
+    from flopcast import models
 
     return sorted(m.name for m in pkgutil.iter_modules(models.__path__) if not m.name.startswith("_"))
 
@@ -62,9 +62,9 @@ def _load_module(name: str, where: str) -> ModuleType:
     if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
         raise InputError(where, f"{name!r} is not a model name (lower-case letters, digits, _; chain with +)")
     try:
-        module = importlib.import_module(f"models.{name}")
+        module = importlib.import_module(f"flopcast.models.{name}")
     except ModuleNotFoundError as exc:
-        if exc.name in (f"models.{name}", "models"):
+        if exc.name in (f"flopcast.models.{name}", "flopcast.models"):
             raise InputError(where, f"unknown model {name!r}; available: {', '.join(available_models())}") from None
         raise
     missing = [attr for attr in ("INPUTS", "OUTPUTS", "evaluate") if not hasattr(module, attr)]

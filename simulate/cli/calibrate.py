@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from priors.errors import InputError
+from flopcast.priors.errors import InputError
 
 DEFAULT_DRAWS = 1000
 DEFAULT_TUNE = 1000
@@ -71,9 +71,10 @@ def _fraction(text: str | None, flag: str, default: float) -> float:
 
 
 def cmd_calibrate(args) -> int:
-    from simulate import engine, outdir
-    from simulate.calibrate import calibrate, load_evidence
-    from simulate.calibration_report import write_calibration
+    from flopcast import engine
+    from flopcast import outdir
+    from flopcast.analyze.calibrate import calibrate, load_evidence
+    from flopcast.report.calibration import write_calibration
 
     draws = _int(args.draws, "--draws", DEFAULT_DRAWS)
     tune = _int(args.tune, "--tune", DEFAULT_TUNE, minimum=0)
@@ -107,8 +108,8 @@ def cmd_calibrate(args) -> int:
 
 
 def summary_text(cal) -> str:
-    from simulate.calibration_report import _band_text, figure_outputs
-    from simulate.fmt import table
+    from flopcast.report.calibration import _band_text, figure_outputs
+    from flopcast.report.fmt import table
 
     d = cal.diagnostics
     lines = [

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import optimize
 
-from priors.errors import InputError
-from simulate.engine import evaluate_point, run
-from simulate.model import Plan
-from simulate.stress import _ordinal, exceedance
+from flopcast.priors.errors import InputError
+from flopcast.engine import evaluate_point, run
+from flopcast.plan import Plan
+from flopcast.analyze.stress import _ordinal, exceedance
 
 TOLERANCE = (0.95, 1.05)
 
@@ -182,7 +182,7 @@ def _fixes(plan: Plan, line: AuditLine, h, headlines, derived, max_fixes: int) -
 
 
 def sentences(lines: list[AuditLine]) -> list[str]:
-    from simulate.fmt import num
+    from flopcast.report.fmt import num
 
     out = []
     for ln in lines:

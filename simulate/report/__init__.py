@@ -1,0 +1,1 @@
+"""Rendering: Markdown, HTML and figures of results it is given. Computes nothing."""
