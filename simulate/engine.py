@@ -17,7 +17,7 @@ True
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable, Mapping, Sequence
 
@@ -25,51 +25,14 @@ import numpy as np
 
 from flopcast.priors.errors import InputError
 from flopcast.priors.scenario import Scenario, load_scenario
-from flopcast import __version__
 from flopcast.plan import Plan, bind
+from flopcast.results import PointResult, RunResult, Summaries
 from flopcast.sampling import Design, apply_copula, copula_factor
-from flopcast.summary import Summary, summarize
+from flopcast.seeds import resolve_seed
+from flopcast.summary import summarize
 
 DEFAULT_DRAWS = 200_000  # p05/p95 MCSE < 1% for every plappert-2024 output (see README)
 DEFAULT_CHUNK = 1 << 18
-
-
-@dataclass
-class RunResult:
-    plan: Plan
-    seed: int
-    sampler: str
-    draws: int
-    inputs: dict[str, np.ndarray]  # uncertain inputs, shape (draws,)
-    outputs: dict[str, np.ndarray]  # every output, shape (draws,)
-    summary: dict[str, Summary] = field(default_factory=dict)
-    created: str = ""
-    kept: int | None = None  # a streamed run keeps only its first draws; None = all kept
-
-    @property
-    def scenario(self) -> Scenario:
-        return self.plan.scenario
-
-    @property
-    def samples(self):
-        """The draws as an ``xarray.Dataset`` with dimension ``draw``, units and provenance in attrs."""
-        from flopcast.results import to_dataset
-
-        return to_dataset(self)
-
-    def provenance(self) -> dict:
-        sc = self.plan.scenario
-        return {
-            "scenario": sc.name,
-            "scenario_file": str(sc.path) if sc.path else "",
-            "model": self.plan.model.name,
-            "seed": self.seed,
-            "sampler": self.sampler,
-            "draws": self.draws,
-            "overrides": list(sc.overrides),
-            "version": __version__,
-            "created": self.created,
-        }
 
 
 POSTERIOR_COLUMN = "posterior_draw"  # the unit-cube column that picks a joint posterior draw
@@ -79,16 +42,6 @@ def sampled_columns(plan: Plan) -> list[str]:
     """Unit-cube columns a plan needs: one per independent uncertain input, one for a posterior."""
     cols = [n for n in plan.uncertain if n not in plan.joint]
     return cols + ([POSTERIOR_COLUMN] if plan.joint else [])
-
-
-def resolve_seed(seed: int | None) -> int:
-    """An explicit seed is used as is; none draws a fresh 32-bit one from OS entropy, which is then
-    recorded so the run can be repeated."""
-    if seed is not None:
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-            raise InputError("--seed", f"must be a non-negative integer, got {seed!r}")
-        return int(seed)
-    return int(np.random.SeedSequence().generate_state(1)[0])
 
 
 def plan_for(scenario: str | Scenario | Plan, sets: Sequence[str] = ()) -> Plan:
@@ -124,6 +77,12 @@ def evaluate_point(scenario: str | Scenario | Plan, sets: Sequence[str] = (), at
             f"output {bad[0]} is {float(y[bad[0]])} at the point values{suspects}",
         )
     return {name: float(v) for name, v in y.items()}
+
+
+def point(scenario: str | Scenario | Plan, sets: Sequence[str] = ()) -> PointResult:
+    """``evaluate_point`` as a typed result (``to_json``), for the CLI and notebooks."""
+    plan = plan_for(scenario, sets)
+    return PointResult(plan, evaluate_point(plan))
 
 
 STREAM_ABOVE = 20_000_000  # above this many draws, summaries stream (bounded memory)
@@ -171,10 +130,62 @@ def _thread_map(fn, items, workers: int):
         return list(pool.map(lambda item: fn(*item), items))
 
 
-def default_workers() -> int:
+def cores() -> int:
     import os
 
-    return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+
+
+def default_workers() -> int:
+    return min(4, cores())
+
+
+def max_workers(engine: str = "threads") -> int:
+    """Threads (or LocalCluster processes) beyond the cores only add overhead; a remote dask
+    scheduler's workers are not counted here, so they are bounded loosely."""
+    return 1024 if engine == "dask-remote" else cores()
+
+
+BUDGET_SECONDS = 3600.0  # refuse a run estimated to take longer than this, unless asked to stream
+_PILOT = 1 << 15
+
+
+def check_budget(plan: Plan, draws: int | None, streaming_asked: bool = False) -> None:
+    """Refuse, with an estimate, a draw count that would exceed memory or take hours.
+
+    Memory: an in-memory run holds every sampled input and output (float64) plus a sort buffer;
+    above ``STREAM_ABOVE`` draws summaries stream and memory stays bounded. Time: a pilot of 32,768
+    draws on one thread gives the cost per draw on this machine, scaled by the worker threads."""
+    import os
+    import time
+
+    if draws is None or draws <= 2 * STREAM_ABOVE:
+        columns = len(plan.uncertain) + len(plan.model.outputs) + 2
+        need = (draws or 0) * 8 * columns
+        try:
+            avail = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        except (ValueError, OSError):
+            avail = None
+        if avail and need > 0.8 * avail and (draws or 0) <= STREAM_ABOVE:
+            raise InputError("--draws", f"{draws:,} draws need about {need / 1e9:.1f} GB in memory, more than the "
+                             f"{avail / 1e9:.1f} GB free; use fewer draws (above {STREAM_ABOVE:,} summaries stream)")
+        return
+    t0 = time.perf_counter()
+    run(plan, draws=_PILOT, seed=0, summarize_outputs=False, workers=1)
+    per_draw = (time.perf_counter() - t0) / _PILOT
+    seconds = draws * per_draw * 2.2 / min(default_workers(), 4)  # two streaming passes, the threads
+    if seconds > BUDGET_SECONDS and not streaming_asked:
+        raise InputError("--draws", f"{draws:,} draws would take about {_duration(seconds)} here "
+                         f"({per_draw * 1e6:.2f} us per draw measured); ask for fewer draws, or spread them over "
+                         "machines with --engine dask --scheduler ADDRESS")
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} minutes"
+    if seconds < 2 * 86400:
+        return f"{seconds / 3600:.1f} hours"
+    return f"{seconds / 86400:.0f} days"
 
 
 def run(
@@ -243,7 +254,7 @@ def run(
     if summarize_outputs:
         summaries = _thread_map(lambda name: summarize(outputs[name], plan.unit(name)),
                                 [(name,) for name in outputs], workers)
-        result.summary = dict(zip(outputs, summaries))
+        result.summary = Summaries(zip(outputs, summaries))
     return result
 
 
@@ -344,10 +355,10 @@ def _run_streaming(ctx: BlockContext, draws: int, seed: int, created: str, chunk
         if progress is not None:
             progress(task - task // 2)
     result = RunResult(plan, seed, ctx.design.sampler, draws, kept_inputs, kept_outputs, created=created)
-    result.summary = {
+    result.summary = Summaries({
         n: S.finish(binnings[n], p1[n], np.concatenate(collected[n]), wanted[n], draws, plan.unit(n))
         for n in plan.model.outputs
-    }
+    })
     result.kept = keep
     return result
 

@@ -1,12 +1,21 @@
-"""Run folders: a new one per run, written completely or not at all, never over an earlier one.
+"""The one output writer: every file a command writes goes through a ``Stage``.
 
-Files are written into a hidden staging folder beside the target and renamed into place at the
-end, so an error half-way leaves nothing behind.
+A command's folder is written completely or not at all and never over an earlier one:
+- files go into a hidden staging folder beside the target, renamed into place at the end
+  (atomic on one file system); any error, Ctrl-C or SIGTERM removes the stage;
+- names that reach the file system are checked (``Stage / name`` accepts one plain file name);
+  names that come from data (a scenario's ``name``) become folder names only through ``slug``;
+- a default folder name that another process takes meanwhile (two runs in the same second) moves
+  to the next free suffix instead of failing;
+- disk full, a read-only folder or a parent that is a file end in one ``OutputError`` line;
+- stages left by a killed process (SIGKILL cannot be caught) are named so the user can remove them.
 """
 
 from __future__ import annotations
 
+import errno
 import os
+import re
 import shutil
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -16,42 +25,148 @@ from typing import Iterator
 from flopcast.priors.errors import InputError
 
 OUTPUTS = Path("outputs")
+_PARTIAL = re.compile(r"^\.(?P<name>.+)\.partial-(?P<pid>\d+)$")
+_FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,119}$")
+MAX_SLUG = 60
+
+
+class OutputError(InputError):
+    """Writing the output folder failed (disk full, permissions, a file in the way)."""
+
+
+def slug(text: str, fallback: str = "scenario") -> str:
+    """A name from data as a safe folder-name part: letters, digits, ``.``, ``_``, ``-`` only, no
+    leading dot, at most 60 characters. ``"../../x"`` -> ``"x"``; ``"a/b c"`` -> ``"a-b-c"``."""
+    s = re.sub(r"[^A-Za-z0-9._-]+", "-", str(text))
+    s = re.sub(r"-{2,}", "-", s).strip(".-_")
+    s = re.sub(r"\.{2,}", ".", s)[:MAX_SLUG].strip(".-_")
+    return s or fallback
 
 
 def check_out(out: str | Path | None) -> None:
-    """Refuse an existing non-empty ``--out`` before any work is done."""
+    """Refuse an unusable ``--out`` before any work is done."""
     if out is None:
         return
+    text = str(out)
+    if "\x00" in text or any(ord(c) < 32 for c in text):
+        raise InputError("--out", "contains a NUL or control character")
     path = Path(out)
     if path.exists() and (not path.is_dir() or any(path.iterdir())):
         raise InputError(f"--out {out}", "exists and is not an empty folder; a run never overwrites earlier results")
+    parent = _existing_ancestor(path.parent)
+    if not parent.is_dir():
+        raise OutputError(f"--out {out}", f"{parent} is a file, not a folder")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputError(f"--out {out}", f"{parent} is not writable")
 
 
-def default_folder(kind: str, scenario: str, seed: int | None, root: Path = OUTPUTS) -> Path:
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    parts = [scenario] + ([kind] if kind != "run" else []) + [stamp] + ([f"seed{seed}"] if seed is not None else [])
-    base = root / "-".join(parts)
-    path, n = base, 1
-    while path.exists():
-        n += 1
-        path = base.with_name(f"{base.name}-{n}")
+def _existing_ancestor(path: Path) -> Path:
+    path = path if str(path) else Path(".")
+    while not path.exists() and path != path.parent:
+        path = path.parent
     return path
 
 
+def default_folder(kind: str, scenario: str, seed: int | None, root: Path = OUTPUTS) -> Path:
+    """``outputs/<slug(scenario)>[-<kind>]-<UTC time>[-seed<S>]``; the name is a proposal: ``staged``
+    moves to ``-2``, ``-3``... if another process takes it first."""
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    parts = [slug(scenario)] + ([kind] if kind != "run" else []) + [stamp] + ([f"seed{seed}"] if seed is not None else [])
+    return root / "-".join(parts)
+
+
+class Stage:
+    """The staging folder of one command: ``stage / "summary.json"`` is the only way to a path."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def __truediv__(self, name: str) -> Path:
+        if not isinstance(name, str) or not _FILE_NAME.fullmatch(name) or ".." in name:
+            raise ValueError(f"not a plain output file name: {name!r}")
+        return self.path / name
+
+    def __fspath__(self) -> str:  # for libraries that take a folder
+        return str(self.path)
+
+
 @contextmanager
-def staged(target: Path) -> Iterator[Path]:
-    """Yield a staging folder; on success it becomes ``target``, on error it is removed."""
-    check_out(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    stage = target.parent / f".{target.name}.partial-{os.getpid()}"
-    stage.mkdir()
+def staged(target: Path, unique: bool = False) -> Iterator[Stage]:
+    """Yield a ``Stage``; on success it becomes ``target`` (or, with ``unique``, the first free
+    ``target-2``, ``target-3``...), on any error it is removed. Returns the final path via
+    ``stage.path`` after the block."""
+    if not unique:
+        check_out(target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        stage_path = target.parent / f".{target.name}.partial-{os.getpid()}"
+        stage_path.mkdir()
+    except OSError as exc:
+        raise OutputError(str(target.parent), _reason(exc)) from None
+    stage = Stage(stage_path)
     try:
         yield stage
-    except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
+    except BaseException as exc:
+        shutil.rmtree(stage_path, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise OutputError(str(target), _reason(exc)) from None
+        if _is_write_failure(exc):
+            raise OutputError(str(target), f"writing failed ({type(exc).__name__}: {str(exc)[:120]}); "
+                                           "is the disk full?") from None
         raise
+    final = _rename(stage_path, target, unique)
+    stage.path = final
+
+
+def _rename(stage_path: Path, target: Path, unique: bool) -> Path:
+    candidate, n = target, 1
+    while True:
+        try:
+            if candidate.exists() and (not candidate.is_dir() or any(candidate.iterdir())):
+                raise FileExistsError(errno.ENOTEMPTY, "exists")
+            os.rename(stage_path, candidate)  # atomic; replaces only an empty folder
+            return candidate
+        except OSError as exc:
+            if exc.errno in (errno.ENOTEMPTY, errno.EEXIST) and unique and n < 1000:
+                n += 1
+                candidate = target.with_name(f"{target.name}-{n}")
+                continue
+            shutil.rmtree(stage_path, ignore_errors=True)
+            if exc.errno in (errno.ENOTEMPTY, errno.EEXIST):
+                raise InputError(f"--out {target}", "appeared while the command was writing; nothing was written") from None
+            raise OutputError(str(target), _reason(exc)) from None
+
+
+def _reason(exc: OSError) -> str:
+    hints = {errno.ENOSPC: "no space left on the device", errno.EFBIG: "file too large (a file-size limit?)",
+             errno.EACCES: "permission denied", errno.EROFS: "read-only file system", errno.ENOTDIR:
+             "a file is in the way of a folder", errno.EDQUOT: "disk quota exceeded"}
+    return f"{hints.get(exc.errno, exc.strerror or str(exc))}; nothing was written"
+
+
+def _is_write_failure(exc: BaseException) -> bool:
+    """h5py/HDF5 and matplotlib wrap an ENOSPC/EFBIG in their own exception types."""
+    text = f"{type(exc).__module__} {exc}".lower()
+    return any(k in text for k in ("h5py", "hdf", "no space", "file too large", "errno 28", "errno 27", "quota"))
+
+
+def stale_stages(root: Path = OUTPUTS) -> list[Path]:
+    """Staging folders left by a process that no longer runs (killed with SIGKILL, power loss)."""
+    if not root.is_dir():
+        return []
+    stale = []
+    for p in root.iterdir():
+        m = _PARTIAL.match(p.name)
+        if m and p.is_dir() and not _alive(int(m["pid"])):
+            stale.append(p)
+    return sorted(stale)
+
+
+def _alive(pid: int) -> bool:
     try:
-        os.rename(stage, target)  # atomic; replaces only an empty folder
-    except OSError:
-        shutil.rmtree(stage, ignore_errors=True)
-        raise InputError(f"--out {target}", "appeared while the run was writing; nothing was written") from None
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -1,75 +1,177 @@
-"""Labelled results: an ``xarray.Dataset`` with dimension ``draw``, saved in ArviZ's NetCDF layout.
+"""Typed results of a run: draws, summaries and provenance, each with exactly one ``to_json()``.
 
-On disk (``samples.nc``) the draws are the ``prior`` group of an ``arviz.InferenceData`` (they are
-prior predictive draws; ArviZ adds a ``chain`` dimension of length 1) and fixed inputs are its
-``constant_data`` group, so ``arviz.from_netcdf("samples.nc")`` works directly and
-``load_samples`` gives back the flat Dataset.
+In a notebook a ``RunResult`` shows itself as a compact table (``_repr_html_``), ``summary()`` gives a
+pandas DataFrame, ``samples`` an ``xarray.Dataset``, ``plot(name)`` a matplotlib Figure and
+``save(folder)`` writes what ``flopcast run`` writes. Rendering and analyses are imported only when
+asked for, so a run that never plots imports no matplotlib.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import xarray as xr
+
+from flopcast import __version__
+from flopcast.plan import Plan
+from flopcast.priors.scenario import Scenario
+
+SUMMARY_COLUMNS = ["unit", "mean", "median", "p05", "p95", "hdi90_low", "hdi90_high", "mcse_p05", "mcse_p50",
+                   "mcse_p95", "draws"]
 
 
-SAVE_AT_MOST = 1_000_000  # samples.nc keeps at most this prefix of the draws
+class Summaries(dict):
+    """``{output: Summary}``; calling it gives the same as a DataFrame (one row per output)."""
+
+    def __call__(self):
+        import pandas as pd
+
+        rows = {name: [s.unit, s.mean, s.median, s.p05, s.p95, s.hdi90[0], s.hdi90[1], s.mcse_p05, s.mcse_p50,
+                       s.mcse_p95, s.draws] for name, s in self.items()}
+        frame = pd.DataFrame.from_dict(rows, orient="index", columns=SUMMARY_COLUMNS)
+        frame.index.name = "output"
+        return frame
 
 
-def to_dataset(result, limit: int | None = None) -> xr.Dataset:
-    """The draws as a Dataset; ``limit`` keeps only the first draws (a streamed run already did)."""
-    plan = result.plan
-    n = min(len(next(iter(result.outputs.values()))), limit or result.draws)
-    data = {}
-    for name, values in result.inputs.items():
-        values = values[:n]
-        data[name] = xr.Variable(("draw",), values, _attrs(plan, name, "input (sampled)"))
-    for name, value in plan.constants.items():
-        data[name] = xr.Variable((), np.float64(value), _attrs(plan, name, "input (fixed)"))
-    for name, values in result.outputs.items():
-        spec = plan.model.outputs[name]
-        data[name] = xr.Variable(
-            ("draw",), values[:n], {"unit": spec.unit, "units": spec.unit, "kind": "output", "description": spec.description}
-        )
-    attrs = {k: (v if not isinstance(v, list) else "; ".join(v)) for k, v in result.provenance().items()}
-    attrs["stored_draws"] = n
-    if n < result.draws:
-        attrs["note"] = (f"the first {n:,} of {result.draws:,} draws (same seed and sampler reproduce them); "
-                         "summaries use all draws")
-    return xr.Dataset(data, coords={"draw": np.arange(n)}, attrs=attrs)
+def rank_correlation(a: np.ndarray, b: np.ndarray) -> float:
+    """Spearman's rho of two samples without ties (continuous draws): Pearson on the ranks."""
+    ra = np.empty(a.size)
+    rb = np.empty(b.size)
+    ra[np.argsort(a, kind="stable")] = np.arange(1, a.size + 1)
+    rb[np.argsort(b, kind="stable")] = np.arange(1, b.size + 1)
+    return float(np.corrcoef(ra, rb)[0, 1])
 
 
-def _attrs(plan, name: str, kind: str) -> dict:
-    spec = plan.model.inputs[name]
-    prior = plan.scenario.priors.get(name)
-    return {
-        "unit": spec.unit,
-        "units": spec.unit,
-        "kind": kind,
-        "description": spec.description,
-        "prior": prior.dist.describe() if prior is not None else f"model default {spec.default:g}",
-        "point": float(plan.points[name]),
-        "source": plan.prior_source(name),
-    }
+@dataclass
+class RunResult:
+    plan: Plan
+    seed: int
+    sampler: str
+    draws: int
+    inputs: dict[str, np.ndarray]  # uncertain inputs, shape (draws,) (a streamed run: its first `kept`)
+    outputs: dict[str, np.ndarray]  # every output, shape (draws,) (a streamed run: its first `kept`)
+    summary: Summaries = field(default_factory=Summaries)
+    created: str = ""
+    kept: int | None = None  # a streamed run keeps only its first draws; None = all kept
+
+    def __post_init__(self):
+        if not isinstance(self.summary, Summaries):
+            self.summary = Summaries(self.summary)
+
+    @property
+    def scenario(self) -> Scenario:
+        return self.plan.scenario
+
+    @property
+    def samples(self):
+        """The draws as an ``xarray.Dataset`` with dimension ``draw``, units and provenance in attrs."""
+        from flopcast.samples import to_dataset
+
+        return to_dataset(self)
+
+    def provenance(self) -> dict:
+        sc = self.plan.scenario
+        return {
+            "scenario": sc.name,
+            "scenario_file": str(sc.path) if sc.path else "",
+            "model": self.plan.model.name,
+            "seed": self.seed,
+            "sampler": self.sampler,
+            "draws": self.draws,
+            "overrides": list(sc.overrides),
+            "version": __version__,
+            "created": self.created,
+        }
+
+    def achieved_correlations(self) -> list[dict]:
+        """Requested vs achieved Spearman correlation of each correlated pair of inputs."""
+        out = []
+        for c in self.plan.correlations:
+            a, b = (self.inputs[n] for n in c.inputs)
+            out.append({"inputs": list(c.inputs), "rank": c.rank, "achieved": rank_correlation(a, b)})
+        return out
+
+    def to_json(self) -> dict:
+        prov = self.provenance()
+        return {
+            "scenario": prov["scenario"],
+            "model": prov["model"],
+            "draws": self.draws,
+            "seed": self.seed,
+            "sampler": self.sampler,
+            "overrides": prov["overrides"],
+            "version": __version__,
+            "correlations": self.achieved_correlations(),
+            "outputs": {
+                name: {"unit": s.unit, "mean": s.mean, "median": s.median, "p05": s.p05, "p95": s.p95,
+                       "hdi90": list(s.hdi90), "mcse": {"p05": s.mcse_p05, "p50": s.mcse_p50, "p95": s.mcse_p95}}
+                for name, s in self.summary.items()
+            },
+        }
+
+    # -- notebook conveniences: each hands the result to the layer that owns the work ------------
+
+    def _repr_html_(self) -> str:
+        from flopcast.report.notebook import run_html
+
+        return run_html(self)
+
+    def __repr__(self) -> str:
+        sc = self.plan.scenario
+        return (f"<RunResult {sc.name} [{self.plan.model.name}]: {self.draws:,} draws, seed {self.seed}, "
+                f"{len(self.summary)} outputs>")
+
+    def plot(self, output: str | None = None):
+        """The distribution of one output (default: the model's first key output) as a Figure."""
+        from flopcast.report import figures
+
+        name = output or self.plan.model.key_outputs[0]
+        if name not in self.outputs:
+            from flopcast.priors.errors import InputError
+
+            raise InputError("output", f"unknown output {name!r}; outputs: {', '.join(self.outputs)}")
+        s = self.summary[name]
+        return figures.distribution(self.outputs[name], s, name, s.unit)
+
+    def save(self, folder: str | Path, report: bool = True) -> Path:
+        """Write what ``flopcast run`` writes into a new ``folder`` (refused if it exists and is not
+        empty); returns the folder."""
+        from flopcast import outdir
+        from flopcast.report.run import write_run
+
+        target = Path(folder)
+        with outdir.staged(target) as stage:
+            write_run(self, stage, report=report)
+        return stage.path
+
+    def sensitivity(self, output: str, **options):
+        """Tornado, Sobol indices and rank correlations of ``output`` under this run's plan and seed."""
+        from flopcast.analyze.sensitivity import analyze
+
+        return analyze(self.plan, output, seed=options.pop("seed", self.seed), **options)
+
+    def stress(self, output: str, headline: float, **options):
+        """Where ``headline`` sits in this run's band of ``output``, on this run's own draws."""
+        from flopcast.analyze.stress import stress
+
+        return stress(self.plan, output, headline, result=self, **options)
 
 
-def save_samples(ds: xr.Dataset, path: Path) -> None:
-    """Write the groups ArviZ's ``InferenceData.to_netcdf`` would write, with xarray directly
-    (``import arviz`` alone costs ~5 s)."""
-    draws = [n for n, v in ds.data_vars.items() if "draw" in v.dims]
-    fixed = [n for n, v in ds.data_vars.items() if "draw" not in v.dims]
-    prior = ds[draws].expand_dims(chain=[0])
-    const = ds[fixed].drop_vars("draw", errors="ignore")
-    const.attrs = dict(ds.attrs)
-    prior.to_netcdf(path, group="prior", engine="h5netcdf", mode="w")
-    const.to_netcdf(path, group="constant_data", engine="h5netcdf", mode="a")
+@dataclass
+class PointResult:
+    """The model evaluated once at every prior's ``point`` (the source's own values)."""
 
+    plan: Plan
+    values: dict[str, float]
 
-def load_samples(path: str | Path) -> xr.Dataset:
-    """Read a run's ``samples.nc`` back into the flat Dataset (dimension ``draw``)."""
-    with xr.open_dataset(path, group="prior", engine="h5netcdf") as prior:
-        ds = prior.load().squeeze("chain", drop=True)
-    with xr.open_dataset(path, group="constant_data", engine="h5netcdf") as const:
-        ds = ds.merge(const.load())
-    return ds
+    def to_json(self) -> dict:
+        plan = self.plan
+        return {
+            "scenario": plan.scenario.name,
+            "model": plan.model.name,
+            "point": True,
+            "overrides": list(plan.scenario.overrides),
+            "outputs": {n: {"unit": plan.unit(n), "value": v} for n, v in self.values.items()},
+            "inputs": {n: {"unit": plan.unit(n), "value": v} for n, v in plan.points.items()},
+        }

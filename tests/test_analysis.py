@@ -126,7 +126,7 @@ def test_reverse_stress_moves_inputs_the_right_way():
 
 @pytest.fixture(scope="module")
 def plappert_audit():
-    lines, _, _ = audit.audit(engine.plan_for("plappert-2024"), draws=20_000, seed=1)
+    lines = audit.audit(engine.plan_for("plappert-2024"), draws=20_000, seed=1).lines
     return {(ln.output, ln.published): ln for ln in lines}
 
 
@@ -236,6 +236,6 @@ def test_saltelli_design_is_salibs(k, n):
 
 def test_audit_survives_models_that_refuse_nudged_inputs():
     # sora-2026 has a 0/1 switch (causal_vae) and divisibility checks: the audit must skip those
-    lines, _, _ = audit.audit(engine.plan_for("sora-2026"), draws=2000, seed=1)
+    lines = audit.audit(engine.plan_for("sora-2026"), draws=2000, seed=1).lines
     fleet = next(ln for ln in lines if ln.output == "peak_fleet_gpus")
     assert not fleet.consistent and all(f.input != "causal_vae" for f in fleet.fixes)

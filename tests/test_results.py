@@ -5,7 +5,7 @@ import pytest
 
 from flopcast import engine
 from flopcast.report.run import write_run
-from flopcast.results import load_samples
+from flopcast.samples import load_samples
 
 
 @pytest.fixture(scope="module")

@@ -68,7 +68,7 @@ def test_draws_auto_meets_its_tolerance(capsys, tmp_path, tol):
 
 def test_stored_samples_are_a_prefix_of_a_large_run(tmp_path):
     from flopcast.report.run import write_run
-    from flopcast.results import load_samples
+    from flopcast.samples import load_samples
 
     big = engine.run("plappert-2024", draws=1_200_000, seed=6)
     write_run(big, tmp_path, report=False)

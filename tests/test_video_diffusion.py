@@ -251,7 +251,8 @@ def test_check_messages_and_non_integer_points():
 def test_waterfall_runs_from_the_source_to_the_scenario_point():
     from flopcast.analyze.waterfall import waterfall
 
-    output, unit, bars = waterfall("sora-2026")
+    wf = waterfall("sora-2026")
+    output, unit, bars = wf.output, wf.unit, wf.bars
     assert output == "peak_fleet_gpus" and unit == "GPUs"
     point = engine.evaluate_point("sora-2026")["peak_fleet_gpus"]
     assert bars[-1].value == pytest.approx(point, rel=1e-12)

@@ -46,7 +46,7 @@ class AuditLine:
     fixes: list[Fix] = field(default_factory=list)
     inherited_from: str | None = None
 
-    def as_json(self) -> dict:
+    def to_json(self) -> dict:
         return {
             "output": self.output, "label": self.label, "unit": self.unit,
             "published": self.published, "rederived": self.rederived, "ratio": self.ratio,
@@ -90,8 +90,24 @@ def _solve_input(plan: Plan, output: str, target: float, name: str, base: dict) 
     return float(optimize.brentq(f, grid[i], grid[i + 1], xtol=abs(point) * 1e-12, rtol=1e-10))
 
 
-def audit(plan: Plan, draws: int | None = None, seed: int | None = None, max_fixes: int = 6) -> tuple[list[AuditLine], int, int]:
-    """Returns (lines, draws, seed)."""
+@dataclass
+class Audit:
+    scenario: str
+    lines: list[AuditLine]
+    draws: int  # draws of the band the headlines are placed in (0: no uncertain input)
+    seed: int
+
+    @property
+    def summary(self) -> list[str]:
+        return sentences(self.lines)
+
+    def to_json(self) -> dict:
+        return {"scenario": self.scenario, "draws": self.draws, "seed": self.seed,
+                "headlines": [ln.to_json() for ln in self.lines], "summary": self.summary}
+
+
+def audit(plan: Plan, draws: int | None = None, seed: int | None = None, max_fixes: int = 6) -> Audit:
+    """Every [[headlines]] figure re-derived, checked and placed in the band."""
     headlines = plan.scenario.headlines
     derived = [evaluate_point(plan, at=h.set) for h in headlines]
     band = run(plan, draws=draws, seed=seed) if plan.uncertain else None
@@ -110,7 +126,7 @@ def audit(plan: Plan, draws: int | None = None, seed: int | None = None, max_fix
             continue
         line.inherited_from = _inherited(plan, line, lines)
         line.fixes = _fixes(plan, line, h, headlines, derived, max_fixes)
-    return lines, (band.draws if band else 0), (band.seed if band else 0)
+    return Audit(plan.scenario.name, lines, band.draws if band else 0, band.seed if band else 0)
 
 
 def _dependencies(plan: Plan, output: str) -> frozenset[str]:

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from flopcast.priors.errors import InputError
-from flopcast.engine import check_draws, plan_for, resolve_seed, run, sampled_columns
+from flopcast.engine import check_draws, plan_for, run, sampled_columns
+from flopcast.seeds import resolve_seed
 from flopcast.summary import Summary, summarize
 
 
@@ -32,7 +33,7 @@ class Comparison:
     outputs: dict[str, OutputComparison]
     shared_inputs: list[str]
 
-    def as_json(self) -> dict:
+    def to_json(self) -> dict:
         def s(x: Summary) -> dict:
             return {"median": x.median, "p05": x.p05, "p95": x.p95, "mean": x.mean, "hdi90": list(x.hdi90)}
 

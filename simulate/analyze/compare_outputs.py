@@ -61,7 +61,7 @@ def load(ref: str) -> tuple[dict, list[dict], str]:
 
 
 def compare_outputs(ref: str, draws: int = 50_000, seed: int | None = None) -> tuple[dict, list[Entry], int]:
-    from flopcast.engine import resolve_seed
+    from flopcast.seeds import resolve_seed
 
     head, raw, file = load(ref)
     seed = resolve_seed(seed)
@@ -79,21 +79,3 @@ def compare_outputs(ref: str, draws: int = 50_000, seed: int | None = None) -> t
     return head, entries, seed
 
 
-def figure(title: str, unit: str, entries: list[Entry]):
-    from flopcast.report.figures import new_figure
-
-    fig = new_figure(8.5, 0.6 * len(entries) + 1.6)
-    ax = fig.add_subplot()
-    for i, e in enumerate(entries):
-        s = e.summary
-        ax.plot([s.p05, s.p95], [i, i], color="C0", lw=6, alpha=0.45, solid_capstyle="butt",
-                label="90% interval" if i == 0 else None)
-        ax.plot([s.median], [i], "o", color="C3", label="median" if i == 0 else None)
-        ax.plot([e.point], [i], "kx", label="point value (the scenario's points)" if i == 0 else None)
-    ax.set_xscale("log")
-    ax.set_yticks(np.arange(len(entries)), [e.label for e in entries], fontsize=8)
-    ax.invert_yaxis()
-    ax.set_xlabel(f"{unit} [FLOP] (log scale)")
-    ax.set_title(title)
-    ax.legend(fontsize=8, frameon=False, loc="lower right")
-    return fig

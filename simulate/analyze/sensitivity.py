@@ -12,7 +12,8 @@ import numpy as np
 from scipy import stats
 
 from flopcast.priors.errors import InputError
-from flopcast.engine import plan_for, resolve_seed
+from flopcast.engine import plan_for
+from flopcast.seeds import int_seed, resolve_seed
 from flopcast.plan import Plan
 
 DEFAULT_SOBOL_N = 2**13  # base samples; SALib evaluates N (k + 2) points
@@ -48,7 +49,7 @@ class Sensitivity:
     warnings: list[str] = field(default_factory=list)
     correlated: list[tuple[str, str, float]] = field(default_factory=list)
 
-    def as_json(self) -> dict:
+    def to_json(self) -> dict:
         return {
             "scenario": self.scenario,
             "output": self.output,
@@ -107,7 +108,7 @@ def sobol_indices(plan: Plan, output: str, n: int, seed: int, log: bool):
 
     names = plan.uncertain
     problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
-    u = np.clip(saltelli_design(len(names), n, seed), _EPS, 1.0 - _EPS)
+    u = np.clip(saltelli_design(len(names), n, int_seed(seed, "sobol")), _EPS, 1.0 - _EPS)
     x = {name: plan.dists[name].sample_ppf(np.ascontiguousarray(u[:, j])) for j, name in enumerate(names)}
     y = np.broadcast_to(_evaluate(plan, x)[output], (u.shape[0],)).astype(float)
     if log:
@@ -118,7 +119,7 @@ def sobol_indices(plan: Plan, output: str, n: int, seed: int, log: bool):
         return {name: (0.0, (0.0, 0.0), 0.0, (0.0, 0.0)) for name in names}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        res = analyze.analyze(problem, y, calc_second_order=False, num_resamples=100, seed=seed)
+        res = analyze.analyze(problem, y, calc_second_order=False, num_resamples=100, seed=int_seed(seed, "bootstrap"))
     return {
         name: (float(res["S1"][j]), (float(res["S1"][j] - res["S1_conf"][j]), float(res["S1"][j] + res["S1_conf"][j])),
                float(res["ST"][j]), (float(res["ST"][j] - res["ST_conf"][j]), float(res["ST"][j] + res["ST_conf"][j])))
@@ -200,73 +201,3 @@ def analyze(scenario, output: str, sets=(), n: int = DEFAULT_SOBOL_N, seed: int 
 
 
 # -- figures -------------------------------------------------------------------------------------
-
-def tornado_figure(sens: Sensitivity):
-    from flopcast.report.figures import new_figure, wants_log
-
-    items = list(sens.inputs.values())
-    fig = new_figure(8.0, 0.5 * len(items) + 1.5)
-    ax = fig.add_subplot()
-    values = [v for s in items for v in (s.low, s.high)] + [sens.baseline]
-    log = all(v > 0 for v in values) and wants_log(min(values), max(values))
-    for i, s in enumerate(items):
-        lo, hi = sorted((s.low, s.high))
-        ax.barh(i, hi - lo, left=lo, color="C0", alpha=0.7)
-        # which end is the input's p05 and which its p95
-        left_label, right_label = (s.input_p05, s.input_p95) if s.low <= s.high else (s.input_p95, s.input_p05)
-        ax.text(lo, i, f"{left_label:.3g} ", ha="right", va="center", fontsize=8)
-        ax.text(hi, i, f" {right_label:.3g}", ha="left", va="center", fontsize=8)
-    ax.axvline(sens.baseline, color="k", lw=1.2, label=f"baseline (inputs at medians) {sens.baseline:.3g}")
-    ax.set_yticks(np.arange(len(items)), [f"{s.input} [{s.unit}]" for s in items], fontsize=8)
-    ax.invert_yaxis()
-    lo, hi = min(values), max(values)
-    if log:
-        ax.set_xscale("log")
-        ax.set_xlim(lo / 2.0, hi * 2.0)
-    elif hi > lo:
-        ax.set_xlim(lo - 0.2 * (hi - lo), hi + 0.2 * (hi - lo))
-    ax.set_xlabel(f"{sens.output} [{sens.unit}]; each input at its p05 / p95 (values at bar ends)")
-    ax.set_title(f"Tornado: {sens.output}")
-    ax.legend(fontsize=8, loc="lower right", frameon=False)
-    return fig
-
-
-def variance_figure(sens: Sensitivity):
-    from flopcast.report.figures import message_figure, new_figure
-
-    items = [s for s in sens.inputs.values() if s.s1 is not None]
-    if not items:
-        return message_figure("Sobol indices not computed (dependent inputs)", 8.0)
-    fig = new_figure(8.0, 0.5 * len(items) + 1.5)
-    ax = fig.add_subplot()
-    y = np.arange(len(items))
-    s1 = np.array([s.s1 for s in items])
-    st = np.array([s.st for s in items])
-    s1e = np.array([(s.s1_ci[1] - s.s1_ci[0]) / 2 for s in items])
-    ste = np.array([(s.st_ci[1] - s.st_ci[0]) / 2 for s in items])
-    ax.barh(y - 0.2, s1, 0.4, xerr=s1e, label="first-order S1", color="C0", capsize=2)
-    ax.barh(y + 0.2, st, 0.4, xerr=ste, label="total ST", color="C1", capsize=2)
-    ax.set_yticks(y, [s.input for s in items], fontsize=8)
-    ax.invert_yaxis()
-    what = f"log({sens.output})" if sens.log else sens.output
-    ax.set_xlabel(f"share of Var[{what}] (fraction; bars: bootstrap 95% CI, N={sens.n})")
-    ax.set_title(f"Variance shares (Sobol): {what}")
-    ax.legend(fontsize=8, frameon=False)
-    return fig
-
-
-def table_rows(sens: Sensitivity) -> list[list[str]]:
-    from flopcast.report.fmt import num
-
-    def f(v):
-        return "-" if v is None else f"{v:.3f}"
-
-    def ci(c):
-        return "-" if c is None else f"[{c[0]:.3f}, {c[1]:.3f}]"
-
-    return [[s.input, f"{num(s.input_p05)} / {num(s.input_p95)}", num(s.low), num(s.high), num(s.swing),
-             f(s.s1), ci(s.s1_ci), f(s.st), ci(s.st_ci), f(s.spearman)] for s in sens.inputs.values()]
-
-
-HEADER = ["input", "input p05 / p95", "output at p05", "output at p95", "swing", "S1", "S1 95% CI",
-          "ST", "ST 95% CI", "Spearman"]

@@ -13,6 +13,7 @@ from scipy import optimize
 
 from flopcast.priors.errors import InputError
 from flopcast.engine import run
+from flopcast.seeds import int_seed
 from flopcast.plan import Plan
 from flopcast.analyze.sensitivity import check_output
 
@@ -47,7 +48,7 @@ class Stress:
     sentences: list[str] = field(default_factory=list)
     values: np.ndarray | None = None  # the output's draws, for the exceedance figure
 
-    def as_json(self) -> dict:
+    def to_json(self) -> dict:
         return {
             "scenario": self.scenario,
             "output": self.output,
@@ -106,7 +107,7 @@ def goal_seek(plan: Plan, output: str, target: float, seed: int, draws: int = GO
     """For each uncertain input alone: the value that moves the output's median to ``target`` with
     the other inputs still drawn from their priors (common random numbers across candidate values).
     None when the median cannot reach the target within the prior's 0.1-99.9% range."""
-    base = run(plan, draws=draws, seed=seed, summarize_outputs=False)
+    base = run(plan, draws=draws, seed=int_seed(seed, "goal_seek"), summarize_outputs=False)
     constants = {n: np.float64(v) for n, v in plan.constants.items()}
     grid_u = np.linspace(*GOAL_RANGE, 41)
     found: dict[str, float | None] = {}
@@ -141,14 +142,20 @@ def _ordinal(q: float) -> str:
 
 
 def stress(plan: Plan, output: str, headline: float, draws: int | None = None, seed: int | None = None,
-           sampler: str = "mc") -> Stress:
+           sampler: str = "mc", result=None) -> Stress:
+    """Where ``headline`` sits in the band of ``output``. ``result``: a run of this plan whose draws
+    are used as they are (none are drawn again); otherwise ``draws`` are drawn with ``seed``."""
     from flopcast.report.fmt import num
 
     check_output(plan, output)
     headline = check_headline(headline)
     if not plan.uncertain:
         raise InputError(plan.scenario.file, "has no uncertain inputs; nothing to stress")
-    result = run(plan, draws=draws, seed=seed, sampler=sampler, summarize_outputs=False)
+    if result is None:
+        result = run(plan, draws=draws, seed=seed, sampler=sampler, summarize_outputs=False)
+    elif result.kept is not None and result.kept < result.draws:
+        raise InputError("stress", f"this run kept only its first {result.kept:,} of {result.draws:,} draws "
+                         "(streamed); run stress on the scenario to use all of them")
     y = result.outputs[output]
     p, se, pct = exceedance(y, headline)
     median = float(np.median(y))
@@ -180,43 +187,3 @@ def stress(plan: Plan, output: str, headline: float, draws: int | None = None, s
                   direction, tail, cond, seek, median, sentences, y)
 
 
-def exceedance_figure(st: Stress, extra: dict[str, float] | None = None):
-    from flopcast.report.figures import new_figure, wants_log
-
-    y = np.sort(st.values)
-    n = y.size
-    fig = new_figure()
-    ax = fig.add_subplot()
-    idx = np.unique(np.geomspace(1, n, 2000).astype(int)) - 1
-    ax.plot(y[idx], 1.0 - idx / n, color="C0", label="P(output >= x)")
-    ax.axvline(st.headline, color="C3", ls="--", label=f"headline {st.headline:.3g}: P = {st.p_exceed:.3g}")
-    for label, x in (extra or {}).items():
-        ax.axvline(x, color="0.4", ls=":", label=label)
-    if y[0] > 0 and wants_log(y[int(0.001 * n)], y[-1]):
-        ax.set_xscale("log")
-    ax.set_ylim(0, 1.02)
-    ax.set_xlabel(f"{st.output} [{st.unit}]")
-    ax.set_ylabel("probability of exceeding (1 - CDF)")
-    ax.set_title(f"Exceedance: {st.output}")
-    ax.legend(fontsize=8, frameon=False)
-    return fig
-
-
-def conditional_figure(st: Stress):
-    from flopcast.report.figures import message_figure, new_figure
-
-    items = [(n, c) for n, c in st.conditional.items() if c is not None]
-    if not items:
-        return message_figure("too few draws in the tail")
-    fig = new_figure(7.0, 0.45 * len(items) + 1.5)
-    ax = fig.add_subplot()
-    ys = np.arange(len(items))
-    pct = [c.prior_percentile_of_conditional_median for _, c in items]
-    ax.barh(ys, np.array(pct) - 50.0, left=50.0, color=["C3" if q > 50 else "C2" for q in pct], alpha=0.75)
-    ax.axvline(50, color="k", lw=1)
-    ax.set_xlim(0, 100)
-    ax.set_yticks(ys, [n for n, _ in items], fontsize=8)
-    ax.invert_yaxis()
-    ax.set_xlabel(f"prior percentile of the input's median given {st.output} {st.direction} {st.headline:.3g}")
-    ax.set_title("What you must believe")
-    return fig

@@ -16,8 +16,20 @@ class Bar:
     factor: float  # value / previous value
 
 
-def waterfall(scenario, sets=()) -> tuple[str, str, list[Bar]]:
-    """Return (output, unit, bars): the start bar then one bar per step, cumulatively restored."""
+@dataclass(frozen=True)
+class Waterfall:
+    scenario: str
+    output: str
+    unit: str
+    bars: list[Bar]
+
+    def to_json(self) -> dict:
+        return {"scenario": self.scenario, "output": self.output, "unit": self.unit,
+                "bars": [{"label": b.label, "value": b.value, "factor": b.factor} for b in self.bars]}
+
+
+def waterfall(scenario, sets=()) -> Waterfall:
+    """The start bar then one bar per step of the scenario's [waterfall], cumulatively restored."""
     plan = plan_for(scenario, sets)
     wf = plan.scenario.waterfall
     if wf is None:
@@ -39,31 +51,6 @@ def waterfall(scenario, sets=()) -> tuple[str, str, list[Bar]]:
     if at:
         new = evaluate_point(plan, at={})[wf.output]
         bars.append(Bar("remaining inputs: " + ", ".join(at), new, new / value))
-    return wf.output, plan.unit(wf.output), bars
+    return Waterfall(plan.scenario.name, wf.output, plan.unit(wf.output), bars)
 
 
-def figure(output: str, unit: str, bars: list[Bar]):
-    """Log-scale waterfall: each step a bar from the previous value to the new one."""
-    import numpy as np
-
-    from flopcast.report.figures import new_figure
-
-    fig = new_figure(8.0, 0.45 * len(bars) + 1.4)
-    ax = fig.add_subplot()
-    prev = bars[0].value
-    for i, bar in enumerate(bars):
-        lo, hi = (bar.value, bar.value) if i == 0 else sorted((prev, bar.value))
-        color = "0.5" if i == 0 else ("C3" if bar.value > prev else "C2")
-        if i == 0:
-            ax.plot([bar.value], [i], "s", color=color)
-        else:
-            ax.barh(i, hi - lo, left=lo, color=color, alpha=0.75)
-        text = f"{bar.value:.3g}" if i == 0 else f"x{bar.factor:.2f} -> {bar.value:.3g}"
-        ax.text(max(bar.value, prev), i, "  " + text, va="center", fontsize=8)
-        prev = bar.value
-    ax.set_yticks(np.arange(len(bars)), [b.label for b in bars], fontsize=8)
-    ax.invert_yaxis()
-    ax.set_xscale("log")
-    ax.set_xlabel(f"{output} [{unit}] (point values)")
-    ax.set_title(f"{output}: one factor at a time")
-    return fig

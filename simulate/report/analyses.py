@@ -6,7 +6,7 @@ import html
 import json
 from pathlib import Path
 
-from flopcast.report import figures
+from flopcast.report import figures, plots
 from flopcast.report.fmt import markdown, num
 from flopcast.report.run import _html_table, html_page, img_tag
 
@@ -27,28 +27,28 @@ def sensitivity_section(sens, folder: Path | None = None, prefix: str = "") -> t
     """(HTML section, Markdown section) with the tornado and variance-share figures."""
     from flopcast.analyze import sensitivity as S
 
-    t = figures.png_bytes(S.tornado_figure(sens))
-    v = figures.png_bytes(S.variance_figure(sens))
+    t = figures.png_bytes(plots.tornado_figure(sens))
+    v = figures.png_bytes(plots.variance_figure(sens))
     if folder is not None:
         (folder / f"{prefix}tornado-{sens.output}.png").write_bytes(t)
         (folder / f"{prefix}variance-{sens.output}.png").write_bytes(v)
-    rows = S.table_rows(sens)
+    rows = plots.table_rows(sens)
     what = f"log({sens.output})" if sens.log else sens.output
     warn = "".join(f"<p><b>warning:</b> {html.escape(w)}</p>" for w in sens.warnings)
     sec = (f"<h3>Sensitivity of {html.escape(sens.output)} [{html.escape(sens.unit)}]</h3>"
            f"<p>Baseline (every uncertain input at its median): {num(sens.baseline)} {html.escape(sens.unit)}. "
            f"Sobol indices of {html.escape(what)}, N = {sens.n} (SALib, bootstrap 95% CI).</p>{warn}"
            f"<div class='figs'>{img_tag(t, 'tornado')}{img_tag(v, 'variance shares')}</div>"
-           + _html_table(S.HEADER, rows, "lrrrrrrrrr"))
+           + _html_table(plots.HEADER, rows, "lrrrrrrrrr"))
     md = (f"### Sensitivity of `{sens.output}` [{sens.unit}]\n\nBaseline (inputs at medians): {num(sens.baseline)}. "
           f"Sobol indices of {what}, N = {sens.n}.\n\n" + "".join(f"**warning:** {w}\n\n" for w in sens.warnings)
-          + markdown(S.HEADER, rows, "lrrrrrrrrr") + "\n")
+          + markdown(plots.HEADER, rows, "lrrrrrrrrr") + "\n")
     return sec, md
 
 
 def write_sensitivity(sens, folder: Path) -> None:
     sec, md = sensitivity_section(sens, folder)
-    _write_common(folder, "sensitivity", sens.as_json(), f"# flopcast sensitivity: {sens.scenario}\n\n{md}",
+    _write_common(folder, "sensitivity", sens.to_json(), f"# flopcast sensitivity: {sens.scenario}\n\n{md}",
                   f"flopcast sensitivity: {sens.scenario}",
                   [f"<h1>Sensitivity: {html.escape(sens.scenario)}</h1>", sec,
                    f"<p>seed {sens.seed}; regenerate with <code>flopcast sensitivity {html.escape(sens.scenario)} "
@@ -58,8 +58,8 @@ def write_sensitivity(sens, folder: Path) -> None:
 def write_stress(st, folder: Path) -> None:
     from flopcast.analyze import stress as S
 
-    ex = _png(folder, "exceedance.png", S.exceedance_figure(st))
-    cond = _png(folder, "conditional.png", S.conditional_figure(st))
+    ex = _png(folder, "exceedance.png", plots.exceedance_figure(st))
+    cond = _png(folder, "conditional.png", plots.conditional_figure(st))
     rows = [[n, num(c.prior_median), num(c.conditional_median), f"{c.prior_percentile_of_conditional_median:.0f}",
              c.unit] for n, c in st.conditional.items() if c is not None]
     header = ["input", "prior median", f"median given {st.direction} headline", "prior percentile", "unit"]
@@ -74,10 +74,11 @@ def write_stress(st, folder: Path) -> None:
                 f"<div class='figs'>{img_tag(ex, 'exceedance')}{img_tag(cond, 'conditional')}</div>",
                 "<h2>What you must believe</h2>", _html_table(header, rows, "lrrrl"),
                 "<h2>Goal seek</h2>", _html_table(["input", "value"], seek, "lr")]
-    _write_common(folder, "stress", st.as_json(), md, f"flopcast stress: {st.scenario}", sections)
+    _write_common(folder, "stress", st.to_json(), md, f"flopcast stress: {st.scenario}", sections)
 
 
-def write_audit(scenario: str, lines, sentences: list[str], draws: int, seed: int, folder: Path) -> None:
+def write_audit(au, folder: Path) -> None:
+    scenario, lines, sentences, draws, seed = au.scenario, au.lines, au.summary, au.draws, au.seed
     header = ["headline", "output", "published", "re-derived", "ratio", "consistent", "band percentile", "P(>= published)"]
     rows = [[ln.label, ln.output, num(ln.published), num(ln.rederived), f"{ln.ratio:.3f}",
              "yes" if ln.consistent else "NO", f"{ln.percentile:.0f}", f"{ln.p_exceed:.3g}"] for ln in lines]
@@ -89,9 +90,7 @@ def write_audit(scenario: str, lines, sentences: list[str], draws: int, seed: in
                 "<ul>" + "".join(f"<li>{html.escape(s)}</li>" for s in sentences) + "</ul>",
                 "<h2>Quotes</h2><ul>" + "".join(
                     f"<li><b>{html.escape(ln.label)}</b>: {html.escape(ln.quote)}</li>" for ln in lines) + "</ul>"]
-    _write_common(folder, "audit", {"scenario": scenario, "draws": draws, "seed": seed,
-                                    "headlines": [ln.as_json() for ln in lines], "summary": sentences},
-                  md, f"flopcast audit: {scenario}", sections)
+    _write_common(folder, "audit", au.to_json(), md, f"flopcast audit: {scenario}", sections)
 
 
 def write_compare(cmp, folder: Path) -> None:
@@ -110,7 +109,7 @@ def write_compare(cmp, folder: Path) -> None:
                 f"<p>{cmp.draws:,} draws, seed {cmp.seed}; common random numbers for shared inputs: "
                 f"{html.escape(', '.join(cmp.shared_inputs) or 'none')}</p>",
                 _html_table(header, rows, "llrrrr"), img_tag(png, "compare")]
-    _write_common(folder, "compare", cmp.as_json(), md, f"flopcast compare: {cmp.a} vs {cmp.b}", sections)
+    _write_common(folder, "compare", cmp.to_json(), md, f"flopcast compare: {cmp.a} vs {cmp.b}", sections)
 
 
 def compare_figure(cmp):
@@ -135,25 +134,20 @@ def compare_figure(cmp):
     return fig
 
 
-def write_waterfall(scenario: str, output: str, unit: str, bars, folder: Path) -> None:
-    from flopcast.analyze import waterfall as W
-
-    png = _png(folder, "waterfall.png", W.figure(output, unit, bars))
+def write_waterfall(wf, folder: Path) -> None:
+    scenario, output, unit, bars = wf.scenario, wf.output, wf.unit, wf.bars
+    png = _png(folder, "waterfall.png", plots.waterfall_figure(output, unit, bars))
     header = ["step", f"{output} [{unit}]", "factor"]
     rows = [[b.label, num(b.value), f"x{b.factor:.3f}"] for b in bars]
     md = "\n".join([f"# flopcast waterfall: {scenario}, {output}", "", markdown(header, rows, "lrr"), ""])
     sections = [f"<h1>What each shortcut is worth: {html.escape(scenario)}</h1>", _html_table(header, rows, "lrr"),
                 img_tag(png, "waterfall")]
-    _write_common(folder, "waterfall", {"scenario": scenario, "output": output, "unit": unit,
-                                        "bars": [{"label": b.label, "value": b.value, "factor": b.factor} for b in bars]},
-                  md, f"flopcast waterfall: {scenario}", sections)
+    _write_common(folder, "waterfall", wf.to_json(), md, f"flopcast waterfall: {scenario}", sections)
 
 
 def write_compare_outputs(head: dict, entries, draws: int, seed: int, folder: Path) -> None:
-    from flopcast.analyze import compare_outputs as C
-
     title = head.get("title", "comparison")
-    png = _png(folder, "compare-outputs.png", C.figure(title, head.get("unit", ""), entries))
+    png = _png(folder, "compare-outputs.png", plots.compare_outputs_figure(title, head.get("unit", ""), entries))
     header = ["entry", "scenario: output", "unit", "point", "median", "p05", "p95"]
     rows = [[e.label, f"{e.scenario}: {e.output}", e.unit, num(e.point), num(e.summary.median),
              num(e.summary.p05), num(e.summary.p95)] for e in entries]

@@ -8,8 +8,7 @@ import html
 import json
 from pathlib import Path
 
-from flopcast import __version__
-from flopcast.report import figures
+from flopcast.report import figures, plots
 from flopcast.report.fmt import markdown, num, table
 
 SUMMARY_FIELDS = ["output", "unit", "mean", "median", "p05", "p95", "hdi90_low", "hdi90_high",
@@ -51,18 +50,37 @@ def priors_rows(plan) -> list[list[str]]:
 PRIOR_HEADER = ["input", "distribution", "p05", "median", "p95", "unit", "source"]
 
 
-def regenerate_command(result) -> str:
-    sc = result.plan.scenario
+def scenario_ref(result) -> str:
     from flopcast.priors.scenario import SCENARIO_DIR
 
-    ref = sc.name if sc.path is None or sc.path.resolve().parent == SCENARIO_DIR else str(sc.path)
+    sc = result.plan.scenario
+    return sc.name if sc.path is None or sc.path.resolve().parent == SCENARIO_DIR else str(sc.path)
+
+
+def regenerate_command(result) -> str:
+    sc = result.plan.scenario
+    ref = scenario_ref(result)
     sets = "".join(f" --set '{s}'" for s in sc.overrides)
     return f"flopcast run {ref} --draws {result.draws} --seed {result.seed} --sampler {result.sampler}{sets}"
 
 
-def write_run(result, folder: Path, report: bool = True) -> list[str]:
-    """Write a run's files into ``folder`` (a staging folder); returns the names written."""
-    from flopcast.results import SAVE_AT_MOST, save_samples, to_dataset
+def write_point(pt, folder: Path, report: bool = True) -> None:
+    """A point evaluation's folder: point.json (and point.md)."""
+    from flopcast.report.text import point_rows
+
+    (folder / "point.json").write_text(json.dumps(pt.to_json(), indent=2) + "\n")
+    if report:
+        (folder / "point.md").write_text(f"# {pt.plan.scenario.name}: point values\n\n"
+                                         + markdown(["output", "unit", "value"], point_rows(pt), "llr") + "\n")
+
+
+def write_run(result, folder: Path, report: bool = True, waterfall=None) -> list[str]:
+    """Write a run's files into ``folder`` (a staging folder); returns the names written.
+
+    Renders what it is given: the run and, when the caller computed it, the scenario's waterfall
+    (``flopcast.analyze.waterfall.waterfall``). Variance shares are not recomputed here; the report
+    says which command gives them."""
+    from flopcast.samples import SAVE_AT_MOST, save_samples, to_dataset
 
     written = []
     save_samples(to_dataset(result, SAVE_AT_MOST), folder / "samples.nc")
@@ -72,7 +90,7 @@ def write_run(result, folder: Path, report: bool = True) -> list[str]:
         w.writerow(SUMMARY_FIELDS)
         w.writerows(summary_rows(result, human=False))
     written.append("summary.csv")
-    (folder / "summary.json").write_text(json.dumps(run_json(result), indent=2) + "\n")
+    (folder / "summary.json").write_text(json.dumps(result.to_json(), indent=2) + "\n")
     written.append("summary.json")
     if not report:
         return written
@@ -84,8 +102,8 @@ def write_run(result, folder: Path, report: bool = True) -> list[str]:
         (folder / f"{name}.png").write_bytes(png)
         figs[name] = png
         written.append(f"{name}.png")
-    sens_html, sens_md = sensitivity_sections(result, folder)
-    wf_html, wf_md = waterfall_section(result, folder)
+    sens_html, sens_md = sensitivity_pointer(result)
+    wf_html, wf_md = waterfall_section(waterfall, folder)
     corr_html, corr_md = correlation_section(result)
     sens_html = corr_html + wf_html + sens_html
     (folder / "summary.md").write_text(markdown_report(result) + corr_md + wf_md + sens_md)
@@ -95,24 +113,8 @@ def write_run(result, folder: Path, report: bool = True) -> list[str]:
     return written
 
 
-REPORT_SOBOL_N = 2**11
-
-
-def achieved_correlations(result) -> list[dict]:
-    """Requested vs achieved Spearman correlation of each correlated pair of inputs."""
-    import numpy as np
-    from scipy import stats
-
-    out = []
-    for c in result.plan.correlations:
-        a, b = (result.inputs[n] for n in c.inputs)
-        rho = float(np.corrcoef(stats.rankdata(a), stats.rankdata(b))[0, 1])
-        out.append({"inputs": list(c.inputs), "rank": c.rank, "achieved": rho})
-    return out
-
-
 def correlation_section(result) -> tuple[list[str], str]:
-    rows = [[" & ".join(c["inputs"]), f"{c['rank']:.3f}", f"{c['achieved']:.3f}"] for c in achieved_correlations(result)]
+    rows = [[" & ".join(c["inputs"]), f"{c['rank']:.3f}", f"{c['achieved']:.3f}"] for c in result.achieved_correlations()]
     if not rows:
         return [], ""
     header = ["inputs", "requested rank correlation", "achieved Spearman"]
@@ -120,14 +122,12 @@ def correlation_section(result) -> tuple[list[str], str]:
             "\n## Correlated inputs (Gaussian copula)\n\n" + markdown(header, rows, "lrr") + "\n")
 
 
-def waterfall_section(result, folder: Path) -> tuple[list[str], str]:
-    """The scenario's [waterfall], if it has one: what each shortcut is worth, at point values."""
-    if result.plan.scenario.waterfall is None:
+def waterfall_section(wf, folder: Path) -> tuple[list[str], str]:
+    """The scenario's [waterfall] (computed by the caller): what each shortcut is worth."""
+    if wf is None:
         return [], ""
-    from flopcast.analyze import waterfall as W
-
-    output, unit, bars = W.waterfall(result.plan)
-    png = figures.png_bytes(W.figure(output, unit, bars))
+    output, unit, bars = wf.output, wf.unit, wf.bars
+    png = figures.png_bytes(plots.waterfall_figure(output, unit, bars))
     (folder / "waterfall.png").write_bytes(png)
     header = ["step", f"{output} [{unit}]", "factor"]
     rows = [[b.label, num(b.value), f"x{b.factor:.3f}"] for b in bars]
@@ -137,47 +137,22 @@ def waterfall_section(result, folder: Path) -> tuple[list[str], str]:
             "\n## What each shortcut is worth\n\n" + markdown(header, rows, "lrr") + "\n")
 
 
-def sensitivity_sections(result, folder: Path) -> tuple[list[str], str]:
-    """Tornado and variance shares of each key output, for the run's report (Sobol N = 2^11;
-    ``flopcast sensitivity`` goes further). Variance shares of log(output) when it is positive."""
-    import numpy as np
+def sensitivity_commands(result) -> list[str]:
+    """The commands that give the variance shares of each key output (a run computes none)."""
+    ref = scenario_ref(result)
+    sets = "".join(f" --set '{s}'" for s in result.plan.scenario.overrides)
+    return [f"flopcast sensitivity {ref} --output {n} --log --seed {result.seed}{sets}"
+            for n in result.plan.model.key_outputs]
 
-    from flopcast.analyze import sensitivity
-    from flopcast.report.analyses import sensitivity_section
 
-    plan = result.plan
-    if not plan.uncertain:
+def sensitivity_pointer(result) -> tuple[list[str], str]:
+    if not result.plan.uncertain:
         return [], ""
-    html_parts, md_parts = ["<h2>Sensitivity: which assumption matters</h2>"], ["## Sensitivity\n"]
-    for name in plan.model.key_outputs:
-        values = result.outputs[name]
-        if np.ptp(values) == 0:
-            continue
-        sens = sensitivity.analyze(plan, name, n=REPORT_SOBOL_N, seed=result.seed, log=bool(np.all(values > 0)),
-                                   spearman_draws=min(result.draws, 20_000))
-        h, m = sensitivity_section(sens, folder)
-        html_parts.append(h)
-        md_parts.append(m)
-    return html_parts, "\n".join(md_parts)
-
-
-def run_json(result) -> dict:
-    prov = result.provenance()
-    return {
-        "scenario": prov["scenario"],
-        "model": prov["model"],
-        "draws": result.draws,
-        "seed": result.seed,
-        "sampler": result.sampler,
-        "overrides": prov["overrides"],
-        "version": __version__,
-        "correlations": achieved_correlations(result),
-        "outputs": {
-            name: {"unit": s.unit, "mean": s.mean, "median": s.median, "p05": s.p05, "p95": s.p95,
-                   "hdi90": list(s.hdi90), "mcse": {"p05": s.mcse_p05, "p50": s.mcse_p50, "p95": s.mcse_p95}}
-            for name, s in result.summary.items()
-        },
-    }
+    cmds = sensitivity_commands(result)
+    text = ("Which assumption drives the band (tornado, Sobol variance shares with bootstrap CIs, rank "
+            "correlations) is a separate analysis, not recomputed by a run:")
+    return ([f"<h2>Sensitivity</h2><p>{html.escape(text)}</p><pre>" + html.escape("\n".join(cmds)) + "</pre>"],
+            "\n## Sensitivity\n\n" + text + "\n\n```\n" + "\n".join(cmds) + "\n```\n")
 
 
 def _provenance_rows(result) -> list[list[str]]:
@@ -197,7 +172,7 @@ def _provenance_rows(result) -> list[list[str]]:
 
 
 def _stored(result) -> str:
-    from flopcast.results import SAVE_AT_MOST
+    from flopcast.samples import SAVE_AT_MOST
 
     n = min(result.draws, SAVE_AT_MOST, result.kept or result.draws)
     if n == result.draws:

@@ -1,0 +1,195 @@
+"""The subcommands: each parses its own few options, calls the Python API and returns an
+``Outcome`` (what to write, what to print); ``cli.skeleton.execute`` does the rest."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import nullcontext
+
+from flopcast.cli.options import number, positive_int
+from flopcast.cli.skeleton import Outcome
+from flopcast.priors.errors import InputError
+
+
+def run(args, opts) -> Outcome:
+    from flopcast import engine
+    from flopcast.report import text
+    from flopcast.report.run import write_run
+
+    auto = args.draws == "auto"
+    workers = positive_int(args.workers, "--workers", maximum=engine.max_workers(args.engine)) \
+        if args.workers is not None else None
+    if args.scheduler and args.engine != "dask":
+        raise InputError("--scheduler", "only applies with --engine dask")
+    plan = engine.plan_for(args.scenario, args.sets)
+    if args.point:
+        return _point(plan, args)
+    tol = number(args.tol, "--tol") if auto else None
+    max_draws = positive_int(args.max_draws, "--max-draws") if auto else None
+    engine.check_budget(plan, max_draws if auto else opts.draws, streaming_asked=args.engine == "dask")
+    rounds = None
+    if args.engine == "dask":
+        from flopcast.dask_engine import dask_mapper
+
+        mapping = dask_mapper(args.scheduler, workers)
+    else:
+        mapping = nullcontext(None)
+    with mapping as mapper:
+        options = dict(seed=opts.seed, sampler=args.sampler, chunk_size=args.chunk_size or engine.DEFAULT_CHUNK,
+                       workers=workers, mapper=mapper)
+        if auto:
+            result, rounds = engine.run_auto(plan, tol=tol, max_draws=max_draws, **options)
+        else:
+            total = opts.draws or plan.scenario.default_draws or engine.DEFAULT_DRAWS
+            with progress_bar(total, "draw", quiet=opts.json or opts.quiet) as bar:
+                result = engine.run(plan, draws=opts.draws, progress=bar, **options)
+    wf = None
+    if plan.scenario.waterfall is not None and not args.no_report:
+        from flopcast.analyze.waterfall import waterfall
+
+        wf = waterfall(plan)
+    obj = result.to_json()
+    if rounds is not None:
+        obj["auto"] = {"tol": tol, "rounds": [{"draws": n, "max_relative_mcse": w} for n, w in rounds]}
+    return Outcome("run", plan.scenario.name, result.seed,
+                   lambda stage: write_run(result, stage, report=not args.no_report, waterfall=wf),
+                   obj, text.run_lines(result, rounds))
+
+
+def _point(plan, args) -> Outcome:
+    from flopcast import engine
+    from flopcast.report import text
+    from flopcast.report.run import write_point
+
+    pt = engine.point(plan)
+    return Outcome("point", plan.scenario.name, None, lambda stage: write_point(pt, stage, report=not args.no_report),
+                   pt.to_json(), text.point_lines(pt))
+
+
+def scenarios(args) -> int:
+    from flopcast.cli.skeleton import emit_json
+    from flopcast.priors.scenario import bundled_heads
+    from flopcast.report.text import safe
+
+    items = bundled_heads()
+    if args.json:
+        emit_json({"scenarios": items})
+        return 0
+    width = max(len(i["name"]) for i in items) if items else 0
+    for i in items:
+        print(f"{i['name']:<{width}}  [{safe(i['model'])}]  {safe(i['description'])}")
+    return 0
+
+
+def show(args) -> int:
+    from flopcast import engine
+    from flopcast.cli.skeleton import emit_json
+    from flopcast.report.fmt import table
+    from flopcast.report.run import PRIOR_HEADER, priors_rows
+    from flopcast.report.text import safe
+
+    plan = engine.plan_for(args.scenario, args.sets)
+    rows = priors_rows(plan)
+    if args.json:
+        emit_json({"scenario": plan.scenario.name, "model": plan.model.name,
+                   "priors": [dict(zip(PRIOR_HEADER, r)) for r in rows]})
+        return 0
+    print(f"{safe(plan.scenario.name)} [{plan.model.name}]: {safe(plan.scenario.description)}")
+    print(safe(table(PRIOR_HEADER, rows, "llrrrll")))
+    return 0
+
+
+def sensitivity(args, opts) -> Outcome:
+    from flopcast import engine
+    from flopcast.analyze import sensitivity as S
+    from flopcast.report import text
+    from flopcast.report.analyses import write_sensitivity
+
+    n = positive_int(args.n, "--n", maximum=2**20) if args.n is not None else S.DEFAULT_SOBOL_N
+    plan = engine.plan_for(args.scenario, args.sets)
+    sens = S.analyze(plan, args.output, n=n, seed=opts.seed, log=args.log)
+    return Outcome("sensitivity", plan.scenario.name, sens.seed, lambda stage: write_sensitivity(sens, stage),
+                   sens.to_json(), text.sensitivity_lines(sens), warnings=list(sens.warnings))
+
+
+def stress(args, opts) -> Outcome:
+    from flopcast import engine
+    from flopcast.analyze import stress as S
+    from flopcast.report import text
+    from flopcast.report.analyses import write_stress
+
+    headline = S.check_headline(number(args.headline, "--headline"))
+    plan = engine.plan_for(args.scenario, args.sets)
+    engine.check_budget(plan, opts.draws)
+    st = S.stress(plan, args.output, headline, draws=opts.draws, seed=opts.seed, sampler=args.sampler)
+    return Outcome("stress", plan.scenario.name, st.seed, lambda stage: write_stress(st, stage), st.to_json(),
+                   text.stress_lines(st))
+
+
+def audit(args, opts) -> Outcome:
+    from flopcast import engine
+    from flopcast.analyze import audit as A
+    from flopcast.report import text
+    from flopcast.report.analyses import write_audit
+
+    plan = engine.plan_for(args.scenario, args.sets)
+    if not plan.scenario.headlines:
+        raise InputError(plan.scenario.file, "lists no [[headlines]] to audit")
+    engine.check_budget(plan, opts.draws)
+    au = A.audit(plan, draws=opts.draws, seed=opts.seed)
+    return Outcome("audit", plan.scenario.name, au.seed, lambda stage: write_audit(au, stage), au.to_json(),
+                   text.audit_lines(au))
+
+
+def compare(args, opts) -> Outcome:
+    from flopcast.analyze import compare as C
+    from flopcast.report import text
+    from flopcast.report.analyses import write_compare
+
+    cmp = C.compare(args.scenario_a, args.scenario_b, outputs=args.output,
+                    sets_a=[*args.sets, *args.sets_a], sets_b=[*args.sets, *args.sets_b],
+                    draws=opts.draws, seed=opts.seed, sampler=args.sampler)
+    return Outcome("compare", f"{cmp.a}-vs-{cmp.b}", cmp.seed, lambda stage: write_compare(cmp, stage),
+                   cmp.to_json(), text.compare_lines(cmp))
+
+
+def compare_outputs(args, opts) -> Outcome:
+    from flopcast.analyze import compare_outputs as C
+    from flopcast.report import text
+    from flopcast.report.analyses import write_compare_outputs
+
+    draws = opts.draws or 50_000
+    head, entries, seed = C.compare_outputs(args.comparison, draws=draws, seed=opts.seed)
+    name = head.get("name", "comparison")
+    obj = {"comparison": name, "draws": draws, "seed": seed, "entries": [
+        {"label": e.label, "scenario": e.scenario, "output": e.output, "unit": e.unit, "point": e.point,
+         "median": e.summary.median, "p05": e.summary.p05, "p95": e.summary.p95} for e in entries]}
+    return Outcome("compare-outputs", name, seed,
+                   lambda stage: write_compare_outputs(head, entries, draws, seed, stage), obj,
+                   text.compare_outputs_lines(head.get("title", name), entries, draws, seed))
+
+
+def waterfall(args, opts) -> Outcome:
+    from flopcast.analyze.waterfall import waterfall as compute
+    from flopcast.report import text
+    from flopcast.report.analyses import write_waterfall
+
+    wf = compute(args.scenario, args.sets)
+    return Outcome("waterfall", wf.scenario, None, lambda stage: write_waterfall(wf, stage), wf.to_json(),
+                   text.waterfall_lines(wf))
+
+
+def progress_bar(total: int, unit: str, quiet: bool, minimum: int = 2_000_000):
+    """A tqdm bar on stderr for long work, only on a terminal; yields the update callable or None."""
+    if quiet or total < minimum or not sys.stderr.isatty():
+        return nullcontext(None)
+    from contextlib import contextmanager
+
+    from tqdm import tqdm
+
+    @contextmanager
+    def bar():
+        with tqdm(total=total, unit=unit, unit_scale=True, file=sys.stderr, leave=False) as t:
+            yield t.update
+
+    return bar()

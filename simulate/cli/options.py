@@ -1,0 +1,86 @@
+"""Options shared by the subcommands: declared once, parsed once, validated the same way everywhere.
+
+``add(parser, "scenario", "sets", "seed", ...)`` declares options by name; ``parse(args)`` turns the
+raw strings into an ``Options`` (draws, seed, workers ... checked) before any work starts, and
+refuses an unusable ``--out`` at the same time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from dataclasses import dataclass
+
+from flopcast.priors.errors import InputError
+
+MAX_DRAWS = 2**40  # beyond any machine: refused here; the engine bounds what fits in time and memory
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, no usage dump
+        raise InputError(self.prog, f"{message} (see '{self.prog} --help')")
+
+
+def positive_int(text: str | None, flag: str, maximum: int = MAX_DRAWS) -> int:
+    try:
+        value = float(str(text).strip())
+    except ValueError:
+        raise InputError(flag, f"must be a positive integer, got {text!r}") from None
+    if not math.isfinite(value) or not value.is_integer() or value <= 0:
+        raise InputError(flag, f"must be a positive integer, got {text!r}")
+    if value > maximum:
+        raise InputError(flag, f"{text} is more than {maximum:,}")
+    return int(value)
+
+
+def number(text: str, flag: str) -> float:
+    try:
+        value = float(str(text).strip())
+    except ValueError:
+        raise InputError(flag, f"must be a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise InputError(flag, f"must be a finite number, got {text!r}")
+    return value
+
+
+_DECLARE = {
+    "scenario": lambda p: p.add_argument("scenario", help="bundled scenario name (see 'flopcast scenarios') or a .toml path"),
+    "sets": lambda p: p.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE",
+                                     help="fix an input (NAME=VALUE) or give it a 90%% interval (NAME='A to B')"),
+    "seed": lambda p: p.add_argument("--seed", default=None, help="random seed (default: fresh, printed and recorded)"),
+    "draws": lambda p: p.add_argument("--draws", default=None, help="number of draws"),
+    "sampler": lambda p: p.add_argument("--sampler", choices=["mc", "lhs", "sobol"], default="mc"),
+    "json": lambda p: p.add_argument("--json", action="store_true", help="print one JSON object on stdout"),
+    "out": lambda p: p.add_argument("--out", default=None,
+                                    help="write here (must not exist or be empty) instead of a new folder in outputs/"),
+    "quiet": lambda p: p.add_argument("--quiet", action="store_true", help="no progress bar"),
+}
+
+
+def add(parser: argparse.ArgumentParser, *names: str) -> None:
+    for name in names:
+        _DECLARE[name](parser)
+
+
+@dataclass(frozen=True)
+class Options:
+    draws: int | None
+    seed: int | None
+    json: bool
+    out: str | None
+    quiet: bool
+
+
+def parse(args: argparse.Namespace) -> Options:
+    """The shared options, checked before any work: --out first (nothing is computed for a folder
+    that cannot be written), then --draws and --seed."""
+    from flopcast import outdir
+    from flopcast.seeds import check_seed
+
+    out = getattr(args, "out", None)
+    outdir.check_out(out)
+    raw_draws = getattr(args, "draws", None)
+    draws = positive_int(raw_draws, "--draws") if raw_draws not in (None, "auto") else None
+    raw_seed = getattr(args, "seed", None)
+    seed = check_seed(raw_seed) if raw_seed is not None else None
+    return Options(draws, seed, bool(getattr(args, "json", False)), out, bool(getattr(args, "quiet", False)))

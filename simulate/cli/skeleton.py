@@ -1,0 +1,56 @@
+"""The one command skeleton: parse shared options -> call the API -> write one folder -> print.
+
+Every subcommand is ``def cmd(args, opts) -> Outcome``: it calls the Python API and says what to
+write and what to print; ``execute`` does the rest the same way for all of them.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from flopcast.cli.options import Options, parse
+
+
+@dataclass
+class Outcome:
+    kind: str  # folder-name part: run, sensitivity, stress, ...
+    name: str  # the scenario (or comparison) the folder is named after
+    seed: int | None
+    write: Callable  # write(stage): writes the folder's files through the Stage
+    json: dict  # the one JSON object (--json), without "folder"
+    lines: list[str] = field(default_factory=list)  # terminal text
+    warnings: list[str] = field(default_factory=list)
+    after: list[str] = field(default_factory=list)  # printed after "wrote ..."; formatted with folder=
+
+
+def emit_json(obj: dict) -> None:
+    sys.stdout.write(json.dumps(obj, allow_nan=False) + "\n")
+
+
+def execute(handler: Callable, args) -> int:
+    from flopcast import outdir
+
+    opts: Options = parse(args)
+    outcome: Outcome = handler(args, opts)
+    if opts.out:
+        target, unique = Path(opts.out), False
+    else:
+        target, unique = outdir.default_folder(outcome.kind, outcome.name, outcome.seed), True
+    with outdir.staged(target, unique=unique) as stage:
+        outcome.write(stage)
+    folder = stage.path
+    for w in outcome.warnings:
+        print(f"flopcast: warning: {w}", file=sys.stderr)
+    if opts.json:
+        emit_json({**outcome.json, "folder": str(folder)})
+        return 0
+    for line in outcome.lines:
+        print(line)
+    print(f"wrote {folder}/")
+    for line in outcome.after:
+        print(line.format(folder=folder))
+    return 0

@@ -1,0 +1,85 @@
+"""Terminal text of each result: tables that fit a terminal, one verdict per line."""
+
+from __future__ import annotations
+
+import re
+
+from flopcast.report.fmt import num, table
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]")
+
+
+def safe(text: object) -> str:
+    """Text from data (scenario names, quotes) with control characters (terminal escape
+    sequences) shown as ``?`` so a scenario file cannot drive the terminal."""
+    return _CONTROL.sub("?", str(text))
+
+
+def run_lines(result, rounds=None, tol: float | None = None) -> list[str]:
+    from flopcast.report.run import summary_text
+
+    sc, plan = result.plan.scenario, result.plan
+    lines = [f"{safe(sc.name)} [{plan.model.name}]  draws={result.draws:,}  seed={result.seed}  sampler={result.sampler}"]
+    if rounds is not None:
+        lines.append("draws auto: " + ", ".join(f"{n:,} draws -> max rel. MCSE {100 * w:.2f}%" for n, w in rounds))
+    if sc.overrides:
+        lines.append("overrides: " + "; ".join(safe(o) for o in sc.overrides))
+    lines.append(summary_text(result))
+    worst = max(result.summary.items(), key=lambda kv: kv[1].max_relative_mcse)
+    if worst[1].max_relative_mcse > 0.01:
+        lines.append(f"note: Monte Carlo error of {worst[0]}'s quantiles is {100 * worst[1].max_relative_mcse:.1f}% "
+                     f"of their value; use more --draws for tighter figures")
+    return lines
+
+
+def point_lines(point) -> list[str]:
+    plan = point.plan
+    lines = [f"{safe(plan.scenario.name)} [{plan.model.name}] at the priors' point values (no sampling)"]
+    if plan.scenario.overrides:
+        lines.append("overrides: " + "; ".join(safe(o) for o in plan.scenario.overrides))
+    lines.append(table(["output", "unit", "value"], point_rows(point), "llr"))
+    return lines
+
+
+def point_rows(point) -> list[list[str]]:
+    return [[n, point.plan.unit(n), num(v)] for n, v in point.values.items()]
+
+
+def sensitivity_lines(sens) -> list[str]:
+    from flopcast.report import plots
+
+    what = f"log({sens.output})" if sens.log else sens.output
+    return [f"{safe(sens.scenario)}: sensitivity of {sens.output} [{sens.unit}]; baseline {num(sens.baseline)} "
+            f"(inputs at medians); Sobol indices of {what}, N={sens.n}, seed={sens.seed}",
+            table(plots.HEADER, plots.table_rows(sens), "lrrrrrrrrr")]
+
+
+def stress_lines(st) -> list[str]:
+    return [f"{safe(st.scenario)}: stress test of {st.output} against {num(st.headline)} {st.unit} "
+            f"({st.draws:,} draws, seed {st.seed})", *(f"  {safe(s)}" for s in st.sentences)]
+
+
+def audit_lines(au) -> list[str]:
+    lines = [f"{safe(au.scenario)}: audit of {len(au.lines)} published figures ({au.draws:,} draws, seed {au.seed})"]
+    lines += [safe(s) if s.startswith("  ") else f"- {safe(s)}" for s in au.summary]
+    return lines
+
+
+def compare_lines(cmp) -> list[str]:
+    rows = [[n, c.unit, num(c.a.median), num(c.b.median), num(c.ratio.median), num(c.ratio.p05), num(c.ratio.p95),
+             f"{c.p_b_greater:.3f}"] for n, c in cmp.outputs.items()]
+    return [f"{safe(cmp.a)} (A) vs {safe(cmp.b)} (B): {cmp.draws:,} draws, seed {cmp.seed}, common random numbers",
+            table(["output", "unit", "A median", "B median", "B/A median", "B/A p05", "B/A p95", "P(B>A)"], rows,
+                  "llrrrrrr")]
+
+
+def compare_outputs_lines(title: str, entries, draws: int, seed: int) -> list[str]:
+    return [f"{safe(title)} ({draws:,} draws per entry, seed {seed})",
+            table(["entry", "unit", "point", "median", "p05", "p95"],
+                  [[safe(e.label), e.unit, num(e.point), num(e.summary.median), num(e.summary.p05), num(e.summary.p95)]
+                   for e in entries], "llrrrr")]
+
+
+def waterfall_lines(wf) -> list[str]:
+    return [table(["step", f"{wf.output} [{wf.unit}]", "factor"],
+                  [[safe(b.label), num(b.value), f"x{b.factor:.3f}"] for b in wf.bars], "lrr")]
