@@ -1,7 +1,15 @@
 """flopcast: honest uncertainty bands for AI-compute estimates.
 
-``import flopcast as fc`` is the Python API that every CLI subcommand calls. Names load lazily so
-that ``flopcast --help`` starts without numpy, xarray or matplotlib.
+``import flopcast as fc`` is the Python API; every CLI subcommand only calls it::
+
+    r = fc.run("plappert-2024", draws=100_000, seed=1,
+               set={"dataset_multiplier": 10, "sora_params": (5e9, 60e9)})  # pair = 90% interval
+    r.summary()                          # pandas DataFrame, one row per output
+    r.samples                            # xarray.Dataset, dimension "draw", units in attrs
+    r.stress("peak_fleet_h100", 720_000) # on the run's own draws
+    fc.audit("plappert-2024")
+
+Names load lazily, so ``flopcast --help`` starts without numpy, xarray or matplotlib.
 """
 
 from importlib import import_module
@@ -10,16 +18,49 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "run": "flopcast.engine",
+    "run_auto": "flopcast.engine",
     "evaluate_point": "flopcast.engine",
+    "point": "flopcast.engine",
+    "plan_for": "flopcast.engine",
+    "load_samples": "flopcast.samples",
+    "RunResult": "flopcast.results",
+    "InputError": "flopcast.priors.errors",
+    "load_scenario": "flopcast.priors.scenario",
+}
+_FUNCTIONS = {  # API name -> (module, function)
+    "sensitivity": ("flopcast.analyze.sensitivity", "analyze"),
+    "stress": ("flopcast.analyze.stress", "stress"),
+    "audit": ("flopcast.analyze.audit", "audit"),
+    "compare": ("flopcast.analyze.compare", "compare"),
+    "compare_outputs": ("flopcast.analyze.compare_outputs", "compare_outputs"),
+    "waterfall": ("flopcast.analyze.waterfall", "waterfall"),
+    "calibrate": ("flopcast.analyze.calibrate", "calibrate"),
+    "scenarios": ("flopcast.priors.scenario", "bundled_heads"),
 }
 
-__all__ = sorted([*_EXPORTS, "__version__"])
+__all__ = sorted([*_EXPORTS, *_FUNCTIONS, "__version__"])
 
 
 def __getattr__(name: str):
     if name in _EXPORTS:
         return getattr(import_module(_EXPORTS[name]), name)
+    if name in _FUNCTIONS:
+        module, function = _FUNCTIONS[name]
+        return _plan_first(getattr(import_module(module), function), name)
     raise AttributeError(f"module 'flopcast' has no attribute {name!r}")
+
+
+def _plan_first(function, name: str):
+    """Analyses take a bundled name, a path, a Scenario or a Plan, and ``set=`` as in ``run``."""
+    if name in ("sensitivity", "stress", "audit", "calibrate"):
+        def api(scenario, *args, set=None, **kwargs):
+            from flopcast.engine import plan_for
+
+            return function(plan_for(scenario, set or ()), *args, **kwargs)
+    else:
+        api = function
+    api.__name__, api.__doc__ = name, function.__doc__
+    return api
 
 
 def __dir__():

@@ -19,15 +19,16 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
 from flopcast.priors.errors import InputError
 from flopcast.priors.scenario import Scenario, load_scenario
-from flopcast.plan import Plan, bind
+from flopcast.plan import Plan, bind, override_strings
 from flopcast.results import PointResult, RunResult, Summaries
 from flopcast.sampling import Design, apply_copula, copula_factor
+from flopcast.executors import _blocks, _thread_map, default_workers, thread_mapper
 from flopcast.seeds import resolve_seed
 from flopcast.summary import summarize
 
@@ -44,7 +45,10 @@ def sampled_columns(plan: Plan) -> list[str]:
     return cols + ([POSTERIOR_COLUMN] if plan.joint else [])
 
 
-def plan_for(scenario: str | Scenario | Plan, sets: Sequence[str] = ()) -> Plan:
+def plan_for(scenario: str | Scenario | Plan, sets: Sequence[str] | Mapping[str, Any] = ()) -> Plan:
+    """A scenario (bundled name, path, ``Scenario`` or ``Plan``) bound to its model, with overrides:
+    ``--set`` strings or a mapping ``{name: number or (low, high)}``."""
+    sets = override_strings(sets)
     if isinstance(scenario, Plan):
         return bind(scenario.scenario, sets) if sets else scenario
     if not isinstance(scenario, Scenario):
@@ -117,35 +121,6 @@ class BlockContext:
         return drawn, {name: np.broadcast_to(y[name], (m,)) for name in plan.model.outputs}
 
 
-def _blocks(draws: int, chunk: int, first: int = 0) -> list[tuple[int, int]]:
-    return [(s, min(chunk, draws - s)) for s in range(first, draws, chunk)]
-
-
-def _thread_map(fn, items, workers: int):
-    if workers <= 1 or len(items) <= 1:
-        return [fn(*item) for item in items]
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(lambda item: fn(*item), items))
-
-
-def cores() -> int:
-    import os
-
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
-
-
-def default_workers() -> int:
-    return min(4, cores())
-
-
-def max_workers(engine: str = "threads") -> int:
-    """Threads (or LocalCluster processes) beyond the cores only add overhead; a remote dask
-    scheduler's workers are not counted here, so they are bounded loosely."""
-    return 1024 if engine == "dask-remote" else cores()
-
-
 BUDGET_SECONDS = 3600.0  # refuse a run estimated to take longer than this, unless asked to stream
 _PILOT = 1 << 15
 
@@ -201,6 +176,7 @@ def run(
     workers: int | None = None,
     stream: bool | None = None,
     mapper: Callable | None = None,
+    set: Mapping[str, Any] | None = None,  # noqa: A002 - the notebook API's name for --set
 ) -> RunResult:
     """Sample every uncertain input, push the draws through the model, summarize every output.
 
@@ -212,9 +188,11 @@ def run(
     do not depend on the chunk size or the number of workers. Above ``STREAM_ABOVE`` draws (or with
     ``stream=True``) the summaries stream (``simulate.streaming``): memory stays bounded and the
     result keeps only the first ``KEEP_DRAWS`` draws. ``mapper(fn, items)`` replaces the thread pool
-    (the dask engine passes one); it implies streaming.
+    (the dask engine passes one); it implies streaming. ``set`` (or ``sets``) overrides inputs:
+    ``{"dataset_multiplier": 10, "sora_params": (5e9, 60e9)}`` fixes one and gives the other a
+    90% interval, as ``--set`` does.
     """
-    plan = plan_for(scenario, sets)
+    plan = plan_for(scenario, sets if set is None else set)
     draws = check_draws(draws if draws is not None else (plan.scenario.default_draws or DEFAULT_DRAWS))
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) or chunk_size <= 0:
         raise InputError("--chunk-size", f"must be a positive integer, got {chunk_size!r}")
@@ -283,35 +261,6 @@ def _stream_pass2(ctx: BlockContext, binnings, wanted, start: int, m: int, chunk
         for n, v in y.items():
             kept[n].append(S.pass2(binnings[n], np.asarray(v), wanted[n]))
     return {n: np.concatenate(v) if v else np.empty(0) for n, v in kept.items()}
-
-
-def thread_mapper(workers: int):
-    """``mapper(fn, items)`` yielding results as they finish, on a thread pool."""
-
-    def mapper(fn, items):
-        if workers <= 1 or len(items) <= 1:
-            for item in items:
-                yield fn(*item)
-            return
-        from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
-
-        # a bounded window of tasks in flight, so finished results never pile up in memory
-        pending: set = set()
-        queue = iter(items)
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            for item in queue:
-                pending.add(pool.submit(fn, *item))
-                if len(pending) >= 2 * workers:
-                    break
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for f in done:
-                    nxt = next(queue, None)
-                    if nxt is not None:
-                        pending.add(pool.submit(fn, *nxt))
-                    yield f.result()
-
-    return mapper
 
 
 def _run_streaming(ctx: BlockContext, draws: int, seed: int, created: str, chunk_size: int, workers: int,

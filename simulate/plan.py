@@ -185,3 +185,31 @@ def bind(scenario: Scenario, sets: tuple[str, ...] | list[str] = ()) -> Plan:
             if name not in model.inputs:
                 raise InputError(f"{file}: headlines.set", f"unknown input {name!r}")
     return Plan(scenario, model, dists, constants, points, correlations, joint, joint_draws)
+
+
+def override_strings(sets) -> tuple[str, ...]:
+    """``--set`` strings from the CLI, or a notebook's mapping ``{name: value}``, where a value is a
+    number (fix the input) or a pair ``(low, high)`` (a 90% interval), as the same strings."""
+    if sets is None:
+        return ()
+    if isinstance(sets, str):
+        return (sets,)
+    if isinstance(sets, Mapping):
+        out = []
+        for name, value in sets.items():
+            if isinstance(value, (tuple, list)) and len(value) == 2:
+                out.append(f"{name}={_number(name, value[0])!r} to {_number(name, value[1])!r}")
+            else:
+                out.append(f"{name}={_number(name, value)!r}")
+        return tuple(out)
+    return tuple(sets)
+
+
+def _number(name: str, value: Any) -> float:
+    if isinstance(value, bool):
+        raise InputError(f"set {name}", f"must be a number or a (low, high) pair, got {value!r}")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"set {name}", f"must be a number or a (low, high) pair, got {value!r}") from None
+

@@ -21,6 +21,37 @@ SUMMARY_COLUMNS = ["unit", "mean", "median", "p05", "p95", "hdi90_low", "hdi90_h
                    "mcse_p95", "draws"]
 
 
+class Rendered:
+    """What every result shares in a notebook: ``_repr_html_`` (a compact table), ``plot()`` (a
+    matplotlib Figure) and ``save(folder)`` (the folder the CLI writes). Each hands the result to
+    the report layer, imported only when called."""
+
+    def __repr__(self) -> str:
+        j = self.to_json()
+        keys = [k for k in ("scenario", "output", "headline", "draws", "seed") if k in j]
+        return f"<{type(self).__name__} " + ", ".join(f"{k}={j[k]!r}" for k in keys) + ">"
+
+    def _repr_html_(self) -> str:
+        from flopcast.report.notebook import render_html
+
+        return render_html(self)
+
+    def plot(self, *args, **kwargs):
+        from flopcast.report.notebook import figure
+
+        return figure(self, *args, **kwargs)
+
+    def save(self, folder, report: bool = True) -> Path:
+        """Write what the matching CLI command writes into a new ``folder`` (refused if it exists
+        and is not empty); returns the folder."""
+        from flopcast import outdir
+        from flopcast.report.notebook import write
+
+        with outdir.staged(Path(folder)) as stage:
+            write(self, stage, report=report)
+        return stage.path
+
+
 class Summaries(dict):
     """``{output: Summary}``; calling it gives the same as a DataFrame (one row per output)."""
 
@@ -43,8 +74,8 @@ def rank_correlation(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.corrcoef(ra, rb)[0, 1])
 
 
-@dataclass
-class RunResult:
+@dataclass(repr=False)
+class RunResult(Rendered):
     plan: Plan
     seed: int
     sampler: str
@@ -112,38 +143,10 @@ class RunResult:
 
     # -- notebook conveniences: each hands the result to the layer that owns the work ------------
 
-    def _repr_html_(self) -> str:
-        from flopcast.report.notebook import run_html
-
-        return run_html(self)
-
     def __repr__(self) -> str:
         sc = self.plan.scenario
         return (f"<RunResult {sc.name} [{self.plan.model.name}]: {self.draws:,} draws, seed {self.seed}, "
                 f"{len(self.summary)} outputs>")
-
-    def plot(self, output: str | None = None):
-        """The distribution of one output (default: the model's first key output) as a Figure."""
-        from flopcast.report import figures
-
-        name = output or self.plan.model.key_outputs[0]
-        if name not in self.outputs:
-            from flopcast.priors.errors import InputError
-
-            raise InputError("output", f"unknown output {name!r}; outputs: {', '.join(self.outputs)}")
-        s = self.summary[name]
-        return figures.distribution(self.outputs[name], s, name, s.unit)
-
-    def save(self, folder: str | Path, report: bool = True) -> Path:
-        """Write what ``flopcast run`` writes into a new ``folder`` (refused if it exists and is not
-        empty); returns the folder."""
-        from flopcast import outdir
-        from flopcast.report.run import write_run
-
-        target = Path(folder)
-        with outdir.staged(target) as stage:
-            write_run(self, stage, report=report)
-        return stage.path
 
     def sensitivity(self, output: str, **options):
         """Tornado, Sobol indices and rank correlations of ``output`` under this run's plan and seed."""
@@ -158,8 +161,8 @@ class RunResult:
         return stress(self.plan, output, headline, result=self, **options)
 
 
-@dataclass
-class PointResult:
+@dataclass(repr=False)
+class PointResult(Rendered):
     """The model evaluated once at every prior's ``point`` (the source's own values)."""
 
     plan: Plan

@@ -11,6 +11,7 @@ import numpy as np
 from scipy import optimize
 
 from flopcast.priors.errors import InputError
+from flopcast.results import Rendered
 from flopcast.engine import evaluate_point, run
 from flopcast.plan import Plan
 from flopcast.analyze.stress import _ordinal, exceedance
@@ -90,8 +91,8 @@ def _solve_input(plan: Plan, output: str, target: float, name: str, base: dict) 
     return float(optimize.brentq(f, grid[i], grid[i + 1], xtol=abs(point) * 1e-12, rtol=1e-10))
 
 
-@dataclass
-class Audit:
+@dataclass(repr=False)
+class Audit(Rendered):
     scenario: str
     lines: list[AuditLine]
     draws: int  # draws of the band the headlines are placed in (0: no uncertain input)
@@ -198,7 +199,7 @@ def _fixes(plan: Plan, line: AuditLine, h, headlines, derived, max_fixes: int) -
 
 
 def sentences(lines: list[AuditLine]) -> list[str]:
-    from flopcast.report.fmt import num
+    from flopcast.fmt import num
 
     out = []
     for ln in lines:

@@ -424,7 +424,7 @@ class Diagnostics:
         return min(self.ess_tail.values(), default=float("nan"))
 
     def rows(self) -> list[list[str]]:
-        from flopcast.report.fmt import num
+        from flopcast.fmt import num
 
         return [[n, f"{self.r_hat[n]:.4f}", num(self.ess_bulk[n]), num(self.ess_tail[n])] for n in self.r_hat]
 

@@ -12,6 +12,7 @@ import numpy as np
 from scipy import stats
 
 from flopcast.priors.errors import InputError
+from flopcast.results import Rendered
 from flopcast.engine import plan_for
 from flopcast.seeds import int_seed, resolve_seed
 from flopcast.plan import Plan
@@ -36,8 +37,8 @@ class InputSensitivity:
     spearman: float | None = None
 
 
-@dataclass
-class Sensitivity:
+@dataclass(repr=False)
+class Sensitivity(Rendered):
     scenario: str
     output: str
     unit: str

@@ -12,6 +12,7 @@ import numpy as np
 from scipy import optimize
 
 from flopcast.priors.errors import InputError
+from flopcast.results import Rendered
 from flopcast.engine import run
 from flopcast.seeds import int_seed
 from flopcast.plan import Plan
@@ -29,8 +30,8 @@ class Conditional:
     unit: str
 
 
-@dataclass
-class Stress:
+@dataclass(repr=False)
+class Stress(Rendered):
     scenario: str
     output: str
     unit: str
@@ -145,7 +146,7 @@ def stress(plan: Plan, output: str, headline: float, draws: int | None = None, s
            sampler: str = "mc", result=None) -> Stress:
     """Where ``headline`` sits in the band of ``output``. ``result``: a run of this plan whose draws
     are used as they are (none are drawn again); otherwise ``draws`` are drawn with ``seed``."""
-    from flopcast.report.fmt import num
+    from flopcast.fmt import num
 
     check_output(plan, output)
     headline = check_headline(headline)

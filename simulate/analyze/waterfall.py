@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flopcast.priors.errors import InputError
+from flopcast.results import Rendered
 from flopcast.engine import evaluate_point, plan_for
 
 
@@ -16,8 +17,8 @@ class Bar:
     factor: float  # value / previous value
 
 
-@dataclass(frozen=True)
-class Waterfall:
+@dataclass(frozen=True, repr=False)
+class Waterfall(Rendered):
     scenario: str
     output: str
     unit: str

@@ -109,7 +109,7 @@ def cmd_calibrate(args) -> int:
 
 def summary_text(cal) -> str:
     from flopcast.report.calibration import _band_text, figure_outputs
-    from flopcast.report.fmt import table
+    from flopcast.fmt import table
 
     d = cal.diagnostics
     lines = [

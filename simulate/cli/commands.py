@@ -13,11 +13,12 @@ from flopcast.priors.errors import InputError
 
 def run(args, opts) -> Outcome:
     from flopcast import engine
+    from flopcast.executors import max_workers
     from flopcast.report import text
     from flopcast.report.run import write_run
 
     auto = args.draws == "auto"
-    workers = positive_int(args.workers, "--workers", maximum=engine.max_workers(args.engine)) \
+    workers = positive_int(args.workers, "--workers", maximum=max_workers(args.engine)) \
         if args.workers is not None else None
     if args.scheduler and args.engine != "dask":
         raise InputError("--scheduler", "only applies with --engine dask")
@@ -84,7 +85,7 @@ def scenarios(args) -> int:
 def show(args) -> int:
     from flopcast import engine
     from flopcast.cli.skeleton import emit_json
-    from flopcast.report.fmt import table
+    from flopcast.fmt import table
     from flopcast.report.run import PRIOR_HEADER, priors_rows
     from flopcast.report.text import safe
 

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from flopcast.report import figures, plots
-from flopcast.report.fmt import markdown, num
+from flopcast.fmt import markdown, num
 from flopcast.report.run import _html_table, html_page, img_tag
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from flopcast.report import figures
-from flopcast.report.fmt import markdown, num
+from flopcast.fmt import markdown, num
 from flopcast.report.run import _html_table, html_page, img_tag
 
 MAX_TRACE_INPUTS = 8

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from flopcast.report.fmt import num
+from flopcast.fmt import num
 
 
 def tornado_figure(sens):
@@ -67,7 +67,7 @@ HEADER = ["input", "input p05 / p95", "output at p05", "output at p95", "swing",
 
 
 def table_rows(sens) -> list[list[str]]:
-    from flopcast.report.fmt import num
+    from flopcast.fmt import num
 
     def f(v):
         return "-" if v is None else f"{v:.3f}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flopcast.report.fmt import num, table
+from flopcast.fmt import num, table
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]")
 
