@@ -43,7 +43,7 @@ def distribution(values: np.ndarray, summary, name: str, unit: str, markers: dic
     values = np.asarray(values, dtype=float)
     lo, hi = np.quantile(values, [0.001, 0.999])
     log = wants_log(lo, hi)
-    if hi <= lo:  # constant output
+    if hi - lo <= 1e-9 * max(abs(hi), abs(lo)):  # constant output (up to rounding)
         ax.axvline(summary.median, color="C0", lw=2, label=f"fixed at {summary.median:.4g}")
     else:
         bins = np.geomspace(lo, hi, 120) if log else np.linspace(lo, hi, 120)
