@@ -135,6 +135,17 @@ def bundled_scenarios() -> list[Path]:
     return sorted(SCENARIO_DIR.glob("*.toml"))
 
 
+_NAME = re.compile(r"[^\x00-\x1f\x7f-\x9f]{1,120}")
+
+
+def check_name(name: str, where: str) -> str:
+    """A name shown in tables, figures and (as a slug) folder names: 1-120 printable characters."""
+    if not _NAME.fullmatch(name):
+        raise InputError(where, f"must be 1-120 printable characters (no NUL, tab, newline or escape), got "
+                                f"{len(name)} characters {name[:40]!r}")
+    return name
+
+
 def bundled_heads() -> list[dict]:
     """Name, model and description of each bundled scenario (the ``[scenario]`` table only)."""
     items = []
@@ -182,6 +193,7 @@ def parse_scenario(data: Mapping[str, Any], path: Path | None = None, file: str 
     for key in ("name", "model"):
         if not isinstance(head.get(key), str) or not head[key]:
             raise InputError(f"{file}: scenario.{key}", "missing or not a string")
+    check_name(head["name"], f"{file}: scenario.name")
     default_draws = head.get("default_draws")
     if default_draws is not None and (not isinstance(default_draws, int) or default_draws <= 0):
         raise InputError(f"{file}: scenario.default_draws", "must be a positive integer")

@@ -38,7 +38,7 @@ def slug(text: str, fallback: str = "scenario") -> str:
     """A name from data as a safe folder-name part: letters, digits, ``.``, ``_``, ``-`` only, no
     leading dot, at most 60 characters. ``"../../x"`` -> ``"x"``; ``"a/b c"`` -> ``"a-b-c"``."""
     s = re.sub(r"[^A-Za-z0-9._-]+", "-", str(text))
-    s = re.sub(r"-{2,}", "-", s).strip(".-_")
+    s = re.sub(r"[-.]*-[-.]*", "-", s).strip(".-_")
     s = re.sub(r"\.{2,}", ".", s)[:MAX_SLUG].strip(".-_")
     return s or fallback
 

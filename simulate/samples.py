@@ -32,12 +32,19 @@ def to_dataset(result, limit: int | None = None) -> xr.Dataset:
         data[name] = xr.Variable(
             ("draw",), values[:n], {"unit": spec.unit, "units": spec.unit, "kind": "output", "description": spec.description}
         )
-    attrs = {k: (v if not isinstance(v, list) else "; ".join(v)) for k, v in result.provenance().items()}
+    attrs = {k: _text(v if not isinstance(v, list) else "; ".join(v)) for k, v in result.provenance().items()}
     attrs["stored_draws"] = n
     if n < result.draws:
         attrs["note"] = (f"the first {n:,} of {result.draws:,} draws (same seed and sampler reproduce them); "
                          "summaries use all draws")
     return xr.Dataset(data, coords={"draw": np.arange(n)}, attrs=attrs)
+
+
+def _text(value):
+    """NetCDF attributes cannot hold NUL; other control characters are shown as ``?``."""
+    if not isinstance(value, str):
+        return value
+    return "".join("?" if (ord(c) < 32 and c not in "\t\n") or 0x7f <= ord(c) <= 0x9f else c for c in value)
 
 
 def _attrs(plan, name: str, kind: str) -> dict:
@@ -48,15 +55,33 @@ def _attrs(plan, name: str, kind: str) -> dict:
         "units": spec.unit,
         "kind": kind,
         "description": spec.description,
-        "prior": prior.dist.describe() if prior is not None else f"model default {spec.default:g}",
+        "prior": _text(prior.dist.describe()) if prior is not None else f"model default {spec.default:g}",
         "point": float(plan.points[name]),
-        "source": plan.prior_source(name),
+        "source": _text(plan.prior_source(name)),
     }
+
+
+def check_room(path: Path, nbytes: int) -> None:
+    """Refuse before writing when the file cannot fit: free disk space and the process's file-size
+    limit. HDF5 does not recover from a write that fails half-way (closing such a file can crash
+    the interpreter), so the NetCDF writer must not start one it cannot finish."""
+    import errno
+    import os
+    import resource
+    import shutil
+
+    need = int(nbytes * 1.05) + (1 << 20)
+    soft, _ = resource.getrlimit(resource.RLIMIT_FSIZE)
+    if soft != resource.RLIM_INFINITY and need > soft:
+        raise OSError(errno.EFBIG, os.strerror(errno.EFBIG), str(path))
+    if shutil.disk_usage(path.parent).free < need:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
 
 
 def save_samples(ds: xr.Dataset, path: Path) -> None:
     """Write the groups ArviZ's ``InferenceData.to_netcdf`` would write, with xarray directly
     (``import arviz`` alone costs ~5 s)."""
+    check_room(path, sum(v.nbytes for v in ds.data_vars.values()))
     draws = [n for n, v in ds.data_vars.items() if "draw" in v.dims]
     fixed = [n for n, v in ds.data_vars.items() if "draw" not in v.dims]
     prior = ds[draws].expand_dims(chain=[0])

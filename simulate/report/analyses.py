@@ -129,7 +129,7 @@ def compare_figure(cmp):
     hi = max(cmp.outputs[n].ratio.p95 for n in names)
     if lo > 0 and hi / lo > 10:
         ax.set_xscale("log")
-    ax.set_xlabel(f"ratio {cmp.b} / {cmp.a} (dimensionless): median and 90% interval, draw by draw")
+    ax.set_xlabel(f"ratio {figures.label(cmp.b)} / {figures.label(cmp.a)} (dimensionless): median and 90% interval, draw by draw")
     ax.set_title("Scenario comparison (common random numbers)")
     return fig
 

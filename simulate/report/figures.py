@@ -7,6 +7,14 @@ import io
 import numpy as np
 
 
+def label(text: object) -> str:
+    """Text from data (a scenario's labels, titles) as literal figure text: ``$`` would start
+    matplotlib's mathtext and control characters cannot be drawn."""
+    import re
+
+    return re.sub(r"[\x00-\x1f\x7f-\x9f]", "?", str(text)).replace("$", r"\$")
+
+
 def new_figure(width: float = 7.0, height: float = 3.6):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure

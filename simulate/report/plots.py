@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from flopcast.fmt import num
+from flopcast.report.figures import label
 
 
 def tornado_figure(sens):
@@ -89,8 +90,8 @@ def exceedance_figure(st, extra: dict[str, float] | None = None):
     idx = np.unique(np.geomspace(1, n, 2000).astype(int)) - 1
     ax.plot(y[idx], 1.0 - idx / n, color="C0", label="P(output >= x)")
     ax.axvline(st.headline, color="C3", ls="--", label=f"headline {st.headline:.3g}: P = {st.p_exceed:.3g}")
-    for label, x in (extra or {}).items():
-        ax.axvline(x, color="0.4", ls=":", label=label)
+    for text, x in (extra or {}).items():
+        ax.axvline(x, color="0.4", ls=":", label=label(text))
     if y[0] > 0 and wants_log(y[int(0.001 * n)], y[-1]):
         ax.set_xscale("log")
     ax.set_ylim(0, 1.02)
@@ -140,7 +141,7 @@ def waterfall_figure(output: str, unit: str, bars):
         text = f"{bar.value:.3g}" if i == 0 else f"x{bar.factor:.2f} -> {bar.value:.3g}"
         ax.text(max(bar.value, prev), i, "  " + text, va="center", fontsize=8)
         prev = bar.value
-    ax.set_yticks(np.arange(len(bars)), [b.label for b in bars], fontsize=8)
+    ax.set_yticks(np.arange(len(bars)), [label(b.label) for b in bars], fontsize=8)
     ax.invert_yaxis()
     ax.set_xscale("log")
     ax.set_xlabel(f"{output} [{unit}] (point values)")
@@ -160,9 +161,9 @@ def compare_outputs_figure(title: str, unit: str, entries):
         ax.plot([s.median], [i], "o", color="C3", label="median" if i == 0 else None)
         ax.plot([e.point], [i], "kx", label="point value (the scenario's points)" if i == 0 else None)
     ax.set_xscale("log")
-    ax.set_yticks(np.arange(len(entries)), [e.label for e in entries], fontsize=8)
+    ax.set_yticks(np.arange(len(entries)), [label(e.label) for e in entries], fontsize=8)
     ax.invert_yaxis()
-    ax.set_xlabel(f"{unit} [FLOP] (log scale)")
-    ax.set_title(title)
+    ax.set_xlabel(f"{label(unit)} [FLOP] (log scale)")
+    ax.set_title(label(title))
     ax.legend(fontsize=8, frameon=False, loc="lower right")
     return fig
