@@ -1,4 +1,4 @@
-"""Bayesian calibration (simulate/calibrate.py): evidence files, recovery of known inputs, a
+"""Bayesian calibration (flopcast.analyze.calibration): evidence files, recovery of known inputs, a
 conjugate closed form, convergence failures reported, bad evidence refused, and the calibrated
 scenario running like any other. Few draws throughout: the whole file takes well under 90 s."""
 
@@ -18,7 +18,7 @@ from flopcast.priors.errors import InputError
 from flopcast.priors.families._base import Z95
 from flopcast.priors.scenario import load_scenario
 from flopcast import engine
-from flopcast.analyze.calibrate import (CalibrationFailed, Evidence, Observation, build_model, calibrate, load_evidence,
+from flopcast.analyze.calibration import (CalibrationFailed, Evidence, Observation, build_model, calibrate, load_evidence,
                                 posterior_scenario_text)
 
 pytestmark = pytest.mark.filterwarnings("ignore:PyTensor could not link to a BLAS")

@@ -1,7 +1,7 @@
 """``flopcast calibrate``: the subcommand, registered on the CLI's subparsers by ``register(sub)``.
 
-Kept apart from ``calibrate.py`` so that building the parser imports nothing heavy: PyMC, PyTensor
-and ArviZ are imported inside the handler.
+Kept apart from ``flopcast.analyze.calibration`` so that building the parser imports nothing heavy:
+PyMC, PyTensor and ArviZ are imported inside the handler.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def _fraction(text: str | None, flag: str, default: float) -> float:
 def cmd_calibrate(args) -> int:
     from flopcast import engine
     from flopcast import outdir
-    from flopcast.analyze.calibrate import calibrate, load_evidence
+    from flopcast.analyze.calibration import calibrate, load_evidence
     from flopcast.report.calibration import write_calibration
 
     draws = _int(args.draws, "--draws", DEFAULT_DRAWS)

@@ -1,0 +1,356 @@
+"""From the posterior to bands: the calibrated scenario, its propagated run beside the prior's (same
+seed, same unit-cube columns), how far each informed input moved, and how each observation is fitted.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tempfile
+import tomllib
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from flopcast import __version__
+from flopcast.analyze.calibration.diagnostics import Diagnostics
+from flopcast.analyze.calibration.likelihood import Evidence, Observation, base_inputs, observed
+from flopcast.plan import Plan
+from flopcast.priors.errors import InputError
+from flopcast.priors.scenario import Scenario, load_scenario
+
+# An input "moved" when its posterior median shifted by >= MOVED_SHIFT of its prior 90% width, or its
+# 90% interval shrank to <= MOVED_WIDTH of the prior's (both on the log scale for positive inputs).
+MOVED_SHIFT = 0.05
+MOVED_WIDTH = 0.9
+
+
+# --- results -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Band:
+    median: float
+    p05: float
+    p95: float
+
+    @classmethod
+    def of(cls, values) -> "Band":
+        q = np.quantile(np.asarray(values, dtype=float).ravel(), [0.5, 0.05, 0.95])
+        return cls(float(q[0]), float(q[1]), float(q[2]))
+
+    def as_json(self) -> dict:
+        return {"median": self.median, "p05": self.p05, "p95": self.p95}
+
+
+@dataclass(frozen=True)
+class InputShift:
+    name: str
+    unit: str
+    prior: Band
+    posterior: Band
+    shift: float  # posterior median - prior median, in prior 90% widths (log scale if positive)
+    width_ratio: float  # posterior 90% width / prior 90% width (log scale if positive)
+
+    @property
+    def moved(self) -> bool:
+        return abs(self.shift) >= MOVED_SHIFT or self.width_ratio <= MOVED_WIDTH
+
+    def as_json(self) -> dict:
+        return {"unit": self.unit, "prior": self.prior.as_json(), "posterior": self.posterior.as_json(),
+                "shift": self.shift, "width_ratio": self.width_ratio, "moved": self.moved}
+
+
+@dataclass(frozen=True)
+class OutputShift:
+    name: str
+    unit: str
+    prior: Band
+    posterior: Band
+
+    def as_json(self) -> dict:
+        return {"unit": self.unit, "prior": self.prior.as_json(), "posterior": self.posterior.as_json()}
+
+
+@dataclass(frozen=True)
+class Fit:
+    """An observation against the model's band for the observed quantity under its ``set``."""
+
+    observation: Observation
+    unit: str
+    prior: Band
+    posterior: Band
+
+    @property
+    def z(self) -> float | None:
+        """(log value - log posterior median) / sigma_log: how far the posterior sits from the figure."""
+        s = self.observation.log_sigma
+        if s is None or not self.posterior.median > 0:
+            return None
+        return (math.log(self.observation.center) - math.log(self.posterior.median)) / s
+
+    def as_json(self) -> dict:
+        return {"observation": self.observation.name, "output": self.observation.output, "unit": self.unit,
+                "value": self.observation.value, "prior": self.prior.as_json(),
+                "posterior": self.posterior.as_json(), "z": self.z}
+
+
+@dataclass
+class Calibration:
+    plan: Plan  # the original scenario (with any --set overrides)
+    evidence: Evidence
+    informed: tuple[str, ...]  # uncertain inputs the posterior replaces
+    idata: Any  # arviz.InferenceData: posterior, sample_stats, observed_data
+    draws: int
+    tune: int
+    chains: int
+    seed: int
+    target_accept: float
+    diagnostics: Diagnostics
+    posterior_name: str
+    posterior_text: str  # the calibrated scenario's TOML (refers to posterior.nc beside it)
+    prior_run: Any  # engine.RunResult of the original scenario
+    posterior_run: Any  # engine.RunResult of the calibrated scenario (same seed and columns)
+    inputs: dict[str, InputShift]
+    outputs: dict[str, OutputShift]
+    fits: list[Fit]
+    warnings: list[str]
+    seconds: float
+    created: str
+
+    NC_NAME = "posterior.nc"
+
+    @property
+    def scenario(self) -> Scenario:
+        return self.plan.scenario
+
+    @property
+    def toml_name(self) -> str:
+        return f"{self.posterior_name}.toml"
+
+    @property
+    def moved(self) -> list[str]:
+        return [n for n, s in self.inputs.items() if s.moved]
+
+    def posterior_draws(self, name: str) -> np.ndarray:
+        return np.asarray(self.idata.posterior[name].values, dtype=float).reshape(-1)
+
+    def write_posterior(self, path: Path) -> None:
+        """The inference data as NetCDF: ``posterior`` (chain, draw) holds the informed inputs."""
+        write_idata(self.idata, path)
+
+    def as_json(self) -> dict:
+        return {
+            "scenario": self.scenario.name,
+            "evidence": str(self.evidence.path) if self.evidence.path else self.evidence.file,
+            "observations": len(self.evidence),
+            "draws": self.draws,
+            "tune": self.tune,
+            "chains": self.chains,
+            "seed": self.seed,
+            "target_accept": self.target_accept,
+            "diagnostics": self.diagnostics.as_json(),
+            "inputs": {n: s.as_json() for n, s in self.inputs.items()},
+            "outputs": {n: s.as_json() for n, s in self.outputs.items()},
+            "fit": [f.as_json() for f in self.fits],
+            "propagation_draws": self.posterior_run.draws,
+            "overrides": list(self.scenario.overrides),
+            "warnings": list(self.warnings),
+            "version": __version__,
+            "created": self.created,
+        }
+
+
+def write_idata(idata, path: Path) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        idata.to_netcdf(str(path), engine="h5netcdf")
+
+
+def band(summary) -> Band:
+    return Band(summary.median, summary.p05, summary.p95)
+
+
+# --- propagation -------------------------------------------------------------------------------
+
+
+def posterior_note(evidence: Evidence) -> str:
+    sources = list(dict.fromkeys(o.label or o.source for o in evidence))
+    plural = "s" if len(evidence) != 1 else ""
+    return f"after calibration on {len(evidence)} measurement{plural} ({evidence.file}): " + "; ".join(sources)
+
+
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*(\]\]?)\s*(#.*)?$")
+
+
+def _tables(lines: list[str]) -> list[tuple[int, str, bool]]:
+    """(line index, table name, is array) of every table header outside multi-line strings."""
+    out, in_string = [], None
+    for i, line in enumerate(lines):
+        if in_string is None:
+            m = _HEADER.match(line)
+            if m and m.group(1) in ("[", "[[") and len(m.group(1)) == len(m.group(3)):
+                out.append((i, m.group(2).strip(), m.group(1) == "[["))
+        code = line.split("#", 1)[0] if in_string is None else line
+        for quote in ('"""', "'''"):
+            if in_string in (None, quote) and code.count(quote) % 2 == 1:
+                in_string = None if in_string == quote else quote
+    return out
+
+
+def _comment_out(lines: list[str], start: int, tables: list[tuple[int, str, bool]], why: str) -> None:
+    following = [i for i, _, _ in tables if i > start]
+    end = following[0] if following else len(lines)
+    lines[start] = f"# ({why}) " + lines[start]
+    for k in range(start + 1, end):
+        if lines[k].strip() and not lines[k].lstrip().startswith("#"):
+            lines[k] = "# " + lines[k]
+
+
+def _toml_value(v: float) -> str:
+    return repr(float(v)) if math.isfinite(v) else "nan"
+
+
+def _toml_string(s: str) -> str:
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+
+
+def posterior_scenario_text(plan: Plan, informed: Sequence[str], nc_name: str, note: str,
+                            evidence: Evidence | None = None, seed: int | None = None, created: str = "") -> str:
+    """The original scenario file with a ``[posterior]`` table appended, renamed ``<name>-calibrated``.
+
+    Edits, all verified by re-parsing: ``--set`` overrides replace the tables they override (the old
+    ones are commented out); correlations between informed inputs are commented out because the joint
+    posterior draws carry them (and correlations a ``--set`` removed)."""
+    sc = plan.scenario
+    lines = sc.path.read_text(encoding="utf-8").splitlines()
+    tables = _tables(lines)
+    name = f"{sc.name}-calibrated"
+    # 1. rename
+    head = [i for i, t, arr in tables if t == "scenario" and not arr]
+    renamed = False
+    if head:
+        following = [i for i, _, _ in tables if i > head[0]]
+        for k in range(head[0] + 1, following[0] if following else len(lines)):
+            if re.match(r"^\s*name\s*=", lines[k]):
+                lines[k] = f"name = {_toml_string(name)}  # calibrated from {sc.name}"
+                renamed = True
+                break
+    if not renamed:
+        raise InputError(sc.file, "cannot find `name = ...` in its [scenario] table to rename the calibrated copy")
+    # 2. overrides and correlations
+    overridden = list(dict.fromkeys(t.split("=", 1)[0].strip() for t in sc.overrides))
+    corr_index = 0
+    kept = {tuple(c.inputs) for c in plan.correlations}
+    for i, table, is_array in reversed(tables):  # reversed: commenting does not move line numbers
+        if not is_array and table.startswith("priors.") and table[len("priors."):].strip('"') in overridden:
+            _comment_out(lines, i, tables, "replaced by a --set override below")
+    corr_lines = [i for i, t, arr in tables if arr and t == "correlations"]
+    for i, corr in zip(corr_lines, sc.correlations):
+        corr_index += 1
+        pair = tuple(corr.inputs)
+        if pair not in kept:
+            _comment_out(lines, i, tables, "dropped: a --set override fixed one of its inputs")
+        elif pair[0] in informed or pair[1] in informed:
+            _comment_out(lines, i, tables, "carried by the joint posterior draws")
+    stamp = [f"# Calibrated by flopcast calibrate {__version__} ({created or 'now'}, seed {seed}) from {sc.file}"]
+    if evidence is not None:
+        stamp.append(f"# on {evidence.file}: {len(evidence)} observation(s). The [posterior] table at the end replaces")
+    else:
+        stamp.append("# The [posterior] table at the end replaces")
+    stamp.append(f"# the priors of {', '.join(informed)} by joint posterior draws ({nc_name}, beside this file);")
+    stamp.append("# every other input keeps its prior. Run it: flopcast run path/to/this.toml")
+    out = stamp + [""] + lines
+    for n in overridden:
+        prior = sc.priors[n]
+        unit = plan.unit(n)
+        out += ["", f"[priors.{n}]  # --set {n} (flopcast calibrate)"]
+        if prior.is_constant:
+            out += ['dist = "constant"', f"value = {_toml_value(prior.point)}"]
+        else:
+            d = prior.dist
+            out += ['dist = "lognormal"', f"mu = {_toml_value(d.mu)}", f"sigma = {_toml_value(d.sigma)}"]
+        if unit:
+            out.append(f"unit = {_toml_string(unit)}")
+        out.append(f"source = {_toml_string(prior.source)}")
+    out += ["", "[posterior]", f"file = {_toml_string(nc_name)}",
+            "inputs = [" + ", ".join(_toml_string(n) for n in informed) + "]",
+            f"note = {_toml_string(note)}", ""]
+    text = "\n".join(out)
+    _verify_text(text, plan, informed, name)
+    return text
+
+
+def _verify_text(text: str, plan: Plan, informed: Sequence[str], name: str) -> None:
+    from flopcast.priors.scenario import parse_prior
+
+    data = tomllib.loads(text)  # a bug here is ours, not the user's: let it raise
+    problems = []
+    if data["scenario"]["name"] != name:
+        problems.append("scenario name")
+    if list(data["posterior"]["inputs"]) != list(informed):
+        problems.append("posterior inputs")
+    for n, prior in plan.scenario.priors.items():
+        got = parse_prior(n, data["priors"][n], "check")
+        if got.dist.is_constant != prior.is_constant or abs(got.point - prior.point) > 1e-9 * max(1, abs(prior.point)):
+            problems.append(f"prior {n}")
+    corrs = {tuple(c["inputs"]) for c in data.get("correlations", [])}
+    want = {tuple(c.inputs) for c in plan.correlations if c.inputs[0] not in informed and c.inputs[1] not in informed}
+    if corrs != want:
+        problems.append("correlations")
+    if problems:  # an internal error: the written scenario would not reproduce this one
+        raise RuntimeError(f"calibrated scenario text differs from the original in: {', '.join(problems)}")
+
+
+def propagation_columns(plan: Plan, informed: Sequence[str]) -> list[str]:
+    """Unit-cube columns shared by the prior and posterior runs: the inputs the posterior leaves
+    alone, the posterior draw index, then the informed inputs (ignored by the posterior run). Both
+    runs draw the same uniforms for every input they share (common random numbers)."""
+    from flopcast.engine import POSTERIOR_COLUMN
+
+    return [n for n in plan.uncertain if n not in informed] + [POSTERIOR_COLUMN] + list(informed)
+
+
+def propagate(plan, idata, text, name, draws, seed):
+    from flopcast import engine
+
+    columns = propagation_columns(plan, [n for n in plan.uncertain if n in idata.posterior])
+    with tempfile.TemporaryDirectory(prefix="flopcast-calibrate-") as tmp:
+        nc = Path(tmp) / Calibration.NC_NAME
+        write_idata(idata, nc)
+        path = Path(tmp) / f"{name}.toml"
+        path.write_text(text, encoding="utf-8")
+        post_plan = engine.plan_for(load_scenario(path))
+        post_run = engine.run(post_plan, draws=draws, seed=seed, columns=columns)
+    prior_run = engine.run(plan, draws=draws, seed=seed, columns=columns)
+    return prior_run, post_run
+
+
+def input_shift(plan: Plan, name: str, prior_draws, post_draws) -> InputShift:
+    dist = plan.dists[name]
+    q = [float(dist.quantile(p)) for p in (0.5, 0.05, 0.95)]
+    prior = Band(*q)
+    post = Band.of(post_draws)
+    positive = prior.p05 > 0 and post.p05 > 0
+    f = np.log if positive else (lambda v: v)
+    width = f(prior.p95) - f(prior.p05)
+    shift = float((f(post.median) - f(prior.median)) / width) if width > 0 else 0.0
+    ratio = float((f(post.p95) - f(post.p05)) / width) if width > 0 else 1.0
+    return InputShift(name, plan.unit(name), prior, post, shift, ratio)
+
+
+def fits(plan, evidence, prior_run, idata, informed) -> list[Fit]:
+    base = base_inputs(plan)
+    prior_x = {**base, **prior_run.inputs}
+    post_x = {**base, **{n: np.asarray(idata.posterior[n].values, dtype=float).reshape(-1) for n in informed}}
+    fits = []
+    for obs in evidence:
+        with np.errstate(all="ignore"):
+            pri = np.broadcast_to(observed(plan, obs, prior_x), (prior_run.draws,))
+            post = np.asarray(observed(plan, obs, post_x), dtype=float)
+        fits.append(Fit(obs, plan.unit(obs.output), Band.of(pri), Band.of(post)))
+    return fits
+
