@@ -19,7 +19,7 @@ from flopcast.priors.families._base import Z95
 from flopcast.priors.scenario import load_scenario
 from flopcast import engine
 from flopcast.analyze.calibration import (CalibrationFailed, Evidence, Observation, build_model, calibrate, load_evidence,
-                                posterior_scenario_text)
+                                calibrated_scenario_text)
 
 pytestmark = pytest.mark.filterwarnings("ignore:PyTensor could not link to a BLAS")
 
@@ -384,7 +384,7 @@ def test_calibrated_text_drops_correlations_the_posterior_carries(tmp_path):
     xr.Dataset({k: (("chain", "draw"), v) for k, v in data.items()}).to_netcdf(
         tmp_path / "posterior.nc", group="posterior", engine="h5netcdf")
     evidence = Evidence([Observation(0, "usd_per_generated_minute", 7.8, "test", sigma_log=0.7)])
-    text = posterior_scenario_text(plan, informed, "posterior.nc", "test note", evidence, 1)
+    text = calibrated_scenario_text(plan, informed, "posterior.nc", "test note", evidence, 1)
     path = tmp_path / "sora-2026-calibrated.toml"
     path.write_text(text)
     scenario = load_scenario(path)

@@ -29,16 +29,16 @@ from flopcast.analyze.calibration.diagnostics import (CalibrationFailed, Diagnos
 from flopcast.analyze.calibration.likelihood import (Evidence, Observation, check_evidence, informed_inputs,
                                                      load_evidence, resolve_evidence_path)
 from flopcast.analyze.calibration.model import build_model, sample
-from flopcast.analyze.calibration.propagation import (Band, Calibration, Fit, InputShift, OutputShift, band, fits,
-                                                      input_shift, posterior_note, posterior_scenario_text,
+from flopcast.analyze.calibration.propagation import (Band, Calibration, Fit, InputShift, OutputShift, band,
+                                                      calibrated_scenario_text, fits, input_shift, posterior_note,
                                                       propagate, propagation_columns, write_idata)
 from flopcast.plan import Plan
 from flopcast.priors.errors import InputError
 from flopcast.priors.scenario import Scenario
 
 __all__ = ["Band", "Calibration", "CalibrationFailed", "Diagnostics", "Evidence", "Fit", "InputShift", "Observation",
-           "OutputShift", "build_model", "calibrate", "check_evidence", "diagnose", "informed_inputs", "load_evidence",
-           "posterior_scenario_text", "propagation_columns", "resolve_evidence_path", "write_idata"]
+           "OutputShift", "build_model", "calibrate", "calibrated_scenario_text", "check_evidence", "diagnose",
+           "informed_inputs", "load_evidence", "propagation_columns", "resolve_evidence_path", "write_idata"]
 
 
 def calibrate(
@@ -93,9 +93,9 @@ def calibrate(
 
     name = f"{plan.scenario.name}-calibrated"
     note = posterior_note(evidence)
-    text = posterior_scenario_text(plan, informed, Calibration.NC_NAME, note, evidence, seed, created)
+    text = calibrated_scenario_text(plan, informed, Calibration.NC_NAME, note, evidence, seed, created)
     n_prop = propagate_draws or plan.scenario.default_draws or engine.DEFAULT_DRAWS
-    prior_run, post_run = propagate(plan, idata, text, name, n_prop, seed)
+    prior_run, post_run = propagate(plan, idata, text, n_prop, seed)
 
     inputs = {n: input_shift(plan, n, prior_run.inputs[n], idata.posterior[n].values) for n in informed}
     outputs = {n: OutputShift(n, plan.unit(n), band(prior_run.summary[n]), band(post_run.summary[n]))

@@ -5,9 +5,7 @@ seed, same unit-cube columns), how far each informed input moved, and how each o
 from __future__ import annotations
 
 import math
-import re
 import tempfile
-import tomllib
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,10 +15,11 @@ import numpy as np
 
 from flopcast import __version__
 from flopcast.analyze.calibration.diagnostics import Diagnostics
-from flopcast.analyze.calibration.likelihood import Evidence, Observation, base_inputs, observed
+from flopcast.analyze.calibration.likelihood import base_inputs, observed
 from flopcast.plan import Plan
-from flopcast.priors.errors import InputError
-from flopcast.priors.scenario import Scenario, load_scenario
+from flopcast.priors.evidence import Evidence, Observation
+from flopcast.priors.scenario import Scenario
+from flopcast.priors.scenario_text import posterior_scenario_text, scenario_from_text
 
 # An input "moved" when its posterior median shifted by >= MOVED_SHIFT of its prior 90% width, or its
 # 90% interval shrank to <= MOVED_WIDTH of the prior's (both on the log scale for positive inputs).
@@ -183,126 +182,14 @@ def posterior_note(evidence: Evidence) -> str:
     return f"after calibration on {len(evidence)} measurement{plural} ({evidence.file}): " + "; ".join(sources)
 
 
-_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*(\]\]?)\s*(#.*)?$")
-
-
-def _tables(lines: list[str]) -> list[tuple[int, str, bool]]:
-    """(line index, table name, is array) of every table header outside multi-line strings."""
-    out, in_string = [], None
-    for i, line in enumerate(lines):
-        if in_string is None:
-            m = _HEADER.match(line)
-            if m and m.group(1) in ("[", "[[") and len(m.group(1)) == len(m.group(3)):
-                out.append((i, m.group(2).strip(), m.group(1) == "[["))
-        code = line.split("#", 1)[0] if in_string is None else line
-        for quote in ('"""', "'''"):
-            if in_string in (None, quote) and code.count(quote) % 2 == 1:
-                in_string = None if in_string == quote else quote
-    return out
-
-
-def _comment_out(lines: list[str], start: int, tables: list[tuple[int, str, bool]], why: str) -> None:
-    following = [i for i, _, _ in tables if i > start]
-    end = following[0] if following else len(lines)
-    lines[start] = f"# ({why}) " + lines[start]
-    for k in range(start + 1, end):
-        if lines[k].strip() and not lines[k].lstrip().startswith("#"):
-            lines[k] = "# " + lines[k]
-
-
-def _toml_value(v: float) -> str:
-    return repr(float(v)) if math.isfinite(v) else "nan"
-
-
-def _toml_string(s: str) -> str:
-    return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
-
-
-def posterior_scenario_text(plan: Plan, informed: Sequence[str], nc_name: str, note: str,
-                            evidence: Evidence | None = None, seed: int | None = None, created: str = "") -> str:
-    """The original scenario file with a ``[posterior]`` table appended, renamed ``<name>-calibrated``.
-
-    Edits, all verified by re-parsing: ``--set`` overrides replace the tables they override (the old
-    ones are commented out); correlations between informed inputs are commented out because the joint
-    posterior draws carry them (and correlations a ``--set`` removed)."""
-    sc = plan.scenario
-    lines = sc.path.read_text(encoding="utf-8").splitlines()
-    tables = _tables(lines)
-    name = f"{sc.name}-calibrated"
-    # 1. rename
-    head = [i for i, t, arr in tables if t == "scenario" and not arr]
-    renamed = False
-    if head:
-        following = [i for i, _, _ in tables if i > head[0]]
-        for k in range(head[0] + 1, following[0] if following else len(lines)):
-            if re.match(r"^\s*name\s*=", lines[k]):
-                lines[k] = f"name = {_toml_string(name)}  # calibrated from {sc.name}"
-                renamed = True
-                break
-    if not renamed:
-        raise InputError(sc.file, "cannot find `name = ...` in its [scenario] table to rename the calibrated copy")
-    # 2. overrides and correlations
-    overridden = list(dict.fromkeys(t.split("=", 1)[0].strip() for t in sc.overrides))
-    corr_index = 0
-    kept = {tuple(c.inputs) for c in plan.correlations}
-    for i, table, is_array in reversed(tables):  # reversed: commenting does not move line numbers
-        if not is_array and table.startswith("priors.") and table[len("priors."):].strip('"') in overridden:
-            _comment_out(lines, i, tables, "replaced by a --set override below")
-    corr_lines = [i for i, t, arr in tables if arr and t == "correlations"]
-    for i, corr in zip(corr_lines, sc.correlations):
-        corr_index += 1
-        pair = tuple(corr.inputs)
-        if pair not in kept:
-            _comment_out(lines, i, tables, "dropped: a --set override fixed one of its inputs")
-        elif pair[0] in informed or pair[1] in informed:
-            _comment_out(lines, i, tables, "carried by the joint posterior draws")
-    stamp = [f"# Calibrated by flopcast calibrate {__version__} ({created or 'now'}, seed {seed}) from {sc.file}"]
-    if evidence is not None:
-        stamp.append(f"# on {evidence.file}: {len(evidence)} observation(s). The [posterior] table at the end replaces")
-    else:
-        stamp.append("# The [posterior] table at the end replaces")
-    stamp.append(f"# the priors of {', '.join(informed)} by joint posterior draws ({nc_name}, beside this file);")
-    stamp.append("# every other input keeps its prior. Run it: flopcast run path/to/this.toml")
-    out = stamp + [""] + lines
-    for n in overridden:
-        prior = sc.priors[n]
-        unit = plan.unit(n)
-        out += ["", f"[priors.{n}]  # --set {n} (flopcast calibrate)"]
-        if prior.is_constant:
-            out += ['dist = "constant"', f"value = {_toml_value(prior.point)}"]
-        else:
-            d = prior.dist
-            out += ['dist = "lognormal"', f"mu = {_toml_value(d.mu)}", f"sigma = {_toml_value(d.sigma)}"]
-        if unit:
-            out.append(f"unit = {_toml_string(unit)}")
-        out.append(f"source = {_toml_string(prior.source)}")
-    out += ["", "[posterior]", f"file = {_toml_string(nc_name)}",
-            "inputs = [" + ", ".join(_toml_string(n) for n in informed) + "]",
-            f"note = {_toml_string(note)}", ""]
-    text = "\n".join(out)
-    _verify_text(text, plan, informed, name)
-    return text
-
-
-def _verify_text(text: str, plan: Plan, informed: Sequence[str], name: str) -> None:
-    from flopcast.priors.scenario import parse_prior
-
-    data = tomllib.loads(text)  # a bug here is ours, not the user's: let it raise
-    problems = []
-    if data["scenario"]["name"] != name:
-        problems.append("scenario name")
-    if list(data["posterior"]["inputs"]) != list(informed):
-        problems.append("posterior inputs")
-    for n, prior in plan.scenario.priors.items():
-        got = parse_prior(n, data["priors"][n], "check")
-        if got.dist.is_constant != prior.is_constant or abs(got.point - prior.point) > 1e-9 * max(1, abs(prior.point)):
-            problems.append(f"prior {n}")
-    corrs = {tuple(c["inputs"]) for c in data.get("correlations", [])}
-    want = {tuple(c.inputs) for c in plan.correlations if c.inputs[0] not in informed and c.inputs[1] not in informed}
-    if corrs != want:
-        problems.append("correlations")
-    if problems:  # an internal error: the written scenario would not reproduce this one
-        raise RuntimeError(f"calibrated scenario text differs from the original in: {', '.join(problems)}")
+def calibrated_scenario_text(plan: Plan, informed: Sequence[str], nc_name: str, note: str,
+                             evidence: Evidence | None = None, seed: int | None = None, created: str = "") -> str:
+    """The calibrated copy of the plan's scenario file (``flopcast.priors.scenario_text``), keeping the
+    correlations and units of the bound plan."""
+    overridden = {t.split("=", 1)[0].strip() for t in plan.scenario.overrides}
+    return posterior_scenario_text(plan.scenario, informed, nc_name, note, kept=plan.correlations,
+                                   units={n: plan.unit(n) for n in overridden}, evidence=evidence, seed=seed,
+                                   created=created, version=__version__)
 
 
 def propagation_columns(plan: Plan, informed: Sequence[str]) -> list[str]:
@@ -314,16 +201,15 @@ def propagation_columns(plan: Plan, informed: Sequence[str]) -> list[str]:
     return [n for n in plan.uncertain if n not in informed] + [POSTERIOR_COLUMN] + list(informed)
 
 
-def propagate(plan, idata, text, name, draws, seed):
+def propagate(plan: Plan, idata, text: str, draws: int, seed: int):
+    """The prior run and the calibrated scenario's run (``text``, its posterior draws from ``idata``),
+    with the same seed and unit-cube columns."""
     from flopcast import engine
 
     columns = propagation_columns(plan, [n for n in plan.uncertain if n in idata.posterior])
     with tempfile.TemporaryDirectory(prefix="flopcast-calibrate-") as tmp:
-        nc = Path(tmp) / Calibration.NC_NAME
-        write_idata(idata, nc)
-        path = Path(tmp) / f"{name}.toml"
-        path.write_text(text, encoding="utf-8")
-        post_plan = engine.plan_for(load_scenario(path))
+        write_idata(idata, Path(tmp) / Calibration.NC_NAME)
+        post_plan = engine.plan_for(scenario_from_text(text, Path(tmp)))
         post_run = engine.run(post_plan, draws=draws, seed=seed, columns=columns)
     prior_run = engine.run(plan, draws=draws, seed=seed, columns=columns)
     return prior_run, post_run
