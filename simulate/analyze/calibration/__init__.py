@@ -17,6 +17,7 @@ propagated bands).
 
 from __future__ import annotations
 
+import math
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -51,9 +52,15 @@ def calibrate(
     target_accept: float = 0.9,
     sets: Sequence[str] = (),
     propagate_draws: int | None = None,
+    discrepancy: float | None = None,
 ) -> Calibration:
     """Condition the scenario's priors on the evidence with NUTS, check convergence, then propagate
-    the posterior (and, with the same seed and unit-cube columns, the prior) through the model."""
+    the posterior (and, with the same seed and unit-cube columns, the prior) through the model.
+
+    ``discrepancy``: a positive scale s_d adds a model-discrepancy term, ``discrepancy_sigma ~
+    HalfNormal(s_d)`` on the log scale, to every sigma_log / interval90 likelihood (Kennedy & O'Hagan
+    2001; see ``flopcast.analyze.calibration.likelihood``): use it when the equations may be off by a
+    factor, so that evidence they cannot fit widens the posterior instead of pinning it."""
     from flopcast import engine
 
     started = time.perf_counter()
@@ -64,6 +71,10 @@ def calibrate(
     chains = _count(chains, "--chains", minimum=1)
     if isinstance(target_accept, bool) or not isinstance(target_accept, (int, float)) or not 0 < target_accept < 1:
         raise InputError("target_accept", f"must lie in (0, 1), got {target_accept!r}")
+    if discrepancy is not None and (isinstance(discrepancy, bool) or not isinstance(discrepancy, (int, float))
+                                    or not math.isfinite(discrepancy) or not discrepancy > 0):
+        raise InputError("discrepancy", f"must be a positive number (a log-scale sd, e.g. 0.5), got {discrepancy!r}")
+    discrepancy = float(discrepancy) if discrepancy is not None else None
     seed = engine.resolve_seed(seed)
     if plan.scenario.posterior is not None:
         raise InputError(plan.scenario.file, "is a calibrated scenario already (it has a [posterior] table); "
@@ -77,6 +88,9 @@ def calibrate(
         if not evidence:
             raise InputError(evidence.file, "no observations")
         check_evidence(evidence, plan)
+    if discrepancy is not None and not any(o.kind == "lognormal" for o in evidence):
+        raise InputError("discrepancy", f"{evidence.file} has no sigma_log or interval90 observation for the "
+                                        "discrepancy to widen; drop --discrepancy or give the spreads on the log scale")
     warn: list[str] = []
     if evidence.scenario and evidence.scenario not in (plan.scenario.name,):
         warn.append(f"{evidence.file} was written for scenario {evidence.scenario!r}, not {plan.scenario.name!r}")
@@ -84,7 +98,8 @@ def calibrate(
         warn.append("one chain: R-hat cannot compare chains; use --chains 2 or more")
 
     informed = informed_inputs(plan, evidence)
-    idata, model_vars, seconds = sample(plan, evidence, informed, draws, tune, chains, seed, target_accept)
+    idata, model_vars, seconds = sample(plan, evidence, informed, draws, tune, chains, seed, target_accept,
+                                        discrepancy)
     diag = diagnose(idata, model_vars, draws, chains, seconds)
     where = f"{plan.scenario.file} + {evidence.file}"
     if not diag.ok:
@@ -92,7 +107,7 @@ def calibrate(
     warn.extend(diag.warnings)
 
     name = f"{plan.scenario.name}-calibrated"
-    note = posterior_note(evidence)
+    note = posterior_note(evidence, discrepancy)
     text = calibrated_scenario_text(plan, informed, Calibration.NC_NAME, note, evidence, seed, created)
     n_prop = propagate_draws or plan.scenario.default_draws or engine.DEFAULT_DRAWS
     prior_run, post_run = propagate(plan, idata, text, n_prop, seed)
@@ -107,7 +122,7 @@ def calibrate(
                         f"{abs(f.z):.1f} sigma_log from the measured value; the evidence and the priors disagree")
     return Calibration(plan, evidence, informed, idata, draws, tune, chains, seed, float(target_accept), diag,
                        name, text, prior_run, post_run, inputs, outputs, fitted, warn,
-                       time.perf_counter() - started, created)
+                       time.perf_counter() - started, created, discrepancy)
 
 
 def _count(value: object, flag: str, minimum: int) -> int:

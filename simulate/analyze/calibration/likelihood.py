@@ -11,6 +11,17 @@ An observation measures one model output (or one input) under its ``set``; its l
 ``set`` fixes inputs to numbers for that observation only (architecture, resolution, steps...); the
 inputs it leaves free are shared by every observation (e.g. one ``inference_utilization`` ties all
 timings together), which is what lets several measurements inform one latent input.
+
+Model discrepancy (optional, ``calibrate(..., discrepancy=s_d)``): the equations themselves may be
+wrong by a factor, so each log-scale observation gets a model error on top of its measurement error,
+log(value) = log(output) + delta_i + eps_i with delta_i ~ Normal(0, discrepancy_sigma) and
+eps_i ~ Normal(0, s_i). Marginalising delta_i gives log(value) ~ Normal(log(output),
+sqrt(s_i^2 + discrepancy_sigma^2)), and discrepancy_sigma ~ HalfNormal(s_d) is learnt from how badly
+the observations disagree with one another through the model. This is the model-inadequacy term of
+Kennedy & O'Hagan (2001), "Bayesian calibration of computer models", Journal of the Royal Statistical
+Society B 63(3), 425-464 (section 4.3, eq. 5), in its simplest form: a multiplicative error that is
+independent between observations (no Gaussian-process correlation across settings). Observations
+with an additive ``sd`` keep their likelihood unchanged.
 """
 
 from __future__ import annotations
@@ -125,14 +136,18 @@ def informed_inputs(plan: Plan, evidence: Sequence[Observation]) -> tuple[str, .
     return tuple(n for n in plan.uncertain if n in found)
 
 
-def add_likelihood(obs: Observation, y) -> None:
+def add_likelihood(obs: Observation, y, discrepancy_sigma=None) -> None:
     """The observation's likelihood term in the enclosing ``pm.Model``, given the model's value ``y``
-    of the observed quantity (a PyTensor expression)."""
+    of the observed quantity (a PyTensor expression) and, optionally, the model-discrepancy scale (a
+    random variable) that widens a log-scale likelihood to sqrt(s^2 + discrepancy_sigma^2)."""
     import pymc as pm
     import pytensor.tensor as pt
 
     label = f"obs{obs.index}_{obs.output}"
     if obs.kind == "normal":
         pm.Normal(label, mu=y, sigma=obs.sd, observed=obs.value)
-    else:
-        pm.Normal(label, mu=pt.log(y), sigma=obs.log_sigma, observed=math.log(obs.center))
+        return
+    sigma = obs.log_sigma
+    if discrepancy_sigma is not None:
+        sigma = pt.sqrt(sigma ** 2 + discrepancy_sigma ** 2)
+    pm.Normal(label, mu=pt.log(y), sigma=sigma, observed=math.log(obs.center))

@@ -6,6 +6,9 @@ Gaussian-copula density (``pm.Potential``), so the PyMC prior is the prior ``run
 inputs no observation depends on (directly or through a correlation) are independent of the evidence
 a posteriori: they keep their exact priors and are not sampled. The model equations are the ones
 ``run`` evaluates with numpy, here on PyTensor tensors.
+
+With a model discrepancy scale s_d, one more variable, ``discrepancy_sigma ~ HalfNormal(s_d)``, widens
+every log-scale likelihood (see ``flopcast.analyze.calibration.likelihood``; Kennedy & O'Hagan 2001).
 """
 
 from __future__ import annotations
@@ -22,8 +25,14 @@ from flopcast.plan import Plan
 from flopcast.priors.errors import InputError
 
 
-def build_model(plan: Plan, evidence: Sequence[Observation], informed: Sequence[str]):
-    """The PyMC model: priors of the informed inputs (with their copula), one likelihood per observation."""
+DISCREPANCY = "discrepancy_sigma"
+DISCREPANCY_UNIT = "log-scale sd (1 = a factor e)"
+
+
+def build_model(plan: Plan, evidence: Sequence[Observation], informed: Sequence[str],
+                discrepancy: float | None = None):
+    """The PyMC model: priors of the informed inputs (with their copula), one likelihood per observation;
+    with ``discrepancy`` (a positive scale s_d) also ``discrepancy_sigma ~ HalfNormal(s_d)``."""
     import pymc as pm
 
     with pm.Model() as model:
@@ -35,9 +44,10 @@ def build_model(plan: Plan, evidence: Sequence[Observation], informed: Sequence[
                 raise InputError(f"{plan.scenario.file}: priors.{n}",
                                  f"a {plan.dists[n].family} prior cannot be calibrated (no PyMC form)") from None
         _copula_potential(plan, informed, rvs)
+        delta = pm.HalfNormal(DISCREPANCY, sigma=float(discrepancy)) if discrepancy is not None else None
         x = {**base_inputs(plan), **rvs}
         for obs in evidence:
-            add_likelihood(obs, observed(plan, obs, x))
+            add_likelihood(obs, observed(plan, obs, x), delta)
     return model
 
 
@@ -106,10 +116,11 @@ def _copula_potential(plan: Plan, informed: Sequence[str], rvs: Mapping[str, Any
     pm.Potential("prior_copula", -0.5 * logdet - 0.5 * quad)
 
 
-def sample(plan, evidence, informed, draws, tune, chains, seed, target_accept):
+def sample(plan, evidence, informed, draws, tune, chains, seed, target_accept, discrepancy=None):
+    """NUTS draws of the model; returns the inference data, the variables to diagnose, and seconds."""
     import pymc as pm
 
-    model = build_model(plan, evidence, informed)
+    model = build_model(plan, evidence, informed, discrepancy)
     sampled = [rv.name for rv in model.free_RVs]
     model_vars = list(dict.fromkeys(sampled + [n for n in informed if n not in sampled]))
     t0 = time.perf_counter()
@@ -122,5 +133,7 @@ def sample(plan, evidence, informed, draws, tune, chains, seed, target_accept):
                                   "scenario": plan.scenario.name})
     for n in informed:
         idata.posterior[n].attrs["unit"] = plan.unit(n)
+    if discrepancy is not None:
+        idata.posterior[DISCREPANCY].attrs.update({"unit": DISCREPANCY_UNIT, "prior": f"HalfNormal({discrepancy:g})"})
     return idata, model_vars, seconds
 

@@ -16,6 +16,7 @@ import numpy as np
 from flopcast import __version__
 from flopcast.analyze.calibration.diagnostics import Diagnostics
 from flopcast.analyze.calibration.likelihood import base_inputs, observed
+from flopcast.analyze.calibration.model import DISCREPANCY, DISCREPANCY_UNIT
 from flopcast.plan import Plan
 from flopcast.priors.evidence import Evidence, Observation
 from flopcast.priors.scenario import Scenario
@@ -119,6 +120,7 @@ class Calibration:
     warnings: list[str]
     seconds: float
     created: str
+    discrepancy: float | None = None  # the HalfNormal scale of the model discrepancy, if one was used
 
     NC_NAME = "posterior.nc"
 
@@ -137,12 +139,24 @@ class Calibration:
     def posterior_draws(self, name: str) -> np.ndarray:
         return np.asarray(self.idata.posterior[name].values, dtype=float).reshape(-1)
 
+    @property
+    def discrepancy_draws(self) -> np.ndarray | None:
+        """Posterior draws of ``discrepancy_sigma`` (all chains, 1-D), or None without a discrepancy term."""
+        if self.discrepancy is None:
+            return None
+        return np.asarray(self.idata.posterior[DISCREPANCY].values, dtype=float).reshape(-1)
+
+    @property
+    def discrepancy_band(self) -> Band | None:
+        """Posterior median and 90% interval of ``discrepancy_sigma`` (None without a discrepancy term)."""
+        return Band.of(self.discrepancy_draws) if self.discrepancy is not None else None
+
     def write_posterior(self, path: Path) -> None:
         """The inference data as NetCDF: ``posterior`` (chain, draw) holds the informed inputs."""
         write_idata(self.idata, path)
 
     def as_json(self) -> dict:
-        return {
+        obj = {
             "scenario": self.scenario.name,
             "evidence": str(self.evidence.path) if self.evidence.path else self.evidence.file,
             "observations": len(self.evidence),
@@ -161,6 +175,10 @@ class Calibration:
             "version": __version__,
             "created": self.created,
         }
+        if self.discrepancy is not None:
+            obj["discrepancy"] = {"prior": f"HalfNormal({self.discrepancy:g})", "scale": self.discrepancy,
+                                  "unit": DISCREPANCY_UNIT, "posterior": self.discrepancy_band.as_json()}
+        return obj
 
 
 def write_idata(idata, path: Path) -> None:
@@ -176,10 +194,12 @@ def band(summary) -> Band:
 # --- propagation -------------------------------------------------------------------------------
 
 
-def posterior_note(evidence: Evidence) -> str:
+def posterior_note(evidence: Evidence, discrepancy: float | None = None) -> str:
     sources = list(dict.fromkeys(o.label or o.source for o in evidence))
     plural = "s" if len(evidence) != 1 else ""
-    return f"after calibration on {len(evidence)} measurement{plural} ({evidence.file}): " + "; ".join(sources)
+    model_error = f" with a model discrepancy term (HalfNormal({discrepancy:g}))" if discrepancy is not None else ""
+    return (f"after calibration on {len(evidence)} measurement{plural} ({evidence.file}){model_error}: "
+            + "; ".join(sources))
 
 
 def calibrated_scenario_text(plan: Plan, informed: Sequence[str], nc_name: str, note: str,
