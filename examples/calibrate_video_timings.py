@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from flopcast import outdir
-from flopcast.analyze.calibrate import calibrate
+from flopcast.analyze.calibration import calibrate
 from flopcast.cli.calibrate import summary_text
 from flopcast.report.calibration import write_calibration
 

@@ -1,6 +1,8 @@
-"""Prior distributions (one file per family) and the scenario files that assign them to inputs.
+"""Prior distributions (one file per family) and every file format flopcast reads: scenarios
+(``scenario``, ``catalog``, ``scenario_text`` for the calibrated copy), evidence (``evidence``) and
+comparisons (``comparison``).
 
-Names are imported lazily so that ``from priors.errors import InputError`` (the CLI's first import)
+Names are imported lazily so that ``from flopcast.priors.errors import InputError`` (the CLI's first import)
 does not pull in numpy and scipy.
 """
 
@@ -17,6 +19,15 @@ _EXPORTS = {
     "bundled_scenarios": "flopcast.priors.scenario",
     "load_scenario": "flopcast.priors.scenario",
     "parse_scenario": "flopcast.priors.scenario",
+    "ScenarioHead": "flopcast.priors.catalog",
+    "bundled_scenario_heads": "flopcast.priors.catalog",
+    "Observation": "flopcast.priors.evidence",
+    "Evidence": "flopcast.priors.evidence",
+    "load_evidence": "flopcast.priors.evidence",
+    "Comparison": "flopcast.priors.comparison",
+    "ComparisonEntry": "flopcast.priors.comparison",
+    "load_comparison": "flopcast.priors.comparison",
+    "posterior_scenario_text": "flopcast.priors.scenario_text",
 }
 
 __all__ = sorted(_EXPORTS)

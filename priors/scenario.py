@@ -146,16 +146,6 @@ def check_name(name: str, where: str) -> str:
     return name
 
 
-def bundled_heads() -> list[dict]:
-    """Name, model and description of each bundled scenario (the ``[scenario]`` table only)."""
-    items = []
-    for path in bundled_scenarios():
-        head = tomllib.loads(path.read_text(encoding="utf-8")).get("scenario", {})
-        items.append({"name": path.stem, "model": str(head.get("model", "")),
-                      "description": str(head.get("description", ""))})
-    return items
-
-
 def resolve_scenario_path(ref: str | Path) -> Path:
     ref_str = str(ref)
     looks_like_path = ref_str.endswith(".toml") or "/" in ref_str or Path(ref_str).is_file()

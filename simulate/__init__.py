@@ -34,8 +34,8 @@ _FUNCTIONS = {  # API name -> (module, function)
     "compare": ("flopcast.analyze.compare", "compare"),
     "compare_outputs": ("flopcast.analyze.compare_outputs", "compare_outputs"),
     "waterfall": ("flopcast.analyze.waterfall", "waterfall"),
-    "calibrate": ("flopcast.analyze.calibrate", "calibrate"),
-    "scenarios": ("flopcast.priors.scenario", "bundled_heads"),
+    "calibrate": ("flopcast.analyze.calibration", "calibrate"),
+    "scenarios": ("flopcast.priors.catalog", "bundled_scenario_heads"),
 }
 
 __all__ = sorted([*_EXPORTS, *_FUNCTIONS, "__version__"])

@@ -1,4 +1,4 @@
-"""Bayesian calibration (simulate/calibrate.py): evidence files, recovery of known inputs, a
+"""Bayesian calibration (flopcast.analyze.calibration): evidence files, recovery of known inputs, a
 conjugate closed form, convergence failures reported, bad evidence refused, and the calibrated
 scenario running like any other. Few draws throughout: the whole file takes well under 90 s."""
 
@@ -18,8 +18,8 @@ from flopcast.priors.errors import InputError
 from flopcast.priors.families._base import Z95
 from flopcast.priors.scenario import load_scenario
 from flopcast import engine
-from flopcast.analyze.calibrate import (CalibrationFailed, Evidence, Observation, build_model, calibrate, load_evidence,
-                                posterior_scenario_text)
+from flopcast.analyze.calibration import (CalibrationFailed, Evidence, Observation, build_model, calibrate, load_evidence,
+                                calibrated_scenario_text)
 
 pytestmark = pytest.mark.filterwarnings("ignore:PyTensor could not link to a BLAS")
 
@@ -143,7 +143,8 @@ def test_bad_evidence_is_one_line_exit_2_nothing_written(case, tmp_path, capsys)
 
 def test_bad_options_are_refused(tmp_path, capsys):
     evidence = _recovery_evidence(tmp_path)
-    for flag, value in (("--draws", "0"), ("--chains", "two"), ("--target-accept", "1.5")):
+    for flag, value in (("--draws", "0"), ("--chains", "two"), ("--target-accept", "1.5"), ("--discrepancy", "0"),
+                        ("--discrepancy", "-0.5"), ("--discrepancy", "wide"), ("--discrepancy", "inf")):
         code = _main(["calibrate", "video-diffusion", "--evidence", str(evidence), flag, value])
         err = capsys.readouterr().err.strip().splitlines()
         assert code == 2 and len(err) == 1 and flag in err[0]
@@ -384,7 +385,7 @@ def test_calibrated_text_drops_correlations_the_posterior_carries(tmp_path):
     xr.Dataset({k: (("chain", "draw"), v) for k, v in data.items()}).to_netcdf(
         tmp_path / "posterior.nc", group="posterior", engine="h5netcdf")
     evidence = Evidence([Observation(0, "usd_per_generated_minute", 7.8, "test", sigma_log=0.7)])
-    text = posterior_scenario_text(plan, informed, "posterior.nc", "test note", evidence, 1)
+    text = calibrated_scenario_text(plan, informed, "posterior.nc", "test note", evidence, 1)
     path = tmp_path / "sora-2026-calibrated.toml"
     path.write_text(text)
     scenario = load_scenario(path)
@@ -410,3 +411,80 @@ def test_evidence_header_mismatch_is_a_warning_not_an_error(tmp_path):
     path.write_text(text)
     ev = load_evidence(path, engine.plan_for("video-diffusion"))
     assert ev.scenario == "sora-2026" and len(ev) == 1
+
+
+# --- model discrepancy (Kennedy & O'Hagan 2001) -----------------------------------------------------
+
+DISCREPANCY_SCALE = 1.0
+# (quantity, tolerance) for the conflicting-evidence case below
+DISCREPANCY_TOLERANCES = {
+    "discrepancy median vs the grid posterior (relative)": 0.06,  # ~3 Monte Carlo s.e. of a median at ESS ~800
+    "smallest discrepancy median (log-scale sd)": 0.4,
+    "largest width ratio without discrepancy": 0.4,
+    "smallest width ratio with discrepancy": 0.7,
+}
+
+
+def _conflicting_evidence(tmp_path: Path) -> tuple[Path, tuple[float, float]]:
+    """Two measurements of the same output under the same settings, a factor 4 apart, each claimed
+    to within 5% (sigma_log 0.05): no value of the inputs fits both."""
+    y0 = engine.evaluate_point("video-diffusion")["gpu_seconds_per_video"]
+    values = (2.0 * y0, 0.5 * y0)
+    path = tmp_path / "conflict.toml"
+    path.write_text("".join(_observation("gpu_seconds_per_video", v, "sigma_log = 0.05") for v in values))
+    return path, values
+
+
+def _grid_posterior_median(values, scale: float) -> float:
+    """The marginal posterior of discrepancy_sigma by quadrature, independently of PyMC: on a grid of
+    sigma, HalfNormal(scale) density x the prior-predictive average (over ``run``'s prior draws of
+    the output) of prod_i Normal(log y_i; log output, sqrt(0.05^2 + sigma^2))."""
+    from scipy import stats
+
+    log_f = np.log(engine.run("video-diffusion", draws=40_000, seed=8).outputs["gpu_seconds_per_video"])
+    sigma = np.linspace(1e-4, 6.0 * scale, 1201)
+    tau = np.sqrt(0.05**2 + sigma**2)[:, None]
+    loglik = sum(stats.norm.logpdf(math.log(v), loc=log_f[None, :], scale=tau) for v in values)
+    post = stats.halfnorm.pdf(sigma, scale=scale) * np.exp(loglik).mean(axis=1)
+    cdf = np.cumsum(post) / post.sum()
+    return float(np.interp(0.5, cdf, sigma))
+
+
+@pytest.mark.slow
+def test_discrepancy_widens_the_posterior_of_evidence_the_equations_cannot_fit(tmp_path):
+    evidence, values = _conflicting_evidence(tmp_path)
+    tol = DISCREPANCY_TOLERANCES
+    kwargs = dict(draws=500, tune=500, chains=2, seed=5, propagate_draws=2000)
+    plain = calibrate("video-diffusion", evidence, **kwargs)
+    wide = calibrate("video-diffusion", evidence, discrepancy=DISCREPANCY_SCALE, **kwargs)
+    assert plain.diagnostics.ok and wide.diagnostics.ok
+    assert plain.discrepancy_draws is None and "discrepancy" not in plain.to_json()
+    assert "discrepancy_sigma" not in plain.idata.posterior
+
+    # the input both measurements inform: pinned (wrongly precise) without, wide with the discrepancy
+    before, after = plain.inputs["inference_utilization"], wide.inputs["inference_utilization"]
+    assert before.width_ratio < tol["largest width ratio without discrepancy"]
+    assert after.width_ratio > tol["smallest width ratio with discrepancy"]
+    assert after.posterior.p95 - after.posterior.p05 > before.posterior.p95 - before.posterior.p05
+
+    draws = wide.discrepancy_draws
+    assert draws.ndim == 1 and draws.size == 2 * 500 and np.all(draws > 0)
+    median = float(np.median(draws))
+    assert median > tol["smallest discrepancy median (log-scale sd)"]
+    assert median == pytest.approx(_grid_posterior_median(values, DISCREPANCY_SCALE),
+                                   rel=tol["discrepancy median vs the grid posterior (relative)"])
+    obj = wide.to_json()["discrepancy"]
+    assert obj["scale"] == DISCREPANCY_SCALE and obj["posterior"]["median"] == pytest.approx(median)
+    assert obj["posterior"]["p05"] < median < obj["posterior"]["p95"]
+    assert "discrepancy_sigma" in wide.diagnostics.r_hat  # its convergence is checked like the inputs'
+    assert "with a model discrepancy term (HalfNormal(1))" in wide.posterior_text  # the calibrated note says so
+
+
+def test_discrepancy_needs_a_log_scale_observation_and_a_positive_scale(tmp_path):
+    path = tmp_path / "additive.toml"
+    path.write_text(_observation("gpu_seconds_per_video", 90.0, "sd = 10"))
+    with pytest.raises(InputError, match="no sigma_log or interval90 observation"):
+        calibrate("video-diffusion", path, draws=10, tune=10, discrepancy=0.5)
+    for bad in (0, -1.0, float("nan"), True, "0.5"):
+        with pytest.raises(InputError, match="discrepancy: must be a positive number"):
+            calibrate("video-diffusion", path, draws=10, tune=10, discrepancy=bad)

@@ -4,11 +4,11 @@ import doctest
 
 import pytest
 
-import flopcast.analyze.calibrate
+import flopcast.analyze.calibration
 import flopcast.engine
 
 
-@pytest.mark.parametrize("module", [flopcast.engine, flopcast.analyze.calibrate], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("module", [flopcast.engine, flopcast.analyze.calibration], ids=lambda m: m.__name__)
 def test_docstring_examples_run(module):
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0

@@ -111,8 +111,7 @@ def test_no_import_cycles_at_module_level():
     assert not cycles, cycles
 
 
-# being split: calibration into analyze/calibration/, evidence and comparison files into priors/
-PENDING_SPLIT = {SIMULATE / "analyze" / "calibrate.py", SIMULATE / "analyze" / "compare_outputs.py"}
+PENDING_SPLIT: set[Path] = set()
 
 
 @pytest.mark.parametrize("path", sorted(set(SIMULATE.rglob("*.py")) - PENDING_SPLIT), ids=lambda p: str(p.relative_to(ROOT)))

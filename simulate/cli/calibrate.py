@@ -1,7 +1,7 @@
 """``flopcast calibrate``: the subcommand, registered on the CLI's subparsers by ``register(sub)``.
 
-Kept apart from ``calibrate.py`` so that building the parser imports nothing heavy: PyMC, PyTensor
-and ArviZ are imported inside the handler.
+Kept apart from ``flopcast.analyze.calibration`` so that building the parser imports nothing heavy:
+PyMC, PyTensor and ArviZ are imported inside the handler.
 """
 
 from __future__ import annotations
@@ -37,6 +37,9 @@ def register(sub) -> None:
     p.add_argument("--seed", default=None, help="random seed (default: fresh, printed and recorded)")
     p.add_argument("--propagate-draws", default=None,
                    help="draws of the prior and calibrated scenarios for the bands (default: the scenario's)")
+    p.add_argument("--discrepancy", default=None, metavar="S",
+                   help="add a model discrepancy term: discrepancy_sigma ~ HalfNormal(S) widens every sigma_log / "
+                        "interval90 likelihood on the log scale (e.g. 0.5); for equations that may be off by a factor")
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE",
                    help="fix an input (NAME=VALUE) or give it a lognormal 90%% interval (NAME='A to B') "
                         "before calibrating; the calibrated scenario keeps it")
@@ -70,10 +73,22 @@ def _fraction(text: str | None, flag: str, default: float) -> float:
     return value
 
 
+def _positive(text: str | None, flag: str) -> float | None:
+    if text is None:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not (0 < value < float("inf")):
+        raise InputError(flag, f"must be a positive number, got {text!r}")
+    return value
+
+
 def cmd_calibrate(args) -> int:
     from flopcast import engine
     from flopcast import outdir
-    from flopcast.analyze.calibrate import calibrate, load_evidence
+    from flopcast.analyze.calibration import calibrate, load_evidence
     from flopcast.report.calibration import write_calibration
 
     draws = _int(args.draws, "--draws", DEFAULT_DRAWS)
@@ -82,11 +97,12 @@ def cmd_calibrate(args) -> int:
     seed = _int(args.seed, "--seed", -1, minimum=0) if args.seed is not None else None
     target_accept = _fraction(args.target_accept, "--target-accept", DEFAULT_TARGET_ACCEPT)
     propagate = _int(args.propagate_draws, "--propagate-draws", 0) if args.propagate_draws is not None else None
+    discrepancy = _positive(args.discrepancy, "--discrepancy")
     outdir.check_out(args.out)
     plan = engine.plan_for(args.scenario, args.sets)
     evidence = load_evidence(args.evidence, plan)  # all input checks before any sampling
     cal = calibrate(plan, evidence, draws=draws, tune=tune, chains=chains, seed=seed,
-                    target_accept=target_accept, propagate_draws=propagate)
+                    target_accept=target_accept, propagate_draws=propagate, discrepancy=discrepancy)
     target = Path(args.out) if args.out else outdir.default_folder("calibrate", plan.scenario.name, cal.seed)
     with outdir.staged(target) as stage:
         write_calibration(cal, stage)
@@ -96,7 +112,7 @@ def cmd_calibrate(args) -> int:
     if args.json:
         import json
 
-        obj = cal.as_json()
+        obj = cal.to_json()
         obj["posterior_scenario"] = str(toml)
         obj["folder"] = str(target)
         sys.stdout.write(json.dumps(obj, allow_nan=False) + "\n")
@@ -117,6 +133,7 @@ def summary_text(cal) -> str:
         f"{cal.chains} chains x {cal.draws} draws ({cal.tune} tuning), seed {cal.seed}, {cal.seconds:.1f} s",
         f"convergence: max r_hat {d.max_r_hat:.3f} (<= {d.rhat_limit}), min ESS bulk {d.min_ess_bulk:.0f} / tail "
         f"{d.min_ess_tail:.0f} (>= {d.ess_limit:.0f}), {d.divergences} divergences",
+        *([_discrepancy_text(cal)] if cal.discrepancy is not None else []),
         "",
         "inputs, median [p05 - p95]:",
         table(["input", "unit", "prior", "posterior", "90% width"],
@@ -134,3 +151,9 @@ def summary_text(cal) -> str:
                for n in figure_outputs(cal)], "llll"),
     ]
     return "\n".join(lines)
+
+
+def _discrepancy_text(cal) -> str:
+    b = cal.discrepancy_band
+    return (f"model discrepancy (log-scale sd, prior HalfNormal({cal.discrepancy:g})): median {b.median:.3g} "
+            f"[{b.p05:.3g} - {b.p95:.3g}]")

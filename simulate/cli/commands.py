@@ -69,10 +69,10 @@ def _point(plan, args) -> Outcome:
 
 def scenarios(args) -> int:
     from flopcast.cli.skeleton import emit_json
-    from flopcast.priors.scenario import bundled_heads
+    from flopcast.priors.catalog import bundled_scenario_heads
     from flopcast.report.text import safe
 
-    items = bundled_heads()
+    items = [h.to_json() for h in bundled_scenario_heads()]
     if args.json:
         emit_json({"scenarios": items})
         return 0

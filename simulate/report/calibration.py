@@ -29,6 +29,12 @@ def _set_text(obs) -> str:
     return ", ".join(f"{k}={v:g}" for k, v in obs.set.items()) or "-"
 
 
+def _discrepancy_text(cal) -> str:
+    b = cal.discrepancy_band
+    return (f"discrepancy_sigma ~ HalfNormal({cal.discrepancy:g}) widens each log-scale likelihood to "
+            f"sqrt(s^2 + discrepancy_sigma^2) (Kennedy & O'Hagan 2001); posterior {_band_text(b)} (log-scale sd)")
+
+
 def provenance_rows(cal, folder_name: str = "") -> list[list[str]]:
     sc = cal.scenario
     toml = f"{folder_name}/{cal.toml_name}" if folder_name else cal.toml_name
@@ -40,6 +46,7 @@ def provenance_rows(cal, folder_name: str = "") -> list[list[str]]:
                     f"target_accept {cal.target_accept}"],
         ["seed", str(cal.seed)],
         ["informed inputs (sampled)", ", ".join(cal.informed)],
+        *([["model discrepancy", _discrepancy_text(cal)]] if cal.discrepancy is not None else []),
         ["propagation", f"{cal.posterior_run.draws:,} draws of the prior and of the calibrated scenario, "
                         "same seed and unit-cube columns (common random numbers)"],
         ["runtime", f"{cal.seconds:.1f} s (sampling {cal.diagnostics.seconds:.1f} s)"],
@@ -261,7 +268,7 @@ def write_calibration(cal, folder: Path) -> list[str]:
     cal.write_posterior(folder / cal.NC_NAME)
     (folder / cal.toml_name).write_text(cal.posterior_text, encoding="utf-8")
     plan_for(load_scenario(folder / cal.toml_name))  # raises if the copy does not load and bind
-    obj = cal.as_json()
+    obj = cal.to_json()
     obj["posterior_scenario"] = cal.toml_name
     obj["files"] = {"posterior": cal.NC_NAME, "scenario": cal.toml_name}
     (folder / "calibration.json").write_text(json.dumps(obj, indent=2, allow_nan=False) + "\n")

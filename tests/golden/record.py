@@ -16,7 +16,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 VOLATILE = {"folder", "created", "scenario_file", "elapsed_s", "version", "calibrated_scenario", "files",
-            "sampling_seconds", "posterior_scenario"}
+            "sampling_seconds", "posterior_scenario", "evidence"}
 
 SCENARIOS = ["dit-xl", "llm-economics", "pipeline-bubble", "plappert-2024", "sora-2026", "tokens-per-video",
              "video-diffusion"]

@@ -1,0 +1,208 @@
+"""Evidence files: measurements a calibration conditions a scenario's priors on.
+
+Bundled evidence lives in ``priors/evidence/`` and is addressed by stem (``video-timings``); any other
+file by path. ``[[observation]]`` tables, optionally after an ``[evidence]`` table with ``scenario``
+and ``description``::
+
+    [[observation]]
+    output = "gpu_seconds_per_video"   # a model output, or an input name to observe the input itself
+    value = 81.8                        # > 0, in the output's unit
+    sigma_log = 0.25                    # exactly one of sigma_log | sd | interval90
+    set = { params = 4.756e9, layers = 42 }   # the configuration it was measured under
+    source = "where the figure comes from"    # required
+    note = "what was checked or corrected"
+    label = "CogVideoX-5B"                    # optional short name for tables
+
+Loading validates the file on its own (keys, types, spreads, sources); whether the names exist in a
+scenario's model is checked by ``flopcast.analyze.calibration`` against the bound plan.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from flopcast.priors.errors import InputError
+from flopcast.priors.families._base import Z95
+
+EVIDENCE_DIR = Path(__file__).resolve().parent / "evidence"
+
+_OBS_KEYS = {"output", "value", "sigma_log", "sd", "interval90", "set", "source", "note", "label"}
+_SPREAD_KEYS = ("sigma_log", "sd", "interval90")
+_EVIDENCE_KEYS = {"scenario", "description"}
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One measurement of a model output (or input) under a configuration ``set``."""
+
+    index: int
+    output: str
+    value: float
+    source: str
+    sigma_log: float | None = None
+    sd: float | None = None
+    interval90: tuple[float, float] | None = None
+    set: Mapping[str, float] = field(default_factory=dict)
+    note: str = ""
+    label: str = ""
+    file: str = "<evidence>"
+
+    @property
+    def kind(self) -> str:
+        """``lognormal`` (sigma_log, interval90) or ``normal`` (sd)."""
+        return "normal" if self.sd is not None else "lognormal"
+
+    @property
+    def log_sigma(self) -> float | None:
+        """The lognormal likelihood's sigma (None for an ``sd`` observation)."""
+        if self.sigma_log is not None:
+            return self.sigma_log
+        if self.interval90 is not None:
+            lo, hi = self.interval90
+            return math.log(hi / lo) / (2.0 * Z95)
+        return None
+
+    @property
+    def center(self) -> float:
+        """Where the likelihood is centred: ``value``, or the geometric mean of ``interval90``."""
+        if self.interval90 is not None:
+            return math.sqrt(self.interval90[0] * self.interval90[1])
+        return self.value
+
+    @property
+    def name(self) -> str:
+        return self.label or f"observation[{self.index}]"
+
+    def where(self, key: str = "") -> str:
+        return f"{self.file}: observation[{self.index}]" + (f".{key}" if key else "")
+
+    def spread_text(self) -> str:
+        if self.sigma_log is not None:
+            return f"sigma_log {self.sigma_log:g}"
+        if self.sd is not None:
+            return f"sd {self.sd:g}"
+        lo, hi = self.interval90
+        return f"90% [{lo:g}, {hi:g}]"
+
+    def to_json(self) -> dict:
+        return {"label": self.label, "output": self.output, "value": self.value, "sigma_log": self.sigma_log,
+                "sd": self.sd, "interval90": list(self.interval90) if self.interval90 else None,
+                "set": dict(self.set), "source": self.source, "note": self.note}
+
+
+class Evidence(list):
+    """The observations of one evidence file (a ``list[Observation]``) plus the file's header."""
+
+    def __init__(self, observations: Iterable[Observation] = (), path: Path | None = None,
+                 scenario: str = "", description: str = ""):
+        super().__init__(observations)
+        self.path = path
+        self.scenario = scenario
+        self.description = description
+
+    @property
+    def file(self) -> str:
+        return self.path.name if self.path is not None else "<evidence>"
+
+
+def resolve_evidence_path(ref: str | Path) -> Path:
+    """A path, or the stem of a bundled file in ``priors/evidence/`` (``video-timings``)."""
+    path = Path(ref)
+    if path.is_file():
+        return path
+    bundled = EVIDENCE_DIR / f"{ref}.toml"
+    if not str(ref).endswith(".toml") and "/" not in str(ref) and bundled.is_file():
+        return bundled
+    raise InputError(f"--evidence {ref}", "no such evidence file")
+
+
+def bundled_evidence() -> list[Path]:
+    return sorted(EVIDENCE_DIR.glob("*.toml"))
+
+
+def load_evidence(ref: str | Path) -> Evidence:
+    """Read and validate an evidence file (a path, or the stem of a bundled one)."""
+    path = resolve_evidence_path(ref)
+    file = path.name
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(file, f"malformed TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise InputError(file, "not a UTF-8 text file") from None
+    extra = sorted(set(data) - {"evidence", "observation"})
+    if extra:
+        raise InputError(f"{file}: {extra[0]}", "unknown key; an evidence file has [evidence] and [[observation]] tables")
+    head = data.get("evidence", {})
+    if not isinstance(head, dict):
+        raise InputError(f"{file}: evidence", "must be a table")
+    for key in sorted(set(head) - _EVIDENCE_KEYS):
+        raise InputError(f"{file}: evidence.{key}", f"unknown key; allowed: {', '.join(sorted(_EVIDENCE_KEYS))}")
+    for key in _EVIDENCE_KEYS:
+        if key in head and not isinstance(head[key], str):
+            raise InputError(f"{file}: evidence.{key}", "must be a string")
+    items = data.get("observation")
+    if not isinstance(items, list) or not items or not all(isinstance(i, dict) for i in items):
+        raise InputError(f"{file}: observation", "no [[observation]] tables; every measurement is one [[observation]]")
+    return Evidence((_parse_observation(i, spec, file) for i, spec in enumerate(items)), path,
+                    head.get("scenario", ""), head.get("description", ""))
+
+
+def _is_num(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _positive(spec: dict, key: str, where: str) -> float:
+    v = spec[key]
+    if not _is_num(v) or not v > 0:
+        raise InputError(f"{where}.{key}", f"must be a positive number, got {v!r}")
+    return float(v)
+
+
+def _parse_observation(i: int, spec: dict, file: str) -> Observation:
+    where = f"{file}: observation[{i}]"
+    for key in sorted(set(spec) - _OBS_KEYS):
+        raise InputError(f"{where}.{key}", f"unknown key; allowed: {', '.join(sorted(_OBS_KEYS))}")
+    if not isinstance(spec.get("output"), str) or not spec["output"]:
+        raise InputError(f"{where}.output", "missing or not a string (a model output, or an input to observe directly)")
+    if "value" not in spec:
+        raise InputError(f"{where}.value", "missing: the measured figure, in the output's unit")
+    value = _positive(spec, "value", where)
+    given = [k for k in _SPREAD_KEYS if k in spec]
+    if len(given) != 1:
+        got = f"got {' and '.join(given)}" if given else "got none"
+        raise InputError(where, f"give exactly one of sigma_log, sd, interval90 ({got})")
+    sigma_log = sd = interval = None
+    if given[0] == "sigma_log":
+        sigma_log = _positive(spec, "sigma_log", where)
+    elif given[0] == "sd":
+        sd = _positive(spec, "sd", where)
+    else:
+        pair = spec["interval90"]
+        if not (isinstance(pair, list) and len(pair) == 2 and all(_is_num(v) for v in pair)):
+            raise InputError(f"{where}.interval90", "must be a pair of numbers [lo, hi]")
+        lo, hi = float(pair[0]), float(pair[1])
+        if not 0 < lo < hi:
+            raise InputError(f"{where}.interval90", f"needs 0 < lo < hi, got [{lo:g}, {hi:g}]")
+        if not lo <= value <= hi:
+            raise InputError(f"{where}.value", f"{value:g} lies outside its interval90 [{lo:g}, {hi:g}]")
+        interval = (lo, hi)
+    sets = spec.get("set", {})
+    if not isinstance(sets, dict):
+        raise InputError(f"{where}.set", "must be a table of input = number")
+    for name, v in sets.items():
+        if not _is_num(v):
+            raise InputError(f"{where}.set.{name}", f"must be a finite number, got {v!r}")
+    source = spec.get("source")
+    if not isinstance(source, str) or not source.strip():
+        raise InputError(f"{where}.source", "missing: say where the figure comes from")
+    for key in ("note", "label"):
+        if key in spec and not isinstance(spec[key], str):
+            raise InputError(f"{where}.{key}", "must be a string")
+    return Observation(i, spec["output"], value, source.strip(), sigma_log, sd, interval,
+                       {k: float(v) for k, v in sets.items()}, spec.get("note", ""), spec.get("label", ""), file)
+

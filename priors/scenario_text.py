@@ -1,0 +1,161 @@
+"""The calibrated scenario's TOML text: the original scenario file, renamed, with a ``[posterior]``
+table that points at the joint posterior draws (``flopcast calibrate`` writes both side by side).
+
+The original text is kept line for line (comments, sources, rationales) and edited, not re-serialised;
+every edit is verified by parsing the result back. ``scenario_from_text`` reads such a text as if it
+were a file in a folder (the ``[posterior]`` file resolves beside it).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from pathlib import Path
+from typing import Iterable, Mapping, Sequence
+
+from flopcast.priors.errors import InputError
+from flopcast.priors.evidence import Evidence
+from flopcast.priors.scenario import Correlation, Scenario, parse_prior, parse_scenario
+
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*(\]\]?)\s*(#.*)?$")
+
+
+def _tables(lines: list[str]) -> list[tuple[int, str, bool]]:
+    """(line index, table name, is array) of every table header outside multi-line strings."""
+    out, in_string = [], None
+    for i, line in enumerate(lines):
+        if in_string is None:
+            m = _HEADER.match(line)
+            if m and m.group(1) in ("[", "[[") and len(m.group(1)) == len(m.group(3)):
+                out.append((i, m.group(2).strip(), m.group(1) == "[["))
+        code = line.split("#", 1)[0] if in_string is None else line
+        for quote in ('"""', "'''"):
+            if in_string in (None, quote) and code.count(quote) % 2 == 1:
+                in_string = None if in_string == quote else quote
+    return out
+
+
+def _comment_out(lines: list[str], start: int, tables: list[tuple[int, str, bool]], why: str) -> None:
+    following = [i for i, _, _ in tables if i > start]
+    end = following[0] if following else len(lines)
+    lines[start] = f"# ({why}) " + lines[start]
+    for k in range(start + 1, end):
+        if lines[k].strip() and not lines[k].lstrip().startswith("#"):
+            lines[k] = "# " + lines[k]
+
+
+def _toml_value(v: float) -> str:
+    return repr(float(v)) if math.isfinite(v) else "nan"
+
+
+def _toml_string(s: str) -> str:
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+
+
+
+def posterior_scenario_text(scenario: Scenario, informed: Sequence[str], nc_name: str, note: str, *,
+                            kept: Iterable[Correlation], units: Mapping[str, str] | None = None,
+                            evidence: Evidence | None = None, seed: int | None = None, created: str = "",
+                            version: str = "") -> str:
+    """The original scenario file with a ``[posterior]`` table appended, renamed ``<name>-calibrated``.
+
+    ``kept`` are the correlations the bound scenario keeps (a ``--set`` that fixes an input drops the
+    correlations it is part of); ``units`` the unit of each ``--set`` input (written into its table);
+    ``version`` the flopcast version for the header comment.
+
+    Edits, all verified by re-parsing: ``--set`` overrides replace the tables they override (the old
+    ones are commented out); correlations between informed inputs are commented out because the joint
+    posterior draws carry them (and correlations a ``--set`` removed)."""
+    sc = scenario
+    kept = tuple(kept)
+    units = dict(units or {})
+    lines = sc.path.read_text(encoding="utf-8").splitlines()
+    tables = _tables(lines)
+    name = f"{sc.name}-calibrated"
+    # 1. rename
+    head = [i for i, t, arr in tables if t == "scenario" and not arr]
+    renamed = False
+    if head:
+        following = [i for i, _, _ in tables if i > head[0]]
+        for k in range(head[0] + 1, following[0] if following else len(lines)):
+            if re.match(r"^\s*name\s*=", lines[k]):
+                lines[k] = f"name = {_toml_string(name)}  # calibrated from {sc.name}"
+                renamed = True
+                break
+    if not renamed:
+        raise InputError(sc.file, "cannot find `name = ...` in its [scenario] table to rename the calibrated copy")
+    # 2. overrides and correlations
+    overridden = list(dict.fromkeys(t.split("=", 1)[0].strip() for t in sc.overrides))
+    corr_index = 0
+    kept_pairs = {tuple(c.inputs) for c in kept}
+    for i, table, is_array in reversed(tables):  # reversed: commenting does not move line numbers
+        if not is_array and table.startswith("priors.") and table[len("priors."):].strip('"') in overridden:
+            _comment_out(lines, i, tables, "replaced by a --set override below")
+    corr_lines = [i for i, t, arr in tables if arr and t == "correlations"]
+    for i, corr in zip(corr_lines, sc.correlations):
+        corr_index += 1
+        pair = tuple(corr.inputs)
+        if pair not in kept_pairs:
+            _comment_out(lines, i, tables, "dropped: a --set override fixed one of its inputs")
+        elif pair[0] in informed or pair[1] in informed:
+            _comment_out(lines, i, tables, "carried by the joint posterior draws")
+    stamp = [f"# Calibrated by flopcast calibrate {version} ({created or 'now'}, seed {seed}) from {sc.file}"]
+    if evidence is not None:
+        stamp.append(f"# on {evidence.file}: {len(evidence)} observation(s). The [posterior] table at the end replaces")
+    else:
+        stamp.append("# The [posterior] table at the end replaces")
+    stamp.append(f"# the priors of {', '.join(informed)} by joint posterior draws ({nc_name}, beside this file);")
+    stamp.append("# every other input keeps its prior. Run it: flopcast run path/to/this.toml")
+    out = stamp + [""] + lines
+    for n in overridden:
+        prior = sc.priors[n]
+        unit = units.get(n, "")
+        out += ["", f"[priors.{n}]  # --set {n} (flopcast calibrate)"]
+        if prior.is_constant:
+            out += ['dist = "constant"', f"value = {_toml_value(prior.point)}"]
+        else:
+            d = prior.dist
+            out += ['dist = "lognormal"', f"mu = {_toml_value(d.mu)}", f"sigma = {_toml_value(d.sigma)}"]
+        if unit:
+            out.append(f"unit = {_toml_string(unit)}")
+        out.append(f"source = {_toml_string(prior.source)}")
+    out += ["", "[posterior]", f"file = {_toml_string(nc_name)}",
+            "inputs = [" + ", ".join(_toml_string(n) for n in informed) + "]",
+            f"note = {_toml_string(note)}", ""]
+    text = "\n".join(out)
+    _verify_text(text, sc, kept, informed, name)
+    return text
+
+
+def _verify_text(text: str, scenario: Scenario, kept: Sequence[Correlation], informed: Sequence[str],
+                 name: str) -> None:
+    data = tomllib.loads(text)  # a bug here is ours, not the user's: let it raise
+    problems = []
+    if data["scenario"]["name"] != name:
+        problems.append("scenario name")
+    if list(data["posterior"]["inputs"]) != list(informed):
+        problems.append("posterior inputs")
+    for n, prior in scenario.priors.items():
+        got = parse_prior(n, data["priors"][n], "check")
+        if got.dist.is_constant != prior.is_constant or abs(got.point - prior.point) > 1e-9 * max(1, abs(prior.point)):
+            problems.append(f"prior {n}")
+    corrs = {tuple(c["inputs"]) for c in data.get("correlations", [])}
+    want = {tuple(c.inputs) for c in kept if c.inputs[0] not in informed and c.inputs[1] not in informed}
+    if corrs != want:
+        problems.append("correlations")
+    if problems:  # an internal error: the written scenario would not reproduce this one
+        raise RuntimeError(f"calibrated scenario text differs from the original in: {', '.join(problems)}")
+
+
+
+def scenario_from_text(text: str, folder: Path) -> Scenario:
+    """Parse scenario TOML text as if it were the file ``<folder>/<name>.toml``."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError("<scenario text>", f"malformed TOML: {exc}") from None
+    name = data.get("scenario", {}).get("name") if isinstance(data.get("scenario"), dict) else None
+    if not isinstance(name, str) or not name:
+        raise InputError("<scenario text>: scenario.name", "missing or not a string")
+    return parse_scenario(data, Path(folder) / f"{name}.toml")
