@@ -39,10 +39,11 @@ LOGNORMAL = {
     "sora_params": ((5e9, 60e9), 1),
     "sampling_steps": ((100, 300), 1),
     "peak_factor": ((1.3, 3.5), 1),
-    "inference_utilization": ((0.3, 0.6), -1),
+    "temporal_compression": ((3, 12), -1),
 }
+# (a range on a fraction such as inference_utilization builds a beta, not a lognormal: fixed here)
 SETS = [f"{n}={lo} to {hi}" for n, ((lo, hi), _) in LOGNORMAL.items()] + [
-    "temporal_compression=8", "generations_per_upload=2", "dataset_multiplier=4", "training_utilization=0.4"]
+    "inference_utilization=0.4", "generations_per_upload=2", "dataset_multiplier=4", "training_utilization=0.4"]
 SIGMA = {n: np.log(hi / lo) / (2 * stats.norm.ppf(0.95)) for n, ((lo, hi), _) in LOGNORMAL.items()}
 
 

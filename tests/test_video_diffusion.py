@@ -242,8 +242,10 @@ def test_check_messages_and_non_integer_points():
     (name, reason), = vd.check({**base, "frames": 1441, "causal_vae": 0})
     assert name == "frames" and "1440 or 1448" in reason
     assert not vd.check({**base, "frames": 97.5})  # a range's median: an average, not tested for fit
-    assert vf.check({"tiktok_ai_share": 1.2})[0][0] == "tiktok_ai_share"
-    assert vf.check({"generations_per_upload": 0.5})[0][0] == "generations_per_upload"
+    # shares and generations are held by their domains now; check() keeps what a domain cannot say
+    assert not vf.INPUTS["tiktok_ai_share"].domain.contains(1.2)
+    assert not vf.INPUTS["generations_per_upload"].domain.contains(0.5)
+    assert vf.check({"peak_factor": 0.8})[0][0] == "peak_factor"
 
 
 # --- waterfall ---------------------------------------------------------------------------------------
