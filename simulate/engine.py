@@ -27,6 +27,7 @@ from flopcast.priors.errors import InputError
 from flopcast.priors.scenario import Scenario, load_scenario
 from flopcast import __version__
 from flopcast.plan import Plan, bind
+from flopcast.domains import check_draws as check_domains
 from flopcast.sampling import Design, apply_copula, copula_factor
 from flopcast.summary import Summary, summarize
 
@@ -380,6 +381,7 @@ def _check_finite(plan: Plan, inputs, outputs, constants) -> None:
                 f"output {name} is NaN or infinite in {count} of {values.size} draws "
                 f"(first at draw {first}{_suspects(x, first)})",
             )
+    check_domains(plan, {**constants, **inputs}, outputs)
 
 
 AUTO_START = 20_000

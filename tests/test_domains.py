@@ -156,3 +156,66 @@ def test_count_range_is_a_loguniform_with_that_90_percent_interval():
     # flat in log: the 5th and 95th percentiles sit 1/18 of the log-width inside each end
     assert math.log(dist.high / dist.low) == pytest.approx(math.log(129 / 49) / 0.9)
     assert dist.quantile(0.05) == pytest.approx(49) and dist.quantile(0.95) == pytest.approx(129)
+
+
+# --- every draw ------------------------------------------------------------------------------------
+
+def _shifted_model():
+    """y = a - 1 declared positive: in its domain only where a > 1 (a lognormal median 2 crosses 1)."""
+    import types
+
+    from flopcast.models._spec import Quantity
+
+    module = types.ModuleType("flopcast.models.shifted_model")
+    module.INPUTS = {"a": Quantity("x", "an input", None, "test", domain="positive")}
+    module.OUTPUTS = {"y": Quantity("x", "a - 1", domain="positive")}
+    module.evaluate = lambda x: {"y": x["a"] - 1.0}
+    return module
+
+
+SHIFTED = """
+[scenario]
+name = "shifted"
+model = "shifted_model"
+[priors.a]
+dist = "lognormal"
+ci90 = [1.1, 3.0]
+"""
+
+
+# (draws, tolerance in binomial standard errors)
+@pytest.mark.parametrize("draws, n_se", [(10_000, 4.0)])
+def test_an_output_leaving_its_domain_is_reported_with_an_example(monkeypatch, write_scenario, draws, n_se):
+    import sys
+
+    from scipy import stats
+
+    monkeypatch.setitem(sys.modules, "flopcast.models.shifted_model", _shifted_model())
+    path = write_scenario(SHIFTED, "shifted.toml")
+    with pytest.raises(InputError) as info:
+        engine.run(str(path), draws=draws, seed=1)
+    msg = str(info.value)
+    assert msg.startswith("shifted.toml: output y leaves its domain (a positive quantity in (0, inf)) in ")
+    # P(a <= 1) for the lognormal with 90% interval [1.1, 3.0], closed form: about 2.5%
+    p = stats.norm.cdf(-np.log(1.1 * 3.0) / 2 / (np.log(3.0 / 1.1) / (2 * stats.norm.ppf(0.95))))
+    count = int(msg.split(" leaves its domain (a positive quantity in (0, inf)) in ")[1].split(" of ")[0])
+    assert abs(count - draws * p) < n_se * np.sqrt(draws * p * (1 - p)), (count, draws * p)
+    a = float(msg.split("inputs there: a=")[1].split(")")[0])
+    assert a <= 1.0  # the example draw is one that leaves the domain
+
+
+def test_check_draws_counts_inputs_and_outputs_out_of_domain():
+    from flopcast.domains import check_draws
+
+    plan = engine.plan_for("pipeline-bubble")
+    rng = np.random.default_rng(0)
+    x = {"other_efficiency": rng.uniform(0.2, 0.9, 1000)}
+    y = {"bubble_fraction": rng.uniform(0.0, 0.5, 1000)}
+    check_draws(plan, x, y)  # in domain: silent
+    y["bubble_fraction"][[17, 400, 999]] = -0.01
+    with pytest.raises(InputError, match=r"output bubble_fraction leaves its domain \(a fraction in \[0, 1\]\) "
+                                         r"in 3 of 1000 draws \(first at draw 17: -0.01; inputs there: other_eff"):
+        check_draws(plan, x, y)
+    x["other_efficiency"][5] = 1.2
+    with pytest.raises(InputError, match=r"input other_efficiency leaves its domain .* in 1 of 1000 draws"):
+        check_draws(plan, x, y)
