@@ -201,25 +201,7 @@ def test_scenario_runs(scenario):
         assert s.p05 <= s.median <= s.p95, name
 
 
-# -- the equations run on PyTensor ---------------------------------------------------------------
-
-@pytest.mark.parametrize("scenario, model", list(SCENARIOS.items()))
-def test_evaluate_on_pytensor(scenario, model):
-    import pytensor
-    import pytensor.tensor as pt
-
-    module = _module(model)
-    points = engine.plan_for(scenario).points
-    symbols = {name: pt.dscalar(name) for name in module.INPUTS}
-    out = module.evaluate(symbols)
-    names = list(module.OUTPUTS)
-    assert set(out) == set(names)
-    fn = pytensor.function(list(symbols.values()), [pt.as_tensor_variable(out[n]) for n in names],
-                           mode="FAST_COMPILE", on_unused_input="raise")
-    got = fn(*[points[n] for n in symbols])
-    want = engine.evaluate_point(scenario)
-    for name, value in zip(names, got):
-        assert float(value) == pytest.approx(want[name], rel=1e-12), name
+# (the equations on PyTensor: tests/test_model_contract.py, every module)
 
 
 # -- the CLI -------------------------------------------------------------------------------------

@@ -165,24 +165,7 @@ def test_more_steps_frames_or_pixels_never_fewer_flops(cfg, more):
     assert _eval(**{**cfg, **bigger})["flops_per_video"] >= base
 
 
-# --- PyTensor ----------------------------------------------------------------------------------------
-
-def test_pytensor_graph_matches_numpy():
-    import pytensor
-    import pytensor.tensor as pt
-
-    point = engine.plan_for("sora-2026").points
-    for module in (vd, vf):
-        names = list(module.INPUTS)
-        values = {n: point[n] if n in point else 25.0 for n in names}  # fleet's upstream rate: 25 s/GPU-h
-        sym = {n: pt.dscalar(n) for n in names}
-        graph = module.evaluate(sym)
-        outs = list(module.OUTPUTS)
-        fn = pytensor.function([sym[n] for n in names], [graph[o] for o in outs], mode="FAST_COMPILE")
-        got = fn(*[values[n] for n in names])
-        want = module.evaluate({n: np.float64(v) for n, v in values.items()})
-        for name, value in zip(outs, got):
-            assert float(value) == pytest.approx(float(want[name]), rel=1e-12), name
+# (PyTensor and batch-vs-slice: tests/test_model_contract.py, every module)
 
 
 # --- scenarios ---------------------------------------------------------------------------------------
