@@ -1,7 +1,8 @@
 """DiT-XL (Peebles & Xie 2023): training compute against inference compute per image, as Matthias
 Plappert (Factorial Funds, March 2024) set them side by side.
 
-Source: ../shared/seeds/000_fa6efbad8168eecb.txt, section 04 "算力估算" (compute estimate), quoted
+Source: Matthias Plappert, "Under The Hood: How OpenAI's Sora Model Works", Factorial Funds, March 2024,
+section "Compute estimates", in its Chinese translation (section 04 "算力估算"), quoted
 below as [S04 "<phrase>"]. The source uses DiT-XL as the image-model baseline for its Sora estimate:
 training took ~1e21 FLOP, one 512x512 image takes 524 GFLOP per denoising step x 250 steps, so
 inference overtakes training after ~7.6M images, a small fraction of one day of Instagram uploads.

@@ -1,7 +1,7 @@
 """LLM economics, as Sunyan ("The Economics of Large Language Models", January 2023) worked them out.
 
-Source: ../shared/seeds/004_420203dd199bc46a.txt (OneFlow's Chinese translation), quoted below as
-[E "<phrase>"]. The chain: a decoder-only LLM costs ~2N FLOPs per token to run and ~6N per token to
+Source: Sunyan, "The Economics of Large Language Models", January 2023, in OneFlow's Chinese
+translation, quoted below as [E "<phrase>"]. The chain: a decoder-only LLM costs ~2N FLOPs per token to run and ~6N per token to
 train; at a FLOPS utilization and a cloud price per processor-hour that gives USD per 1k tokens and
 USD per training run; an API price per 1k tokens, words per query, cache hits and the cloud's gross
 margin give the cost of an LLM-powered search query, set against search revenue per query.

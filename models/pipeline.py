@@ -1,8 +1,8 @@
 """Pipeline-parallel bubble: an upper bound on achievable utilization, from Lilian Weng's survey of
 large-model training ("How to Train Really Large Models on Many GPUs?", 2021).
 
-Source: ../shared/seeds/002_115ea5b835dca05f.txt (Chinese translation), section "管道并行", quoted
-below as [P "<phrase>"]. GPipe splits a mini-batch into m micro-batches and the model into d stages;
+Source: Lilian Weng, "How to Train Really Large Models on Many GPUs?", Lil'Log, 2021-09-24, section
+"Pipeline Parallelism", in its Chinese translation (section "管道并行"), quoted below as [P "<phrase>"]. GPipe splits a mini-batch into m micro-batches and the model into d stages;
 with one time unit per micro-batch forward and backward per stage, a step takes m + d - 1 units of
 which d - 1 are idle (the "bubble"), so the bubble fraction is (d - 1) / (m + d - 1). The formula is an
 image in the translation; its text ("给定m个均匀分割的微批次和d个分区 ... 则气泡的分数为:") and Weng's

@@ -1,6 +1,7 @@
 """Sora compute, as Matthias Plappert (Factorial Funds, March 2024) estimated it.
 
-Source: ../shared/seeds/000_fa6efbad8168eecb.txt, section 04 "算力估算" (compute estimate), quoted
+Source: Matthias Plappert, "Under The Hood: How OpenAI's Sora Model Works", Factorial Funds, March 2024,
+section "Compute estimates", in its Chinese translation (section 04 "算力估算"), quoted
 below as [S04 "<phrase>"]. The source extrapolates linearly from DiT-XL (Peebles & Xie 2023):
 parameters x data x latent frames for training, parameters x latent frames x steps for inference.
 Every function is pure arithmetic on named arrays: numpy arrays and PyTensor tensors alike.
@@ -113,7 +114,7 @@ def break_even(train_flops, flops_per_minute):
 
 def average_fleet(minutes_per_day, minutes_per_gpu_hour):
     """[S04 "1500 万 / 120 ≈ 8.9 万张"]: minutes per day / (minutes per H100-hour x 24 h).
-    The source's division is wrong: 15M / 120 = 125k, not 89k (DESIGN.md, audit note)."""
+    The source's division is wrong: 15M / 120 = 125k, not 89k (``flopcast audit plappert-2024`` shows it)."""
     return minutes_per_day / (minutes_per_gpu_hour * HOURS_PER_DAY)
 
 

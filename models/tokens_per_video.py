@@ -1,7 +1,8 @@
 """Tokens (spacetime patches) per generated video, as a broker note quoted by Beijing Business Today
 (March 2024) counted them for Sora.
 
-Source: ../shared/seeds/003_50a7735e8d1695da.txt, quoted below as [T "<phrase>"]:
+Source: Beijing Business Today (北京商报), March 2024, a news piece on Sora's compute quoting a CITIC
+Securities (中信证券) estimate, quoted below as [T "<phrase>"]:
 [T "中信证券曾简单估算,一个60帧的视频(约6—8秒)需要约6万个Patches,如果去噪步数是20的话,相当于要生成
 120万个Tokens"]. The source gives only the totals; this module makes the patch arithmetic explicit
 with the input names of a video-diffusion model (width, height, frames, vae_temporal, vae_spatial,

@@ -1,6 +1,7 @@
 """Video diffusion transformer compute from first principles (beyond the source's shortcuts).
 
-The source (../shared/seeds/000_fa6efbad8168eecb.txt, section 04, quoted as [S04 "..."]) scales
+The source (Matthias Plappert, "Under The Hood: How OpenAI's Sora Model Works", Factorial Funds, March 2024,
+section "Compute estimates", quoted from its Chinese translation as [S04 "..."]) scales
 DiT-XL's per-image figure linearly: [S04 "524×10^9 FLOPS × 30 × 180"]. That leaves out what the
 architecture of a video diffusion transformer (DiT) actually implies:
 
@@ -90,7 +91,7 @@ INPUTS = {
     "gpu_peak_flops": Quantity("FLOP/s", "dense BF16 peak of one GPU", 989.4e12,
                                "NVIDIA H100 SXM datasheet: 989.4 TFLOPS dense BF16 (H800 SXM the same)", domain="positive"),
     "inference_utilization": Quantity("fraction", "achieved FLOP/s over peak when generating", None,
-                                      "judgment calibrated on shared/evidence/video-timings.toml (see scenarios)", domain="open_fraction"),
+                                      "judgment calibrated on priors/evidence/video-timings.toml (see scenarios)", domain="open_fraction"),
     # --- training --------------------------------------------------------------------------------
     "training_clips": Quantity("clips", "video clips in the training set", None, "judgment", domain="positive"),
     "training_clip_seconds": Quantity("s", "average length of a training clip", None, "judgment", domain="positive"),

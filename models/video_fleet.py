@@ -2,8 +2,8 @@
 
 Chain it after a model that produces ``video_seconds_per_gpu_hour`` (``model = "video_diffusion+video_fleet"``).
 That figure already includes the serving utilization, so this layer does not divide by it again.
-The demand side follows the source (../shared/seeds/000_fa6efbad8168eecb.txt, section 04, quoted as
-[S04 "..."]): AI share of the minutes uploaded per day, times generations per upload, times a peak factor.
+The demand side follows the source (Matthias Plappert, "Under The Hood: How OpenAI's Sora Model Works", Factorial Funds, March 2024,
+section "Compute estimates", quoted from its Chinese translation as [S04 "..."]): AI share of the minutes uploaded per day, times generations per upload, times a peak factor.
 Pure arithmetic, numpy and PyTensor alike.
 """
 

@@ -69,7 +69,7 @@ def test_scenarios_and_show(capsys):
     code, out, _ = run_cli(capsys, "scenarios")
     assert code == 0 and "plappert-2024" in out
     code, out, _ = run_cli(capsys, "show", "plappert-2024")
-    assert code == 0 and "sora_params" in out and "lognormal" in out and "000_fa6efbad8168eecb.txt" in out
+    assert code == 0 and "sora_params" in out and "lognormal" in out and "Plappert (Factorial Funds, March 2024)" in out
 
 
 # (scenario edit or CLI arguments, fragment the one-line error must contain)
