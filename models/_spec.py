@@ -9,12 +9,74 @@ A model module (``models/<name>.py``) defines:
   It must work on numpy arrays (any broadcastable shapes) and on PyTensor tensors alike, so use
   operators and ``x ** y`` only, never ``np.`` functions or Python control flow on values.
 
-Optionally ``check(x) -> [(input, reason)]`` for constraints an input's prior cannot express.
+Every Quantity declares its ``domain``, the values it can take (one of ``DOMAINS``):
+
+- ``"positive"`` (> 0), ``"nonnegative"`` (>= 0), ``"real"``;
+- ``"fraction"`` ([0, 1]) and ``"open_fraction"`` ((0, 1]: a share something is divided by, such as a
+  utilization);
+- ``"count"`` (>= 1): a number of things that the equations treat as continuous, so a prior may
+  describe an average (frames, pipeline stages, guidance passes);
+- ``"integer"`` (a whole number >= 1) and ``"switch"`` (0 or 1): fixed by a constant, never sampled.
+
+Counts whose bundled priors are lognormal (denoising steps, layers, micro-batches) are ``"positive"``:
+a lognormal cannot respect a lower bound of 1. Binding a scenario refuses a prior whose support leaves
+an input's domain; the engine checks every drawn input and every output against its domain.
+
+Optionally ``check(x) -> [(input, reason)]`` for constraints a domain cannot express (a frame count
+that fits the VAE, a peak factor of at least 1); it sees point values only.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Domain:
+    """The values a quantity can take: an interval, open or closed at each end, optionally whole numbers.
+
+    ``contains`` uses operators only, so it works elementwise on numpy arrays and on floats.
+    """
+
+    name: str
+    lower: float
+    upper: float
+    lower_open: bool = False
+    upper_open: bool = False
+    whole: bool = False
+    label: str = ""  # how a message names a quantity of this domain: "a fraction"
+
+    def contains(self, v):
+        low = (v > self.lower) if self.lower_open else (v >= self.lower)
+        high = (v < self.upper) if self.upper_open else (v <= self.upper)
+        inside = low & high
+        return inside & (v % 1 == 0) if self.whole else inside
+
+    @property
+    def interval(self) -> str:
+        """``(0, inf)``, ``[0, 1]``, ``{0, 1}``, ``{1, 2, 3, ...}``."""
+        if self.whole:
+            return "{0, 1}" if self.upper == 1 else "{1, 2, 3, ...}"
+        lo = "-inf" if self.lower == -math.inf else f"{self.lower:g}"
+        hi = "inf" if self.upper == math.inf else f"{self.upper:g}"
+        return f"{'(' if self.lower_open else '['}{lo}, {hi}{')' if self.upper_open else ']'}"
+
+    def __str__(self) -> str:
+        return f"{self.label} in {self.interval}"
+
+
+_INF = math.inf
+DOMAINS: dict[str, Domain] = {d.name: d for d in (
+    Domain("positive", 0.0, _INF, True, True, label="a positive quantity"),
+    Domain("nonnegative", 0.0, _INF, False, True, label="a nonnegative quantity"),
+    Domain("fraction", 0.0, 1.0, label="a fraction"),
+    Domain("open_fraction", 0.0, 1.0, True, False, label="a nonzero fraction"),
+    Domain("count", 1.0, _INF, False, True, label="a count"),
+    Domain("integer", 1.0, _INF, False, True, whole=True, label="a whole number"),
+    Domain("switch", 0.0, 1.0, whole=True, label="a switch"),
+    Domain("real", -_INF, _INF, True, True, label="a real number"),
+)}
 
 
 @dataclass(frozen=True)
@@ -23,3 +85,10 @@ class Quantity:
     description: str
     default: float | None = None
     source: str = ""
+    domain: Domain | str | None = None  # a name in DOMAINS, stored as the Domain
+
+    def __post_init__(self) -> None:
+        if isinstance(self.domain, str):
+            if self.domain not in DOMAINS:
+                raise ValueError(f"unknown domain {self.domain!r}; one of {', '.join(DOMAINS)}")
+            object.__setattr__(self, "domain", DOMAINS[self.domain])

@@ -1,7 +1,8 @@
 """DiT-XL (Peebles & Xie 2023): training compute against inference compute per image, as Matthias
 Plappert (Factorial Funds, March 2024) set them side by side.
 
-Source: ../shared/seeds/000_fa6efbad8168eecb.txt, section 04 "算力估算" (compute estimate), quoted
+Source: Matthias Plappert, "Under The Hood: How OpenAI's Sora Model Works", Factorial Funds, March 2024,
+section "Compute estimates", in its Chinese translation (section 04 "算力估算"), quoted
 below as [S04 "<phrase>"]. The source uses DiT-XL as the image-model baseline for its Sora estimate:
 training took ~1e21 FLOP, one 512x512 image takes 524 GFLOP per denoising step x 250 steps, so
 inference overtakes training after ~7.6M images, a small fraction of one day of Instagram uploads.
@@ -29,38 +30,38 @@ DAYS_PER_MONTH = 30.0  # as in models/sora.py: [S04 "H100 运行一个月"], one
 
 INPUTS = {
     "dit_train_flops": Quantity("FLOP", "DiT-XL total training compute", 1e21,
-                                '[S04 "使用了大约 10^21 FLOPS 的总计算资源进行训练"]'),
+                                '[S04 "使用了大约 10^21 FLOPS 的总计算资源进行训练"]', domain="positive"),
     "dit_flops_per_step": Quantity("FLOP", "DiT-XL FLOPs per denoising step (one 512x512 image)", 524e9,
-                                   '[S04 "DiT-XL 每一步推理使用 524×10^9 FLOPS"]'),
+                                   '[S04 "DiT-XL 每一步推理使用 524×10^9 FLOPS"]', domain="positive"),
     "sampling_steps": Quantity("steps", "denoising steps per generated image", None,
-                               '[S04 "DiT 使用生成一张图片会经过 250 步的 diffusion"]'),
+                               '[S04 "DiT 使用生成一张图片会经过 250 步的 diffusion"]', domain="positive"),
     "instagram_images_per_day": Quantity("images/day", "images uploaded to Instagram per day", None,
-                                         '[S04 "用户每天向 Instagram 上传约 9500 万张图片"]'),
+                                         '[S04 "用户每天向 Instagram 上传约 9500 万张图片"]', domain="positive"),
     "h100_peak_flops": Quantity("FLOP/s", "dense BF16 peak of one H100 SXM", 989.4e12,
-                                "NVIDIA H100 SXM datasheet: 989.4 TFLOPS dense BF16"),
+                                "NVIDIA H100 SXM datasheet: 989.4 TFLOPS dense BF16", domain="positive"),
     "training_utilization": Quantity("fraction", "achieved FLOP/s over peak when training", None,
-                                     '[S04 "相当于使用 0.4 个 Nvidia H100 运行 1 个月,或者单张 H100 运行 12 天"] assumes 100%'),
+                                     '[S04 "相当于使用 0.4 个 Nvidia H100 运行 1 个月,或者单张 H100 运行 12 天"] assumes 100%', domain="open_fraction"),
     "inference_utilization": Quantity("fraction", "achieved FLOP/s over peak when serving", None,
-                                      '[S04 "50%的利用率会更符合实际"] (said of Sora inference)'),
+                                      '[S04 "50%的利用率会更符合实际"] (said of Sora inference)', domain="open_fraction"),
     "h100_usd_per_hour": Quantity("USD/GPU-hour", "rental price of one H100", 2.5,
-                                  "default: typical 2024-2025 on-demand/reserved H100 cloud price, ~2-3 USD/h"),
+                                  "default: typical 2024-2025 on-demand/reserved H100 cloud price, ~2-3 USD/h", domain="positive"),
     "llm_params": Quantity("parameters", "parameters of the LLM the source compares against (Llama-2-70B)", 70e9,
-                           '[S04 "拥有 6.75 亿参数的 DiT-XL 在推理环节的消耗差不多和 700 亿参数的 LLama 2 相同"]'),
+                           '[S04 "拥有 6.75 亿参数的 DiT-XL 在推理环节的消耗差不多和 700 亿参数的 LLama 2 相同"]', domain="positive"),
     "llm_tokens_per_output": Quantity("tokens", "tokens in one LLM output (a document)", 1000.0,
-                                      '[S04 "我们定义的单个输出是一个包含 1000 个 Token 文本的文档"]'),
+                                      '[S04 "我们定义的单个输出是一个包含 1000 个 Token 文本的文档"]', domain="positive"),
 }
 
 OUTPUTS = {
-    "inference_flops_per_image": Quantity("FLOP/image", "inference compute per generated image"),
-    "break_even_images": Quantity("images", "images generated before inference compute equals training compute"),
-    "days_of_instagram_to_break_even": Quantity("days", "days of Instagram uploads that many images amount to"),
-    "training_h100_days": Quantity("H100-days", "H100-days to train DiT-XL at training_utilization"),
-    "training_h100_months": Quantity("H100-months", "H100-months to train DiT-XL at training_utilization (30-day months)"),
-    "h100_seconds_per_image": Quantity("H100-s/image", "H100-seconds per generated image at inference_utilization"),
-    "images_per_h100_hour": Quantity("images/H100-hour", "images generated per H100-hour at inference_utilization"),
-    "inference_usd_per_image": Quantity("USD/image", "GPU rental cost per generated image"),
-    "llm_flops_per_output": Quantity("FLOP/output", "inference compute of one 1000-token LLM document (2 N tokens)"),
-    "image_over_llm_output_flops": Quantity("x LLM output", "inference FLOPs of one image over one LLM document"),
+    "inference_flops_per_image": Quantity("FLOP/image", "inference compute per generated image", domain="positive"),
+    "break_even_images": Quantity("images", "images generated before inference compute equals training compute", domain="positive"),
+    "days_of_instagram_to_break_even": Quantity("days", "days of Instagram uploads that many images amount to", domain="positive"),
+    "training_h100_days": Quantity("H100-days", "H100-days to train DiT-XL at training_utilization", domain="positive"),
+    "training_h100_months": Quantity("H100-months", "H100-months to train DiT-XL at training_utilization (30-day months)", domain="positive"),
+    "h100_seconds_per_image": Quantity("H100-s/image", "H100-seconds per generated image at inference_utilization", domain="positive"),
+    "images_per_h100_hour": Quantity("images/H100-hour", "images generated per H100-hour at inference_utilization", domain="positive"),
+    "inference_usd_per_image": Quantity("USD/image", "GPU rental cost per generated image", domain="positive"),
+    "llm_flops_per_output": Quantity("FLOP/output", "inference compute of one 1000-token LLM document (2 N tokens)", domain="positive"),
+    "image_over_llm_output_flops": Quantity("x LLM output", "inference FLOPs of one image over one LLM document", domain="positive"),
 }
 
 KEY_OUTPUTS = ("break_even_images", "days_of_instagram_to_break_even", "h100_seconds_per_image")

@@ -1,8 +1,8 @@
 """Pipeline-parallel bubble: an upper bound on achievable utilization, from Lilian Weng's survey of
 large-model training ("How to Train Really Large Models on Many GPUs?", 2021).
 
-Source: ../shared/seeds/002_115ea5b835dca05f.txt (Chinese translation), section "管道并行", quoted
-below as [P "<phrase>"]. GPipe splits a mini-batch into m micro-batches and the model into d stages;
+Source: Lilian Weng, "How to Train Really Large Models on Many GPUs?", Lil'Log, 2021-09-24, section
+"Pipeline Parallelism", in its Chinese translation (section "管道并行"), quoted below as [P "<phrase>"]. GPipe splits a mini-batch into m micro-batches and the model into d stages;
 with one time unit per micro-batch forward and backward per stage, a step takes m + d - 1 units of
 which d - 1 are idle (the "bubble"), so the bubble fraction is (d - 1) / (m + d - 1). The formula is an
 image in the translation; its text ("给定m个均匀分割的微批次和d个分区 ... 则气泡的分数为:") and Weng's
@@ -33,24 +33,24 @@ from flopcast.models._spec import Quantity
 
 INPUTS = {
     "stages": Quantity("stages", "pipeline depth d (model partitions)", None,
-                       '[P "给定m个均匀分割的微批次和d个分区"]'),
+                       '[P "给定m个均匀分割的微批次和d个分区"]', domain="count"),
     "micro_batches": Quantity("micro-batches", "micro-batches m per mini-batch", None,
-                              '[P "给定m个均匀分割的微批次和d个分区"]'),
+                              '[P "给定m个均匀分割的微批次和d个分区"]', domain="positive"),
     "model_chunks": Quantity("chunks/stage", "model chunks v per device (interleaved schedule)", 1.0,
-                             '[P "如果每个worker有v个模型块 ... 气泡时间可以减少 v 倍"]; 1 = GPipe'),
+                             '[P "如果每个worker有v个模型块 ... 气泡时间可以减少 v 倍"]; 1 = GPipe', domain="integer"),
     "other_efficiency": Quantity("fraction", "fraction of peak the pipeline's busy time achieves", None,
-                                 "not in the source: kernel and communication efficiency outside the bubble"),
+                                 "not in the source: kernel and communication efficiency outside the bubble", domain="fraction"),
     "bubble_target": Quantity("fraction", "bubble fraction read as 'negligible'", 0.05,
-                              '[P "几乎可以忽略不计"] gives no number; 5% is our reading'),
+                              '[P "几乎可以忽略不计"] gives no number; 5% is our reading', domain="open_fraction"),
 }
 
 OUTPUTS = {
-    "bubble_fraction": Quantity("fraction", "share of a training step the devices sit idle"),
-    "utilization_upper_bound": Quantity("fraction", "achievable utilization: (1 - bubble) x other_efficiency"),
-    "pipeline_speedup": Quantity("x one device", "throughput over one device: d x (1 - bubble)"),
-    "bubble_fraction_at_4d": Quantity("fraction", "bubble at m = 4d for the same d and v"),
-    "micro_batches_for_target": Quantity("micro-batches", "smallest m with bubble <= bubble_target"),
-    "micro_batches_per_stage_for_target": Quantity("micro-batches/stage", "that m over d (the source's rule says 4)"),
+    "bubble_fraction": Quantity("fraction", "share of a training step the devices sit idle", domain="fraction"),
+    "utilization_upper_bound": Quantity("fraction", "achievable utilization: (1 - bubble) x other_efficiency", domain="fraction"),
+    "pipeline_speedup": Quantity("x one device", "throughput over one device: d x (1 - bubble)", domain="positive"),
+    "bubble_fraction_at_4d": Quantity("fraction", "bubble at m = 4d for the same d and v", domain="fraction"),
+    "micro_batches_for_target": Quantity("micro-batches", "smallest m with bubble <= bubble_target", domain="nonnegative"),
+    "micro_batches_per_stage_for_target": Quantity("micro-batches/stage", "that m over d (the source's rule says 4)", domain="nonnegative"),
 }
 
 KEY_OUTPUTS = ("bubble_fraction", "utilization_upper_bound", "bubble_fraction_at_4d")
@@ -99,11 +99,8 @@ def evaluate(x: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def check(x: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """Counts below one have no meaning; a target must be a proper fraction."""
-    problems = []
-    for name in ("stages", "micro_batches", "model_chunks"):
-        if name in x and float(x[name]) < 1.0:
-            problems.append((name, f"must be at least 1, got {float(x[name]):g}"))
-    if "bubble_target" in x and not 0.0 < float(x["bubble_target"]) < 1.0:
-        problems.append(("bubble_target", f"must lie strictly between 0 and 1, got {float(x['bubble_target']):g}"))
-    return problems
+    """At least one micro-batch at the point (the domain is positive so that a lognormal prior fits;
+    stages and model_chunks are held at >= 1 by their domains, bubble_target in (0, 1] by its)."""
+    if "micro_batches" in x and float(x["micro_batches"]) < 1.0:
+        return [("micro_batches", f"must be at least 1, got {float(x['micro_batches']):g}")]
+    return []

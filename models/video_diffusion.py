@@ -1,6 +1,7 @@
 """Video diffusion transformer compute from first principles (beyond the source's shortcuts).
 
-The source (../shared/seeds/000_fa6efbad8168eecb.txt, section 04, quoted as [S04 "..."]) scales
+The source (Matthias Plappert, "Under The Hood: How OpenAI's Sora Model Works", Factorial Funds, March 2024,
+section "Compute estimates", quoted from its Chinese translation as [S04 "..."]) scales
 DiT-XL's per-image figure linearly: [S04 "524×10^9 FLOPS × 30 × 180"]. That leaves out what the
 architecture of a video diffusion transformer (DiT) actually implies:
 
@@ -42,78 +43,78 @@ INPUTS = {
         "Close to the model-card count for single-stream DiTs (Wan 2.1 14B: 11.95B of 14B; CogVideoX-5B: "
         "4.76B of ~5.6B); about half of it for double-stream MMDiTs whose text-stream and modulation "
         "weights never touch a video token (HunyuanVideo: 6.79B of 13B; Open-Sora 2.0: 6.45B of 11B); "
-        "DiT-XL/2: 12 x 28 x 1152^2 = 446M of 675M. The card count overstates the linear term.",
+        "DiT-XL/2: 12 x 28 x 1152^2 = 446M of 675M. The card count overstates the linear term.", domain="positive",
     ),
     "layers": Quantity("layers", "transformer blocks that run self-attention over the video tokens", None,
-                       "model config (e.g. Wan 2.1 14B: 40; HunyuanVideo: 20 double + 40 single = 60)"),
+                       "model config (e.g. Wan 2.1 14B: 40; HunyuanVideo: 20 double + 40 single = 60)", domain="positive"),
     "hidden_size": Quantity("dims", "transformer width d (attention inner dimension)", None,
-                            "model config (e.g. Wan 2.1 14B: 5120; HunyuanVideo, CogVideoX-5B: 3072)"),
-    "width": Quantity("px", "width of the generated video", None, "generation setting"),
-    "height": Quantity("px", "height of the generated video", None, "generation setting"),
+                            "model config (e.g. Wan 2.1 14B: 5120; HunyuanVideo, CogVideoX-5B: 3072)", domain="positive"),
+    "width": Quantity("px", "width of the generated video", None, "generation setting", domain="positive"),
+    "height": Quantity("px", "height of the generated video", None, "generation setting", domain="positive"),
     "frames": Quantity("frames", "frames of the generated video (pixel space)", None,
-                       "generation setting (CogVideoX: 49; Wan 2.1: 81; HunyuanVideo, Open-Sora 2.0: 129)"),
+                       "generation setting (CogVideoX: 49; Wan 2.1: 81; HunyuanVideo, Open-Sora 2.0: 129)", domain="count"),
     "fps": Quantity("frames/s", "frame rate of the generated video", None,
-                    "generation setting (CogVideoX: 8; Wan 2.1: 16; HunyuanVideo, Open-Sora 2.0: 24)"),
+                    "generation setting (CogVideoX: 8; Wan 2.1: 16; HunyuanVideo, Open-Sora 2.0: 24)", domain="positive"),
     "vae_temporal": Quantity("frames per latent frame", "VAE temporal compression", None,
-                             "4 for CogVideoX, HunyuanVideo, Wan 2.1, Open-Sora 2.0; 8 for LTX-Video"),
+                             "4 for CogVideoX, HunyuanVideo, Wan 2.1, Open-Sora 2.0; 8 for LTX-Video", domain="count"),
     "vae_spatial": Quantity("px per latent px", "VAE spatial compression (per side)", None,
-                            "8 for CogVideoX, HunyuanVideo, Wan 2.1; 16-32 for deep-compression VAEs"),
+                            "8 for CogVideoX, HunyuanVideo, Wan 2.1; 16-32 for deep-compression VAEs", domain="count"),
     "causal_vae": Quantity(
         "0/1", "1: causal VAE, the first frame is encoded alone (latent = 1 + (frames - 1) / vae_temporal); "
         "0: frames / vae_temporal", 1.0,
         "Every open video VAE of 2024-2025 is causal (CogVideoX, HunyuanVideo, Wan, LTX-Video, Open-Sora 2.0's "
-        "is_causal_vae=True): hence their 4k+1 frame counts (49, 81, 129).",
+        "is_causal_vae=True): hence their 4k+1 frame counts (49, 81, 129).", domain="switch",
     ),
     "patch_temporal": Quantity("latent frames per token", "patch size along time", 1.0,
-                               "1 for CogVideoX 1.0, HunyuanVideo, Wan 2.1 (patch (1, 2, 2)), Open-Sora 2.0"),
+                               "1 for CogVideoX 1.0, HunyuanVideo, Wan 2.1 (patch (1, 2, 2)), Open-Sora 2.0", domain="count"),
     "patch_spatial": Quantity("latent px per token side", "patch size along height and width", None,
-                              "2 for DiT-XL/2, CogVideoX, HunyuanVideo, Wan 2.1, Open-Sora 2.0"),
+                              "2 for DiT-XL/2, CogVideoX, HunyuanVideo, Wan 2.1, Open-Sora 2.0", domain="count"),
     # --- sampling ------------------------------------------------------------------------------
     "sampling_steps": Quantity("steps", "denoising steps per generated video", None,
-                               "50 in the open models' defaults; 250 in DiT and the source; 1-8 for distilled samplers"),
+                               "50 in the open models' defaults; 250 in DiT and the source; 1-8 for distilled samplers", domain="positive"),
     "cfg_passes": Quantity(
         "passes/step", "forward passes per denoising step", None,
         "2 with classifier-free guidance (CogVideoX, Wan 2.1), 1 when guidance is distilled into the model "
-        "(HunyuanVideo's embedded guidance), 3 for Open-Sora 2.0's text + image guidance",
+        "(HunyuanVideo's embedded guidance), 3 for Open-Sora 2.0's text + image guidance", domain="count",
     ),
     "overhead_fraction": Quantity("fraction", "VAE decoding, text encoding and other work, as a fraction of "
-                                  "the denoiser's FLOPs (at the same utilization)", None, "judgment, see scenarios"),
+                                  "the denoiser's FLOPs (at the same utilization)", None, "judgment, see scenarios", domain="nonnegative"),
     "flops_per_param_token": Quantity(
         "FLOP per param per token", "FLOPs counted per multiply-accumulate (applies to attention matmuls too)", 2.0,
         "2: a multiply-add is 2 FLOPs, the convention of GPU peak FLOP/s (Kaplan et al. 2020: 2N per token); "
-        "1: MAC counting, as the DiT paper's 'Gflops' (Peebles & Xie 2023, Table 4).",
+        "1: MAC counting, as the DiT paper's 'Gflops' (Peebles & Xie 2023, Table 4).", domain="positive",
     ),
     "attention_factor": Quantity(
         "x full attention", "share of full 3-D self-attention computed (0 switches it off, as the source did; "
-        "<1 for sparse or windowed attention)", 1.0, "full 3-D attention: CogVideoX, HunyuanVideo, Wan 2.1, Open-Sora 2.0",
+        "<1 for sparse or windowed attention)", 1.0, "full 3-D attention: CogVideoX, HunyuanVideo, Wan 2.1, Open-Sora 2.0", domain="fraction",
     ),
     "gpu_peak_flops": Quantity("FLOP/s", "dense BF16 peak of one GPU", 989.4e12,
-                               "NVIDIA H100 SXM datasheet: 989.4 TFLOPS dense BF16 (H800 SXM the same)"),
+                               "NVIDIA H100 SXM datasheet: 989.4 TFLOPS dense BF16 (H800 SXM the same)", domain="positive"),
     "inference_utilization": Quantity("fraction", "achieved FLOP/s over peak when generating", None,
-                                      "judgment calibrated on shared/evidence/video-timings.toml (see scenarios)"),
+                                      "judgment calibrated on priors/evidence/video-timings.toml (see scenarios)", domain="open_fraction"),
     # --- training --------------------------------------------------------------------------------
-    "training_clips": Quantity("clips", "video clips in the training set", None, "judgment"),
-    "training_clip_seconds": Quantity("s", "average length of a training clip", None, "judgment"),
-    "training_width": Quantity("px", "token-weighted average training width", None, "judgment"),
-    "training_height": Quantity("px", "token-weighted average training height", None, "judgment"),
-    "training_epochs": Quantity("epochs", "passes over the clip set", None, "judgment"),
-    "training_utilization": Quantity("fraction", "achieved FLOP/s over peak when training", None, "judgment"),
+    "training_clips": Quantity("clips", "video clips in the training set", None, "judgment", domain="positive"),
+    "training_clip_seconds": Quantity("s", "average length of a training clip", None, "judgment", domain="positive"),
+    "training_width": Quantity("px", "token-weighted average training width", None, "judgment", domain="positive"),
+    "training_height": Quantity("px", "token-weighted average training height", None, "judgment", domain="positive"),
+    "training_epochs": Quantity("epochs", "passes over the clip set", None, "judgment", domain="positive"),
+    "training_utilization": Quantity("fraction", "achieved FLOP/s over peak when training", None, "judgment", domain="open_fraction"),
 }
 
 OUTPUTS = {
-    "latent_frames": Quantity("latent frames", "latent frames per generated video"),
-    "tokens_per_video": Quantity("tokens", "transformer tokens per generated video"),
-    "flops_per_forward": Quantity("FLOP", "one forward pass of the denoiser over one video"),
-    "attention_share": Quantity("fraction", "share of a forward pass spent in self-attention"),
-    "flops_per_video": Quantity("FLOP", "all sampling steps, guidance passes and overhead for one video"),
-    "flops_per_video_minute": Quantity("FLOP/video min", "inference compute per minute of generated video"),
-    "video_seconds": Quantity("s", "length of one generated video"),
-    "gpu_seconds_per_video": Quantity("GPU-s", "GPU time per video at inference_utilization"),
+    "latent_frames": Quantity("latent frames", "latent frames per generated video", domain="positive"),
+    "tokens_per_video": Quantity("tokens", "transformer tokens per generated video", domain="positive"),
+    "flops_per_forward": Quantity("FLOP", "one forward pass of the denoiser over one video", domain="positive"),
+    "attention_share": Quantity("fraction", "share of a forward pass spent in self-attention", domain="fraction"),
+    "flops_per_video": Quantity("FLOP", "all sampling steps, guidance passes and overhead for one video", domain="positive"),
+    "flops_per_video_minute": Quantity("FLOP/video min", "inference compute per minute of generated video", domain="positive"),
+    "video_seconds": Quantity("s", "length of one generated video", domain="positive"),
+    "gpu_seconds_per_video": Quantity("GPU-s", "GPU time per video at inference_utilization", domain="positive"),
     "video_seconds_per_gpu_hour": Quantity("video s/GPU-hour", "seconds of video one GPU generates per hour, "
-                                           "at inference_utilization"),
-    "training_tokens": Quantity("tokens", "video tokens seen in training"),
-    "training_flops": Quantity("FLOP", "training compute: forward + backward (3x forward) over the dataset"),
-    "training_gpu_months": Quantity("GPU-months", "GPU-months to train at training_utilization (30-day months)"),
+                                           "at inference_utilization", domain="positive"),
+    "training_tokens": Quantity("tokens", "video tokens seen in training", domain="positive"),
+    "training_flops": Quantity("FLOP", "training compute: forward + backward (3x forward) over the dataset", domain="positive"),
+    "training_gpu_months": Quantity("GPU-months", "GPU-months to train at training_utilization (30-day months)", domain="positive"),
 }
 
 KEY_OUTPUTS = ("gpu_seconds_per_video", "video_seconds_per_gpu_hour", "training_gpu_months")

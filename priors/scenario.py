@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from flopcast.priors.errors import InputError
-from flopcast.priors.families import FAMILIES, Constant, Distribution, LogNormal
+from flopcast.priors.families import FAMILIES, Constant, Distribution
 from flopcast.priors.families.empirical import Empirical
 
 SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
@@ -117,13 +117,15 @@ class Scenario:
     def uncertain(self) -> list[str]:
         return [name for name, prior in self.priors.items() if not prior.is_constant]
 
-    def with_overrides(self, sets: Iterable[str], known: Iterable[str]) -> "Scenario":
-        """Apply ``--set NAME=VALUE`` (fix to a number) and ``--set NAME="A to B"`` (lognormal ci90)."""
-        known = set(known)
+    def with_overrides(self, sets: Iterable[str], known: Mapping[str, Any] | Iterable[str]) -> "Scenario":
+        """Apply ``--set NAME=VALUE`` (fix to a number) and ``--set NAME="A to B"`` (a prior with that
+        90% interval). ``known`` maps the model's input names to their Quantity: a value is checked
+        against the input's domain, a range builds a prior inside it (``priors/domains.py``)."""
+        known = known if isinstance(known, Mapping) else {name: None for name in known}
         priors = dict(self.priors)
         applied = []
         for text in sets:
-            name, prior = parse_override(text, known)
+            name, prior = parse_override(text, known, self.file)
             old = priors.get(name)
             unit = old.unit if old is not None else None
             priors[name] = replace(prior, unit=unit)
@@ -387,14 +389,19 @@ def _no_extra(table: Mapping[str, Any], allowed: set[str], file: str, prefix: st
 _RANGE = re.compile(r"^\s*(\S+)\s+to\s+(\S+)\s*$")
 
 
-def parse_override(text: str, known: set[str]) -> tuple[str, Prior]:
-    """``NAME=VALUE`` -> a constant; ``NAME=A to B`` -> a lognormal with 90% interval [A, B]."""
+def parse_override(text: str, known: Mapping[str, Any], file: str = "") -> tuple[str, Prior]:
+    """``NAME=VALUE`` -> a constant inside the input's domain; ``NAME=A to B`` -> a prior with 90%
+    interval [A, B] inside it (lognormal for positive inputs, beta for fractions, loguniform for counts)."""
+    from flopcast.priors.domains import range_prior, value_problem
+
     where = f"--set {text}"
     if "=" not in text:
         raise InputError(where, "expected NAME=VALUE or NAME=\"A to B\"")
     name, value = (part.strip() for part in text.split("=", 1))
     if name not in known:
         raise InputError(where, f"unknown input {name!r}; the model's inputs are: {', '.join(sorted(known))}")
+    domain = getattr(known[name], "domain", None)
+    field = f"{file}: priors.{name}" if file else f"priors.{name}"
     match = _RANGE.match(value)
     try:
         if match:
@@ -409,10 +416,11 @@ def parse_override(text: str, known: set[str]) -> tuple[str, Prior]:
         raise InputError(where, f"{value!r} is not a finite number or an 'A to B' range") from None
     if match:
         try:
-            dist = LogNormal.from_ci90((lo, hi)) if lo < hi else None
+            dist = range_prior(lo, hi, domain, name)
         except ValueError as exc:
-            raise InputError(where, str(exc)) from None
-        if dist is None:
-            raise InputError(where, f"range lower bound {lo:g} must be below upper bound {hi:g}")
+            raise InputError(field, f"{where}: {exc}") from None
         return name, Prior(name, dist, dist.median, source=f"--set {text}")
+    problem = value_problem(number, domain)
+    if problem is not None:
+        raise InputError(field, f"{where}: {problem}")
     return name, Prior(name, Constant(number), number, source=f"--set {text}")

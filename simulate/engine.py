@@ -27,6 +27,7 @@ from flopcast.priors.errors import InputError
 from flopcast.priors.scenario import Scenario, load_scenario
 from flopcast.plan import Plan, bind, override_strings
 from flopcast.results import PointResult, RunResult, Summaries
+from flopcast.domains import check_draws as check_domains
 from flopcast.sampling import Design, apply_copula, copula_factor
 from flopcast.executors import _blocks, _thread_map, default_workers, thread_mapper
 from flopcast.seeds import resolve_seed
@@ -242,10 +243,11 @@ def _stream_pass1(ctx: BlockContext, binnings, start: int, m: int, chunk: int):
 
     merged = None
     for s0, m0 in _blocks(start + m, chunk, start):
-        _, y = ctx.evaluate(s0, m0)
+        x, y = ctx.evaluate(s0, m0)
         bad = {n: int(np.count_nonzero(~np.isfinite(v))) for n, v in y.items()}
         if any(bad.values()):
             return {"bad": bad, "start": s0}
+        check_domains(ctx.plan, x, y)  # every draw, not only the kept prefix
         part = {n: S.pass1(binnings[n], np.ascontiguousarray(v), s0) for n, v in y.items()}
         merged = part if merged is None else {n: merged[n].merge(part[n]) for n in merged}
     return merged
@@ -340,6 +342,7 @@ def _check_finite(plan: Plan, inputs, outputs, constants) -> None:
                 f"output {name} is NaN or infinite in {count} of {values.size} draws "
                 f"(first at draw {first}{_suspects(x, first)})",
             )
+    check_domains(plan, {**constants, **inputs}, outputs)
 
 
 AUTO_START = 20_000

@@ -130,20 +130,31 @@ class Plan:
 
 
 def bind(scenario: Scenario, sets: tuple[str, ...] | list[str] = ()) -> Plan:
-    """Check the scenario against its model and split inputs into sampled and fixed."""
+    """Check the scenario against its model and split inputs into sampled and fixed.
+
+    Every problem is collected (unknown or missing inputs, units, priors or points outside an input's
+    domain, headlines naming unknown outputs or setting values outside a domain) and raised as one
+    InputError listing all of them.
+    """
+    from flopcast.priors.domains import prior_problem, value_problem
+
     file = scenario.file
     model = load_model(scenario.model, f"{file}: scenario.model")
     if sets:
         scenario = scenario.with_overrides(sets, model.inputs)
+    problems: list[tuple[str, str]] = []
     for name, prior in scenario.priors.items():
         if name not in model.inputs:
-            raise InputError(
-                f"{file}: priors.{name}",
-                f"the {model.name} model has no input {name!r}; its inputs are: {', '.join(model.inputs)}",
-            )
+            problems.append((f"priors.{name}", f"the {model.name} model has no input {name!r}; "
+                                               f"its inputs are: {', '.join(model.inputs)}"))
+            continue
         unit = model.inputs[name].unit
         if prior.unit is not None and prior.unit != unit:
-            raise InputError(f"{file}: priors.{name}.unit", f"{prior.unit!r} does not match the model's unit {unit!r}")
+            problems.append((f"priors.{name}.unit", f"{prior.unit!r} does not match the model's unit {unit!r}"))
+        problem = prior_problem(prior.dist, prior.point, model.inputs[name].domain)
+        if problem is not None:
+            problems.append((f"priors.{name}", f"{prior.source}: {problem}" if prior.source.startswith("--set")
+                             else problem))
     dists: dict[str, Distribution] = {}
     constants: dict[str, float] = {}
     points: dict[str, float] = {}
@@ -151,10 +162,9 @@ def bind(scenario: Scenario, sets: tuple[str, ...] | list[str] = ()) -> Plan:
         prior = scenario.priors.get(name)
         if prior is None:
             if spec.default is None:
-                raise InputError(
-                    f"{file}: priors.{name}",
-                    f"missing: the {model.name} model needs {name} ({spec.unit}, {spec.description}) and has no default",
-                )
+                problems.append((f"priors.{name}", f"missing: the {model.name} model needs {name} "
+                                                   f"({spec.unit}, {spec.description}) and has no default"))
+                continue
             constants[name] = float(spec.default)
             points[name] = float(spec.default)
         elif prior.is_constant:
@@ -163,6 +173,17 @@ def bind(scenario: Scenario, sets: tuple[str, ...] | list[str] = ()) -> Plan:
         else:
             dists[name] = prior.dist
             points[name] = prior.point
+    for i, headline in enumerate(scenario.headlines):
+        if headline.output not in model.outputs:
+            problems.append(("headlines", f"unknown output {headline.output!r}; the {model.name} model's "
+                                          f"outputs are: {', '.join(model.outputs)}"))
+        for name, value in headline.set.items():
+            if name not in model.inputs:
+                problems.append(("headlines.set", f"unknown input {name!r}"))
+            elif (problem := value_problem(value, model.inputs[name].domain)) is not None:
+                problems.append((f"headlines[{i}].set.{name}", problem))
+    if problems:
+        raise _all_problems(file, problems)
     # A correlation whose input a --set has fixed no longer applies (the file itself cannot
     # correlate a constant: the loader refuses that).
     correlations = tuple(c for c in scenario.correlations if all(n in dists for n in c.inputs))
@@ -175,15 +196,6 @@ def bind(scenario: Scenario, sets: tuple[str, ...] | list[str] = ()) -> Plan:
         joint_draws = post.draws[:, keep] if keep else None
         # posterior draws carry their own dependence; a copula cannot act on them
         correlations = tuple(c for c in correlations if not any(n in joint for n in c.inputs))
-    for headline in scenario.headlines:
-        if headline.output not in model.outputs:
-            raise InputError(
-                f"{file}: headlines",
-                f"unknown output {headline.output!r}; the {model.name} model's outputs are: {', '.join(model.outputs)}",
-            )
-        for name in headline.set:
-            if name not in model.inputs:
-                raise InputError(f"{file}: headlines.set", f"unknown input {name!r}")
     return Plan(scenario, model, dists, constants, points, correlations, joint, joint_draws)
 
 
@@ -213,3 +225,14 @@ def _number(name: str, value: Any) -> float:
     except (TypeError, ValueError):
         raise InputError(f"set {name}", f"must be a number or a (low, high) pair, got {value!r}") from None
 
+
+def _all_problems(file: str, problems: list[tuple[str, str]]) -> InputError:
+    """One error for every problem: ``file: field: reason`` for one, a numbered list on one line for more."""
+    if len(problems) == 1:
+        (field_, reason), = problems
+        error = InputError(f"{file}: {field_}", reason)
+    else:
+        listed = "; ".join(f"({i}) {field_}: {reason}" for i, (field_, reason) in enumerate(problems, 1))
+        error = InputError(file, f"{len(problems)} problems: {listed}")
+    error.problems = [(f"{file}: {field_}", reason) for field_, reason in problems]
+    return error

@@ -69,7 +69,7 @@ def test_scenarios_and_show(capsys):
     code, out, _ = run_cli(capsys, "scenarios")
     assert code == 0 and "plappert-2024" in out
     code, out, _ = run_cli(capsys, "show", "plappert-2024")
-    assert code == 0 and "sora_params" in out and "lognormal" in out and "000_fa6efbad8168eecb.txt" in out
+    assert code == 0 and "sora_params" in out and "lognormal" in out and "Plappert (Factorial Funds, March 2024)" in out
 
 
 # (scenario edit or CLI arguments, fragment the one-line error must contain)
@@ -109,7 +109,8 @@ BAD_ARGS = [
     (["run", "plappert-2024", "--set", "warp=3"], "unknown input 'warp'"),
     (["run", "plappert-2024", "--set", "fps=fast"], "is not a finite number"),
     (["run", "plappert-2024", "--set", "fps=5 to 2"], "must be below"),
-    (["run", "plappert-2024", "--set", "inference_utilization=0", "--draws", "200"], "NaN or infinite in 200 of 200"),
+    (["run", "plappert-2024", "--set", "dit_params=1e-320", "--draws", "200"], "NaN or infinite in 200 of 200"),
+    (["run", "plappert-2024", "--set", "inference_utilization=0"], "priors.inference_utilization: --set"),
     (["run", "plappert-2024", "--sampler", "quantum"], "invalid choice"),
 ]
 

@@ -1,4 +1,5 @@
-"""Cross-modality comparison (000_fa6efbad8168eecb.txt section 04's log-scale chart)."""
+"""Cross-modality comparison (the log-scale chart in Plappert, "Under The Hood:
+How OpenAI's Sora Model Works", Factorial Funds, March 2024, section "Compute estimates")."""
 
 import json
 

@@ -1,9 +1,10 @@
-"""The seed models beyond Sora: dit (000 section 04), llm (004), tokens_per_video (003), pipeline (002).
+"""The seed models beyond Sora: dit (Plappert, Factorial Funds, March 2024), llm (Sunyan 2023),
+tokens_per_video (Beijing Business Today, March 2024), pipeline (Weng, Lil'Log 2021).
 
 Each bundled scenario at its point values reproduces its source's printed figures; each model obeys a
-property for all inputs; each scenario samples; each model's equations run on PyTensor; each published
+property for all inputs; each scenario samples (PyTensor: tests/test_model_contract.py); each published
 headline is re-derived and either supported (within 5%) or flagged with a note; the CLI runs them.
-Sources are ../shared/seeds/<file>; the quoted phrases are the Chinese text there (superscripts lost:
+Full citations are in each model's docstring; quoted phrases are the Chinese translations' (superscripts lost:
 "1021" is 10^21, "131×1012" is 131x10^12).
 """
 
@@ -27,14 +28,14 @@ SCENARIOS = {"dit-xl": "dit", "llm-economics": "llm", "tokens-per-video": "token
 # (scenario, output, --set overrides, expected, absolute tolerance, where the figure comes from).
 # Tolerances are half a unit in the last digit the source prints, unless the row says otherwise.
 GOLDEN = [
-    # 000_fa6efbad8168eecb.txt section 04 (DiT-XL)
+    # Plappert (Factorial Funds, March 2024), section "Compute estimates" (DiT-XL)
     ("dit-xl", "inference_flops_per_image", [], 131e12, 0.5e12, "'即总共是 131×1012 FLOPS' (524e9 x 250)"),
     ("dit-xl", "break_even_images", [], 7.6e6, 0.05e6, "'在生成 760 万张图片之后 ... 临界点' (1e21 / 131e12 = 7.63M)"),
     ("dit-xl", "training_h100_months", [], 0.4, 0.05, "'相当于使用 0.4 个 Nvidia H100 运行 1 个月' (0.390)"),
     ("dit-xl", "training_h100_days", [], 12, 0.5, "'或者单张 H100 运行 12 天' (11.7)"),
     ("dit-xl", "days_of_instagram_to_break_even", [], 7.6336e6 / 95e6, 1e-5,
      "'用户每天向 Instagram 上传约 9500 万张图片': 7.63M / 95M = 0.080 day (not printed)"),
-    # 004_420203dd199bc46a.txt (LLM economics)
+    # Sunyan, "The Economics of Large Language Models", 2023 (LLM economics)
     ("llm-economics", "inference_usd_per_1k_tokens", [], 0.0035, 0.00005, "'我们估计其成本约为0.0035美元/1000词'"),
     ("llm-economics", "api_gross_margin_implied", [], 0.80, 0.05, "'其毛利率约为80%' (82.4%)"),
     ("llm-economics", "training_over_inference_utilization", [], 2.2, 0.05, "'46.2% ... 是GPT-3训练利用率的2.2倍'"),
@@ -57,11 +58,11 @@ GOLDEN = [
     ("llm-economics", "optimized_cost_share_of_revenue", [], 0.1736, 0.00005, "'查询收入的15%': 0.0081958 / 0.047222"),
     ("llm-economics", "llm_search_usd_per_year", [], 17.36e9, 0.005e9, "'减少一百多亿美元': 0.0081958 x 2.1176e12"),
     ("llm-economics", "jasper_usd_per_1k_tokens", [], 0.615, 1e-9, "'82美元/100000字(相当于1.09美元/1000个token)': 0.00082 x 750"),
-    # 003_50a7735e8d1695da.txt (tokens per video)
+    # Beijing Business Today (北京商报), March 2024 (tokens per video)
     ("tokens-per-video", "tokens_per_video", [], 60e3, 5e3, "'一个60帧的视频(约6—8秒)需要约6万个Patches' (61,440)"),
     ("tokens-per-video", "tokens_processed_per_video", [], 1.2e6, 0.05e6, "'如果去噪步数是20的话,相当于要生成120万个Tokens'"),
     ("tokens-per-video", "tokens_per_video", ["causal_vae=1"], 61440, 1e-9, "a causal VAE counts the same at vae_temporal = 1"),
-    # 002_115ea5b835dca05f.txt (pipeline bubble; the source prints the formula, no numbers)
+    # Weng, "How to Train Really Large Models on Many GPUs?", Lil'Log 2021 (pipeline bubble; the source prints the formula, no numbers)
     ("pipeline-bubble", "bubble_fraction", ["micro_batches=4"], 3 / 7, 1e-12,
      "'图3:带有4个微批次 和4个分区的GPipe的并行管道': (4 - 1) / (4 + 4 - 1)"),
     ("pipeline-bubble", "bubble_fraction_at_4d", [], 3 / 19, 1e-12, "'m>4d ... 几乎可以忽略不计' at d = 4: 3 / 19"),
@@ -201,25 +202,7 @@ def test_scenario_runs(scenario):
         assert s.p05 <= s.median <= s.p95, name
 
 
-# -- the equations run on PyTensor ---------------------------------------------------------------
-
-@pytest.mark.parametrize("scenario, model", list(SCENARIOS.items()))
-def test_evaluate_on_pytensor(scenario, model):
-    import pytensor
-    import pytensor.tensor as pt
-
-    module = _module(model)
-    points = engine.plan_for(scenario).points
-    symbols = {name: pt.dscalar(name) for name in module.INPUTS}
-    out = module.evaluate(symbols)
-    names = list(module.OUTPUTS)
-    assert set(out) == set(names)
-    fn = pytensor.function(list(symbols.values()), [pt.as_tensor_variable(out[n]) for n in names],
-                           mode="FAST_COMPILE", on_unused_input="raise")
-    got = fn(*[points[n] for n in symbols])
-    want = engine.evaluate_point(scenario)
-    for name, value in zip(names, got):
-        assert float(value) == pytest.approx(want[name], rel=1e-12), name
+# (the equations on PyTensor: tests/test_model_contract.py, every module)
 
 
 # -- the CLI -------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Golden figures: plappert-2024 at the source's point values reproduces the source
-(../shared/seeds/000_fa6efbad8168eecb.txt section 04) to the precision it prints."""
+(Matthias Plappert, "Under The Hood: How OpenAI's Sora Model Works", Factorial Funds,
+March 2024, section "Compute estimates") to the precision it prints."""
 
 import pytest
 
@@ -19,7 +20,7 @@ GOLDEN = [
     ("ai_video_minutes_per_day", [], 14.95e6, 1e-9, "17M x 0.5 + 43M x 0.15 (printed '1500 万')"),
     ("average_fleet_h100_full_utilization", [], 125e3, 0.012,
      "15M / 120 per H100-day = 125k (the source prints 8.9 万: its own arithmetic slip)"),
-    ("peak_fleet_h100", [], 990e3, 0.005, "125k / 0.5 x 2 x 2 (DESIGN.md: ~990k, not the printed 72 万)"),
+    ("peak_fleet_h100", [], 990e3, 0.005, "125k / 0.5 x 2 x 2 (~990k, not the printed 72 万)"),
 ]
 
 
@@ -41,7 +42,7 @@ def test_point_arithmetic_is_the_closed_form():
 
 
 def test_720k_needs_about_7_minutes_per_h100_hour():
-    # DESIGN.md: 720k corresponds to ~7 minutes of video per H100-hour (source: 5.035).
+    # 720k corresponds to ~7 minutes of video per H100-hour (source: 5.035).
     out = engine.evaluate_point("plappert-2024")
     needed = out["video_minutes_per_h100_hour"] * out["peak_fleet_h100"] / 720e3
     assert needed == pytest.approx(6.92, abs=0.05)

@@ -85,7 +85,12 @@ class Distribution:
 
     @property
     def support(self) -> tuple[float, float]:  # pragma: no cover - abstract
+        """(lower, upper) of the draws for this family's parameters."""
         raise NotImplementedError
+
+    # Whether each end of ``support`` is never drawn (an open bound: a lognormal never draws 0, a
+    # beta never 0 or 1); a closed bound (uniform, triangular, PERT, loguniform) can be.
+    support_open: ClassVar[tuple[bool, bool]] = (False, False)
 
     def to_pymc(self, name: str):  # pragma: no cover - abstract
         """Create this prior as a PyMC random variable inside the current model context."""

@@ -54,6 +54,8 @@ class Beta(Distribution):
         )
         return cls(float(a), float(b))
 
+    support_open: ClassVar[tuple[bool, bool]] = (True, True)
+
     @property
     def support(self) -> tuple[float, float]:
         return (0.0, 1.0)

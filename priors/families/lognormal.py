@@ -41,6 +41,8 @@ class LogNormal(Distribution):
         require(sigma > 0, f"sigma must be > 0, got {sigma:g}")
         return cls(mu, sigma)
 
+    support_open: ClassVar[tuple[bool, bool]] = (True, True)
+
     @property
     def support(self) -> tuple[float, float]:
         return (0.0, np.inf)

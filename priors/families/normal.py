@@ -32,6 +32,8 @@ class Normal(Distribution):
         require(sd > 0, f"sd must be > 0, got {sd:g}")
         return cls(mean, sd)
 
+    support_open: ClassVar[tuple[bool, bool]] = (True, True)
+
     @property
     def support(self) -> tuple[float, float]:
         return (-np.inf, np.inf)
