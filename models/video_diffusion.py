@@ -59,10 +59,10 @@ INPUTS = {
     "vae_spatial": Quantity("px per latent px", "VAE spatial compression (per side)", None,
                             "8 for CogVideoX, HunyuanVideo, Wan 2.1; 16-32 for deep-compression VAEs"),
     "causal_vae": Quantity(
-        "0/1", "1: causal VAE, the first frame is encoded alone (latent = 1 + (frames - 1) / vae_temporal); "
-        "0: frames / vae_temporal", 1.0,
-        "Every open video VAE of 2024-2025 is causal (CogVideoX, HunyuanVideo, Wan, LTX-Video, Open-Sora 2.0's "
-        "is_causal_vae=True): hence their 4k+1 frame counts (49, 81, 129).",
+        "0/1", "1: causal VAE, the first frame is encoded alone (latent = (frames - 1) // vae_temporal + 1); "
+        "0: non-causal, latent = frames // vae_temporal", 1.0,
+        "Causal: CogVideoX, HunyuanVideo, Wan, Mochi 1, LTX-Video, Open-Sora 1.2 and 2.0 (hence 4k+1 frame counts: "
+        "49, 81, 129); non-causal: Allegro, Open-Sora 1.0/1.1 (2-D VAE), the source's 1440 / 8 frames.",
     ),
     "patch_temporal": Quantity("latent frames per token", "patch size along time", 1.0,
                                "1 for CogVideoX 1.0, HunyuanVideo, Wan 2.1 (patch (1, 2, 2)), Open-Sora 2.0"),
@@ -118,32 +118,63 @@ OUTPUTS = {
 
 KEY_OUTPUTS = ("gpu_seconds_per_video", "video_seconds_per_gpu_hour", "training_gpu_months")
 
+# Inputs that are whole numbers in every real configuration. The equations floor and pad them as a
+# pipeline does, so a sampled prior over them should be drawn on whole numbers (a step function of a
+# continuous draw is still well defined, but reads as an average over configurations).
+INTEGER_INPUTS = ("layers", "hidden_size", "width", "height", "frames", "vae_temporal", "vae_spatial",
+                  "patch_temporal", "patch_spatial", "sampling_steps")
+
 
 # --- tokens ------------------------------------------------------------------------------------
 
-def latent_frames(frames, vae_temporal, causal_vae):
-    """Latent frames from pixel frames.
+def floor_div(a, b):
+    """Whole quotient, rounded down: ``a // b`` (numpy and PyTensor both define it; its gradient is 0)."""
+    return a // b
 
-    Causal video VAEs (CogVideoX, HunyuanVideo, Wan, LTX-Video, Open-Sora 2.0) encode the first frame
-    on its own and every later group of ``vae_temporal`` frames into one latent frame:
-    latent = 1 + (frames - 1) / vae_temporal (49 -> 13, 81 -> 21, 129 -> 33 at 4x). A non-causal VAE,
-    as the source assumed, gives frames / vae_temporal ([S04 "1440 帧 ... 8 倍压缩 ... 180 帧"]).
-    Both are c + (frames - c) / vae_temporal with c = causal_vae in {0, 1}.
+
+def ceil_div(a, b):
+    """Whole quotient, rounded up: ``-((-a) // b)``, operator-only so it runs on PyTensor tensors too."""
+    return -((-a) // b)
+
+
+def latent_frames(frames, vae_temporal, causal_vae):
+    """Latent frames from pixel frames, as the open pipelines compute them.
+
+    Causal video VAEs (CogVideoX, HunyuanVideo, Wan, Mochi 1, LTX-Video) encode the first frame on its
+    own and every later group of ``vae_temporal`` frames into one latent frame; diffusers' pipelines
+    (``pipeline_cogvideox.py``, ``pipeline_hunyuan_video.py``, ``pipeline_mochi.py``: ``(num_frames - 1)
+    // vae_scale_factor_temporal + 1``) floor the frames that do not fill a group: 49 -> 13, 81 -> 21,
+    129 -> 33 at 4x, Mochi's 84 -> 14 at 6x. A non-causal VAE (Allegro: 88 / 4 = 22; the source's
+    [S04 "1440 帧 ... 8 倍压缩 ... 180 帧"]) gives frames // vae_temporal. Both are
+    c + (frames - c) // vae_temporal with c = causal_vae in {0, 1}. (Wan's diffusers pipeline first
+    rounds num_frames to frames // 4 x 4 + 1; that differs by one latent frame when frames % 4 == 0.)
     """
-    return causal_vae + (frames - causal_vae) / vae_temporal
+    return causal_vae + floor_div(frames - causal_vae, vae_temporal)
+
+
+def patch_count(latent, patch):
+    """Patches along one axis, the latent padded UP to a whole number of patches: CogVideoX1.5's
+    pipeline pads 21 latent frames to 22 for its temporal patch of 2 (diffusers ``pipeline_cogvideox.py``:
+    ``additional_frames = patch_size_t - latent_frames % patch_size_t``)."""
+    return ceil_div(latent, patch)
+
+
+def latent_side(px, vae_spatial):
+    """Latent pixels along one side: ``px // vae_spatial`` (diffusers' ``height // vae_scale_factor``)."""
+    return floor_div(px, vae_spatial)
 
 
 def tokens_per_frame(width, height, vae_spatial, patch_spatial):
-    """Tokens per latent frame: (width / (vae x patch)) x (height / (vae x patch)).
-    DiT-XL/2 at 512x512: (512 / 16)^2 = 1024; 1280x720 with 8x VAE and 2x2 patches: 80 x 45 = 3600."""
-    side = vae_spatial * patch_spatial
-    return (width / side) * (height / side)
+    """Tokens per latent frame: patches across x patches down, each latent side padded up to whole patches.
+    DiT-XL/2 at 512x512: (64 / 2)^2 = 1024; 1280x720 with 8x VAE and 2x2 patches: 80 x 45 = 3600."""
+    return (patch_count(latent_side(width, vae_spatial), patch_spatial)
+            * patch_count(latent_side(height, vae_spatial), patch_spatial))
 
 
 def tokens(latent, patch_temporal, per_frame):
-    """Tokens per video: latent frames / temporal patch x tokens per latent frame
+    """Tokens per video: temporal patches (latent frames padded up) x tokens per latent frame
     (Wan 2.1 at 1280x720x81: 21 x 3600 = 75,600; HunyuanVideo at 1280x720x129: 33 x 3600 = 118,800)."""
-    return latent / patch_temporal * per_frame
+    return patch_count(latent, patch_temporal) * per_frame
 
 
 # --- FLOPs per forward pass --------------------------------------------------------------------
@@ -242,9 +273,10 @@ def _whole(v) -> bool:
 
 
 def check(x: Mapping[str, float]) -> list[tuple[str, str]]:
-    """Sizes must be positive; at whole-number point values the frame count must fit the VAE's
-    convention and the frame size must split into whole patches. A non-integer point (e.g. the median
-    of a ``--set frames="49 to 129"`` range) is read as an average over sizes and not tested for fit."""
+    """Sizes must be positive and the video must leave at least one latent frame and one latent pixel
+    per side. Any frame count and frame size a real pipeline accepts is accepted: frames that do not
+    fill a VAE group are dropped and latents are padded up to whole patches, as the open pipelines do
+    (``notes`` says what was adjusted)."""
     problems: list[tuple[str, str]] = []
     for name in _POSITIVE:
         if name in x and not float(x[name]) > 0:
@@ -259,30 +291,55 @@ def check(x: Mapping[str, float]) -> list[tuple[str, str]]:
         problems.append(("causal_vae", f"must be 1 (causal VAE) or 0 (non-causal), got {float(x['causal_vae']):g}"))
     if problems:
         return problems
+    get = lambda n: float(x[n]) if n in x else None  # noqa: E731
+    frames, vt, causal = get("frames"), get("vae_temporal"), get("causal_vae")
+    if None not in (frames, vt, causal) and latent_frames(frames, vt, causal) < 1:
+        problems.append(("frames", f"{frames:g} frames give no latent frame with a non-causal VAE of "
+                                   f"vae_temporal={vt:g}: give at least {vt:g} frames (or causal_vae = 1)"))
+    vs = get("vae_spatial")
+    for name in ("width", "height"):
+        size = get(name)
+        if None not in (size, vs) and latent_side(size, vs) < 1:
+            problems.append((name, f"{size:g} px is less than one latent pixel (vae_spatial={vs:g}): "
+                                   f"give at least {vs:g} px"))
+    return problems
 
+
+def notes(x: Mapping[str, float]) -> list[str]:
+    """What the pipeline arithmetic adjusted at the point values ``x``, one sentence each: frames a causal
+    or non-causal VAE drops, latents padded up to whole patches, and architecture sizes that are not
+    whole numbers (read as averages). Empty when the configuration fits exactly."""
+    out: list[str] = []
     get = lambda n: float(x[n]) if n in x else None  # noqa: E731
     frames, vt, causal, pt = get("frames"), get("vae_temporal"), get("causal_vae"), get("patch_temporal")
-    if None not in (frames, vt, causal) and _whole(frames) and _whole(vt):
-        c = int(causal)
-        if (frames - c) % vt:
-            base = int(frames - c) // int(vt) * int(vt) + c
-            near = [f for f in (base, base + int(vt)) if f > 0]
-            rule = ("a causal VAE keeps the first frame, so frames - 1" if c else "frames") + \
-                f" must be a multiple of vae_temporal={vt:g}"
-            problems.append(("frames", f"{frames:g} frames do not fit the VAE: {rule} "
-                                       f"(nearest: {' or '.join(str(f) for f in near)})"))
-        elif pt is not None and _whole(pt):
-            latent = c + (frames - c) / vt
-            if latent % pt:
-                problems.append(("frames", f"{frames:g} frames give {latent:g} latent frames, "
-                                           f"not a multiple of patch_temporal={pt:g}"))
+    for name in ("frames", "vae_temporal", "vae_spatial", "patch_temporal", "patch_spatial", "width", "height"):
+        v = get(name)
+        if v is not None and not _whole(v):
+            out.append(f"{name} = {v:g} is not a whole number: the model floors and pads it as a continuous "
+                       "value, read it as an average over configurations")
+    if None not in (frames, vt, causal) and frames > 0 and vt > 0:
+        c = 1.0 if causal else 0.0
+        latent = latent_frames(frames, vt, c)
+        used = c + (latent - c) * vt
+        if used < frames and _whole(frames) and _whole(vt):
+            rule = f"({frames:g} - 1) // {vt:g} + 1" if c else f"{frames:g} // {vt:g}"
+            out.append(f"frames: {frames:g} frames give {rule} = {latent:g} latent frames "
+                       f"({'causal' if c else 'non-causal'} VAE); the last {frames - used:g} frame(s) fill no "
+                       f"latent frame (diffusers floors them; a pipeline that rounds to {used:g} frames costs the same)")
+        if pt is not None and pt > 0 and latent % pt:
+            padded = patch_count(latent, pt) * pt
+            out.append(f"frames: {latent:g} latent frames padded up to {padded:g}, a multiple of patch_temporal="
+                       f"{pt:g} (as CogVideoX1.5's pipeline pads 21 to 22)")
     vs, ps = get("vae_spatial"), get("patch_spatial")
     for name in ("width", "height"):
         size = get(name)
-        if None not in (size, vs, ps) and _whole(size) and _whole(vs) and _whole(ps) and size % (vs * ps):
-            side = int(vs * ps)
-            lo = int(size) // side * side
-            near = [s for s in (lo, lo + side) if s > 0]
-            problems.append((name, f"{size:g} px is not a whole number of patches: it must be a multiple of "
-                                   f"vae_spatial x patch_spatial = {side} (nearest: {' or '.join(map(str, near))})"))
-    return problems
+        if None in (size, vs, ps) or not (size > 0 and vs > 0 and ps > 0):
+            continue
+        side = latent_side(size, vs)
+        if side * vs < size and _whole(size) and _whole(vs):
+            out.append(f"{name}: {size:g} px // vae_spatial {vs:g} = {side:g} latent px; the last "
+                       f"{size - side * vs:g} px are cropped")
+        if side % ps:
+            out.append(f"{name}: {side:g} latent px padded up to {patch_count(side, ps) * ps:g}, a multiple of "
+                       f"patch_spatial={ps:g}")
+    return out

@@ -119,8 +119,9 @@ BAD = {
                   "observation[0].source: missing"),
     "value outside its interval": (_observation("gpu_seconds_per_video", 900.0, "interval90 = [50.0, 400.0]"),
                                    "lies outside its interval90"),
-    "frames that do not fit the VAE": (_observation("gpu_seconds_per_video", 90.0, "sigma_log = 0.2", {"frames": 50}),
-                                       "frames do not fit the VAE"),
+    "frames that give no latent frame": (_observation("gpu_seconds_per_video", 90.0, "sigma_log = 0.2",
+                                                      {"frames": 3, "causal_vae": 0}),
+                                         "give no latent frame"),
     "nothing uncertain to inform": (_observation("tokens_per_video", 7e4, "sigma_log = 0.2"),
                                     "does not depend on any uncertain input"),
 }
