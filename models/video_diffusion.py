@@ -31,6 +31,7 @@ from typing import Any, Mapping
 from flopcast.models._spec import Quantity
 
 SECONDS_PER_HOUR = 3600.0
+SECONDS_PER_DAY = 86400.0
 SECONDS_PER_MONTH = 30 * 24 * 3600.0  # 30-day months, as in models/sora.py
 
 INPUTS = {
@@ -76,8 +77,9 @@ INPUTS = {
         "2 with classifier-free guidance (CogVideoX, Wan 2.1), 1 when guidance is distilled into the model "
         "(HunyuanVideo's embedded guidance), 3 for Open-Sora 2.0's text + image guidance",
     ),
-    "overhead_fraction": Quantity("fraction", "VAE decoding, text encoding and other work, as a fraction of "
-                                  "the denoiser's FLOPs (at the same utilization)", None, "judgment, see scenarios"),
+    "overhead_fraction": Quantity("fraction", "per-step work the FLOP count leaves out (norms, modulation, RoPE, "
+                                  "text tokens in joint attention, scheduler), as a fraction of the denoiser's FLOPs; "
+                                  "per-video work is fixed_seconds_per_video", None, "judgment, see scenarios"),
     "flops_per_param_token": Quantity(
         "FLOP per param per token", "FLOPs counted per multiply-accumulate (applies to attention matmuls too)", 2.0,
         "2: a multiply-add is 2 FLOPs, the convention of GPU peak FLOP/s (Kaplan et al. 2020: 2N per token); "
@@ -98,6 +100,20 @@ INPUTS = {
     "training_height": Quantity("px", "token-weighted average training height", None, "judgment"),
     "training_epochs": Quantity("epochs", "passes over the clip set", None, "judgment"),
     "training_utilization": Quantity("fraction", "achieved FLOP/s over peak when training", None, "judgment"),
+    # --- costs the equations above leave out (added with issue 16) --------------------------------
+    "fixed_seconds_per_video": Quantity(
+        "GPU-s", "per-video work that does not scale with steps: text encoding, VAE decoding, weight offload", 0.0,
+        "0 reproduces the FLOP-only model; see the scenarios' priors (published VAE decode times)"),
+    "training_images": Quantity("images", "image samples seen in training (one latent frame each, at the "
+                                "training size), beside the video clips", 0.0, "0: video clips only"),
+    "training_padding_fraction": Quantity("fraction", "extra tokens from padding and bucketing, as a fraction of "
+                                          "the real tokens", 0.0, "0: perfectly packed batches"),
+    "training_recompute_fraction": Quantity(
+        "forward passes", "extra forward passes per step for activation recomputation (0 none, 1 full "
+        "recomputation: 4 forward-equivalents instead of 3)", 0.0, "0: no activation checkpointing"),
+    "training_encoder_fraction": Quantity(
+        "fraction", "VAE encoding and text encoding during training, as a fraction of the denoiser's training "
+        "FLOPs (0 when latents and text embeddings are cached)", 0.0, "0: cached latents"),
 }
 
 OUTPUTS = {
@@ -112,8 +128,11 @@ OUTPUTS = {
     "video_seconds_per_gpu_hour": Quantity("video s/GPU-hour", "seconds of video one GPU generates per hour, "
                                            "at inference_utilization"),
     "training_tokens": Quantity("tokens", "video tokens seen in training"),
-    "training_flops": Quantity("FLOP", "training compute: forward + backward (3x forward) over the dataset"),
+    "training_flops": Quantity("FLOP", "training compute as the hardware runs it: forward + backward (3x forward) "
+                               "+ recomputation, over clips and images, with padding and encoder passes"),
     "training_gpu_months": Quantity("GPU-months", "GPU-months to train at training_utilization (30-day months)"),
+    "training_gpu_days": Quantity("GPU-days", "GPU-days to train on GPUs of gpu_peak_flops at training_utilization "
+                                  "(the unit training runs are disclosed in)"),
 }
 
 KEY_OUTPUTS = ("gpu_seconds_per_video", "video_seconds_per_gpu_hour", "training_gpu_months")
@@ -208,14 +227,26 @@ def video_seconds_per_gpu_hour(video_seconds, gpu_seconds_per_video):
     return video_seconds * SECONDS_PER_HOUR / gpu_seconds_per_video
 
 
-def training_flops(forward_per_clip, clips, epochs):
-    """Forward + backward = 3 forward passes: 6 N FLOPs per token (Kaplan et al. 2020) plus 3x the attention."""
-    return 3.0 * forward_per_clip * clips * epochs
+def training_flops(forward_per_clip, clips, epochs, recompute=0.0):
+    """Forward + backward = 3 forward passes: 6 N FLOPs per token (Kaplan et al. 2020) plus 3x the attention;
+    activation recomputation adds ``recompute`` forward passes (1 for full checkpointing: Korthikanti et al.
+    2022, "Reducing Activation Recomputation in Large Transformer Models", Section 2)."""
+    return (3.0 + recompute) * forward_per_clip * clips * epochs
+
+
+def gpu_seconds_total(per_video_flops, peak_flops, utilization, fixed_seconds):
+    """GPU time per video: the denoising loop at a share of peak, plus per-video work (text encoder, VAE)."""
+    return per_video_flops / (peak_flops * utilization) + fixed_seconds
 
 
 def gpu_months(flops, peak_flops, utilization):
     """[S04 "4211 - 10528 张 H100 运行一个月"]: FLOPs / (peak x utilization x 30 days)."""
     return flops / (peak_flops * utilization * SECONDS_PER_MONTH)
+
+
+def gpu_days(flops, peak_flops, utilization):
+    """FLOPs / (peak x utilization x 86,400 s)."""
+    return flops / (peak_flops * utilization * SECONDS_PER_DAY)
 
 
 def _forward(x, n_tokens):
@@ -232,14 +263,18 @@ def evaluate(x: Mapping[str, Any]) -> dict[str, Any]:
     forward = lin + att
     per_video = flops_per_video(forward, x["cfg_passes"], x["sampling_steps"], x["overhead_fraction"])
     seconds = x["frames"] / x["fps"]
-    gpu_s = gpu_seconds(per_video, x["gpu_peak_flops"], x["inference_utilization"])
+    gpu_s = gpu_seconds_total(per_video, x["gpu_peak_flops"], x["inference_utilization"], x["fixed_seconds_per_video"])
 
     clip_frames = x["training_clip_seconds"] * x["fps"]
     clip_latent = latent_frames(clip_frames, x["vae_temporal"], x["causal_vae"])
-    clip_tokens = tokens(clip_latent, x["patch_temporal"],
-                         tokens_per_frame(x["training_width"], x["training_height"], x["vae_spatial"], x["patch_spatial"]))
+    frame_tokens = tokens_per_frame(x["training_width"], x["training_height"], x["vae_spatial"], x["patch_spatial"])
+    clip_tokens = tokens(clip_latent, x["patch_temporal"], frame_tokens)
     clip_lin, clip_att = _forward(x, clip_tokens)
-    train = training_flops(clip_lin + clip_att, x["training_clips"], x["training_epochs"])
+    image_lin, image_att = _forward(x, frame_tokens)
+    recompute = x["training_recompute_fraction"]
+    denoiser = (training_flops(clip_lin + clip_att, x["training_clips"], x["training_epochs"], recompute)
+                + training_flops(image_lin + image_att, x["training_images"], x["training_epochs"], recompute))
+    train = denoiser * (1.0 + x["training_padding_fraction"]) * (1.0 + x["training_encoder_fraction"])
     return {
         "latent_frames": latent,
         "tokens_per_video": n_tokens,
@@ -250,9 +285,10 @@ def evaluate(x: Mapping[str, Any]) -> dict[str, Any]:
         "video_seconds": seconds,
         "gpu_seconds_per_video": gpu_s,
         "video_seconds_per_gpu_hour": video_seconds_per_gpu_hour(seconds, gpu_s),
-        "training_tokens": clip_tokens * x["training_clips"] * x["training_epochs"],
+        "training_tokens": (clip_tokens * x["training_clips"] + frame_tokens * x["training_images"]) * x["training_epochs"],
         "training_flops": train,
         "training_gpu_months": gpu_months(train, x["gpu_peak_flops"], x["training_utilization"]),
+        "training_gpu_days": gpu_days(train, x["gpu_peak_flops"], x["training_utilization"]),
     }
 
 
@@ -264,7 +300,8 @@ _POSITIVE = (
     "inference_utilization", "training_clips", "training_clip_seconds", "training_width", "training_height",
     "training_epochs", "training_utilization",
 )
-_NON_NEGATIVE = ("overhead_fraction", "attention_factor")
+_NON_NEGATIVE = ("overhead_fraction", "attention_factor", "fixed_seconds_per_video", "training_images",
+                 "training_padding_fraction", "training_recompute_fraction", "training_encoder_fraction")
 _FRACTIONS = ("inference_utilization", "training_utilization")
 
 

@@ -22,6 +22,8 @@ _NEUTRAL = dict(
     overhead_fraction=0.0, causal_vae=1.0, patch_temporal=1.0, fps=24.0,
     training_clips=1.0, training_clip_seconds=1.0, training_width=256.0, training_height=256.0,
     training_epochs=1.0, training_utilization=0.5,
+    fixed_seconds_per_video=0.0, training_images=0.0, training_padding_fraction=0.0,
+    training_recompute_fraction=0.0, training_encoder_fraction=0.0,
 )
 
 
@@ -108,6 +110,35 @@ def test_latent_frame_conventions():
     source = _eval(params=1e9, layers=1, hidden_size=1, width=16, height=16, frames=1440, vae_temporal=8,
                    causal_vae=0, vae_spatial=8, patch_spatial=2, sampling_steps=1, cfg_passes=1)
     assert source["latent_frames"] == 180.0  # [S04 "180 帧"]
+
+
+# --- costs the FLOP count leaves out ---------------------------------------------------------------
+# Closed forms: GPU-s = FLOPs / (peak x util) + fixed; training = (3 + r) x (F_clip x clips + F_image x images)
+# x epochs x (1 + padding) x (1 + encoder), with F the forward FLOPs of one clip / one image (one latent frame).
+_TINY = dict(params=1e9, layers=10, hidden_size=1000, width=512, height=512, frames=17, vae_temporal=4,
+             vae_spatial=8, patch_spatial=2, fps=8.0, training_clip_seconds=2.0, training_width=512,
+             training_height=512, training_clips=1e6, training_utilization=0.25)
+
+
+@pytest.mark.parametrize("steps, fixed", [(50, 0.0), (50, 15.0), (6, 15.0)])
+def test_fixed_seconds_per_video_add_to_the_denoising_loop(steps, fixed):
+    y = _eval(**_TINY, sampling_steps=steps, cfg_passes=1, fixed_seconds_per_video=fixed, inference_utilization=0.4)
+    assert y["gpu_seconds_per_video"] == pytest.approx(y["flops_per_video"] / (H100 * 0.4) + fixed, rel=1e-12)
+
+
+@pytest.mark.parametrize("recompute, padding, encoder, images", [
+    (0.0, 0.0, 0.0, 0.0), (1.0, 0.0, 0.0, 0.0), (0.5, 0.1, 0.2, 3e6),
+])
+def test_training_terms_closed_form(recompute, padding, encoder, images):
+    kw = dict(_TINY, sampling_steps=1, cfg_passes=1, training_recompute_fraction=recompute,
+              training_padding_fraction=padding, training_encoder_fraction=encoder, training_images=images)
+    y = _eval(**kw)
+    clip_tokens = ((16 - 1) // 4 + 1) * 32 * 32
+    fwd = lambda t: 2 * 1e9 * t + 4 * 10 * 1000 * t**2  # noqa: E731
+    want = (3 + recompute) * (fwd(clip_tokens) * 1e6 + fwd(1024) * images) * (1 + padding) * (1 + encoder)
+    assert y["training_flops"] == pytest.approx(want, rel=1e-12)
+    assert y["training_gpu_days"] == pytest.approx(want / (H100 * 0.25 * 86400), rel=1e-12)
+    assert y["training_gpu_days"] == pytest.approx(y["training_gpu_months"] * 30, rel=1e-12)
 
 
 # --- the source's shortcuts reproduce the sora model ---------------------------------------------
