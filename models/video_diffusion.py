@@ -32,6 +32,7 @@ from typing import Any, Mapping
 from flopcast.models._spec import Quantity
 
 SECONDS_PER_HOUR = 3600.0
+SECONDS_PER_DAY = 86400.0
 SECONDS_PER_MONTH = 30 * 24 * 3600.0  # 30-day months, as in models/sora.py
 
 INPUTS = {
@@ -60,10 +61,10 @@ INPUTS = {
     "vae_spatial": Quantity("px per latent px", "VAE spatial compression (per side)", None,
                             "8 for CogVideoX, HunyuanVideo, Wan 2.1; 16-32 for deep-compression VAEs", domain="count"),
     "causal_vae": Quantity(
-        "0/1", "1: causal VAE, the first frame is encoded alone (latent = 1 + (frames - 1) / vae_temporal); "
-        "0: frames / vae_temporal", 1.0,
-        "Every open video VAE of 2024-2025 is causal (CogVideoX, HunyuanVideo, Wan, LTX-Video, Open-Sora 2.0's "
-        "is_causal_vae=True): hence their 4k+1 frame counts (49, 81, 129).", domain="switch",
+        "0/1", "1: causal VAE, the first frame is encoded alone (latent = (frames - 1) // vae_temporal + 1); "
+        "0: non-causal, latent = frames // vae_temporal", 1.0,
+        "Causal: CogVideoX, HunyuanVideo, Wan, Mochi 1, LTX-Video, Open-Sora 1.2 and 2.0 (hence 4k+1 frame counts: "
+        "49, 81, 129); non-causal: Allegro, Open-Sora 1.0/1.1 (2-D VAE), the source's 1440 / 8 frames.", domain="switch",
     ),
     "patch_temporal": Quantity("latent frames per token", "patch size along time", 1.0,
                                "1 for CogVideoX 1.0, HunyuanVideo, Wan 2.1 (patch (1, 2, 2)), Open-Sora 2.0", domain="count"),
@@ -77,8 +78,9 @@ INPUTS = {
         "2 with classifier-free guidance (CogVideoX, Wan 2.1), 1 when guidance is distilled into the model "
         "(HunyuanVideo's embedded guidance), 3 for Open-Sora 2.0's text + image guidance", domain="count",
     ),
-    "overhead_fraction": Quantity("fraction", "VAE decoding, text encoding and other work, as a fraction of "
-                                  "the denoiser's FLOPs (at the same utilization)", None, "judgment, see scenarios", domain="nonnegative"),
+    "overhead_fraction": Quantity("fraction", "per-step work the FLOP count leaves out (norms, modulation, RoPE, "
+                                  "text tokens in joint attention, scheduler), as a fraction of the denoiser's FLOPs; "
+                                  "per-video work is fixed_seconds_per_video", None, "judgment, see scenarios", domain="nonnegative"),
     "flops_per_param_token": Quantity(
         "FLOP per param per token", "FLOPs counted per multiply-accumulate (applies to attention matmuls too)", 2.0,
         "2: a multiply-add is 2 FLOPs, the convention of GPU peak FLOP/s (Kaplan et al. 2020: 2N per token); "
@@ -99,6 +101,20 @@ INPUTS = {
     "training_height": Quantity("px", "token-weighted average training height", None, "judgment", domain="positive"),
     "training_epochs": Quantity("epochs", "passes over the clip set", None, "judgment", domain="positive"),
     "training_utilization": Quantity("fraction", "achieved FLOP/s over peak when training", None, "judgment", domain="open_fraction"),
+    # --- costs the equations above leave out (added with issue 16) --------------------------------
+    "fixed_seconds_per_video": Quantity(
+        "GPU-s", "per-video work that does not scale with steps: text encoding, VAE decoding, weight offload", 0.0,
+        "0 reproduces the FLOP-only model; see the scenarios' priors (published VAE decode times)", domain="nonnegative"),
+    "training_images": Quantity("images", "image samples seen in training (one latent frame each, at the "
+                                "training size), beside the video clips", 0.0, "0: video clips only", domain="nonnegative"),
+    "training_padding_fraction": Quantity("fraction", "extra tokens from padding and bucketing, as a fraction of "
+                                          "the real tokens", 0.0, "0: perfectly packed batches", domain="nonnegative"),
+    "training_recompute_fraction": Quantity(
+        "forward passes", "extra forward passes per step for activation recomputation (0 none, 1 full "
+        "recomputation: 4 forward-equivalents instead of 3)", 0.0, "0: no activation checkpointing", domain="nonnegative"),
+    "training_encoder_fraction": Quantity(
+        "fraction", "VAE encoding and text encoding during training, as a fraction of the denoiser's training "
+        "FLOPs (0 when latents and text embeddings are cached)", 0.0, "0: cached latents", domain="nonnegative"),
 }
 
 OUTPUTS = {
@@ -113,38 +129,72 @@ OUTPUTS = {
     "video_seconds_per_gpu_hour": Quantity("video s/GPU-hour", "seconds of video one GPU generates per hour, "
                                            "at inference_utilization", domain="positive"),
     "training_tokens": Quantity("tokens", "video tokens seen in training", domain="positive"),
-    "training_flops": Quantity("FLOP", "training compute: forward + backward (3x forward) over the dataset", domain="positive"),
+    "training_flops": Quantity("FLOP", "training compute as the hardware runs it: forward + backward (3x forward) "
+                               "+ recomputation, over clips and images, with padding and encoder passes", domain="positive"),
     "training_gpu_months": Quantity("GPU-months", "GPU-months to train at training_utilization (30-day months)", domain="positive"),
+    "training_gpu_days": Quantity("GPU-days", "GPU-days to train on GPUs of gpu_peak_flops at training_utilization "
+                                  "(the unit training runs are disclosed in)", domain="positive"),
 }
 
 KEY_OUTPUTS = ("gpu_seconds_per_video", "video_seconds_per_gpu_hour", "training_gpu_months")
 
+# Inputs that are whole numbers in every real configuration. The equations floor and pad them as a
+# pipeline does, so a sampled prior over them should be drawn on whole numbers (a step function of a
+# continuous draw is still well defined, but reads as an average over configurations).
+INTEGER_INPUTS = ("layers", "hidden_size", "width", "height", "frames", "vae_temporal", "vae_spatial",
+                  "patch_temporal", "patch_spatial", "sampling_steps")
+
 
 # --- tokens ------------------------------------------------------------------------------------
 
-def latent_frames(frames, vae_temporal, causal_vae):
-    """Latent frames from pixel frames.
+def floor_div(a, b):
+    """Whole quotient, rounded down: ``a // b`` (numpy and PyTensor both define it; its gradient is 0)."""
+    return a // b
 
-    Causal video VAEs (CogVideoX, HunyuanVideo, Wan, LTX-Video, Open-Sora 2.0) encode the first frame
-    on its own and every later group of ``vae_temporal`` frames into one latent frame:
-    latent = 1 + (frames - 1) / vae_temporal (49 -> 13, 81 -> 21, 129 -> 33 at 4x). A non-causal VAE,
-    as the source assumed, gives frames / vae_temporal ([S04 "1440 帧 ... 8 倍压缩 ... 180 帧"]).
-    Both are c + (frames - c) / vae_temporal with c = causal_vae in {0, 1}.
+
+def ceil_div(a, b):
+    """Whole quotient, rounded up: ``-((-a) // b)``, operator-only so it runs on PyTensor tensors too."""
+    return -((-a) // b)
+
+
+def latent_frames(frames, vae_temporal, causal_vae):
+    """Latent frames from pixel frames, as the open pipelines compute them.
+
+    Causal video VAEs (CogVideoX, HunyuanVideo, Wan, Mochi 1, LTX-Video) encode the first frame on its
+    own and every later group of ``vae_temporal`` frames into one latent frame; diffusers' pipelines
+    (``pipeline_cogvideox.py``, ``pipeline_hunyuan_video.py``, ``pipeline_mochi.py``: ``(num_frames - 1)
+    // vae_scale_factor_temporal + 1``) floor the frames that do not fill a group: 49 -> 13, 81 -> 21,
+    129 -> 33 at 4x, Mochi's 84 -> 14 at 6x. A non-causal VAE (Allegro: 88 / 4 = 22; the source's
+    [S04 "1440 帧 ... 8 倍压缩 ... 180 帧"]) gives frames // vae_temporal. Both are
+    c + (frames - c) // vae_temporal with c = causal_vae in {0, 1}. (Wan's diffusers pipeline first
+    rounds num_frames to frames // 4 x 4 + 1; that differs by one latent frame when frames % 4 == 0.)
     """
-    return causal_vae + (frames - causal_vae) / vae_temporal
+    return causal_vae + floor_div(frames - causal_vae, vae_temporal)
+
+
+def patch_count(latent, patch):
+    """Patches along one axis, the latent padded UP to a whole number of patches: CogVideoX1.5's
+    pipeline pads 21 latent frames to 22 for its temporal patch of 2 (diffusers ``pipeline_cogvideox.py``:
+    ``additional_frames = patch_size_t - latent_frames % patch_size_t``)."""
+    return ceil_div(latent, patch)
+
+
+def latent_side(px, vae_spatial):
+    """Latent pixels along one side: ``px // vae_spatial`` (diffusers' ``height // vae_scale_factor``)."""
+    return floor_div(px, vae_spatial)
 
 
 def tokens_per_frame(width, height, vae_spatial, patch_spatial):
-    """Tokens per latent frame: (width / (vae x patch)) x (height / (vae x patch)).
-    DiT-XL/2 at 512x512: (512 / 16)^2 = 1024; 1280x720 with 8x VAE and 2x2 patches: 80 x 45 = 3600."""
-    side = vae_spatial * patch_spatial
-    return (width / side) * (height / side)
+    """Tokens per latent frame: patches across x patches down, each latent side padded up to whole patches.
+    DiT-XL/2 at 512x512: (64 / 2)^2 = 1024; 1280x720 with 8x VAE and 2x2 patches: 80 x 45 = 3600."""
+    return (patch_count(latent_side(width, vae_spatial), patch_spatial)
+            * patch_count(latent_side(height, vae_spatial), patch_spatial))
 
 
 def tokens(latent, patch_temporal, per_frame):
-    """Tokens per video: latent frames / temporal patch x tokens per latent frame
+    """Tokens per video: temporal patches (latent frames padded up) x tokens per latent frame
     (Wan 2.1 at 1280x720x81: 21 x 3600 = 75,600; HunyuanVideo at 1280x720x129: 33 x 3600 = 118,800)."""
-    return latent / patch_temporal * per_frame
+    return patch_count(latent, patch_temporal) * per_frame
 
 
 # --- FLOPs per forward pass --------------------------------------------------------------------
@@ -178,14 +228,26 @@ def video_seconds_per_gpu_hour(video_seconds, gpu_seconds_per_video):
     return video_seconds * SECONDS_PER_HOUR / gpu_seconds_per_video
 
 
-def training_flops(forward_per_clip, clips, epochs):
-    """Forward + backward = 3 forward passes: 6 N FLOPs per token (Kaplan et al. 2020) plus 3x the attention."""
-    return 3.0 * forward_per_clip * clips * epochs
+def training_flops(forward_per_clip, clips, epochs, recompute=0.0):
+    """Forward + backward = 3 forward passes: 6 N FLOPs per token (Kaplan et al. 2020) plus 3x the attention;
+    activation recomputation adds ``recompute`` forward passes (1 for full checkpointing: Korthikanti et al.
+    2022, "Reducing Activation Recomputation in Large Transformer Models", Section 2)."""
+    return (3.0 + recompute) * forward_per_clip * clips * epochs
+
+
+def gpu_seconds_total(per_video_flops, peak_flops, utilization, fixed_seconds):
+    """GPU time per video: the denoising loop at a share of peak, plus per-video work (text encoder, VAE)."""
+    return per_video_flops / (peak_flops * utilization) + fixed_seconds
 
 
 def gpu_months(flops, peak_flops, utilization):
     """[S04 "4211 - 10528 张 H100 运行一个月"]: FLOPs / (peak x utilization x 30 days)."""
     return flops / (peak_flops * utilization * SECONDS_PER_MONTH)
+
+
+def gpu_days(flops, peak_flops, utilization):
+    """FLOPs / (peak x utilization x 86,400 s)."""
+    return flops / (peak_flops * utilization * SECONDS_PER_DAY)
 
 
 def _forward(x, n_tokens):
@@ -202,14 +264,18 @@ def evaluate(x: Mapping[str, Any]) -> dict[str, Any]:
     forward = lin + att
     per_video = flops_per_video(forward, x["cfg_passes"], x["sampling_steps"], x["overhead_fraction"])
     seconds = x["frames"] / x["fps"]
-    gpu_s = gpu_seconds(per_video, x["gpu_peak_flops"], x["inference_utilization"])
+    gpu_s = gpu_seconds_total(per_video, x["gpu_peak_flops"], x["inference_utilization"], x["fixed_seconds_per_video"])
 
     clip_frames = x["training_clip_seconds"] * x["fps"]
     clip_latent = latent_frames(clip_frames, x["vae_temporal"], x["causal_vae"])
-    clip_tokens = tokens(clip_latent, x["patch_temporal"],
-                         tokens_per_frame(x["training_width"], x["training_height"], x["vae_spatial"], x["patch_spatial"]))
+    frame_tokens = tokens_per_frame(x["training_width"], x["training_height"], x["vae_spatial"], x["patch_spatial"])
+    clip_tokens = tokens(clip_latent, x["patch_temporal"], frame_tokens)
     clip_lin, clip_att = _forward(x, clip_tokens)
-    train = training_flops(clip_lin + clip_att, x["training_clips"], x["training_epochs"])
+    image_lin, image_att = _forward(x, frame_tokens)
+    recompute = x["training_recompute_fraction"]
+    denoiser = (training_flops(clip_lin + clip_att, x["training_clips"], x["training_epochs"], recompute)
+                + training_flops(image_lin + image_att, x["training_images"], x["training_epochs"], recompute))
+    train = denoiser * (1.0 + x["training_padding_fraction"]) * (1.0 + x["training_encoder_fraction"])
     return {
         "latent_frames": latent,
         "tokens_per_video": n_tokens,
@@ -220,9 +286,10 @@ def evaluate(x: Mapping[str, Any]) -> dict[str, Any]:
         "video_seconds": seconds,
         "gpu_seconds_per_video": gpu_s,
         "video_seconds_per_gpu_hour": video_seconds_per_gpu_hour(seconds, gpu_s),
-        "training_tokens": clip_tokens * x["training_clips"] * x["training_epochs"],
+        "training_tokens": (clip_tokens * x["training_clips"] + frame_tokens * x["training_images"]) * x["training_epochs"],
         "training_flops": train,
         "training_gpu_months": gpu_months(train, x["gpu_peak_flops"], x["training_utilization"]),
+        "training_gpu_days": gpu_days(train, x["gpu_peak_flops"], x["training_utilization"]),
     }
 
 
@@ -234,7 +301,8 @@ _POSITIVE = (
     "inference_utilization", "training_clips", "training_clip_seconds", "training_width", "training_height",
     "training_epochs", "training_utilization",
 )
-_NON_NEGATIVE = ("overhead_fraction", "attention_factor")
+_NON_NEGATIVE = ("overhead_fraction", "attention_factor", "fixed_seconds_per_video", "training_images",
+                 "training_padding_fraction", "training_recompute_fraction", "training_encoder_fraction")
 _FRACTIONS = ("inference_utilization", "training_utilization")
 
 
@@ -243,9 +311,10 @@ def _whole(v) -> bool:
 
 
 def check(x: Mapping[str, float]) -> list[tuple[str, str]]:
-    """Sizes must be positive; at whole-number point values the frame count must fit the VAE's
-    convention and the frame size must split into whole patches. A non-integer point (e.g. the median
-    of a ``--set frames="49 to 129"`` range) is read as an average over sizes and not tested for fit."""
+    """Sizes must be positive and the video must leave at least one latent frame and one latent pixel
+    per side. Any frame count and frame size a real pipeline accepts is accepted: frames that do not
+    fill a VAE group are dropped and latents are padded up to whole patches, as the open pipelines do
+    (``notes`` says what was adjusted)."""
     problems: list[tuple[str, str]] = []
     for name in _POSITIVE:
         if name in x and not float(x[name]) > 0:
@@ -260,30 +329,55 @@ def check(x: Mapping[str, float]) -> list[tuple[str, str]]:
         problems.append(("causal_vae", f"must be 1 (causal VAE) or 0 (non-causal), got {float(x['causal_vae']):g}"))
     if problems:
         return problems
+    get = lambda n: float(x[n]) if n in x else None  # noqa: E731
+    frames, vt, causal = get("frames"), get("vae_temporal"), get("causal_vae")
+    if None not in (frames, vt, causal) and latent_frames(frames, vt, causal) < 1:
+        problems.append(("frames", f"{frames:g} frames give no latent frame with a non-causal VAE of "
+                                   f"vae_temporal={vt:g}: give at least {vt:g} frames (or causal_vae = 1)"))
+    vs = get("vae_spatial")
+    for name in ("width", "height"):
+        size = get(name)
+        if None not in (size, vs) and latent_side(size, vs) < 1:
+            problems.append((name, f"{size:g} px is less than one latent pixel (vae_spatial={vs:g}): "
+                                   f"give at least {vs:g} px"))
+    return problems
 
+
+def notes(x: Mapping[str, float]) -> list[str]:
+    """What the pipeline arithmetic adjusted at the point values ``x``, one sentence each: frames a causal
+    or non-causal VAE drops, latents padded up to whole patches, and architecture sizes that are not
+    whole numbers (read as averages). Empty when the configuration fits exactly."""
+    out: list[str] = []
     get = lambda n: float(x[n]) if n in x else None  # noqa: E731
     frames, vt, causal, pt = get("frames"), get("vae_temporal"), get("causal_vae"), get("patch_temporal")
-    if None not in (frames, vt, causal) and _whole(frames) and _whole(vt):
-        c = int(causal)
-        if (frames - c) % vt:
-            base = int(frames - c) // int(vt) * int(vt) + c
-            near = [f for f in (base, base + int(vt)) if f > 0]
-            rule = ("a causal VAE keeps the first frame, so frames - 1" if c else "frames") + \
-                f" must be a multiple of vae_temporal={vt:g}"
-            problems.append(("frames", f"{frames:g} frames do not fit the VAE: {rule} "
-                                       f"(nearest: {' or '.join(str(f) for f in near)})"))
-        elif pt is not None and _whole(pt):
-            latent = c + (frames - c) / vt
-            if latent % pt:
-                problems.append(("frames", f"{frames:g} frames give {latent:g} latent frames, "
-                                           f"not a multiple of patch_temporal={pt:g}"))
+    for name in ("frames", "vae_temporal", "vae_spatial", "patch_temporal", "patch_spatial", "width", "height"):
+        v = get(name)
+        if v is not None and not _whole(v):
+            out.append(f"{name} = {v:g} is not a whole number: the model floors and pads it as a continuous "
+                       "value, read it as an average over configurations")
+    if None not in (frames, vt, causal) and frames > 0 and vt > 0:
+        c = 1.0 if causal else 0.0
+        latent = latent_frames(frames, vt, c)
+        used = c + (latent - c) * vt
+        if used < frames and _whole(frames) and _whole(vt):
+            rule = f"({frames:g} - 1) // {vt:g} + 1" if c else f"{frames:g} // {vt:g}"
+            out.append(f"frames: {frames:g} frames give {rule} = {latent:g} latent frames "
+                       f"({'causal' if c else 'non-causal'} VAE); the last {frames - used:g} frame(s) fill no "
+                       f"latent frame (diffusers floors them; a pipeline that rounds to {used:g} frames costs the same)")
+        if pt is not None and pt > 0 and latent % pt:
+            padded = patch_count(latent, pt) * pt
+            out.append(f"frames: {latent:g} latent frames padded up to {padded:g}, a multiple of patch_temporal="
+                       f"{pt:g} (as CogVideoX1.5's pipeline pads 21 to 22)")
     vs, ps = get("vae_spatial"), get("patch_spatial")
     for name in ("width", "height"):
         size = get(name)
-        if None not in (size, vs, ps) and _whole(size) and _whole(vs) and _whole(ps) and size % (vs * ps):
-            side = int(vs * ps)
-            lo = int(size) // side * side
-            near = [s for s in (lo, lo + side) if s > 0]
-            problems.append((name, f"{size:g} px is not a whole number of patches: it must be a multiple of "
-                                   f"vae_spatial x patch_spatial = {side} (nearest: {' or '.join(map(str, near))})"))
-    return problems
+        if None in (size, vs, ps) or not (size > 0 and vs > 0 and ps > 0):
+            continue
+        side = latent_side(size, vs)
+        if side * vs < size and _whole(size) and _whole(vs):
+            out.append(f"{name}: {size:g} px // vae_spatial {vs:g} = {side:g} latent px; the last "
+                       f"{size - side * vs:g} px are cropped")
+        if side % ps:
+            out.append(f"{name}: {side:g} latent px padded up to {patch_count(side, ps) * ps:g}, a multiple of "
+                       f"patch_spatial={ps:g}")
+    return out

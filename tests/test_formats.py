@@ -14,7 +14,7 @@ import pytest
 from flopcast.priors.catalog import bundled_scenario_heads
 from flopcast.priors.comparison import Comparison, bundled_comparisons, load_comparison
 from flopcast.priors.errors import InputError
-from flopcast.priors.evidence import bundled_evidence, load_evidence
+from flopcast.priors.evidence import EVIDENCE_DIR, bundled_evidence, load_evidence
 from flopcast.priors.scenario import bundled_scenarios, load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,7 +71,9 @@ def test_evidence_reads_without_a_plan():
     names = [p.stem for p in bundled_evidence()]
     assert names == ["sora2-economics", "video-timings"]
     timings = load_evidence("video-timings")
-    assert timings.scenario == "video-diffusion" and len(timings) == 3 and timings.file == "video-timings.toml"
+    tables = timings.path.read_text().count("\n[[observation]]") if hasattr(timings, "path") else None
+    n = tables if tables is not None else (EVIDENCE_DIR / "video-timings.toml").read_text().count("\n[[observation]]")
+    assert timings.scenario == "video-diffusion" and len(timings) == n and timings.file == "video-timings.toml"
 
 
 def test_scenario_heads_match_the_full_loader():

@@ -22,6 +22,8 @@ _NEUTRAL = dict(
     overhead_fraction=0.0, causal_vae=1.0, patch_temporal=1.0, fps=24.0,
     training_clips=1.0, training_clip_seconds=1.0, training_width=256.0, training_height=256.0,
     training_epochs=1.0, training_utilization=0.5,
+    fixed_seconds_per_video=0.0, training_images=0.0, training_padding_fraction=0.0,
+    training_recompute_fraction=0.0, training_encoder_fraction=0.0,
 )
 
 
@@ -110,6 +112,35 @@ def test_latent_frame_conventions():
     assert source["latent_frames"] == 180.0  # [S04 "180 帧"]
 
 
+# --- costs the FLOP count leaves out ---------------------------------------------------------------
+# Closed forms: GPU-s = FLOPs / (peak x util) + fixed; training = (3 + r) x (F_clip x clips + F_image x images)
+# x epochs x (1 + padding) x (1 + encoder), with F the forward FLOPs of one clip / one image (one latent frame).
+_TINY = dict(params=1e9, layers=10, hidden_size=1000, width=512, height=512, frames=17, vae_temporal=4,
+             vae_spatial=8, patch_spatial=2, fps=8.0, training_clip_seconds=2.0, training_width=512,
+             training_height=512, training_clips=1e6, training_utilization=0.25)
+
+
+@pytest.mark.parametrize("steps, fixed", [(50, 0.0), (50, 15.0), (6, 15.0)])
+def test_fixed_seconds_per_video_add_to_the_denoising_loop(steps, fixed):
+    y = _eval(**_TINY, sampling_steps=steps, cfg_passes=1, fixed_seconds_per_video=fixed, inference_utilization=0.4)
+    assert y["gpu_seconds_per_video"] == pytest.approx(y["flops_per_video"] / (H100 * 0.4) + fixed, rel=1e-12)
+
+
+@pytest.mark.parametrize("recompute, padding, encoder, images", [
+    (0.0, 0.0, 0.0, 0.0), (1.0, 0.0, 0.0, 0.0), (0.5, 0.1, 0.2, 3e6),
+])
+def test_training_terms_closed_form(recompute, padding, encoder, images):
+    kw = dict(_TINY, sampling_steps=1, cfg_passes=1, training_recompute_fraction=recompute,
+              training_padding_fraction=padding, training_encoder_fraction=encoder, training_images=images)
+    y = _eval(**kw)
+    clip_tokens = ((16 - 1) // 4 + 1) * 32 * 32
+    fwd = lambda t: 2 * 1e9 * t + 4 * 10 * 1000 * t**2  # noqa: E731
+    want = (3 + recompute) * (fwd(clip_tokens) * 1e6 + fwd(1024) * images) * (1 + padding) * (1 + encoder)
+    assert y["training_flops"] == pytest.approx(want, rel=1e-12)
+    assert y["training_gpu_days"] == pytest.approx(want / (H100 * 0.25 * 86400), rel=1e-12)
+    assert y["training_gpu_days"] == pytest.approx(y["training_gpu_months"] * 30, rel=1e-12)
+
+
 # --- the source's shortcuts reproduce the sora model ---------------------------------------------
 
 SOURCE_LIKE = dict(
@@ -196,12 +227,12 @@ def test_documented_override_runs():
 # --- bad input -------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("scenario, override, field", [
-    ("video-diffusion", "frames=50", "priors.frames"),       # (50 - 1) not a multiple of 4, causal VAE
-    ("sora-2026", "frames=240", "priors.frames"),
+    ("video-diffusion", "frames=0", "priors.frames"),
+    ("sora-2026", "width=4", "priors.width"),                 # less than one latent pixel at vae_spatial 8
     ("video-diffusion", "width=0", "priors.width"),
     ("video-diffusion", "height=-720", "priors.height"),
     ("video-diffusion", "params=-1", "priors.params"),
-    ("video-diffusion", "height=500", "priors.height"),       # not a multiple of 8 x 2
+    ("video-diffusion", "height=7", "priors.height"),         # less than one latent pixel
     ("sora-2026", "tiktok_ai_share=1.5", "priors.tiktok_ai_share"),
 ])
 def test_bad_input_is_one_line_exit_2_nothing_written(scenario, override, field, tmp_path, capsys):
@@ -220,15 +251,78 @@ def test_check_messages_and_non_integer_points():
     base = {**_NEUTRAL, "params": 1e9, "layers": 1, "hidden_size": 64, "width": 512, "height": 512,
             "vae_spatial": 8, "patch_spatial": 2, "sampling_steps": 10, "cfg_passes": 1, "vae_temporal": 8}
     assert not vd.check({**base, "frames": 1441, "causal_vae": 1})  # causal: 1 + 1440 / 8
-    assert vd.check({**base, "frames": 1440, "causal_vae": 1})[0][0] == "frames"
+    assert not vd.check({**base, "frames": 1440, "causal_vae": 1})  # accepted: 180 latent frames, 7 frames dropped
     assert not vd.check({**base, "frames": 1440, "causal_vae": 0})  # the source's 1440 / 8
-    (name, reason), = vd.check({**base, "frames": 1441, "causal_vae": 0})
-    assert name == "frames" and "1440 or 1448" in reason
-    assert not vd.check({**base, "frames": 97.5})  # a range's median: an average, not tested for fit
+    (name, reason), = vd.check({**base, "frames": 7, "causal_vae": 0})
+    assert name == "frames" and "no latent frame" in reason and "at least 8" in reason
+    assert vd.check({**base, "causal_vae": 0.5, "frames": 9})[0][0] == "causal_vae"
+    assert not vd.check({**base, "frames": 97.5})  # a range's median: an average
     # shares and generations are held by their domains now; check() keeps what a domain cannot say
     assert not vf.INPUTS["tiktok_ai_share"].domain.contains(1.2)
     assert not vf.INPUTS["generations_per_upload"].domain.contains(0.5)
     assert vf.check({"peak_factor": 0.8})[0][0] == "peak_factor"
+
+
+# --- real configurations the open pipelines accept ---------------------------------------------------
+# Each row: configuration, latent frames, tokens per video, and a phrase the notes must contain.
+#   CogVideoX1.5-5B (THUDM/CogVideo README; diffusers pipeline_cogvideox.py pads latent frames to the
+#     temporal patch): 1360x768, 81 frames, VAE 4x8x8, patch (2, 2, 2): 21 latent frames -> 22 -> 11
+#     temporal patches x (170 / 2) x (96 / 2) = 11 x 85 x 48 = 44,880 tokens.
+#   Mochi 1 (genmoai/mochi; diffusers pipeline_mochi.py): 848x480, 84 frames, causal VAE 6x8x8,
+#     patch 2: (84 - 1) // 6 + 1 = 14 latent frames x 53 x 30 = 22,260 tokens.
+#   Allegro (rhymes-ai/Allegro: 88 frames, VAE 4x8x8, non-causal): 88 / 4 = 22 latent x 90 x 45 (1280x720, patch 2)
+#   Open-Sora 1.0/1.1 style (2-D VAE, one latent frame per frame): 16 frames, vae_temporal 1, non-causal.
+#   An odd size: 1366 px wide at 8x8 and patch 2: 1366 // 8 = 170 latent px -> 85 patches (6 px cropped);
+#     1368 px: 171 latent px padded up to 172 -> 86 patches.
+REAL = [
+    pytest.param(dict(width=1360, height=768, frames=81, vae_temporal=4, causal_vae=1, patch_temporal=2),
+                 21, 11 * 85 * 48, "padded up to 22", id="CogVideoX1.5-5B 81 frames, temporal patch 2"),
+    pytest.param(dict(width=848, height=480, frames=84, vae_temporal=6, causal_vae=1, patch_temporal=1),
+                 14, 14 * 53 * 30, "(84 - 1) // 6 + 1 = 14", id="Mochi 1 84 frames, 6x causal VAE"),
+    pytest.param(dict(width=1280, height=720, frames=88, vae_temporal=4, causal_vae=0, patch_temporal=1),
+                 22, 22 * 80 * 45, None, id="Allegro 88 frames, non-causal 4x VAE"),
+    pytest.param(dict(width=512, height=512, frames=16, vae_temporal=1, causal_vae=0, patch_temporal=1),
+                 16, 16 * 32 * 32, None, id="Open-Sora 1.0 16 frames, 2-D VAE"),
+    pytest.param(dict(width=1366, height=720, frames=49, vae_temporal=4, causal_vae=1, patch_temporal=1),
+                 13, 13 * 85 * 45, "6 px are cropped", id="1366 px wide: cropped to whole latent px"),
+    pytest.param(dict(width=1368, height=720, frames=49, vae_temporal=4, causal_vae=1, patch_temporal=1),
+                 13, 13 * 86 * 45, "171 latent px padded up to 172", id="1368 px wide: padded to whole patches"),
+]
+
+
+@pytest.mark.parametrize("cfg, latent, n_tokens, note", REAL)
+def test_real_configurations_run_and_say_what_was_adjusted(cfg, latent, n_tokens, note):
+    x = {**_NEUTRAL, "params": 1e9, "layers": 1, "hidden_size": 64, "vae_spatial": 8, "patch_spatial": 2,
+         "sampling_steps": 1, "cfg_passes": 1, **cfg}
+    assert not vd.check(x)
+    y = _eval(**{k: v for k, v in x.items() if k in vd.INPUTS})
+    assert y["latent_frames"] == latent and y["tokens_per_video"] == n_tokens
+    text = " | ".join(vd.notes(x))
+    assert (note in text) if note else text == "", text
+
+
+def test_real_configuration_runs_through_the_cli_scenario():
+    y = engine.evaluate_point("video-diffusion", sets=["width=1360", "height=768", "frames=81", "patch_temporal=2"])
+    assert y["tokens_per_video"] == 11 * 85 * 48
+
+
+def test_floor_and_pad_run_on_pytensor_as_on_numpy():
+    import pytensor
+    import pytensor.tensor as pt
+
+    names = ("frames", "vae_temporal", "causal_vae", "patch_temporal", "width", "vae_spatial", "patch_spatial")
+    sym = {n: pt.dscalar(n) for n in names}
+
+    def graph(v):
+        lat = vd.latent_frames(v["frames"], v["vae_temporal"], v["causal_vae"])
+        return [lat, vd.patch_count(lat, v["patch_temporal"]),
+                vd.patch_count(vd.latent_side(v["width"], v["vae_spatial"]), v["patch_spatial"])]
+
+    fn = pytensor.function([sym[n] for n in names], graph(sym), mode="FAST_COMPILE")
+    for row in [(81, 4, 1, 2, 1360, 8, 2), (84, 6, 1, 1, 848, 8, 2), (88, 4, 0, 1, 1368, 8, 2), (97.5, 4, 1, 1, 1000, 11.3, 2)]:
+        got = [float(v) for v in fn(*row)]
+        want = [float(v) for v in graph({n: np.float64(r) for n, r in zip(names, row)})]
+        assert got == want, row
 
 
 # --- waterfall ---------------------------------------------------------------------------------------

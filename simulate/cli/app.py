@@ -85,9 +85,10 @@ def build_parser() -> argparse.ArgumentParser:
     command("waterfall", commands.waterfall, "what each of the scenario's [waterfall] steps is worth",
             "scenario", "sets", "json", "out")
 
-    from flopcast.cli.calibrate import register as register_calibrate
+    from flopcast.cli import calibrate, validate
 
-    register_calibrate(sub)
+    calibrate.register(sub)
+    validate.register(sub)
     return p
 
 

@@ -46,7 +46,8 @@ def execute(handler: Callable, args) -> int:
     for w in outcome.warnings:
         print(f"flopcast: warning: {w}", file=sys.stderr)
     if opts.json:
-        emit_json({**outcome.json, "folder": str(folder)})
+        obj = {k: v.replace("{folder}", str(folder)) if isinstance(v, str) else v for k, v in outcome.json.items()}
+        emit_json({**obj, "folder": str(folder)})
         return 0
     for line in outcome.lines:
         print(line)

@@ -83,3 +83,37 @@ def compare_outputs_lines(title: str, entries, draws: int, seed: int) -> list[st
 def waterfall_lines(wf) -> list[str]:
     return [table(["step", f"{wf.output} [{wf.unit}]", "factor"],
                   [[safe(b.label), num(b.value), f"x{b.factor:.3f}"] for b in wf.bars], "lrr")]
+
+
+def calibration_lines(cal) -> list[str]:
+    from flopcast.report.calibration import _band_text, figure_outputs
+    d = cal.diagnostics
+    lines = [
+        f"{cal.scenario.name} calibrated on {cal.evidence.file} ({len(cal.evidence)} observations): NUTS "
+        f"{cal.chains} chains x {cal.draws} draws ({cal.tune} tuning), seed {cal.seed}, {cal.seconds:.1f} s",
+        f"convergence: max r_hat {d.max_r_hat:.3f} (<= {d.rhat_limit}), min ESS bulk {d.min_ess_bulk:.0f} / tail "
+        f"{d.min_ess_tail:.0f} (>= {d.ess_limit:.0f}), {d.divergences} divergences",
+        *([_discrepancy_text(cal)] if cal.discrepancy is not None else []),
+        "",
+        "inputs, median [p05 - p95]:",
+        table(["input", "unit", "prior", "posterior", "90% width"],
+              [[n, s.unit, _band_text(s.prior), _band_text(s.posterior), f"x{s.width_ratio:.2f}"]
+               for n, s in cal.inputs.items()], "llllr"),
+        "",
+        "measurements vs the model under each observation's set:",
+        table(["observation", "output", "measured", "prior", "posterior"],
+              [[f.observation.name, f.observation.output, f"{f.observation.value:.4g}", _band_text(f.prior),
+                _band_text(f.posterior)] for f in cal.fits], "llrll"),
+        "",
+        f"outputs ({cal.posterior_run.draws:,} draws each), median [p05 - p95]:",
+        table(["output", "unit", "prior", "posterior"],
+              [[n, cal.outputs[n].unit, _band_text(cal.outputs[n].prior), _band_text(cal.outputs[n].posterior)]
+               for n in figure_outputs(cal)], "llll"),
+    ]
+    return lines
+
+
+def _discrepancy_text(cal) -> str:
+    b = cal.discrepancy_band
+    return (f"model discrepancy (log-scale sd, prior HalfNormal({cal.discrepancy:g})): median {b.median:.3g} "
+            f"[{b.p05:.3g} - {b.p95:.3g}]")

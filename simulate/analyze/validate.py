@@ -1,0 +1,220 @@
+"""Validation: do the scenario's bands contain the measurements in an evidence file as often as they claim?
+
+For every evidence case (an observation: its ``set`` fixes the architecture, its ``value`` is what was
+measured) the scenario is run under the case's settings and the measured value is placed in the band of
+the quantity it measures: its PIT (probability integral transform: the share of draws at or below the
+measurement; uniform on [0, 1] when the bands are calibrated), whether it lies in the central 50% and 90%
+bands, and median/measured. Over all cases: the coverage of both bands (0.5 and 0.9 when honest) and
+the median absolute log error of the median.
+
+``loo=True`` (leave-one-out) calibrates the scenario on every case but one (PyMC NUTS, through
+``calibrate``) and predicts the one left out from that posterior, for every case: the evidence enters
+only through calibration, and the coverage shows what calibration is worth on a case it has not seen.
+
+``discrepancy=S`` adds a multiplicative model error to every prediction: output x exp(sigma z) with
+z ~ Normal(0, 1) and sigma ~ HalfNormal(S). With ``loo`` and a calibration that takes ``discrepancy=``
+(``flopcast.analyze.calibration``), sigma's posterior draws (``discrepancy_draws``) are used instead of
+its prior. Everything is vectorised over draws.
+
+>>> v = validate("video-diffusion", "video-timings", draws=2000, seed=1)
+>>> 0.0 <= v.coverage90 <= 1.0 and len(v.cases) == 9
+True
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from flopcast.priors.errors import InputError
+
+BANDS = {"p05": 0.05, "p25": 0.25, "median": 0.5, "p75": 0.75, "p95": 0.95}
+DEFAULT_DRAWS = 4000  # predictive draws per case without --loo; NUTS draws per chain with it
+DEFAULT_LOO_DRAWS = 500
+LOO_CHAINS = 2
+
+
+def calibration_api():
+    """``(calibrate, load_evidence, takes_discrepancy)``: the one place validation imports calibration."""
+    from flopcast.analyze.calibration import calibrate, load_evidence
+
+    return calibrate, load_evidence, "discrepancy" in inspect.signature(calibrate).parameters
+
+
+@dataclass(frozen=True)
+class Case:
+    """One evidence case placed in its predictive band (values in the unit of ``output``)."""
+
+    label: str
+    output: str
+    unit: str
+    measured: float
+    p05: float
+    p25: float
+    median: float
+    p75: float
+    p95: float
+    pit: float  # share of predictive draws <= measured
+    source: str = ""
+    calibrated_on: int = 0  # cases the prediction was calibrated on (0: the priors alone)
+
+    @property
+    def in50(self) -> bool:
+        return self.p25 <= self.measured <= self.p75
+
+    @property
+    def in90(self) -> bool:
+        return self.p05 <= self.measured <= self.p95
+
+    @property
+    def ratio(self) -> float:
+        """Predicted median / measured."""
+        return self.median / self.measured
+
+    def as_json(self) -> dict:
+        return {"label": self.label, "output": self.output, "unit": self.unit, "measured": self.measured,
+                "p05": self.p05, "p25": self.p25, "median": self.median, "p75": self.p75, "p95": self.p95,
+                "pit": self.pit, "in50": self.in50, "in90": self.in90, "median_over_measured": self.ratio,
+                "calibrated_on": self.calibrated_on, "source": self.source}
+
+
+@dataclass
+class Validation:
+    scenario: str
+    evidence: str
+    loo: bool
+    discrepancy: float | None
+    discrepancy_source: str  # "none", "prior" or "posterior"
+    draws: int
+    seed: int
+    cases: list[Case]
+    seconds: float
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def coverage50(self) -> float:
+        return float(np.mean([c.in50 for c in self.cases]))
+
+    @property
+    def coverage90(self) -> float:
+        return float(np.mean([c.in90 for c in self.cases]))
+
+    @property
+    def median_abs_log_error(self) -> float:
+        return float(np.median([abs(math.log(c.ratio)) for c in self.cases]))
+
+    @property
+    def mode(self) -> str:
+        return "leave-one-out posterior" if self.loo else "prior"
+
+    def to_json(self) -> dict:
+        return {"scenario": self.scenario, "evidence": self.evidence, "loo": self.loo, "mode": self.mode,
+                "discrepancy": self.discrepancy, "discrepancy_source": self.discrepancy_source,
+                "draws": self.draws, "seed": self.seed, "cases": [c.as_json() for c in self.cases],
+                "n": len(self.cases), "coverage50": self.coverage50, "coverage90": self.coverage90,
+                "median_abs_log_error": self.median_abs_log_error, "seconds": self.seconds,
+                "warnings": list(self.warnings)}
+
+
+# --- the predictive draws of one case -----------------------------------------------------------
+
+
+def _case(obs, unit: str, values: np.ndarray, calibrated_on: int) -> Case:
+    values = np.asarray(values, dtype=float).reshape(-1)
+    q = np.quantile(values, list(BANDS.values()))
+    pit = float(np.mean(values <= obs.value))
+    return Case(obs.name, obs.output, unit, float(obs.value), *map(float, q), pit, obs.source, calibrated_on)
+
+
+def _observed(plan, obs, x: dict[str, Any], n: int) -> np.ndarray:
+    from flopcast.analyze.calibration.likelihood import observed
+
+    with np.errstate(all="ignore"):
+        return np.broadcast_to(np.asarray(observed(plan, obs, x), dtype=float), (n,)).copy()
+
+
+def _base(plan) -> dict[str, Any]:
+    x: dict[str, Any] = {n: np.float64(v) for n, v in plan.constants.items()}
+    return x
+
+
+def _with_discrepancy(values: np.ndarray, sigma: np.ndarray | None, rng: np.random.Generator) -> np.ndarray:
+    if sigma is None:
+        return values
+    return values * np.exp(sigma * rng.standard_normal(values.shape))
+
+
+def _sigma_prior(scale: float | None, n: int, rng: np.random.Generator) -> np.ndarray | None:
+    return None if scale is None else np.abs(rng.standard_normal(n)) * scale
+
+
+def _check(discrepancy, draws, seed) -> None:
+    if discrepancy is not None and (isinstance(discrepancy, bool) or not isinstance(discrepancy, (int, float))
+                                    or not 0 < discrepancy < 10):
+        raise InputError("--discrepancy", f"must be a HalfNormal scale in (0, 10) (log units), got {discrepancy!r}")
+    if draws is not None and (isinstance(draws, bool) or not isinstance(draws, (int, np.integer)) or draws < 10):
+        raise InputError("--draws", f"must be an integer >= 10, got {draws!r}")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
+        raise InputError("--seed", f"must be a non-negative integer, got {seed!r}")
+
+
+def validate(scenario, evidence, loo: bool = False, discrepancy: float | None = None, draws: int | None = None,
+             seed: int | None = None, sets: Sequence[str] = ()) -> Validation:
+    """Place every evidence case in the scenario's band (the priors, or with ``loo`` the posterior
+    calibrated on the other cases); see the module docstring."""
+    from flopcast import engine
+
+    started = time.perf_counter()
+    _check(discrepancy, draws, seed)
+    calibrate, load_evidence, takes_discrepancy = calibration_api()
+    plan = engine.plan_for(scenario, sets)
+    ev = load_evidence(evidence, plan)
+    seed = engine.resolve_seed(seed)
+    rng = np.random.default_rng([seed, 16])
+    warn: list[str] = []
+    if ev.scenario and ev.scenario != plan.scenario.name:
+        warn.append(f"{ev.file} was written for scenario {ev.scenario!r}, not {plan.scenario.name!r}")
+    cases: list[Case] = []
+    source = "none" if discrepancy is None else "prior"
+    if not loo:
+        n = draws or DEFAULT_DRAWS
+        run = engine.run(plan, draws=n, seed=seed, summarize_outputs=False)
+        x = {**_base(plan), **run.inputs}
+        sigma = _sigma_prior(discrepancy, n, rng)
+        for obs in ev:
+            values = _with_discrepancy(_observed(plan, obs, x, n), sigma, rng)
+            cases.append(_case(obs, plan.unit(obs.output), values, 0))
+    else:
+        if len(ev) < 2:
+            raise InputError(ev.file, "leave-one-out needs at least 2 observations")
+        per_chain = draws or DEFAULT_LOO_DRAWS
+        n = per_chain * LOO_CHAINS
+        prior = engine.run(plan, draws=n, seed=seed, summarize_outputs=False)
+        if discrepancy is not None and not takes_discrepancy:
+            warn.append("this calibration takes no discrepancy= keyword: sigma is drawn from its HalfNormal prior, "
+                        "not calibrated")
+        for i, obs in enumerate(ev):
+            rest = type(ev)([o for j, o in enumerate(ev) if j != i], ev.path, ev.scenario, ev.description)
+            kw = {"discrepancy": discrepancy} if discrepancy is not None and takes_discrepancy else {}
+            cal = calibrate(plan, rest, draws=per_chain, tune=per_chain, chains=LOO_CHAINS, seed=seed + i,
+                            propagate_draws=100, **kw)
+            post = {name: cal.posterior_draws(name)[:n] for name in cal.informed}
+            x = {**_base(plan), **prior.inputs, **post}
+            sigma = _sigma_prior(discrepancy, n, rng)
+            if kw and getattr(cal, "discrepancy_draws", None) is not None:
+                sigma = np.asarray(cal.discrepancy_draws, dtype=float).reshape(-1)[:n]
+                source = "posterior"
+            values = _with_discrepancy(_observed(plan, obs, x, n), sigma, rng)
+            cases.append(_case(obs, plan.unit(obs.output), values, len(rest)))
+            warn.extend(f"{obs.name}: {w}" for w in cal.warnings)
+    n_draws = (draws or DEFAULT_DRAWS) if not loo else (draws or DEFAULT_LOO_DRAWS)
+    return Validation(plan.scenario.name, str(ev.path) if ev.path else ev.file, bool(loo), discrepancy, source,
+                      n_draws, seed, cases, time.perf_counter() - started, warn)
+
+

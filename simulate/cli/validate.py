@@ -1,0 +1,43 @@
+"""``flopcast validate``: how often a scenario's bands contain measured values (one skeleton command).
+
+Building the parser imports nothing heavy; the handler imports the analysis and PyMC (with --loo).
+"""
+
+from __future__ import annotations
+
+from flopcast.priors.errors import InputError
+
+
+def register(sub) -> None:
+    """Add ``validate`` to the CLI's subparsers."""
+    from flopcast.cli.options import add
+
+    p = sub.add_parser(
+        "validate",
+        help="check how often the scenario's bands contain the measurements of an evidence file",
+        description="Run the scenario under every evidence case's settings and report the measured value's PIT, "
+                    "whether it lies in the 50%% and 90%% bands, median/measured, the coverage of both bands and "
+                    "the median log error. --loo predicts each case from a calibration on all the others.",
+    )
+    add(p, "scenario", "sets", "seed", "draws", "json", "out")
+    p.add_argument("--evidence", required=True, metavar="FILE.toml",
+                   help="evidence file (or the name of one in priors/evidence/, e.g. video-timings)")
+    p.add_argument("--loo", action="store_true", help="leave-one-out: calibrate on all cases but one, predict it")
+    p.add_argument("--discrepancy", default=None, metavar="S",
+                   help="multiplicative model error exp(sigma z), sigma ~ HalfNormal(S), on every prediction")
+    p.set_defaults(handler=cmd_validate, skeleton=True)
+
+
+def cmd_validate(args, opts):
+    from flopcast.analyze.validate import validate
+    from flopcast.cli.options import number
+    from flopcast.cli.skeleton import Outcome
+    from flopcast.report.validate import summary_text, write_validation
+
+    discrepancy = number(args.discrepancy, "--discrepancy") if args.discrepancy is not None else None
+    if discrepancy is not None and discrepancy <= 0:
+        raise InputError("--discrepancy", f"must be a positive number, got {args.discrepancy!r}")
+    v = validate(args.scenario, args.evidence, loo=args.loo, discrepancy=discrepancy, draws=opts.draws,
+                 seed=opts.seed, sets=args.sets)
+    return Outcome("validate", v.scenario, v.seed, lambda stage: write_validation(v, stage), v.to_json(),
+                   summary_text(v).splitlines(), warnings=list(v.warnings))
