@@ -1,4 +1,4 @@
-"""Where flopcast's time goes (GitHub issue 7): cProfile of one ``engine.run`` and of one
+"""Where flopcast's time goes (issues 7 and 13): cProfile of one ``engine.run`` and of one
 ``flopcast run`` (CLI path: run + dataset building + samples.nc/summary writing), grouped by stage.
 
     python -m bench.profile_run [--draws 10000000] [--cli] [--top 25]
@@ -39,15 +39,14 @@ STAGES = [
     ("  model: sora.evaluate", "models/sora.py", "evaluate"),
     ("  finite check", "simulate/engine.py", "_check_finite"),
     ("  summary: summarize (all outputs)", "simulate/summary.py", "summarize"),
-    ("    np.sort", "~", "<built-in method numpy.core.multiarray.sort>"),
-    ("    np.quantile", "numpy/lib/_function_base_impl.py", "quantile"),
+    ("    order_statistics (partition + tail sorts)", "simulate/summary.py", "order_statistics"),
     ("    hdi", "simulate/summary.py", "hdi"),
     ("    quantile_mcse", "simulate/summary.py", "quantile_mcse"),
     ("  streaming summary", "simulate/streaming.py", "summarize_stream"),
     ("dataset: to_dataset", "simulate/results.py", "to_dataset"),
     ("write: save_samples (samples.nc)", "simulate/results.py", "save_samples"),
-    ("write: write_run (all files)", "simulate/report.py", "write_run"),
-    ("cli: cmd_run", "simulate/cli.py", "cmd_run"),
+    ("write: write_run (all files)", "simulate/report/run.py", "write_run"),
+    ("cli: cmd_run", "simulate/cli/app.py", "cmd_run"),
 ]
 
 
@@ -74,12 +73,23 @@ def main(argv=None) -> int:
     ap.add_argument("--draws", type=int, default=10**7)
     ap.add_argument("--cli", action="store_true", help="also profile `flopcast run --no-report` (writes samples.nc to a temp dir)")
     ap.add_argument("--top", type=int, default=25)
+    ap.add_argument("--cli-only", action="store_true", help="profile only the CLI run (one thread: --workers 1)")
     args = ap.parse_args(argv)
 
     from flopcast import engine
 
+    if args.cli_only:
+        args.cli = True
     engine.run(SCENARIO, draws=10_000, seed=1)  # imports and first-call setup out of the profile
     kwargs = {"workers": 1} if "workers" in inspect.signature(engine.run).parameters else {}
+    if not args.cli_only:
+        profile_engine(args, engine, kwargs)
+    if args.cli:
+        profile_cli(args)
+    return 0
+
+
+def profile_engine(args, engine, kwargs) -> None:
     prof = cProfile.Profile()
     t0 = time.perf_counter()
     prof.enable()
@@ -95,29 +105,29 @@ def main(argv=None) -> int:
     print(f"\n### top {args.top} by own time\n")
     print("\n".join(ln for ln in buf.getvalue().splitlines() if ln.strip())[:12000])
 
-    if args.cli:
-        from flopcast.cli import app as cli
 
-        tmp = Path(tempfile.mkdtemp(prefix="flopcast-prof-"))
-        try:
-            prof = cProfile.Profile()
-            t0 = time.perf_counter()
-            prof.enable()
-            cli.main(["run", SCENARIO, "--draws", str(args.draws), "--no-report", "--seed", "1", "--json",
-                      "--out", str(tmp / "run")])
-            prof.disable()
-            total = time.perf_counter() - t0
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-        st = pstats.Stats(prof)
-        print(f"\n## flopcast run {SCENARIO} --draws {args.draws} --no-report --json (in-process CLI, "
-              f"default workers): {total:.2f} s wall (profiled; thread time not attributed)\n")
-        print(stage_table(st, total))
-        buf = io.StringIO()
-        pstats.Stats(prof, stream=buf).sort_stats("tottime").print_stats(args.top)
-        print(f"\n### top {args.top} by own time\n")
-        print("\n".join(ln for ln in buf.getvalue().splitlines() if ln.strip())[:12000])
-    return 0
+def profile_cli(args) -> None:
+    from flopcast.cli import app as cli
+
+    tmp = Path(tempfile.mkdtemp(prefix="flopcast-prof-"))
+    try:
+        prof = cProfile.Profile()
+        t0 = time.perf_counter()
+        prof.enable()
+        cli.main(["run", SCENARIO, "--draws", str(args.draws), "--no-report", "--seed", "1", "--json",
+                  "--workers", "1", "--out", str(tmp / "run")])
+        prof.disable()
+        total = time.perf_counter() - t0
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    st = pstats.Stats(prof)
+    print(f"\n## flopcast run {SCENARIO} --draws {args.draws} --no-report --json --workers 1 (in-process CLI): "
+          f"{total:.2f} s wall (profiled)\n")
+    print(stage_table(st, total))
+    buf = io.StringIO()
+    pstats.Stats(prof, stream=buf).sort_stats("tottime").print_stats(args.top)
+    print(f"\n### top {args.top} by own time\n")
+    print("\n".join(ln for ln in buf.getvalue().splitlines() if ln.strip())[:12000])
 
 
 if __name__ == "__main__":

@@ -1,19 +1,19 @@
-"""plappert-2024 in squigglepy (GitHub issue 7): the same priors and Sora equations, the same summary
-(mean, p05, p50, p95 of every output).
+"""plappert-2024 in squigglepy (issue 13): the same priors and Sora equations, the same summary
+(mean, p05, p50, p95 of every output and their MCSE, from ``numpy_plappert.summarize``: one
+``np.partition`` per output, which is what ``sq.get_percentiles`` (``np.percentile``) costs too).
 
 Priors, read from the same scenario TOML:
 
 * lognormals: ``sq.lognorm(lo, hi)``, squigglepy's 90%-credible-interval form (the same closed form:
   norm_mean and norm_sd equal flopcast's mu, sigma to the last digit);
 * betas: ``sq.beta(alpha, beta)``; squigglepy has no credible-interval form for a beta, so alpha and
-  beta come from the same least-squares fit to ci90 that flopcast uses (``beta_from_ci90`` in
-  ``numpy_plappert.py``);
+  beta come from the same fit to ci90 that flopcast uses (``beta_from_ci90`` in ``numpy_plappert.py``);
 * PERT: ``sq.pert(low, mode, high, lam=4)``, squigglepy's own PERT (lambda 4, as flopcast's).
 
 Two ways to write the model (``--mode``):
 
 * ``arrays`` (default, the fast correct one): draw each prior once with ``sq.sample(dist, n)`` and
-  push the arrays through the equations. Writing each output as one squigglepy distribution
+  push the arrays through the equations (plain array expressions, as a squigglepy user writes them). Writing each output as one squigglepy distribution
   expression and calling ``sq.sample`` on it is NOT equivalent: squigglepy samples every occurrence
   of a leaf independently (``sq.sample(a - a)`` is not 0), so outputs that share inputs
   (break_even_video_minutes has sora_params and temporal_compression in numerator and denominator)
@@ -37,12 +37,9 @@ import numpy as np
 import squigglepy as sq
 
 try:  # run as a script (bench/ on sys.path) or imported as bench.squiggle_plappert
-    from numpy_plappert import DEFAULTS, SCENARIO, beta_from_ci90, model, print_summary
+    from numpy_plappert import DEFAULTS, SCENARIO, beta_from_ci90, model, print_summary, summarize
 except ImportError:  # pragma: no cover
-    from bench.numpy_plappert import DEFAULTS, SCENARIO, beta_from_ci90, model, print_summary
-
-PERCENTILES = [5, 50, 95]
-
+    from bench.numpy_plappert import DEFAULTS, SCENARIO, beta_from_ci90, model, print_summary, summarize
 
 def load_priors(path: Path = SCENARIO) -> tuple[dict, dict[str, float]]:
     """-> ({name: squigglepy distribution}, {name: constant})."""
@@ -66,13 +63,8 @@ def load_priors(path: Path = SCENARIO) -> tuple[dict, dict[str, float]]:
     return dists, constants
 
 
-def summarize(y: dict[str, np.ndarray], n: int) -> dict[str, dict[str, float]]:
-    out = {}
-    for name, v in y.items():
-        v = np.broadcast_to(v, (n,))
-        q = sq.get_percentiles(v, percentiles=PERCENTILES)
-        out[name] = {"mean": float(np.mean(v)), "p05": float(q[5]), "p50": float(q[50]), "p95": float(q[95])}
-    return out
+def summarize_all(y: dict[str, np.ndarray]) -> dict[str, dict[str, float]]:
+    return {name: summarize(np.asarray(v) if np.ndim(v) else np.float64(v)) for name, v in y.items()}
 
 
 def run(draws: int, seed: int = 1, mode: str = "arrays", path: Path = SCENARIO) -> dict[str, dict[str, float]]:
@@ -83,7 +75,7 @@ def run(draws: int, seed: int = 1, mode: str = "arrays", path: Path = SCENARIO) 
         with np.errstate(all="ignore"):
             y = model(x)
         del x
-        return summarize(y, draws)
+        return summarize_all(y)
     if mode == "function":
         names = list(model({**constants, **{name: 1.0 for name in dists}}))
 
@@ -92,7 +84,7 @@ def run(draws: int, seed: int = 1, mode: str = "arrays", path: Path = SCENARIO) 
             return np.array([float(out[name]) for name in names])
 
         rows = np.asarray(sq.sample(one_draw, draws)).reshape(draws, -1)
-        return summarize({name: rows[:, j] for j, name in enumerate(names)}, draws)
+        return summarize_all({name: np.ascontiguousarray(rows[:, j]) for j, name in enumerate(names)})
     raise ValueError(f"unknown mode {mode!r}")
 
 

@@ -4,6 +4,13 @@ Two passes over the same (reproducible) draws:
 1. per block: counts on a fixed fine histogram, exact block sums, min and max;
 2. per block: only the values in the histogram bins that hold the order statistics we need
    (p05, p50, p95 and the ranks of their MCSE), which are then exact.
+Pass 2 can be skipped: ``window_lut`` predicts from the pilot (the kept prefix) the bins that
+will hold those order statistics, with a margin of ``WINDOW_Z`` binomial standard deviations of
+rank, and pass 1 then also keeps the values in those bins. If ``covered`` says every bin the
+final counts point to was kept, ``from_window`` gives exactly what pass 2 would have collected
+(one evaluation of the draws instead of two); otherwise pass 2 runs as before. The window is
+offered only while it keeps at most ``WINDOW_BUDGET`` values per output (bounded memory).
+
 Mean and the quantiles with their MCSE are exact (equal to the in-memory summary up to the
 rounding of the mean). The 90% HDI is estimated from the histogram: the narrowest run of bins
 holding >= 90% of the draws, so it contains the exact HDI's mass and each end is off by at most
@@ -22,6 +29,8 @@ from flopcast.summary import HDI_PROB, PROBS, Summary, _ONE_SIGMA, beta_ppf
 
 BINS = 2**14
 SUM_BLOCK = 2**16
+WINDOW_Z = 8.0  # margin of the predicted windows, in standard deviations of rank
+WINDOW_BUDGET = 4_000_000  # at most this many window values kept per output in pass 1
 
 
 @dataclass
@@ -62,21 +71,59 @@ class Pass1:
     sums: dict[int, float] = field(default_factory=dict)  # aligned block index -> sum
     lo: float = math.inf
     hi: float = -math.inf
+    window: list[np.ndarray] = field(default_factory=list)  # values in the predicted bins (any order)
 
     def merge(self, other: "Pass1") -> "Pass1":
         self.counts += other.counts
         self.sums.update(other.sums)
         self.lo, self.hi = min(self.lo, other.lo), max(self.hi, other.hi)
+        self.window.extend(other.window)
         return self
 
 
-def pass1(binning: Binning, values: np.ndarray, start: int) -> Pass1:
+def pass1(binning: Binning, values: np.ndarray, start: int, window: np.ndarray | None = None) -> Pass1:
     """Histogram, min/max and aligned-block sums of one chunk starting at draw ``start``
-    (the chunk must start and end on SUM_BLOCK boundaries, except at the last draw)."""
-    counts = np.bincount(binning.index(values), minlength=BINS + 2)
+    (the chunk must start and end on SUM_BLOCK boundaries, except at the last draw); with a
+    ``window`` (``window_lut``), also the values in its bins."""
+    index = binning.index(values)
+    counts = np.bincount(index, minlength=BINS + 2)
     sums = {(start + i) // SUM_BLOCK: float(values[i : i + SUM_BLOCK].sum())
             for i in range(0, values.size, SUM_BLOCK)}
-    return Pass1(counts, sums, float(values.min()), float(values.max()))
+    kept = [values[window[index]]] if window is not None and binning.constant is None else []
+    return Pass1(counts, sums, float(values.min()), float(values.max()), kept)
+
+
+def window_lut(binning: Binning, pilot: np.ndarray, n: int) -> np.ndarray | None:
+    """Bins (as a boolean lookup table over bin indices) that will hold the order statistics of
+    ``needed_ranks(n)`` with overwhelming probability, predicted from the pilot draws: for each
+    rank's probability p, the pilot's quantiles at p -/+ WINDOW_Z sd, where the sd adds the
+    pilot's and the full run's binomial rank noise. None when the window would keep more than
+    WINDOW_BUDGET values, or for a constant output."""
+    pilot = pilot[np.isfinite(pilot)]
+    if binning.constant is not None or pilot.size < 1000:
+        return None
+    k = pilot.size
+    probs = np.array(needed_ranks(n), dtype=float) / max(n - 1, 1)
+    sd = np.sqrt(probs * (1 - probs) * (1.0 / k + 1.0 / n)) + 1.0 / k
+    lo = np.quantile(pilot, np.clip(probs - WINDOW_Z * sd, 0.0, 1.0), method="lower")
+    hi = np.quantile(pilot, np.clip(probs + WINDOW_Z * sd, 0.0, 1.0), method="higher")
+    first, last = binning.index(lo), binning.index(hi)
+    lut = np.zeros(BINS + 2, dtype=bool)
+    for a, b in zip(first, last):
+        lut[a : b + 1] = True
+    share = np.count_nonzero(lut[binning.index(pilot)]) / k  # pilot share of draws in the window
+    return lut if share * n <= WINDOW_BUDGET else None
+
+
+def covered(p1: Pass1, wanted_bins: np.ndarray, window: np.ndarray | None) -> bool:
+    """True when pass 1 kept every value in ``wanted_bins``, so pass 2 can be skipped."""
+    return window is not None and bool(np.all(window[wanted_bins]))
+
+
+def from_window(binning: Binning, p1: Pass1, wanted_bins: np.ndarray) -> np.ndarray:
+    """What pass 2 would have collected, from pass 1's window values (same values, any order)."""
+    values = np.concatenate(p1.window) if p1.window else np.empty(0)
+    return pass2(binning, values, wanted_bins)
 
 
 def needed_ranks(n: int) -> list[int]:
@@ -99,7 +146,9 @@ def bins_for_ranks(counts: np.ndarray, ranks: list[int]) -> np.ndarray:
 def pass2(binning: Binning, values: np.ndarray, wanted_bins: np.ndarray) -> np.ndarray:
     if binning.constant is not None:  # a fixed output: its order statistics are its value
         return values[:0]
-    return values[np.isin(binning.index(values), wanted_bins)]
+    lut = np.zeros(BINS + 2, dtype=bool)  # a table lookup: np.isin sorts the indices
+    lut[wanted_bins] = True
+    return values[lut[binning.index(values)]]
 
 
 def finish(binning: Binning, p1: Pass1, kept: np.ndarray, wanted_bins: np.ndarray, n: int, unit: str) -> Summary:
