@@ -6,7 +6,8 @@ PyMC, PyTensor and ArviZ are imported inside the handler.
 
 from __future__ import annotations
 
-from flopcast.priors.errors import InputError
+import math
+
 
 DEFAULT_DRAWS = 1000
 DEFAULT_TUNE = 1000
@@ -41,56 +42,24 @@ def register(sub) -> None:
     p.set_defaults(handler=cmd_calibrate, skeleton=True)
 
 
-def _int(text: str | None, flag: str, default: int, minimum: int = 1) -> int:
-    if text is None:
-        return default
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not value.is_integer() or value < minimum or value > 2**31:
-        kind = "a positive" if minimum > 0 else "a non-negative"
-        raise InputError(flag, f"must be {kind} integer, got {text!r}")
-    return int(value)
-
-
-def _fraction(text: str | None, flag: str, default: float) -> float:
-    if text is None:
-        return default
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not 0 < value < 1:
-        raise InputError(flag, f"must be a number in (0, 1), got {text!r}")
-    return value
-
-
-def _positive(text: str | None, flag: str) -> float | None:
-    if text is None:
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not (0 < value < float("inf")):
-        raise InputError(flag, f"must be a positive number, got {text!r}")
-    return value
-
-
 def cmd_calibrate(args, opts):
     from flopcast import engine
     from flopcast.analyze.calibration import calibrate, load_evidence
+    from flopcast.cli.options import number_in
     from flopcast.cli.skeleton import Outcome
     from flopcast.report import text
     from flopcast.report.calibration import write_calibration
 
-    draws = _int(args.draws, "--draws", DEFAULT_DRAWS)
-    tune = _int(args.tune, "--tune", DEFAULT_TUNE, minimum=0)
-    chains = _int(args.chains, "--chains", DEFAULT_CHAINS)
-    target_accept = _fraction(args.target_accept, "--target-accept", DEFAULT_TARGET_ACCEPT)
-    propagate = _int(args.propagate_draws, "--propagate-draws", 0) if args.propagate_draws is not None else None
-    discrepancy = _positive(args.discrepancy, "--discrepancy")
+    def given(text, flag, default, *bounds, **kw):
+        return default if text is None else number_in(text, flag, *bounds, **kw)
+
+    draws = given(args.draws, "--draws", DEFAULT_DRAWS, 1, 2**31, integer=True)
+    tune = given(args.tune, "--tune", DEFAULT_TUNE, 0, 2**31, integer=True)
+    chains = given(args.chains, "--chains", DEFAULT_CHAINS, 1, 64, integer=True)
+    target_accept = given(args.target_accept, "--target-accept", DEFAULT_TARGET_ACCEPT, 0, 1, open_low=True,
+                          open_high=True)
+    propagate = given(args.propagate_draws, "--propagate-draws", None, 1, 2**40, integer=True)
+    discrepancy = given(args.discrepancy, "--discrepancy", None, 0, math.inf, open_low=True)
     plan = engine.plan_for(args.scenario, args.sets)
     evidence = load_evidence(args.evidence, plan)  # all input checks before any sampling
     cal = calibrate(plan, evidence, draws=draws, tune=tune, chains=chains, seed=opts.seed,

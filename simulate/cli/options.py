@@ -43,6 +43,20 @@ def number(text: str, flag: str) -> float:
     return value
 
 
+def number_in(text: str, flag: str, low: float = -math.inf, high: float = math.inf, *, integer: bool = False,
+              open_low: bool = False, open_high: bool = False) -> float:
+    """A finite number in [low, high] (an end excluded with ``open_low``/``open_high``); whole with
+    ``integer``. The error names the flag and the allowed range."""
+    value = number(text, flag)
+    below = value <= low if open_low else value < low
+    above = value >= high if open_high else value > high
+    if below or above or (integer and not value.is_integer()):
+        lo, hi = ("(" if open_low else "[") + f"{low:g}", f"{high:g}" + (")" if open_high else "]")
+        kind = "a whole number" if integer else "a number"
+        raise InputError(flag, f"must be {kind} in {lo}, {hi}, got {text!r}")
+    return int(value) if integer else value
+
+
 _DECLARE = {
     "scenario": lambda p: p.add_argument("scenario", help="bundled scenario name (see 'flopcast scenarios') or a .toml path"),
     "sets": lambda p: p.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE",

@@ -5,8 +5,6 @@ Building the parser imports nothing heavy; the handler imports the analysis and 
 
 from __future__ import annotations
 
-from flopcast.priors.errors import InputError
-
 
 def register(sub) -> None:
     """Add ``validate`` to the CLI's subparsers."""
@@ -30,13 +28,11 @@ def register(sub) -> None:
 
 def cmd_validate(args, opts):
     from flopcast.analyze.validate import validate
-    from flopcast.cli.options import number
+    from flopcast.cli.options import number_in
     from flopcast.cli.skeleton import Outcome
     from flopcast.report.validate import summary_text, write_validation
 
-    discrepancy = number(args.discrepancy, "--discrepancy") if args.discrepancy is not None else None
-    if discrepancy is not None and discrepancy <= 0:
-        raise InputError("--discrepancy", f"must be a positive number, got {args.discrepancy!r}")
+    discrepancy = None if args.discrepancy is None else number_in(args.discrepancy, "--discrepancy", 0, open_low=True)
     v = validate(args.scenario, args.evidence, loo=args.loo, discrepancy=discrepancy, draws=opts.draws,
                  seed=opts.seed, sets=args.sets)
     return Outcome("validate", v.scenario, v.seed, lambda stage: write_validation(v, stage), v.to_json(),
