@@ -9,9 +9,8 @@ The Python API a notebook user calls (run as a doctest by tests/test_docs.py):
 >>> result = engine.run("plappert-2024", draws=20_000, seed=1)
 >>> result.samples.sizes["draw"], result.samples["peak_fleet_h100"].attrs["unit"]
 (20000, 'H100s')
->>> s = result.summary["peak_fleet_h100"]
->>> s.p05 < s.median < s.p95
-True
+>>> round(result.summary["peak_fleet_h100"].median / 1e6, 2)  # seeded: H100s at peak, millions
+2.28
 """
 
 from __future__ import annotations

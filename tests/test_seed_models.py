@@ -199,7 +199,8 @@ def test_scenario_runs(scenario):
     for name, s in result.summary.items():
         values = [s.mean, s.median, s.p05, s.p95, *s.hdi90]
         assert all(math.isfinite(v) for v in values), name
-        assert s.p05 <= s.median <= s.p95, name
+        # the summary's quantiles are numpy's (linear interpolation) on the run's own draws
+        assert [s.p05, s.median, s.p95] == list(np.quantile(result.outputs[name], [0.05, 0.5, 0.95])), name
 
 
 # (the equations on PyTensor: tests/test_model_contract.py, every module)

@@ -66,7 +66,12 @@ def test_coverage_and_log_error_closed_form():
 
 def test_bundled_timings_every_case_runs():
     v = validate("video-diffusion", "video-timings", draws=2000, seed=3)
-    assert len(v.cases) == 9 and all(0 <= c.pit <= 1 and c.p05 < c.median < c.p95 for c in v.cases)
+    assert len(v.cases) == 9
+    for c in v.cases:  # the PIT (a share of draws) lies between the levels of the quantiles around the value
+        levels = ((0.05, c.p05), (0.25, c.p25), (0.5, c.median), (0.75, c.p75), (0.95, c.p95))
+        below = [p for p, q in levels if q <= c.measured]
+        above = [p for p, q in levels if q >= c.measured]
+        assert (below[-1] if below else 0.0) - 1e-3 <= c.pit <= (above[0] if above else 1.0) + 1e-3, c.label
     assert all(c.calibrated_on == 0 for c in v.cases) and v.discrepancy_source == "none"
 
 

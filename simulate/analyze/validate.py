@@ -17,8 +17,8 @@ z ~ Normal(0, 1) and sigma ~ HalfNormal(S). With ``loo`` and a calibration that 
 its prior. Everything is vectorised over draws.
 
 >>> v = validate("video-diffusion", "video-timings", draws=2000, seed=1)
->>> 0.0 <= v.coverage90 <= 1.0 and len(v.cases) == 9
-True
+>>> len(v.cases), round(v.coverage90, 2), round(v.coverage50, 2)  # seeded; 8 of 9 in the 90% band
+(9, 0.89, 0.33)
 """
 
 from __future__ import annotations
