@@ -52,9 +52,21 @@ def run(args, opts) -> Outcome:
     obj = result.to_json()
     if rounds is not None:
         obj["auto"] = {"tol": tol, "rounds": [{"draws": n, "max_relative_mcse": w} for n, w in rounds]}
-    return Outcome("run", plan.scenario.name, result.seed,
-                   lambda stage: write_run(result, stage, report=not args.no_report, waterfall=wf),
-                   obj, text.run_lines(result, rounds))
+    return run_outcome(result, obj, rounds, wf, args)
+
+
+def run_outcome(result, obj: dict, rounds, wf, args) -> Outcome:
+    """What ``run`` writes and prints: the run, its waterfall, and the scenario's published figures
+    placed in its band (computed here, in the API layer; the report only renders them)."""
+    from flopcast.analyze.headlines import headlines as place
+    from flopcast.report import text
+    from flopcast.report.run import write_run
+
+    hl = place(result) if not args.no_report or result.plan.scenario.headlines else None
+    return Outcome("run", result.plan.scenario.name, result.seed,
+                   lambda stage: write_run(result, stage, report=not args.no_report, waterfall=wf, headlines=hl,
+                                           samples=args.samples),
+                   obj, text.run_lines(result, rounds, headlines=hl))
 
 
 def _point(plan, args) -> Outcome:

@@ -15,7 +15,8 @@ def safe(text: object) -> str:
     return _CONTROL.sub("?", str(text))
 
 
-def run_lines(result, rounds=None, tol: float | None = None) -> list[str]:
+def run_lines(result, rounds=None, tol: float | None = None, headlines=None) -> list[str]:
+    from flopcast.report.lead import headline_lines
     from flopcast.report.run import summary_text
 
     sc, plan = result.plan.scenario, result.plan
@@ -24,11 +25,12 @@ def run_lines(result, rounds=None, tol: float | None = None) -> list[str]:
         lines.append("draws auto: " + ", ".join(f"{n:,} draws -> max rel. MCSE {100 * w:.2f}%" for n, w in rounds))
     if sc.overrides:
         lines.append("overrides: " + "; ".join(safe(o) for o in sc.overrides))
-    lines.append(summary_text(result))
+    lines.append(summary_text(result, headlines.log_hdi90 if headlines is not None else None))
+    lines += headline_lines(headlines)
     worst = max(result.summary.items(), key=lambda kv: kv[1].max_relative_mcse)
     if worst[1].max_relative_mcse > 0.01:
         lines.append(f"note: Monte Carlo error of {worst[0]}'s quantiles is {100 * worst[1].max_relative_mcse:.1f}% "
-                     f"of their value; use more --draws for tighter figures")
+                     f"of their value;\n      use more --draws for tighter figures")
     return lines
 
 
