@@ -144,3 +144,27 @@ def test_figures_carry_words_units_and_headline_markers(plappert):
 
     with Image.open(plappert / "peak_fleet_h100.png") as im:
         assert im.size[0] == 1200
+
+
+@pytest.mark.parametrize("argv", [
+    ["show", "plappert-2024"], ["show", "sora-2026"], ["show", "llm-economics"],
+    ["stress", "plappert-2024", "--output", "peak_fleet_h100", "--headline", "720000", "--draws", "4000", "--seed", "1"],
+    ["audit", "plappert-2024", "--draws", "4000", "--seed", "1"],
+])
+def test_terminal_output_fits_100_columns(capsys, tmp_path, argv):
+    from flopcast.report.text import columns
+
+    if argv[0] != "show":
+        argv = [*argv, "--out", str(tmp_path / "o")]
+    assert main(argv) == 0
+    lines = [ln for ln in capsys.readouterr().out.splitlines() if not ln.startswith("wrote ")]
+    assert max(columns(ln) for ln in lines) <= 100, max(lines, key=columns)
+    if argv[0] == "audit":  # one verdict line per published figure
+        assert sum(ln.startswith(("ok ", "OFF ")) for ln in lines) == 11
+
+
+def test_show_sources_prints_every_source_in_full(capsys):
+    assert main(["show", "plappert-2024", "--sources"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "如果我们保守假设平均每个上传的视频都对应 2" in out and "次生成" in out
+    assert "lognormal(mu=" in out

@@ -54,8 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     scen = command("scenarios", commands.scenarios, "list bundled scenarios", "json", skeleton=False)
     del scen
-    command("show", commands.show, "a scenario's priors: distribution, 5/50/95%%, unit, source",
-            "scenario", "sets", "json", skeleton=False)
+    shw = command("show", commands.show, "a scenario's priors: distribution, 5/50/95%%, unit, source",
+                  "scenario", "sets", "json", skeleton=False)
+    shw.add_argument("--sources", action="store_true", help="print every source in full (default: first line)")
 
     sens = command("sensitivity", commands.sensitivity, "tornado, Sobol variance shares and rank correlations",
                    "scenario", "sets", "seed", "json", "out", "quiet")
@@ -76,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument("scenario_a")
     cmp.add_argument("scenario_b")
     cmp.add_argument("--output", action="append", default=[], help="outputs to compare (default: all shared)")
+    cmp.add_argument("--map", action="append", default=[], metavar="A=B",
+                     help="compare output A of the first scenario with output B of the second (same unit)")
     cmp.add_argument("--set-a", dest="sets_a", action="append", default=[], metavar="NAME=VALUE")
     cmp.add_argument("--set-b", dest="sets_b", action="append", default=[], metavar="NAME=VALUE")
 
@@ -87,10 +90,11 @@ def build_parser() -> argparse.ArgumentParser:
     command("waterfall", commands.waterfall, "what each of the scenario's [waterfall] steps is worth",
             "scenario", "sets", "json", "out")
 
-    from flopcast.cli import calibrate, validate
+    from flopcast.cli import authoring, calibrate, validate
 
     calibrate.register(sub)
     validate.register(sub)
+    authoring.register(sub)
     return p
 
 

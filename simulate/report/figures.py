@@ -120,5 +120,6 @@ def distribution(values: np.ndarray, summary, name: str, unit: str, markers: dic
     ax.set_yticks([])
     ax.spines["left"].set_visible(False)
     style.titles(ax, style.sentence_case(title or name), subtitle)
-    ax.legend(loc="upper right", fontsize=6 if small else 7.5, handlelength=1.6)
+    ax.legend(loc="upper right", fontsize=6 if small else 7.5, handlelength=1.6, frameon=True, framealpha=0.9,
+              facecolor="white", edgecolor="none")
     return fig

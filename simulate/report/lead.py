@@ -75,8 +75,9 @@ def summary_sentences(result, headlines, commands: list[str], md: bool = False) 
         out.append(f"What one would have to believe for {eng(lead.published)} to hold: "
                    f"{code(f'flopcast stress {ref} --output {lead.output} --headline {lead.published:g}')}.")
     if commands:
+        mine = [c for c in commands if lead is not None and f" --output {lead.output} " in c]
         out.append(f"Which assumption drives most of the variance is not computed by a run: "
-                   f"{code(commands[0])} (one command per key output under "
+                   f"{code((mine or commands)[0])} (one command per key output under "
                    f"{_anchor_text('Sensitivity', 'sensitivity', md)}).")
     return out
 
