@@ -75,4 +75,5 @@ def test_stored_samples_are_a_prefix_of_a_large_run(tmp_path):
     ds = load_samples(tmp_path / "samples.nc")
     assert ds.sizes["draw"] == 1_000_000 and "first 1,000,000 of 1,200,000" in ds.attrs["note"]
     small = engine.run("plappert-2024", draws=1_000_000, seed=6, summarize_outputs=False)
-    np.testing.assert_array_equal(ds["peak_fleet_h100"].values, small.outputs["peak_fleet_h100"])
+    stored = ds["peak_fleet_h100"].values  # float32 where that changes no reported digit
+    np.testing.assert_array_equal(stored, small.outputs["peak_fleet_h100"].astype(stored.dtype))

@@ -47,15 +47,25 @@ class Comparison(Rendered):
 
 
 def compare(a, b, outputs=(), sets_a=(), sets_b=(), draws: int | None = None, seed: int | None = None,
-            sampler: str = "mc") -> Comparison:
+            sampler: str = "mc", mapping: dict[str, str] | None = None) -> Comparison:
+    """``mapping``: {output of A: output of B} for outputs named differently; they are compared as
+    ``A=B`` (units that differ, such as H100s and GPUs, are shown as ``A unit / B unit``)."""
     plan_a, plan_b = plan_for(a, sets_a), plan_for(b, sets_b)
     common = [n for n in plan_a.model.outputs if n in plan_b.model.outputs]
-    if outputs:
-        for name in outputs:
-            if name not in common:
-                raise InputError(f"--output {name}", f"not an output of both models; shared outputs: {', '.join(common) or 'none'}")
+    pairs = {}
+    for name_a, name_b in (mapping or {}).items():
+        for plan, name in ((plan_a, name_a), (plan_b, name_b)):
+            if name not in plan.model.outputs:
+                raise InputError(f"--map {name_a}={name_b}", f"{name!r} is not an output of {plan.scenario.name}; "
+                                 f"its outputs: {', '.join(plan.model.outputs)}")
+        pairs[name_a if name_a == name_b else f"{name_a}={name_b}"] = (name_a, name_b)
+    for name in outputs:
+        if name not in common:
+            raise InputError(f"--output {name}", f"not an output of both models; shared outputs: {', '.join(common) or 'none'}")
+    if outputs or pairs:  # only what was named
         common = list(outputs)
-    if not common:
+    pairs = {**{n: (n, n) for n in common}, **pairs}
+    if not pairs:
         raise InputError(f"{plan_a.scenario.name} vs {plan_b.scenario.name}",
                          "the two models share no output; name one with --output")
     draws = check_draws(draws if draws is not None else max(plan_a.scenario.default_draws or 0,
@@ -65,11 +75,12 @@ def compare(a, b, outputs=(), sets_a=(), sets_b=(), draws: int | None = None, se
     ra = run(plan_a, draws=draws, seed=seed, sampler=sampler, summarize_outputs=False, columns=columns)
     rb = run(plan_b, draws=draws, seed=seed, sampler=sampler, summarize_outputs=False, columns=columns)
     out = {}
-    for name in common:
-        ya, yb = ra.outputs[name], rb.outputs[name]
+    for name, (name_a, name_b) in pairs.items():
+        ya, yb = ra.outputs[name_a], rb.outputs[name_b]
         with np.errstate(all="ignore"):
             ratio = yb / ya
-        unit = plan_a.unit(name)
+        ua, ub = plan_a.unit(name_a), plan_b.unit(name_b)
+        unit = ua if ua == ub else f"{ua} / {ub}"
         out[name] = OutputComparison(name, unit, summarize(ya, unit), summarize(yb, unit),
                                      summarize(ratio[np.isfinite(ratio)], "ratio"), float(np.mean(yb > ya)))
     shared = sorted(set(plan_a.uncertain) & set(plan_b.uncertain))

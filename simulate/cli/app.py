@@ -48,12 +48,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--scheduler", default=None, help="address of a running dask scheduler (tcp://HOST:8786)")
     run.add_argument("--point", action="store_true", help="evaluate once at every prior's point value")
     run.add_argument("--no-report", action="store_true", help="skip figures and the HTML/Markdown report")
+    run.add_argument("--samples", choices=["all", "outputs", "none"], default="all",
+                     help="draws kept in samples.nc: inputs and outputs (default), outputs only, or no file")
     run.add_argument("--chunk-size", type=int, default=None, help=argparse.SUPPRESS)
 
     scen = command("scenarios", commands.scenarios, "list bundled scenarios", "json", skeleton=False)
     del scen
-    command("show", commands.show, "a scenario's priors: distribution, 5/50/95%%, unit, source",
-            "scenario", "sets", "json", skeleton=False)
+    shw = command("show", commands.show, "a scenario's priors: distribution, 5/50/95%%, unit, source",
+                  "scenario", "sets", "json", skeleton=False)
+    shw.add_argument("--sources", action="store_true", help="print every source in full (default: first line)")
 
     sens = command("sensitivity", commands.sensitivity, "tornado, Sobol variance shares and rank correlations",
                    "scenario", "sets", "seed", "json", "out", "quiet")
@@ -74,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument("scenario_a")
     cmp.add_argument("scenario_b")
     cmp.add_argument("--output", action="append", default=[], help="outputs to compare (default: all shared)")
+    cmp.add_argument("--map", action="append", default=[], metavar="A=B",
+                     help="compare output A of the first scenario with output B of the second (same unit)")
     cmp.add_argument("--set-a", dest="sets_a", action="append", default=[], metavar="NAME=VALUE")
     cmp.add_argument("--set-b", dest="sets_b", action="append", default=[], metavar="NAME=VALUE")
 
@@ -85,10 +90,11 @@ def build_parser() -> argparse.ArgumentParser:
     command("waterfall", commands.waterfall, "what each of the scenario's [waterfall] steps is worth",
             "scenario", "sets", "json", "out")
 
-    from flopcast.cli import calibrate, validate
+    from flopcast.cli import authoring, calibrate, validate
 
     calibrate.register(sub)
     validate.register(sub)
+    authoring.register(sub)
     return p
 
 

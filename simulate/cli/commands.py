@@ -52,9 +52,21 @@ def run(args, opts) -> Outcome:
     obj = result.to_json()
     if rounds is not None:
         obj["auto"] = {"tol": tol, "rounds": [{"draws": n, "max_relative_mcse": w} for n, w in rounds]}
-    return Outcome("run", plan.scenario.name, result.seed,
-                   lambda stage: write_run(result, stage, report=not args.no_report, waterfall=wf),
-                   obj, text.run_lines(result, rounds))
+    return run_outcome(result, obj, rounds, wf, args)
+
+
+def run_outcome(result, obj: dict, rounds, wf, args) -> Outcome:
+    """What ``run`` writes and prints: the run, its waterfall, and the scenario's published figures
+    placed in its band (computed here, in the API layer; the report only renders them)."""
+    from flopcast.analyze.headlines import headlines as place
+    from flopcast.report import text
+    from flopcast.report.run import write_run
+
+    hl = place(result) if not args.no_report or result.plan.scenario.headlines else None
+    return Outcome("run", result.plan.scenario.name, result.seed,
+                   lambda stage: write_run(result, stage, report=not args.no_report, waterfall=wf, headlines=hl,
+                                           samples=args.samples),
+                   obj, text.run_lines(result, rounds, headlines=hl))
 
 
 def _point(plan, args) -> Outcome:
@@ -87,7 +99,8 @@ def show(args) -> int:
     from flopcast.cli.skeleton import emit_json
     from flopcast.fmt import table
     from flopcast.report.run import PRIOR_HEADER, priors_rows
-    from flopcast.report.text import safe
+    from flopcast.report.style import eng
+    from flopcast.report.text import clip, safe, wrap
 
     plan = engine.plan_for(args.scenario, args.sets)
     rows = priors_rows(plan)
@@ -95,8 +108,25 @@ def show(args) -> int:
         emit_json({"scenario": plan.scenario.name, "model": plan.model.name,
                    "priors": [dict(zip(PRIOR_HEADER, r)) for r in rows]})
         return 0
-    print(f"{safe(plan.scenario.name)} [{plan.model.name}]: {safe(plan.scenario.description)}")
-    print(safe(table(PRIOR_HEADER, rows, "llrrrll")))
+    print("\n".join(wrap(f"{plan.scenario.name} [{plan.model.name}]: {plan.scenario.description}", "")))
+    sources: dict[str, int] = {}
+    short = []
+    for name, r in zip(plan.model.inputs, rows):  # sources are paragraphs: footnotes under the table
+        prior = plan.scenario.priors.get(name)
+        dist = prior.dist.describe().split("(")[0] if prior is not None else "model default"
+        q = [prior.dist.quantile(p) for p in (0.05, 0.5, 0.95)] if prior is not None else \
+            [plan.model.inputs[name].default] * 3
+        short.append([name, dist, *(eng(v) for v in q), r[5], f"[{sources.setdefault(r[6], len(sources) + 1)}]"])
+    print(safe(table(["input", "distribution", "p05", "median", "p95", "unit", "source"], short, "llrrrll")))
+    if not args.sources:
+        print("sources (first line; --sources for the full text and every distribution's parameters):")
+    else:
+        print("distributions:")
+        print(safe(table(["input", "distribution"], [[r[0], r[1]] for r in rows], "ll")))
+        print("sources:")
+    for text, i in sources.items():
+        line = f"[{i}] " + " ".join(text.split())
+        print("\n".join(wrap(line, "")) if args.sources else clip(safe(line)))
     return 0
 
 
@@ -108,7 +138,8 @@ def sensitivity(args, opts) -> Outcome:
 
     n = positive_int(args.n, "--n", maximum=2**20) if args.n is not None else S.DEFAULT_SOBOL_N
     plan = engine.plan_for(args.scenario, args.sets)
-    sens = S.analyze(plan, args.output, n=n, seed=opts.seed, log=args.log)
+    with busy(f"sensitivity of {args.output}", opts):
+        sens = S.analyze(plan, args.output, n=n, seed=opts.seed, log=args.log)
     return Outcome("sensitivity", plan.scenario.name, sens.seed, lambda stage: write_sensitivity(sens, stage),
                    sens.to_json(), text.sensitivity_lines(sens), warnings=list(sens.warnings))
 
@@ -122,7 +153,8 @@ def stress(args, opts) -> Outcome:
     headline = S.check_headline(number(args.headline, "--headline"))
     plan = engine.plan_for(args.scenario, args.sets)
     engine.check_budget(plan, opts.draws)
-    st = S.stress(plan, args.output, headline, draws=opts.draws, seed=opts.seed, sampler=args.sampler)
+    with busy(f"stress test of {args.output}", opts):
+        st = S.stress(plan, args.output, headline, draws=opts.draws, seed=opts.seed, sampler=args.sampler)
     return Outcome("stress", plan.scenario.name, st.seed, lambda stage: write_stress(st, stage), st.to_json(),
                    text.stress_lines(st))
 
@@ -137,7 +169,8 @@ def audit(args, opts) -> Outcome:
     if not plan.scenario.headlines:
         raise InputError(plan.scenario.file, "lists no [[headlines]] to audit")
     engine.check_budget(plan, opts.draws)
-    au = A.audit(plan, draws=opts.draws, seed=opts.seed)
+    with busy("audit", opts):
+        au = A.audit(plan, draws=opts.draws, seed=opts.seed)
     return Outcome("audit", plan.scenario.name, au.seed, lambda stage: write_audit(au, stage), au.to_json(),
                    text.audit_lines(au))
 
@@ -147,9 +180,16 @@ def compare(args, opts) -> Outcome:
     from flopcast.report import text
     from flopcast.report.analyses import write_compare
 
-    cmp = C.compare(args.scenario_a, args.scenario_b, outputs=args.output,
-                    sets_a=[*args.sets, *args.sets_a], sets_b=[*args.sets, *args.sets_b],
-                    draws=opts.draws, seed=opts.seed, sampler=args.sampler)
+    mapping = {}
+    for pair in args.map:
+        a, eq, b = pair.partition("=")
+        if not eq or not a.strip() or not b.strip():
+            raise InputError(f"--map {pair}", "give it as OUTPUT_A=OUTPUT_B")
+        mapping[a.strip()] = b.strip()
+    with busy("compare", opts):
+        cmp = C.compare(args.scenario_a, args.scenario_b, outputs=args.output,
+                        sets_a=[*args.sets, *args.sets_a], sets_b=[*args.sets, *args.sets_b],
+                        draws=opts.draws, seed=opts.seed, sampler=args.sampler, mapping=mapping or None)
     return Outcome("compare", f"{cmp.a}-vs-{cmp.b}", cmp.seed, lambda stage: write_compare(cmp, stage),
                    cmp.to_json(), text.compare_lines(cmp))
 
@@ -194,3 +234,34 @@ def progress_bar(total: int, unit: str, quiet: bool, minimum: int = 2_000_000):
             yield t.update
 
     return bar()
+
+
+def busy(label: str, opts, interval: float = 0.5):
+    """An elapsed-time line on stderr while an analysis without its own progress runs: only on a
+    terminal, not with --quiet or --json. (Per-evaluation bars need a ``progress`` keyword in the
+    analysis; until then this says the command is working and for how long.)"""
+    if opts.quiet or opts.json or not sys.stderr.isatty():
+        return nullcontext(None)
+    import threading
+    from contextlib import contextmanager
+
+    from tqdm import tqdm
+
+    @contextmanager
+    def ticking():
+        stop = threading.Event()
+        with tqdm(total=None, desc=label, bar_format="{desc}: {elapsed} elapsed", file=sys.stderr,
+                  leave=False) as t:
+            def tick():
+                while not stop.wait(interval):
+                    t.refresh()
+
+            thread = threading.Thread(target=tick, daemon=True)
+            thread.start()
+            try:
+                yield t
+            finally:
+                stop.set()
+                thread.join()
+
+    return ticking()

@@ -9,6 +9,7 @@ from pathlib import Path
 from flopcast.report import figures, plots
 from flopcast.fmt import markdown, num
 from flopcast.report.run import _html_table, html_page, img_tag
+from flopcast.report.style import styled
 
 
 def _write_common(folder: Path, name: str, obj: dict, md: str, title: str, sections: list[str]) -> None:
@@ -112,6 +113,7 @@ def write_compare(cmp, folder: Path) -> None:
     _write_common(folder, "compare", cmp.to_json(), md, f"flopcast compare: {cmp.a} vs {cmp.b}", sections)
 
 
+@styled
 def compare_figure(cmp):
     import numpy as np
 

@@ -17,6 +17,7 @@ import numpy as np
 from flopcast.report import figures
 from flopcast.fmt import markdown, num
 from flopcast.report.run import _html_table, html_page, img_tag
+from flopcast.report.style import styled
 
 MAX_TRACE_INPUTS = 8
 
@@ -113,6 +114,7 @@ def figure_outputs(cal) -> list[str]:
     return [n for n in names if np.ptp(cal.prior_run.outputs[n]) > 0 or np.ptp(cal.posterior_run.outputs[n]) > 0]
 
 
+@styled
 def density_figure(prior: np.ndarray, posterior: np.ndarray, name: str, unit: str,
                    markers: dict[str, float] | None = None):
     """Prior and posterior densities of one quantity on shared bins (log axis over a decade)."""
@@ -147,6 +149,7 @@ def density_figure(prior: np.ndarray, posterior: np.ndarray, name: str, unit: st
     return fig
 
 
+@styled
 def trace_figure(cal):
     names = list(cal.informed)[:MAX_TRACE_INPUTS]
     fig = figures.new_figure(7.0, 1.3 + 1.25 * len(names))

@@ -6,6 +6,8 @@ import io
 
 import numpy as np
 
+from flopcast.report.style import styled
+
 
 def label(text: object) -> str:
     """Text from data (a scenario's labels, titles) as literal figure text: ``$`` would start
@@ -15,11 +17,13 @@ def label(text: object) -> str:
     return re.sub(r"[\x00-\x1f\x7f-\x9f]", "?", str(text)).replace("$", r"\$")
 
 
-def new_figure(width: float = 7.0, height: float = 3.6):
+def new_figure(width: float = 7.0, height: float = 3.6, layout: str | None = "constrained", dpi: int | None = None):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(width, height), dpi=110, layout="constrained")
+    from flopcast.report import style
+
+    fig = Figure(figsize=(width, height), dpi=dpi or style.PNG_DPI, layout=layout)
     FigureCanvasAgg(fig)
     return fig
 
@@ -30,6 +34,18 @@ def png_bytes(fig) -> bytes:
     return buf.getvalue()
 
 
+def svg_text(fig) -> str:
+    """The figure as an inline ``<svg>`` element (no XML prologue), for HTML."""
+    import matplotlib
+
+    buf = io.StringIO()
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "flopcast"}):
+        fig.savefig(buf, format="svg", metadata={"Date": None})
+    text = buf.getvalue()
+    return text[text.index("<svg"):]
+
+
+@styled
 def message_figure(text: str, width: float = 7.0, height: float = 2.0):
     """A figure that only says why there is nothing to plot."""
     fig = new_figure(width, height)
@@ -44,32 +60,66 @@ def wants_log(lo: float, hi: float) -> bool:
     return lo > 0 and hi > 0 and hi / lo > 10.0
 
 
-def distribution(values: np.ndarray, summary, name: str, unit: str, markers: dict[str, float] | None = None):
-    """Histogram density of one output, median and 90% bands marked, optional headline markers."""
-    fig = new_figure()
+
+
+def ordinal(q: float) -> str:
+    n = int(round(q))
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+@styled
+def distribution(values: np.ndarray, summary, name: str, unit: str, markers: dict[str, float] | None = None,
+                 title: str = "", subtitle: str = "", headlines=(), log_hdi: tuple[float, float] | None = None,
+                 small: bool = False):
+    """Histogram density of one output: median, 90% interval (p05-p95), 90% HDI (of log values when
+    ``log_hdi`` is given), and each published headline with the value the source's assumptions give.
+
+    ``headlines``: objects with ``published``, ``rederived``, their percentiles, ``set_text`` and
+    ``band_has_set`` (``flopcast.analyze.headlines.HeadlineFigure``). ``small``: a thumbnail."""
+    from flopcast.report import style
+
+    width, height = (4.0, 2.3) if small else (style.WIDTH_IN, 3.4)
+    fig = new_figure(width, height, layout=None, dpi=style.SMALL_DPI if small else style.PNG_DPI)
+    fig.subplots_adjust(left=0.05, right=0.98, bottom=0.2 if small else 0.15, top=0.8 if small else 0.84)
     ax = fig.add_subplot()
     values = np.asarray(values, dtype=float)
     lo, hi = np.quantile(values, [0.001, 0.999])
     log = wants_log(lo, hi)
     if hi - lo <= 1e-9 * max(abs(hi), abs(lo)):  # constant output (up to rounding)
-        ax.axvline(summary.median, color="C0", lw=2, label=f"fixed at {summary.median:.4g}")
+        ax.axvline(summary.median, color=style.BLUE, lw=2, label=f"fixed at {style.eng(summary.median)}")
+        lo, hi = (summary.median * 0.5, summary.median * 1.5) if summary.median > 0 else (lo - 1, hi + 1)
     else:
-        bins = np.geomspace(lo, hi, 120) if log else np.linspace(lo, hi, 120)
+        bins = np.geomspace(lo, hi, 100) if log else np.linspace(lo, hi, 100)
         counts, _ = np.histogram(values, bins=bins)
         # On a log axis, density per decade (so areas read as probabilities), else per unit.
         widths = np.diff(np.log10(bins)) if log else np.diff(bins)
-        ax.stairs(counts / (values.size * widths), bins, fill=True, color="C0", alpha=0.55, label="draws")
-        ax.axvspan(summary.p05, summary.p95, color="C0", alpha=0.12, label="90% interval (p05-p95)")
-        ax.axvline(summary.hdi90[0], color="C2", ls=":", lw=1.2, label="90% HDI")
-        ax.axvline(summary.hdi90[1], color="C2", ls=":", lw=1.2)
-        ax.axvline(summary.median, color="C3", lw=1.8, label=f"median {summary.median:.3g}")
-    for label, x in (markers or {}).items():
-        ax.axvline(x, color="k", ls="--", lw=1.2, label=label)
+        ax.stairs(counts / (values.size * widths), bins, fill=True, color=style.SKY, alpha=0.6, label="draws")
+        ax.axvspan(summary.p05, summary.p95, color=style.BLUE, alpha=0.10,
+                   label=f"90% interval {style.eng(summary.p05)} - {style.eng(summary.p95)}")
+        h_lo, h_hi = log_hdi or summary.hdi90
+        ax.axvline(h_lo, color=style.GREEN, ls=":", lw=1.3,
+                   label=("90% HDI of log values" if log_hdi else "90% HDI") + f" {style.eng(h_lo)} - {style.eng(h_hi)}")
+        ax.axvline(h_hi, color=style.GREEN, ls=":", lw=1.3)
+        ax.axvline(summary.median, color=style.BLUE, lw=2, label=f"median {style.eng(summary.median)}")
+    for text, x in (markers or {}).items():
+        ax.axvline(x, color=style.BLACK, ls="--", lw=1.2, label=label(text))
+    for h in headlines:
+        cond = f" [{h.set_text}]" if h.set else ""
+        ax.axvline(h.published, color=style.BLACK, ls="--", lw=1.4,
+                   label=f"published {style.eng(h.published)}{cond} ({ordinal(h.published_percentile)} pct)")
+        if abs(h.ratio - 1) > 0.05:
+            ax.axvline(h.rederived, color=style.VERMILLION, ls="-.", lw=1.4,
+                       label=f"source's assumptions give {style.eng(h.rederived)}{cond} "
+                             f"({ordinal(h.rederived_percentile)} pct)")
     if log:
         ax.set_xscale("log")
-    ax.set_xlabel(f"{name} [{unit}]")
-    ax.set_ylabel("probability per decade" if log else f"density [1/({unit})]")
+    style.eng_axis(ax.xaxis)
+    ax.set_xlabel(label(f"{unit}" + (" (log scale)" if log else "")))
+    ax.set_ylabel("probability per decade" if log else "probability density")
     ax.set_yticks([])
-    ax.set_title(name)
-    ax.legend(fontsize=7, loc="upper right", frameon=False)
+    ax.spines["left"].set_visible(False)
+    style.titles(ax, style.sentence_case(title or name), subtitle)
+    ax.legend(loc="upper right", fontsize=6 if small else 7.5, handlelength=1.6, frameon=True, framealpha=0.9,
+              facecolor="white", edgecolor="none")
     return fig

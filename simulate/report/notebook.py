@@ -1,5 +1,6 @@
 """Notebook rendering of results: a compact HTML table (``_repr_html_``), a Figure (``plot``) and
-the folder the CLI writes (``save``), chosen by the result's type. Renders; computes nothing."""
+the folder the CLI writes (``save``), chosen by the result's type. Renders; what a run's report
+needs beyond the result (the published figures in its band) comes from ``flopcast.analyze.headlines``."""
 
 from __future__ import annotations
 
@@ -69,8 +70,10 @@ def figure(result, *args, **kwargs):
             from flopcast.priors.errors import InputError
 
             raise InputError("output", f"unknown output {name!r}; outputs: {', '.join(result.outputs)}")
-        s = result.summary[name]
-        return figures.distribution(result.outputs[name], s, name, s.unit)
+        from flopcast.analyze.headlines import headlines
+        from flopcast.report.run import distribution_figure
+
+        return distribution_figure(result, name, headlines(result))
     if kind == "Sensitivity":
         return plots.tornado_figure(result)
     if kind == "Stress":
@@ -92,8 +95,10 @@ def write(result, stage, report: bool = True) -> None:
     writers = {"Sensitivity": analyses.write_sensitivity, "Stress": analyses.write_stress,
                "Audit": analyses.write_audit, "Comparison": analyses.write_compare,
                "Waterfall": analyses.write_waterfall}
-    if kind == "RunResult":
-        run.write_run(result, stage, report=report)
+    if kind == "RunResult":  # the published figures are placed by the API layer, as the CLI does
+        from flopcast.analyze.headlines import headlines
+
+        run.write_run(result, stage, report=report, headlines=headlines(result))
     elif kind == "PointResult":
         run.write_point(result, stage, report=report)
     elif kind in writers:

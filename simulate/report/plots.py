@@ -7,8 +7,10 @@ import numpy as np
 
 from flopcast.fmt import num
 from flopcast.report.figures import label
+from flopcast.report.style import styled
 
 
+@styled
 def tornado_figure(sens):
     from flopcast.report.figures import new_figure, wants_log
 
@@ -39,6 +41,7 @@ def tornado_figure(sens):
     return fig
 
 
+@styled
 def variance_figure(sens):
     from flopcast.report.figures import message_figure, new_figure
 
@@ -80,6 +83,7 @@ def table_rows(sens) -> list[list[str]]:
              f(s.s1), ci(s.s1_ci), f(s.st), ci(s.st_ci), f(s.spearman)] for s in sens.inputs.values()]
 
 
+@styled
 def exceedance_figure(st, extra: dict[str, float] | None = None):
     from flopcast.report.figures import new_figure, wants_log
 
@@ -102,6 +106,7 @@ def exceedance_figure(st, extra: dict[str, float] | None = None):
     return fig
 
 
+@styled
 def conditional_figure(st):
     from flopcast.report.figures import message_figure, new_figure
 
@@ -122,6 +127,7 @@ def conditional_figure(st):
     return fig
 
 
+@styled
 def waterfall_figure(output: str, unit: str, bars):
     """Log-scale waterfall: each step a bar from the previous value to the new one."""
     import numpy as np
@@ -149,6 +155,7 @@ def waterfall_figure(output: str, unit: str, bars):
     return fig
 
 
+@styled
 def compare_outputs_figure(title: str, unit: str, entries):
     from flopcast.report.figures import new_figure
 

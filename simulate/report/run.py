@@ -8,7 +8,7 @@ import html
 import json
 from pathlib import Path
 
-from flopcast.report import figures, plots
+from flopcast.report import figures, lead, plots
 from flopcast.fmt import markdown, num, table
 
 SUMMARY_FIELDS = ["output", "unit", "mean", "median", "p05", "p95", "hdi90_low", "hdi90_high",
@@ -24,14 +24,21 @@ def summary_rows(result, human: bool = True) -> list[list]:
     return rows
 
 
-def summary_text(result) -> str:
-    header = ["output", "unit", "median", "p05", "p95", "90% HDI", "mean", "max rel. MCSE"]
-    rows = [
-        [name, s.unit, num(s.median), num(s.p05), num(s.p95), f"{num(s.hdi90[0])} - {num(s.hdi90[1])}",
-         num(s.mean), f"{100 * s.max_relative_mcse:.2f}%"]
-        for name, s in result.summary.items()
-    ]
-    return table(header, rows, "llrrrrrr")
+def summary_text(result, log_hdi90: dict | None = None) -> str:
+    """The terminal table (fits 100 columns): numbers in k/M/B, the 90% HDI of log values for
+    outputs spanning more than a decade (marked *); means and MCSE are in summary.md/json."""
+    from flopcast.report.style import eng
+
+    logs = log_hdi90 or {}
+    rows = []
+    for name, s in result.summary.items():
+        lo, hi = logs.get(name, s.hdi90)
+        rows.append([name, eng(s.median), f"{eng(s.p05)}–{eng(s.p95)}",
+                     f"{eng(lo)}–{eng(hi)}{'*' if name in logs else ''}", s.unit])
+    text = table(["output", "median", "p05–p95", "90% HDI", "unit"], rows, "lrrrl")
+    if logs:
+        text += "\n* HDI of log(values): the band spans more than a decade"
+    return text
 
 
 def priors_rows(plan) -> list[list[str]]:
@@ -74,43 +81,107 @@ def write_point(pt, folder: Path, report: bool = True) -> None:
                                          + markdown(["output", "unit", "value"], point_rows(pt), "llr") + "\n")
 
 
-def write_run(result, folder: Path, report: bool = True, waterfall=None) -> list[str]:
+SAMPLES_CHOICES = ("all", "outputs", "none")
+
+
+def write_run(result, folder: Path, report: bool = True, waterfall=None, headlines=None,
+              samples: str = "all") -> list[str]:
     """Write a run's files into ``folder`` (a staging folder); returns the names written.
 
-    Renders what it is given: the run and, when the caller computed it, the scenario's waterfall
+    Renders what it is given: the run, the published figures placed in its band (``headlines``,
+    from ``flopcast.analyze.headlines``) and, when the caller computed it, the scenario's waterfall
     (``flopcast.analyze.waterfall.waterfall``). Variance shares are not recomputed here; the report
-    says which command gives them."""
-    from flopcast.samples import SAVE_AT_MOST, save_samples, to_dataset
-
+    says which command gives them. ``samples``: which draws samples.nc keeps (all, outputs, none)."""
     written = []
-    save_samples(to_dataset(result, SAVE_AT_MOST), folder / "samples.nc")
-    written.append("samples.nc")
+    if samples != "none":
+        write_samples(result, folder / "samples.nc", inputs=samples == "all")
+        written.append("samples.nc")
     with open(folder / "summary.csv", "w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(SUMMARY_FIELDS)
         w.writerows(summary_rows(result, human=False))
     written.append("summary.csv")
-    (folder / "summary.json").write_text(json.dumps(result.to_json(), indent=2) + "\n")
+    obj = result.to_json()
+    if headlines is not None:
+        obj["headlines"] = [h.to_json() for h in headlines.items]
+        obj["log_hdi90"] = {k: list(v) for k, v in headlines.log_hdi90.items()}
+    (folder / "summary.json").write_text(json.dumps(obj, indent=2) + "\n")
     written.append("summary.json")
     if not report:
         return written
     figs = {}
+    featured = featured_outputs(result, headlines)
     for name in result.plan.model.outputs:
-        s = result.summary[name]
-        fig = figures.distribution(result.outputs[name], s, name, s.unit)
+        fig = distribution_figure(result, name, headlines, small=name not in featured)
         png = figures.png_bytes(fig)
         (folder / f"{name}.png").write_bytes(png)
-        figs[name] = png
+        figs[name] = figures.svg_text(fig) if name in featured else png
         written.append(f"{name}.png")
     sens_html, sens_md = sensitivity_pointer(result)
     wf_html, wf_md = waterfall_section(waterfall, folder)
     corr_html, corr_md = correlation_section(result)
     sens_html = corr_html + wf_html + sens_html
-    (folder / "summary.md").write_text(markdown_report(result) + corr_md + wf_md + sens_md)
+    (folder / "summary.md").write_text(markdown_report(result, headlines, samples) + corr_md + wf_md + sens_md)
     written.append("summary.md")
-    (folder / "report.html").write_text(html_report(result, figs, sens_html))
+    (folder / "report.html").write_text(html_report(result, figs, sens_html, headlines, samples))
     written.append("report.html")
     return written
+
+
+def featured_outputs(result, headlines) -> list[str]:
+    """Outputs drawn at full quality: the model's key outputs and every output with a published figure."""
+    with_headline = {h.output for h in headlines.items} if headlines is not None else set()
+    return [n for n in result.plan.model.outputs if n in result.plan.model.key_outputs or n in with_headline]
+
+
+def distribution_figure(result, name: str, headlines=None, small: bool = False):
+    s = result.summary[name]
+    spec = result.plan.model.outputs[name]
+    mine = headlines.for_output(name) if headlines is not None else []
+    log_hdi = headlines.log_hdi90.get(name) if headlines is not None else None
+    n = len(result.outputs[name])
+    drawn = f"{result.draws:,} draws" if n == result.draws else f"first {n:,} of {result.draws:,} draws"
+    return figures.distribution(result.outputs[name], s, name, s.unit, title=spec.description,
+                                subtitle=f"{result.plan.scenario.name}: {name}, {drawn}, seed {result.seed}",
+                                headlines=mine, log_hdi=log_hdi, small=small)
+
+
+def write_samples(result, path: Path, inputs: bool = True) -> None:
+    """samples.nc: float32 for every variable whose reported figures (4 significant digits) and
+    range survive it, float64 otherwise; ``inputs=False`` keeps the outputs only."""
+    import numpy as np
+
+    from flopcast.samples import SAVE_AT_MOST, save_samples, to_dataset
+
+    ds = to_dataset(result, SAVE_AT_MOST)
+    if not inputs:
+        ds = ds.drop_vars([n for n in result.inputs if n in ds])
+    for name, var in ds.data_vars.items():
+        if "draw" in var.dims and float32_safe(var.values, result.summary.get(name)):
+            ds[name] = var.astype(np.float32)
+            ds[name].attrs.update(var.attrs)
+    save_samples(ds, path)
+
+
+def float32_safe(values, summary=None) -> bool:
+    """Whether storing ``values`` as float32 changes no reported digit: finite, inside float32's
+    normal range, and (for an output) every figure of its summary, as the tables print it, the same
+    when summarized from the float32 values."""
+    import numpy as np
+
+    from flopcast.summary import summarize
+
+    a = np.abs(values[values != 0])
+    if a.size and (not np.all(np.isfinite(a)) or a.max() > 1e38 or a.min() < 1e-37):
+        return False
+    if summary is None:
+        return True
+    return _printed(summarize(values, summary.unit)) == _printed(summarize(values.astype(np.float32), summary.unit))
+
+
+def _printed(s) -> list[str]:
+    return [*(num(x) for x in (s.mean, s.median, s.p05, s.p95, *s.hdi90, s.mcse_p05, s.mcse_p50, s.mcse_p95)),
+            f"{100 * s.max_relative_mcse:.2f}%"]
 
 
 def correlation_section(result) -> tuple[list[str], str]:
@@ -151,11 +222,11 @@ def sensitivity_pointer(result) -> tuple[list[str], str]:
     cmds = sensitivity_commands(result)
     text = ("Which assumption drives the band (tornado, Sobol variance shares with bootstrap CIs, rank "
             "correlations) is a separate analysis, not recomputed by a run:")
-    return ([f"<h2>Sensitivity</h2><p>{html.escape(text)}</p><pre>" + html.escape("\n".join(cmds)) + "</pre>"],
-            "\n## Sensitivity\n\n" + text + "\n\n```\n" + "\n".join(cmds) + "\n```\n")
+    return ([f"<h2 id='sensitivity'>Sensitivity</h2><p>{html.escape(text)}</p><pre>" + html.escape("\n".join(cmds)) + "</pre>"],
+            "\n<a id='sensitivity'></a>\n\n## Sensitivity\n\n" + text + "\n\n```\n" + "\n".join(cmds) + "\n```\n")
 
 
-def _provenance_rows(result) -> list[list[str]]:
+def _provenance_rows(result, samples: str = "all") -> list[list[str]]:
     prov = result.provenance()
     return [
         ["scenario", f"{prov['scenario']} ({prov['scenario_file']})"],
@@ -163,7 +234,7 @@ def _provenance_rows(result) -> list[list[str]]:
         ["seed", str(prov["seed"])],
         ["draws", f"{prov['draws']:,}"],
         ["sampler", prov["sampler"]],
-        ["stored draws", _stored(result)],
+        ["stored draws", _stored(result, samples)],
         ["overrides", "; ".join(prov["overrides"]) or "none"],
         ["flopcast version", prov["version"]],
         ["created (UTC)", prov["created"]],
@@ -171,56 +242,73 @@ def _provenance_rows(result) -> list[list[str]]:
     ]
 
 
-def _stored(result) -> str:
+def _stored(result, samples: str = "all") -> str:
     from flopcast.samples import SAVE_AT_MOST
+
+    if samples == "none":
+        return "none (--samples none)"
+    what = "inputs and outputs" if samples == "all" else "outputs only"
 
     n = min(result.draws, SAVE_AT_MOST, result.kept or result.draws)
     if n == result.draws:
-        return "all, in samples.nc (float64)"
+        return f"all, {what}, in samples.nc (float32 where it changes no reported digit)"
     streamed = " (summaries streamed: exact quantiles and MCSE, histogram HDI)" if result.kept else ""
-    return f"the first {n:,} in samples.nc; figures from them; summaries use all {result.draws:,}{streamed}"
+    return f"the first {n:,} ({what}) in samples.nc; figures from them; summaries use all {result.draws:,}{streamed}"
 
 
-def markdown_report(result) -> str:
+INTERVAL_HEADER = ["output", "unit", "median", "p05", "p95", "90% HDI", "90% HDI of log values", "mean",
+                   "MCSE p05 / p50 / p95"]
+
+
+def interval_rows(result, headlines=None) -> list[list[str]]:
+    logs = headlines.log_hdi90 if headlines is not None else {}
+    return [[n, s.unit, num(s.median), num(s.p05), num(s.p95), f"{num(s.hdi90[0])} - {num(s.hdi90[1])}",
+             f"{num(logs[n][0])} - {num(logs[n][1])}" if n in logs else "",
+             num(s.mean), f"{num(s.mcse_p05)} / {num(s.mcse_p50)} / {num(s.mcse_p95)}"]
+            for n, s in result.summary.items()]
+
+
+INTERVALS_TEXT = ("Equal-tailed 90% interval (p05-p95); 90% highest-density interval (HDI), and for outputs "
+                  "whose band spans more than a decade the 90% HDI of log(values), the one to read for them "
+                  "(on the linear scale the HDI hugs zero); Monte Carlo standard errors (MCSE) of p05/p50/p95.")
+
+
+def markdown_report(result, headlines=None, samples: str = "all") -> str:
     sc = result.plan.scenario
-    header = ["output", "unit", "median", "p05", "p95", "90% HDI", "mean", "MCSE p05 / p50 / p95"]
-    rows = [
-        [f"`{n}`", s.unit, num(s.median), num(s.p05), num(s.p95), f"{num(s.hdi90[0])} - {num(s.hdi90[1])}",
-         num(s.mean), f"{num(s.mcse_p05)} / {num(s.mcse_p50)} / {num(s.mcse_p95)}"]
-        for n, s in result.summary.items()
-    ]
-    parts = [
-        f"# flopcast run: {sc.name}",
-        "",
-        sc.description,
-        "",
-        markdown(["", ""], _provenance_rows(result), "ll"),
-        "",
-        "## Credible intervals (equal-tailed 90%: p05-p95; 90% highest-density interval)",
-        "",
-        markdown(header, rows, "llrrrrrr"),
-        "",
-        "## Priors",
-        "",
-        markdown(PRIOR_HEADER, priors_rows(result.plan), "llrrrll"),
-        "",
-    ]
+    rows = interval_rows(result, headlines)
+    for r in rows:
+        r[0] = f"<a id='out-{r[0]}'></a>`{r[0]}`"
+    parts = [f"# flopcast run: {sc.name}", "", sc.description, "", "## Summary", ""]
+    parts += [f"- {t}" for t in lead.summary_sentences(result, headlines, sensitivity_commands(result), md=True)]
+    parts += [""]
+    if headlines is not None and headlines.items:
+        hrows = lead.headline_rows(headlines)
+        for i, r in enumerate(hrows):
+            r[0] = f"<a id='headline-{i}'></a>{r[0]}"
+        parts += ["<a id='headlines'></a>", "## Published figures in the band", "",
+                  markdown(lead.HEADLINE_HEADER, hrows, "lllrrrrrl"), ""]
+    parts += [markdown(["", ""], _provenance_rows(result, samples), "ll"), "",
+              "## Credible intervals", "", INTERVALS_TEXT, "", markdown(INTERVAL_HEADER, rows, "llrrrrrrr"), "",
+              "## Priors", "", markdown(PRIOR_HEADER, priors_rows(result.plan), "llrrrll"), ""]
     rationale = [(n, p.rationale) for n, p in sc.priors.items() if p.rationale]
     if rationale:
         parts += ["## Why these widths", ""] + [f"- **{n}**: {r}" for n, r in rationale] + [""]
+    if samples != "none":
+        parts += ["## Opening samples.nc", "", lead.SAMPLES_HOWTO, "", "```python", lead.SAMPLES_CODE, "```", ""]
     return "\n".join(parts)
 
 
 _CSS = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;margin:1em 0;font-size:0.9em}td,th{border:1px solid #ccc;padding:3px 8px}
 td.r{text-align:right;font-variant-numeric:tabular-nums}th{background:#f3f3f3}img{max-width:100%}
-.figs{display:grid;grid-template-columns:repeat(auto-fill,minmax(480px,1fr));gap:1em}code{background:#f5f5f5}"""
+.figs{display:grid;grid-template-columns:repeat(auto-fill,minmax(520px,1fr));gap:1em}code{background:#f5f5f5}\n.figs.small{grid-template-columns:repeat(auto-fill,minmax(340px,1fr))}figure{margin:0}svg{max-width:100%;height:auto}\n.summary{background:#f4f8fb;border-left:4px solid #0072B2;padding:0.2em 1em;font-size:1.05em}.summary li{margin:0.3em 0}\n.lead svg{max-width:900px}tr:target{background:#fff3c4}a{color:#0072B2}"""
 
 
-def _html_table(header, rows, align) -> str:
+def _html_table(header, rows, align, ids=None) -> str:
     out = ["<table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in header) + "</tr>"]
-    for r in rows:
-        out.append("<tr>" + "".join(
+    for i, r in enumerate(rows):
+        row_id = f" id='{html.escape(ids[i])}'" if ids else ""
+        out.append(f"<tr{row_id}>" + "".join(
             f"<td class='{'r' if a == 'r' else 'l'}'>{html.escape(str(c))}</td>" for c, a in zip(r, align)
         ) + "</tr>")
     return "".join(out) + "</table>"
@@ -235,25 +323,36 @@ def img_tag(png: bytes, alt: str) -> str:
     return f"<img alt='{html.escape(alt)}' src='data:image/png;base64,{base64.b64encode(png).decode()}'>"
 
 
-def html_report(result, figs: dict[str, bytes], extra_sections: list[str] = ()) -> str:
+def html_report(result, figs: dict[str, bytes | str], extra_sections: list[str] = (), headlines=None,
+                samples: str = "all") -> str:
     sc = result.plan.scenario
-    header = ["output", "unit", "median", "p05", "p95", "90% HDI", "mean", "max rel. MCSE"]
-    rows = [
-        [n, s.unit, num(s.median), num(s.p05), num(s.p95), f"{num(s.hdi90[0])} - {num(s.hdi90[1])}",
-         num(s.mean), f"{100 * s.max_relative_mcse:.2f}%"]
-        for n, s in result.summary.items()
-    ]
     key = [n for n in result.plan.model.key_outputs if n in figs]
-    rest = [n for n in figs if n not in key]
+    shown = featured_outputs(result, headlines)
+    more = [n for n in figs if n in shown and n not in key]
+    rest = [n for n in figs if n not in shown]
+    sentences = lead.summary_sentences(result, headlines, sensitivity_commands(result))
     sections = [
         f"<h1>flopcast run: {html.escape(sc.name)}</h1><p>{html.escape(sc.description)}</p>",
-        _html_table(["", ""], [[a, b.strip("`")] for a, b in _provenance_rows(result)], "ll"),
-        "<h2>Credible intervals</h2><p>Equal-tailed 90% interval (p05-p95), 90% highest-density interval, "
-        "and the largest Monte Carlo standard error of p05/p50/p95 relative to its value.</p>",
-        _html_table(header, rows, "llrrrrrr"),
-        "<h2>Headline outputs</h2><div class='figs'>" + "".join(img_tag(figs[n], n) for n in key) + "</div>",
+        "<div class='summary'><h2>Summary</h2><ul>" + "".join(f"<li>{t}</li>" for t in sentences) + "</ul></div>",
+    ]
+    if key:
+        sections.append(f"<div class='lead'>{_fig(figs[key[0]], key[0])}</div>")
+    if headlines is not None and headlines.items:
+        sections.append("<h2 id='headlines'>Published figures in the band</h2><p>Each figure the source published, "
+                        "the value the source's own stated assumptions give (the model at every prior's point "
+                        "value), and the percentile of each among this run's draws.</p>"
+                        + _html_table(lead.HEADLINE_HEADER, lead.headline_rows(headlines), "lllrrrrrl",
+                                      [f"headline-{i}" for i in range(len(headlines.items))]))
+    sections += [
+        "<h2>Credible intervals</h2><p>" + html.escape(INTERVALS_TEXT) + "</p>",
+        _html_table(INTERVAL_HEADER, interval_rows(result, headlines), "llrrrrrrr",
+                    [f"out-{n}" for n in result.summary]),
+        "<h2>Key outputs</h2><div class='figs'>" + "".join(_fig(figs[n], n) for n in key[1:]) + "</div>",
+        *(["<h2>Outputs with published figures</h2><div class='figs'>"
+           + "".join(_fig(figs[n], n) for n in more) + "</div>"] if more else []),
         *extra_sections,
-        "<h2>Other outputs</h2><div class='figs'>" + "".join(img_tag(figs[n], n) for n in rest) + "</div>",
+        *(["<h2>Other outputs</h2><div class='figs small'>" + "".join(_fig(figs[n], n) for n in rest) + "</div>"]
+          if rest else []),
         "<h2>Priors</h2>",
         _html_table(PRIOR_HEADER, priors_rows(result.plan), "llrrrll"),
     ]
@@ -261,4 +360,14 @@ def html_report(result, figs: dict[str, bytes], extra_sections: list[str] = ()) 
     if rationale:
         sections.append("<h2>Why these widths</h2><ul>" + "".join(
             f"<li><b>{html.escape(n)}</b>: {html.escape(r)}</li>" for n, r in rationale) + "</ul>")
+    sections.append("<h2>Provenance</h2>" + _html_table(
+        ["", ""], [[a, b.strip("`")] for a, b in _provenance_rows(result, samples)], "ll"))
+    if samples != "none":
+        sections.append(f"<h2>Opening samples.nc</h2><p>{html.escape(lead.SAMPLES_HOWTO)}</p>"
+                        f"<pre>{html.escape(lead.SAMPLES_CODE)}</pre>")
     return html_page(f"flopcast: {sc.name}", sections)
+
+
+def _fig(fig: bytes | str, alt: str) -> str:
+    """An inline SVG (featured figures) or a PNG thumbnail."""
+    return f"<figure>{fig}</figure>" if isinstance(fig, str) else img_tag(fig, alt)

@@ -15,7 +15,8 @@ def safe(text: object) -> str:
     return _CONTROL.sub("?", str(text))
 
 
-def run_lines(result, rounds=None, tol: float | None = None) -> list[str]:
+def run_lines(result, rounds=None, tol: float | None = None, headlines=None) -> list[str]:
+    from flopcast.report.lead import headline_lines
     from flopcast.report.run import summary_text
 
     sc, plan = result.plan.scenario, result.plan
@@ -24,11 +25,12 @@ def run_lines(result, rounds=None, tol: float | None = None) -> list[str]:
         lines.append("draws auto: " + ", ".join(f"{n:,} draws -> max rel. MCSE {100 * w:.2f}%" for n, w in rounds))
     if sc.overrides:
         lines.append("overrides: " + "; ".join(safe(o) for o in sc.overrides))
-    lines.append(summary_text(result))
+    lines.append(summary_text(result, headlines.log_hdi90 if headlines is not None else None))
+    lines += headline_lines(headlines)
     worst = max(result.summary.items(), key=lambda kv: kv[1].max_relative_mcse)
     if worst[1].max_relative_mcse > 0.01:
         lines.append(f"note: Monte Carlo error of {worst[0]}'s quantiles is {100 * worst[1].max_relative_mcse:.1f}% "
-                     f"of their value; use more --draws for tighter figures")
+                     f"of their value;\n      use more --draws for tighter figures")
     return lines
 
 
@@ -54,15 +56,82 @@ def sensitivity_lines(sens) -> list[str]:
             table(plots.HEADER, plots.table_rows(sens), "lrrrrrrrrr")]
 
 
+WIDTH = 100  # terminal text fits this many columns
+
+
+def wrap(text: str, indent: str = "  ", width: int = WIDTH) -> list[str]:
+    import textwrap
+
+    return textwrap.wrap(safe(text), width, initial_indent=indent, subsequent_indent=indent + "  ") or [indent]
+
+
+def columns(text: str) -> int:
+    """Terminal columns ``text`` takes (East Asian wide characters take two)."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def clip(text: str, width: int = WIDTH) -> str:
+    """``text`` cut to ``width`` terminal columns, with ... when cut."""
+    if columns(text) <= width:
+        return text
+    out, used = [], 0
+    for c in text:
+        used += columns(c)
+        if used > width - 3:
+            break
+        out.append(c)
+    return "".join(out) + "..."
+
+
 def stress_lines(st) -> list[str]:
-    return [f"{safe(st.scenario)}: stress test of {st.output} against {num(st.headline)} {st.unit} "
-            f"({st.draws:,} draws, seed {st.seed})", *(f"  {safe(s)}" for s in st.sentences)]
+    """The headline's place in the band, then one small table: each input's median among the draws
+    that reach the headline (and its percentile in the prior), and the goal-seek value that alone
+    moves the median to the headline."""
+    from flopcast.report.style import eng
+
+    lines = [f"{safe(st.scenario)}: stress test of {st.output} against {num(st.headline)} {st.unit} "
+             f"({st.draws:,} draws, seed {st.seed})", *wrap(st.sentences[0])]
+    if st.tail_draws < 30:
+        lines += wrap(st.sentences[1])
+    rows = []
+    for name in dict.fromkeys([*st.conditional, *st.goal_seek]):
+        c = st.conditional.get(name)
+        g = st.goal_seek.get(name)
+        rows.append([name, eng(c.prior_median) if c else "", eng(c.conditional_median) if c else "",
+                     f"{c.prior_percentile_of_conditional_median:.0f}" if c else "",
+                     eng(g) if g is not None else "unreachable", c.unit if c else ""])
+    lines += [*wrap(f"inputs: median in the prior; median among the draws {st.direction} the headline (pct: its "
+                    "percentile in the prior); goal seek: the value that alone moves the median to the headline "
+                    "(unreachable: not within the prior's 0.1-99.9% range)", ""),
+              table(["input", "prior median", f"median if {st.direction}", "pct", "goal seek", "unit"], rows,
+                    "lrrrrl")]
+    return lines
 
 
 def audit_lines(au) -> list[str]:
-    lines = [f"{safe(au.scenario)}: audit of {len(au.lines)} published figures ({au.draws:,} draws, seed {au.seed})"]
-    lines += [safe(s) if s.startswith("  ") else f"- {safe(s)}" for s in au.summary]
+    """One verdict line per published figure; quotes, notes and single-input fixes are in the report."""
+    from flopcast.report.style import eng
+
+    lines = [f"{safe(au.scenario)}: audit of {len(au.lines)} published figures ({au.draws:,} draws, seed {au.seed})",
+             "verdict output: published vs re-derived from the source's assumptions (ratio), percentile in band"]
+    for ln in au.lines:
+        verdict = "ok " if ln.consistent else "OFF"
+        cond = " [" + ",".join(f"{k}={v:g}" for k, v in ln.set.items()) + "]" if ln.set else ""
+        line = (f"{verdict} {ln.output}: {eng(ln.published)} vs {eng(ln.rederived)} (x{ln.ratio:.2f}), "
+                f"{_ordinal(ln.percentile)} pct{cond}")
+        lines.append(clip(safe(line)))
+    off = sum(not ln.consistent for ln in au.lines)
+    if off:
+        lines.append(f"{off} figure(s) OFF: what single change would make each follow is in audit.md / report.html")
     return lines
+
+
+def _ordinal(q: float) -> str:
+    from flopcast.report.figures import ordinal
+
+    return ordinal(q)
 
 
 def compare_lines(cmp) -> list[str]:

@@ -12,6 +12,7 @@ import numpy as np
 from flopcast.report import figures
 from flopcast.fmt import markdown, num
 from flopcast.report.run import _html_table, html_page, img_tag
+from flopcast.report.style import styled
 
 CASE_HEADER = ["case", "output", "unit", "measured", "p05", "median", "p95", "PIT", "in 50%", "in 90%",
                "median/measured"]
@@ -42,6 +43,7 @@ def summary_rows(v) -> list[list[str]]:
             ["draws", f"{v.draws:,}{' NUTS per chain' if v.loo else ' per case'}"], ["seed", str(v.seed)]]
 
 
+@styled
 def pit_figure(v):
     fig = figures.new_figure(6.0, 3.2)
     ax = fig.add_subplot()
@@ -57,6 +59,7 @@ def pit_figure(v):
     return fig
 
 
+@styled
 def predicted_figure(v):
     fig = figures.new_figure(6.0, 5.0)
     ax = fig.add_subplot()

@@ -1,0 +1,115 @@
+"""The figures a scenario's source published, placed in a run's band: what a report leads with.
+
+For every ``[[headlines]]`` entry of the scenario: the published value, the value the source's own
+stated assumptions give (the model at every prior's point, with the headline's ``set``), and the
+percentile of each among the run's draws of that output. A headline with a ``set`` (say
+``dataset_multiplier = 10``) is placed in the run's band as drawn; when the run did not fix those
+inputs at those values the band was drawn without them, and ``band_has_set`` says so.
+
+Also the 90% HDI of log(values) for outputs spread over more than a decade, where the HDI on the
+linear scale hugs zero and misleads. Pure: no files, no figures.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from flopcast.engine import evaluate_point
+from flopcast.results import Rendered
+from flopcast.summary import hdi, sorted_quantile
+
+DECADE = 10.0  # p95 / p05 above this: the log-scale HDI is the one to read
+
+
+@dataclass(frozen=True)
+class HeadlineFigure:
+    output: str
+    label: str
+    unit: str
+    published: float
+    rederived: float  # the model at the source's point values (and the headline's set)
+    published_percentile: float  # 0-100: share of the run's draws below the published value
+    rederived_percentile: float
+    set: dict
+    band_has_set: bool  # the run fixed every input of ``set`` at that value
+    note: str = ""
+
+    @property
+    def ratio(self) -> float:
+        return self.published / self.rederived if self.rederived != 0 else math.inf
+
+    @property
+    def set_text(self) -> str:
+        return ", ".join(f"{k}={v:g}" for k, v in self.set.items())
+
+    def to_json(self) -> dict:
+        return {"output": self.output, "label": self.label, "unit": self.unit, "published": self.published,
+                "rederived": self.rederived, "ratio": self.ratio,
+                "published_percentile": self.published_percentile,
+                "rederived_percentile": self.rederived_percentile, "set": dict(self.set),
+                "band_has_set": self.band_has_set, "note": self.note}
+
+
+@dataclass(repr=False)
+class Headlines(Rendered):
+    scenario: str
+    draws: int  # draws the percentiles are read from (a streamed run: its kept prefix)
+    items: list[HeadlineFigure] = field(default_factory=list)
+    log_hdi90: dict[str, tuple[float, float]] = field(default_factory=dict)  # outputs spanning > a decade
+
+    def for_output(self, name: str) -> list[HeadlineFigure]:
+        return [h for h in self.items if h.output == name]
+
+    def lead(self, key_outputs=()) -> HeadlineFigure | None:
+        """The headline a summary leads with: the last one of the first key output that has any
+        (the source's conclusion comes last), else the last headline."""
+        for name in key_outputs:
+            mine = [h for h in self.for_output(name) if not h.set]
+            if mine:
+                return mine[-1]
+        return self.items[-1] if self.items else None
+
+    def to_json(self) -> dict:
+        return {"scenario": self.scenario, "draws": self.draws, "headlines": [h.to_json() for h in self.items],
+                "log_hdi90": {k: list(v) for k, v in self.log_hdi90.items()}}
+
+
+def percentile(values: np.ndarray, x: float) -> float:
+    """Share of the draws below ``x``, in percent (0-100)."""
+    return 100.0 * float(np.count_nonzero(values < x)) / values.size
+
+
+def log_hdi90(values: np.ndarray) -> tuple[float, float] | None:
+    """90% HDI of log(values), back on the value scale; None unless every value is positive and the
+    band (p05-p95) spans more than a decade."""
+    v = np.asarray(values, dtype=float)
+    if v.size < 2 or not np.all(v > 0):
+        return None
+    s = np.sort(np.log(v))
+    if sorted_quantile(s, 0.95) - sorted_quantile(s, 0.05) <= math.log(DECADE):
+        return None
+    lo, hi = hdi(s)
+    return float(np.exp(lo)), float(np.exp(hi))
+
+
+def headlines(result) -> Headlines:
+    """The scenario's published figures against ``result`` (a RunResult of its plan)."""
+    plan = result.plan
+    items = []
+    for h in plan.scenario.headlines:
+        derived = evaluate_point(plan, at=h.set)[h.output]
+        values = result.outputs[h.output]
+        has_set = all(k in plan.constants and plan.constants[k] == v for k, v in h.set.items())
+        items.append(HeadlineFigure(h.output, h.label or h.output, plan.unit(h.output), float(h.value), derived,
+                                    percentile(values, h.value), percentile(values, derived), dict(h.set),
+                                    has_set, h.note))
+    spans = {}
+    for name, values in result.outputs.items():
+        band = log_hdi90(values)
+        if band is not None:
+            spans[name] = band
+    n = len(next(iter(result.outputs.values()))) if result.outputs else 0
+    return Headlines(plan.scenario.name, n, items, spans)

@@ -1,0 +1,130 @@
+"""What a run report leads with: the executive summary, the published figures against the band,
+and how to open the samples. Renders a ``RunResult`` and the ``Headlines`` computed for it
+(``flopcast.analyze.headlines``); computes nothing but text.
+
+Every number in the summary links to the table row it comes from (``#out-<output>`` in the credible
+intervals, ``#headline-<i>`` in the published figures) and carries its full value in
+``data-value`` so a test can check it against summary.json.
+"""
+
+from __future__ import annotations
+
+import html
+
+from flopcast.fmt import num
+from flopcast.report.figures import ordinal
+from flopcast.report.style import eng
+
+TOLERANCE = 0.05  # a re-derived value within 5% of the published one "follows"
+
+
+def lead_headline(headlines, key_outputs):
+    """The published figure the summary leads with: the source's last unconditional figure about
+    a key output (a source states its conclusion last), else its last figure."""
+    if headlines is None or not headlines.items:
+        return None
+    keyed = [h for h in headlines.items if h.output in key_outputs and not h.set]
+    return (keyed or list(headlines.items))[-1]
+
+
+def _link(value: float, anchor: str, md: bool, text: str | None = None) -> str:
+    text = text or eng(value)
+    if md:
+        return f"[{text}](#{anchor})"
+    return f"<a href='#{anchor}' data-value='{value!r}'>{html.escape(text)}</a>"
+
+
+def _pct(value: float, anchor: str, md: bool) -> str:
+    return _link(value, anchor, md, f"{ordinal(value)} percentile")
+
+
+def summary_sentences(result, headlines, commands: list[str], md: bool = False) -> list[str]:
+    """A few plain sentences built from the results, each number linked to its table row."""
+    plan = result.plan
+    e = (lambda t: t) if md else html.escape
+    code = (lambda t: f"`{t}`") if md else (lambda t: f"<code>{html.escape(t)}</code>")
+    lead = lead_headline(headlines, plan.model.key_outputs)
+    outputs = [lead.output] if lead else [n for n in plan.model.key_outputs if n in result.summary][:2]
+    out = []
+    for name in outputs:
+        s = result.summary[name]
+        spec = plan.model.outputs[name]
+        a = f"out-{name}"
+        out.append(f"{e(spec.description[:1].upper() + spec.description[1:])} ({code(name)}, {e(s.unit)}): "
+                   f"median {_link(s.median, a, md)}, 90% band {_link(s.p05, a, md)} to {_link(s.p95, a, md)} "
+                   f"over {result.draws:,} draws.")
+    if lead is not None:
+        i = headlines.items.index(lead)
+        a = f"headline-{i}"
+        out.append(f"The source's published {e(lead.label)}, {_link(lead.published, a, md)}, is about the "
+                   f"{_pct(lead.published_percentile, a, md)} of that band; the source's own stated assumptions "
+                   f"give {_link(lead.rederived, a, md)} ({_pct(lead.rederived_percentile, a, md)}).")
+        off = [h for h in headlines.items if abs(h.ratio - 1) > TOLERANCE]
+        n = len(headlines.items)
+        if off:
+            names = ", ".join(e(h.label) for h in off)
+            out.append(f"{n - len(off)} of {n} published figures follow from the source's assumptions within "
+                       f"{TOLERANCE:.0%}; these do not: {names} (see {_anchor_text('published figures', 'headlines', md)}).")
+        else:
+            out.append(f"All {n} published figures follow from the source's assumptions within {TOLERANCE:.0%}.")
+        if any(h.set and not h.band_has_set for h in headlines.items):
+            out.append("Figures the source states under other assumptions (a set, such as "
+                       f"{e(next(h.set_text for h in headlines.items if h.set))}) are placed in this run's band, "
+                       "which was drawn without them.")
+        ref = commands[0].split()[2] if commands else plan.scenario.name
+        out.append(f"What one would have to believe for {eng(lead.published)} to hold: "
+                   f"{code(f'flopcast stress {ref} --output {lead.output} --headline {lead.published:g}')}.")
+    if commands:
+        mine = [c for c in commands if lead is not None and f" --output {lead.output} " in c]
+        out.append(f"Which assumption drives most of the variance is not computed by a run: "
+                   f"{code((mine or commands)[0])} (one command per key output under "
+                   f"{_anchor_text('Sensitivity', 'sensitivity', md)}).")
+    return out
+
+
+def _anchor_text(text: str, anchor: str, md: bool) -> str:
+    return f"[{text}](#{anchor})" if md else f"<a href='#{anchor}'>{html.escape(text)}</a>"
+
+
+HEADLINE_HEADER = ["published figure", "output", "unit", "published", "percentile in band",
+                   "source's assumptions give", "percentile in band", "published / re-derived", "assumed"]
+
+
+def headline_rows(headlines) -> list[list[str]]:
+    rows = []
+    for h in headlines.items:
+        assumed = h.set_text if h.set else "the scenario's points"
+        if h.set and not h.band_has_set:
+            assumed += " (band drawn without)"
+        rows.append([h.label, h.output, h.unit, num(h.published), f"{h.published_percentile:.1f}",
+                     num(h.rederived), f"{h.rederived_percentile:.1f}", f"{h.ratio:.3f}", assumed])
+    return rows
+
+
+def headline_lines(headlines) -> list[str]:
+    """Terminal lines: the published figures in one small table (fits 100 columns)."""
+    from flopcast.fmt import table
+
+    if headlines is None or not headlines.items:
+        return []
+    rows, notes = [], []
+    for h in headlines.items:
+        mark = "" if abs(h.ratio - 1) <= TOLERANCE else " !"
+        assumed = h.set_text + ("" if h.band_has_set or not h.set else " +")
+        rows.append([h.output, eng(h.published), f"{h.published_percentile:.0f}", eng(h.rederived) + mark,
+                     f"{h.rederived_percentile:.0f}", assumed])
+    if any(abs(h.ratio - 1) > TOLERANCE for h in headlines.items):
+        notes.append(f"! the source's own assumptions do not give the published figure (off by more than {TOLERANCE:.0%})")
+    if any(h.set and not h.band_has_set for h in headlines.items):
+        notes.append("+ stated under other assumptions; placed in this band, drawn without them")
+    return ["", "published figures: where they sit in the band (percentile), and what the source's "
+            "assumptions give:", table(["output", "published", "pct", "assumptions give", "pct", "assuming"],
+                                       rows, "lrrrrl"), *notes]
+
+
+SAMPLES_HOWTO = (
+    "samples.nc is an ArviZ InferenceData file: the draws are in its group \"prior\" (plain "
+    "xarray.open_dataset(path) shows only the empty root group) and fixed inputs in \"constant_data\".")
+SAMPLES_CODE = ('import xarray as xr\nds = xr.open_dataset("samples.nc", group="prior")  # dims chain, draw\n'
+                'import arviz as az\nidata = az.from_netcdf("samples.nc")  # idata.prior, idata.constant_data\n'
+                'import flopcast as fc\nds = fc.load_samples("samples.nc")  # flat Dataset, dim draw')

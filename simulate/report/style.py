@@ -1,0 +1,112 @@
+"""One look for every figure: readable type, a colour-blind-safe palette, numbers in k/M/B.
+
+Every figure-building function is wrapped in ``@styled``: it runs inside ``matplotlib.rc_context``
+so the style applies to that figure only (a notebook's own plots keep their settings). Figures
+are about 1200 px wide in their PNG files (6 in at 200 dpi) and embedded as SVG in HTML.
+
+Palette: Okabe & Ito, "Color Universal Design" (2008), distinguishable under the common forms of
+colour-vision deficiency.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+# Okabe-Ito, in the order the figures use them
+BLUE, ORANGE, GREEN, VERMILLION, SKY, PURPLE, YELLOW, BLACK = (
+    "#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000")
+PALETTE = (BLUE, ORANGE, GREEN, VERMILLION, SKY, PURPLE, YELLOW, BLACK)
+
+WIDTH_IN = 6.0  # inches; at PNG_DPI: 1200 px
+PNG_DPI = 200
+SMALL_DPI = 100  # figures of outputs a report does not lead with
+
+RC = {
+    "font.size": 9.5,
+    "axes.titlesize": 11,
+    "axes.titleweight": "bold",
+    "axes.labelsize": 9.5,
+    "xtick.labelsize": 8.5,
+    "ytick.labelsize": 8.5,
+    "legend.fontsize": 8,
+    "legend.frameon": False,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "axes.grid.axis": "x",
+    "grid.color": "#dddddd",
+    "grid.linewidth": 0.6,
+    "axes.edgecolor": "#444444",
+    "svg.fonttype": "none",  # SVG text stays text (selectable, small)
+    "svg.hashsalt": "flopcast",  # identical runs give identical SVG
+}
+
+
+def rc() -> dict:
+    from cycler import cycler
+
+    return {**RC, "axes.prop_cycle": cycler(color=list(PALETTE))}
+
+
+def styled(build):
+    """Run a figure-building function inside the house style."""
+
+    @functools.wraps(build)
+    def wrapper(*args, **kwargs):
+        import matplotlib
+
+        with matplotlib.rc_context(rc()):
+            return build(*args, **kwargs)
+
+    return wrapper
+
+
+_SUFFIXES = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k"))
+
+
+def eng(x: float, sig: int = 3) -> str:
+    """A number for an axis or a sentence: 720k, 13.9M, 4.2B, 1.1T; beyond 1e15 as 1.1e25."""
+    if x is None or not math.isfinite(x):
+        return str(x)
+    if x == 0:
+        return "0"
+    x = float(f"{x:.{sig}g}")  # round first: 999.96 -> 1000 -> 1k
+    ax = abs(x)
+    if ax >= 1e15 or ax < 1e-3:
+        m, e = f"{x:.{sig - 1}e}".split("e")
+        m = m.rstrip("0").rstrip(".")
+        return f"{m}e{int(e)}"
+    for scale, suffix in _SUFFIXES:
+        if ax >= scale:
+            return _trim(f"{x / scale:.{_decimals(ax / scale, sig)}f}") + suffix
+    return _trim(f"{x:.{_decimals(ax, sig)}f}")
+
+
+def _decimals(ax: float, sig: int) -> int:
+    return max(sig - 1 - int(math.floor(math.log10(ax))), 0) if ax > 0 else 0
+
+
+def _trim(s: str) -> str:
+    return s.rstrip("0").rstrip(".") if "." in s else s
+
+
+def eng_axis(axis) -> None:
+    """k/M/B tick labels on a matplotlib axis (``ax.xaxis``)."""
+    from matplotlib.ticker import FuncFormatter
+
+    axis.set_major_formatter(FuncFormatter(lambda v, _pos: eng(v)))
+
+
+def titles(ax, title: str, subtitle: str = "") -> None:
+    """A title in words and, under it, what the figure is of (scenario, draws)."""
+    from flopcast.report.figures import label
+
+    ax.set_title(label(title), loc="left", pad=18 if subtitle else 6)
+    if subtitle:
+        ax.text(0.0, 1.02, label(subtitle), transform=ax.transAxes, fontsize=8.5, color="#555555",
+                ha="left", va="bottom")
+
+
+def sentence_case(text: str) -> str:
+    return text[:1].upper() + text[1:] if text else text
