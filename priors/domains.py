@@ -47,6 +47,31 @@ def prior_problem(dist: Distribution, point: float, domain: Any) -> str | None:
     return None if problem is None else f"point = {problem}"
 
 
+def fit_domain(dist: Distribution, domain: Any) -> Distribution:
+    """A metalog written without bounds takes the bounds of the input it feeds (Keelin 2016, section 5:
+    log-metalog above a lower bound, logit-metalog between two), so ``quantiles = [...]`` alone is a
+    valid prior for a positive input or a fraction. Other priors are returned as they are.
+    Raises ValueError (with the reason) if the quantiles do not fit inside the domain."""
+    from flopcast.priors.families.metalog import Metalog
+
+    if not isinstance(dist, Metalog) or not dist.domain_bounds or domain is None or domain.whole:
+        return dist
+    lo = domain.lower if math.isfinite(domain.lower) else -math.inf
+    hi = domain.upper if math.isfinite(domain.upper) else math.inf
+    if lo == -math.inf and hi == math.inf:
+        return dist
+    return dist.with_bounds(lo, hi)
+
+
+def quantile_prior(pairs: list[tuple[float, float]], domain: Any) -> Distribution:
+    """The metalog ``--set NAME="q0.1=5e9, q0.5=17e9, q0.9=50e9"`` builds, inside the input's domain."""
+    from flopcast.priors.families.metalog import Metalog
+
+    if domain is not None and domain.whole:
+        raise ValueError(f"{domain.label} in {domain.interval} takes no quantiles (no family draws whole numbers)")
+    return fit_domain(Metalog.from_quantiles(pairs), domain)
+
+
 def range_prior(lo: float, hi: float, domain: Any, name: str = "NAME") -> Distribution:
     """The prior ``--set NAME="A to B"`` builds: 5th and 95th percentiles at ``lo`` and ``hi``, support
     inside the domain. Raises ValueError with the reason and a fix."""

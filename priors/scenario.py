@@ -231,7 +231,7 @@ def parse_prior(name: str, spec: Any, file: str) -> Prior:
     where = f"{file}: priors.{name}"
     if not isinstance(spec, dict):
         raise InputError(where, "must be a table with at least `dist`")
-    dist_name = spec.get("dist")
+    dist_name = spec.get("dist", "metalog" if "quantiles" in spec else None)  # quantiles alone: a metalog
     if dist_name is None:
         raise InputError(f"{where}.dist", f"missing; one of {' | '.join(FAMILIES)}")
     if dist_name not in FAMILIES:
@@ -389,6 +389,33 @@ def _no_extra(table: Mapping[str, Any], allowed: set[str], file: str, prefix: st
 _RANGE = re.compile(r"^\s*(\S+)\s+to\s+(\S+)\s*$")
 
 
+_QUANTILES = re.compile(r"^\s*q\s*[0-9.]")
+
+
+def _quantile_override(name: str, value: str, domain: Any, where: str, field: str, text: str) -> Prior:
+    """``q0.1=5e9, q0.5=17e9, q0.9=50e9`` -> a metalog through those quantiles inside the domain."""
+    from flopcast.priors.domains import quantile_prior
+
+    pairs = []
+    for item in value.split(","):
+        p, eq, v = item.strip().partition("=")
+        try:
+            if not (p.startswith("q") and eq):
+                raise ValueError
+            pair = (float(p[1:]), float(v))
+            if not all(map(math.isfinite, pair)):
+                raise ValueError
+        except ValueError:
+            raise InputError(where, f"quantiles are written q<probability>=<value>, comma-separated, e.g. "
+                                    f'{name}="q0.1=5e9, q0.5=17e9, q0.9=50e9"; got {item.strip()!r}') from None
+        pairs.append(pair)
+    try:
+        dist = quantile_prior(pairs, domain)
+    except ValueError as exc:
+        raise InputError(field, f"{where}: {exc}") from None
+    return Prior(name, dist, dist.median, source=f"--set {text}")
+
+
 def parse_override(text: str, known: Mapping[str, Any], file: str = "") -> tuple[str, Prior]:
     """``NAME=VALUE`` -> a constant inside the input's domain; ``NAME=A to B`` -> a prior with 90%
     interval [A, B] inside it (lognormal for positive inputs, beta for fractions, loguniform for counts)."""
@@ -402,6 +429,8 @@ def parse_override(text: str, known: Mapping[str, Any], file: str = "") -> tuple
         raise InputError(where, f"unknown input {name!r}; the model's inputs are: {', '.join(sorted(known))}")
     domain = getattr(known[name], "domain", None)
     field = f"{file}: priors.{name}" if file else f"priors.{name}"
+    if _QUANTILES.match(value):
+        return name, _quantile_override(name, value, domain, where, field, text)
     match = _RANGE.match(value)
     try:
         if match:

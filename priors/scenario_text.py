@@ -115,8 +115,7 @@ def posterior_scenario_text(scenario: Scenario, informed: Sequence[str], nc_name
         if prior.is_constant:
             out += ['dist = "constant"', f"value = {_toml_value(prior.point)}"]
         else:
-            d = prior.dist
-            out += ['dist = "lognormal"', f"mu = {_toml_value(d.mu)}", f"sigma = {_toml_value(d.sigma)}"]
+            out += _dist_lines(prior.dist)
         if unit:
             out.append(f"unit = {_toml_string(unit)}")
         out.append(f"source = {_toml_string(prior.source)}")
@@ -126,6 +125,17 @@ def posterior_scenario_text(scenario: Scenario, informed: Sequence[str], nc_name
     text = "\n".join(out)
     _verify_text(text, sc, kept, informed, name)
     return text
+
+
+def _dist_lines(d) -> list[str]:
+    """TOML lines that rebuild a --set prior (a range gives a lognormal, beta, loguniform or normal;
+    quantiles a metalog)."""
+    if d.family == "metalog":
+        pairs = ", ".join(f"[{_toml_value(p)}, {_toml_value(v)}]" for p, v in d.quantiles)
+        bounds = [f"{k} = {_toml_value(v)}" for k, v in (("lower", d.lower), ("upper", d.upper)) if math.isfinite(v)]
+        return ['dist = "metalog"', f"quantiles = [{pairs}]", *bounds]
+    params = {"mean": d.mu, "sd": d.sigma} if d.family == "normal" else d.params()
+    return [f"dist = {_toml_string(d.family)}", *(f"{k} = {_toml_value(v)}" for k, v in params.items())]
 
 
 def _verify_text(text: str, scenario: Scenario, kept: Sequence[Correlation], informed: Sequence[str],

@@ -8,6 +8,7 @@
     r.samples                            # xarray.Dataset, dimension "draw", units in attrs
     r.stress("peak_fleet_h100", 720_000) # on the run's own draws
     fc.audit("plappert-2024")
+    fc.voi("plappert-2024", "peak_fleet_h100", decision=">= 720000")  # which input is worth learning
 
 Names load lazily, so ``flopcast --help`` starts without numpy, xarray or matplotlib.
 """
@@ -34,6 +35,7 @@ _FUNCTIONS = {  # API name -> (module, function)
     "compare": ("flopcast.analyze.compare", "compare"),
     "compare_outputs": ("flopcast.analyze.compare_outputs", "compare_outputs"),
     "waterfall": ("flopcast.analyze.waterfall", "waterfall"),
+    "voi": ("flopcast.analyze.voi", "voi"),
     "calibrate": ("flopcast.analyze.calibration", "calibrate"),
     "scenarios": ("flopcast.priors.catalog", "bundled_scenario_heads"),
 }
@@ -52,7 +54,7 @@ def __getattr__(name: str):
 
 def _plan_first(function, name: str):
     """Analyses take a bundled name, a path, a Scenario or a Plan, and ``set=`` as in ``run``."""
-    if name in ("sensitivity", "stress", "audit", "calibrate"):
+    if name in ("sensitivity", "stress", "audit", "calibrate", "voi"):
         def api(scenario, *args, set=None, **kwargs):
             from flopcast.engine import plan_for
 

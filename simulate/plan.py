@@ -143,6 +143,7 @@ def bind(scenario: Scenario, sets: tuple[str, ...] | list[str] = ()) -> Plan:
     if sets:
         scenario = scenario.with_overrides(sets, model.inputs)
     problems: list[tuple[str, str]] = []
+    scenario, problems = _fit_domains(scenario, model)
     for name, prior in scenario.priors.items():
         if name not in model.inputs:
             problems.append((f"priors.{name}", f"the {model.name} model has no input {name!r}; "
@@ -197,6 +198,27 @@ def bind(scenario: Scenario, sets: tuple[str, ...] | list[str] = ()) -> Plan:
         # posterior draws carry their own dependence; a copula cannot act on them
         correlations = tuple(c for c in correlations if not any(n in joint for n in c.inputs))
     return Plan(scenario, model, dists, constants, points, correlations, joint, joint_draws)
+
+
+def _fit_domains(scenario: Scenario, model: Model) -> tuple[Scenario, list[tuple[str, str]]]:
+    """Priors that take their bounds from the input they feed (a metalog written without bounds)."""
+    from dataclasses import replace
+
+    from flopcast.priors.domains import fit_domain
+
+    fitted, problems = {}, []
+    for name, prior in scenario.priors.items():
+        if name not in model.inputs:
+            continue
+        try:
+            dist = fit_domain(prior.dist, model.inputs[name].domain)
+        except ValueError as exc:
+            problems.append((f"priors.{name}", f"{model.inputs[name].domain.label}: {exc}"))
+            continue
+        if dist is not prior.dist:
+            point = dist.median if prior.point == prior.dist.median else prior.point
+            fitted[name] = replace(prior, dist=dist, point=point)
+    return (replace(scenario, priors={**scenario.priors, **fitted}) if fitted else scenario), problems
 
 
 def override_strings(sets) -> tuple[str, ...]:

@@ -1,6 +1,7 @@
 """A scenario whose inputs come from posterior draws ([posterior] table): sampled jointly."""
 
 import numpy as np
+import pytest
 import xarray as xr
 
 from flopcast.priors.scenario import load_scenario
@@ -29,8 +30,13 @@ def test_posterior_inputs_are_drawn_jointly(tmp_path, write_scenario):
     assert r.inputs["sora_params"].size == 3000
 
 
-def test_posterior_scenario_is_not_sobol_analysed(tmp_path, write_scenario):
+def test_posterior_scenario_gets_shapley_not_sobol(tmp_path, write_scenario):
     path = _posterior_scenario(tmp_path, write_scenario)
-    s = sensitivity.analyze(str(path), "peak_fleet_h100", n=128, seed=1)
+    s = sensitivity.analyze(str(path), "peak_fleet_h100", n=128, seed=1, log=True)
     assert s.inputs["peak_factor"].s1 is None and any("jointly" in w for w in s.warnings)
     assert np.isfinite(s.inputs["peak_factor"].spearman)
+    # Shapley effects stay defined: they sum to 1, and two inputs that are functions of each other
+    # (peak = 1 + 4 util) earn the same share (the symmetry axiom)
+    assert sum(v.shapley for v in s.inputs.values()) == pytest.approx(1.0)
+    assert s.inputs["peak_factor"].shapley == pytest.approx(s.inputs["inference_utilization"].shapley, abs=0.02)
+    assert any("Gaussian copula fitted" in w for w in s.warnings)

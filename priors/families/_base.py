@@ -102,16 +102,17 @@ def _short(v: float) -> str:
 
 
 def _number_or_pair(value: Any, key: str, where: str):
-    if key == "ci90":
+    if key in ("ci90", "ci"):
         if (
             not isinstance(value, (list, tuple))
             or len(value) != 2
             or not all(_is_number(v) for v in value)
         ):
-            raise InputError(f"{where}.ci90", "must be a pair of numbers [p05, p95]")
+            raise InputError(f"{where}.{key}", "must be a pair of numbers [p05, p95]" if key == "ci90" else
+                             "must be a pair of numbers [low, high] holding `mass` of the prior")
         lo, hi = float(value[0]), float(value[1])
         if not lo < hi:
-            raise InputError(f"{where}.ci90", f"lower bound {lo:g} must be below upper bound {hi:g}")
+            raise InputError(f"{where}.{key}", f"lower bound {lo:g} must be below upper bound {hi:g}")
         return (lo, hi)
     if not _is_number(value):
         raise InputError(f"{where}.{key}", f"must be a number, got {value!r}")
@@ -123,6 +124,15 @@ def _number_or_pair(value: Any, key: str, where: str):
 
 def _is_number(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def mass_z(mass: float) -> float:
+    """The standard normal quantile at (1 + mass) / 2: an equal-tailed interval holding ``mass``
+    spans mean -/+ mass_z sigma (``ci = [a, b], mass = m``; mass = 0.9 gives Z95)."""
+    require(0.0 < mass < 1.0, f"mass must lie strictly between 0 and 1, got {mass:g}")
+    from scipy import special
+
+    return float(special.ndtri((1.0 + mass) / 2.0))
 
 
 def require(condition: bool, reason: str) -> None:

@@ -9,7 +9,7 @@ from typing import ClassVar
 import numpy as np
 from scipy import optimize, special
 
-from flopcast.priors.families._base import Z95, Distribution, fast_beta_inverse, require
+from flopcast.priors.families._base import Z95, Distribution, fast_beta_inverse, mass_z, require
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,14 @@ class Beta(Distribution):
     FORMS: ClassVar[dict] = {
         frozenset({"ci90"}): "from_ci90",
         frozenset({"alpha", "beta"}): "from_alpha_beta",
+        frozenset({"ci", "mass"}): "from_ci_mass",
     }
+
+    @classmethod
+    def from_ci_mass(cls, ci: tuple[float, float], mass: float) -> "Beta":
+        """Equal-tailed: the (1 - mass) / 2 and (1 + mass) / 2 quantiles land on ``ci`` (as ``from_ci90``)."""
+        z = mass_z(mass)
+        return cls._fit(ci, np.array([(1.0 - mass) / 2.0, (1.0 + mass) / 2.0]), z, f"mass {mass:g}")
 
     @classmethod
     def from_alpha_beta(cls, alpha: float, beta: float) -> "Beta":
@@ -35,22 +42,26 @@ class Beta(Distribution):
         No closed form exists; scipy's least-squares solves the two quantile equations in
         (log alpha, log beta), started from the moment match of a normal with the same interval.
         """
-        lo, hi = ci90
-        require(0 < lo and hi < 1, f"a beta's ci90 must lie inside (0, 1), got [{lo:g}, {hi:g}]")
-        m, sd = (lo + hi) / 2.0, (hi - lo) / (2.0 * Z95)
+        return cls._fit(ci90, np.array([0.05, 0.95]), Z95, "5th/95th percentiles")
+
+    @classmethod
+    def _fit(cls, ci: tuple[float, float], probs: np.ndarray, z: float, what: str) -> "Beta":
+        lo, hi = ci
+        require(0 < lo and hi < 1, f"a beta's interval must lie inside (0, 1), got [{lo:g}, {hi:g}]")
+        m, sd = (lo + hi) / 2.0, (hi - lo) / (2.0 * z)
         k = max(m * (1 - m) / sd**2 - 1.0, 0.5)
         target = special.logit(np.array([lo, hi]))
 
         def residual(log_ab):
             a, b = np.exp(log_ab)
-            return special.logit(special.betaincinv(a, b, np.array([0.05, 0.95]))) - target
+            return special.logit(special.betaincinv(a, b, probs)) - target
 
         fit = optimize.least_squares(residual, np.log([m * k, (1 - m) * k]), xtol=1e-12, ftol=1e-12)
         a, b = np.exp(fit.x)
-        got = special.betaincinv(a, b, np.array([0.05, 0.95]))
+        got = special.betaincinv(a, b, probs)
         require(
             np.allclose(got, [lo, hi], rtol=1e-4, atol=1e-7),
-            f"no beta distribution has 5th/95th percentiles [{lo:g}, {hi:g}]",
+            f"no beta distribution has {what} [{lo:g}, {hi:g}]",
         )
         return cls(float(a), float(b))
 

@@ -9,7 +9,7 @@ from typing import ClassVar
 import numpy as np
 from scipy import special
 
-from flopcast.priors.families._base import Z95, Distribution, require
+from flopcast.priors.families._base import Z95, Distribution, mass_z, require
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,15 @@ class LogNormal(Distribution):
         frozenset({"ci90"}): "from_ci90",
         frozenset({"median", "sigma"}): "from_median_sigma",
         frozenset({"mu", "sigma"}): "from_mu_sigma",
+        frozenset({"ci", "mass"}): "from_ci_mass",
     }
+
+    @classmethod
+    def from_ci_mass(cls, ci: tuple[float, float], mass: float) -> "LogNormal":
+        """Equal-tailed in log space: ``mass`` of the prior in [a, b], (1 - mass) / 2 beyond each end."""
+        lo, hi = ci
+        require(lo > 0, f"a lognormal's bounds must be > 0, got {lo:g}")
+        return cls((math.log(lo) + math.log(hi)) / 2.0, (math.log(hi) - math.log(lo)) / (2.0 * mass_z(mass)))
 
     @classmethod
     def from_ci90(cls, ci90: tuple[float, float]) -> "LogNormal":

@@ -8,7 +8,7 @@ from typing import ClassVar
 import numpy as np
 from scipy import special
 
-from flopcast.priors.families._base import Z95, Distribution, require
+from flopcast.priors.families._base import Z95, Distribution, mass_z, require
 
 
 @dataclass(frozen=True)
@@ -20,7 +20,15 @@ class Normal(Distribution):
     FORMS: ClassVar[dict] = {
         frozenset({"ci90"}): "from_ci90",
         frozenset({"mean", "sd"}): "from_mean_sd",
+        frozenset({"ci", "mass"}): "from_ci_mass",
     }
+
+    @classmethod
+    def from_ci_mass(cls, ci: tuple[float, float], mass: float) -> "Normal":
+        """Equal-tailed: ``mass`` of the prior in [a, b], (1 - mass) / 2 beyond each end (closed form;
+        the maximum-entropy normal with that mass in [a, b] is this one, centred on the interval)."""
+        lo, hi = ci
+        return cls((lo + hi) / 2.0, (hi - lo) / (2.0 * mass_z(mass)))
 
     @classmethod
     def from_ci90(cls, ci90: tuple[float, float]) -> "Normal":
