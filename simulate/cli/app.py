@@ -90,10 +90,11 @@ def build_parser() -> argparse.ArgumentParser:
     command("waterfall", commands.waterfall, "what each of the scenario's [waterfall] steps is worth",
             "scenario", "sets", "json", "out")
 
-    from flopcast.cli import authoring, calibrate, validate
+    from flopcast.cli import authoring, calibrate, validate, voi
 
     calibrate.register(sub)
     validate.register(sub)
+    voi.register(sub)
     authoring.register(sub)
     return p
 

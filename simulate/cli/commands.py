@@ -127,6 +127,11 @@ def show(args) -> int:
     for text, i in sources.items():
         line = f"[{i}] " + " ".join(text.split())
         print("\n".join(wrap(line, "")) if args.sources else clip(safe(line)))
+    fitted = [(n, d) for n, d in plan.dists.items() if hasattr(d, "achieved")]
+    if fitted:
+        print("quantile fits (requested -> achieved):")
+        for name, d in fitted:
+            print(clip(f"  {name}: " + ", ".join(f"q{p:g} {eng(w)} -> {eng(g)}" for p, w, g in d.achieved())))
     return 0
 
 

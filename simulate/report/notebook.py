@@ -56,6 +56,10 @@ def render_html(result) -> str:
     if kind == "Waterfall":
         rows = [[b.label, num(b.value), f"x{b.factor:.3f}"] for b in result.bars]
         return _table(["step", f"{result.output} [{result.unit}]", "factor"], rows, f"<b>{e(result.scenario)}</b>")
+    if kind == "ValueOfInformation":
+        from flopcast.report.voi import render_html as voi_html
+
+        return voi_html(result)
     return f"<pre>{e(repr(result))}</pre>"
 
 
@@ -84,6 +88,10 @@ def figure(result, *args, **kwargs):
         from flopcast.report.analyses import compare_figure
 
         return compare_figure(result)
+    if kind == "ValueOfInformation":
+        from flopcast.report.voi import figure as voi_figure
+
+        return voi_figure(result)
     return figures.message_figure(f"no figure for a {kind}")
 
 
@@ -101,6 +109,10 @@ def write(result, stage, report: bool = True) -> None:
         run.write_run(result, stage, report=report, headlines=headlines(result))
     elif kind == "PointResult":
         run.write_point(result, stage, report=report)
+    elif kind == "ValueOfInformation":
+        from flopcast.report.voi import write_voi
+
+        write_voi(result, stage)
     elif kind in writers:
         writers[kind](result, stage)
     else:
