@@ -89,8 +89,23 @@ class Posterior:
 
     file: Path
     inputs: tuple[str, ...]
-    draws: Any = field(repr=False, compare=False)  # (n, len(inputs)) array
+    draws: Any = field(repr=False, compare=False)  # (n, len(inputs)) array, chain after chain
     note: str = ""
+    chains: int = 1  # the draws are ``chains`` equal runs of consecutive (autocorrelated) draws
+    _ess: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def ess(self, name: str, prob: float) -> float:
+        """Effective sample size of input ``name``'s posterior draws for its ``prob`` quantile:
+        ArviZ's quantile ESS (``arviz.ess(method="quantile")``, chains kept apart); the draw count
+        for a constant input. Computed once per (name, prob)."""
+        key = (name, round(float(prob), 12))
+        if key not in self._ess:
+            import arviz as az
+
+            chains = self.draws[:, self.inputs.index(name)].reshape(self.chains, -1)
+            value = float(az.ess(chains, method="quantile", prob=float(prob)))
+            self._ess[key] = value if math.isfinite(value) and value > 0 else float(self.draws.shape[0])
+        return self._ess[key]
 
 
 @dataclass(frozen=True)
@@ -366,13 +381,17 @@ def _load_posterior(spec: Any, file: str, path: Path | None) -> Posterior:
             if missing:
                 raise InputError(f"{where}.inputs", f"{missing[0]!r} is not in {nc.name}'s posterior group")
             draws = np.column_stack([ds[n].values.reshape(-1) for n in inputs]).astype(float)
+            chain_major = all(ds[n].dims[:1] == ("chain",) for n in inputs)
+            chains = int(ds.sizes["chain"]) if chain_major and ds.sizes["chain"] > 0 else 1
     except InputError:
         raise
     except (OSError, ValueError) as exc:
         raise InputError(f"{where}.file", f"cannot read a posterior group from {nc.name}: {exc}") from None
     if not np.all(np.isfinite(draws)) or draws.shape[0] < 2:
         raise InputError(f"{where}.file", "the posterior draws must be finite and at least two")
-    return Posterior(nc, tuple(inputs), draws, str(spec.get("note", "")))
+    if draws.shape[0] % chains:
+        chains = 1
+    return Posterior(nc, tuple(inputs), draws, str(spec.get("note", "")), chains)
 
 
 def _is_num(v: Any) -> bool:

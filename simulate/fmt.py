@@ -18,6 +18,11 @@ def num(x: float, sig: int = 4) -> str:
     return f"{x:.{sig - 1}e}"
 
 
+def percent(x: float) -> str:
+    """A share as a percentage with 2 decimals; "undefined" for NaN (e.g. the MCSE of one draw)."""
+    return "undefined" if x is None or math.isnan(x) else f"{100 * x:.2f}%"
+
+
 def table(header: list[str], rows: list[list[str]], align: str | None = None) -> str:
     """A plain-text table with columns padded; ``align`` is a string of 'l'/'r' per column."""
     align = align or "l" + "r" * (len(header) - 1)

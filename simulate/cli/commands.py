@@ -52,9 +52,10 @@ def run(args, opts) -> Outcome:
     obj = result.to_json()
     if rounds is not None:
         obj["auto"] = {"tol": tol, "rounds": [{"draws": n, "max_relative_mcse": w} for n, w in rounds]}
+    note = plan.posterior_note(result.draws)
     return Outcome("run", plan.scenario.name, result.seed,
                    lambda stage: write_run(result, stage, report=not args.no_report, waterfall=wf),
-                   obj, text.run_lines(result, rounds))
+                   obj, text.run_lines(result, rounds), warnings=[note] if note else [])
 
 
 def _point(plan, args) -> Outcome:

@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 from flopcast.report import figures, plots
-from flopcast.fmt import markdown, num, table
+from flopcast.fmt import markdown, num, percent, table
 
 SUMMARY_FIELDS = ["output", "unit", "mean", "median", "p05", "p95", "hdi90_low", "hdi90_high",
                   "mcse_p05", "mcse_p50", "mcse_p95", "draws"]
@@ -28,7 +28,7 @@ def summary_text(result) -> str:
     header = ["output", "unit", "median", "p05", "p95", "90% HDI", "mean", "max rel. MCSE"]
     rows = [
         [name, s.unit, num(s.median), num(s.p05), num(s.p95), f"{num(s.hdi90[0])} - {num(s.hdi90[1])}",
-         num(s.mean), f"{100 * s.max_relative_mcse:.2f}%"]
+         num(s.mean), percent(s.max_relative_mcse)]
         for name, s in result.summary.items()
     ]
     return table(header, rows, "llrrrrrr")
@@ -240,7 +240,7 @@ def html_report(result, figs: dict[str, bytes], extra_sections: list[str] = ()) 
     header = ["output", "unit", "median", "p05", "p95", "90% HDI", "mean", "max rel. MCSE"]
     rows = [
         [n, s.unit, num(s.median), num(s.p05), num(s.p95), f"{num(s.hdi90[0])} - {num(s.hdi90[1])}",
-         num(s.mean), f"{100 * s.max_relative_mcse:.2f}%"]
+         num(s.mean), percent(s.max_relative_mcse)]
         for n, s in result.summary.items()
     ]
     key = [n for n in result.plan.model.key_outputs if n in figs]

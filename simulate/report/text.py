@@ -25,6 +25,10 @@ def run_lines(result, rounds=None, tol: float | None = None) -> list[str]:
     if sc.overrides:
         lines.append("overrides: " + "; ".join(safe(o) for o in sc.overrides))
     lines.append(summary_text(result))
+    if result.draws < 2:
+        lines.append("note: one draw gives no Monte Carlo error (MCSE undefined, null in --json); "
+                     "use --draws 2 or more for a band")
+        return lines
     worst = max(result.summary.items(), key=lambda kv: kv[1].max_relative_mcse)
     if worst[1].max_relative_mcse > 0.01:
         lines.append(f"note: Monte Carlo error of {worst[0]}'s quantiles is {100 * worst[1].max_relative_mcse:.1f}% "
