@@ -217,6 +217,7 @@ def parse_scenario(data: Mapping[str, Any], path: Path | None = None, file: str 
         _parse_correlation(i, c, file, priors)
         for i, c in enumerate(_array_of_tables(data, "correlations", file))
     )
+    _no_repeated_pairs(correlations, file)
     waterfall = _parse_waterfall(data["waterfall"], file) if "waterfall" in data else None
     posterior = None
     if "posterior" in data:
@@ -329,6 +330,19 @@ def _parse_correlation(i: int, spec: dict, file: str, priors: Mapping[str, Prior
     if isinstance(rank, bool) or not isinstance(rank, (int, float)) or not -1.0 <= rank <= 1.0:
         raise InputError(f"{where}.rank", f"must be a number in [-1, 1], got {rank!r}")
     return Correlation((inputs[0], inputs[1]), float(rank))
+
+
+def _no_repeated_pairs(correlations: tuple[Correlation, ...], file: str) -> None:
+    """Each pair of inputs is correlated once: a repeat is refused, a contradictory one too."""
+    seen: dict[frozenset, tuple[int, Correlation]] = {}
+    for i, c in enumerate(correlations):
+        key = frozenset(c.inputs)
+        if key in seen:
+            j, first = seen[key]
+            what = "repeats" if first.rank == c.rank else f"contradicts (rank {c.rank:g} vs {first.rank:g})"
+            raise InputError(f"{file}: correlations[{i}]", f"{what} correlations[{j}] for the pair "
+                             f"({c.inputs[0]}, {c.inputs[1]}); give each pair one [[correlations]] table")
+        seen[key] = (i, c)
 
 
 def _parse_waterfall(spec: Any, file: str) -> Waterfall:

@@ -82,7 +82,8 @@ def write_audit(au, folder: Path) -> None:
     scenario, lines, sentences, draws, seed = au.scenario, au.lines, au.summary, au.draws, au.seed
     header = ["headline", "output", "published", "re-derived", "ratio", "consistent", "band percentile", "P(>= published)"]
     rows = [[ln.label, ln.output, num(ln.published), num(ln.rederived), f"{ln.ratio:.3f}",
-             "yes" if ln.consistent else "NO", f"{ln.percentile:.0f}", f"{ln.p_exceed:.3g}"] for ln in lines]
+             "yes" if ln.consistent else "NO", "fixed" if ln.band_fixed else f"{ln.percentile:.0f}",
+             "-" if ln.band_fixed else f"{ln.p_exceed:.3g}"] for ln in lines]
     md = "\n".join([f"# flopcast audit: {scenario}", "", markdown(header, rows, "llrrrlrr"), "",
                     *[f"- {s}" for s in sentences], ""])
     sections = [f"<h1>Headline audit: {html.escape(scenario)}</h1>",
