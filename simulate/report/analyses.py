@@ -140,7 +140,7 @@ def write_waterfall(wf, folder: Path) -> None:
     scenario, output, unit, bars = wf.scenario, wf.output, wf.unit, wf.bars
     png = _png(folder, "waterfall.png", plots.waterfall_figure(output, unit, bars))
     header = ["step", f"{output} [{unit}]", "factor"]
-    rows = [[b.label, num(b.value), f"x{b.factor:.3f}"] for b in bars]
+    rows = [[b.label, num(b.value), b.factor_text(3)] for b in bars]
     md = "\n".join([f"# flopcast waterfall: {scenario}, {output}", "", markdown(header, rows, "lrr"), ""])
     sections = [f"<h1>What each shortcut is worth: {html.escape(scenario)}</h1>", _html_table(header, rows, "lrr"),
                 img_tag(png, "waterfall")]

@@ -53,7 +53,7 @@ def render_html(result) -> str:
         return _table(["output", "unit", "A", "B", "B/A", "P(B>A)"], rows,
                       f"<b>{e(result.a)}</b> (A) vs <b>{e(result.b)}</b> (B): {result.draws:,} draws, seed {result.seed}")
     if kind == "Waterfall":
-        rows = [[b.label, num(b.value), f"x{b.factor:.3f}"] for b in result.bars]
+        rows = [[b.label, num(b.value), b.factor_text(3)] for b in result.bars]
         return _table(["step", f"{result.output} [{result.unit}]", "factor"], rows, f"<b>{e(result.scenario)}</b>")
     return f"<pre>{e(repr(result))}</pre>"
 

@@ -130,7 +130,7 @@ def waterfall_section(wf, folder: Path) -> tuple[list[str], str]:
     png = figures.png_bytes(plots.waterfall_figure(output, unit, bars))
     (folder / "waterfall.png").write_bytes(png)
     header = ["step", f"{output} [{unit}]", "factor"]
-    rows = [[b.label, num(b.value), f"x{b.factor:.3f}"] for b in bars]
+    rows = [[b.label, num(b.value), b.factor_text(3)] for b in bars]
     return ([f"<h2>What each shortcut is worth</h2><p>From the start assumptions to this scenario's point "
              f"values, one factor at a time (cumulative; the factors depend on the order).</p>"
              f"{img_tag(png, 'waterfall')}{_html_table(header, rows, 'lrr')}"],

@@ -86,7 +86,7 @@ def compare_outputs_lines(title: str, entries, draws: int, seed: int) -> list[st
 
 def waterfall_lines(wf) -> list[str]:
     return [table(["step", f"{wf.output} [{wf.unit}]", "factor"],
-                  [[safe(b.label), num(b.value), f"x{b.factor:.3f}"] for b in wf.bars], "lrr")]
+                  [[safe(b.label), num(b.value), b.factor_text(3)] for b in wf.bars], "lrr")]
 
 
 def calibration_lines(cal) -> list[str]:
