@@ -5,11 +5,11 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from flopcast.priors.errors import InputError
+from flopcast.priors.toml_io import read_toml
 
 SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
 
@@ -28,10 +28,7 @@ def bundled_scenario_heads() -> list[ScenarioHead]:
     """Name (file stem), model and description of every bundled scenario, sorted by name."""
     heads = []
     for path in sorted(SCENARIO_DIR.glob("*.toml")):
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise InputError(path.name, f"malformed TOML: {exc}") from None
+        data = read_toml(path)
         head = data.get("scenario")
         if not isinstance(head, dict):
             raise InputError(f"{path.name}: [scenario]", "missing table; it needs at least name and model")

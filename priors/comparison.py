@@ -25,12 +25,12 @@ the output is checked when the comparison is computed.
 from __future__ import annotations
 
 import math
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from flopcast.priors.errors import InputError
+from flopcast.priors.toml_io import read_toml
 
 COMPARISON_DIR = Path(__file__).resolve().parent / "comparisons"
 
@@ -91,12 +91,7 @@ def load_comparison(ref: str | Path) -> Comparison:
     """Read and validate a comparison file."""
     path = resolve_comparison_path(ref)
     file = path.name
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(file, f"malformed TOML: {exc}") from None
-    except UnicodeDecodeError:
-        raise InputError(file, "not a UTF-8 text file") from None
+    data = read_toml(path, file)
     _no_extra(data, _TOP_KEYS, f"{file}: ", "a comparison file has a [comparison] table and [[entry]] tables")
     head = data.get("comparison")
     if not isinstance(head, dict):
@@ -112,6 +107,9 @@ def load_comparison(ref: str | Path) -> Comparison:
     if not isinstance(items, list) or not items or not all(isinstance(e, dict) for e in items):
         raise InputError(f"{file}: entry", "needs at least one [[entry]] table")
     entries = tuple(_parse_entry(i, e, file) for i, e in enumerate(items))
+    from flopcast.priors.scenario import check_name
+
+    check_name(head.get("name") or path.stem, f"{file}: comparison.name")
     return Comparison(head.get("name") or path.stem, head["title"], head["unit"], entries, head.get("source", ""),
                       head.get("description", ""), path)
 

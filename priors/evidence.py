@@ -20,12 +20,12 @@ scenario's model is checked by ``flopcast.analyze.calibration`` against the boun
 from __future__ import annotations
 
 import math
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from flopcast.priors.errors import InputError
+from flopcast.priors.toml_io import read_toml
 from flopcast.priors.families._base import Z95
 
 EVIDENCE_DIR = Path(__file__).resolve().parent / "evidence"
@@ -128,12 +128,7 @@ def load_evidence(ref: str | Path) -> Evidence:
     """Read and validate an evidence file (a path, or the stem of a bundled one)."""
     path = resolve_evidence_path(ref)
     file = path.name
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(file, f"malformed TOML: {exc}") from None
-    except UnicodeDecodeError:
-        raise InputError(file, "not a UTF-8 text file") from None
+    data = read_toml(path, file)
     extra = sorted(set(data) - {"evidence", "observation"})
     if extra:
         raise InputError(f"{file}: {extra[0]}", "unknown key; an evidence file has [evidence] and [[observation]] tables")

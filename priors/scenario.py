@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import re
-import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -17,6 +16,8 @@ from typing import Any, Iterable, Mapping
 from flopcast.priors.errors import InputError
 from flopcast.priors.families import FAMILIES, Constant, Distribution
 from flopcast.priors.families.empirical import Empirical
+from flopcast.priors.posterior import Posterior, load_posterior as _load_posterior
+from flopcast.priors.usable import check_ci90_width, check_usable
 
 SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
 
@@ -81,16 +82,6 @@ class Waterfall:
     start: Mapping[str, float]
     steps: tuple[WaterfallStep, ...]
     start_label: str = "start"
-
-
-@dataclass(frozen=True)
-class Posterior:
-    """Joint draws of some inputs (from ``flopcast calibrate``) that replace their priors."""
-
-    file: Path
-    inputs: tuple[str, ...]
-    draws: Any = field(repr=False, compare=False)  # (n, len(inputs)) array
-    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -165,14 +156,10 @@ def resolve_scenario_path(ref: str | Path) -> Path:
 
 def load_scenario(ref: str | Path) -> Scenario:
     """Read and validate a scenario by bundled name or path."""
+    from flopcast.priors.toml_io import read_toml
+
     path = resolve_scenario_path(ref)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(path.name, f"malformed TOML: {exc}") from None
-    except UnicodeDecodeError:
-        raise InputError(path.name, "not a UTF-8 text file") from None
-    return parse_scenario(data, path)
+    return parse_scenario(read_toml(path), path)
 
 
 def parse_scenario(data: Mapping[str, Any], path: Path | None = None, file: str | None = None) -> Scenario:
@@ -202,6 +189,7 @@ def parse_scenario(data: Mapping[str, Any], path: Path | None = None, file: str 
         _parse_correlation(i, c, file, priors)
         for i, c in enumerate(_array_of_tables(data, "correlations", file))
     )
+    _no_repeated_pairs(correlations, file)
     waterfall = _parse_waterfall(data["waterfall"], file) if "waterfall" in data else None
     posterior = None
     if "posterior" in data:
@@ -237,7 +225,9 @@ def parse_prior(name: str, spec: Any, file: str) -> Prior:
     if dist_name not in FAMILIES:
         raise InputError(f"{where}.dist", f"unknown distribution {dist_name!r}; one of {' | '.join(FAMILIES)}")
     params = {k: v for k, v in spec.items() if k not in _META_KEYS}
+    check_ci90_width(params, where)
     dist = FAMILIES[dist_name].from_spec(params, where)
+    check_usable(dist, dist_name, params, where)
     for key in ("unit", "source", "rationale", "description"):
         if key in spec and not isinstance(spec[key], str):
             raise InputError(f"{where}.{key}", "must be a string")
@@ -316,6 +306,19 @@ def _parse_correlation(i: int, spec: dict, file: str, priors: Mapping[str, Prior
     return Correlation((inputs[0], inputs[1]), float(rank))
 
 
+def _no_repeated_pairs(correlations: tuple[Correlation, ...], file: str) -> None:
+    """Each pair of inputs is correlated once: a repeat is refused, a contradictory one too."""
+    seen: dict[frozenset, tuple[int, Correlation]] = {}
+    for i, c in enumerate(correlations):
+        key = frozenset(c.inputs)
+        if key in seen:
+            j, first = seen[key]
+            what = "repeats" if first.rank == c.rank else f"contradicts (rank {c.rank:g} vs {first.rank:g})"
+            raise InputError(f"{file}: correlations[{i}]", f"{what} correlations[{j}] for the pair "
+                             f"({c.inputs[0]}, {c.inputs[1]}); give each pair one [[correlations]] table")
+        seen[key] = (i, c)
+
+
 def _parse_waterfall(spec: Any, file: str) -> Waterfall:
     where = f"{file}: waterfall"
     if not isinstance(spec, dict):
@@ -338,41 +341,6 @@ def _parse_waterfall(spec: Any, file: str) -> Waterfall:
         steps.append(WaterfallStep(str(step.get("label", ", ".join(inputs))), tuple(inputs)))
     return Waterfall(spec["output"], {k: float(v) for k, v in start.items()}, tuple(steps),
                      str(spec.get("start_label", "start")))
-
-
-def _load_posterior(spec: Any, file: str, path: Path | None) -> Posterior:
-    """``[posterior] file = "posterior.nc", inputs = [...]``: the draws are the ``posterior`` group
-    (dimensions chain, draw) of an ArviZ NetCDF file, relative to the scenario file."""
-    where = f"{file}: posterior"
-    if not isinstance(spec, dict):
-        raise InputError(where, "must be a table with file and inputs")
-    _no_extra(spec, {"file", "inputs", "note"}, file, "posterior")
-    if not isinstance(spec.get("file"), str):
-        raise InputError(f"{where}.file", "missing or not a string")
-    inputs = spec.get("inputs")
-    if not isinstance(inputs, list) or not inputs or not all(isinstance(n, str) for n in inputs):
-        raise InputError(f"{where}.inputs", "must be a non-empty list of input names")
-    nc = Path(spec["file"])
-    if not nc.is_absolute() and path is not None:
-        nc = path.parent / nc
-    if not nc.is_file():
-        raise InputError(f"{where}.file", f"no such file: {nc}")
-    import numpy as np
-    import xarray as xr
-
-    try:
-        with xr.open_dataset(nc, group="posterior", engine="h5netcdf") as ds:
-            missing = [n for n in inputs if n not in ds]
-            if missing:
-                raise InputError(f"{where}.inputs", f"{missing[0]!r} is not in {nc.name}'s posterior group")
-            draws = np.column_stack([ds[n].values.reshape(-1) for n in inputs]).astype(float)
-    except InputError:
-        raise
-    except (OSError, ValueError) as exc:
-        raise InputError(f"{where}.file", f"cannot read a posterior group from {nc.name}: {exc}") from None
-    if not np.all(np.isfinite(draws)) or draws.shape[0] < 2:
-        raise InputError(f"{where}.file", "the posterior draws must be finite and at least two")
-    return Posterior(nc, tuple(inputs), draws, str(spec.get("note", "")))
 
 
 def _is_num(v: Any) -> bool:

@@ -161,10 +161,9 @@ def _verify_text(text: str, scenario: Scenario, kept: Sequence[Correlation], inf
 
 def scenario_from_text(text: str, folder: Path) -> Scenario:
     """Parse scenario TOML text as if it were the file ``<folder>/<name>.toml``."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError("<scenario text>", f"malformed TOML: {exc}") from None
+    from flopcast.priors.toml_io import loads_toml
+
+    data = loads_toml(text, "<scenario text>")
     name = data.get("scenario", {}).get("name") if isinstance(data.get("scenario"), dict) else None
     if not isinstance(name, str) or not name:
         raise InputError("<scenario text>: scenario.name", "missing or not a string")

@@ -34,7 +34,12 @@ def dask_mapper(scheduler: str | None = None, workers: int | None = None) -> Ite
             raise InputError(f"--scheduler {scheduler}", f"cannot connect: {exc}") from None
     else:
         n = workers or max(1, min(4, os.cpu_count() or 1))
-        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None)
+        import logging
+
+        # distributed's own log lines (task cancelled, worker killed) would follow a Ctrl-C; the CLI
+        # says "interrupted" in one line instead
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+                               silence_logs=logging.CRITICAL)
         client = Client(cluster)
 
     def mapper(fn, items):
@@ -45,6 +50,11 @@ def dask_mapper(scheduler: str | None = None, workers: int | None = None) -> Ite
 
     try:
         yield mapper
+    except BaseException:  # interrupted or failed: close quietly, the CLI prints the one line
+        import logging
+
+        logging.getLogger("distributed").setLevel(logging.CRITICAL)
+        raise
     finally:
         client.close()
         if cluster is not None:

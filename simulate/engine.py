@@ -16,7 +16,7 @@ The Python API a notebook user calls (run as a doctest by tests/test_docs.py):
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any, Callable, Mapping, Sequence
 
@@ -30,7 +30,7 @@ from flopcast.domains import check_draws as check_domains
 from flopcast.sampling import Design, apply_copula, copula_factor
 from flopcast.executors import _blocks, _thread_map, default_workers, thread_mapper
 from flopcast.seeds import resolve_seed
-from flopcast.summary import summarize
+from flopcast.summary import PROBS, summarize
 
 DEFAULT_DRAWS = 200_000  # p05/p95 MCSE < 1% for every plappert-2024 output (see README)
 DEFAULT_CHUNK = 1 << 18
@@ -230,7 +230,8 @@ def run(
     _check_finite(plan, inputs, outputs, constants)
     result = RunResult(plan, seed, sampler, draws, inputs, outputs, created=created)
     if summarize_outputs:
-        summaries = _thread_map(lambda name: summarize(outputs[name], plan.unit(name)),
+        summaries = _thread_map(lambda name: summarize(outputs[name], plan.unit(name),  # ess: a posterior's
+                                                       ess=plan.mcse_ess(draws, PROBS, name)),
                                 [(name,) for name in outputs], workers)
         result.summary = Summaries(zip(outputs, summaries))
     return result
@@ -310,6 +311,10 @@ def _run_streaming(ctx: BlockContext, draws: int, seed: int, created: str, chunk
         for n in plan.model.outputs
     })
     result.kept = keep
+    for n, s in result.summary.items():  # a posterior's ESS sets the MCSE: read it off the kept draws
+        if (ess := plan.mcse_ess(draws, PROBS, n)) is not None:
+            e = summarize(kept_outputs[n], ess=ess)
+            result.summary[n] = replace(s, mcse_p05=e.mcse_p05, mcse_p50=e.mcse_p50, mcse_p95=e.mcse_p95)
     return result
 
 

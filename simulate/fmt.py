@@ -7,7 +7,9 @@ import math
 
 def num(x: float, sig: int = 4) -> str:
     """4 significant figures; thousands separators in [1e-3, 1e7), scientific outside."""
-    if x is None or not math.isfinite(x):
+    if x is None or math.isnan(x):
+        return "undefined"  # e.g. the MCSE of a single draw
+    if not math.isfinite(x):
         return str(x)
     if x == 0:
         return "0"
@@ -16,6 +18,11 @@ def num(x: float, sig: int = 4) -> str:
         digits = max(sig - 1 - int(math.floor(math.log10(ax))), 0)
         return f"{x:,.{digits}f}"
     return f"{x:.{sig - 1}e}"
+
+
+def percent(x: float) -> str:
+    """A share as a percentage with 2 decimals; "undefined" for NaN (e.g. the MCSE of one draw)."""
+    return "undefined" if x is None or math.isnan(x) else f"{100 * x:.2f}%"
 
 
 def table(header: list[str], rows: list[list[str]], align: str | None = None) -> str:

@@ -122,6 +122,65 @@ class Plan:
         spec = self.model.inputs.get(name) or self.model.outputs.get(name)
         return spec.unit if spec is not None else ""
 
+    def mcse_ess(self, draws: int, probs, output: str | None = None) -> dict[float, float] | None:
+        """Effective sample size behind the MCSE of each quantile in ``probs`` of ``output`` for a run
+        of ``draws``, or None when its draws are independent (then the draw count is the ESS).
+
+        A calibrated scenario resamples its posterior's draws (``joint``), which hold only the
+        posterior's effective sample size E of independent information (ArviZ's quantile ESS), however
+        many run draws pick from them. An output that rises with a posterior input has its p quantile
+        where that input's is; one that falls, at the input's 1 - p (the direction is read from the
+        model at the point values; an input the output does not move is skipped; with no output
+        given, both). E is the smallest over the inputs. The run's quantile carries two independent
+        errors, the posterior's (variance ~ 1/E) and the resampling's (~ 1/draws): ESS = 1 / (1/E + 1/draws).
+        """
+        post = self.scenario.posterior
+        if not self.joint or post is None:
+            return None
+        signs = self._joint_directions(output)
+        if not signs:
+            return None
+        out = {}
+        for p in probs:
+            e = min(post.ess(n, q) for n, sign in signs.items()
+                    for q in ({p} if sign > 0 else {1.0 - p} if sign < 0 else {p, 1.0 - p}))
+            out[p] = 1.0 / (1.0 / e + 1.0 / draws)
+        return out
+
+    def _joint_directions(self, output: str | None) -> dict[str, float]:
+        """+1 / -1 for each posterior input that raises / lowers ``output`` when nudged up 1% from the
+        point values; 0 when unknown (no output, not finite); inputs that do not move it are left out."""
+        import numpy as np
+
+        if output is None:
+            return {n: 0.0 for n in self.joint}
+        x = {n: np.float64(v) for n, v in self.points.items()}
+        with np.errstate(all="ignore"):
+            base = float(self.model.evaluate(x)[output])
+            signs = {}
+            for n in self.joint:
+                step = 0.01 * abs(x[n]) or 1e-6
+                moved = float(self.model.evaluate({**x, n: x[n] + step})[output])
+                delta = moved - base
+                if not (np.isfinite(delta) and np.isfinite(base)):
+                    signs[n] = 0.0
+                elif delta != 0:
+                    signs[n] = float(np.sign(delta))
+        return signs
+
+    def posterior_note(self, draws: int, probs=(0.05, 0.5, 0.95)) -> str | None:
+        """A warning when ``draws`` exceed ten times what the posterior supports: more draws
+        resample the same posterior draws and leave the MCSE where the posterior's ESS puts it."""
+        post = self.scenario.posterior
+        if not self.joint or post is None:
+            return None
+        e = min(post.ess(n, p) for n in self.joint for p in probs)
+        if draws <= 10 * e:
+            return None
+        return (f"{draws:,} draws resample {post.draws.shape[0]:,} posterior draws whose effective sample size "
+                f"is about {e:,.0f}; beyond ~{10 * e:,.0f} draws the MCSE no longer falls (it is set by the "
+                "posterior): draw more posterior samples (flopcast calibrate --draws/--chains) to narrow it")
+
     def prior_source(self, name: str) -> str:
         prior = self.scenario.priors.get(name)
         if prior is not None:

@@ -74,6 +74,11 @@ def rank_correlation(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.corrcoef(ra, rb)[0, 1])
 
 
+def _finite(x: float) -> float | None:
+    """A number for JSON: None (null) where it is undefined (NaN), e.g. the MCSE of one draw."""
+    return None if x is None or not np.isfinite(x) else x
+
+
 @dataclass(repr=False)
 class RunResult(Rendered):
     plan: Plan
@@ -125,7 +130,7 @@ class RunResult(Rendered):
 
     def to_json(self) -> dict:
         prov = self.provenance()
-        return {
+        obj = {
             "scenario": prov["scenario"],
             "model": prov["model"],
             "draws": self.draws,
@@ -136,10 +141,24 @@ class RunResult(Rendered):
             "correlations": self.achieved_correlations(),
             "outputs": {
                 name: {"unit": s.unit, "mean": s.mean, "median": s.median, "p05": s.p05, "p95": s.p95,
-                       "hdi90": list(s.hdi90), "mcse": {"p05": s.mcse_p05, "p50": s.mcse_p50, "p95": s.mcse_p95}}
+                       "hdi90": list(s.hdi90), "mcse": {"p05": _finite(s.mcse_p05), "p50": _finite(s.mcse_p50),
+                                                         "p95": _finite(s.mcse_p95)}}
                 for name, s in self.summary.items()
             },
         }
+        if self.draws < 2:
+            obj["note"] = "one draw: the MCSE is undefined (null)"
+        post = self.plan.scenario.posterior
+        if self.plan.joint and post is not None:
+            from flopcast.summary import PROBS
+
+            obj["posterior"] = {
+                "draws": int(post.draws.shape[0]), "chains": post.chains, "inputs": list(self.plan.joint),
+                "ess": {n: {f"p{round(100 * p):02d}": post.ess(n, p) for p in PROBS} for n in self.plan.joint},
+                "mcse_from": "each output's MCSE uses the posterior's quantile ESS (ArviZ) of the inputs that move "
+                             "it, combined with the run's draws: 1 / (1/ESS + 1/draws)",
+            }
+        return obj
 
     # -- notebook conveniences: each hands the result to the layer that owns the work ------------
 

@@ -57,16 +57,30 @@ class Summary:
 
     @property
     def max_relative_mcse(self) -> float:
-        """Largest MCSE of p05/p50/p95 relative to the quantile's magnitude (0 for a constant)."""
+        """Largest MCSE of p05/p50/p95 relative to the quantile's magnitude (0 for a constant; NaN
+        when undefined: one draw)."""
+        if any(np.isnan(e) for e in (self.mcse_p05, self.mcse_p50, self.mcse_p95)):
+            return float("nan")
         rel = []
         for q, e in ((self.p05, self.mcse_p05), (self.median, self.mcse_p50), (self.p95, self.mcse_p95)):
             rel.append(0.0 if e == 0 else e / abs(q) if q != 0 else np.inf)
         return max(rel)
 
 
-def mcse_ranks(n: int, prob: float) -> tuple[int, int]:
-    """0-based ranks of the order statistics ``quantile_mcse`` reads."""
-    a, b = beta_ppf(_ONE_SIGMA, n * prob + 1, n * (1 - prob) + 1)
+def ess_at(ess, prob: float, n: int) -> float:
+    """The effective sample size for quantile ``prob``: ``ess`` is None (the draw count), one
+    number, or a mapping ``{prob: ess}`` (e.g. a posterior's quantile ESS, ``Plan.mcse_ess``)."""
+    if ess is None:
+        return float(n)
+    value = ess.get(prob, n) if hasattr(ess, "get") else ess
+    return float(min(max(value, 1.0), n))
+
+
+def mcse_ranks(n: int, prob: float, ess=None) -> tuple[int, int]:
+    """0-based ranks of the order statistics ``quantile_mcse`` reads (ArviZ: the Beta rank spread
+    of ``ess`` independent draws, read on the ``n`` sorted draws)."""
+    e = ess_at(ess, prob, n)
+    a, b = beta_ppf(_ONE_SIGMA, e * prob + 1, e * (1 - prob) + 1)
     return int(np.clip(np.floor(a * n), 0, n - 1)), int(np.clip(np.ceil(b * n), 0, n - 1))
 
 
@@ -76,10 +90,13 @@ def quantile_ranks(n: int, q: float) -> tuple[int, int]:
     return lo, min(lo + 1, n - 1)
 
 
-def quantile_mcse(sorted_values: np.ndarray, prob: float) -> float:
-    """ArviZ's quantile MCSE with ESS = n: half the spread of the order statistics whose ranks
-    bracket the quantile at +/- one standard deviation of its Beta(np + 1, n(1 - p) + 1) rank."""
-    lo, hi = mcse_ranks(sorted_values.size, prob)
+def quantile_mcse(sorted_values: np.ndarray, prob: float, ess=None) -> float:
+    """ArviZ's quantile MCSE with ESS = n (or ``ess``): half the spread of the order statistics whose
+    ranks bracket the quantile at +/- one standard deviation of its Beta(ess p + 1, ess (1 - p) + 1)
+    rank. NaN for a single draw (no spread to read)."""
+    if sorted_values.size < 2:
+        return float("nan")
+    lo, hi = mcse_ranks(sorted_values.size, prob, ess)
     return float(sorted_values[hi] - sorted_values[lo]) / 2.0
 
 
@@ -94,7 +111,7 @@ def hdi(sorted_values: np.ndarray, prob: float = HDI_PROB) -> tuple[float, float
     return float(sorted_values[i]), float(sorted_values[i + keep])
 
 
-def order_statistics(values: np.ndarray, hdi_prob: float = HDI_PROB) -> np.ndarray:
+def order_statistics(values: np.ndarray, hdi_prob: float = HDI_PROB, ess=None) -> np.ndarray:
     """A copy of ``values`` that agrees with ``np.sort(values)`` at every rank ``summarize`` reads:
     the quantile and MCSE ranks (one ``np.partition``) and the two tails ``hdi`` scans (sorted).
     The draws between the tails are in no particular order."""
@@ -106,16 +123,18 @@ def order_statistics(values: np.ndarray, hdi_prob: float = HDI_PROB) -> np.ndarr
     ranks = {tail - 1, keep}
     for q in PROBS:
         ranks.update(quantile_ranks(n, q))
-        ranks.update(mcse_ranks(n, q))
+        ranks.update(mcse_ranks(n, q, ess))
     s = np.partition(values, sorted(ranks))
     s[:tail].sort()
     s[keep:].sort()
     return s
 
 
-def summarize(values: np.ndarray, unit: str = "") -> Summary:
+def summarize(values: np.ndarray, unit: str = "", ess=None) -> Summary:
+    """``ess``: the effective sample size behind the MCSE (default: the draw count); a number or
+    ``{prob: ess}``, e.g. a posterior's for a calibrated scenario (``Plan.mcse_ess``)."""
     values = np.asarray(values, dtype=float).ravel()
-    s = order_statistics(values)
+    s = order_statistics(values, ess=ess)
     p05, p50, p95 = (sorted_quantile(s, q) for q in PROBS)
     return Summary(
         unit=unit,
@@ -124,8 +143,8 @@ def summarize(values: np.ndarray, unit: str = "") -> Summary:
         p05=float(p05),
         p95=float(p95),
         hdi90=hdi(s),
-        mcse_p05=quantile_mcse(s, 0.05),
-        mcse_p50=quantile_mcse(s, 0.5),
-        mcse_p95=quantile_mcse(s, 0.95),
+        mcse_p05=quantile_mcse(s, 0.05, ess),
+        mcse_p50=quantile_mcse(s, 0.5, ess),
+        mcse_p95=quantile_mcse(s, 0.95, ess),
         draws=int(s.size),
     )

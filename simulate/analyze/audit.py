@@ -12,7 +12,7 @@ from scipy import optimize
 
 from flopcast.priors.errors import InputError
 from flopcast.results import Rendered
-from flopcast.engine import evaluate_point, run
+from flopcast.engine import evaluate_point, plan_for, run, sampled_columns
 from flopcast.plan import Plan
 from flopcast.analyze.stress import _ordinal, exceedance
 
@@ -46,6 +46,7 @@ class AuditLine:
     set: dict
     fixes: list[Fix] = field(default_factory=list)
     inherited_from: str | None = None
+    band_fixed: bool = False  # no uncertain input moves this output (under the headline's set)
 
     def to_json(self) -> dict:
         return {
@@ -53,7 +54,7 @@ class AuditLine:
             "published": self.published, "rederived": self.rederived, "ratio": self.ratio,
             "consistent": self.consistent, "percentile": self.percentile, "p_exceed": self.p_exceed,
             "quote": self.quote, "note": self.note, "set": dict(self.set),
-            "inherited_from": self.inherited_from,
+            "inherited_from": self.inherited_from, "band_fixed": self.band_fixed,
             "single_input_fixes": [
                 {"input": f.input, "point": f.point, "needed": f.needed, "unit": f.unit,
                  "same_effect_as": f.alternatives,
@@ -113,21 +114,39 @@ def audit(plan: Plan, draws: int | None = None, seed: int | None = None, max_fix
     derived = [evaluate_point(plan, at=h.set) for h in headlines]
     band = run(plan, draws=draws, seed=seed) if plan.uncertain else None
     lines = []
+    bands: dict[tuple, object] = {(): band}
     for h, d in zip(headlines, derived):
         re = d[h.output]
         ratio = h.value / re if re != 0 else math.inf
-        if band is not None:
-            p, _, pct = exceedance(band.outputs[h.output], h.value)
+        values = _band_values(plan, h, bands)
+        if values is not None:
+            p, _, pct = exceedance(values, h.value)
         else:
             p, pct = float(re >= h.value), 100.0 * float(re < h.value)
+        fixed = values is None or bool(np.ptp(values) <= 1e-9 * np.max(np.abs(values)))  # constant to rounding
         lines.append(AuditLine(h.output, h.label or h.output, plan.unit(h.output), h.value, re, ratio,
-                               TOLERANCE[0] <= ratio <= TOLERANCE[1], pct, p, h.quote, h.note, dict(h.set)))
+                               TOLERANCE[0] <= ratio <= TOLERANCE[1], pct, p, h.quote, h.note, dict(h.set),
+                               band_fixed=fixed))
     for line, h in zip(lines, headlines):
         if line.consistent:
             continue
         line.inherited_from = _inherited(plan, line, lines)
         line.fixes = _fixes(plan, line, h, headlines, derived, max_fixes)
     return Audit(plan.scenario.name, lines, band.draws if band else 0, band.seed if band else 0)
+
+
+def _band_values(plan: Plan, h, bands: dict):
+    """The band ``h`` is placed in: the scenario's, or, for a headline with ``set``, the scenario's
+    with those inputs fixed as the headline says (same seed and unit-cube columns as the main band,
+    common random numbers); None when nothing is uncertain. One run per distinct ``set``."""
+    band = bands[()]
+    key = tuple(sorted(h.set.items()))
+    if key not in bands:
+        fixed = plan_for(plan, dict(h.set))
+        bands[key] = run(fixed, draws=band.draws, seed=band.seed, columns=sampled_columns(plan),
+                         summarize_outputs=False) if band is not None and fixed.uncertain else None
+    chosen = bands[key]
+    return None if chosen is None else chosen.outputs[h.output]
 
 
 def _dependencies(plan: Plan, output: str) -> frozenset[str]:
@@ -204,9 +223,11 @@ def sentences(lines: list[AuditLine]) -> list[str]:
     out = []
     for ln in lines:
         verdict = "consistent" if ln.consistent else "NOT CONSISTENT"
-        out.append(f"{ln.label}: published {num(ln.published)} vs re-derived {num(ln.rederived)} {ln.unit} "
-                   f"(ratio {ln.ratio:.3f}, {verdict}); in the band: {_ordinal(ln.percentile)} percentile, "
-                   f"P(>= published) = {ln.p_exceed:.3g}")
+        where = (f"in the band: {_ordinal(ln.percentile)} percentile, P(>= published) = {ln.p_exceed:.3g}"
+                 if not ln.band_fixed else "no uncertain input moves it here, so it has no band to sit in")
+        given = f" (with {', '.join(f'{k} = {num(v)}' for k, v in ln.set.items())})" if ln.set else ""
+        out.append(f"{ln.label}: published {num(ln.published)} vs re-derived {num(ln.rederived)} {ln.unit}{given} "
+                   f"(ratio {ln.ratio:.3f}, {verdict}); {where}")
         if ln.consistent:
             continue
         if ln.inherited_from:

@@ -48,6 +48,8 @@ class Stress(Rendered):
     median: float
     sentences: list[str] = field(default_factory=list)
     values: np.ndarray | None = None  # the output's draws, for the exceedance figure
+    goal_seek_mcse: dict[str, float | None] = field(default_factory=dict)  # None: unreachable or no slope
+    goal_seek_draws: int = GOAL_DRAWS
 
     def to_json(self) -> dict:
         return {
@@ -58,7 +60,7 @@ class Stress(Rendered):
             "draws": self.draws,
             "seed": self.seed,
             "p_exceed": self.p_exceed,
-            "p_exceed_mcse": self.p_exceed_mcse,
+            "p_exceed_mcse": self.p_exceed_mcse if math.isfinite(self.p_exceed_mcse) else None,
             "percentile": self.percentile,
             "median": self.median,
             "direction": self.direction,
@@ -72,6 +74,8 @@ class Stress(Rendered):
                 for n, c in self.conditional.items()
             },
             "goal_seek": self.goal_seek,
+            "goal_seek_mcse": self.goal_seek_mcse,
+            "goal_seek_draws": self.goal_seek_draws,
             "summary": self.sentences,
         }
 
@@ -82,12 +86,14 @@ def check_headline(value) -> float:
     return float(value)
 
 
-def exceedance(values: np.ndarray, x: float) -> tuple[float, float, float]:
-    """P(output >= x), its Monte Carlo standard error sqrt(p(1-p)/n), and x's percentile (0-100)."""
+def exceedance(values: np.ndarray, x: float, ess: float | None = None) -> tuple[float, float, float]:
+    """P(output >= x), its Monte Carlo standard error sqrt(p(1-p)/ess) (ess: the draw count unless a
+    posterior's ESS is given; NaN for one draw: no error can be read), and x's percentile (0-100)."""
     n = values.size
     p = float(np.count_nonzero(values >= x)) / n
     below = float(np.count_nonzero(values < x)) / n
-    return p, math.sqrt(p * (1 - p) / n), 100.0 * below
+    se = math.sqrt(p * (1 - p) / (ess or n)) if n >= 2 else math.nan
+    return p, se, 100.0 * below
 
 
 def conditional_shift(plan: Plan, inputs: dict[str, np.ndarray], mask: np.ndarray, min_tail: int = 30):
@@ -104,36 +110,72 @@ def conditional_shift(plan: Plan, inputs: dict[str, np.ndarray], mask: np.ndarra
                        if kv[1] is not None else 0.0))
 
 
-def goal_seek(plan: Plan, output: str, target: float, seed: int, draws: int = GOAL_DRAWS) -> dict[str, float | None]:
+@dataclass(frozen=True)
+class GoalSeek:
+    """Goal-seek values of each input (None: unreachable), their Monte Carlo standard errors (None:
+    unreachable or no slope to read) and the draws the medians were computed on."""
+
+    values: dict[str, float | None]
+    mcse: dict[str, float | None]
+    draws: int
+
+
+def goal_seek(plan: Plan, output: str, target: float, seed: int, draws: int = GOAL_DRAWS) -> GoalSeek:
     """For each uncertain input alone: the value that moves the output's median to ``target`` with
     the other inputs still drawn from their priors (common random numbers across candidate values).
-    None when the median cannot reach the target within the prior's 0.1-99.9% range."""
+    None when the median cannot reach the target within the prior's 0.1-99.9% range.
+
+    MCSE (delta method): the found value v solves median(v) = target, so its Monte Carlo error is the
+    median's MCSE at v (ArviZ's quantile MCSE on the ``draws`` outputs there; a calibrated scenario's
+    posterior ESS) divided by the slope |d median / d v|, read by a central difference of +/-1% of
+    prior probability around v on the same draws."""
+    from flopcast.summary import quantile_mcse
+
     base = run(plan, draws=draws, seed=int_seed(seed, "goal_seek"), summarize_outputs=False)
     constants = {n: np.float64(v) for n, v in plan.constants.items()}
+    ess = plan.mcse_ess(draws, (0.5,), output)
     grid_u = np.linspace(*GOAL_RANGE, 41)
     found: dict[str, float | None] = {}
+    errors: dict[str, float | None] = {}
     for name in plan.uncertain:
         dist = plan.dists[name]
 
-        def median_at(values: np.ndarray) -> np.ndarray:
+        def outputs_at(values: np.ndarray) -> np.ndarray:
             x = {**constants, **{n: v[None, :] for n, v in base.inputs.items()}, name: values[:, None]}
             with np.errstate(all="ignore"):
-                y = np.broadcast_to(plan.model.evaluate(x)[output], (values.size, draws))
-            return np.median(y, axis=1)
+                return np.broadcast_to(plan.model.evaluate(x)[output], (values.size, draws))
+
+        def median_at(values: np.ndarray) -> np.ndarray:
+            return np.median(outputs_at(values), axis=1)
 
         g = median_at(dist.ppf(grid_u)) - target
         crossing = np.nonzero(np.sign(g[:-1]) * np.sign(g[1:]) <= 0)[0]
         if not np.all(np.isfinite(g)) or crossing.size == 0 or np.ptp(g) == 0:
-            found[name] = None
+            found[name] = errors[name] = None
             continue
         i = int(crossing[0])
         if g[i] == 0:
-            found[name] = float(dist.ppf(grid_u[i]))
-            continue
-        u = optimize.brentq(lambda uu: float(median_at(dist.ppf(np.array([uu])))[0] - target),
-                            grid_u[i], grid_u[i + 1], xtol=1e-6)
-        found[name] = float(dist.ppf(np.array(u)))
-    return found
+            u = float(grid_u[i])
+        else:
+            u = optimize.brentq(lambda uu: float(median_at(dist.ppf(np.array([uu])))[0] - target),
+                                grid_u[i], grid_u[i + 1], xtol=1e-6)
+        found[name] = v = float(dist.ppf(np.array(u)))
+        errors[name] = _goal_mcse(dist, u, v, outputs_at, ess, quantile_mcse)
+    return GoalSeek(found, errors, draws)
+
+
+def _goal_mcse(dist, u: float, v: float, outputs_at, ess, quantile_mcse) -> float | None:
+    """Median's MCSE at ``v`` over the slope of the median in the input, or None without a slope."""
+    side = np.clip([u - 0.01, u + 0.01], *GOAL_RANGE)
+    around = dist.ppf(side)
+    y = outputs_at(np.array([v, *around]))
+    medians = np.median(y, axis=1)
+    dv = float(around[1] - around[0])
+    slope = float(medians[2] - medians[1]) / dv if dv > 0 else 0.0
+    if not (np.isfinite(slope) and slope != 0):
+        return None
+    se = quantile_mcse(np.sort(y[0]), 0.5, ess) / abs(slope)
+    return float(se) if math.isfinite(se) else None
 
 
 def _ordinal(q: float) -> str:
@@ -158,14 +200,16 @@ def stress(plan: Plan, output: str, headline: float, draws: int | None = None, s
         raise InputError("stress", f"this run kept only its first {result.kept:,} of {result.draws:,} draws "
                          "(streamed); run stress on the scenario to use all of them")
     y = result.outputs[output]
-    p, se, pct = exceedance(y, headline)
+    ess = plan.mcse_ess(y.size, (min(max(float(np.mean(y < headline)), 1e-6), 1 - 1e-6),), output)
+    p, se, pct = exceedance(y, headline, None if ess is None else next(iter(ess.values())))
     median = float(np.median(y))
     direction = ">=" if headline >= median else "<="
     mask = y >= headline if direction == ">=" else y <= headline
     cond = conditional_shift(plan, result.inputs, mask)
     seek = goal_seek(plan, output, headline, result.seed)
+    mcse_text = f"MCSE {se:.2g}" if math.isfinite(se) else "MCSE undefined with one draw"
     sentences = [
-        f"{output} >= {num(headline)} {plan.unit(output)}: P = {p:.3g} (MCSE {se:.2g}); "
+        f"{output} >= {num(headline)} {plan.unit(output)}: P = {p:.3g} ({mcse_text}); "
         f"the headline sits at the {_ordinal(pct)} percentile of the band (median {num(median)})."
     ]
     tail = int(mask.sum())
@@ -178,13 +222,17 @@ def stress(plan: Plan, output: str, headline: float, draws: int | None = None, s
         sentences.append(
             f"for {direction} {num(headline)}, {name} had to be at its prior's {_ordinal(c.prior_percentile_of_conditional_median)} "
             f"percentile (median {num(c.conditional_median)} vs {num(c.prior_median)} {c.unit})")
-    for name, v in seek.items():
+    for name, v in seek.values.items():
         if v is None:
             sentences.append(f"goal seek: {name} alone cannot move the median to {num(headline)}: "
                              f"not reachable within the prior's 0.1-99.9% range")
         else:
-            sentences.append(f"goal seek: {name} = {num(v)} {plan.unit(name)} alone moves the median to {num(headline)}")
+            e = seek.mcse[name]
+            err = f" (MCSE {num(e, 2)}, {seek.draws:,} draws)" if e is not None else \
+                f" (MCSE unknown: no slope, {seek.draws:,} draws)"
+            sentences.append(f"goal seek: {name} = {num(v)} {plan.unit(name)}{err} alone moves the median to "
+                             f"{num(headline)}")
     return Stress(plan.scenario.name, output, plan.unit(output), headline, result.draws, result.seed, p, se, pct,
-                  direction, tail, cond, seek, median, sentences, y)
+                  direction, tail, cond, seek.values, median, sentences, y, seek.mcse, seek.draws)
 
 

@@ -14,7 +14,10 @@ from flopcast.engine import evaluate_point, plan_for
 class Bar:
     label: str
     value: float  # output after this step
-    factor: float  # value / previous value
+    factor: float | None  # value / previous value; None after a bar at 0 (no ratio)
+
+    def factor_text(self, digits: int = 3) -> str:
+        return f"x{self.factor:.{digits}f}" if self.factor is not None else "from 0"
 
 
 @dataclass(frozen=True, repr=False)
@@ -47,11 +50,16 @@ def waterfall(scenario, sets=()) -> Waterfall:
         for name in step.inputs:
             at.pop(name, None)
         new = evaluate_point(plan, at=at)[wf.output]
-        bars.append(Bar(step.label, new, new / value))
+        bars.append(Bar(step.label, new, _ratio(new, value)))
         value = new
     if at:
         new = evaluate_point(plan, at={})[wf.output]
-        bars.append(Bar("remaining inputs: " + ", ".join(at), new, new / value))
+        bars.append(Bar("remaining inputs: " + ", ".join(at), new, _ratio(new, value)))
     return Waterfall(plan.scenario.name, wf.output, plan.unit(wf.output), bars)
 
 
+
+
+def _ratio(new: float, old: float) -> float | None:
+    """The step's factor; None when the previous bar is 0 (a start at 0 has no ratio to show)."""
+    return new / old if old != 0 else None

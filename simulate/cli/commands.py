@@ -52,7 +52,10 @@ def run(args, opts) -> Outcome:
     obj = result.to_json()
     if rounds is not None:
         obj["auto"] = {"tol": tol, "rounds": [{"draws": n, "max_relative_mcse": w} for n, w in rounds]}
-    return run_outcome(result, obj, rounds, wf, args)
+    outcome = run_outcome(result, obj, rounds, wf, args)
+    note = plan.posterior_note(result.draws)
+    outcome.warnings += [note] if note else []
+    return outcome
 
 
 def run_outcome(result, obj: dict, rounds, wf, args) -> Outcome:

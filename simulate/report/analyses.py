@@ -64,17 +64,18 @@ def write_stress(st, folder: Path) -> None:
     rows = [[n, num(c.prior_median), num(c.conditional_median), f"{c.prior_percentile_of_conditional_median:.0f}",
              c.unit] for n, c in st.conditional.items() if c is not None]
     header = ["input", "prior median", f"median given {st.direction} headline", "prior percentile", "unit"]
-    seek = [[n, "not reachable within the prior's 0.1-99.9% range" if v is None else num(v)] for n, v in st.goal_seek.items()]
+    seek = [[n, "not reachable within the prior's 0.1-99.9% range" if v is None else num(v),
+             "" if st.goal_seek_mcse.get(n) is None else num(st.goal_seek_mcse[n], 2)] for n, v in st.goal_seek.items()]
     md = "\n".join([f"# flopcast stress: {st.scenario}, {st.output} vs {num(st.headline)} {st.unit}", "",
                     *[f"- {s}" for s in st.sentences], "", markdown(header, rows, "lrrrl"), "",
                     "## Goal seek (one input alone moves the median to the headline)", "",
-                    markdown(["input", "value"], seek, "lr"), ""])
+                    markdown(["input", "value", f"MCSE ({st.goal_seek_draws:,} draws)"], seek, "lrr"), ""])
     sections = [f"<h1>Stress test: {html.escape(st.output)} &ge; {num(st.headline)} {html.escape(st.unit)}</h1>",
                 f"<p>scenario {html.escape(st.scenario)}, {st.draws:,} draws, seed {st.seed}</p>",
                 "<ul>" + "".join(f"<li>{html.escape(s)}</li>" for s in st.sentences) + "</ul>",
                 f"<div class='figs'>{img_tag(ex, 'exceedance')}{img_tag(cond, 'conditional')}</div>",
                 "<h2>What you must believe</h2>", _html_table(header, rows, "lrrrl"),
-                "<h2>Goal seek</h2>", _html_table(["input", "value"], seek, "lr")]
+                "<h2>Goal seek</h2>", _html_table(["input", "value", f"MCSE ({st.goal_seek_draws:,} draws)"], seek, "lrr")]
     _write_common(folder, "stress", st.to_json(), md, f"flopcast stress: {st.scenario}", sections)
 
 
@@ -82,7 +83,8 @@ def write_audit(au, folder: Path) -> None:
     scenario, lines, sentences, draws, seed = au.scenario, au.lines, au.summary, au.draws, au.seed
     header = ["headline", "output", "published", "re-derived", "ratio", "consistent", "band percentile", "P(>= published)"]
     rows = [[ln.label, ln.output, num(ln.published), num(ln.rederived), f"{ln.ratio:.3f}",
-             "yes" if ln.consistent else "NO", f"{ln.percentile:.0f}", f"{ln.p_exceed:.3g}"] for ln in lines]
+             "yes" if ln.consistent else "NO", "fixed" if ln.band_fixed else f"{ln.percentile:.0f}",
+             "-" if ln.band_fixed else f"{ln.p_exceed:.3g}"] for ln in lines]
     md = "\n".join([f"# flopcast audit: {scenario}", "", markdown(header, rows, "llrrrlrr"), "",
                     *[f"- {s}" for s in sentences], ""])
     sections = [f"<h1>Headline audit: {html.escape(scenario)}</h1>",
@@ -140,7 +142,7 @@ def write_waterfall(wf, folder: Path) -> None:
     scenario, output, unit, bars = wf.scenario, wf.output, wf.unit, wf.bars
     png = _png(folder, "waterfall.png", plots.waterfall_figure(output, unit, bars))
     header = ["step", f"{output} [{unit}]", "factor"]
-    rows = [[b.label, num(b.value), f"x{b.factor:.3f}"] for b in bars]
+    rows = [[b.label, num(b.value), b.factor_text(3)] for b in bars]
     md = "\n".join([f"# flopcast waterfall: {scenario}, {output}", "", markdown(header, rows, "lrr"), ""])
     sections = [f"<h1>What each shortcut is worth: {html.escape(scenario)}</h1>", _html_table(header, rows, "lrr"),
                 img_tag(png, "waterfall")]

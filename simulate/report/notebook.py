@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import html
 
-from flopcast.fmt import num
+from flopcast.fmt import num, percent
 
 
 def _table(header: list[str], rows: list[list], caption: str = "") -> str:
@@ -26,7 +26,7 @@ def render_html(result) -> str:
     if kind == "RunResult":
         sc = result.plan.scenario
         rows = [[n, s.unit, num(s.median), num(s.p05), num(s.p95), f"{num(s.hdi90[0])} - {num(s.hdi90[1])}",
-                 f"{100 * s.max_relative_mcse:.2f}%"] for n, s in result.summary.items()]
+                 percent(s.max_relative_mcse)] for n, s in result.summary.items()]
         return _table(["output", "unit", "median", "p05", "p95", "90% HDI", "max rel. MCSE"], rows,
                       f"<b>{e(sc.name)}</b> [{e(result.plan.model.name)}]: {result.draws:,} draws, seed {result.seed}, "
                       f"sampler {e(result.sampler)}")
@@ -54,7 +54,7 @@ def render_html(result) -> str:
         return _table(["output", "unit", "A", "B", "B/A", "P(B>A)"], rows,
                       f"<b>{e(result.a)}</b> (A) vs <b>{e(result.b)}</b> (B): {result.draws:,} draws, seed {result.seed}")
     if kind == "Waterfall":
-        rows = [[b.label, num(b.value), f"x{b.factor:.3f}"] for b in result.bars]
+        rows = [[b.label, num(b.value), b.factor_text(3)] for b in result.bars]
         return _table(["step", f"{result.output} [{result.unit}]", "factor"], rows, f"<b>{e(result.scenario)}</b>")
     if kind == "ValueOfInformation":
         from flopcast.report.voi import render_html as voi_html

@@ -144,12 +144,12 @@ def waterfall_figure(output: str, unit: str, bars):
             ax.plot([bar.value], [i], "s", color=color)
         else:
             ax.barh(i, hi - lo, left=lo, color=color, alpha=0.75)
-        text = f"{bar.value:.3g}" if i == 0 else f"x{bar.factor:.2f} -> {bar.value:.3g}"
+        text = f"{bar.value:.3g}" if i == 0 else f"{bar.factor_text(2)} -> {bar.value:.3g}"
         ax.text(max(bar.value, prev), i, "  " + text, va="center", fontsize=8)
         prev = bar.value
     ax.set_yticks(np.arange(len(bars)), [label(b.label) for b in bars], fontsize=8)
     ax.invert_yaxis()
-    ax.set_xscale("log")
+    ax.set_xscale("log" if all(b.value > 0 for b in bars) else "linear")  # a bar at 0 has no log
     ax.set_xlabel(f"{output} [{unit}] (point values)")
     ax.set_title(f"{output}: one factor at a time")
     return fig

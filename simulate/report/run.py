@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 from flopcast.report import figures, lead, plots
-from flopcast.fmt import markdown, num, table
+from flopcast.fmt import markdown, num, percent, table
 
 SUMMARY_FIELDS = ["output", "unit", "mean", "median", "p05", "p95", "hdi90_low", "hdi90_high",
                   "mcse_p05", "mcse_p50", "mcse_p95", "draws"]
@@ -201,7 +201,7 @@ def waterfall_section(wf, folder: Path) -> tuple[list[str], str]:
     png = figures.png_bytes(plots.waterfall_figure(output, unit, bars))
     (folder / "waterfall.png").write_bytes(png)
     header = ["step", f"{output} [{unit}]", "factor"]
-    rows = [[b.label, num(b.value), f"x{b.factor:.3f}"] for b in bars]
+    rows = [[b.label, num(b.value), b.factor_text(3)] for b in bars]
     return ([f"<h2>What each shortcut is worth</h2><p>From the start assumptions to this scenario's point "
              f"values, one factor at a time (cumulative; the factors depend on the order).</p>"
              f"{img_tag(png, 'waterfall')}{_html_table(header, rows, 'lrr')}"],

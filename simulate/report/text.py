@@ -27,6 +27,10 @@ def run_lines(result, rounds=None, tol: float | None = None, headlines=None) -> 
         lines.append("overrides: " + "; ".join(safe(o) for o in sc.overrides))
     lines.append(summary_text(result, headlines.log_hdi90 if headlines is not None else None))
     lines += headline_lines(headlines)
+    if result.draws < 2:
+        lines.append("note: one draw gives no Monte Carlo error (MCSE undefined, null in --json); "
+                     "use --draws 2 or more for a band")
+        return lines
     worst = max(result.summary.items(), key=lambda kv: kv[1].max_relative_mcse)
     if worst[1].max_relative_mcse > 0.01:
         lines.append(f"note: Monte Carlo error of {worst[0]}'s quantiles is {100 * worst[1].max_relative_mcse:.1f}% "
@@ -151,7 +155,7 @@ def compare_outputs_lines(title: str, entries, draws: int, seed: int) -> list[st
 
 def waterfall_lines(wf) -> list[str]:
     return [table(["step", f"{wf.output} [{wf.unit}]", "factor"],
-                  [[safe(b.label), num(b.value), f"x{b.factor:.3f}"] for b in wf.bars], "lrr")]
+                  [[safe(b.label), num(b.value), b.factor_text(3)] for b in wf.bars], "lrr")]
 
 
 def calibration_lines(cal) -> list[str]:
