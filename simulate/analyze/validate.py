@@ -27,7 +27,6 @@ import inspect
 import math
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
@@ -165,9 +164,12 @@ def _check(discrepancy, draws, seed) -> None:
 
 
 def validate(scenario, evidence, loo: bool = False, discrepancy: float | None = None, draws: int | None = None,
-             seed: int | None = None, sets: Sequence[str] = ()) -> Validation:
+             seed: int | None = None, sets: Sequence[str] = (), target_accept: float = 0.9) -> Validation:
     """Place every evidence case in the scenario's band (the priors, or with ``loo`` the posterior
-    calibrated on the other cases); see the module docstring."""
+    calibrated on the other cases); see the module docstring. ``target_accept`` is NUTS's, for the
+    leave-one-out calibrations (raise it, e.g. 0.99, when they report divergences)."""
+    from flopcast import seeds
+
     from flopcast import engine
 
     started = time.perf_counter()
@@ -176,7 +178,9 @@ def validate(scenario, evidence, loo: bool = False, discrepancy: float | None = 
     plan = engine.plan_for(scenario, sets)
     ev = load_evidence(evidence, plan)
     seed = engine.resolve_seed(seed)
-    rng = np.random.default_rng([seed, 16])
+    stream = seeds.stream(seed, "validate")  # the discrepancy draws and one child per left-out case
+    rng = np.random.default_rng(stream)
+    fits = stream.spawn(len(ev))
     warn: list[str] = []
     if ev.scenario and ev.scenario != plan.scenario.name:
         warn.append(f"{ev.file} was written for scenario {ev.scenario!r}, not {plan.scenario.name!r}")
@@ -202,7 +206,8 @@ def validate(scenario, evidence, loo: bool = False, discrepancy: float | None = 
         for i, obs in enumerate(ev):
             rest = type(ev)([o for j, o in enumerate(ev) if j != i], ev.path, ev.scenario, ev.description)
             kw = {"discrepancy": discrepancy} if discrepancy is not None and takes_discrepancy else {}
-            cal = calibrate(plan, rest, draws=per_chain, tune=per_chain, chains=LOO_CHAINS, seed=seed + i,
+            cal = calibrate(plan, rest, draws=per_chain, tune=per_chain, chains=LOO_CHAINS,
+                            seed=int(fits[i].generate_state(1)[0]), target_accept=target_accept,
                             propagate_draws=100, **kw)
             post = {name: cal.posterior_draws(name)[:n] for name in cal.informed}
             x = {**_base(plan), **prior.inputs, **post}

@@ -23,6 +23,8 @@ def register(sub) -> None:
     p.add_argument("--loo", action="store_true", help="leave-one-out: calibrate on all cases but one, predict it")
     p.add_argument("--discrepancy", default=None, metavar="S",
                    help="multiplicative model error exp(sigma z), sigma ~ HalfNormal(S), on every prediction")
+    p.add_argument("--target-accept", default="0.9",
+                   help="NUTS target acceptance of the --loo calibrations; raise it (0.99) against divergences")
     p.set_defaults(handler=cmd_validate, skeleton=True)
 
 
@@ -33,7 +35,8 @@ def cmd_validate(args, opts):
     from flopcast.report.validate import summary_text, write_validation
 
     discrepancy = None if args.discrepancy is None else number_in(args.discrepancy, "--discrepancy", 0, open_low=True)
+    target_accept = number_in(args.target_accept, "--target-accept", 0, 1, open_low=True, open_high=True)
     v = validate(args.scenario, args.evidence, loo=args.loo, discrepancy=discrepancy, draws=opts.draws,
-                 seed=opts.seed, sets=args.sets)
+                 seed=opts.seed, sets=args.sets, target_accept=target_accept)
     return Outcome("validate", v.scenario, v.seed, lambda stage: write_validation(v, stage), v.to_json(),
                    summary_text(v).splitlines(), warnings=list(v.warnings))
