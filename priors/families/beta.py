@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import ClassVar
 
 import numpy as np
-from scipy import optimize, special
+from scipy import special
 
 from flopcast.priors.families._base import Z95, Distribution, fast_beta_inverse, require
 
@@ -37,22 +37,13 @@ class Beta(Distribution):
         """
         lo, hi = ci90
         require(0 < lo and hi < 1, f"a beta's ci90 must lie inside (0, 1), got [{lo:g}, {hi:g}]")
-        m, sd = (lo + hi) / 2.0, (hi - lo) / (2.0 * Z95)
-        k = max(m * (1 - m) / sd**2 - 1.0, 0.5)
-        target = special.logit(np.array([lo, hi]))
-
-        def residual(log_ab):
-            a, b = np.exp(log_ab)
-            return special.logit(special.betaincinv(a, b, np.array([0.05, 0.95]))) - target
-
-        fit = optimize.least_squares(residual, np.log([m * k, (1 - m) * k]), xtol=1e-12, ftol=1e-12)
-        a, b = np.exp(fit.x)
+        a, b = _fit_ci90(float(lo), float(hi))
         got = special.betaincinv(a, b, np.array([0.05, 0.95]))
         require(
             np.allclose(got, [lo, hi], rtol=1e-4, atol=1e-7),
             f"no beta distribution has 5th/95th percentiles [{lo:g}, {hi:g}]",
         )
-        return cls(float(a), float(b))
+        return cls(a, b)
 
     support_open: ClassVar[tuple[bool, bool]] = (True, True)
 
@@ -78,3 +69,22 @@ class Beta(Distribution):
         import pymc as pm
 
         return pm.Beta(name, alpha=self.alpha, beta=self.beta)
+
+
+@lru_cache(maxsize=256)
+def _fit_ci90(lo: float, hi: float) -> tuple[float, float]:
+    """``Beta.from_ci90``'s least-squares fit, cached by the exact bounds (scenarios, --set and
+    every analysis rebuild the same priors); scipy.optimize is imported only on a miss."""
+    from scipy import optimize
+
+    m, sd = (lo + hi) / 2.0, (hi - lo) / (2.0 * Z95)
+    k = max(m * (1 - m) / sd**2 - 1.0, 0.5)
+    target = special.logit(np.array([lo, hi]))
+
+    def residual(log_ab):
+        a, b = np.exp(log_ab)
+        return special.logit(special.betaincinv(a, b, np.array([0.05, 0.95]))) - target
+
+    fit = optimize.least_squares(residual, np.log([m * k, (1 - m) * k]), xtol=1e-12, ftol=1e-12)
+    a, b = np.exp(fit.x)
+    return float(a), float(b)
