@@ -114,7 +114,11 @@ def order_statistics(values: np.ndarray, hdi_prob: float = HDI_PROB) -> np.ndarr
 
 
 def summarize(values: np.ndarray, unit: str = "") -> Summary:
-    values = np.asarray(values, dtype=float).ravel()
+    values = np.asarray(values, dtype=float)
+    values = values if values.ndim == 1 else values.ravel()
+    if values.size > 1 and values.strides == (0,):  # one value broadcast over the draws (a fixed output)
+        c = float(values[0])  # what the general path gives for equal values, without copying them
+        return Summary(unit, float(values.mean()), c, c, c, (c, c), 0.0, 0.0, 0.0, int(values.size))
     s = order_statistics(values)
     p05, p50, p95 = (sorted_quantile(s, q) for q in PROBS)
     return Summary(
