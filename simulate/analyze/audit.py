@@ -112,11 +112,14 @@ def audit(plan: Plan, draws: int | None = None, seed: int | None = None, max_fix
     headlines = plan.scenario.headlines
     derived = [evaluate_point(plan, at=h.set) for h in headlines]
     band = run(plan, draws=draws, seed=seed) if plan.uncertain else None
+    streamed = _exceedances_streamed(plan, band, headlines)
     lines = []
     for h, d in zip(headlines, derived):
         re = d[h.output]
         ratio = h.value / re if re != 0 else math.inf
-        if band is not None:
+        if streamed is not None:
+            p, pct = streamed[(h.output, h.value)]
+        elif band is not None:
             p, _, pct = exceedance(band.outputs[h.output], h.value)
         else:
             p, pct = float(re >= h.value), 100.0 * float(re < h.value)
@@ -128,6 +131,21 @@ def audit(plan: Plan, draws: int | None = None, seed: int | None = None, max_fix
         line.inherited_from = _inherited(plan, line, lines)
         line.fixes = _fixes(plan, line, h, headlines, derived, max_fixes)
     return Audit(plan.scenario.name, lines, band.draws if band else 0, band.seed if band else 0)
+
+
+def _exceedances_streamed(plan: Plan, band, headlines):
+    """{(output, value): (P(output >= value), percentile)} over all draws of a streamed band (which
+    kept only a prefix), exact counts in one pass (``analyze.streamed``); None for an in-memory band."""
+    if band is None or band.kept is None or band.kept >= band.draws:
+        return None
+    from flopcast.analyze import streamed
+
+    wanted: dict[str, list[float]] = {}
+    for h in headlines:
+        wanted.setdefault(h.output, []).append(h.value)
+    got = streamed.counts(plan, band.draws, band.seed, band.sampler, wanted)
+    return {(o, x): (ge / band.draws, 100.0 * (lt / band.draws)) for o, xs in wanted.items()
+            for x, (ge, lt) in zip(xs, got[o])}
 
 
 def _dependencies(plan: Plan, output: str) -> frozenset[str]:

@@ -47,7 +47,9 @@ class Comparison(Rendered):
 
 
 def compare(a, b, outputs=(), sets_a=(), sets_b=(), draws: int | None = None, seed: int | None = None,
-            sampler: str = "mc") -> Comparison:
+            sampler: str = "mc", stream: bool | None = None) -> Comparison:
+    """B against A on their shared outputs with common random numbers, over all ``draws`` (streamed
+    above ``engine.STREAM_ABOVE`` or with ``stream=True``: ``_compare_streamed``)."""
     plan_a, plan_b = plan_for(a, sets_a), plan_for(b, sets_b)
     common = [n for n in plan_a.model.outputs if n in plan_b.model.outputs]
     if outputs:
@@ -62,8 +64,11 @@ def compare(a, b, outputs=(), sets_a=(), sets_b=(), draws: int | None = None, se
                                                            plan_b.scenario.default_draws or 0) or 200_000)
     seed = resolve_seed(seed)
     columns = sorted(set(sampled_columns(plan_a)) | set(sampled_columns(plan_b)))
-    ra = run(plan_a, draws=draws, seed=seed, sampler=sampler, summarize_outputs=False, columns=columns)
-    rb = run(plan_b, draws=draws, seed=seed, sampler=sampler, summarize_outputs=False, columns=columns)
+    shared = sorted(set(plan_a.uncertain) & set(plan_b.uncertain))
+    if _streams(draws, stream):
+        return _compare_streamed(plan_a, plan_b, common, draws, seed, sampler, columns, shared)
+    ra = run(plan_a, draws=draws, seed=seed, sampler=sampler, summarize_outputs=False, columns=columns, stream=False)
+    rb = run(plan_b, draws=draws, seed=seed, sampler=sampler, summarize_outputs=False, columns=columns, stream=False)
     out = {}
     for name in common:
         ya, yb = ra.outputs[name], rb.outputs[name]
@@ -72,5 +77,20 @@ def compare(a, b, outputs=(), sets_a=(), sets_b=(), draws: int | None = None, se
         unit = plan_a.unit(name)
         out[name] = OutputComparison(name, unit, summarize(ya, unit), summarize(yb, unit),
                                      summarize(ratio[np.isfinite(ratio)], "ratio"), float(np.mean(yb > ya)))
-    shared = sorted(set(plan_a.uncertain) & set(plan_b.uncertain))
+    return Comparison(plan_a.scenario.name, plan_b.scenario.name, draws, seed, sampler, out, shared)
+
+
+def _streams(draws: int, stream: bool | None) -> bool:
+    from flopcast.analyze.streamed import wants_stream
+
+    return wants_stream(draws, stream)
+
+
+def _compare_streamed(plan_a, plan_b, common, draws, seed, sampler, columns, shared) -> Comparison:
+    """``compare`` over all draws without holding them: exact quantiles and P(B > A) over N = draws
+    (``analyze.streamed``); the 90% HDIs come from the streaming histograms (within one bin)."""
+    from flopcast.analyze.streamed import compare_summaries
+
+    got = compare_summaries((plan_a, plan_b), common, draws, seed, sampler, columns)
+    out = {n: OutputComparison(n, plan_a.unit(n), *got[n]) for n in common}
     return Comparison(plan_a.scenario.name, plan_b.scenario.name, draws, seed, sampler, out, shared)
