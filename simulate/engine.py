@@ -148,6 +148,7 @@ def check_budget(plan: Plan, draws: int | None, streaming_asked: bool = False) -
             raise InputError("--draws", f"{draws:,} draws need about {need / 1e9:.1f} GB in memory, more than the "
                              f"{avail / 1e9:.1f} GB free; use fewer draws (above {STREAM_ABOVE:,} summaries stream)")
         return
+    run(plan, draws=1024, seed=0, summarize_outputs=False, workers=1)  # one-off set-up (fast inverses) not timed
     t0 = time.perf_counter()
     run(plan, draws=_PILOT, seed=0, summarize_outputs=False, workers=1)
     per_draw = (time.perf_counter() - t0) / _PILOT
@@ -191,8 +192,9 @@ def run(
     Chunks of draws are computed on ``workers`` threads (default: the cores, at most 4); the numbers
     do not depend on the chunk size or the number of workers. Above ``STREAM_ABOVE`` draws (or with
     ``stream=True``) the summaries stream (``simulate.streaming``): memory stays bounded and the
-    result keeps only the first ``KEEP_DRAWS`` draws. ``mapper(fn, items)`` replaces the thread pool
-    (the dask engine passes one); it implies streaming. ``set`` (or ``sets``) overrides inputs:
+    result keeps only the first ``KEEP_DRAWS`` draws. A caller that wants the draws themselves
+    (``summarize_outputs=False``) gets all of them in memory unless it asks for ``stream=True``.
+    ``mapper(fn, items)`` replaces the thread pool (the dask engine passes one); it implies streaming. ``set`` (or ``sets``) overrides inputs:
     ``{"dataset_multiplier": 10, "sora_params": (5e9, 60e9)}`` fixes one and gives the other a
     90% interval, as ``--set`` does. ``keep_inputs``: an in-memory run keeps the sampled inputs of
     only its first draws (the CLI keeps what samples.nc saves); every draw is still checked.
@@ -211,7 +213,7 @@ def run(
     _check_model_constraints(plan, {**plan.constants, **{n: plan.points[n] for n in plan.uncertain}})
     ctx = BlockContext(plan, names, factor, Design(sampler, draws, len(names), seed))
     workers = default_workers() if workers is None else max(1, int(workers))
-    streaming = stream if stream is not None else (mapper is not None or draws > STREAM_ABOVE)
+    streaming = stream if stream is not None else (mapper is not None or (summarize_outputs and draws > STREAM_ABOVE))
     if streaming:
         if not ctx.design.random_access:
             raise InputError("--sampler lhs", "a Latin hypercube needs its whole design in memory; use mc or "
