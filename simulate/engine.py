@@ -91,6 +91,7 @@ def point(scenario: str | Scenario | Plan, sets: Sequence[str] = ()) -> PointRes
 
 
 STREAM_ABOVE = 4_000_000  # above this many draws, summaries stream (bounded memory, and faster: one pass)
+LHS_STREAM_ABOVE = 20_000_000  # a Latin hypercube cannot stream: in memory up to here, refused above
 KEEP_DRAWS = 16 * 65_536  # a streamed run keeps this prefix of its draws (samples.nc, figures); a
 # multiple of streaming.SUM_BLOCK, so the prefix counts in pass 1 without being evaluated again
 
@@ -213,11 +214,12 @@ def run(
     _check_model_constraints(plan, {**plan.constants, **{n: plan.points[n] for n in plan.uncertain}})
     ctx = BlockContext(plan, names, factor, Design(sampler, draws, len(names), seed))
     workers = default_workers() if workers is None else max(1, int(workers))
-    streaming = stream if stream is not None else (mapper is not None or (summarize_outputs and draws > STREAM_ABOVE))
+    above = STREAM_ABOVE if ctx.design.random_access else LHS_STREAM_ABOVE
+    streaming = stream if stream is not None else (mapper is not None or (summarize_outputs and draws > above))
     if streaming:
         if not ctx.design.random_access:
             raise InputError("--sampler lhs", "a Latin hypercube needs its whole design in memory; use mc or "
-                             f"sobol above {STREAM_ABOVE:,} draws or with --engine dask")
+                             f"sobol above {LHS_STREAM_ABOVE:,} draws or with --engine dask")
         return _run_streaming(ctx, draws, seed, created, chunk_size, workers, progress, mapper)
 
     kept = draws if keep_inputs is None else max(0, min(draws, int(keep_inputs)))

@@ -10,6 +10,8 @@ rank, and pass 1 then also keeps the values in those bins. If ``covered`` says e
 final counts point to was kept, ``from_window`` gives exactly what pass 2 would have collected
 (one evaluation of the draws instead of two); otherwise pass 2 runs as before. The window is
 offered only while it keeps at most ``WINDOW_BUDGET`` values per output (bounded memory).
+``summarize_blocks`` drives both passes for any quantities computed block by block (the engine's
+outputs; the analyses' tails and ratios, ``flopcast.analyze.streamed``).
 
 Mean and the quantiles with their MCSE are exact (equal to the in-memory summary up to the
 rounding of the mean). The 90% HDI is estimated from the histogram: the narrowest run of bins

@@ -65,7 +65,7 @@ def compare(a, b, outputs=(), sets_a=(), sets_b=(), draws: int | None = None, se
     seed = resolve_seed(seed)
     columns = sorted(set(sampled_columns(plan_a)) | set(sampled_columns(plan_b)))
     shared = sorted(set(plan_a.uncertain) & set(plan_b.uncertain))
-    if _streams(draws, stream):
+    if _streams(draws, stream, sampler):
         return _compare_streamed(plan_a, plan_b, common, draws, seed, sampler, columns, shared)
     ra = run(plan_a, draws=draws, seed=seed, sampler=sampler, summarize_outputs=False, columns=columns, stream=False)
     rb = run(plan_b, draws=draws, seed=seed, sampler=sampler, summarize_outputs=False, columns=columns, stream=False)
@@ -80,10 +80,10 @@ def compare(a, b, outputs=(), sets_a=(), sets_b=(), draws: int | None = None, se
     return Comparison(plan_a.scenario.name, plan_b.scenario.name, draws, seed, sampler, out, shared)
 
 
-def _streams(draws: int, stream: bool | None) -> bool:
+def _streams(draws: int, stream: bool | None, sampler: str) -> bool:
     from flopcast.analyze.streamed import wants_stream
 
-    return wants_stream(draws, stream)
+    return wants_stream(draws, stream, sampler)
 
 
 def _compare_streamed(plan_a, plan_b, common, draws, seed, sampler, columns, shared) -> Comparison:

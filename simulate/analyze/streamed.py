@@ -19,9 +19,10 @@ from flopcast.executors import _blocks, _thread_map, default_workers
 from flopcast.plan import Plan
 
 
-def wants_stream(draws: int | None, stream: bool | None) -> bool:
-    """Whether an analysis of ``draws`` draws streams (the engine's own threshold)."""
-    return bool(stream) if stream is not None else (draws or 0) > engine.STREAM_ABOVE
+def wants_stream(draws: int | None, stream: bool | None, sampler: str = "mc") -> bool:
+    """Whether an analysis of ``draws`` draws streams (the engine's own thresholds)."""
+    above = engine.LHS_STREAM_ABOVE if sampler == "lhs" else engine.STREAM_ABOVE
+    return bool(stream) if stream is not None else (draws or 0) > above
 
 
 def _evaluator(plan: Plan, draws: int, seed: int, sampler: str, columns: Sequence[str] | None = None):

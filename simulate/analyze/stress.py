@@ -153,7 +153,7 @@ def stress(plan: Plan, output: str, headline: float, draws: int | None = None, s
     headline = check_headline(headline)
     if not plan.uncertain:
         raise InputError(plan.scenario.file, "has no uncertain inputs; nothing to stress")
-    if result is None and _streams(draws, stream):
+    if result is None and _streams(draws, stream, sampler):
         p, se, pct, median, direction, tail, cond, y, n, used_seed = _stress_streamed(plan, output, headline, draws,
                                                                                       seed, sampler)
     else:
@@ -195,10 +195,10 @@ def stress(plan: Plan, output: str, headline: float, draws: int | None = None, s
 
 
 
-def _streams(draws: int | None, stream: bool | None) -> bool:
+def _streams(draws: int | None, stream: bool | None, sampler: str) -> bool:
     from flopcast.analyze.streamed import wants_stream
 
-    return wants_stream(draws, stream)
+    return wants_stream(draws, stream, sampler)
 
 
 def _stress_streamed(plan: Plan, output: str, headline: float, draws: int | None, seed: int | None, sampler: str):
