@@ -8,6 +8,18 @@ returns its draws, and the summaries equal the in-process engine's for the same 
 Point it at a real cluster with ``--engine dask --scheduler tcp://HOST:8786`` (a running
 ``dask scheduler`` whose workers have flopcast installed, same version); without ``--scheduler``
 a LocalCluster with one single-threaded worker process per core is started for the run.
+
+Memory allocator settings of the LocalCluster's workers (``WORKER_MALLOC``): dask's nanny starts
+every worker with ``MALLOC_TRIM_THRESHOLD_=65536`` (``distributed.nanny.pre-spawn-environ``) so
+that idle workers hand memory back to the OS. Setting any glibc malloc tunable also freezes the
+mmap threshold at its 128 KiB default (glibc stops raising it dynamically), so every array of a
+chunk (2 MiB at 2^18 draws) is a fresh ``mmap``: page faults on every chunk made 3e7 draws run
+2.1-2.3x slower than the thread engine. The workers here get ``MALLOC_MMAP_THRESHOLD_`` = 32 MiB
+(glibc's own dynamic ceiling on 64-bit) and ``MALLOC_TRIM_THRESHOLD_`` = 128 MiB, which is what the
+thread engine's process gets from glibc's dynamic rule: chunk arrays come from the heap and are
+reused. Memory stays bounded because a worker holds a few chunks at a time (a task returns only
+histograms and window values). A remote scheduler's workers keep their own settings; start them
+with the same two environment variables for the same speed.
 """
 
 from __future__ import annotations
@@ -16,6 +28,8 @@ from contextlib import contextmanager
 from typing import Iterator
 
 from flopcast.priors.errors import InputError
+
+WORKER_MALLOC = {"MALLOC_MMAP_THRESHOLD_": str(32 << 20), "MALLOC_TRIM_THRESHOLD_": str(128 << 20)}
 
 
 @contextmanager
@@ -33,13 +47,17 @@ def dask_mapper(scheduler: str | None = None, workers: int | None = None) -> Ite
         except (OSError, TimeoutError) as exc:
             raise InputError(f"--scheduler {scheduler}", f"cannot connect: {exc}") from None
     else:
+        import dask
+
         n = workers or max(1, min(4, os.cpu_count() or 1))
         import logging
 
-        # distributed's own log lines (task cancelled, worker killed) would follow a Ctrl-C; the CLI
-        # says "interrupted" in one line instead
-        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
-                               silence_logs=logging.CRITICAL)
+        environ = {**dask.config.get("distributed.nanny.pre-spawn-environ", default={}), **WORKER_MALLOC}
+        with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):  # read as the nannies start
+            # distributed's own log lines (task cancelled, worker killed) would follow a Ctrl-C; the CLI
+            # says "interrupted" in one line instead. ":0": a free port, so two runs never collide on 8787
+            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
+                                   silence_logs=logging.CRITICAL)
         client = Client(cluster)
 
     def mapper(fn, items):

@@ -89,8 +89,10 @@ def point(scenario: str | Scenario | Plan, sets: Sequence[str] = ()) -> PointRes
     return PointResult(plan, evaluate_point(plan))
 
 
-STREAM_ABOVE = 20_000_000  # above this many draws, summaries stream (bounded memory)
-KEEP_DRAWS = 1_000_000  # a streamed run keeps this prefix of its draws (for samples.nc and figures)
+STREAM_ABOVE = 4_000_000  # above this many draws, summaries stream (bounded memory, and faster: one pass)
+LHS_STREAM_ABOVE = 20_000_000  # a Latin hypercube cannot stream: in memory up to here, refused above
+KEEP_DRAWS = 16 * 65_536  # a streamed run keeps this prefix of its draws (samples.nc, figures); a
+# multiple of streaming.SUM_BLOCK, so the prefix counts in pass 1 without being evaluated again
 
 
 @dataclass
@@ -104,23 +106,24 @@ class BlockContext:
 
     def evaluate(self, start: int, m: int) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         plan = self.plan
-        u = np.ascontiguousarray(apply_copula(self.design.block(start, m), self.factor).T)  # rows = columns
+        u = apply_copula(self.design.block(start, m), self.factor)  # (m, columns); read column views
         x = {name: np.float64(v) for name, v in plan.constants.items()}
         drawn: dict[str, np.ndarray] = {}
         for j, name in enumerate(self.names):
             if name == POSTERIOR_COLUMN and plan.joint:
                 n_post = plan.joint_draws.shape[0]
-                index = np.minimum((u[j] * n_post).astype(np.int64), n_post - 1)
+                index = np.minimum((u[:, j] * n_post).astype(np.int64), n_post - 1)
                 for k, joint_name in enumerate(plan.joint):
                     drawn[joint_name] = plan.joint_draws[index, k]
             elif name in plan.dists and name not in plan.joint:
-                drawn[name] = plan.dists[name].sample_ppf(u[j])
+                drawn[name] = plan.dists[name].sample_ppf(u[:, j])
         x.update(drawn)
         with np.errstate(all="ignore"):
             y = plan.model.evaluate(x)
         return drawn, {name: np.broadcast_to(y[name], (m,)) for name in plan.model.outputs}
 
 
+PILOT_ABOVE = 100_000_000  # a timing pilot only for runs that might take long
 BUDGET_SECONDS = 3600.0  # refuse a run estimated to take longer than this, unless asked to stream
 _PILOT = 1 << 15
 
@@ -134,17 +137,18 @@ def check_budget(plan: Plan, draws: int | None, streaming_asked: bool = False) -
     import os
     import time
 
-    if draws is None or draws <= 2 * STREAM_ABOVE:
+    if draws is None or draws <= PILOT_ABOVE:
         columns = len(plan.uncertain) + len(plan.model.outputs) + 2
         need = (draws or 0) * 8 * columns
         try:
             avail = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
         except (ValueError, OSError):
             avail = None
-        if avail and need > 0.8 * avail and (draws or 0) <= STREAM_ABOVE:
+        if avail and need > 0.8 * avail and (draws or 0) <= STREAM_ABOVE:  # streamed runs are bounded
             raise InputError("--draws", f"{draws:,} draws need about {need / 1e9:.1f} GB in memory, more than the "
                              f"{avail / 1e9:.1f} GB free; use fewer draws (above {STREAM_ABOVE:,} summaries stream)")
         return
+    run(plan, draws=1024, seed=0, summarize_outputs=False, workers=1)  # one-off set-up (fast inverses) not timed
     t0 = time.perf_counter()
     run(plan, draws=_PILOT, seed=0, summarize_outputs=False, workers=1)
     per_draw = (time.perf_counter() - t0) / _PILOT
@@ -177,6 +181,7 @@ def run(
     stream: bool | None = None,
     mapper: Callable | None = None,
     set: Mapping[str, Any] | None = None,  # noqa: A002 - the notebook API's name for --set
+    keep_inputs: int | None = None,
 ) -> RunResult:
     """Sample every uncertain input, push the draws through the model, summarize every output.
 
@@ -187,10 +192,12 @@ def run(
     Chunks of draws are computed on ``workers`` threads (default: the cores, at most 4); the numbers
     do not depend on the chunk size or the number of workers. Above ``STREAM_ABOVE`` draws (or with
     ``stream=True``) the summaries stream (``simulate.streaming``): memory stays bounded and the
-    result keeps only the first ``KEEP_DRAWS`` draws. ``mapper(fn, items)`` replaces the thread pool
-    (the dask engine passes one); it implies streaming. ``set`` (or ``sets``) overrides inputs:
+    result keeps only the first ``KEEP_DRAWS`` draws. A caller that wants the draws themselves
+    (``summarize_outputs=False``) gets all of them in memory unless it asks for ``stream=True``.
+    ``mapper(fn, items)`` replaces the thread pool (the dask engine passes one); it implies streaming. ``set`` (or ``sets``) overrides inputs:
     ``{"dataset_multiplier": 10, "sora_params": (5e9, 60e9)}`` fixes one and gives the other a
-    90% interval, as ``--set`` does.
+    90% interval, as ``--set`` does. ``keep_inputs``: an in-memory run keeps the sampled inputs of
+    only its first draws (the CLI keeps what samples.nc saves); every draw is still checked.
     """
     plan = plan_for(scenario, sets if set is None else set)
     draws = check_draws(draws if draws is not None else (plan.scenario.default_draws or DEFAULT_DRAWS))
@@ -206,28 +213,44 @@ def run(
     _check_model_constraints(plan, {**plan.constants, **{n: plan.points[n] for n in plan.uncertain}})
     ctx = BlockContext(plan, names, factor, Design(sampler, draws, len(names), seed))
     workers = default_workers() if workers is None else max(1, int(workers))
-    streaming = stream if stream is not None else (mapper is not None or draws > STREAM_ABOVE)
+    above = STREAM_ABOVE if ctx.design.random_access else LHS_STREAM_ABOVE
+    streaming = stream if stream is not None else (mapper is not None or (summarize_outputs and draws > above))
     if streaming:
         if not ctx.design.random_access:
             raise InputError("--sampler lhs", "a Latin hypercube needs its whole design in memory; use mc or "
-                             f"sobol above {STREAM_ABOVE:,} draws or with --engine dask")
+                             f"sobol above {LHS_STREAM_ABOVE:,} draws or with --engine dask")
         return _run_streaming(ctx, draws, seed, created, chunk_size, workers, progress, mapper)
 
-    inputs = {name: np.empty(draws) for name in plan.uncertain}
-    outputs = {name: np.empty(draws) for name in plan.model.outputs}
+    kept = draws if keep_inputs is None else max(0, min(draws, int(keep_inputs)))
+    inputs = {name: np.empty(kept) for name in plan.uncertain}
+    _, probe = ctx.evaluate(0, min(draws, 2))  # an output of the fixed inputs only: one value broadcast
+    fixed = {n: np.broadcast_to(np.float64(v[0]), (draws,)) for n, v in probe.items()
+             if v.size == 2 and v.strides == (0,)}
+    outputs = {name: fixed.get(name) if name in fixed else np.empty(draws) for name in plan.model.outputs}
+    failed: list[tuple[int, InputError]] = []
 
     def fill(start: int, m: int) -> None:
         drawn, y = ctx.evaluate(start, m)
-        for name, col in drawn.items():
-            inputs[name][start : start + m] = col
+        if start < kept:
+            for name, col in drawn.items():
+                inputs[name][start : min(start + m, kept)] = col[: kept - start]
+        if start + m > kept:  # the domains of draws whose inputs are not kept: checked here
+            try:
+                check_domains(plan, drawn, y)
+            except InputError as exc:
+                failed.append((start, exc))
         for name, arr in outputs.items():
-            arr[start : start + m] = y[name]
+            if name not in fixed:
+                arr[start : start + m] = y[name]
         if progress is not None:
             progress(m)
 
     _thread_map(fill, _blocks(draws, chunk_size), workers)
     constants = {name: np.float64(v) for name, v in plan.constants.items()}
     _check_finite(plan, inputs, outputs, constants)
+    if failed:
+        start, exc = min(failed, key=lambda f: f[0])
+        raise InputError(exc.where, f"{exc.reason} (in the block of draws starting at draw {start})")
     result = RunResult(plan, seed, sampler, draws, inputs, outputs, created=created)
     if summarize_outputs:
         summaries = _thread_map(lambda name: summarize(outputs[name], plan.unit(name),  # ess: a posterior's
@@ -237,32 +260,40 @@ def run(
     return result
 
 
-def _stream_pass1(ctx: BlockContext, binnings, start: int, m: int, chunk: int):
-    """Pass 1 over draws [start, start + m), in chunks: merged histograms, sums, min/max."""
+def _stream_outputs(ctx: BlockContext, start: int, m: int) -> dict[str, np.ndarray]:
+    """The outputs of draws [start, start + m), their inputs and outputs checked against the domains."""
+    x, y = ctx.evaluate(start, m)
+    check_domains(ctx.plan, x, y)  # every draw, not only the kept prefix
+    return y
+
+
+def stream_setup(plan: Plan, draws: int, seed: int, sampler: str = "mc", columns: Sequence[str] | None = None,
+                 chunk_size: int = DEFAULT_CHUNK) -> tuple[BlockContext, int, int]:
+    """The block evaluator of a streamed pass over ``draws`` draws (the same draws ``run`` makes for
+    this seed, sampler and columns), the draws of its in-memory prefix and the chunk size."""
     from flopcast import streaming as S
 
-    merged = None
-    for s0, m0 in _blocks(start + m, chunk, start):
-        x, y = ctx.evaluate(s0, m0)
-        bad = {n: int(np.count_nonzero(~np.isfinite(v))) for n, v in y.items()}
-        if any(bad.values()):
-            return {"bad": bad, "start": s0}
-        check_domains(ctx.plan, x, y)  # every draw, not only the kept prefix
-        part = {n: S.pass1(binnings[n], np.ascontiguousarray(v), s0) for n, v in y.items()}
-        merged = part if merged is None else {n: merged[n].merge(part[n]) for n in merged}
-    return merged
+    names = list(columns) if columns is not None else sampled_columns(plan)
+    factor = copula_factor(plan.correlations, names, f"{plan.scenario.file}: correlations")
+    ctx = BlockContext(plan, names, factor, Design(sampler, draws, len(names), seed))
+    if not ctx.design.random_access:
+        raise InputError("--sampler lhs", "a Latin hypercube needs its whole design in memory; use mc or "
+                         f"sobol above {STREAM_ABOVE:,} draws or with --engine dask")
+    chunk = max(S.SUM_BLOCK, (chunk_size // S.SUM_BLOCK) * S.SUM_BLOCK)
+    return ctx, min(KEEP_DRAWS, draws), chunk
 
 
-def _stream_pass2(ctx: BlockContext, binnings, wanted, start: int, m: int, chunk: int):
-    """Pass 2 over draws [start, start + m): only the values in the wanted bins."""
+def stream_summaries(derive, draws: int, keep: int, first: dict[str, np.ndarray], workers: int | None = None,
+                     chunk: int = DEFAULT_CHUNK, pilots: dict[str, np.ndarray] | None = None,
+                     units: Mapping[str, str] | None = None, mapper=None, progress=None):
+    """``streaming.summarize_blocks`` on this engine's thread pool: exact quantiles (and N) of
+    quantities ``derive(start, m)`` over all ``draws``; ``first`` holds their values on [0, keep)."""
     from flopcast import streaming as S
 
-    kept: dict[str, list[np.ndarray]] = {n: [] for n in ctx.plan.model.outputs}
-    for s0, m0 in _blocks(start + m, chunk, start):
-        _, y = ctx.evaluate(s0, m0)
-        for n, v in y.items():
-            kept[n].append(S.pass2(binnings[n], np.asarray(v), wanted[n]))
-    return {n: np.concatenate(v) if v else np.empty(0) for n, v in kept.items()}
+    task = chunk if mapper is None else max(chunk, -(-draws // (8 * chunk)) * chunk)  # dask: ~8 tasks
+    mapper = mapper or thread_mapper(default_workers() if workers is None else workers)
+    return S.summarize_blocks(derive, draws, keep, first, dict(units or {}), mapper, task, chunk,
+                              progress=progress, pilots=pilots)
 
 
 def _run_streaming(ctx: BlockContext, draws: int, seed: int, created: str, chunk_size: int, workers: int,
@@ -278,38 +309,17 @@ def _run_streaming(ctx: BlockContext, draws: int, seed: int, created: str, chunk
     kept_outputs = {n: np.array(v) for n, v in kept_outputs.items()}
     constants = {name: np.float64(v) for name, v in plan.constants.items()}
     _check_finite(plan, kept_inputs, kept_outputs, constants)
-    binnings = {n: S.Binning.from_pilot(v) for n, v in kept_outputs.items()}
-    task = chunk if mapper is None else max(chunk, -(-draws // (8 * chunk)) * chunk)  # dask: ~8 tasks
-    tasks = _blocks(draws, task)
-    mapper = mapper or thread_mapper(workers)
-
-    p1 = None
-    bad = []
-    for part in mapper(partial(_stream_pass1, ctx, binnings, chunk=chunk), tasks):
-        if "bad" in part:
-            bad.append(part)
-            continue
-        p1 = part if p1 is None else {n: p1[n].merge(part[n]) for n in p1}
-        if progress is not None:
-            progress(task // 2)
-    if bad:
-        count = {n: sum(p["bad"][n] for p in bad) for n in plan.model.outputs}
-        name = next(n for n, c in count.items() if c)
-        raise InputError(plan.scenario.file, f"output {name} is NaN or infinite in some of {draws} draws "
-                         f"(first in the block starting at draw {min(p['start'] for p in bad)})")
-    ranks = S.needed_ranks(draws)
-    wanted = {n: S.bins_for_ranks(p1[n].counts, ranks) for n in plan.model.outputs}
-    collected: dict[str, list[np.ndarray]] = {n: [] for n in plan.model.outputs}
-    for part in mapper(partial(_stream_pass2, ctx, binnings, wanted, chunk=chunk), tasks):
-        for n, v in part.items():
-            collected[n].append(v)
-        if progress is not None:
-            progress(task - task // 2)
+    try:
+        summaries = stream_summaries(partial(_stream_outputs, ctx), draws, keep, kept_outputs, workers, chunk,
+                                     units={n: plan.unit(n) for n in plan.model.outputs}, mapper=mapper,
+                                     progress=progress)
+    except S.NonFinite as exc:
+        raise InputError(plan.scenario.file, f"output {exc.name} is NaN or infinite in some of {draws} draws "
+                         f"(first in the block starting at draw {exc.start})") from None
+    except ValueError as exc:  # an output constant over the prefix that varies later
+        raise InputError(plan.scenario.file, str(exc)) from None
     result = RunResult(plan, seed, ctx.design.sampler, draws, kept_inputs, kept_outputs, created=created)
-    result.summary = Summaries({
-        n: S.finish(binnings[n], p1[n], np.concatenate(collected[n]), wanted[n], draws, plan.unit(n))
-        for n in plan.model.outputs
-    })
+    result.summary = Summaries(summaries)
     result.kept = keep
     for n, s in result.summary.items():  # a posterior's ESS sets the MCSE: read it off the kept draws
         if (ess := plan.mcse_ess(draws, PROBS, n)) is not None:
@@ -335,18 +345,24 @@ def _suspects(x: Mapping[str, np.ndarray | float], i: int) -> str:
 
 
 def _check_finite(plan: Plan, inputs, outputs, constants) -> None:
+    """Every output finite (scanned only when its sum is not: NaN and infinities propagate), and the
+    domains of the draws whose inputs are kept (``run`` checks the others block by block)."""
     for name, values in outputs.items():
+        with np.errstate(all="ignore"):
+            if math.isfinite(float(values.sum())):
+                continue
         bad = ~np.isfinite(values)
         count = int(bad.sum())
         if count:
             first = int(np.argmax(bad))
-            x = {**constants, **inputs}
+            x = {**constants, **{k: v for k, v in inputs.items() if v.size > first}}
             raise InputError(
                 plan.scenario.file,
                 f"output {name} is NaN or infinite in {count} of {values.size} draws "
                 f"(first at draw {first}{_suspects(x, first)})",
             )
-    check_domains(plan, {**constants, **inputs}, outputs)
+    kept = min((v.size for v in inputs.values()), default=None)
+    check_domains(plan, {**constants, **inputs}, {n: v[:kept] for n, v in outputs.items()})
 
 
 AUTO_START = 20_000

@@ -104,7 +104,7 @@ class RunResult(Rendered):
         """The draws as an ``xarray.Dataset`` with dimension ``draw``, units and provenance in attrs."""
         from flopcast.samples import to_dataset
 
-        return to_dataset(self)
+        return to_dataset(self).to_xarray()
 
     def provenance(self) -> dict:
         sc = self.plan.scenario

@@ -9,35 +9,73 @@ prior predictive draws; ArviZ adds a ``chain`` dimension of length 1) and fixed 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-import xarray as xr
 
 
 SAVE_AT_MOST = 1_000_000  # samples.nc keeps at most this prefix of the draws
 
 
-def to_dataset(result, limit: int | None = None) -> xr.Dataset:
-    """The draws as a Dataset; ``limit`` keeps only the first draws (a streamed run already did)."""
+class Draws:
+    """The draws of a run as variables ``name -> (dims, values, attrs)`` plus global attrs: what
+    ``to_dataset`` returns. It converts itself to an ``xarray.Dataset`` on first use (``to_xarray``;
+    attribute and item access go to that Dataset), so writing samples.nc (``save_samples``) needs
+    neither xarray nor the pandas and dask it imports."""
+
+    def __init__(self, variables: dict[str, tuple[tuple[str, ...], Any, dict]], n: int, attrs: dict):
+        self.variables, self.n, self.attrs = variables, n, attrs
+        self._ds = None
+
+    def to_xarray(self):
+        if self._ds is None:
+            import xarray as xr
+
+            data = {k: xr.Variable(dims, values, attrs) for k, (dims, values, attrs) in self.variables.items()}
+            self._ds = xr.Dataset(data, coords={"draw": np.arange(self.n)}, attrs=self.attrs)
+        return self._ds
+
+    def __getattr__(self, name: str):
+        if name.startswith("__") or name in ("variables", "n", "attrs", "_ds"):
+            raise AttributeError(name)
+        return getattr(self.to_xarray(), name)
+
+    def __getitem__(self, key):
+        return self.to_xarray()[key]
+
+    def __contains__(self, key) -> bool:
+        return key in self.variables
+
+    def __iter__(self):
+        return iter(self.variables)
+
+    def __repr__(self) -> str:
+        return repr(self.to_xarray())
+
+    def _repr_html_(self) -> str:
+        return self.to_xarray()._repr_html_()
+
+
+def to_dataset(result, limit: int | None = None) -> Draws:
+    """The draws (a ``Draws``, an ``xarray.Dataset`` on use); ``limit`` keeps only the first draws
+    (a streamed run already did)."""
     plan = result.plan
     n = min(len(next(iter(result.outputs.values()))), limit or result.draws)
-    data = {}
+    data: dict[str, tuple[tuple[str, ...], Any, dict]] = {}
     for name, values in result.inputs.items():
-        values = values[:n]
-        data[name] = xr.Variable(("draw",), values, _attrs(plan, name, "input (sampled)"))
+        data[name] = (("draw",), values[:n], _attrs(plan, name, "input (sampled)"))
     for name, value in plan.constants.items():
-        data[name] = xr.Variable((), np.float64(value), _attrs(plan, name, "input (fixed)"))
+        data[name] = ((), np.float64(value), _attrs(plan, name, "input (fixed)"))
     for name, values in result.outputs.items():
         spec = plan.model.outputs[name]
-        data[name] = xr.Variable(
-            ("draw",), values[:n], {"unit": spec.unit, "units": spec.unit, "kind": "output", "description": spec.description}
-        )
+        data[name] = (("draw",), values[:n],
+                      {"unit": spec.unit, "units": spec.unit, "kind": "output", "description": spec.description})
     attrs = {k: _text(v if not isinstance(v, list) else "; ".join(v)) for k, v in result.provenance().items()}
     attrs["stored_draws"] = n
     if n < result.draws:
         attrs["note"] = (f"the first {n:,} of {result.draws:,} draws (same seed and sampler reproduce them); "
                          "summaries use all draws")
-    return xr.Dataset(data, coords={"draw": np.arange(n)}, attrs=attrs)
+    return Draws(data, n, attrs)
 
 
 def _text(value):
@@ -78,21 +116,43 @@ def check_room(path: Path, nbytes: int) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
 
 
-def save_samples(ds: xr.Dataset, path: Path) -> None:
-    """Write the groups ArviZ's ``InferenceData.to_netcdf`` would write, with xarray directly
-    (``import arviz`` alone costs ~5 s)."""
-    check_room(path, sum(v.nbytes for v in ds.data_vars.values()))
-    draws = [n for n, v in ds.data_vars.items() if "draw" in v.dims]
-    fixed = [n for n, v in ds.data_vars.items() if "draw" not in v.dims]
-    prior = ds[draws].expand_dims(chain=[0])
-    const = ds[fixed].drop_vars("draw", errors="ignore")
-    const.attrs = dict(ds.attrs)
-    prior.to_netcdf(path, group="prior", engine="h5netcdf", mode="w")
-    const.to_netcdf(path, group="constant_data", engine="h5netcdf", mode="a")
+def save_samples(ds, path: Path) -> None:
+    """Write the two groups ArviZ's ``InferenceData.to_netcdf`` would write (``prior`` with dimensions
+    chain (1) and draw; ``constant_data`` with the fixed inputs and the run's attrs), with h5netcdf
+    directly: ``import arviz`` costs ~5 s and xarray's writer pulls in pandas and dask. ``ds``: a
+    ``Draws`` or an ``xarray.Dataset`` of the same layout."""
+    if not isinstance(ds, Draws):
+        ds = Draws({k: (v.dims, v.values, dict(v.attrs)) for k, v in ds.data_vars.items()},
+                   int(ds.sizes.get("draw", 0)), dict(ds.attrs))
+    import h5netcdf
+
+    path = Path(path)
+    check_room(path, sum(np.asarray(v).nbytes for _, v, _ in ds.variables.values()))
+    with h5netcdf.File(path, "w") as f:
+        prior = f.create_group("prior")
+        prior.dimensions = {"chain": 1, "draw": ds.n}
+        prior.create_variable("chain", ("chain",), data=np.zeros(1, dtype=np.int64))
+        prior.create_variable("draw", ("draw",), data=np.arange(ds.n, dtype=np.int64))
+        const = f.create_group("constant_data")
+        for name, (dims, values, attrs) in ds.variables.items():
+            if "draw" in dims:
+                v = prior.create_variable(name, ("chain", "draw"), data=np.asarray(values, dtype=float)[None, :],
+                                          fillvalue=np.nan)
+            else:
+                v = const.create_variable(name, (), data=np.asarray(values, dtype=float))
+            v.attrs.update(_netcdf_attrs(attrs))
+        prior.attrs.update(_netcdf_attrs(ds.attrs))
+        const.attrs.update(_netcdf_attrs(ds.attrs))
 
 
-def load_samples(path: str | Path) -> xr.Dataset:
-    """Read a run's ``samples.nc`` back into the flat Dataset (dimension ``draw``)."""
+def _netcdf_attrs(attrs: dict) -> dict:
+    return {k: (np.int64(v) if isinstance(v, bool) else v) for k, v in attrs.items() if v is not None}
+
+
+def load_samples(path: str | Path):
+    """Read a run's ``samples.nc`` back into the flat ``xarray.Dataset`` (dimension ``draw``)."""
+    import xarray as xr
+
     with xr.open_dataset(path, group="prior", engine="h5netcdf") as prior:
         ds = prior.load().squeeze("chain", drop=True)
     with xr.open_dataset(path, group="constant_data", engine="h5netcdf") as const:

@@ -10,6 +10,8 @@ rank, and pass 1 then also keeps the values in those bins. If ``covered`` says e
 final counts point to was kept, ``from_window`` gives exactly what pass 2 would have collected
 (one evaluation of the draws instead of two); otherwise pass 2 runs as before. The window is
 offered only while it keeps at most ``WINDOW_BUDGET`` values per output (bounded memory).
+``summarize_blocks`` drives both passes for any quantities computed block by block (the engine's
+outputs; the analyses' tails and ratios, ``flopcast.analyze.streamed``).
 
 Mean and the quantiles with their MCSE are exact (equal to the in-memory summary up to the
 rounding of the mean). The 90% HDI is estimated from the histogram: the narrowest run of bins
@@ -85,6 +87,8 @@ def pass1(binning: Binning, values: np.ndarray, start: int, window: np.ndarray |
     """Histogram, min/max and aligned-block sums of one chunk starting at draw ``start``
     (the chunk must start and end on SUM_BLOCK boundaries, except at the last draw); with a
     ``window`` (``window_lut``), also the values in its bins."""
+    if values.size == 0:
+        return Pass1(np.zeros(BINS + 2, dtype=np.int64))
     index = binning.index(values)
     counts = np.bincount(index, minlength=BINS + 2)
     sums = {(start + i) // SUM_BLOCK: float(values[i : i + SUM_BLOCK].sum())
@@ -93,25 +97,30 @@ def pass1(binning: Binning, values: np.ndarray, start: int, window: np.ndarray |
     return Pass1(counts, sums, float(values.min()), float(values.max()), kept)
 
 
-def window_lut(binning: Binning, pilot: np.ndarray, n: int) -> np.ndarray | None:
+def window_lut(binning: Binning, pilot: np.ndarray, n: int, counts: np.ndarray | None = None) -> np.ndarray | None:
     """Bins (as a boolean lookup table over bin indices) that will hold the order statistics of
     ``needed_ranks(n)`` with overwhelming probability, predicted from the pilot draws: for each
-    rank's probability p, the pilot's quantiles at p -/+ WINDOW_Z sd, where the sd adds the
-    pilot's and the full run's binomial rank noise. None when the window would keep more than
-    WINDOW_BUDGET values, or for a constant output."""
-    pilot = pilot[np.isfinite(pilot)]
-    if binning.constant is not None or pilot.size < 1000:
+    rank's probability p, the bins of the pilot's order statistics at p -/+ WINDOW_Z sd (numpy's
+    'lower' and 'higher' quantiles), where the sd adds the pilot's and the full run's binomial rank
+    noise. ``counts``: the pilot's histogram on ``binning`` when already known (read instead of the
+    pilot). None when the window would keep more than WINDOW_BUDGET values, or for a constant output."""
+    if binning.constant is not None:
         return None
-    k = pilot.size
+    if counts is None:
+        counts = np.bincount(binning.index(pilot[np.isfinite(pilot)]), minlength=BINS + 2)
+    k = int(counts.sum())
+    if k < 1000:
+        return None
     probs = np.array(needed_ranks(n), dtype=float) / max(n - 1, 1)
     sd = np.sqrt(probs * (1 - probs) * (1.0 / k + 1.0 / n)) + 1.0 / k
-    lo = np.quantile(pilot, np.clip(probs - WINDOW_Z * sd, 0.0, 1.0), method="lower")
-    hi = np.quantile(pilot, np.clip(probs + WINDOW_Z * sd, 0.0, 1.0), method="higher")
-    first, last = binning.index(lo), binning.index(hi)
+    lo = np.floor(np.clip(probs - WINDOW_Z * sd, 0.0, 1.0) * (k - 1))  # ranks of the pilot's order statistics
+    hi = np.ceil(np.clip(probs + WINDOW_Z * sd, 0.0, 1.0) * (k - 1))
+    cum = np.cumsum(counts)
+    first, last = np.searchsorted(cum, lo, side="right"), np.searchsorted(cum, hi, side="right")
     lut = np.zeros(BINS + 2, dtype=bool)
     for a, b in zip(first, last):
         lut[a : b + 1] = True
-    share = np.count_nonzero(lut[binning.index(pilot)]) / k  # pilot share of draws in the window
+    share = int(counts[lut].sum()) / k  # pilot share of draws in the window
     return lut if share * n <= WINDOW_BUDGET else None
 
 
@@ -198,3 +207,87 @@ def histogram_hdi(binning: Binning, p1: Pass1, n: int, prob: float = HDI_PROB) -
     width = edges[j] - edges[i]
     k = int(np.argmin(width))
     return float(max(edges[i[k]], p1.lo)), float(min(edges[j[k]], p1.hi))
+
+
+def summarize_blocks(evaluate, draws: int, keep: int, first: dict[str, np.ndarray], units: dict[str, str], mapper,
+                     task: int, chunk: int, progress=None, pilots: dict[str, np.ndarray] | None = None
+                     ) -> dict[str, Summary | None]:
+    """Summaries of quantities computed block by block over draws [0, draws), in one pass when the
+    predicted windows cover the wanted bins (``covered``), else two.
+
+    ``first``: the quantities of the draws [0, keep) already in memory (``keep`` a multiple of
+    SUM_BLOCK, or all the draws); they count in pass 1 without being evaluated again and set the
+    binnings (or ``pilots[name]`` does, for a quantity whose prefix may be nearly empty) and windows.
+    ``evaluate(start, m)`` returns the quantities of draws [start, start + m): 1-d arrays, possibly
+    shorter than m (a quantity may drop draws, e.g. the draws outside a tail; its N is then its own
+    count). ``mapper(fn, items)`` maps over (start, m) tasks of ``task`` draws (a multiple of
+    SUM_BLOCK), each evaluated in chunks of ``chunk``. Raises ``NonFinite`` (with the first block
+    holding one) when a quantity has a NaN or infinite value. A quantity with no values: None."""
+    from functools import partial
+
+    pilots = pilots or {}
+    binnings = {n: Binning.from_pilot(pilots.get(n, v)) for n, v in first.items()}
+    p1 = {n: pass1(binnings[n], _finite_or_raise(n, v, 0), 0) for n, v in first.items()}
+    windows = {n: window_lut(binnings[n], v, max(1, round(v.size * draws / max(keep, 1))), p1[n].counts)
+               for n, v in first.items()}
+    for n, v in first.items():  # the prefix's own values in the windows
+        if windows[n] is not None and v.size:
+            p1[n].window.append(v[windows[n][binnings[n].index(v)]])
+    tasks = [(s, min(task, draws - s)) for s in range(keep, draws, task)]
+    one_pass = all(w is not None or binnings[n].constant is not None for n, w in windows.items())
+    share = 1.0 if one_pass else 0.5
+    if progress is not None and keep:
+        progress(int(keep * share))
+    for part in mapper(partial(_part1, evaluate, binnings, windows, chunk), tasks):
+        p1 = {n: p1[n].merge(part[0][n]) for n in p1}
+        if progress is not None:
+            progress(int(part[1] * share))
+    wanted = {n: bins_for_ranks(p1[n].counts, needed_ranks(int(p1[n].counts.sum()))) if p1[n].counts.any()
+              else np.empty(0, dtype=np.int64) for n in p1}
+    if all(binnings[n].constant is not None or covered(p1[n], wanted[n], windows[n]) for n in p1):
+        kept = {n: from_window(binnings[n], p1[n], wanted[n]) for n in p1}
+    else:
+        collected = {n: [pass2(binnings[n], first[n], wanted[n])] for n in p1}
+        for part in mapper(partial(_part2, evaluate, binnings, wanted, chunk), tasks):
+            for n, v in part[0].items():
+                collected[n].append(v)
+            if progress is not None:
+                progress(part[1] - int(part[1] * share))
+        kept = {n: np.concatenate(v) for n, v in collected.items()}
+    return {n: finish(binnings[n], p1[n], kept[n], wanted[n], int(p1[n].counts.sum()), units.get(n, ""))
+            if p1[n].counts.any() else None for n in p1}
+
+
+class NonFinite(ValueError):
+    """A streamed quantity is NaN or infinite; ``start`` is the first draw of the block holding it."""
+
+    def __init__(self, name: str, start: int):
+        super().__init__(f"{name} is NaN or infinite in the block starting at draw {start}")
+        self.name, self.start = name, start
+
+
+def _finite_or_raise(name: str, values: np.ndarray, start: int) -> np.ndarray:
+    if values.size and not (math.isfinite(float(values.min())) and math.isfinite(float(values.max()))):
+        raise NonFinite(name, start)
+    return values
+
+
+def _part1(evaluate, binnings, windows, chunk: int, start: int, m: int):
+    merged = None
+    for s0 in range(start, start + m, chunk):
+        y = evaluate(s0, min(chunk, start + m - s0))
+        with np.errstate(all="ignore"):
+            part = {n: pass1(binnings[n], v, s0, windows[n]) for n, v in y.items()}
+        for n, p in part.items():
+            if not (math.isfinite(p.lo) and math.isfinite(p.hi)) and y[n].size:
+                raise NonFinite(n, s0)
+        merged = part if merged is None else {n: merged[n].merge(part[n]) for n in merged}
+    return merged, m
+
+
+def _part2(evaluate, binnings, wanted, chunk: int, start: int, m: int):
+    kept: dict[str, list[np.ndarray]] = {n: [] for n in binnings}
+    for s0 in range(start, start + m, chunk):
+        for n, v in evaluate(s0, min(chunk, start + m - s0)).items():
+            kept[n].append(pass2(binnings[n], v, wanted[n]))
+    return {n: np.concatenate(v) if v else np.empty(0) for n, v in kept.items()}, m

@@ -133,7 +133,11 @@ def order_statistics(values: np.ndarray, hdi_prob: float = HDI_PROB, ess=None) -
 def summarize(values: np.ndarray, unit: str = "", ess=None) -> Summary:
     """``ess``: the effective sample size behind the MCSE (default: the draw count); a number or
     ``{prob: ess}``, e.g. a posterior's for a calibrated scenario (``Plan.mcse_ess``)."""
-    values = np.asarray(values, dtype=float).ravel()
+    values = np.asarray(values, dtype=float)
+    values = values if values.ndim == 1 else values.ravel()
+    if values.size > 1 and values.strides == (0,):  # one value broadcast over the draws (a fixed output)
+        c = float(values[0])  # what the general path gives for equal values, without copying them
+        return Summary(unit, float(values.mean()), c, c, c, (c, c), 0.0, 0.0, 0.0, int(values.size))
     s = order_statistics(values, ess=ess)
     p05, p50, p95 = (sorted_quantile(s, q) for q in PROBS)
     return Summary(

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import ClassVar
 
 import numpy as np
-from scipy import optimize, special
+from scipy import special
 
-from flopcast.priors.families._base import Z95, Distribution, fast_beta_inverse, mass_z, require
+from flopcast.priors.families._base import Distribution, fast_beta_inverse, mass_z, require
 
 
 @dataclass(frozen=True)
@@ -27,8 +27,8 @@ class Beta(Distribution):
     @classmethod
     def from_ci_mass(cls, ci: tuple[float, float], mass: float) -> "Beta":
         """Equal-tailed: the (1 - mass) / 2 and (1 + mass) / 2 quantiles land on ``ci`` (as ``from_ci90``)."""
-        z = mass_z(mass)
-        return cls._fit(ci, np.array([(1.0 - mass) / 2.0, (1.0 + mass) / 2.0]), z, f"mass {mass:g}")
+        mass_z(mass)  # checks the mass
+        return cls._fit(ci, ((1.0 - mass) / 2.0, (1.0 + mass) / 2.0), f"mass {mass:g}")
 
     @classmethod
     def from_alpha_beta(cls, alpha: float, beta: float) -> "Beta":
@@ -42,28 +42,19 @@ class Beta(Distribution):
         No closed form exists; scipy's least-squares solves the two quantile equations in
         (log alpha, log beta), started from the moment match of a normal with the same interval.
         """
-        return cls._fit(ci90, np.array([0.05, 0.95]), Z95, "5th/95th percentiles")
+        return cls._fit(ci90, (0.05, 0.95), "5th/95th percentiles")
 
     @classmethod
-    def _fit(cls, ci: tuple[float, float], probs: np.ndarray, z: float, what: str) -> "Beta":
+    def _fit(cls, ci: tuple[float, float], probs: tuple[float, float], what: str) -> "Beta":
         lo, hi = ci
         require(0 < lo and hi < 1, f"a beta's interval must lie inside (0, 1), got [{lo:g}, {hi:g}]")
-        m, sd = (lo + hi) / 2.0, (hi - lo) / (2.0 * z)
-        k = max(m * (1 - m) / sd**2 - 1.0, 0.5)
-        target = special.logit(np.array([lo, hi]))
-
-        def residual(log_ab):
-            a, b = np.exp(log_ab)
-            return special.logit(special.betaincinv(a, b, probs)) - target
-
-        fit = optimize.least_squares(residual, np.log([m * k, (1 - m) * k]), xtol=1e-12, ftol=1e-12)
-        a, b = np.exp(fit.x)
-        got = special.betaincinv(a, b, probs)
+        a, b = _fit_quantiles(float(lo), float(hi), float(probs[0]), float(probs[1]))
+        got = special.betaincinv(a, b, np.array(probs))
         require(
             np.allclose(got, [lo, hi], rtol=1e-4, atol=1e-7),
             f"no beta distribution has {what} [{lo:g}, {hi:g}]",
         )
-        return cls(float(a), float(b))
+        return cls(a, b)
 
     support_open: ClassVar[tuple[bool, bool]] = (True, True)
 
@@ -89,3 +80,24 @@ class Beta(Distribution):
         import pymc as pm
 
         return pm.Beta(name, alpha=self.alpha, beta=self.beta)
+
+
+@lru_cache(maxsize=256)
+def _fit_quantiles(lo: float, hi: float, p_lo: float, p_hi: float) -> tuple[float, float]:
+    """The least-squares fit of the two quantile equations, cached by the exact bounds and levels
+    (scenarios, --set and every analysis rebuild the same priors); scipy.optimize is imported only
+    on a miss. Started from the moment match of a normal with the same interval."""
+    from scipy import optimize
+
+    z = float(special.ndtri(p_hi))
+    m, sd = (lo + hi) / 2.0, (hi - lo) / (2.0 * z)
+    k = max(m * (1 - m) / sd**2 - 1.0, 0.5)
+    target = special.logit(np.array([lo, hi]))
+
+    def residual(log_ab):
+        a, b = np.exp(log_ab)
+        return special.logit(special.betaincinv(a, b, np.array([p_lo, p_hi]))) - target
+
+    fit = optimize.least_squares(residual, np.log([m * k, (1 - m) * k]), xtol=1e-12, ftol=1e-12)
+    a, b = np.exp(fit.x)
+    return float(a), float(b)

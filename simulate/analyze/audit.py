@@ -113,13 +113,17 @@ def audit(plan: Plan, draws: int | None = None, seed: int | None = None, max_fix
     headlines = plan.scenario.headlines
     derived = [evaluate_point(plan, at=h.set) for h in headlines]
     band = run(plan, draws=draws, seed=seed) if plan.uncertain else None
+    streamed = _exceedances_streamed(plan, band, headlines)
     lines = []
     bands: dict[tuple, object] = {(): band}
     for h, d in zip(headlines, derived):
         re = d[h.output]
         ratio = h.value / re if re != 0 else math.inf
-        values = _band_values(plan, h, bands)
-        if values is not None:
+        use_stream = streamed is not None and not h.set  # every draw of the band, counted streamed
+        values = band.outputs[h.output] if use_stream else _band_values(plan, h, bands)
+        if use_stream:
+            p, pct = streamed[(h.output, h.value)]
+        elif values is not None:
             p, _, pct = exceedance(values, h.value)
         else:
             p, pct = float(re >= h.value), 100.0 * float(re < h.value)
@@ -147,6 +151,21 @@ def _band_values(plan: Plan, h, bands: dict):
                          summarize_outputs=False) if band is not None and fixed.uncertain else None
     chosen = bands[key]
     return None if chosen is None else chosen.outputs[h.output]
+
+
+def _exceedances_streamed(plan: Plan, band, headlines):
+    """{(output, value): (P(output >= value), percentile)} over all draws of a streamed band (which
+    kept only a prefix), exact counts in one pass (``analyze.streamed``); None for an in-memory band."""
+    if band is None or band.kept is None or band.kept >= band.draws:
+        return None
+    from flopcast.analyze import streamed
+
+    wanted: dict[str, list[float]] = {}
+    for h in headlines:
+        wanted.setdefault(h.output, []).append(h.value)
+    got = streamed.counts(plan, band.draws, band.seed, band.sampler, wanted)
+    return {(o, x): (ge / band.draws, 100.0 * (lt / band.draws)) for o, xs in wanted.items()
+            for x, (ge, lt) in zip(xs, got[o])}
 
 
 def _dependencies(plan: Plan, output: str) -> frozenset[str]:

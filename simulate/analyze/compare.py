@@ -47,9 +47,11 @@ class Comparison(Rendered):
 
 
 def compare(a, b, outputs=(), sets_a=(), sets_b=(), draws: int | None = None, seed: int | None = None,
-            sampler: str = "mc", mapping: dict[str, str] | None = None) -> Comparison:
-    """``mapping``: {output of A: output of B} for outputs named differently; they are compared as
-    ``A=B`` (units that differ, such as H100s and GPUs, are shown as ``A unit / B unit``)."""
+            sampler: str = "mc", mapping: dict[str, str] | None = None, stream: bool | None = None) -> Comparison:
+    """B against A on their shared outputs with common random numbers, over all ``draws`` (streamed
+    above ``engine.STREAM_ABOVE`` or with ``stream=True``: ``_compare_streamed``). ``mapping``:
+    {output of A: output of B} for outputs named differently; they are compared as ``A=B`` (units
+    that differ, such as H100s and GPUs, are shown as ``A unit / B unit``)."""
     plan_a, plan_b = plan_for(a, sets_a), plan_for(b, sets_b)
     common = [n for n in plan_a.model.outputs if n in plan_b.model.outputs]
     pairs = {}
@@ -72,8 +74,11 @@ def compare(a, b, outputs=(), sets_a=(), sets_b=(), draws: int | None = None, se
                                                            plan_b.scenario.default_draws or 0) or 200_000)
     seed = resolve_seed(seed)
     columns = sorted(set(sampled_columns(plan_a)) | set(sampled_columns(plan_b)))
-    ra = run(plan_a, draws=draws, seed=seed, sampler=sampler, summarize_outputs=False, columns=columns)
-    rb = run(plan_b, draws=draws, seed=seed, sampler=sampler, summarize_outputs=False, columns=columns)
+    shared = sorted(set(plan_a.uncertain) & set(plan_b.uncertain))
+    if _streams(draws, stream, sampler):
+        return _compare_streamed(plan_a, plan_b, pairs, draws, seed, sampler, columns, shared)
+    ra = run(plan_a, draws=draws, seed=seed, sampler=sampler, summarize_outputs=False, columns=columns, stream=False)
+    rb = run(plan_b, draws=draws, seed=seed, sampler=sampler, summarize_outputs=False, columns=columns, stream=False)
     out = {}
     for name, (name_a, name_b) in pairs.items():
         ya, yb = ra.outputs[name_a], rb.outputs[name_b]
@@ -83,5 +88,20 @@ def compare(a, b, outputs=(), sets_a=(), sets_b=(), draws: int | None = None, se
         unit = ua if ua == ub else f"{ua} / {ub}"
         out[name] = OutputComparison(name, unit, summarize(ya, unit), summarize(yb, unit),
                                      summarize(ratio[np.isfinite(ratio)], "ratio"), float(np.mean(yb > ya)))
-    shared = sorted(set(plan_a.uncertain) & set(plan_b.uncertain))
+    return Comparison(plan_a.scenario.name, plan_b.scenario.name, draws, seed, sampler, out, shared)
+
+
+def _streams(draws: int, stream: bool | None, sampler: str) -> bool:
+    from flopcast.analyze.streamed import wants_stream
+
+    return wants_stream(draws, stream, sampler)
+
+
+def _compare_streamed(plan_a, plan_b, pairs, draws, seed, sampler, columns, shared) -> Comparison:
+    """``compare`` over all draws without holding them: exact quantiles and P(B > A) over N = draws
+    (``analyze.streamed``); the 90% HDIs come from the streaming histograms (within one bin)."""
+    from flopcast.analyze.streamed import compare_summaries
+
+    got = compare_summaries((plan_a, plan_b), pairs, draws, seed, sampler, columns)
+    out = {n: OutputComparison(n, got[n][0].unit, *got[n]) for n in pairs}
     return Comparison(plan_a.scenario.name, plan_b.scenario.name, draws, seed, sampler, out, shared)

@@ -185,36 +185,41 @@ def _ordinal(q: float) -> str:
 
 
 def stress(plan: Plan, output: str, headline: float, draws: int | None = None, seed: int | None = None,
-           sampler: str = "mc", result=None) -> Stress:
+           sampler: str = "mc", result=None, stream: bool | None = None) -> Stress:
     """Where ``headline`` sits in the band of ``output``. ``result``: a run of this plan whose draws
-    are used as they are (none are drawn again); otherwise ``draws`` are drawn with ``seed``."""
+    are used as they are (none are drawn again); otherwise ``draws`` are drawn with ``seed``, all of
+    them, streamed above ``engine.STREAM_ABOVE`` (or with ``stream=True``; ``_stress_streamed``)."""
     from flopcast.fmt import num
 
     check_output(plan, output)
     headline = check_headline(headline)
     if not plan.uncertain:
         raise InputError(plan.scenario.file, "has no uncertain inputs; nothing to stress")
-    if result is None:
-        result = run(plan, draws=draws, seed=seed, sampler=sampler, summarize_outputs=False)
-    elif result.kept is not None and result.kept < result.draws:
-        raise InputError("stress", f"this run kept only its first {result.kept:,} of {result.draws:,} draws "
-                         "(streamed); run stress on the scenario to use all of them")
-    y = result.outputs[output]
-    ess = plan.mcse_ess(y.size, (min(max(float(np.mean(y < headline)), 1e-6), 1 - 1e-6),), output)
-    p, se, pct = exceedance(y, headline, None if ess is None else next(iter(ess.values())))
-    median = float(np.median(y))
-    direction = ">=" if headline >= median else "<="
-    mask = y >= headline if direction == ">=" else y <= headline
-    cond = conditional_shift(plan, result.inputs, mask)
-    seek = goal_seek(plan, output, headline, result.seed)
+    if result is None and _streams(draws, stream, sampler):
+        p, se, pct, median, direction, tail, cond, y, n, used_seed = _stress_streamed(plan, output, headline, draws,
+                                                                                      seed, sampler)
+    else:
+        if result is None:
+            result = run(plan, draws=draws, seed=seed, sampler=sampler, summarize_outputs=False, stream=False)
+        elif result.kept is not None and result.kept < result.draws:
+            raise InputError("stress", f"this run kept only its first {result.kept:,} of {result.draws:,} draws "
+                             "(streamed); run stress on the scenario to use all of them")
+        y = result.outputs[output]
+        ess = plan.mcse_ess(y.size, (min(max(float(np.mean(y < headline)), 1e-6), 1 - 1e-6),), output)
+        p, se, pct = exceedance(y, headline, None if ess is None else next(iter(ess.values())))
+        median = float(np.median(y))
+        direction = ">=" if headline >= median else "<="
+        mask = y >= headline if direction == ">=" else y <= headline
+        cond = conditional_shift(plan, result.inputs, mask)
+        tail, n, used_seed = int(mask.sum()), y.size, result.seed
+    seek = goal_seek(plan, output, headline, used_seed)
     mcse_text = f"MCSE {se:.2g}" if math.isfinite(se) else "MCSE undefined with one draw"
     sentences = [
         f"{output} >= {num(headline)} {plan.unit(output)}: P = {p:.3g} ({mcse_text}); "
         f"the headline sits at the {_ordinal(pct)} percentile of the band (median {num(median)})."
     ]
-    tail = int(mask.sum())
     if tail < 30:
-        sentences.append(f"only {tail} of {y.size} draws reach {direction} {num(headline)}; "
+        sentences.append(f"only {tail} of {n} draws reach {direction} {num(headline)}; "
                          f"too few to say what one must believe (use more --draws)")
     for name, c in cond.items():
         if c is None:
@@ -232,7 +237,30 @@ def stress(plan: Plan, output: str, headline: float, draws: int | None = None, s
                 f" (MCSE unknown: no slope, {seek.draws:,} draws)"
             sentences.append(f"goal seek: {name} = {num(v)} {plan.unit(name)}{err} alone moves the median to "
                              f"{num(headline)}")
-    return Stress(plan.scenario.name, output, plan.unit(output), headline, result.draws, result.seed, p, se, pct,
+    return Stress(plan.scenario.name, output, plan.unit(output), headline, n, used_seed, p, se, pct,
                   direction, tail, cond, seek.values, median, sentences, y, seek.mcse, seek.draws)
 
 
+def _streams(draws: int | None, stream: bool | None, sampler: str) -> bool:
+    from flopcast.analyze.streamed import wants_stream
+
+    return wants_stream(draws, stream, sampler)
+
+
+def _stress_streamed(plan: Plan, output: str, headline: float, draws: int | None, seed: int | None, sampler: str):
+    """The draws' part of ``stress`` over all ``draws`` without holding them: exact exceedance
+    counts and (conditional) medians (``analyze.streamed``); the figure shows the kept prefix."""
+    from flopcast import engine
+    from flopcast.analyze.streamed import stress_tail
+    from flopcast.seeds import resolve_seed
+
+    n = engine.check_draws(draws if draws is not None else (plan.scenario.default_draws or engine.DEFAULT_DRAWS))
+    seed = resolve_seed(seed)
+    p, se, pct, median, direction, tail, medians, y = stress_tail(plan, output, headline, n, seed, sampler)
+    cond = {}
+    for name in (n for n in plan.uncertain if n in medians):
+        cm, dist = medians[name], plan.dists[name]
+        cond[name] = None if cm is None else Conditional(dist.median, cm, 100.0 * float(dist.cdf(cm)), plan.unit(name))
+    cond = dict(sorted(cond.items(), key=lambda kv: -abs(kv[1].prior_percentile_of_conditional_median - 50.0)
+                       if kv[1] is not None else 0.0))
+    return p, se, pct, median, direction, tail, cond, y, n, seed

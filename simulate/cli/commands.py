@@ -36,8 +36,10 @@ def run(args, opts) -> Outcome:
     else:
         mapping = nullcontext(None)
     with mapping as mapper:
+        from flopcast.samples import SAVE_AT_MOST
+
         options = dict(seed=opts.seed, sampler=args.sampler, chunk_size=args.chunk_size or engine.DEFAULT_CHUNK,
-                       workers=workers, mapper=mapper)
+                       workers=workers, mapper=mapper, keep_inputs=SAVE_AT_MOST)  # inputs: only what is saved
         if auto:
             result, rounds = engine.run_auto(plan, tol=tol, max_draws=max_draws, **options)
         else:
