@@ -135,11 +135,12 @@ def save_samples(ds, path: Path) -> None:
         prior.create_variable("draw", ("draw",), data=np.arange(ds.n, dtype=np.int64))
         const = f.create_group("constant_data")
         for name, (dims, values, attrs) in ds.variables.items():
+            data = np.asarray(values)
+            data = data if data.dtype.kind == "f" else data.astype(float)  # float32 stays float32
             if "draw" in dims:
-                v = prior.create_variable(name, ("chain", "draw"), data=np.asarray(values, dtype=float)[None, :],
-                                          fillvalue=np.nan)
+                v = prior.create_variable(name, ("chain", "draw"), data=data[None, :], fillvalue=np.nan)
             else:
-                v = const.create_variable(name, (), data=np.asarray(values, dtype=float))
+                v = const.create_variable(name, (), data=data)
             v.attrs.update(_netcdf_attrs(attrs))
         prior.attrs.update(_netcdf_attrs(ds.attrs))
         const.attrs.update(_netcdf_attrs(ds.attrs))

@@ -57,9 +57,13 @@ class Binning:
 
     def index(self, values: np.ndarray) -> np.ndarray:
         """Bin index 0..BINS+1 (0 = underflow, BINS + 1 = overflow)."""
-        t = np.log(values) if self.log else values
-        i = np.floor((t - self.lo) * (BINS / (self.hi - self.lo))).astype(np.int64) + 1
-        return np.clip(i, 0, BINS + 1)
+        if self.log:  # values <= 0 lie below a log binning: underflow (log gives -inf or NaN there)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                t = np.nan_to_num(np.log(values), nan=-np.inf)
+        else:
+            t = values
+        x = np.clip((t - self.lo) * (BINS / (self.hi - self.lo)), -1.0, BINS + 1.0)  # no cast of +-inf
+        return np.clip(np.floor(x).astype(np.int64) + 1, 0, BINS + 1)
 
     def edge(self, i: int) -> float:
         """Lower edge of bin i (1..BINS+1), in the output's own units."""

@@ -153,14 +153,13 @@ def write_samples(result, path: Path, inputs: bool = True) -> None:
 
     from flopcast.samples import SAVE_AT_MOST, save_samples, to_dataset
 
-    ds = to_dataset(result, SAVE_AT_MOST)
+    draws = to_dataset(result, SAVE_AT_MOST)  # a Draws: no xarray on the run path
     if not inputs:
-        ds = ds.drop_vars([n for n in result.inputs if n in ds])
-    for name, var in ds.data_vars.items():
-        if "draw" in var.dims and float32_safe(var.values, result.summary.get(name)):
-            ds[name] = var.astype(np.float32)
-            ds[name].attrs.update(var.attrs)
-    save_samples(ds, path)
+        draws.variables = {k: v for k, v in draws.variables.items() if k not in result.inputs}
+    for name, (dims, values, attrs) in list(draws.variables.items()):
+        if "draw" in dims and float32_safe(np.asarray(values), result.summary.get(name)):
+            draws.variables[name] = (dims, np.asarray(values, dtype=np.float32), attrs)
+    save_samples(draws, path)
 
 
 def float32_safe(values, summary=None) -> bool:
