@@ -43,7 +43,7 @@ def dask_mapper(scheduler: str | None = None, workers: int | None = None) -> Ite
     cluster = None
     if scheduler:
         try:
-            client = Client(scheduler, timeout="10s")
+            client = Client(scheduler, timeout="5s")
         except (OSError, TimeoutError) as exc:
             raise InputError(f"--scheduler {scheduler}", f"cannot connect: {exc}") from None
     else:
