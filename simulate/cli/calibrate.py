@@ -7,6 +7,7 @@ PyMC, PyTensor and ArviZ are imported inside the handler.
 from __future__ import annotations
 
 import math
+import sys
 
 
 DEFAULT_DRAWS = 1000
@@ -26,7 +27,7 @@ def register(sub) -> None:
                     "convergence, and write posterior.nc plus <name>-calibrated.toml (a scenario that "
                     "`flopcast run` takes) with prior-vs-posterior bands and a report.",
     )
-    add(p, "scenario", "sets", "seed", "json", "out")
+    add(p, "scenario", "sets", "seed", "json", "out", "quiet")
     p.add_argument("--evidence", required=True, metavar="FILE.toml",
                    help="evidence file (or the name of one in priors/evidence/, e.g. video-timings)")
     p.add_argument("--draws", default=None, help=f"posterior draws per chain (default {DEFAULT_DRAWS})")
@@ -63,7 +64,8 @@ def cmd_calibrate(args, opts):
     plan = engine.plan_for(args.scenario, args.sets)
     evidence = load_evidence(args.evidence, plan)  # all input checks before any sampling
     cal = calibrate(plan, evidence, draws=draws, tune=tune, chains=chains, seed=opts.seed,
-                    target_accept=target_accept, propagate_draws=propagate, discrepancy=discrepancy)
+                    target_accept=target_accept, propagate_draws=propagate, discrepancy=discrepancy,
+                    progress=not (opts.quiet or opts.json) and sys.stderr.isatty())
     obj = cal.to_json()
     obj["posterior_scenario"] = "{folder}/" + cal.toml_name  # the skeleton fills in the folder
     return Outcome("calibrate", plan.scenario.name, cal.seed, lambda stage: write_calibration(cal, stage), obj,

@@ -53,6 +53,7 @@ def calibrate(
     sets: Sequence[str] = (),
     propagate_draws: int | None = None,
     discrepancy: float | None = None,
+    progress: bool = False,
 ) -> Calibration:
     """Condition the scenario's priors on the evidence with NUTS, check convergence, then propagate
     the posterior (and, with the same seed and unit-cube columns, the prior) through the model.
@@ -99,7 +100,7 @@ def calibrate(
 
     informed = informed_inputs(plan, evidence)
     idata, model_vars, seconds = sample(plan, evidence, informed, draws, tune, chains, seed, target_accept,
-                                        discrepancy)
+                                        discrepancy, progress)
     diag = diagnose(idata, model_vars, draws, chains, seconds)
     where = f"{plan.scenario.file} + {evidence.file}"
     if not diag.ok:

@@ -116,8 +116,9 @@ def _copula_potential(plan: Plan, informed: Sequence[str], rvs: Mapping[str, Any
     pm.Potential("prior_copula", -0.5 * logdet - 0.5 * quad)
 
 
-def sample(plan, evidence, informed, draws, tune, chains, seed, target_accept, discrepancy=None):
-    """NUTS draws of the model; returns the inference data, the variables to diagnose, and seconds."""
+def sample(plan, evidence, informed, draws, tune, chains, seed, target_accept, discrepancy=None, progress=False):
+    """NUTS draws of the model; returns the inference data, the variables to diagnose, and seconds.
+    ``progress``: PyMC's own progress bar (the CLI asks for it on a terminal)."""
     import pymc as pm
 
     model = build_model(plan, evidence, informed, discrepancy)
@@ -126,7 +127,7 @@ def sample(plan, evidence, informed, draws, tune, chains, seed, target_accept, d
     t0 = time.perf_counter()
     with quiet(), model:
         idata = pm.sample(draws=draws, tune=tune, chains=chains, cores=1, random_seed=seed,
-                          target_accept=target_accept, progressbar=False, compute_convergence_checks=False,
+                          target_accept=target_accept, progressbar=bool(progress), compute_convergence_checks=False,
                           return_inferencedata=True, idata_kwargs={"log_likelihood": False})
     seconds = time.perf_counter() - t0
     idata.posterior.attrs.update({"flopcast_inputs": " ".join(informed), "seed": seed,
