@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 
 from flopcast.engine import evaluate_point, plan_for, run
 from flopcast.priors.comparison import Comparison, load_comparison

@@ -31,8 +31,8 @@ class HeadlineFigure:
     unit: str
     published: float
     rederived: float  # the model at the source's point values (and the headline's set)
-    published_percentile: float  # 0-100: share of the run's draws below the published value
-    rederived_percentile: float
+    published_percentile: float | None  # 0-100: share of the run's draws below the published value;
+    rederived_percentile: float | None  # None: the output is fixed (no band)
     set: dict
     band_has_set: bool  # the run fixed every input of ``set`` at that value
     note: str = ""
@@ -77,8 +77,12 @@ class Headlines(Rendered):
                 "log_hdi90": {k: list(v) for k, v in self.log_hdi90.items()}}
 
 
-def percentile(values: np.ndarray, x: float) -> float:
-    """Share of the draws below ``x``, in percent (0-100)."""
+def percentile(values: np.ndarray, x: float) -> float | None:
+    """Share of the draws below ``x``, in percent (0-100); None when the output does not vary (no
+    uncertain input moves it, up to rounding): a fixed output has no band to sit in."""
+    lo, hi = float(np.min(values)), float(np.max(values))
+    if hi - lo <= 1e-9 * max(abs(lo), abs(hi)):
+        return None
     return 100.0 * float(np.count_nonzero(values < x)) / values.size
 
 

@@ -14,8 +14,6 @@ from flopcast.priors.errors import InputError
 def run(args, opts) -> Outcome:
     from flopcast import engine
     from flopcast.executors import max_workers
-    from flopcast.report import text
-    from flopcast.report.run import write_run
 
     auto = args.draws == "auto"
     workers = positive_int(args.workers, "--workers", maximum=max_workers(args.engine)) \

@@ -26,8 +26,6 @@ def _png(folder: Path, fname: str, fig) -> bytes:
 
 def sensitivity_section(sens, folder: Path | None = None, prefix: str = "") -> tuple[str, str]:
     """(HTML section, Markdown section) with the tornado and variance-share figures."""
-    from flopcast.analyze import sensitivity as S
-
     t = figures.png_bytes(plots.tornado_figure(sens))
     v = figures.png_bytes(plots.variance_figure(sens))
     if folder is not None:
@@ -57,8 +55,6 @@ def write_sensitivity(sens, folder: Path) -> None:
 
 
 def write_stress(st, folder: Path) -> None:
-    from flopcast.analyze import stress as S
-
     ex = _png(folder, "exceedance.png", plots.exceedance_figure(st))
     cond = _png(folder, "conditional.png", plots.conditional_figure(st))
     rows = [[n, num(c.prior_median), num(c.conditional_median), f"{c.prior_percentile_of_conditional_median:.0f}",

@@ -62,7 +62,10 @@ def wants_log(lo: float, hi: float) -> bool:
 
 
 
-def ordinal(q: float) -> str:
+def ordinal(q: float | None) -> str:
+    """``14th``; ``fixed`` for a percentile that does not exist (an output no input moves)."""
+    if q is None:
+        return "fixed"
     n = int(round(q))
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"

@@ -34,6 +34,13 @@ def _link(value: float, anchor: str, md: bool, text: str | None = None) -> str:
     return f"<a href='#{anchor}' data-value='{value!r}'>{html.escape(text)}</a>"
 
 
+def _num_pct(value: float | None, digits: int) -> str:
+    """A percentile; for an output no uncertain input moves, "fixed" (the terminal table: "-")."""
+    if value is None:
+        return "fixed" if digits else "-"
+    return f"{value:.{digits}f}"
+
+
 def _pct(value: float, anchor: str, md: bool) -> str:
     return _link(value, anchor, md, f"{ordinal(value)} percentile")
 
@@ -96,8 +103,8 @@ def headline_rows(headlines) -> list[list[str]]:
         assumed = h.set_text if h.set else "the scenario's points"
         if h.set and not h.band_has_set:
             assumed += " (band drawn without)"
-        rows.append([h.label, h.output, h.unit, num(h.published), f"{h.published_percentile:.1f}",
-                     num(h.rederived), f"{h.rederived_percentile:.1f}", f"{h.ratio:.3f}", assumed])
+        rows.append([h.label, h.output, h.unit, num(h.published), _num_pct(h.published_percentile, 1),
+                     num(h.rederived), _num_pct(h.rederived_percentile, 1), f"{h.ratio:.3f}", assumed])
     return rows
 
 
@@ -111,12 +118,14 @@ def headline_lines(headlines) -> list[str]:
     for h in headlines.items:
         mark = "" if abs(h.ratio - 1) <= TOLERANCE else " !"
         assumed = h.set_text + ("" if h.band_has_set or not h.set else " +")
-        rows.append([h.output, eng(h.published), f"{h.published_percentile:.0f}", eng(h.rederived) + mark,
-                     f"{h.rederived_percentile:.0f}", assumed])
+        rows.append([h.output, eng(h.published), _num_pct(h.published_percentile, 0), eng(h.rederived) + mark,
+                     _num_pct(h.rederived_percentile, 0), assumed])
     if any(abs(h.ratio - 1) > TOLERANCE for h in headlines.items):
         notes.append(f"! the source's own assumptions do not give the published figure (off by more than {TOLERANCE:.0%})")
     if any(h.set and not h.band_has_set for h in headlines.items):
         notes.append("+ stated under other assumptions; placed in this band, drawn without them")
+    if any(h.published_percentile is None for h in headlines.items):
+        notes.append("- the output is fixed (no uncertain input moves it): no band to sit in")
     return ["", "published figures: where they sit in the band (percentile), and what the source's "
             "assumptions give:", table(["output", "published", "pct", "assumptions give", "pct", "assuming"],
                                        rows, "lrrrrl"), *notes]

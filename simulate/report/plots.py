@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from flopcast.fmt import num
 from flopcast.report.figures import label
 from flopcast.report.style import styled
 

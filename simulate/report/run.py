@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 from flopcast.report import figures, lead, plots
-from flopcast.fmt import markdown, num, percent, table
+from flopcast.fmt import markdown, num, table
 
 SUMMARY_FIELDS = ["output", "unit", "mean", "median", "p05", "p95", "hdi90_low", "hdi90_high",
                   "mcse_p05", "mcse_p50", "mcse_p95", "draws"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 import json
 
-from flopcast.fmt import markdown, num, table
+from flopcast.fmt import markdown, table
 
 
 def header(v) -> list[str]:
