@@ -16,7 +16,8 @@ def run(args, opts) -> Outcome:
     from flopcast.executors import max_workers
 
     auto = args.draws == "auto"
-    workers = positive_int(args.workers, "--workers", maximum=max_workers(args.engine)) \
+    pool = "dask-remote" if args.scheduler else args.engine  # a remote cluster's workers are not ours to count
+    workers = positive_int(args.workers, "--workers", maximum=max_workers(pool)) \
         if args.workers is not None else None
     if args.scheduler and args.engine != "dask":
         raise InputError("--scheduler", "only applies with --engine dask")
