@@ -36,10 +36,15 @@ class Rendered:
 
         return render_html(self)
 
+    def _report_context(self) -> dict:
+        """What the report of this result needs beyond the result itself (computed here, never by
+        the report, which only renders); nothing for most results."""
+        return {}
+
     def plot(self, *args, **kwargs):
         from flopcast.report.notebook import figure
 
-        return figure(self, *args, **kwargs)
+        return figure(self, *args, **{**self._report_context(), **kwargs})
 
     def save(self, folder, report: bool = True) -> Path:
         """Write what the matching CLI command writes into a new ``folder`` (refused if it exists
@@ -48,7 +53,7 @@ class Rendered:
         from flopcast.report.notebook import write
 
         with outdir.staged(Path(folder)) as stage:
-            write(self, stage, report=report)
+            write(self, stage, report=report, **self._report_context())
         return stage.path
 
 
@@ -166,6 +171,12 @@ class RunResult(Rendered):
         sc = self.plan.scenario
         return (f"<RunResult {sc.name} [{self.plan.model.name}]: {self.draws:,} draws, seed {self.seed}, "
                 f"{len(self.summary)} outputs>")
+
+    def _report_context(self) -> dict:
+        """The scenario's published figures placed in this run's band, as ``flopcast run`` shows them."""
+        from flopcast.analyze.headlines import headlines
+
+        return {"headlines": headlines(self)}
 
     def sensitivity(self, output: str, **options):
         """Tornado, Sobol indices and rank correlations of ``output`` under this run's plan and seed."""

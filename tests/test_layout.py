@@ -29,6 +29,7 @@ UPWARD_ALLOWED = {
     ("flopcast.results", "flopcast.report.notebook"),
     ("flopcast.results", "flopcast.analyze.sensitivity"),
     ("flopcast.results", "flopcast.analyze.stress"),
+    ("flopcast.results", "flopcast.analyze.headlines"),
 }
 
 

@@ -8,6 +8,7 @@ for bad input, 1 when the output cannot be written, 130 when interrupted; nothin
 from __future__ import annotations
 
 import argparse
+from functools import partial
 import os
 import signal
 import sys
@@ -15,7 +16,8 @@ from typing import Sequence
 
 from flopcast import __version__
 from flopcast.cli import commands
-from flopcast.cli.options import Parser, add
+from flopcast.cli.options import Parser
+from flopcast.cli.options import command as declare
 from flopcast.cli.skeleton import execute
 from flopcast.priors.errors import InputError
 
@@ -29,11 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"flopcast {__version__}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=Parser)
 
-    def command(name: str, handler, help: str, *options: str, skeleton: bool = True):
-        parser = sub.add_parser(name, help=help)
-        add(parser, *options)
-        parser.set_defaults(handler=handler, skeleton=skeleton)
-        return parser
+    command = partial(declare, sub)
 
     run = command("run", commands.run, "sample a scenario's priors; credible intervals, figures and a report",
                   "scenario", "sets", "seed", "sampler", "json", "out", "quiet")

@@ -18,16 +18,14 @@ DEFAULT_TARGET_ACCEPT = 0.9
 
 def register(sub) -> None:
     """Add ``calibrate`` to the CLI's subparsers; it runs through the one command skeleton."""
-    from flopcast.cli.options import add
+    from flopcast.cli.options import command
 
-    p = sub.add_parser(
-        "calibrate",
-        help="update a scenario's priors on measurements (PyMC NUTS) and propagate the posterior",
-        description="Condition the scenario's priors on an evidence file ([[observation]] tables), check "
+    p = command(sub, "calibrate", cmd_calibrate,
+                "update a scenario's priors on measurements (PyMC NUTS) and propagate the posterior",
+                "scenario", "sets", "seed", "json", "out", "quiet",
+                description="Condition the scenario's priors on an evidence file ([[observation]] tables), check "
                     "convergence, and write posterior.nc plus <name>-calibrated.toml (a scenario that "
-                    "`flopcast run` takes) with prior-vs-posterior bands and a report.",
-    )
-    add(p, "scenario", "sets", "seed", "json", "out", "quiet")
+                    "`flopcast run` takes) with prior-vs-posterior bands and a report.")
     p.add_argument("--evidence", required=True, metavar="FILE.toml",
                    help="evidence file (or the name of one in priors/evidence/, e.g. video-timings)")
     p.add_argument("--draws", default=None, help=f"posterior draws per chain (default {DEFAULT_DRAWS})")
@@ -40,7 +38,6 @@ def register(sub) -> None:
     p.add_argument("--discrepancy", default=None, metavar="S",
                    help="add a model discrepancy term: discrepancy_sigma ~ HalfNormal(S) widens every sigma_log / "
                         "interval90 likelihood on the log scale (e.g. 0.5); for equations that may be off by a factor")
-    p.set_defaults(handler=cmd_calibrate, skeleton=True)
 
 
 def cmd_calibrate(args, opts):

@@ -98,3 +98,14 @@ def parse(args: argparse.Namespace) -> Options:
     raw_seed = getattr(args, "seed", None)
     seed = check_seed(raw_seed) if raw_seed is not None else None
     return Options(draws, seed, bool(getattr(args, "json", False)), out, bool(getattr(args, "quiet", False)))
+
+
+def command(sub, name: str, handler, help: str, *options: str, description: str | None = None,
+            skeleton: bool = True) -> argparse.ArgumentParser:
+    """Declare a subcommand: its parser, the shared options it takes, and its handler (through the
+    command skeleton unless ``skeleton=False``). Every subcommand is declared this way."""
+    parser = sub.add_parser(name, help=help, description=description)
+    add(parser, *options)
+    parser.set_defaults(handler=handler, skeleton=skeleton)
+    return parser
+

@@ -8,16 +8,14 @@ from __future__ import annotations
 
 def register(sub) -> None:
     """Add ``validate`` to the CLI's subparsers."""
-    from flopcast.cli.options import add
+    from flopcast.cli.options import command
 
-    p = sub.add_parser(
-        "validate",
-        help="check how often the scenario's bands contain the measurements of an evidence file",
-        description="Run the scenario under every evidence case's settings and report the measured value's PIT, "
+    p = command(sub, "validate", cmd_validate,
+                "check how often the scenario's bands contain the measurements of an evidence file",
+                "scenario", "sets", "seed", "draws", "json", "out",
+                description="Run the scenario under every evidence case's settings and report the measured value's PIT, "
                     "whether it lies in the 50%% and 90%% bands, median/measured, the coverage of both bands and "
-                    "the median log error. --loo predicts each case from a calibration on all the others.",
-    )
-    add(p, "scenario", "sets", "seed", "draws", "json", "out")
+                    "the median log error. --loo predicts each case from a calibration on all the others.")
     p.add_argument("--evidence", required=True, metavar="FILE.toml",
                    help="evidence file (or the name of one in priors/evidence/, e.g. video-timings)")
     p.add_argument("--loo", action="store_true", help="leave-one-out: calibrate on all cases but one, predict it")
@@ -25,7 +23,6 @@ def register(sub) -> None:
                    help="multiplicative model error exp(sigma z), sigma ~ HalfNormal(S), on every prediction")
     p.add_argument("--target-accept", default="0.9",
                    help="NUTS target acceptance of the --loo calibrations; raise it (0.99) against divergences")
-    p.set_defaults(handler=cmd_validate, skeleton=True)
 
 
 def cmd_validate(args, opts):

@@ -8,23 +8,20 @@ from __future__ import annotations
 
 def register(sub) -> None:
     """Add ``voi`` to the CLI's subparsers."""
-    from flopcast.cli.options import add
+    from flopcast.cli.options import command
 
-    p = sub.add_parser(
-        "voi",
-        help="rank inputs by the value of learning them exactly (variance of log output; EVPPI for a decision)",
-        description="For every uncertain input and named group: the expected reduction in Var[log(output)] if it "
+    p = command(sub, "voi", cmd_voi,
+                "rank inputs by the value of learning them exactly (variance of log output; EVPPI for a decision)",
+                "scenario", "sets", "seed", "draws", "json", "out",
+                description="For every uncertain input and named group: the expected reduction in Var[log(output)] if it "
                     "were learned exactly and, with --decision, the expected value of partial perfect information "
                     "under 0-1 loss and the chance that learning it flips the answer; by nonparametric regression "
-                    "on the scenario's own draws (valid for correlated and posterior inputs).",
-    )
-    add(p, "scenario", "sets", "seed", "draws", "json", "out")
+                    "on the scenario's own draws (valid for correlated and posterior inputs).")
     p.add_argument("--output", required=True, help="the output to study")
     p.add_argument("--decision", default=None, metavar="'>= X'",
                    help="a yes/no question about the output: an operator (>=, >, <=, <) and a threshold")
     p.add_argument("--group", dest="groups", action="append", default=[], metavar="NAME=a,b",
                    help="also value learning several inputs together (repeatable)")
-    p.set_defaults(handler=cmd_voi, skeleton=True)
 
 
 def cmd_voi(args, opts):

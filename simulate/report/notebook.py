@@ -1,6 +1,6 @@
 """Notebook rendering of results: a compact HTML table (``_repr_html_``), a Figure (``plot``) and
-the folder the CLI writes (``save``), chosen by the result's type. Renders; what a run's report
-needs beyond the result (the published figures in its band) comes from ``flopcast.analyze.headlines``."""
+the folder the CLI writes (``save``), chosen by the result's type. Renders only: what a run's report
+needs beyond the result (the published figures in its band) is computed by the result and passed in."""
 
 from __future__ import annotations
 
@@ -63,7 +63,7 @@ def render_html(result) -> str:
     return f"<pre>{e(repr(result))}</pre>"
 
 
-def figure(result, *args, **kwargs):
+def figure(result, *args, headlines=None, **kwargs):
     """The result's main figure as a matplotlib Figure."""
     from flopcast.report import figures, plots
 
@@ -74,10 +74,9 @@ def figure(result, *args, **kwargs):
             from flopcast.priors.errors import InputError
 
             raise InputError("output", f"unknown output {name!r}; outputs: {', '.join(result.outputs)}")
-        from flopcast.analyze.headlines import headlines
         from flopcast.report.run import distribution_figure
 
-        return distribution_figure(result, name, headlines(result))
+        return distribution_figure(result, name, headlines)
     if kind == "Sensitivity":
         return plots.tornado_figure(result)
     if kind == "Stress":
@@ -95,7 +94,7 @@ def figure(result, *args, **kwargs):
     return figures.message_figure(f"no figure for a {kind}")
 
 
-def write(result, stage, report: bool = True) -> None:
+def write(result, stage, report: bool = True, headlines=None) -> None:
     """Write the folder the matching CLI command writes."""
     from flopcast.report import analyses, run
 
@@ -103,10 +102,8 @@ def write(result, stage, report: bool = True) -> None:
     writers = {"Sensitivity": analyses.write_sensitivity, "Stress": analyses.write_stress,
                "Audit": analyses.write_audit, "Comparison": analyses.write_compare,
                "Waterfall": analyses.write_waterfall}
-    if kind == "RunResult":  # the published figures are placed by the API layer, as the CLI does
-        from flopcast.analyze.headlines import headlines
-
-        run.write_run(result, stage, report=report, headlines=headlines(result))
+    if kind == "RunResult":  # the published figures are placed by the result (results.py), as the CLI does
+        run.write_run(result, stage, report=report, headlines=headlines)
     elif kind == "PointResult":
         run.write_point(result, stage, report=report)
     elif kind == "ValueOfInformation":
