@@ -30,7 +30,7 @@ from flopcast.domains import check_draws as check_domains
 from flopcast.sampling import Design, apply_copula, copula_factor
 from flopcast.executors import _blocks, _thread_map, default_workers, thread_mapper
 from flopcast.seeds import resolve_seed
-from flopcast.summary import PROBS, summarize
+from flopcast.summary import PROBS, summarize, summarize_with_float32
 
 DEFAULT_DRAWS = 200_000  # p05/p95 MCSE < 1% for every plappert-2024 output (see README)
 DEFAULT_CHUNK = 1 << 18
@@ -253,10 +253,11 @@ def run(
         raise InputError(exc.where, f"{exc.reason} (in the block of draws starting at draw {start})")
     result = RunResult(plan, seed, sampler, draws, inputs, outputs, created=created)
     if summarize_outputs:
-        summaries = _thread_map(lambda name: summarize(outputs[name], plan.unit(name),  # ess: a posterior's
-                                                       ess=plan.mcse_ess(draws, PROBS, name)),
-                                [(name,) for name in outputs], workers)
-        result.summary = Summaries(zip(outputs, summaries))
+        pairs = _thread_map(lambda name: summarize_with_float32(outputs[name], plan.unit(name),  # ess: a posterior's
+                                                                ess=plan.mcse_ess(draws, PROBS, name)),
+                            [(name,) for name in outputs], workers)
+        result.summary = Summaries(zip(outputs, (p[0] for p in pairs)))
+        result.float32_summary = dict(zip(outputs, (p[1] for p in pairs)))
     return result
 
 

@@ -16,6 +16,7 @@ import numpy as np
 from flopcast import __version__
 from flopcast.plan import Plan
 from flopcast.priors.scenario import Scenario
+from flopcast.summary import Summary
 
 SUMMARY_COLUMNS = ["unit", "mean", "median", "p05", "p95", "hdi90_low", "hdi90_high", "mcse_p05", "mcse_p50",
                    "mcse_p95", "draws"]
@@ -95,6 +96,9 @@ class RunResult(Rendered):
     summary: Summaries = field(default_factory=Summaries)
     created: str = ""
     kept: int | None = None  # a streamed run keeps only its first draws; None = all kept
+    # the summary of each output's draws rounded to float32 (in-memory runs): samples.nc stores an
+    # output as float32 only when no printed figure changes
+    float32_summary: dict[str, Summary] = field(default_factory=dict, repr=False)
 
     def __post_init__(self):
         if not isinstance(self.summary, Summaries):

@@ -138,11 +138,32 @@ def summarize(values: np.ndarray, unit: str = "", ess=None) -> Summary:
     if values.size > 1 and values.strides == (0,):  # one value broadcast over the draws (a fixed output)
         c = float(values[0])  # what the general path gives for equal values, without copying them
         return Summary(unit, float(values.mean()), c, c, c, (c, c), 0.0, 0.0, 0.0, int(values.size))
+    return summarize_ordered(order_statistics(values, ess=ess), float(values.mean()), unit, ess)
+
+
+def summarize_with_float32(values: np.ndarray, unit: str = "", ess=None) -> tuple[Summary, Summary]:
+    """The summary of ``values`` and of ``values`` rounded to float32 (what samples.nc stores when
+    no printed figure changes), both from one partition: rounding is monotone, so it maps the order
+    statistics rank by rank."""
+    values = np.asarray(values, dtype=float)
+    values = values if values.ndim == 1 else values.ravel()
+    if values.size < 2 or values.strides == (0,):
+        return summarize(values, unit, ess), summarize(values.astype(np.float32), unit, ess)
     s = order_statistics(values, ess=ess)
+    rounded_mean = values.astype(np.float32).astype(float).mean()
+    return (summarize_ordered(s, float(values.mean()), unit, ess),
+            summarize_ordered(s.astype(np.float32).astype(float), rounded_mean, unit, ess))
+
+
+def summarize_ordered(s: np.ndarray, mean: float, unit: str = "", ess=None) -> Summary:
+    """The summary read off ``s``, the ``order_statistics`` of draws whose mean is ``mean``.
+
+    A monotone map of the draws (float32 rounding, log) maps the order statistics rank by rank, so
+    ``summarize_ordered(f(s), ...)`` equals ``summarize(f(values))`` without a second partition."""
     p05, p50, p95 = (sorted_quantile(s, q) for q in PROBS)
     return Summary(
         unit=unit,
-        mean=float(values.mean()),
+        mean=float(mean),
         median=float(p50),
         p05=float(p05),
         p95=float(p95),

@@ -157,7 +157,13 @@ def write_samples(result, path: Path, inputs: bool = True) -> None:
     if not inputs:
         draws.variables = {k: v for k, v in draws.variables.items() if k not in result.inputs}
     for name, (dims, values, attrs) in list(draws.variables.items()):
-        if "draw" in dims and float32_safe(np.asarray(values), result.summary.get(name)):
+        values = np.asarray(values)
+        rounded = result.float32_summary.get(name)
+        if rounded is not None and values.size == result.draws:  # summarized in the run, same draws
+            safe = in_float32_range(values) and _printed(result.summary[name]) == _printed(rounded)
+        else:
+            safe = float32_safe(values, result.summary.get(name))
+        if "draw" in dims and safe:
             draws.variables[name] = (dims, np.asarray(values, dtype=np.float32), attrs)
     save_samples(draws, path)
 
@@ -165,17 +171,29 @@ def write_samples(result, path: Path, inputs: bool = True) -> None:
 def float32_safe(values, summary=None) -> bool:
     """Whether storing ``values`` as float32 changes no reported digit: finite, inside float32's
     normal range, and (for an output) every figure of its summary, as the tables print it, the same
-    when summarized from the float32 values."""
+    when summarized from the float32 values. Rounding to float32 is monotone, so one partition of
+    the float64 draws gives the order statistics of both (``summarize_ordered``)."""
     import numpy as np
 
-    from flopcast.summary import summarize
+    from flopcast.summary import order_statistics, summarize_ordered
 
-    a = np.abs(values[values != 0])
-    if a.size and (not np.all(np.isfinite(a)) or a.max() > 1e38 or a.min() < 1e-37):
+    if not in_float32_range(values):
         return False
     if summary is None:
         return True
-    return _printed(summarize(values, summary.unit)) == _printed(summarize(values.astype(np.float32), summary.unit))
+    values = np.asarray(values, dtype=float).ravel()
+    s = order_statistics(values)
+    single = values.astype(np.float32)
+    rounded = summarize_ordered(s.astype(np.float32).astype(float), single.astype(float).mean(), summary.unit)
+    return _printed(summarize_ordered(s, values.mean(), summary.unit)) == _printed(rounded)
+
+
+def in_float32_range(values) -> bool:
+    """Finite and inside float32's normal range (zeros allowed)."""
+    import numpy as np
+
+    a = np.abs(values[values != 0])
+    return not a.size or bool(np.all(np.isfinite(a)) and a.max() <= 1e38 and a.min() >= 1e-37)
 
 
 def _printed(s) -> list[str]:
