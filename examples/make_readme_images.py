@@ -63,7 +63,7 @@ def make() -> None:
     IMAGES.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "run"
-        if main(["run", "plappert-2024", "--seed", "1", "--samples", "none", "--out", str(out)]) != 0:
+        if main(["run", "plappert-2024", "--seed", "1", "--samples", "none", "--figures", "png", "--out", str(out)]) != 0:
             sys.exit("the run failed")
         for name in FIGURES:
             shutil.copyfile(out / f"{name}.png", IMAGES / f"{name}.png")

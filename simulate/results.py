@@ -47,14 +47,15 @@ class Rendered:
 
         return figure(self, *args, **{**self._report_context(), **kwargs})
 
-    def save(self, folder, report: bool = True) -> Path:
+    def save(self, folder, report: bool = True, figure_format: str = "svg") -> Path:
         """Write what the matching CLI command writes into a new ``folder`` (refused if it exists
-        and is not empty); returns the folder."""
+        and is not empty); returns the folder. ``figure_format``: a run's figure files, ``"svg"``
+        or ``"png"``."""
         from flopcast import outdir
         from flopcast.report.notebook import write
 
         with outdir.staged(Path(folder)) as stage:
-            write(self, stage, report=report, **self._report_context())
+            write(self, stage, report=report, figure_format=figure_format, **self._report_context())
         return stage.path
 
 

@@ -30,9 +30,9 @@ def test_run_json_contract_and_folder(capsys, tmp_path):
         assert set(o) >= {"unit", "mean", "median", "p05", "p95", "hdi90"}
         assert o["p05"] <= o["median"] <= o["p95"]
     written = {p.name for p in out_dir.iterdir()}
-    assert {"samples.nc", "summary.csv", "summary.md", "summary.json", "report.html", "peak_fleet_h100.png"} <= written
+    assert {"samples.nc", "summary.csv", "summary.md", "summary.json", "report.html", "peak_fleet_h100.svg"} <= written
     html = (out_dir / "report.html").read_text()
-    assert "data:image/png;base64," in html and "seed" in html and "sora_params" in html
+    assert "<svg" in html and "seed" in html and "sora_params" in html
 
 
 def test_point_json_contract(capsys, tmp_path):

@@ -143,10 +143,28 @@ def test_figures_carry_words_units_and_headline_markers(plappert):
     assert "plappert-2024: peak_fleet_h100, 20,000 draws" in svg  # scenario and draws in the subtitle
     assert "published 720k" in svg and "source&#39;s assumptions give 990k" in svg.replace("'", "&#39;")
     assert "90% HDI of log values" in svg
+    figure = (plappert / "peak_fleet_h100.svg").read_text()  # the figure file is the figure the page shows
+    assert figures_svg_body(figure) in svg
+
+
+def figures_svg_body(document: str) -> str:
+    return document[document.index("<svg"):]
+
+
+@pytest.mark.parametrize("fmt, small_px, featured_px", [("png", 400, 1200)])  # report.style: 4 in at 100 dpi, 6 in at 200 dpi
+def test_png_figures_are_rendered_once_at_their_width(tmp_path, fmt, small_px, featured_px):
     from PIL import Image
 
-    with Image.open(plappert / "peak_fleet_h100.png") as im:
-        assert im.size[0] == 1200
+    out = tmp_path / "r"
+    assert main(["run", "plappert-2024", "--draws", "2000", "--seed", "3", "--figures", fmt, "--samples", "none",
+                 "--out", str(out)]) == 0
+    assert not list(out.glob("*.svg"))
+    with Image.open(out / "peak_fleet_h100.png") as im:  # a published figure: full size
+        assert im.size[0] == featured_px
+    with Image.open(out / "peak_fleet_power_mw.png") as im:  # no published figure, not a key output: thumbnail
+        assert im.size[0] == small_px
+    page = (out / "report.html").read_text()
+    assert "<svg" not in page and page.count("data:image/png;base64,") == len(list(out.glob("*.png")))
 
 
 @pytest.mark.parametrize("argv", [

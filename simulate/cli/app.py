@@ -46,6 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--scheduler", default=None, help="address of a running dask scheduler (tcp://HOST:8786)")
     run.add_argument("--point", action="store_true", help="evaluate once at every prior's point value")
     run.add_argument("--no-report", action="store_true", help="skip figures and the HTML/Markdown report")
+    run.add_argument("--figures", choices=["svg", "png"], default="svg",
+                     help="figure files of the report: svg (vector, default) or png (1200 px wide)")
     run.add_argument("--samples", choices=["all", "outputs", "none"], default="all",
                      help="draws kept in samples.nc: inputs and outputs (default), outputs only, or no file")
     run.add_argument("--chunk-size", type=int, default=None, help=argparse.SUPPRESS)

@@ -69,7 +69,7 @@ def run_outcome(result, obj: dict, rounds, wf, args) -> Outcome:
     hl = place(result) if not args.no_report or result.plan.scenario.headlines else None
     return Outcome("run", result.plan.scenario.name, result.seed,
                    lambda stage: write_run(result, stage, report=not args.no_report, waterfall=wf, headlines=hl,
-                                           samples=args.samples),
+                                           samples=args.samples, figure_format=args.figures),
                    obj, text.run_lines(result, rounds, headlines=hl))
 
 

@@ -34,15 +34,37 @@ def png_bytes(fig) -> bytes:
     return buf.getvalue()
 
 
-def svg_text(fig) -> str:
-    """The figure as an inline ``<svg>`` element (no XML prologue), for HTML."""
+def svg_document(fig) -> str:
+    """The figure as a standalone SVG file (text as text: searchable, editable in slides)."""
     import matplotlib
 
     buf = io.StringIO()
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "flopcast"}):
         fig.savefig(buf, format="svg", metadata={"Date": None})
-    text = buf.getvalue()
-    return text[text.index("<svg"):]
+    return buf.getvalue()
+
+
+def svg_inline(document: str) -> str:
+    """An SVG document as an inline ``<svg>`` element (no XML prologue), for HTML."""
+    return document[document.index("<svg"):]
+
+
+def svg_text(fig) -> str:
+    """The figure as an inline ``<svg>`` element (no XML prologue), for HTML."""
+    return svg_inline(svg_document(fig))
+
+
+FORMATS = ("svg", "png")  # a report's figure files: vector (default: smaller, faster) or 1200-px PNG
+
+
+def render_once(fig, fmt: str) -> tuple[str, bytes, bytes | str]:
+    """Render ``fig`` once in ``fmt``: (file suffix, file bytes, what HTML embeds: inline SVG text or
+    PNG bytes)."""
+    if fmt == "png":
+        png = png_bytes(fig)
+        return "png", png, png
+    doc = svg_document(fig)
+    return "svg", doc.encode(), svg_inline(doc)
 
 
 @styled
@@ -116,7 +138,10 @@ def distribution(values: np.ndarray, summary, name: str, unit: str, markers: dic
                        label=f"source's assumptions give {style.eng(h.rederived)}{cond} "
                              f"({ordinal(h.rederived_percentile)} pct)")
     if log:
+        from matplotlib.ticker import LogLocator
+
         ax.set_xscale("log")
+        ax.xaxis.set_minor_locator(LogLocator(10.0, subs=(2.0, 5.0)))  # 2x and 5x marks: half the tick objects
     style.eng_axis(ax.xaxis)
     ax.set_xlabel(label(f"{unit}" + (" (log scale)" if log else "")))
     ax.set_ylabel("probability per decade" if log else "probability density")

@@ -94,16 +94,21 @@ def figure(result, *args, headlines=None, **kwargs):
     return figures.message_figure(f"no figure for a {kind}")
 
 
-def write(result, stage, report: bool = True, headlines=None) -> None:
-    """Write the folder the matching CLI command writes."""
-    from flopcast.report import analyses, run
+def write(result, stage, report: bool = True, headlines=None, figure_format: str = "svg") -> None:
+    """Write the folder the matching CLI command writes (``figure_format``: a run's figure files,
+    svg or png)."""
+    from flopcast.priors.errors import InputError
+    from flopcast.report import analyses, figures, run
+
+    if figure_format not in figures.FORMATS:
+        raise InputError("figure_format", f"unknown format {figure_format!r}; one of {', '.join(figures.FORMATS)}")
 
     kind = type(result).__name__
     writers = {"Sensitivity": analyses.write_sensitivity, "Stress": analyses.write_stress,
                "Audit": analyses.write_audit, "Comparison": analyses.write_compare,
                "Waterfall": analyses.write_waterfall}
     if kind == "RunResult":  # the published figures are placed by the result (results.py), as the CLI does
-        run.write_run(result, stage, report=report, headlines=headlines)
+        run.write_run(result, stage, report=report, headlines=headlines, figure_format=figure_format)
     elif kind == "PointResult":
         run.write_point(result, stage, report=report)
     elif kind == "ValueOfInformation":

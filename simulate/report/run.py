@@ -85,13 +85,15 @@ SAMPLES_CHOICES = ("all", "outputs", "none")
 
 
 def write_run(result, folder: Path, report: bool = True, waterfall=None, headlines=None,
-              samples: str = "all") -> list[str]:
+              samples: str = "all", figure_format: str = "svg") -> list[str]:
     """Write a run's files into ``folder`` (a staging folder); returns the names written.
 
     Renders what it is given: the run, the published figures placed in its band (``headlines``,
     from ``flopcast.analyze.headlines``) and, when the caller computed it, the scenario's waterfall
     (``flopcast.analyze.waterfall.waterfall``). Variance shares are not recomputed here; the report
-    says which command gives them. ``samples``: which draws samples.nc keeps (all, outputs, none)."""
+    says which command gives them. ``samples``: which draws samples.nc keeps (all, outputs, none).
+    ``figure_format``: each output's figure file, rendered once and embedded in report.html as is:
+    ``svg`` (vector) or ``png`` (1200 px wide for key outputs and published figures, 600 px for others)."""
     written = []
     if samples != "none":
         write_samples(result, folder / "samples.nc", inputs=samples == "all")
@@ -113,10 +115,9 @@ def write_run(result, folder: Path, report: bool = True, waterfall=None, headlin
     featured = featured_outputs(result, headlines)
     for name in result.plan.model.outputs:
         fig = distribution_figure(result, name, headlines, small=name not in featured)
-        png = figures.png_bytes(fig)
-        (folder / f"{name}.png").write_bytes(png)
-        figs[name] = figures.svg_text(fig) if name in featured else png
-        written.append(f"{name}.png")
+        suffix, data, figs[name] = figures.render_once(fig, figure_format)
+        (folder / f"{name}.{suffix}").write_bytes(data)
+        written.append(f"{name}.{suffix}")
     sens_html, sens_md = sensitivity_pointer(result)
     wf_html, wf_md = waterfall_section(waterfall, folder)
     corr_html, corr_md = correlation_section(result)
@@ -386,5 +387,5 @@ def html_report(result, figs: dict[str, bytes | str], extra_sections: list[str] 
 
 
 def _fig(fig: bytes | str, alt: str) -> str:
-    """An inline SVG (featured figures) or a PNG thumbnail."""
+    """An inline SVG or an embedded PNG."""
     return f"<figure>{fig}</figure>" if isinstance(fig, str) else img_tag(fig, alt)
