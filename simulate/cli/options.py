@@ -18,7 +18,8 @@ MAX_DRAWS = 2**40  # beyond any machine: refused here; the engine bounds what fi
 
 class Parser(argparse.ArgumentParser):
     def error(self, message: str):  # one line, no usage dump
-        raise InputError(self.prog, f"{message} (see '{self.prog} --help')")
+        where = self.prog.partition(" ")[2] or "command line"  # "run", not "flopcast run": main prefixes "flopcast"
+        raise InputError(where, f"{message} (see '{self.prog} --help')")
 
 
 def positive_int(text: str | None, flag: str, maximum: int = MAX_DRAWS) -> int:
