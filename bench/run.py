@@ -50,6 +50,7 @@ TARGETS = {  # name: (description, threshold, direction)
     "wall_1e6": ("whole process, wall: flopcast run --no-report / numpy script at 1e6", 2.0, "<="),
     "report_vs_1e6": ("whole process: default `flopcast run` (full report) / numpy script at 1e6", 4.0, "<="),
     "squiggle": ("whole process: squigglepy script / flopcast run, every size measured", 1.0, ">="),
+    "squiggle_like": ("the same, flopcast without samples.nc (--samples none; the scripts keep no draws)", 1.0, ">="),
     "help": ("`flopcast --help` (s)", 1.0, "<="),
     "scenarios": ("`flopcast scenarios` (s)", 1.0, "<="),
     "sobol_vs_run": ("Sobol S1/ST at N=2^14 / one 1e6 run", 5.0, "<="),

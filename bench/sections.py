@@ -28,6 +28,9 @@ def _commands(self, n: int, rep: int) -> dict[str, tuple[list[str], Path | None]
         "flopcast": ([*fc, "run", SCENARIO, "--draws", str(n), "--no-report", "--seed", "1", "--out", str(out)], out),
         "numpy": ([sys.executable, str(BENCH / "numpy_plappert.py"), "--draws", str(n), "--seed", "1", "--json"], None),
         "squiggle": ([sys.executable, str(BENCH / "squiggle_plappert.py"), "--draws", str(n), "--seed", "1", "--json"], None),
+        # like for like with the scripts, which keep no draws: the same run without samples.nc
+        "flopcast_nosamples": ([*fc, "run", SCENARIO, "--draws", str(n), "--no-report", "--samples", "none",
+                                "--seed", "1", "--out", str(out) + "-ns"], Path(str(out) + "-ns")),
     }
     if n == 10**6:  # the default run with its full report, against the numpy script at 1e6
         rout = self.tmp / f"report-{rep}"
@@ -71,6 +74,7 @@ def _process_rows(self, n: int, runs: dict[str, list[dict]]) -> None:
         "numpy": f"whole process: `python bench/numpy_plappert.py --draws {n}`",
         "squiggle": f"whole process: `python bench/squiggle_plappert.py --draws {n}`",
         "flopcast_report": f"whole process: default `flopcast run {SCENARIO} --seed 1 --out <tmp>` (200k draws, full report)",
+        "flopcast_nosamples": f"whole process: `flopcast run {SCENARIO} --draws {n} --no-report --samples none` (no samples.nc)",
     }
     fc = runs.get("flopcast")
     fc_summary = fc[0]["summary"] if fc else None
@@ -95,6 +99,9 @@ def _process_rows(self, n: int, runs: dict[str, list[dict]]) -> None:
             if ok and fc:
                 ratio += (f"; flopcast / this: wall {paired('flopcast', key, 'wall'):.2f}x, "
                           f"CPU {paired('flopcast', key, 'cpu'):.2f}x, RSS {paired('flopcast', key, 'rss_kb'):.2f}x")
+        if key == "flopcast_nosamples" and fc and "squiggle" in runs and checks.get("squiggle", (False,))[0]:
+            ratio = (f"squigglepy / this: {paired('squiggle', key, 'wall'):.2f}x wall; "
+                     f"this / numpy script: {paired(key, 'numpy', 'wall'):.2f}x wall" if "numpy" in runs else "")
         if key == "flopcast_report" and "numpy" in runs and checks.get("numpy", (False,))[0]:
             ok, text = agreement(runs["numpy"][0]["summary"], rs[0]["summary"])
             ratio = text + (f"; / numpy script at {_fmt_n(n)}: {paired(key, 'numpy', 'wall'):.2f}x wall" if ok else "")
@@ -121,6 +128,11 @@ def _process_rows(self, n: int, runs: dict[str, list[dict]]) -> None:
             self.targets["squiggle"] = (r, text + (f"; {prev[1]}" if prev else ""))
         else:
             self.targets["squiggle"] = (prev[0], f"{prev[1]}; {text}")
+    if "flopcast_nosamples" in runs and "squiggle" in runs and checks.get("squiggle", (False,))[0]:
+        r = paired("squiggle", "flopcast_nosamples", "wall")
+        prev = self.targets.get("squiggle_like")
+        text = f"{r:.2f}x at {_fmt_n(n)}"
+        self.targets["squiggle_like"] = (min(r, prev[0]) if prev else r, f"{prev[1]}; {text}" if prev else text)
     for key, (ok, text) in checks.items():
         if not ok:
             self.notes.append(f"{key} at {_fmt_n(n)}: {text}; no ratio printed")
