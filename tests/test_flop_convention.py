@@ -149,3 +149,33 @@ def test_cli_flop_convention_on_run_and_audit(tmp_path, capsys):
                  "--json", "--out", str(tmp_path / "c")]) == 0
     obj = json.loads(capsys.readouterr().out)
     assert "conventions" not in obj and obj["flop_convention"] == "corrected"
+
+
+@pytest.mark.parametrize("factor", [2.0, 0.5, 3.0])
+def test_scaled_prior_is_the_closed_form_lognormal(factor):
+    """factor x LogNormal(mu, sigma) = LogNormal(mu + ln factor, sigma)."""
+    from flopcast.priors.families import LogNormal
+    from flopcast.priors.families.scaled import Scaled
+
+    base = LogNormal.from_ci90((0.6e21, 1.6e21))
+    scaled, exact = Scaled(base, factor), LogNormal(base.mu + np.log(factor), base.sigma)
+    u = np.array([0.01, 0.05, 0.5, 0.95, 0.99])
+    np.testing.assert_allclose(scaled.ppf(u), exact.ppf(u), rtol=1e-12)
+    np.testing.assert_allclose(scaled.sample_ppf(u), factor * base.sample_ppf(u), rtol=1e-12)
+    x = exact.ppf(u)
+    np.testing.assert_allclose(scaled.cdf(x), u, rtol=1e-9)
+    assert scaled.support == (0.0, np.inf) and scaled.support_open == base.support_open
+    with pytest.raises(ValueError):
+        Scaled(base, 0.0)
+
+
+def test_run_report_leads_with_the_premise(tmp_path):
+    assert main(["run", "plappert-2024", "--draws", "2000", "--seed", "1", "--out", str(tmp_path / "r")]) == 0
+    page = (tmp_path / "r" / "report.html").read_text()
+    summary = page[page.index("<div class='summary'>"):]
+    summary = summary[:summary.index("</div>")]
+    assert "Premise: dit_flops_per_step" in summary and "--flop-convention corrected" in summary
+    assert main(["run", "plappert-2024", "--draws", "2000", "--seed", "1", "--flop-convention", "corrected",
+                 "--out", str(tmp_path / "c")]) == 0
+    page = (tmp_path / "c" / "report.html").read_text()
+    assert "FLOP convention: corrected" in page and "Premise:" not in page
