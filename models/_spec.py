@@ -24,12 +24,19 @@ an input's domain; the engine checks every drawn input and every output against 
 
 Optionally ``check(x) -> [(input, reason)]`` for constraints a domain cannot express (a frame count
 that fits the VAE, a peak factor of at least 1); it sees point values only.
+
+A FLOP count or a peak FLOP/s input may declare ``convention`` (``models/_convention.py``): how the
+figure is counted as published (MACs or FLOPs, dense or sparse peak, forward only or forward + backward)
+and what the equation expects (FLOPs and dense peaks). ``flopcast audit`` reports a difference as a
+premise finding; ``flop_convention = "corrected"`` in a scenario converts the figure.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+
+from flopcast.models._convention import FlopConvention
 
 
 @dataclass(frozen=True)
@@ -86,6 +93,7 @@ class Quantity:
     default: float | None = None
     source: str = ""
     domain: Domain | str | None = None  # a name in DOMAINS, stored as the Domain
+    convention: FlopConvention | None = None  # how a FLOP figure is counted (models/_convention.py)
 
     def __post_init__(self) -> None:
         if isinstance(self.domain, str):

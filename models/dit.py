@@ -22,23 +22,39 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from flopcast.models._convention import DENSE, FLOP_FORWARD, FLOP_TRAINING, MAC_FORWARD, MAC_TRAINING, declare
 from flopcast.models._spec import Quantity
 
 SECONDS_PER_HOUR = 3600.0
 SECONDS_PER_DAY = 24 * 3600.0
 DAYS_PER_MONTH = 30.0  # as in models/sora.py: [S04 "H100 运行一个月"], one month = 30 days
 
+# The DiT paper counts "Gflops" as multiply-accumulates (Peebles & Xie 2023, arXiv:2212.09748, Table 4:
+# DiT-XL/2 at 512x512, 524.6 Gflops per forward pass; MACs per W. Peebles in facebookresearch/DiT issue
+# #14, 2023-02-09). Its training compute is those Gflops x batch x steps x 3, so MACs too. These
+# equations compare FLOP counts with FLOP/s peaks, which count 2 FLOPs per MAC.
+STEP_CONVENTION = declare(MAC_FORWARD, FLOP_FORWARD,
+                          "Peebles & Xie 2023 (arXiv:2212.09748) Table 4: 524.6 Gflops, counted with fvcore "
+                          "(one multiply-add = one flop; facebookresearch/DiT issue #14)")
+TRAIN_CONVENTION = declare(MAC_TRAINING, FLOP_TRAINING,
+                           "Peebles & Xie 2023 (arXiv:2212.09748): training compute = model Gflops x batch size x "
+                           "training steps x 3, the Gflops counted as MACs (facebookresearch/DiT issue #14)")
+PEAK_CONVENTION = declare(DENSE, DENSE, "NVIDIA H100 SXM datasheet: 989.4 TFLOPS is the dense BF16 peak")
+
 INPUTS = {
     "dit_train_flops": Quantity("FLOP", "DiT-XL total training compute", 1e21,
-                                '[S04 "使用了大约 10^21 FLOPS 的总计算资源进行训练"]', domain="positive"),
+                                '[S04 "使用了大约 10^21 FLOPS 的总计算资源进行训练"]', domain="positive",
+                                convention=TRAIN_CONVENTION),
     "dit_flops_per_step": Quantity("FLOP", "DiT-XL FLOPs per denoising step (one 512x512 image)", 524e9,
-                                   '[S04 "DiT-XL 每一步推理使用 524×10^9 FLOPS"]', domain="positive"),
+                                   '[S04 "DiT-XL 每一步推理使用 524×10^9 FLOPS"]', domain="positive",
+                                   convention=STEP_CONVENTION),
     "sampling_steps": Quantity("steps", "denoising steps per generated image", None,
                                '[S04 "DiT 使用生成一张图片会经过 250 步的 diffusion"]', domain="positive"),
     "instagram_images_per_day": Quantity("images/day", "images uploaded to Instagram per day", None,
                                          '[S04 "用户每天向 Instagram 上传约 9500 万张图片"]', domain="positive"),
     "h100_peak_flops": Quantity("FLOP/s", "dense BF16 peak of one H100 SXM", 989.4e12,
-                                "NVIDIA H100 SXM datasheet: 989.4 TFLOPS dense BF16", domain="positive"),
+                                "NVIDIA H100 SXM datasheet: 989.4 TFLOPS dense BF16", domain="positive",
+                                convention=PEAK_CONVENTION),
     "training_utilization": Quantity("fraction", "achieved FLOP/s over peak when training", None,
                                      '[S04 "相当于使用 0.4 个 Nvidia H100 运行 1 个月,或者单张 H100 运行 12 天"] assumes 100%', domain="open_fraction"),
     "inference_utilization": Quantity("fraction", "achieved FLOP/s over peak when serving", None,

@@ -43,11 +43,18 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from flopcast.models._convention import DENSE, FLOP_FORWARD, FLOP_TRAINING, declare
 from flopcast.models._spec import Quantity
 
 SECONDS_PER_HOUR = 3600.0
 MONTHS_PER_YEAR = 12.0
 TOKENS_PER_KTOK = 1000.0
+# FLOP conventions (models/_convention.py): the 2N and 6N rules count FLOPs (2 per multiply-add), as
+# the equations and the FLOP/s peaks do; the peaks are dense.
+INFERENCE_CONVENTION = declare(FLOP_FORWARD, FLOP_FORWARD, "Kaplan et al. 2020, section 2.1: 2N FLOPs per token forward")
+TRAINING_CONVENTION = declare(FLOP_TRAINING, FLOP_TRAINING,
+                              "Kaplan et al. 2020, section 2.1: 6N FLOPs per token, forward + backward")
+PEAK_CONVENTION = declare(DENSE, DENSE, "A100 and TPU v4 datasheets: dense peaks")
 
 INPUTS = {
     # --- the model and its training run
@@ -56,17 +63,21 @@ INPUTS = {
     "training_tokens": Quantity("tokens", "tokens the model is trained on", None,
                                 '[E "1750亿参数模型的GPT-3是在3000亿token上进行训练的"]', domain="positive"),
     "inference_flops_per_param_token": Quantity("FLOP/parameter/token", "inference FLOPs per token per parameter", 2.0,
-                                                '[E "在推理过程中每个token的计算成本(以FLOPs为指标)约为2N"]', domain="positive"),
+                                                '[E "在推理过程中每个token的计算成本(以FLOPs为指标)约为2N"]', domain="positive",
+                                                convention=INFERENCE_CONVENTION),
     "training_flops_per_param_token": Quantity("FLOP/parameter/token", "training FLOPs per token per parameter", 6.0,
-                                               '[E "每个token的训练成本通常约为6N"]', domain="positive"),
+                                               '[E "每个token的训练成本通常约为6N"]', domain="positive",
+                                               convention=TRAINING_CONVENTION),
     # --- hardware and cloud prices
     "a100_peak_flops": Quantity("FLOP/s", "A100 FP16/FP32 mixed-precision dense peak", 312e12,
-                                '[E "每个A100提供峰值312 TFLOPS"]', domain="positive"),
+                                '[E "每个A100提供峰值312 TFLOPS"]', domain="positive",
+                                convention=PEAK_CONVENTION),
     "a100_instance_usd_per_hour": Quantity("USD/instance-hour", "AWS p4 (8 x A100) effective hourly rate, 1-year reservation", 19.22,
                                            '[E "拥有8个A100的AWS P4实例的有效时薪(effective hourly rate)将达19.22美元"]', domain="positive"),
     "gpus_per_instance": Quantity("GPUs/instance", "A100s per AWS p4 instance", 8.0, '[E "拥有8个A100的AWS P4实例"]', domain="integer"),
     "tpu_peak_flops": Quantity("FLOP/s", "TPU v4 bf16 dense peak per chip", 275e12,
-                               'Google Cloud TPU v4 spec, 275 TFLOPS; [E "基于GCP TPU v4定价"] (table lost in translation)', domain="positive"),
+                               'Google Cloud TPU v4 spec, 275 TFLOPS; [E "基于GCP TPU v4定价"] (table lost in translation)', domain="positive",
+                               convention=PEAK_CONVENTION),
     "tpu_usd_per_chip_hour": Quantity("USD/chip-hour", "GCP TPU v4 price per chip-hour, 1-year commitment", 2.03,
                                       "GCP TPU v4 pricing (2022-23): $3.22 on-demand, $2.03 1-year, $1.45 3-year; "
                                       "$2.03 reproduces the source's $1.4M and $11.2M", domain="positive"),

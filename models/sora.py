@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from flopcast.models import video_fleet
+from flopcast.models import dit, video_fleet
 from flopcast.models._spec import Quantity
 from flopcast.models.video_fleet import ai_minutes_per_day  # [S04 "850 万 + 650 万 = 1500 万分钟"]
 
@@ -23,9 +23,11 @@ INPUTS = {
     "dit_params": Quantity("parameters", "DiT-XL parameter count", 675e6,
                            '[S04 "DiT-XL 有 6.75 亿个参数"]', domain="positive"),
     "dit_train_flops": Quantity("FLOP", "DiT-XL total training compute", 1e21,
-                                '[S04 "使用了大约 10^21 FLOPS 的总计算资源进行训练"]', domain="positive"),
+                                '[S04 "使用了大约 10^21 FLOPS 的总计算资源进行训练"]', domain="positive",
+                                convention=dit.TRAIN_CONVENTION),
     "dit_flops_per_step": Quantity("FLOP", "DiT-XL FLOPs per denoising step (one 512x512 image)", 524e9,
-                                   '[S04 "DiT-XL 每一步推理使用 524×10^9 FLOPS"]', domain="positive"),
+                                   '[S04 "DiT-XL 每一步推理使用 524×10^9 FLOPS"]', domain="positive",
+                                   convention=dit.STEP_CONVENTION),
     "sora_params": Quantity("parameters", "Sora parameter count", None,
                             '[S04 "200 亿规模的参数量也是有可能的 ... DiT 30 倍"]', domain="positive"),
     "video_seconds": Quantity("s", "length of one generated video", None, '[S04 "Sora 最长可以生成 1 分钟的视频"]', domain="positive"),
@@ -39,7 +41,8 @@ INPUTS = {
     "sampling_steps": Quantity("steps", "denoising steps per generated video", None,
                                '[S04 "每个视频有 250 个 diffusion 步骤"]', domain="positive"),
     "h100_peak_flops": Quantity("FLOP/s", "dense BF16 peak of one H100 SXM", 989.4e12,
-                                "NVIDIA H100 SXM datasheet: 989.4 TFLOPS dense BF16", domain="positive"),
+                                "NVIDIA H100 SXM datasheet: 989.4 TFLOPS dense BF16", domain="positive",
+                                convention=dit.PEAK_CONVENTION),
     "training_utilization": Quantity("fraction", "achieved FLOP/s over peak when training", None,
                                      '[S04 "4211 - 10528 张 H100 运行一个月" assumes 100%]', domain="open_fraction"),
     "inference_utilization": Quantity("fraction", "achieved FLOP/s over peak when serving", None,

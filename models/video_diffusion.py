@@ -29,11 +29,17 @@ from __future__ import annotations
 import math
 from typing import Any, Mapping
 
+from flopcast.models._convention import DENSE, Convention, declare
 from flopcast.models._spec import Quantity
 
 SECONDS_PER_HOUR = 3600.0
 SECONDS_PER_DAY = 86400.0
 SECONDS_PER_MONTH = 30 * 24 * 3600.0  # 30-day months, as in models/sora.py
+# FLOP conventions (models/_convention.py): this model counts 2 FLOPs per multiply-add
+# (flops_per_param_token = 2) and divides by dense peaks.
+COUNT_CONVENTION = declare(Convention(count="flop"), Convention(count="flop"),
+                           "Kaplan et al. 2020, section 2.1: 2N FLOPs per token")
+PEAK_CONVENTION = declare(DENSE, DENSE, "NVIDIA H100 SXM datasheet: 989.4 TFLOPS dense BF16")
 
 INPUTS = {
     # --- architecture (read off a model card / config) ---------------------------------------
@@ -85,13 +91,15 @@ INPUTS = {
         "FLOP per param per token", "FLOPs counted per multiply-accumulate (applies to attention matmuls too)", 2.0,
         "2: a multiply-add is 2 FLOPs, the convention of GPU peak FLOP/s (Kaplan et al. 2020: 2N per token); "
         "1: MAC counting, as the DiT paper's 'Gflops' (Peebles & Xie 2023, Table 4).", domain="positive",
+        convention=COUNT_CONVENTION,
     ),
     "attention_factor": Quantity(
         "x full attention", "share of full 3-D self-attention computed (0 switches it off, as the source did; "
         "<1 for sparse or windowed attention)", 1.0, "full 3-D attention: CogVideoX, HunyuanVideo, Wan 2.1, Open-Sora 2.0", domain="fraction",
     ),
     "gpu_peak_flops": Quantity("FLOP/s", "dense BF16 peak of one GPU", 989.4e12,
-                               "NVIDIA H100 SXM datasheet: 989.4 TFLOPS dense BF16 (H800 SXM the same)", domain="positive"),
+                               "NVIDIA H100 SXM datasheet: 989.4 TFLOPS dense BF16 (H800 SXM the same)", domain="positive",
+                               convention=PEAK_CONVENTION),
     "inference_utilization": Quantity("fraction", "achieved FLOP/s over peak when generating", None,
                                       "judgment calibrated on priors/evidence/video-timings.toml (see scenarios)", domain="open_fraction"),
     # --- training --------------------------------------------------------------------------------

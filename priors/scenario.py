@@ -22,7 +22,7 @@ from flopcast.priors.usable import check_ci90_width, check_usable
 SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
 
 _META_KEYS = {"dist", "point", "unit", "source", "rationale", "description"}
-_TOP_KEYS = {"scenario", "priors", "headlines", "correlations", "waterfall", "posterior"}
+_TOP_KEYS = {"scenario", "priors", "headlines", "correlations", "waterfall", "posterior", "flop_convention"}
 _SCENARIO_KEYS = {"name", "model", "description", "source", "default_draws"}
 _HEADLINE_KEYS = {"output", "value", "quote", "source", "set", "note", "label"}
 
@@ -98,6 +98,7 @@ class Scenario:
     overrides: tuple[str, ...] = ()
     waterfall: Waterfall | None = None
     posterior: Posterior | None = None
+    flop_convention: str = "as_published"  # or "corrected" (priors/conventions.py)
 
     @property
     def file(self) -> str:
@@ -200,7 +201,10 @@ def parse_scenario(data: Mapping[str, Any], path: Path | None = None, file: str 
             priors[name] = Prior(name, dist, dist.median, unit=old.unit if old else None,
                                  source=f"posterior: {posterior.note or posterior.file.name}",
                                  rationale=old.rationale if old else "")
+    from flopcast.priors.conventions import check_flop_convention
+
     return Scenario(
+        flop_convention=check_flop_convention(data.get("flop_convention", "as_published"), f"{file}: flop_convention"),
         posterior=posterior,
         waterfall=waterfall,
         name=head["name"],

@@ -7,7 +7,8 @@
     r.summary()                          # pandas DataFrame, one row per output
     r.samples                            # xarray.Dataset, dimension "draw", units in attrs
     r.stress("peak_fleet_h100", 720_000) # on the run's own draws
-    fc.audit("plappert-2024")
+    fc.audit("plappert-2024")            # with FLOP-convention premises (MACs counted as FLOPs)
+    fc.run("plappert-2024", flop_convention="corrected")  # MAC counts converted to FLOPs
     fc.voi("plappert-2024", "peak_fleet_h100", decision=">= 720000")  # which input is worth learning
 
 Names load lazily, so ``flopcast --help`` starts without numpy, xarray or matplotlib.
@@ -55,10 +56,10 @@ def __getattr__(name: str):
 def _plan_first(function, name: str):
     """Analyses take a bundled name, a path, a Scenario or a Plan, and ``set=`` as in ``run``."""
     if name in ("sensitivity", "stress", "audit", "calibrate", "voi"):
-        def api(scenario, *args, set=None, **kwargs):
+        def api(scenario, *args, set=None, flop_convention=None, **kwargs):
             from flopcast.engine import plan_for
 
-            return function(plan_for(scenario, set or ()), *args, **kwargs)
+            return function(plan_for(scenario, set or (), flop_convention), *args, **kwargs)
     else:
         api = function
     api.__name__, api.__doc__ = name, function.__doc__

@@ -45,14 +45,22 @@ def sampled_columns(plan: Plan) -> list[str]:
     return cols + ([POSTERIOR_COLUMN] if plan.joint else [])
 
 
-def plan_for(scenario: str | Scenario | Plan, sets: Sequence[str] | Mapping[str, Any] = ()) -> Plan:
+def plan_for(scenario: str | Scenario | Plan, sets: Sequence[str] | Mapping[str, Any] = (),
+             flop_convention: str | None = None) -> Plan:
     """A scenario (bundled name, path, ``Scenario`` or ``Plan``) bound to its model, with overrides:
-    ``--set`` strings or a mapping ``{name: number or (low, high)}``."""
+    ``--set`` strings or a mapping ``{name: number or (low, high)}``; ``flop_convention`` (``"as_published"``
+    or ``"corrected"``) replaces the scenario's own."""
     sets = override_strings(sets)
     if isinstance(scenario, Plan):
-        return bind(scenario.scenario, sets) if sets else scenario
-    if not isinstance(scenario, Scenario):
+        if not sets and flop_convention in (None, scenario.scenario.flop_convention):
+            return scenario
+        scenario = scenario.published or scenario.scenario
+    elif not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
+    if flop_convention is not None:
+        from flopcast.priors.conventions import check_flop_convention
+
+        scenario = replace(scenario, flop_convention=check_flop_convention(flop_convention, "flop_convention"))
     return bind(scenario, tuple(sets))
 
 
@@ -182,6 +190,7 @@ def run(
     mapper: Callable | None = None,
     set: Mapping[str, Any] | None = None,  # noqa: A002 - the notebook API's name for --set
     keep_inputs: int | None = None,
+    flop_convention: str | None = None,
 ) -> RunResult:
     """Sample every uncertain input, push the draws through the model, summarize every output.
 
@@ -198,8 +207,9 @@ def run(
     ``{"dataset_multiplier": 10, "sora_params": (5e9, 60e9)}`` fixes one and gives the other a
     90% interval, as ``--set`` does. ``keep_inputs``: an in-memory run keeps the sampled inputs of
     only its first draws (the CLI keeps what samples.nc saves); every draw is still checked.
+    ``flop_convention="corrected"`` converts MAC counts and sparse peaks first (``priors/conventions.py``).
     """
-    plan = plan_for(scenario, sets if set is None else set)
+    plan = plan_for(scenario, sets if set is None else set, flop_convention)
     draws = check_draws(draws if draws is not None else (plan.scenario.default_draws or DEFAULT_DRAWS))
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) or chunk_size <= 0:
         raise InputError("--chunk-size", f"must be a positive integer, got {chunk_size!r}")

@@ -104,6 +104,8 @@ class Plan:
     correlations: tuple[Correlation, ...] = field(default=())
     joint: tuple[str, ...] = ()  # posterior inputs, drawn together by one draw index
     joint_draws: Any = None  # (n, len(joint)) array
+    published: Scenario | None = None  # the scenario before its flop_convention converted any input
+    converted: tuple = ()  # the convention mismatches converted (models/_convention.Mismatch)
 
     @property
     def independent(self) -> bool:
@@ -201,8 +203,12 @@ def bind(scenario: Scenario, sets: tuple[str, ...] | list[str] = ()) -> Plan:
     model = load_model(scenario.model, f"{file}: scenario.model")
     if sets:
         scenario = scenario.with_overrides(sets, model.inputs)
+    from flopcast.priors.conventions import convert
+
     problems: list[tuple[str, str]] = []
     scenario, problems = _fit_domains(scenario, model)
+    published = scenario
+    scenario, converted = convert(scenario, model.inputs)  # flop_convention = "corrected"
     for name, prior in scenario.priors.items():
         if name not in model.inputs:
             problems.append((f"priors.{name}", f"the {model.name} model has no input {name!r}; "
@@ -256,7 +262,11 @@ def bind(scenario: Scenario, sets: tuple[str, ...] | list[str] = ()) -> Plan:
         joint_draws = post.draws[:, keep] if keep else None
         # posterior draws carry their own dependence; a copula cannot act on them
         correlations = tuple(c for c in correlations if not any(n in joint for n in c.inputs))
-    return Plan(scenario, model, dists, constants, points, correlations, joint, joint_draws)
+        scale = {m.input: m.factor for m in converted}
+        if joint_draws is not None and any(n in scale for n in joint):
+            joint_draws = joint_draws * [scale.get(n, 1.0) for n in joint]
+    return Plan(scenario, model, dists, constants, points, correlations, joint, joint_draws, published,
+                tuple(converted))
 
 
 def _fit_domains(scenario: Scenario, model: Model) -> tuple[Scenario, list[tuple[str, str]]]:

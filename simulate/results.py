@@ -81,6 +81,16 @@ def rank_correlation(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.corrcoef(ra, rb)[0, 1])
 
 
+def convention_json(plan: Plan) -> dict:
+    """``{"flop_convention": "corrected", "converted": [...]}`` for a plan whose scenario converted
+    published figures to its equations' convention; nothing for one that takes them as published."""
+    if plan.scenario.flop_convention == "as_published":
+        return {}
+    return {"flop_convention": plan.scenario.flop_convention,
+            "converted": [{"input": m.input, "factor": m.factor, "from": str(m.published), "to": str(m.expects)}
+                          for m in plan.converted]}
+
+
 def _finite(x: float) -> float | None:
     """A number for JSON: None (null) where it is undefined (NaN), e.g. the MCSE of one draw."""
     return None if x is None or not np.isfinite(x) else x
@@ -158,6 +168,7 @@ class RunResult(Rendered):
         }
         if self.draws < 2:
             obj["note"] = "one draw: the MCSE is undefined (null)"
+        obj.update(convention_json(self.plan))
         post = self.plan.scenario.posterior
         if self.plan.joint and post is not None:
             from flopcast.summary import PROBS
@@ -212,4 +223,5 @@ class PointResult(Rendered):
             "overrides": list(plan.scenario.overrides),
             "outputs": {n: {"unit": plan.unit(n), "value": v} for n, v in self.values.items()},
             "inputs": {n: {"unit": plan.unit(n), "value": v} for n, v in plan.points.items()},
+            **convention_json(plan),
         }

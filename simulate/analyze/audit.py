@@ -98,18 +98,30 @@ class Audit(Rendered):
     lines: list[AuditLine]
     draws: int  # draws of the band the headlines are placed in (0: no uncertain input)
     seed: int
+    conventions: object = None  # analyze.conventions.ConventionCheck: FLOP-convention premises, or None
+    convention: dict = field(default_factory=dict)  # {"flop_convention": "corrected", ...} when converted
 
     @property
     def summary(self) -> list[str]:
         return sentences(self.lines)
 
+    @property
+    def premises(self) -> list[str]:
+        """FLOP-convention premise findings, one sentence each (empty: none)."""
+        return self.conventions.sentences() if self.conventions is not None else []
+
     def to_json(self) -> dict:
-        return {"scenario": self.scenario, "draws": self.draws, "seed": self.seed,
-                "headlines": [ln.to_json() for ln in self.lines], "summary": self.summary}
+        obj = {"scenario": self.scenario, "draws": self.draws, "seed": self.seed,
+               "headlines": [ln.to_json() for ln in self.lines], "summary": self.summary, **self.convention}
+        if self.conventions is not None:
+            obj["conventions"] = self.conventions.to_json()
+        return obj
 
 
 def audit(plan: Plan, draws: int | None = None, seed: int | None = None, max_fixes: int = 6) -> Audit:
-    """Every [[headlines]] figure re-derived, checked and placed in the band."""
+    """Every [[headlines]] figure re-derived, checked and placed in the band; and the FLOP-convention
+    premises (``analyze.conventions``): inputs counted otherwise than the equations expect, with the
+    band re-run converted on the same draws."""
     headlines = plan.scenario.headlines
     derived = [evaluate_point(plan, at=h.set) for h in headlines]
     band = run(plan, draws=draws, seed=seed) if plan.uncertain else None
@@ -136,7 +148,11 @@ def audit(plan: Plan, draws: int | None = None, seed: int | None = None, max_fix
             continue
         line.inherited_from = _inherited(plan, line, lines)
         line.fixes = _fixes(plan, line, h, headlines, derived, max_fixes)
-    return Audit(plan.scenario.name, lines, band.draws if band else 0, band.seed if band else 0)
+    from flopcast.analyze.conventions import check
+    from flopcast.results import convention_json
+
+    return Audit(plan.scenario.name, lines, band.draws if band else 0, band.seed if band else 0,
+                 check(plan, band), convention_json(plan))
 
 
 def _band_values(plan: Plan, h, bands: dict):

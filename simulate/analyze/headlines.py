@@ -59,6 +59,8 @@ class Headlines(Rendered):
     draws: int  # draws the percentiles are read from (a streamed run: its kept prefix)
     items: list[HeadlineFigure] = field(default_factory=list)
     log_hdi90: dict[str, tuple[float, float]] = field(default_factory=dict)  # outputs spanning > a decade
+    premises: list = field(default_factory=list)  # analyze.conventions.Finding: FLOP-convention mismatches
+    converted: list = field(default_factory=list)  # models._convention.Mismatch converted by this run
 
     def for_output(self, name: str) -> list[HeadlineFigure]:
         return [h for h in self.items if h.output == name]
@@ -73,8 +75,11 @@ class Headlines(Rendered):
         return self.items[-1] if self.items else None
 
     def to_json(self) -> dict:
-        return {"scenario": self.scenario, "draws": self.draws, "headlines": [h.to_json() for h in self.items],
-                "log_hdi90": {k: list(v) for k, v in self.log_hdi90.items()}}
+        obj = {"scenario": self.scenario, "draws": self.draws, "headlines": [h.to_json() for h in self.items],
+               "log_hdi90": {k: list(v) for k, v in self.log_hdi90.items()}}
+        if self.premises:
+            obj["premises"] = [f.to_json() for f in self.premises]
+        return obj
 
 
 def percentile(values: np.ndarray, x: float) -> float | None:
@@ -116,4 +121,6 @@ def headlines(result) -> Headlines:
         if band is not None:
             spans[name] = band
     n = len(next(iter(result.outputs.values()))) if result.outputs else 0
-    return Headlines(plan.scenario.name, n, items, spans)
+    from flopcast.analyze.conventions import findings
+
+    return Headlines(plan.scenario.name, n, items, spans, findings(plan), list(plan.converted))

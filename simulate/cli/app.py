@@ -34,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     command = partial(declare, sub)
 
     run = command("run", commands.run, "sample a scenario's priors; credible intervals, figures and a report",
-                  "scenario", "sets", "seed", "sampler", "json", "out", "quiet")
+                  "scenario", "sets", "seed", "sampler", "json", "out", "quiet", "flop_convention")
     run.add_argument("--draws", default=None,
                      help="number of draws (default: the scenario's, else 200000), or 'auto': draw until the "
                           "MCSE of p05/p50/p95 of every headline output is below --tol x its value")
@@ -70,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--headline", required=True, help="the published figure, in the output's unit")
 
     command("audit", commands.audit, "re-derive the scenario's published headlines and locate them in the band",
-            "scenario", "sets", "seed", "draws", "json", "out", "quiet")
+            "scenario", "sets", "seed", "draws", "json", "out", "quiet", "flop_convention")
 
     cmp = command("compare", commands.compare, "two scenarios side by side with common random numbers",
                   "sets", "seed", "draws", "sampler", "json", "out", "quiet")

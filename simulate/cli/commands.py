@@ -21,7 +21,7 @@ def run(args, opts) -> Outcome:
         if args.workers is not None else None
     if args.scheduler and args.engine != "dask":
         raise InputError("--scheduler", "only applies with --engine dask")
-    plan = engine.plan_for(args.scenario, args.sets)
+    plan = engine.plan_for(args.scenario, args.sets, flop_convention=getattr(args, "flop_convention", None))
     if args.point:
         return _point(plan, args)
     tol = number(args.tol, "--tol") if auto else None
@@ -174,7 +174,7 @@ def audit(args, opts) -> Outcome:
     from flopcast.report import text
     from flopcast.report.analyses import write_audit
 
-    plan = engine.plan_for(args.scenario, args.sets)
+    plan = engine.plan_for(args.scenario, args.sets, flop_convention=getattr(args, "flop_convention", None))
     if not plan.scenario.headlines:
         raise InputError(plan.scenario.file, "lists no [[headlines]] to audit")
     engine.check_budget(plan, opts.draws)

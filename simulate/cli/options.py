@@ -69,6 +69,10 @@ _DECLARE = {
     "out": lambda p: p.add_argument("--out", default=None,
                                     help="write here (must not exist or be empty) instead of a new folder in outputs/"),
     "quiet": lambda p: p.add_argument("--quiet", action="store_true", help="no progress bar"),
+    "flop_convention": lambda p: p.add_argument(
+        "--flop-convention", choices=["as_published", "corrected"], default=None,
+        help="take FLOP figures as published (default: the scenario's flop_convention) or convert MAC counts and "
+             "sparse peaks to the FLOPs and dense peaks the equations expect"),
 }
 
 

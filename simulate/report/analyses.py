@@ -75,18 +75,31 @@ def write_stress(st, folder: Path) -> None:
     _write_common(folder, "stress", st.to_json(), md, f"flopcast stress: {st.scenario}", sections)
 
 
+PREMISES_TEXT = ("Inputs whose published figure is counted otherwise than the model's equations expect (MACs "
+                 "for FLOPs, a sparse for a dense peak, a forward pass for forward + backward), and the band with "
+                 "every such figure converted (flop_convention = \"corrected\", the same draws and seed).")
+
+
 def write_audit(au, folder: Path) -> None:
     scenario, lines, sentences, draws, seed = au.scenario, au.lines, au.summary, au.draws, au.seed
     header = ["headline", "output", "published", "re-derived", "ratio", "consistent", "band percentile", "P(>= published)"]
     rows = [[ln.label, ln.output, num(ln.published), num(ln.rederived), f"{ln.ratio:.3f}",
              "yes" if ln.consistent else "NO", "fixed" if ln.band_fixed else f"{ln.percentile:.0f}",
              "-" if ln.band_fixed else f"{ln.p_exceed:.3g}"] for ln in lines]
-    md = "\n".join([f"# flopcast audit: {scenario}", "", markdown(header, rows, "llrrrlrr"), "",
-                    *[f"- {s}" for s in sentences], ""])
+    premises = au.premises
+    conv = [f"FLOP convention: corrected ({', '.join(c['input'] + ' x' + format(c['factor'], 'g') for c in au.convention['converted'])})."] \
+        if au.convention else []
+    md = "\n".join([f"# flopcast audit: {scenario}", "", *conv, markdown(header, rows, "llrrrlrr"), "",
+                    *[f"- {s}" for s in sentences], "",
+                    *(["## Premises: FLOP conventions", "", PREMISES_TEXT, "", *[f"- {s}" for s in premises], ""]
+                      if premises else [])])
     sections = [f"<h1>Headline audit: {html.escape(scenario)}</h1>",
                 f"<p>Re-derived from the scenario's point values; band: {draws:,} draws, seed {seed}.</p>",
+                *[f"<p>{html.escape(c)}</p>" for c in conv],
                 _html_table(header, rows, "llrrrlrr"),
                 "<ul>" + "".join(f"<li>{html.escape(s)}</li>" for s in sentences) + "</ul>",
+                *([f"<h2>Premises: FLOP conventions</h2><p>{html.escape(PREMISES_TEXT)}</p><ul>"
+                   + "".join(f"<li>{html.escape(s)}</li>" for s in premises) + "</ul>"] if premises else []),
                 "<h2>Quotes</h2><ul>" + "".join(
                     f"<li><b>{html.escape(ln.label)}</b>: {html.escape(ln.quote)}</li>" for ln in lines) + "</ul>"]
     _write_common(folder, "audit", au.to_json(), md, f"flopcast audit: {scenario}", sections)

@@ -81,11 +81,34 @@ def summary_sentences(result, headlines, commands: list[str], md: bool = False) 
         ref = commands[0].split()[2] if commands else plan.scenario.name
         out.append(f"What one would have to believe for {eng(lead.published)} to hold: "
                    f"{code(f'flopcast stress {ref} --output {lead.output} --headline {lead.published:g}')}.")
+    out += premise_sentences(headlines, lead.output if lead else (outputs[0] if outputs else None), e, code)
     if commands:
         mine = [c for c in commands if lead is not None and f" --output {lead.output} " in c]
         out.append(f"Which assumption drives most of the variance is not computed by a run: "
                    f"{code((mine or commands)[0])} (one command per key output under "
                    f"{_anchor_text('Sensitivity', 'sensitivity', md)}).")
+    return out
+
+
+def premise_sentences(headlines, output: str | None, e=html.escape, code=html.escape) -> list[str]:
+    """The FLOP-convention premise (an input counted as MACs where the equations expect FLOPs, ...)
+    and what converting it does to ``output`` at the source's points; or the conversion this run made."""
+    if headlines is None:
+        return []
+    if headlines.converted:
+        done = ", ".join(f"{m.input} x{m.factor:g} ({m.published} -> {m.expects})" for m in headlines.converted)
+        return [e(f"FLOP convention: corrected. Converted to the equations' convention: {done}.")]
+    out = []
+    for f in headlines.premises:
+        m = f.mismatch
+        moved = f" (alone it moves {output} x{f.moves[output]:.3g})" if output in f.moves else ""
+        out.append(e(f"Premise: {m.input} = {eng(f.value)} {m.unit} is counted as {m.published} ({m.source}); "
+                               f"the model's equations expect {m.expects}, in which it is {eng(f.corrected)} "
+                               f"(x{m.factor:g}){moved}."))
+    if out:
+        ref = headlines.scenario
+        out.append(f"The band with every such figure converted: {code(f'flopcast audit {ref}')} (premises) or "
+                   f"{code(f'flopcast run {ref} --flop-convention corrected')}.")
     return out
 
 

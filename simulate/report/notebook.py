@@ -46,8 +46,9 @@ def render_html(result) -> str:
     if kind == "Audit":
         rows = [[ln.label, num(ln.published), num(ln.rederived), f"{ln.ratio:.3f}", "yes" if ln.consistent else "NO",
                  f"{ln.percentile:.0f}"] for ln in result.lines]
+        premises = "".join(f"<p>{e(s)}</p>" for s in result.premises)
         return _table(["headline", "published", "re-derived", "ratio", "consistent", "band percentile"], rows,
-                      f"<b>{e(result.scenario)}</b>: audit ({result.draws:,} draws, seed {result.seed})")
+                      f"<b>{e(result.scenario)}</b>: audit ({result.draws:,} draws, seed {result.seed})") + premises
     if kind == "Comparison":
         rows = [[n, c.unit, _band(c.a), _band(c.b), _band(c.ratio), f"{c.p_b_greater:.3f}"]
                 for n, c in result.outputs.items()]

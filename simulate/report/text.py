@@ -25,8 +25,15 @@ def run_lines(result, rounds=None, tol: float | None = None, headlines=None) -> 
         lines.append("draws auto: " + ", ".join(f"{n:,} draws -> max rel. MCSE {100 * w:.2f}%" for n, w in rounds))
     if sc.overrides:
         lines.append("overrides: " + "; ".join(safe(o) for o in sc.overrides))
+    if plan.converted:
+        lines += wrap("convention: corrected (" + ", ".join(f"{m.input} x{m.factor:g}: {m.published} -> {m.expects}"
+                                                            for m in plan.converted) + ")", "")
     lines.append(summary_text(result, headlines.log_hdi90 if headlines is not None else None))
     lines += headline_lines(headlines)
+    if headlines is not None and headlines.premises:
+        lines += wrap("premises: FLOP figures counted otherwise than the equations expect (flopcast audit; "
+                      "--flop-convention corrected converts them):", "")
+        lines += [clip(safe("  " + f.short())) for f in headlines.premises]
     if result.draws < 2:
         lines.append("note: one draw gives no Monte Carlo error (MCSE undefined, null in --json); "
                      "use --draws 2 or more for a band")
@@ -129,6 +136,29 @@ def audit_lines(au) -> list[str]:
     off = sum(not ln.consistent for ln in au.lines)
     if off:
         lines.append(f"{off} figure(s) OFF: what single change would make each follow is in audit.md / report.html")
+    if au.convention:
+        lines += wrap("convention: corrected (" + ", ".join(f"{c['input']} x{c['factor']:g}"
+                                                            for c in au.convention["converted"]) + ")", "")
+    return lines + convention_lines(au.conventions)
+
+
+def convention_lines(check) -> list[str]:
+    """The FLOP-convention premises of an audit: one line per input, then how each moved output's
+    median changes when they are converted (the full sentences are in audit.md / report.html)."""
+    from flopcast.report.style import eng
+
+    if check is None:
+        return []
+    lines = ["premises: FLOP figures counted otherwise than the equations expect"]
+    lines += [clip(safe("  " + f.short())) for f in check.findings]
+    where = f"{check.draws:,} draws, seed {check.seed}" if check.draws else "point values"
+    lines.append(f"converted (--flop-convention corrected; {where}): median as published -> corrected")
+    for mv in check.moved:
+        a, b = (mv.median, mv.median_corrected) if mv.median is not None else (mv.point, mv.point_corrected)
+        band = f", 90% band {eng(mv.p05_corrected)} to {eng(mv.p95_corrected)}" if mv.p05_corrected is not None else ""
+        lines.append(clip(safe(f"  {mv.output}: {eng(a)} -> {eng(b)} {mv.unit} (x{mv.ratio:.3g}{band})")))
+    if check.unmoved:
+        lines += wrap(f"unchanged: {', '.join(check.unmoved)}")
     return lines
 
 
