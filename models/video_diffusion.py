@@ -91,7 +91,8 @@ INPUTS = {
         "<1 for sparse or windowed attention)", 1.0, "full 3-D attention: CogVideoX, HunyuanVideo, Wan 2.1, Open-Sora 2.0", domain="fraction",
     ),
     "gpu_peak_flops": Quantity("FLOP/s", "dense BF16 peak of one GPU", 989.4e12,
-                               "NVIDIA H100 SXM datasheet: 989.4 TFLOPS dense BF16 (H800 SXM the same)", domain="positive"),
+                               "NVIDIA H100 SXM datasheet: 989.4 TFLOPS dense BF16 (H800 SXM the same)", domain="positive",
+                               hardware="peak_flops"),
     "inference_utilization": Quantity("fraction", "achieved FLOP/s over peak when generating", None,
                                       "judgment calibrated on priors/evidence/video-timings.toml (see scenarios)", domain="open_fraction"),
     # --- training --------------------------------------------------------------------------------
