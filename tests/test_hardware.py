@@ -163,3 +163,16 @@ def test_hardware_command_lists_the_library(capsys):
     text = capsys.readouterr().out
     assert "BF16 TFLOP/s" in text and "H100-SXM" in text and "989" in text
     assert fc.hardware() == hw.library()
+
+
+def test_published_h100_figures_are_placed_in_the_h100_equivalent_band():
+    plan = fc.plan_for("plappert-2024", gpu="B200")
+    outputs = {h.output for h in plan.scenario.headlines}
+    assert {"peak_fleet_h100_h100e", "training_h100_months_h100e", "training_flops"} <= outputs
+    assert "peak_fleet_h100" not in outputs
+    # at the source's point values, the B200 run's H100-equivalent fleet is the H100 figure (closed form)
+    assert fc.evaluate_point(plan)["peak_fleet_h100_h100e"] == pytest.approx(
+        fc.evaluate_point("plappert-2024")["peak_fleet_h100"], rel=1e-12)
+    back = fc.plan_for(plan, gpu="H100-SXM")  # rebinding a B200 plan on the H100 restores the names
+    assert {h.output for h in back.scenario.headlines} == {h.output for h in fc.plan_for("plappert-2024").scenario.headlines}
+    assert back.dists["h100_usd_per_hour"].support == hw.find("H100").usd_per_hour  # the library range, not B200's
