@@ -176,3 +176,29 @@ def test_published_h100_figures_are_placed_in_the_h100_equivalent_band():
     back = fc.plan_for(plan, gpu="H100-SXM")  # rebinding a B200 plan on the H100 restores the names
     assert {h.output for h in back.scenario.headlines} == {h.output for h in fc.plan_for("plappert-2024").scenario.headlines}
     assert back.dists["h100_usd_per_hour"].support == hw.find("H100").usd_per_hour  # the library range, not B200's
+
+
+# Closed forms of datasheet peaks: units x FLOP per clock x clock. H100 SXM: 132 SMs x 4,096 dense
+# BF16 FLOP/clock/SM x 1.83 GHz (NVIDIA H100 whitepaper; Lockwood's H100 page); MI300X: 304 CUs x
+# 2,048 x 2.1 GHz (AMD CDNA 3 white paper); MI355X: 256 CUs x 8,192 FP8 FLOP/clock/CU (AMD, ISSCC 2026)
+# x 2.4 GHz, BF16 at half the FP8 rate per clock.
+@pytest.mark.parametrize("name, figure, units, per_clock, ghz, rtol", [
+    ("H100-SXM", "dense_bf16_flops", 132, 4096, 1.83, 1e-4),
+    ("H100-SXM", "dense_fp8_flops", 132, 8192, 1.83, 1e-4),
+    ("MI300X", "dense_bf16_flops", 304, 2048, 2.1, 1e-4),
+    ("MI300X", "dense_fp8_flops", 304, 4096, 2.1, 1e-4),
+    ("MI355X", "dense_fp8_flops", 256, 8192, 2.4, 1e-4),
+    ("MI355X", "dense_bf16_flops", 256, 4096, 2.4, 1e-4),
+])
+def test_dense_peaks_match_units_times_rate_times_clock(name, figure, units, per_clock, ghz, rtol):
+    assert getattr(hw.find(name), figure) == pytest.approx(units * per_clock * ghz * 1e9, rel=rtol)
+
+
+def test_a_calibrated_copy_keeps_the_accelerator():
+    from flopcast.priors.scenario_text import posterior_scenario_text
+
+    plan = fc.plan_for("plappert-2024", {"dataset_multiplier": 5}, gpu="B200")
+    text = posterior_scenario_text(plan.scenario, ["sora_params"], "posterior.nc", "test", kept=plan.correlations)
+    data = __import__("tomllib").loads(text)
+    assert data["scenario"]["accelerator"] == "B200" and data["scenario"]["precision"] == "bf16"
+    assert "posterior" in data and data["priors"]["dataset_multiplier"]["value"] == 5
