@@ -227,6 +227,9 @@ def _parse_hardware(head: Mapping[str, Any], file: str) -> tuple[str | None, str
     name = head.get("accelerator")
     if name is not None:
         name = find(name, f"{file}: scenario.accelerator").name
+    elif "precision" in head:
+        raise InputError(f"{file}: scenario.precision", "chooses the peak of an accelerator: add accelerator = "
+                                                        "\"NAME\" (H100-SXM for the H100)")
     return name, check_precision(head.get("precision", "bf16"), f"{file}: scenario.precision")
 
 

@@ -282,7 +282,10 @@ def with_accelerator(scenario: Scenario, model: Model, sets: tuple[str, ...]) ->
     precision = hw.check_precision(chosen.get("precision", scenario.precision), "--set precision")
     name = chosen.get("accelerator", scenario.accelerator)
     if name is None:
-        return (replace(scenario, precision=precision) if "precision" in chosen else scenario), model, rest
+        if "precision" in chosen:
+            raise InputError("--set precision", "chooses the peak of an accelerator: add --gpu NAME (H100-SXM for "
+                                                "the H100 the scenario is written in)")
+        return scenario, model, rest
     acc = hw.find(name, "--gpu" if "accelerator" in chosen else f"{scenario.file}: scenario.accelerator")
     if not any(getattr(q, "hardware", None) for q in model.inputs.values()):
         raise InputError(f"--gpu {name}", f"the {model.name} model takes no accelerator figures (no input "
@@ -299,7 +302,9 @@ def with_accelerator(scenario: Scenario, model: Model, sets: tuple[str, ...]) ->
     outputs, twins = hw.equivalents(model.outputs, acc, precision)
     headlines = tuple(replace(h, output=h.output + hw.EQUIVALENT_SUFFIX) if h.output + hw.EQUIVALENT_SUFFIX in outputs
                       else h for h in scenario.headlines)  # published H100 figures sit in the H100-equivalent band
-    return replace(scenario, headlines=headlines), replace(model, outputs=outputs, equivalents=twins), rest
+    key = tuple(k for name in model.key_outputs for k in (name, name + hw.EQUIVALENT_SUFFIX) if k in outputs)
+    return replace(scenario, headlines=headlines), replace(model, outputs=outputs, equivalents=twins,
+                                                            key_outputs=key), rest
 
 
 def _fit_domains(scenario: Scenario, model: Model) -> tuple[Scenario, list[tuple[str, str]]]:

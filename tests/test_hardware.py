@@ -90,6 +90,9 @@ def test_h100_changes_no_unit_and_no_figure():
         assert h100.values[name] == base.values[name]
     plan = fc.plan_for("plappert-2024", gpu="H100-SXM")
     assert plan.unit("peak_fleet_h100") == "H100s" and "peak_fleet_h100_h100e" not in plan.model.outputs
+    assert fc.plan_for("plappert-2024", gpu="B200").model.key_outputs == (
+        "training_h100_months", "training_h100_months_h100e", "break_even_video_minutes", "peak_fleet_h100",
+        "peak_fleet_h100_h100e")
 
 
 def test_price_becomes_the_library_range_unless_the_scenario_gives_one():
@@ -202,3 +205,10 @@ def test_a_calibrated_copy_keeps_the_accelerator():
     data = __import__("tomllib").loads(text)
     assert data["scenario"]["accelerator"] == "B200" and data["scenario"]["precision"] == "bf16"
     assert "posterior" in data and data["priors"]["dataset_multiplier"]["value"] == 5
+
+
+@pytest.mark.parametrize("sets, match", [(["precision=fp8"], "add --gpu"), (["precision=fp4"], "one of 'bf16', 'fp8'"),
+                                         (["accelerator="], "unknown accelerator")])
+def test_bad_hardware_overrides_are_refused(sets, match):
+    with pytest.raises(InputError, match=match):
+        fc.plan_for("plappert-2024", sets)
