@@ -22,6 +22,9 @@ Counts whose bundled priors are lognormal (denoising steps, layers, micro-batche
 a lognormal cannot respect a lower bound of 1. Binding a scenario refuses a prior whose support leaves
 an input's domain; the engine checks every drawn input and every output against its domain.
 
+An input an accelerator determines says which figure with ``hardware=`` (one of ``HARDWARE``);
+``--gpu NAME`` then takes it from the accelerator library (priors/hardware.py).
+
 Optionally ``check(x) -> [(input, reason)]`` for constraints a domain cannot express (a frame count
 that fits the VAE, a peak factor of at least 1); it sees point values only.
 
@@ -86,6 +89,11 @@ DOMAINS: dict[str, Domain] = {d.name: d for d in (
 )}
 
 
+# What an input may take from the accelerator chosen with --gpu (priors/hardware.py): its dense peak at
+# the scenario's precision [FLOP/s], its rental price [USD/accelerator-hour], its all-in power [kW].
+HARDWARE = ("peak_flops", "usd_per_hour", "power_kw")
+
+
 @dataclass(frozen=True)
 class Quantity:
     unit: str
@@ -94,8 +102,11 @@ class Quantity:
     source: str = ""
     domain: Domain | str | None = None  # a name in DOMAINS, stored as the Domain
     convention: FlopConvention | None = None  # how a FLOP figure is counted (models/_convention.py)
+    hardware: str | None = None  # the accelerator figure this input takes (priors/hardware.py): a HARDWARE name
 
     def __post_init__(self) -> None:
+        if self.hardware is not None and self.hardware not in HARDWARE:
+            raise ValueError(f"unknown hardware figure {self.hardware!r}; one of {', '.join(HARDWARE)}")
         if isinstance(self.domain, str):
             if self.domain not in DOMAINS:
                 raise ValueError(f"unknown domain {self.domain!r}; one of {', '.join(DOMAINS)}")

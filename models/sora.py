@@ -42,7 +42,8 @@ INPUTS = {
                                '[S04 "每个视频有 250 个 diffusion 步骤"]', domain="positive"),
     "h100_peak_flops": Quantity("FLOP/s", "dense BF16 peak of one H100 SXM", 989.4e12,
                                 "NVIDIA H100 SXM datasheet: 989.4 TFLOPS dense BF16", domain="positive",
-                                convention=dit.PEAK_CONVENTION),
+                                convention=dit.PEAK_CONVENTION,
+                                hardware="peak_flops"),
     "training_utilization": Quantity("fraction", "achieved FLOP/s over peak when training", None,
                                      '[S04 "4211 - 10528 张 H100 运行一个月" assumes 100%]', domain="open_fraction"),
     "inference_utilization": Quantity("fraction", "achieved FLOP/s over peak when serving", None,
@@ -53,9 +54,11 @@ INPUTS = {
         "peak_factor", "generations_per_upload")},
     # Not in the source: cost and power of the fleet, with documented defaults.
     "h100_usd_per_hour": Quantity("USD/GPU-hour", "rental price of one H100", 2.5,
-                                  "default: typical 2024-2025 on-demand/reserved H100 cloud price, ~2-3 USD/h", domain="positive"),
+                                  "default: typical 2024-2025 on-demand/reserved H100 cloud price, ~2-3 USD/h", domain="positive",
+                                  hardware="usd_per_hour"),
     "h100_power_kw": Quantity("kW/GPU", "all-in power per H100 (GPU TDP 0.7 kW plus host, network, cooling)", 1.4,
-                              "default: 0.7 kW SXM TDP x ~2 for server, network and PUE", domain="positive"),
+                              "default: 0.7 kW SXM TDP x ~2 for server, network and PUE", domain="positive",
+                              hardware="power_kw"),
 }
 
 OUTPUTS = {

@@ -99,7 +99,8 @@ INPUTS = {
     ),
     "gpu_peak_flops": Quantity("FLOP/s", "dense BF16 peak of one GPU", 989.4e12,
                                "NVIDIA H100 SXM datasheet: 989.4 TFLOPS dense BF16 (H800 SXM the same)", domain="positive",
-                               convention=PEAK_CONVENTION),
+                               convention=PEAK_CONVENTION,
+                               hardware="peak_flops"),
     "inference_utilization": Quantity("fraction", "achieved FLOP/s over peak when generating", None,
                                       "judgment calibrated on priors/evidence/video-timings.toml (see scenarios)", domain="open_fraction"),
     # --- training --------------------------------------------------------------------------------

@@ -34,9 +34,10 @@ INPUTS = {
                                        '[S04 "平均每个上传的视频都对应 2 次生成"]', domain="count"),
     "gpu_usd_per_hour": Quantity("USD/GPU-hour", "rental price of one GPU", 2.5,
                                  "default: typical 2024-2025 on-demand/reserved H100 cloud price, ~2-3 USD/h "
-                                 "(as models/sora.py)", domain="positive"),
+                                 "(as models/sora.py)", domain="positive", hardware="usd_per_hour"),
     "gpu_power_kw": Quantity("kW/GPU", "all-in power per GPU (GPU, host, network, cooling)", 1.4,
-                             "default: 0.7 kW H100 SXM TDP x ~2 for server, network and PUE (as models/sora.py)", domain="positive"),
+                             "default: 0.7 kW H100 SXM TDP x ~2 for server, network and PUE (as models/sora.py)", domain="positive",
+                             hardware="power_kw"),
 }
 
 OUTPUTS = {

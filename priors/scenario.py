@@ -23,7 +23,7 @@ SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
 
 _META_KEYS = {"dist", "point", "unit", "source", "rationale", "description"}
 _TOP_KEYS = {"scenario", "priors", "headlines", "correlations", "waterfall", "posterior", "flop_convention"}
-_SCENARIO_KEYS = {"name", "model", "description", "source", "default_draws"}
+_SCENARIO_KEYS = {"name", "model", "description", "source", "default_draws", "accelerator", "precision"}
 _HEADLINE_KEYS = {"output", "value", "quote", "source", "set", "note", "label"}
 
 
@@ -99,6 +99,8 @@ class Scenario:
     waterfall: Waterfall | None = None
     posterior: Posterior | None = None
     flop_convention: str = "as_published"  # or "corrected" (priors/conventions.py)
+    accelerator: str | None = None  # a name in priors/hardware.toml (``--gpu`` overrides it)
+    precision: str = "bf16"  # the dense peak an accelerator contributes: "bf16" or "fp8"
 
     @property
     def file(self) -> str:
@@ -178,6 +180,7 @@ def parse_scenario(data: Mapping[str, Any], path: Path | None = None, file: str 
     if default_draws is not None and (not isinstance(default_draws, int) or default_draws <= 0):
         raise InputError(f"{file}: scenario.default_draws", "must be a positive integer")
 
+    accelerator, precision = _parse_hardware(head, file)
     raw_priors = data.get("priors", {})
     if not isinstance(raw_priors, dict):
         raise InputError(f"{file}: priors", "must be a table of [priors.NAME] tables")
@@ -205,6 +208,8 @@ def parse_scenario(data: Mapping[str, Any], path: Path | None = None, file: str 
 
     return Scenario(
         flop_convention=check_flop_convention(data.get("flop_convention", "as_published"), f"{file}: flop_convention"),
+        accelerator=accelerator,
+        precision=precision,
         posterior=posterior,
         waterfall=waterfall,
         name=head["name"],
@@ -217,6 +222,19 @@ def parse_scenario(data: Mapping[str, Any], path: Path | None = None, file: str 
         source=str(head.get("source", "")),
         default_draws=default_draws,
     )
+
+
+def _parse_hardware(head: Mapping[str, Any], file: str) -> tuple[str | None, str]:
+    """``accelerator = "B200"`` (a library name, see priors/hardware.py) and ``precision = "fp8"``."""
+    from flopcast.priors.hardware import check_precision, find
+
+    name = head.get("accelerator")
+    if name is not None:
+        name = find(name, f"{file}: scenario.accelerator").name
+    elif "precision" in head:
+        raise InputError(f"{file}: scenario.precision", "chooses the peak of an accelerator: add accelerator = "
+                                                        "\"NAME\" (H100-SXM for the H100)")
+    return name, check_precision(head.get("precision", "bf16"), f"{file}: scenario.precision")
 
 
 def parse_prior(name: str, spec: Any, file: str) -> Prior:

@@ -86,7 +86,10 @@ def posterior_scenario_text(scenario: Scenario, informed: Sequence[str], nc_name
     if not renamed:
         raise InputError(sc.file, "cannot find `name = ...` in its [scenario] table to rename the calibrated copy")
     # 2. overrides and correlations
-    overridden = list(dict.fromkeys(t.split("=", 1)[0].strip() for t in sc.overrides))
+    from flopcast.priors.hardware import SOURCE_PREFIX
+
+    hardware_keys = ("accelerator", "precision")  # --gpu: written into [scenario], its priors re-derived on load
+    overridden = [n for n in dict.fromkeys(t.split("=", 1)[0].strip() for t in sc.overrides) if n not in hardware_keys]
     corr_index = 0
     kept_pairs = {tuple(c.inputs) for c in kept}
     for i, table, is_array in reversed(tables):  # reversed: commenting does not move line numbers
@@ -100,6 +103,8 @@ def posterior_scenario_text(scenario: Scenario, informed: Sequence[str], nc_name
             _comment_out(lines, i, tables, "dropped: a --set override fixed one of its inputs")
         elif pair[0] in informed or pair[1] in informed:
             _comment_out(lines, i, tables, "carried by the joint posterior draws")
+    if sc.accelerator is not None:
+        _set_hardware(lines, sc)
     stamp = [f"# Calibrated by flopcast calibrate {version} ({created or 'now'}, seed {seed}) from {sc.file}"]
     if evidence is not None:
         stamp.append(f"# on {evidence.file}: {len(evidence)} observation(s). The [posterior] table at the end replaces")
@@ -127,6 +132,18 @@ def posterior_scenario_text(scenario: Scenario, informed: Sequence[str], nc_name
     return text
 
 
+def _set_hardware(lines: list[str], sc: Scenario) -> None:
+    """``accelerator`` and ``precision`` of the bound scenario into its [scenario] table (any earlier
+    ones commented out), right after the renamed ``name = ...`` line."""
+    at = next(k for k, line in enumerate(lines) if re.match(r"^\s*name\s*=.*# calibrated from", line))
+    end = next((k for k in range(at + 1, len(lines)) if re.match(r"^\s*\[", lines[k])), len(lines))
+    for k in range(at + 1, end):
+        if re.match(r"^\s*(accelerator|precision)\s*=", lines[k]):
+            lines[k] = "# " + lines[k] + "  (replaced below by flopcast calibrate)"
+    lines[at + 1:at + 1] = [f"accelerator = {_toml_string(sc.accelerator)}  # --gpu",
+                            f"precision = {_toml_string(sc.precision)}"]
+
+
 def _dist_lines(d) -> list[str]:
     """TOML lines that rebuild a --set prior (a range gives a lognormal, beta, loguniform or normal;
     quantiles a metalog)."""
@@ -140,13 +157,21 @@ def _dist_lines(d) -> list[str]:
 
 def _verify_text(text: str, scenario: Scenario, kept: Sequence[Correlation], informed: Sequence[str],
                  name: str) -> None:
+    from flopcast.priors.hardware import SOURCE_PREFIX
+
     data = tomllib.loads(text)  # a bug here is ours, not the user's: let it raise
-    problems = []
+    if scenario.accelerator is not None and data["scenario"].get("accelerator") != scenario.accelerator:
+        problems_head = ["accelerator"]
+    else:
+        problems_head = []
+    problems = problems_head
     if data["scenario"]["name"] != name:
         problems.append("scenario name")
     if list(data["posterior"]["inputs"]) != list(informed):
         problems.append("posterior inputs")
     for n, prior in scenario.priors.items():
+        if prior.source.startswith(SOURCE_PREFIX):  # from the accelerator: re-derived when the copy loads
+            continue
         got = parse_prior(n, data["priors"][n], "check")
         if got.dist.is_constant != prior.is_constant or abs(got.point - prior.point) > 1e-9 * max(1, abs(prior.point)):
             problems.append(f"prior {n}")

@@ -10,6 +10,7 @@
     fc.audit("plappert-2024")            # with FLOP-convention premises (MACs counted as FLOPs)
     fc.run("plappert-2024", flop_convention="corrected")  # MAC counts converted to FLOPs
     fc.voi("plappert-2024", "peak_fleet_h100", decision=">= 720000")  # which input is worth learning
+    fc.run("plappert-2024", gpu="B200")  # on another accelerator; fc.hardware() lists the library
 
 Names load lazily, so ``flopcast --help`` starts without numpy, xarray or matplotlib.
 """
@@ -39,6 +40,7 @@ _FUNCTIONS = {  # API name -> (module, function)
     "voi": ("flopcast.analyze.voi", "voi"),
     "calibrate": ("flopcast.analyze.calibration", "calibrate"),
     "scenarios": ("flopcast.priors.catalog", "bundled_scenario_heads"),
+    "hardware": ("flopcast.priors.hardware", "library"),
 }
 
 __all__ = sorted([*_EXPORTS, *_FUNCTIONS, "__version__"])
@@ -56,10 +58,10 @@ def __getattr__(name: str):
 def _plan_first(function, name: str):
     """Analyses take a bundled name, a path, a Scenario or a Plan, and ``set=`` as in ``run``."""
     if name in ("sensitivity", "stress", "audit", "calibrate", "voi"):
-        def api(scenario, *args, set=None, flop_convention=None, **kwargs):
+        def api(scenario, *args, set=None, gpu=None, flop_convention=None, **kwargs):
             from flopcast.engine import plan_for
 
-            return function(plan_for(scenario, set or (), flop_convention), *args, **kwargs)
+            return function(plan_for(scenario, set or (), gpu=gpu, flop_convention=flop_convention), *args, **kwargs)
     else:
         api = function
     api.__name__, api.__doc__ = name, function.__doc__

@@ -45,12 +45,13 @@ def sampled_columns(plan: Plan) -> list[str]:
     return cols + ([POSTERIOR_COLUMN] if plan.joint else [])
 
 
-def plan_for(scenario: str | Scenario | Plan, sets: Sequence[str] | Mapping[str, Any] = (),
-             flop_convention: str | None = None) -> Plan:
+def plan_for(scenario: str | Scenario | Plan, sets: Sequence[str] | Mapping[str, Any] = (), *,
+             gpu: str | None = None, flop_convention: str | None = None) -> Plan:
     """A scenario (bundled name, path, ``Scenario`` or ``Plan``) bound to its model, with overrides:
-    ``--set`` strings or a mapping ``{name: number or (low, high)}``; ``flop_convention`` (``"as_published"``
-    or ``"corrected"``) replaces the scenario's own."""
-    sets = override_strings(sets)
+    ``--set`` strings or a mapping ``{name: number or (low, high)}``; ``gpu``: an accelerator of the
+    library (``flopcast hardware``), the same as the override ``accelerator=NAME``;
+    ``flop_convention`` (``"as_published"`` or ``"corrected"``) replaces the scenario's own."""
+    sets = override_strings(sets) + ((f"accelerator={gpu}",) if gpu is not None else ())
     if isinstance(scenario, Plan):
         if not sets and flop_convention in (None, scenario.scenario.flop_convention):
             return scenario
@@ -70,9 +71,10 @@ def check_draws(draws: object) -> int:
     return int(draws)
 
 
-def evaluate_point(scenario: str | Scenario | Plan, sets: Sequence[str] = (), at: Mapping[str, float] | None = None) -> dict[str, float]:
+def evaluate_point(scenario: str | Scenario | Plan, sets: Sequence[str] = (), at: Mapping[str, float] | None = None,
+                   gpu: str | None = None) -> dict[str, float]:
     """Evaluate the model once at every prior's ``point`` (``at`` overrides single inputs)."""
-    plan = plan_for(scenario, sets)
+    plan = plan_for(scenario, sets, gpu=gpu)
     x = {name: np.float64(v) for name, v in plan.points.items()}
     for name, value in (at or {}).items():
         if name not in x:
@@ -91,9 +93,9 @@ def evaluate_point(scenario: str | Scenario | Plan, sets: Sequence[str] = (), at
     return {name: float(v) for name, v in y.items()}
 
 
-def point(scenario: str | Scenario | Plan, sets: Sequence[str] = ()) -> PointResult:
+def point(scenario: str | Scenario | Plan, sets: Sequence[str] = (), gpu: str | None = None) -> PointResult:
     """``evaluate_point`` as a typed result (``to_json``), for the CLI and notebooks."""
-    plan = plan_for(scenario, sets)
+    plan = plan_for(scenario, sets, gpu=gpu)
     return PointResult(plan, evaluate_point(plan))
 
 
@@ -191,6 +193,7 @@ def run(
     set: Mapping[str, Any] | None = None,  # noqa: A002 - the notebook API's name for --set
     keep_inputs: int | None = None,
     flop_convention: str | None = None,
+    gpu: str | None = None,
 ) -> RunResult:
     """Sample every uncertain input, push the draws through the model, summarize every output.
 
@@ -207,9 +210,10 @@ def run(
     ``{"dataset_multiplier": 10, "sora_params": (5e9, 60e9)}`` fixes one and gives the other a
     90% interval, as ``--set`` does. ``keep_inputs``: an in-memory run keeps the sampled inputs of
     only its first draws (the CLI keeps what samples.nc saves); every draw is still checked.
+    ``gpu="B200"`` runs on another accelerator of the library (``flopcast hardware``);
     ``flop_convention="corrected"`` converts MAC counts and sparse peaks first (``priors/conventions.py``).
     """
-    plan = plan_for(scenario, sets if set is None else set, flop_convention)
+    plan = plan_for(scenario, sets if set is None else set, gpu=gpu, flop_convention=flop_convention)
     draws = check_draws(draws if draws is not None else (plan.scenario.default_draws or DEFAULT_DRAWS))
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) or chunk_size <= 0:
         raise InputError("--chunk-size", f"must be a positive integer, got {chunk_size!r}")
@@ -392,7 +396,8 @@ def run_auto(
     model's key outputs. MCSE falls like 1/sqrt(n), so each round jumps to the size it predicts
     (x1.2); because the draws are chunk-invariant, the final run's draws extend the earlier ones.
     Returns the result and the (draws, worst relative MCSE) of every round."""
-    plan = plan_for(scenario, kwargs.pop("sets", ()))
+    plan = plan_for(scenario, kwargs.pop("sets", ()), gpu=kwargs.pop("gpu", None),
+                    flop_convention=kwargs.pop("flop_convention", None))
     if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not 0 < tol < 1:
         raise InputError("--tol", f"must be a number in (0, 1), got {tol!r}")
     max_draws = check_draws(max_draws)

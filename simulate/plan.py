@@ -31,16 +31,20 @@ class Model:
     outputs: Mapping[str, Any]
     key_outputs: tuple[str, ...]
     parts: tuple[ModuleType, ...]
+    equivalents: tuple[tuple[str, str, float], ...] = ()  # (twin, output, factor): H100-equivalents (--gpu)
 
     def evaluate(self, x: Mapping[str, Any]) -> dict[str, Any]:
         if len(self.parts) == 1:
-            return self.parts[0].evaluate(x)
-        namespace = dict(x)
-        out: dict[str, Any] = {}
-        for part in self.parts:
-            y = part.evaluate(namespace)
-            namespace.update(y)
-            out.update(y)
+            out = self.parts[0].evaluate(x)
+        else:
+            namespace = dict(x)
+            out = {}
+            for part in self.parts:
+                y = part.evaluate(namespace)
+                namespace.update(y)
+                out.update(y)
+        for twin, name, factor in self.equivalents:
+            out[twin] = out[name] * factor
         return out
 
     def check(self, x: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -201,6 +205,8 @@ def bind(scenario: Scenario, sets: tuple[str, ...] | list[str] = ()) -> Plan:
 
     file = scenario.file
     model = load_model(scenario.model, f"{file}: scenario.model")
+    sets = tuple(sets)
+    scenario, model, sets = with_accelerator(scenario, model, sets)
     if sets:
         scenario = scenario.with_overrides(sets, model.inputs)
     from flopcast.priors.conventions import convert
@@ -269,6 +275,48 @@ def bind(scenario: Scenario, sets: tuple[str, ...] | list[str] = ()) -> Plan:
                 tuple(converted))
 
 
+HARDWARE_SETS = ("accelerator", "precision")  # ``--gpu NAME`` arrives as the override ``accelerator=NAME``
+
+
+def with_accelerator(scenario: Scenario, model: Model, sets: tuple[str, ...]) -> tuple[Scenario, Model, tuple[str, ...]]:
+    """Apply the accelerator the scenario names or an ``accelerator=NAME`` override chooses (the last
+    wins; ``precision=bf16|fp8`` likewise) to the scenario's hardware inputs and the model's H100
+    units (priors/hardware.py); the other overrides are returned to be applied as usual."""
+    from dataclasses import replace
+
+    from flopcast.priors import hardware as hw
+
+    chosen = {k: v for k, v in (s.split("=", 1) for s in sets if s.split("=", 1)[0].strip() in HARDWARE_SETS)}
+    rest = tuple(s for s in sets if s.split("=", 1)[0].strip() not in HARDWARE_SETS)
+    chosen = {k.strip(): v.strip() for k, v in chosen.items()}
+    precision = hw.check_precision(chosen.get("precision", scenario.precision), "--set precision")
+    name = chosen.get("accelerator", scenario.accelerator)
+    if name is None:
+        if "precision" in chosen:
+            raise InputError("--set precision", "chooses the peak of an accelerator: add --gpu NAME (H100-SXM for "
+                                                "the H100 the scenario is written in)")
+        return scenario, model, rest
+    acc = hw.find(name, "--gpu" if "accelerator" in chosen else f"{scenario.file}: scenario.accelerator")
+    if not any(getattr(q, "hardware", None) for q in model.inputs.values()):
+        raise InputError(f"--gpu {name}", f"the {model.name} model takes no accelerator figures (no input "
+                                          "declares hardware=); run it without --gpu")
+    given = {s.split("=", 1)[0].strip() for s in rest}
+    scenario = replace(scenario, headlines=tuple(  # a plan bound before: its published figures back in H100s
+        replace(h, output=h.output.removesuffix(hw.EQUIVALENT_SUFFIX)) for h in scenario.headlines))
+    priors = hw.hardware_priors(scenario.priors, model.inputs, acc, precision, given, f"--gpu {acc.name}")
+    applied = tuple(f"{k}={v}" for k, v in chosen.items())
+    scenario = replace(scenario, priors=priors, accelerator=acc.name, precision=precision,
+                       overrides=scenario.overrides + applied)
+    if acc.name == hw.REFERENCE:
+        return scenario, model, rest
+    outputs, twins = hw.equivalents(model.outputs, acc, precision)
+    headlines = tuple(replace(h, output=h.output + hw.EQUIVALENT_SUFFIX) if h.output + hw.EQUIVALENT_SUFFIX in outputs
+                      else h for h in scenario.headlines)  # published H100 figures sit in the H100-equivalent band
+    key = tuple(k for name in model.key_outputs for k in (name, name + hw.EQUIVALENT_SUFFIX) if k in outputs)
+    return replace(scenario, headlines=headlines), replace(model, outputs=outputs, equivalents=twins,
+                                                            key_outputs=key), rest
+
+
 def _fit_domains(scenario: Scenario, model: Model) -> tuple[Scenario, list[tuple[str, str]]]:
     """Priors that take their bounds from the input they feed (a metalog written without bounds)."""
     from dataclasses import replace
@@ -300,7 +348,9 @@ def override_strings(sets) -> tuple[str, ...]:
     if isinstance(sets, Mapping):
         out = []
         for name, value in sets.items():
-            if isinstance(value, (tuple, list)) and len(value) == 2:
+            if name in HARDWARE_SETS and isinstance(value, str):  # {"accelerator": "B200"}
+                out.append(f"{name}={value}")
+            elif isinstance(value, (tuple, list)) and len(value) == 2:
                 out.append(f"{name}={_number(name, value[0])!r} to {_number(name, value[1])!r}")
             else:
                 out.append(f"{name}={_number(name, value)!r}")

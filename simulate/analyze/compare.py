@@ -46,12 +46,28 @@ class Comparison(Rendered):
         }
 
 
+def split_accelerators(sets) -> tuple[list[str], list[str]]:
+    """``--set`` strings -> (the others, the ``accelerator=`` ones from --gpu): one applies to both
+    scenarios, two choose A's and B's; more is refused."""
+    gpus = [s for s in sets if s.split("=", 1)[0].strip() == "accelerator"]
+    if len(gpus) > 2:
+        raise InputError("--gpu", f"give at most two (A's and B's), got {len(gpus)}")
+    return [s for s in sets if s not in gpus], gpus
+
+
+def label(plan) -> str:
+    """A scenario's name in a comparison, with its accelerator when one was chosen."""
+    acc = plan.scenario.accelerator
+    return f"{plan.scenario.name} on {acc}" if acc else plan.scenario.name
+
+
 def compare(a, b, outputs=(), sets_a=(), sets_b=(), draws: int | None = None, seed: int | None = None,
             sampler: str = "mc", mapping: dict[str, str] | None = None, stream: bool | None = None) -> Comparison:
     """B against A on their shared outputs with common random numbers, over all ``draws`` (streamed
     above ``engine.STREAM_ABOVE`` or with ``stream=True``: ``_compare_streamed``). ``mapping``:
     {output of A: output of B} for outputs named differently; they are compared as ``A=B`` (units
-    that differ, such as H100s and GPUs, are shown as ``A unit / B unit``)."""
+    that differ, such as H100s and GPUs, are shown as ``A unit / B unit``). A scenario against itself
+    on two accelerators: ``sets_a={"accelerator": "H100-SXM"}, sets_b={"accelerator": "B200"}``."""
     plan_a, plan_b = plan_for(a, sets_a), plan_for(b, sets_b)
     common = [n for n in plan_a.model.outputs if n in plan_b.model.outputs]
     pairs = {}
@@ -88,7 +104,7 @@ def compare(a, b, outputs=(), sets_a=(), sets_b=(), draws: int | None = None, se
         unit = ua if ua == ub else f"{ua} / {ub}"
         out[name] = OutputComparison(name, unit, summarize(ya, unit), summarize(yb, unit),
                                      summarize(ratio[np.isfinite(ratio)], "ratio"), float(np.mean(yb > ya)))
-    return Comparison(plan_a.scenario.name, plan_b.scenario.name, draws, seed, sampler, out, shared)
+    return Comparison(label(plan_a), label(plan_b), draws, seed, sampler, out, shared)
 
 
 def _streams(draws: int, stream: bool | None, sampler: str) -> bool:
@@ -104,4 +120,4 @@ def _compare_streamed(plan_a, plan_b, pairs, draws, seed, sampler, columns, shar
 
     got = compare_summaries((plan_a, plan_b), pairs, draws, seed, sampler, columns)
     out = {n: OutputComparison(n, got[n][0].unit, *got[n]) for n in pairs}
-    return Comparison(plan_a.scenario.name, plan_b.scenario.name, draws, seed, sampler, out, shared)
+    return Comparison(label(plan_a), label(plan_b), draws, seed, sampler, out, shared)

@@ -72,10 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
     command("audit", commands.audit, "re-derive the scenario's published headlines and locate them in the band",
             "scenario", "sets", "seed", "draws", "json", "out", "quiet", "flop_convention")
 
-    cmp = command("compare", commands.compare, "two scenarios side by side with common random numbers",
+    cmp = command("compare", commands.compare, "two scenarios (or one on two --gpu accelerators) side by side "
+                  "with common random numbers",
                   "sets", "seed", "draws", "sampler", "json", "out", "quiet")
     cmp.add_argument("scenario_a")
-    cmp.add_argument("scenario_b")
+    cmp.add_argument("scenario_b", nargs="?", default=None,
+                     help="default: scenario_a again (e.g. with --gpu H100-SXM --gpu B200: A on the first, B on the second)")
     cmp.add_argument("--output", action="append", default=[], help="outputs to compare (default: all shared)")
     cmp.add_argument("--map", action="append", default=[], metavar="A=B",
                      help="compare output A of the first scenario with output B of the second (same unit)")
@@ -90,8 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
     command("waterfall", commands.waterfall, "what each of the scenario's [waterfall] steps is worth",
             "scenario", "sets", "json", "out")
 
-    from flopcast.cli import authoring, calibrate, validate, voi
+    from flopcast.cli import authoring, calibrate, hardware, validate, voi
 
+    hardware.register(sub)
     calibrate.register(sub)
     validate.register(sub)
     voi.register(sub)

@@ -195,9 +195,13 @@ def compare(args, opts) -> Outcome:
         if not eq or not a.strip() or not b.strip():
             raise InputError(f"--map {pair}", "give it as OUTPUT_A=OUTPUT_B")
         mapping[a.strip()] = b.strip()
+    shared, gpus = C.split_accelerators(args.sets)  # two --gpu: A on the first, B on the second
+    if args.scenario_b is None and len(gpus) < 2:
+        raise InputError("compare: scenario_b", "missing: give a second scenario, or two --gpu to compare one "
+                                                "scenario on two accelerators")
     with busy("compare", opts):
-        cmp = C.compare(args.scenario_a, args.scenario_b, outputs=args.output,
-                        sets_a=[*args.sets, *args.sets_a], sets_b=[*args.sets, *args.sets_b],
+        cmp = C.compare(args.scenario_a, args.scenario_b or args.scenario_a, outputs=args.output,
+                        sets_a=[*shared, *gpus[:1], *args.sets_a], sets_b=[*shared, *gpus[-1:], *args.sets_b],
                         draws=opts.draws, seed=opts.seed, sampler=args.sampler, mapping=mapping or None)
     return Outcome("compare", f"{cmp.a}-vs-{cmp.b}", cmp.seed, lambda stage: write_compare(cmp, stage),
                    cmp.to_json(), text.compare_lines(cmp))

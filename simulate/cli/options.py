@@ -58,10 +58,24 @@ def number_in(text: str, flag: str, low: float = -math.inf, high: float = math.i
     return int(value) if integer else value
 
 
+class _Accelerator(argparse.Action):
+    """``--gpu NAME`` is the override ``accelerator=NAME``: it joins the --set list, so every command
+    that takes overrides takes an accelerator, applied where overrides are (flopcast.plan.bind)."""
+
+    def __call__(self, parser, namespace, value, option_string=None):
+        getattr(namespace, self.dest).append(f"accelerator={value}")
+
+
+def _sets(p) -> None:
+    p.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE",
+                   help="fix an input (NAME=VALUE) or give it a 90%% interval (NAME='A to B')")
+    p.add_argument("--gpu", dest="sets", action=_Accelerator, metavar="NAME",
+                   help="run on this accelerator of the library (see 'flopcast hardware'); units follow it")
+
+
 _DECLARE = {
     "scenario": lambda p: p.add_argument("scenario", help="bundled scenario name (see 'flopcast scenarios') or a .toml path"),
-    "sets": lambda p: p.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE",
-                                     help="fix an input (NAME=VALUE) or give it a 90%% interval (NAME='A to B')"),
+    "sets": _sets,
     "seed": lambda p: p.add_argument("--seed", default=None, help="random seed (default: fresh, printed and recorded)"),
     "draws": lambda p: p.add_argument("--draws", default=None, help="number of draws"),
     "sampler": lambda p: p.add_argument("--sampler", choices=["mc", "lhs", "sobol"], default="mc"),
