@@ -105,22 +105,30 @@ class BlockContext:
     design: Design
 
     def evaluate(self, start: int, m: int) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-        plan = self.plan
         u = apply_copula(self.design.block(start, m), self.factor)  # (m, columns); read column views
-        x = {name: np.float64(v) for name, v in plan.constants.items()}
-        drawn: dict[str, np.ndarray] = {}
-        for j, name in enumerate(self.names):
-            if name == POSTERIOR_COLUMN and plan.joint:
-                n_post = plan.joint_draws.shape[0]
-                index = np.minimum((u[:, j] * n_post).astype(np.int64), n_post - 1)
-                for k, joint_name in enumerate(plan.joint):
-                    drawn[joint_name] = plan.joint_draws[index, k]
-            elif name in plan.dists and name not in plan.joint:
-                drawn[name] = plan.dists[name].sample_ppf(u[:, j])
-        x.update(drawn)
-        with np.errstate(all="ignore"):
-            y = plan.model.evaluate(x)
-        return drawn, {name: np.broadcast_to(y[name], (m,)) for name in plan.model.outputs}
+        return evaluate_uniforms(self.plan, self.names, u)
+
+
+def evaluate_uniforms(plan: Plan, names: Sequence[str], u: np.ndarray) -> tuple[dict[str, np.ndarray],
+                                                                                dict[str, np.ndarray]]:
+    """The drawn inputs and the outputs at an (m, columns) block of uniforms, already correlated by
+    the copula: column j is ``names[j]`` (``sampled_columns``), mapped by its prior's inverse CDF (or
+    picking a joint posterior draw); fixed inputs stay fixed."""
+    m = u.shape[0]
+    x = {name: np.float64(v) for name, v in plan.constants.items()}
+    drawn: dict[str, np.ndarray] = {}
+    for j, name in enumerate(names):
+        if name == POSTERIOR_COLUMN and plan.joint:
+            n_post = plan.joint_draws.shape[0]
+            index = np.minimum((u[:, j] * n_post).astype(np.int64), n_post - 1)
+            for k, joint_name in enumerate(plan.joint):
+                drawn[joint_name] = plan.joint_draws[index, k]
+        elif name in plan.dists and name not in plan.joint:
+            drawn[name] = plan.dists[name].sample_ppf(u[:, j])
+    x.update(drawn)
+    with np.errstate(all="ignore"):
+        y = plan.model.evaluate(x)
+    return drawn, {name: np.broadcast_to(y[name], (m,)) for name in plan.model.outputs}
 
 
 PILOT_ABOVE = 100_000_000  # a timing pilot only for runs that might take long
