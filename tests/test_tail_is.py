@@ -189,3 +189,16 @@ def test_a_tail_that_leaves_a_domain_falls_back_to_counting_when_automatic(monke
     assert "importance sampling toward the tail was not possible" in st.sentences[0]
     with pytest.raises(InputError, match="leaves its domain"):
         S.stress(plan, "y", 0.5, draws=2_000, seed=1, tail="is")
+
+
+# (exact P, seed): the figure puts the importance-sampling estimate on a log probability axis
+@pytest.mark.parametrize("p_exact, seed", [(1e-6, 8)])
+def test_exceedance_figure_shows_the_importance_sampling_estimate(product, p_exact, seed):
+    from flopcast.report import plots
+
+    m, s = log_normal_of_product(CI)
+    st = S.stress(product(), "y", math.exp(m + s * stats.norm.isf(p_exact)), draws=2_000, seed=seed)
+    ax = plots.exceedance_figure(st).axes[0]
+    assert ax.get_yscale() == "log" and ax.get_ylim()[0] < st.tail.p
+    marker = next(line for line in ax.lines if line.get_marker() == "o")
+    assert marker.get_ydata()[0] == st.tail.p and marker.get_xdata()[0] == st.headline
