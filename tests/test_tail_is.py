@@ -202,3 +202,29 @@ def test_exceedance_figure_shows_the_importance_sampling_estimate(product, p_exa
     assert ax.get_yscale() == "log" and ax.get_ylim()[0] < st.tail.p
     marker = next(line for line in ax.lines if line.get_marker() == "o")
     assert marker.get_ydata()[0] == st.tail.p and marker.get_xdata()[0] == st.headline
+
+
+# (exact P, seed, MCSEs allowed, largest relative MCSE)
+@pytest.mark.parametrize("p_exact, seed, k, rel", [(1e-6, 9, 4.0, 0.2)])
+def test_posterior_column_is_not_shifted_and_the_estimate_stays_exact(product, tmp_path, p_exact, seed, k, rel):
+    """x3 from a calibrated posterior's draws (picked by one index column, never shifted): given those
+    draws x3_j, P(Y >= y) = mean_j [1 - Phi((ln y - ln x3_j - M12) / S12)], M12 and S12 of log(x1 x2)."""
+    import xarray as xr
+    from scipy import optimize
+
+    x3 = np.random.default_rng(0).lognormal(0.2, 0.3, size=(2, 1000))
+    xr.Dataset({"x3": (("chain", "draw"), x3)}).to_netcdf(tmp_path / "posterior.nc", group="posterior",
+                                                         engine="h5netcdf")
+    path = product().scenario.path
+    path.write_text(path.read_text() + '[posterior]\nfile = "posterior.nc"\ninputs = ["x3"]\nnote = "test"\n')
+    plan = engine.plan_for(str(path))
+    assert plan.joint == ("x3",)
+    m12, s12 = log_normal_of_product({n: CI[n] for n in ("x1", "x2")})
+
+    def exact(y):
+        return float(np.mean(stats.norm.sf((math.log(y) - np.log(x3.ravel()) - m12) / s12)))
+
+    y = math.exp(optimize.brentq(lambda t: math.log(exact(math.exp(t))) - math.log(p_exact), m12, m12 + 20 * s12))
+    est = T.estimate_tail(plan, "y", y, ">=", seed)
+    assert est.shift[engine.POSTERIOR_COLUMN] == 0.0 and est.shift["x1"] > 0
+    assert abs(est.p - exact(y)) < k * est.mcse and est.mcse / est.p < rel
