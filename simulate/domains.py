@@ -7,6 +7,7 @@ a pipeline depth under 1), a posterior's draws, or an inverse CDF that underflow
 
 from __future__ import annotations
 
+import math
 from typing import Any, Mapping
 
 import numpy as np
@@ -51,3 +52,40 @@ def _message(plan: Plan, kind: str, name: str, domain: Any, arr: np.ndarray, bad
            "narrow the priors of the inputs that drive it (see the example), or check the model's equations")
     return (f"{kind} {name} leaves its domain ({domain}) in {count} of {n} draws "
             f"(first at draw {first}: {value:.4g}; inputs there: {example}); {fix}")
+
+
+def check_model_constraints(plan: Plan, x: Mapping[str, float]) -> None:
+    problems = plan.model.check(x)
+    if problems:
+        name, reason = problems[0]
+        where = f"{plan.scenario.file}: priors.{name}" if name in plan.scenario.priors else name
+        raise InputError(where, reason)
+
+
+def suspects(x: Mapping[str, np.ndarray | float], i: int) -> str:
+    values = {name: float(np.asarray(v).reshape(-1)[i] if np.ndim(v) else v) for name, v in x.items()}
+    odd = {n: v for n, v in values.items() if not math.isfinite(v) or v <= 0}
+    shown = odd or values
+    label = "; inputs there that are zero, negative or not finite" if odd else "; inputs there"
+    return f"{label}: " + ", ".join(f"{n}={v:.4g}" for n, v in list(shown.items())[:8])
+
+
+def check_finite(plan: Plan, inputs, outputs, constants) -> None:
+    """Every output finite (scanned only when its sum is not: NaN and infinities propagate), and the
+    domains of the draws whose inputs are kept (``run`` checks the others block by block)."""
+    for name, values in outputs.items():
+        with np.errstate(all="ignore"):
+            if math.isfinite(float(values.sum())):
+                continue
+        bad = ~np.isfinite(values)
+        count = int(bad.sum())
+        if count:
+            first = int(np.argmax(bad))
+            x = {**constants, **{k: v for k, v in inputs.items() if v.size > first}}
+            raise InputError(
+                plan.scenario.file,
+                f"output {name} is NaN or infinite in {count} of {values.size} draws "
+                f"(first at draw {first}{suspects(x, first)})",
+            )
+    kept = min((v.size for v in inputs.values()), default=None)
+    check_draws(plan, {**constants, **inputs}, {n: v[:kept] for n, v in outputs.items()})

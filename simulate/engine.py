@@ -26,7 +26,7 @@ from flopcast.priors.errors import InputError
 from flopcast.priors.scenario import Scenario, load_scenario
 from flopcast.plan import Plan, bind, override_strings
 from flopcast.results import PointResult, RunResult, Summaries
-from flopcast.domains import check_draws as check_domains
+from flopcast.domains import check_draws as check_domains, check_finite, check_model_constraints, suspects
 from flopcast.sampling import Design, apply_copula, copula_factor
 from flopcast.executors import _blocks, _thread_map, default_workers, thread_mapper
 from flopcast.seeds import resolve_seed
@@ -80,12 +80,12 @@ def evaluate_point(scenario: str | Scenario | Plan, sets: Sequence[str] = (), at
         if name not in x:
             raise InputError(name, f"unknown input of the {plan.model.name} model")
         x[name] = np.float64(value)
-    _check_model_constraints(plan, x)
+    check_model_constraints(plan, x)
     with np.errstate(all="ignore"):
         y = plan.model.evaluate(x)
     bad = [name for name, v in y.items() if not np.isfinite(v)]
     if bad:
-        suspects = _suspects(x, 0)
+        suspects = suspects(x, 0)
         raise InputError(
             plan.scenario.file,
             f"output {bad[0]} is {float(y[bad[0]])} at the point values{suspects}",
@@ -115,22 +115,30 @@ class BlockContext:
     design: Design
 
     def evaluate(self, start: int, m: int) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-        plan = self.plan
         u = apply_copula(self.design.block(start, m), self.factor)  # (m, columns); read column views
-        x = {name: np.float64(v) for name, v in plan.constants.items()}
-        drawn: dict[str, np.ndarray] = {}
-        for j, name in enumerate(self.names):
-            if name == POSTERIOR_COLUMN and plan.joint:
-                n_post = plan.joint_draws.shape[0]
-                index = np.minimum((u[:, j] * n_post).astype(np.int64), n_post - 1)
-                for k, joint_name in enumerate(plan.joint):
-                    drawn[joint_name] = plan.joint_draws[index, k]
-            elif name in plan.dists and name not in plan.joint:
-                drawn[name] = plan.dists[name].sample_ppf(u[:, j])
-        x.update(drawn)
-        with np.errstate(all="ignore"):
-            y = plan.model.evaluate(x)
-        return drawn, {name: np.broadcast_to(y[name], (m,)) for name in plan.model.outputs}
+        return evaluate_uniforms(self.plan, self.names, u)
+
+
+def evaluate_uniforms(plan: Plan, names: Sequence[str], u: np.ndarray) -> tuple[dict[str, np.ndarray],
+                                                                                dict[str, np.ndarray]]:
+    """The drawn inputs and the outputs at an (m, columns) block of uniforms, already correlated by
+    the copula: column j is ``names[j]`` (``sampled_columns``), mapped by its prior's inverse CDF (or
+    picking a joint posterior draw); fixed inputs stay fixed."""
+    m = u.shape[0]
+    x = {name: np.float64(v) for name, v in plan.constants.items()}
+    drawn: dict[str, np.ndarray] = {}
+    for j, name in enumerate(names):
+        if name == POSTERIOR_COLUMN and plan.joint:
+            n_post = plan.joint_draws.shape[0]
+            index = np.minimum((u[:, j] * n_post).astype(np.int64), n_post - 1)
+            for k, joint_name in enumerate(plan.joint):
+                drawn[joint_name] = plan.joint_draws[index, k]
+        elif name in plan.dists and name not in plan.joint:
+            drawn[name] = plan.dists[name].sample_ppf(u[:, j])
+    x.update(drawn)
+    with np.errstate(all="ignore"):
+        y = plan.model.evaluate(x)
+    return drawn, {name: np.broadcast_to(y[name], (m,)) for name in plan.model.outputs}
 
 
 PILOT_ABOVE = 100_000_000  # a timing pilot only for runs that might take long
@@ -224,7 +232,7 @@ def run(
     if missing:
         raise InputError("columns", f"no unit-cube column for uncertain input {missing[0]!r}")
     factor = copula_factor(plan.correlations, names, f"{plan.scenario.file}: correlations")
-    _check_model_constraints(plan, {**plan.constants, **{n: plan.points[n] for n in plan.uncertain}})
+    check_model_constraints(plan, {**plan.constants, **{n: plan.points[n] for n in plan.uncertain}})
     ctx = BlockContext(plan, names, factor, Design(sampler, draws, len(names), seed))
     workers = default_workers() if workers is None else max(1, int(workers))
     above = STREAM_ABOVE if ctx.design.random_access else LHS_STREAM_ABOVE
@@ -261,7 +269,7 @@ def run(
 
     _thread_map(fill, _blocks(draws, chunk_size), workers)
     constants = {name: np.float64(v) for name, v in plan.constants.items()}
-    _check_finite(plan, inputs, outputs, constants)
+    check_finite(plan, inputs, outputs, constants)
     if failed:
         start, exc = min(failed, key=lambda f: f[0])
         raise InputError(exc.where, f"{exc.reason} (in the block of draws starting at draw {start})")
@@ -323,7 +331,7 @@ def _run_streaming(ctx: BlockContext, draws: int, seed: int, created: str, chunk
     kept_inputs, kept_outputs = ctx.evaluate(0, keep)
     kept_outputs = {n: np.array(v) for n, v in kept_outputs.items()}
     constants = {name: np.float64(v) for name, v in plan.constants.items()}
-    _check_finite(plan, kept_inputs, kept_outputs, constants)
+    check_finite(plan, kept_inputs, kept_outputs, constants)
     try:
         summaries = stream_summaries(partial(_stream_outputs, ctx), draws, keep, kept_outputs, workers, chunk,
                                      units={n: plan.unit(n) for n in plan.model.outputs}, mapper=mapper,
@@ -341,43 +349,6 @@ def _run_streaming(ctx: BlockContext, draws: int, seed: int, created: str, chunk
             e = summarize(kept_outputs[n], ess=ess)
             result.summary[n] = replace(s, mcse_p05=e.mcse_p05, mcse_p50=e.mcse_p50, mcse_p95=e.mcse_p95)
     return result
-
-
-def _check_model_constraints(plan: Plan, x: Mapping[str, float]) -> None:
-    problems = plan.model.check(x)
-    if problems:
-        name, reason = problems[0]
-        where = f"{plan.scenario.file}: priors.{name}" if name in plan.scenario.priors else name
-        raise InputError(where, reason)
-
-
-def _suspects(x: Mapping[str, np.ndarray | float], i: int) -> str:
-    values = {name: float(np.asarray(v).reshape(-1)[i] if np.ndim(v) else v) for name, v in x.items()}
-    odd = {n: v for n, v in values.items() if not math.isfinite(v) or v <= 0}
-    shown = odd or values
-    label = "; inputs there that are zero, negative or not finite" if odd else "; inputs there"
-    return f"{label}: " + ", ".join(f"{n}={v:.4g}" for n, v in list(shown.items())[:8])
-
-
-def _check_finite(plan: Plan, inputs, outputs, constants) -> None:
-    """Every output finite (scanned only when its sum is not: NaN and infinities propagate), and the
-    domains of the draws whose inputs are kept (``run`` checks the others block by block)."""
-    for name, values in outputs.items():
-        with np.errstate(all="ignore"):
-            if math.isfinite(float(values.sum())):
-                continue
-        bad = ~np.isfinite(values)
-        count = int(bad.sum())
-        if count:
-            first = int(np.argmax(bad))
-            x = {**constants, **{k: v for k, v in inputs.items() if v.size > first}}
-            raise InputError(
-                plan.scenario.file,
-                f"output {name} is NaN or infinite in {count} of {values.size} draws "
-                f"(first at draw {first}{_suspects(x, first)})",
-            )
-    kept = min((v.size for v in inputs.values()), default=None)
-    check_domains(plan, {**constants, **inputs}, {n: v[:kept] for n, v in outputs.items()})
 
 
 AUTO_START = 20_000

@@ -17,6 +17,7 @@ from flopcast.engine import run
 from flopcast.seeds import int_seed
 from flopcast.plan import Plan
 from flopcast.analyze.sensitivity import check_output
+from flopcast.analyze.tail import MIN_EXCEEDANCES, TailEstimate, check_tail, estimate_tail
 
 GOAL_RANGE = (0.001, 0.999)  # goal seek searches the prior's 0.1-99.9% range
 GOAL_DRAWS = 20_000
@@ -50,6 +51,9 @@ class Stress(Rendered):
     values: np.ndarray | None = None  # the output's draws, for the exceedance figure
     goal_seek_mcse: dict[str, float | None] = field(default_factory=dict)  # None: unreachable or no slope
     goal_seek_draws: int = GOAL_DRAWS
+    p_exceed_method: str = "monte_carlo"  # or "importance_sampling" (``analyze.tail``)
+    tail: TailEstimate | None = None  # the importance-sampling estimate, when it was run
+    p_upper_95: float | None = None  # no draw of either method reached the headline: a 95% upper bound
 
     def to_json(self) -> dict:
         return {
@@ -77,6 +81,8 @@ class Stress(Rendered):
             "goal_seek_mcse": self.goal_seek_mcse,
             "goal_seek_draws": self.goal_seek_draws,
             "summary": self.sentences,
+            "p_exceed_method": self.p_exceed_method,
+            "tail": None if self.tail is None else {**self.tail.to_json(), "p_upper_95": self.p_upper_95},
         }
 
 
@@ -185,14 +191,20 @@ def _ordinal(q: float) -> str:
 
 
 def stress(plan: Plan, output: str, headline: float, draws: int | None = None, seed: int | None = None,
-           sampler: str = "mc", result=None, stream: bool | None = None) -> Stress:
+           sampler: str = "mc", result=None, stream: bool | None = None, tail: str = "auto") -> Stress:
     """Where ``headline`` sits in the band of ``output``. ``result``: a run of this plan whose draws
     are used as they are (none are drawn again); otherwise ``draws`` are drawn with ``seed``, all of
-    them, streamed above ``engine.STREAM_ABOVE`` (or with ``stream=True``; ``_stress_streamed``)."""
+    them, streamed above ``engine.STREAM_ABOVE`` (or with ``stream=True``; ``_stress_streamed``).
+
+    ``tail``: how P(output >= headline) is estimated. "mc" counts the draws; "is" uses importance
+    sampling toward the headline's tail (``analyze.tail``: a cross-entropy mean shift in the normal
+    space behind the uniforms, its own ``tail.IS_DRAWS`` draws); "auto" (default) counts unless fewer
+    than ``tail.MIN_EXCEEDANCES`` draws reach the headline, and then uses importance sampling."""
     from flopcast.fmt import num
 
     check_output(plan, output)
     headline = check_headline(headline)
+    tail_method = check_tail(tail)
     if not plan.uncertain:
         raise InputError(plan.scenario.file, "has no uncertain inputs; nothing to stress")
     if result is None and _streams(draws, stream, sampler):
@@ -212,15 +224,35 @@ def stress(plan: Plan, output: str, headline: float, draws: int | None = None, s
         mask = y >= headline if direction == ">=" else y <= headline
         cond = conditional_shift(plan, result.inputs, mask)
         tail, n, used_seed = int(mask.sum()), y.size, result.seed
+    est, failed = None, ""
+    if tail_method == "is" or (tail_method == "auto" and tail < MIN_EXCEEDANCES):
+        try:
+            est = estimate_tail(plan, output, headline, direction, used_seed)
+        except InputError as exc:  # e.g. draws deep in the tail leave a domain: asked for, it is an error
+            if tail_method == "is":
+                raise
+            failed = f"; importance sampling toward the tail was not possible ({exc.where}: {exc.reason})"
+        if est is not None and not est.reached and tail > 0:  # plain draws reached it: their count is better
+            est = None
     seek = goal_seek(plan, output, headline, used_seed)
-    mcse_text = f"MCSE {se:.2g}" if math.isfinite(se) else "MCSE undefined with one draw"
-    sentences = [
-        f"{output} >= {num(headline)} {plan.unit(output)}: P = {p:.3g} ({mcse_text}); "
-        f"the headline sits at the {_ordinal(pct)} percentile of the band (median {num(median)})."
-    ]
+    if est is None:
+        mcse_text = f"MCSE {se:.2g}" if math.isfinite(se) else "MCSE undefined with one draw"
+        sentences = [
+            f"{output} >= {num(headline)} {plan.unit(output)}: P = {p:.3g} ({mcse_text}); "
+            f"the headline sits at the {_ordinal(pct)} percentile of the band (median {num(median)})" + failed + "."
+        ]
+    else:
+        p, se, pct, upper = _from_tail(est, n)
+        one_in = "" if upper is not None or est.p <= 0 else f"{float(f'{1.0 / est.p:.2g}'):,.0f}"
+        sentences = [tail_sentence(est, plan.unit(output), tail, n, upper)
+                     + (f"; about 1 draw in {one_in} reaches it (median of the band {num(median)})." if one_in else "")]
+        if tail < 30 and est.conditional_medians:
+            cond = _weighted_conditional(plan, est)
     if tail < 30:
         sentences.append(f"only {tail} of {n} draws reach {direction} {num(headline)}; "
-                         f"too few to say what one must believe (use more --draws)")
+                         + ("what one must believe is read from the importance-sampling draws that reach it, "
+                            "weighted" if est is not None and est.conditional_medians else
+                            "too few to say what one must believe (use more --draws)"))
     for name, c in cond.items():
         if c is None:
             continue
@@ -238,7 +270,44 @@ def stress(plan: Plan, output: str, headline: float, draws: int | None = None, s
             sentences.append(f"goal seek: {name} = {num(v)} {plan.unit(name)}{err} alone moves the median to "
                              f"{num(headline)}")
     return Stress(plan.scenario.name, output, plan.unit(output), headline, n, used_seed, p, se, pct,
-                  direction, tail, cond, seek.values, median, sentences, y, seek.mcse, seek.draws)
+                  direction, tail, cond, seek.values, median, sentences, y, seek.mcse, seek.draws,
+                  "monte_carlo" if est is None else "importance_sampling", est,
+                  None if est is None else _from_tail(est, n)[3])
+
+
+def _from_tail(est: TailEstimate, mc_draws: int) -> tuple[float, float, float, float | None]:
+    """P(output >= headline), its MCSE and the headline's percentile from an importance-sampling
+    estimate of the tail in its direction, and a 95% upper bound on the tail's probability when no
+    draw reached it: the rule of three, 3 / N, on the N plain Monte Carlo draws that saw none either
+    (importance-sampling draws bound nothing without bounding their weights)."""
+    p_ge = est.p if est.direction == ">=" else 1.0 - est.p
+    upper = None if est.reached else 3.0 / mc_draws
+    return p_ge, est.mcse, 100.0 * (1.0 - p_ge), upper
+
+
+def tail_sentence(est: TailEstimate, unit: str, mc_tail: int, mc_draws: int, upper: float | None) -> str:
+    """"P(>= X) = 3.1e-06 ± 4e-07 (importance sampling, 20,000 draws, ESS 6,100)", or the honest
+    upper bound when even importance sampling saw no draw there."""
+    from flopcast.fmt import num
+
+    what = f"{est.output} {est.direction} {num(est.headline)} {unit}"
+    if upper is not None:
+        return (f"{what}: no draw reached it, neither {mc_draws:,} plain Monte Carlo draws nor {est.draws:,} "
+                f"importance-sampling draws shifted toward it over {len(est.levels)} cross-entropy levels (the most "
+                f"extreme value reached: {num(est.extreme)}); P({est.direction} {num(est.headline)}) < {upper:.2g} "
+                f"(95% upper bound from the plain draws), and it may be unreachable")
+    ess = float(f"{est.ess:.2g}")
+    return (f"{what}: P({est.direction} {num(est.headline)}) = {est.p:.2g} ± {est.mcse:.1g} (importance sampling, "
+            f"{est.draws:,} draws, ESS {ess:,.0f}; plain Monte Carlo saw {mc_tail} of {mc_draws:,} draws there)")
+
+
+def _weighted_conditional(plan: Plan, est: TailEstimate) -> dict[str, Conditional | None]:
+    """``conditional_shift`` read from the importance-sampling draws in the tail (weighted medians)."""
+    out = {}
+    for name, cm in est.conditional_medians.items():
+        dist = plan.dists[name]
+        out[name] = Conditional(dist.median, cm, 100.0 * float(dist.cdf(cm)), plan.unit(name))
+    return dict(sorted(out.items(), key=lambda kv: -abs(kv[1].prior_percentile_of_conditional_median - 50.0)))
 
 
 def _streams(draws: int | None, stream: bool | None, sampler: str) -> bool:

@@ -68,6 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
                  "scenario", "sets", "seed", "draws", "sampler", "json", "out", "quiet")
     st.add_argument("--output", required=True)
     st.add_argument("--headline", required=True, help="the published figure, in the output's unit")
+    st.add_argument("--tail", choices=("auto", "mc", "is"), default="auto",
+                    help="P(>= headline) by counting draws (mc), by importance sampling toward the tail (is), or "
+                         "auto (default): importance sampling when fewer than 100 draws reach the headline")
 
     command("audit", commands.audit, "re-derive the scenario's published headlines and locate them in the band",
             "scenario", "sets", "seed", "draws", "json", "out", "quiet", "flop_convention")

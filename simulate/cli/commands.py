@@ -163,7 +163,8 @@ def stress(args, opts) -> Outcome:
     plan = engine.plan_for(args.scenario, args.sets)
     engine.check_budget(plan, opts.draws)
     with busy(f"stress test of {args.output}", opts):
-        st = S.stress(plan, args.output, headline, draws=opts.draws, seed=opts.seed, sampler=args.sampler)
+        st = S.stress(plan, args.output, headline, draws=opts.draws, seed=opts.seed, sampler=args.sampler,
+                      tail=args.tail)
     return Outcome("stress", plan.scenario.name, st.seed, lambda stage: write_stress(st, stage), st.to_json(),
                    text.stress_lines(st))
 

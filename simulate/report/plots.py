@@ -92,17 +92,44 @@ def exceedance_figure(st, extra: dict[str, float] | None = None):
     ax = fig.add_subplot()
     idx = np.unique(np.geomspace(1, n, 2000).astype(int)) - 1
     ax.plot(y[idx], 1.0 - idx / n, color="C0", label="P(output >= x)")
-    ax.axvline(st.headline, color="C3", ls="--", label=f"headline {st.headline:.3g}: P = {st.p_exceed:.3g}")
+    tail = getattr(st, "tail", None)
+    if tail is not None:  # a deep tail: its probability on a log axis, the importance-sampling estimate on it
+        _deep_tail(ax, st, tail, y, idx)
+    else:
+        ax.axvline(st.headline, color="C3", ls="--", label=f"headline {st.headline:.3g}: P = {st.p_exceed:.3g}")
     for text, x in (extra or {}).items():
         ax.axvline(x, color="0.4", ls=":", label=label(text))
-    if y[0] > 0 and wants_log(y[int(0.001 * n)], y[-1]):
+    if y[0] > 0 and wants_log(min(y[int(0.001 * n)], st.headline), max(y[-1], st.headline)):
         ax.set_xscale("log")
-    ax.set_ylim(0, 1.02)
+    if tail is None:
+        ax.set_ylim(0, 1.02)
     ax.set_xlabel(f"{st.output} [{st.unit}]")
-    ax.set_ylabel("probability of exceeding (1 - CDF)")
+    ax.set_ylabel("probability of exceeding (1 - CDF)" if tail is None or tail.direction == ">="
+                  else "probability of falling below (CDF)")
     ax.set_title(f"Exceedance: {st.output}")
     ax.legend(fontsize=8, frameon=False)
     return fig
+
+
+def _deep_tail(ax, st, tail, y, idx) -> None:
+    """Log probability axis: the plain draws' curve in the tail's direction, and at the headline the
+    importance-sampling estimate with +/- 2 MCSE (or the 95% upper bound when no draw reached it)."""
+    n = y.size
+    if tail.direction == "<=":
+        ax.lines[-1].set_data(y[idx], (idx + 1) / n)
+        ax.lines[-1].set_label("P(output <= x), plain draws")
+    ax.axvline(st.headline, color="C3", ls="--", lw=1, label=f"headline {st.headline:.3g}")
+    if tail.reached and tail.p > 0:
+        err = 2 * tail.mcse if tail.mcse == tail.mcse else 0.0
+        ax.errorbar([st.headline], [tail.p], yerr=[[min(err, 0.9 * tail.p)], [err]], fmt="o", color="C3",
+                    label=f"importance sampling: P = {tail.p:.2g} +/- {tail.mcse:.1g} (bars: 2 MCSE)")
+        low = tail.p / 10
+    else:
+        ax.plot([st.headline], [st.p_upper_95], marker="v", color="C3", ls="none",
+                label=f"no draw reached it: P < {st.p_upper_95:.2g} (95%)")
+        low = st.p_upper_95 / 10
+    ax.set_yscale("log")
+    ax.set_ylim(min(low, 0.5 / n), 1.5)
 
 
 @styled
