@@ -36,7 +36,8 @@ def test_keep_inputs_keeps_a_prefix_and_the_same_summaries(full, keep):
 def test_no_report_run_imports_no_heavy_library(tmp_path):
     code = ("import sys; from flopcast.cli.app import main; "
             f"main(['run', 'plappert-2024', '--draws', '20000', '--no-report', '--quiet', '--out', r'{tmp_path / 'r'}']); "
-            "print('IMPORTED:' + ' '.join(m for m in ('matplotlib', 'pandas', 'dask', 'distributed', 'pymc', 'xarray', 'arviz') "
+            "print('IMPORTED:' + ' '.join(m for m in ('matplotlib', 'pandas', 'dask', 'distributed', 'pymc', 'xarray', 'arviz', "
+            "'scipy.stats', 'scipy.optimize') "
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     imported = [line for line in out.splitlines() if line.startswith("IMPORTED:")]

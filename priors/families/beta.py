@@ -9,7 +9,8 @@ from typing import ClassVar
 import numpy as np
 from scipy import special
 
-from flopcast.priors.families._base import Distribution, fast_beta_inverse, mass_z, require
+from flopcast.priors.families._base import Distribution, mass_z, require
+from flopcast.priors.families._beta_inverse import fast_beta_inverse, fit_quantiles
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class Beta(Distribution):
     def from_ci90(cls, ci90: tuple[float, float]) -> "Beta":
         """Equal-tailed fit: the 5th and 95th percentiles land on ``ci90``.
 
-        No closed form exists; scipy's least-squares solves the two quantile equations in
+        No closed form exists; Newton's method solves the two quantile equations in
         (log alpha, log beta), started from the moment match of a normal with the same interval.
         """
         return cls._fit(ci90, (0.05, 0.95), "5th/95th percentiles")
@@ -84,9 +85,12 @@ class Beta(Distribution):
 
 @lru_cache(maxsize=256)
 def _fit_quantiles(lo: float, hi: float, p_lo: float, p_hi: float) -> tuple[float, float]:
-    """The least-squares fit of the two quantile equations, cached by the exact bounds and levels
-    (scenarios, --set and every analysis rebuild the same priors); scipy.optimize is imported only
-    on a miss. Started from the moment match of a normal with the same interval."""
+    """The fit of the two quantile equations, cached by the exact bounds and levels (scenarios, --set
+    and every analysis rebuild the same priors): Newton's method with scipy.special only
+    (``_beta_inverse.fit_quantiles``); scipy.optimize's least squares only if that fails to converge."""
+    fit = fit_quantiles(lo, hi, p_lo, p_hi)
+    if fit is not None:
+        return fit
     from scipy import optimize
 
     z = float(special.ndtri(p_hi))

@@ -9,7 +9,8 @@ from typing import ClassVar
 import numpy as np
 from scipy import special
 
-from flopcast.priors.families._base import Distribution, fast_beta_inverse, require
+from flopcast.priors.families._base import Distribution, require
+from flopcast.priors.families._beta_inverse import fast_beta_inverse
 
 LAMBDA = 4.0
 
