@@ -30,7 +30,7 @@ from flopcast.domains import check_draws as check_domains, check_finite, check_m
 from flopcast.sampling import Design, apply_copula, copula_factor
 from flopcast.executors import _blocks, _thread_map, default_workers, thread_mapper
 from flopcast.seeds import resolve_seed
-from flopcast.summary import PROBS, summarize, summarize_with_float32
+from flopcast.summary import PROBS, summarize, summarize_output
 
 DEFAULT_DRAWS = 200_000  # p05/p95 MCSE < 1% for every plappert-2024 output (see README)
 DEFAULT_CHUNK = 1 << 18
@@ -275,11 +275,12 @@ def run(
         raise InputError(exc.where, f"{exc.reason} (in the block of draws starting at draw {start})")
     result = RunResult(plan, seed, sampler, draws, inputs, outputs, created=created)
     if summarize_outputs:
-        pairs = _thread_map(lambda name: summarize_with_float32(outputs[name], plan.unit(name),  # ess: a posterior's
-                                                                ess=plan.mcse_ess(draws, PROBS, name)),
-                            [(name,) for name in outputs], workers)
-        result.summary = Summaries(zip(outputs, (p[0] for p in pairs)))
-        result.float32_summary = dict(zip(outputs, (p[1] for p in pairs)))
+        each = _thread_map(lambda name: summarize_output(outputs[name], plan.unit(name),  # ess: a posterior's
+                                                         ess=plan.mcse_ess(draws, PROBS, name)),
+                           [(name,) for name in outputs], workers)
+        result.summary = Summaries(zip(outputs, (e.summary for e in each)))
+        result.float32_summary = dict(zip(outputs, (e.float32 for e in each)))
+        result.log_hdi90 = dict(zip(outputs, (e.log_hdi90 for e in each)))
     return result
 
 

@@ -110,6 +110,9 @@ class RunResult(Rendered):
     # the summary of each output's draws rounded to float32 (in-memory runs): samples.nc stores an
     # output as float32 only when no printed figure changes
     float32_summary: dict[str, Summary] = field(default_factory=dict, repr=False)
+    # the 90% HDI of each output's log (None: not all positive or within a decade), read off the
+    # same partition as its summary (in-memory runs)
+    log_hdi90: dict[str, tuple[float, float] | None] = field(default_factory=dict, repr=False)
 
     def __post_init__(self):
         if not isinstance(self.summary, Summaries):

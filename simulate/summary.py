@@ -14,6 +14,7 @@ puts there, so the quantiles, MCSE and HDI are bit-identical to the sorted-array
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -141,18 +142,45 @@ def summarize(values: np.ndarray, unit: str = "", ess=None) -> Summary:
     return summarize_ordered(order_statistics(values, ess=ess), float(values.mean()), unit, ess)
 
 
-def summarize_with_float32(values: np.ndarray, unit: str = "", ess=None) -> tuple[Summary, Summary]:
-    """The summary of ``values`` and of ``values`` rounded to float32 (what samples.nc stores when
-    no printed figure changes), both from one partition: rounding is monotone, so it maps the order
-    statistics rank by rank."""
+DECADE = 10.0  # p95 / p05 above this: the log-scale HDI is the one to read
+
+
+def log_hdi90_ordered(s: np.ndarray) -> tuple[float, float] | None:
+    """90% HDI of log(values) back on the value scale, from ``order_statistics(values)`` (log is
+    monotone: its order statistics are the log of these); None unless every value is positive and
+    the band (p05-p95) spans more than a decade."""
+    if s.size < 2 or not s[0] > 0:  # s[0] is the smallest value (the low tail is sorted)
+        return None
+    ls = np.log(s)
+    if sorted_quantile(ls, 0.95) - sorted_quantile(ls, 0.05) <= math.log(DECADE):
+        return None
+    lo, hi = hdi(ls)
+    return float(np.exp(lo)), float(np.exp(hi))
+
+
+@dataclass(frozen=True)
+class OutputSummaries:
+    """What a run reads off one output's order statistics in one partition: its summary, the summary
+    of its float32 rounding (samples.nc stores float32 only when no printed figure changes) and the
+    90% HDI of its log (``log_hdi90_ordered``)."""
+
+    summary: Summary
+    float32: Summary
+    log_hdi90: tuple[float, float] | None
+
+
+def summarize_output(values: np.ndarray, unit: str = "", ess=None) -> OutputSummaries:
+    """``OutputSummaries`` from one partition: rounding to float32 and log are monotone, so they map
+    the order statistics rank by rank."""
     values = np.asarray(values, dtype=float)
     values = values if values.ndim == 1 else values.ravel()
-    if values.size < 2 or values.strides == (0,):
-        return summarize(values, unit, ess), summarize(values.astype(np.float32), unit, ess)
+    if values.size < 2 or values.strides == (0,):  # one draw, or one value broadcast: no band to span
+        return OutputSummaries(summarize(values, unit, ess), summarize(values.astype(np.float32), unit, ess), None)
     s = order_statistics(values, ess=ess)
     rounded_mean = values.astype(np.float32).astype(float).mean()
-    return (summarize_ordered(s, float(values.mean()), unit, ess),
-            summarize_ordered(s.astype(np.float32).astype(float), rounded_mean, unit, ess))
+    return OutputSummaries(summarize_ordered(s, float(values.mean()), unit, ess),
+                           summarize_ordered(s.astype(np.float32).astype(float), rounded_mean, unit, ess),
+                           log_hdi90_ordered(s))
 
 
 def summarize_ordered(s: np.ndarray, mean: float, unit: str = "", ess=None) -> Summary:

@@ -119,3 +119,22 @@ def test_float32_check_agrees_with_summarizing_the_float32_draws():
     # a narrow band: float32's 6e-8 relative step moves printed digits, so the draws stay float64
     narrow = rng.normal(1.0, 1e-9, 50_001)
     assert float32_safe(narrow, summarize(narrow, "u")) is False
+
+
+@pytest.mark.parametrize("n", [64, 1_001, 200_003])
+@pytest.mark.parametrize("name, make", ARRAYS, ids=[a[0] for a in ARRAYS])
+def test_one_partition_gives_what_separate_passes_give(name, make, n):
+    """summarize_output (the engine's summary stage) equals summarize, summarize of the float32 copy
+    and the log-scale HDI computed from a full sort of log(values), bit for bit."""
+    from flopcast.summary import DECADE, summarize_output
+
+    values = make(np.random.default_rng(n), n)
+    got = summarize_output(values, "u")
+    assert got.summary == summarize(values, "u")
+    assert _flat(got.float32) == _flat(summarize(values.astype(np.float32), "u"))  # n >= 64: no NaN MCSE
+    if np.all(values > 0):
+        s = np.sort(np.log(values))
+        spans = sorted_quantile(s, 0.95) - sorted_quantile(s, 0.05) > np.log(DECADE)
+        assert got.log_hdi90 == (tuple(float(np.exp(v)) for v in hdi(s)) if spans else None)
+    else:
+        assert got.log_hdi90 is None

@@ -19,9 +19,8 @@ import numpy as np
 
 from flopcast.engine import evaluate_point
 from flopcast.results import Rendered
-from flopcast.summary import hdi, order_statistics, sorted_quantile
+from flopcast.summary import log_hdi90_ordered, order_statistics
 
-DECADE = 10.0  # p95 / p05 above this: the log-scale HDI is the one to read
 
 
 @dataclass(frozen=True)
@@ -93,15 +92,11 @@ def percentile(values: np.ndarray, x: float) -> float | None:
 
 def log_hdi90(values: np.ndarray) -> tuple[float, float] | None:
     """90% HDI of log(values), back on the value scale; None unless every value is positive and the
-    band (p05-p95) spans more than a decade."""
+    band (p05-p95) spans more than a decade (``summary.log_hdi90_ordered``)."""
     v = np.asarray(values, dtype=float)
     if v.size < 2 or not np.all(v > 0):
         return None
-    s = np.log(order_statistics(v))  # log is monotone: the order statistics of log(v), no full sort
-    if sorted_quantile(s, 0.95) - sorted_quantile(s, 0.05) <= math.log(DECADE):
-        return None
-    lo, hi = hdi(s)
-    return float(np.exp(lo)), float(np.exp(hi))
+    return log_hdi90_ordered(order_statistics(v))
 
 
 def headlines(result) -> Headlines:
@@ -116,8 +111,9 @@ def headlines(result) -> Headlines:
                                     percentile(values, h.value), percentile(values, derived), dict(h.set),
                                     has_set, h.note))
     spans = {}
+    known = result.log_hdi90 if result.kept is None else {}  # read off the run's own partition
     for name, values in result.outputs.items():
-        band = log_hdi90(values)
+        band = known[name] if name in known else log_hdi90(values)
         if band is not None:
             spans[name] = band
     n = len(next(iter(result.outputs.values()))) if result.outputs else 0
