@@ -189,3 +189,17 @@ def test_show_sources_prints_every_source_in_full(capsys):
     out = " ".join(capsys.readouterr().out.split())
     assert "如果我们保守假设平均每个上传的视频都对应 2" in out and "次生成" in out
     assert "lognormal(mu=" in out
+
+
+@pytest.mark.parametrize("values, want", [
+    ([1.0, 2.0], True), ([1.0, float("nan")], False), ([1.0, float("inf")], False), ([1e-40, 1.0], False),
+    ([1.0, 1e39], False), ([0.0, 1.0], True), ([-1.0, 1.0], True), ([-float("inf"), 1.0], False),
+    ([float("nan")], False), ([], True), ([-1e-40, 2.0], False),
+])
+def test_float32_range_check(values, want):
+    """samples.nc stores float32 only for finite values inside float32's normal range (zeros allowed)."""
+    import numpy as np
+
+    from flopcast.report.run import in_float32_range
+
+    assert in_float32_range(np.array(values, dtype=float)) is want

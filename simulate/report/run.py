@@ -193,6 +193,11 @@ def in_float32_range(values) -> bool:
     """Finite and inside float32's normal range (zeros allowed)."""
     import numpy as np
 
+    values = np.asarray(values)
+    if values.size and values.ndim:
+        lo, hi = values.min(), values.max()  # NaN propagates into both
+        if lo > 0:  # all positive (the usual case): two reductions, no copy
+            return bool(hi <= 1e38 and lo >= 1e-37)
     a = np.abs(values[values != 0])
     return not a.size or bool(np.all(np.isfinite(a)) and a.max() <= 1e38 and a.min() >= 1e-37)
 
