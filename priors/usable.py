@@ -26,8 +26,8 @@ def check_ci90_width(params: Mapping[str, Any], where: str) -> None:
 
 def check_usable(dist: Distribution, family: str, params: Mapping[str, Any], where: str) -> None:
     """Refuse parameters that build no usable distribution (a beta with alpha = 1e300, a ci90 too
-    narrow to fit): its 5/50/95% quantiles, exact and as the engine draws them, must be finite and
-    strictly inside an open support."""
+    narrow to fit): its 5/50/95% quantiles, exact and as the engine draws them, must be finite,
+    strictly inside an open support, and spread (the 5% below the 95%)."""
     if dist.is_constant:
         return
     import warnings
@@ -46,9 +46,11 @@ def check_usable(dist: Distribution, family: str, params: Mapping[str, Any], whe
         open_lo, open_hi = getattr(dist, "support_open", (False, False))
         inside = np.all(np.isfinite(q)) and np.all(q > lo if open_lo else q >= lo) and \
             np.all(q < hi if open_hi else q <= hi)
-        if inside:
+        spread = inside and q[0] < q[2] and q[3] < q[5]  # no spread: a constant in disguise
+        if spread:
             return
-        detail = "its quantiles are " + ", ".join(f"{v:.3g}" for v in q[:3])
+        detail = "its quantiles are " + ", ".join(f"{v:.3g}" for v in q[:3]) + ("" if not inside else
+                                                                               ": no spread")
     given = ", ".join(f"{k} = {v!r}" for k, v in params.items())
     raise InputError(where, f"dist = {family!r} with {given} gives no usable distribution ({detail}); give a "
                             "ci90 = [p05, p95] of moderate width, shape parameters between about 1e-3 and 1e6, or "

@@ -56,8 +56,9 @@ def dask_mapper(scheduler: str | None = None, workers: int | None = None) -> Ite
         with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):  # read as the nannies start
             # distributed's own log lines (task cancelled, worker killed) would follow a Ctrl-C; the CLI
             # says "interrupted" in one line instead. ":0": a free port, so two runs never collide on 8787
-            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
-                                   silence_logs=logging.CRITICAL)
+            with _workers_ignore_ctrl_c():
+                cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
+                                       silence_logs=logging.CRITICAL)
         client = Client(cluster)
 
     def mapper(fn, items):
@@ -77,3 +78,23 @@ def dask_mapper(scheduler: str | None = None, workers: int | None = None) -> Ite
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+@contextmanager
+def _workers_ignore_ctrl_c():
+    """Start the LocalCluster's worker processes with SIGINT ignored. A terminal's Ctrl-C reaches the
+    whole process group; a worker that took it would print its own KeyboardInterrupt traceback. The
+    workers are spawned (a fresh interpreter), which keeps an ignored signal ignored (POSIX execve;
+    Python then installs no KeyboardInterrupt handler); this process restores its handler at once, takes
+    the Ctrl-C and closes the cluster."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

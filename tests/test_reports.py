@@ -121,7 +121,8 @@ def test_log_hdi_of_a_lognormal_is_its_central_interval(mu, sigma):
 
 @pytest.mark.parametrize("x, text", [(720_000, "720k"), (989_716, "990k"), (391_586, "392k"), (13.88e6, "13.9M"),
                                      (4.2e9, "4.2B"), (1.1e25, "1.1e25"), (999.96, "1k"), (5.035, "5.04"),
-                                     (-3500, "-3.5k"), (0, "0")])
+                                     (-3500, "-3.5k"), (0, "0"), (1.7950000000000001e308, "1.8e308"),
+                                     (float("inf"), "inf")])
 def test_engineering_numbers(x, text):
     from flopcast.report.style import eng
 

@@ -71,7 +71,8 @@ def eng(x: float, sig: int = 3) -> str:
         return str(x)
     if x == 0:
         return "0"
-    x = float(f"{x:.{sig}g}")  # round first: 999.96 -> 1000 -> 1k
+    rounded = float(f"{x:.{sig}g}")  # round first: 999.96 -> 1000 -> 1k
+    x = rounded if math.isfinite(rounded) else x  # 1.795e308 rounds past the largest double
     ax = abs(x)
     if ax >= 1e15 or ax < 1e-3:
         m, e = f"{x:.{sig - 1}e}".split("e")
