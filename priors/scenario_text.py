@@ -86,8 +86,6 @@ def posterior_scenario_text(scenario: Scenario, informed: Sequence[str], nc_name
     if not renamed:
         raise InputError(sc.file, "cannot find `name = ...` in its [scenario] table to rename the calibrated copy")
     # 2. overrides and correlations
-    from flopcast.priors.hardware import SOURCE_PREFIX
-
     hardware_keys = ("accelerator", "precision")  # --gpu: written into [scenario], its priors re-derived on load
     overridden = [n for n in dict.fromkeys(t.split("=", 1)[0].strip() for t in sc.overrides) if n not in hardware_keys]
     corr_index = 0

@@ -85,10 +85,9 @@ def evaluate_point(scenario: str | Scenario | Plan, sets: Sequence[str] = (), at
         y = plan.model.evaluate(x)
     bad = [name for name, v in y.items() if not np.isfinite(v)]
     if bad:
-        suspects = suspects(x, 0)
         raise InputError(
             plan.scenario.file,
-            f"output {bad[0]} is {float(y[bad[0]])} at the point values{suspects}",
+            f"output {bad[0]} is {float(y[bad[0]])} at the point values{suspects(x, 0)}",
         )
     return {name: float(v) for name, v in y.items()}
 

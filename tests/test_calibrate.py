@@ -4,10 +4,8 @@ scenario running like any other. Few draws throughout: the whole file takes well
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
-import sys
 import textwrap
 from pathlib import Path
 

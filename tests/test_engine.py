@@ -119,3 +119,12 @@ def test_non_finite_outputs_are_reported_with_their_inputs():
         engine.run("plappert-2024", draws=2_000, seed=1, sets=["dit_params=1e-320"])  # in its domain, overflows
     msg = str(info.value)
     assert "NaN or infinite in 2000 of 2000 draws" in msg and "dit_params=1e-320" in msg
+
+
+def test_point_evaluation_names_the_input_behind_a_non_finite_output():
+    """A point evaluation whose output is infinite says which output and which input (zero here)."""
+    from flopcast import engine
+    from flopcast.priors.errors import InputError
+
+    with pytest.raises(InputError, match=r"peak_fleet_h100 is inf at the point values.*inference_utilization=0"):
+        engine.evaluate_point("plappert-2024", at={"inference_utilization": 0.0})

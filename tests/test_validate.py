@@ -3,10 +3,8 @@ leave-one-out, and the CLI (through ``register``, as app.py will wire it)."""
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
-import sys
 
 import numpy as np
 import pytest
