@@ -164,7 +164,8 @@ def find(name: str, where: str = "--gpu") -> Accelerator:
         for a in library():
             if _key(name) in {_key(n) for n in (a.name, *a.aliases)}:
                 return a
-    raise InputError(f"{where} {name}", f"unknown accelerator; the library (flopcast hardware) has: {', '.join(names())}")
+    shown = name if len(name) <= 40 and name.isprintable() else repr(name[:40]) + ("..." if len(name) > 40 else "")
+    raise InputError(f"{where} {shown}", f"unknown accelerator; the library (flopcast hardware) has: {', '.join(names())}")
 
 
 def reference() -> Accelerator:
