@@ -160,10 +160,11 @@ def names() -> list[str]:
 
 def find(name: str, where: str = "--gpu") -> Accelerator:
     """The accelerator called ``name`` or one of its aliases (case, spaces, '-' and '_' ignored)."""
-    if isinstance(name, str):
+    if isinstance(name, str) and name.isprintable():  # a tab or an escape never names one
         for a in library():
             if _key(name) in {_key(n) for n in (a.name, *a.aliases)}:
                 return a
+    name = str(name)
     shown = name if len(name) <= 40 and name.isprintable() else repr(name[:40]) + ("..." if len(name) > 40 else "")
     raise InputError(f"{where} {shown}", f"unknown accelerator; the library (flopcast hardware) has: {', '.join(names())}")
 
