@@ -24,7 +24,7 @@ import numpy as np
 
 from flopcast.priors.errors import InputError
 from flopcast.priors.scenario import Scenario, load_scenario
-from flopcast.plan import Plan, bind, override_strings
+from flopcast.plan import Plan, bind, check_repeats, override_strings
 from flopcast.results import PointResult, RunResult, Summaries
 from flopcast.domains import check_draws as check_domains, check_finite, check_model_constraints, suspects
 from flopcast.sampling import Design, apply_copula, copula_factor
@@ -52,6 +52,7 @@ def plan_for(scenario: str | Scenario | Plan, sets: Sequence[str] | Mapping[str,
     library (``flopcast hardware``), the same as the override ``accelerator=NAME``;
     ``flop_convention`` (``"as_published"`` or ``"corrected"``) replaces the scenario's own."""
     sets = override_strings(sets) + ((f"accelerator={gpu}",) if gpu is not None else ())
+    check_repeats(sets)  # set={"accelerator": ...} and gpu= together: one would silently win
     if isinstance(scenario, Plan):
         if not sets and flop_convention in (None, scenario.scenario.flop_convention):
             return scenario

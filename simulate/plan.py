@@ -338,6 +338,20 @@ def _fit_domains(scenario: Scenario, model: Model) -> tuple[Scenario, list[tuple
     return (replace(scenario, priors={**scenario.priors, **fitted}) if fitted else scenario), problems
 
 
+def check_repeats(sets, twice_ok=()) -> None:
+    """One --set (or --gpu) per input: a second would silently replace the first. ``compare`` takes
+    two --gpu (A's and B's), which must differ."""
+    seen: dict[str, list[str]] = {}
+    for text in sets:
+        seen.setdefault(text.split("=", 1)[0].strip(), []).append(text.split("=", 1)[-1].strip())
+    for name, values in seen.items():
+        flag = "--gpu" if name == "accelerator" else f"--set {name}"
+        if len(values) > (2 if name in twice_ok else 1):
+            raise InputError(flag, f"given {len(values)} times ({', '.join(values)}); give it once")
+        if name in twice_ok and len(values) == 2 and values[0].casefold() == values[1].casefold():
+            raise InputError(flag, f"both sides are {values[0]}: give two different accelerators")
+
+
 def override_strings(sets) -> tuple[str, ...]:
     """``--set`` strings from the CLI, or a notebook's mapping ``{name: value}``, where a value is a
     number (fix the input) or a pair ``(low, high)`` (a 90% interval), as the same strings."""

@@ -117,3 +117,14 @@ def test_notebook_example_runs(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "percentile" in proc.stdout and (tmp_path / "tour" / "report.html").is_file()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tour"]  # nothing stray in the working directory
+
+
+def test_an_input_set_twice_is_refused_in_the_api():
+    """set={"accelerator": ...} and gpu= name the same override: one would silently replace the other."""
+    import pytest
+
+    import flopcast as fc
+    from flopcast.priors.errors import InputError
+
+    with pytest.raises(InputError, match="given 2 times"):
+        fc.run("plappert-2024", draws=1000, seed=1, set={"accelerator": "B200"}, gpu="H100")

@@ -116,22 +116,10 @@ def parse(args: argparse.Namespace) -> Options:
     draws = positive_int(raw_draws, "--draws") if raw_draws not in (None, "auto") else None
     raw_seed = getattr(args, "seed", None)
     seed = check_seed(raw_seed) if raw_seed is not None else None
+    from flopcast.plan import check_repeats
+
     check_repeats(getattr(args, "sets", None) or (), twice_ok=("accelerator",) if args.command == "compare" else ())
     return Options(draws, seed, bool(getattr(args, "json", False)), out, bool(getattr(args, "quiet", False)))
-
-
-def check_repeats(sets, twice_ok=()) -> None:
-    """One --set (or --gpu) per input: a second would silently replace the first. ``compare`` takes
-    two --gpu (A's and B's), which must differ."""
-    seen: dict[str, list[str]] = {}
-    for text in sets:
-        seen.setdefault(text.split("=", 1)[0].strip(), []).append(text.split("=", 1)[-1].strip())
-    for name, values in seen.items():
-        flag = "--gpu" if name == "accelerator" else f"--set {name}"
-        if len(values) > (2 if name in twice_ok else 1):
-            raise InputError(flag, f"given {len(values)} times ({', '.join(values)}); give it once")
-        if name in twice_ok and len(values) == 2 and values[0].casefold() == values[1].casefold():
-            raise InputError(flag, f"both sides are {values[0]}: give two different accelerators")
 
 
 def command(sub, name: str, handler, help: str, *options: str, description: str | None = None,
