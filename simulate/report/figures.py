@@ -28,6 +28,15 @@ def new_figure(width: float = 7.0, height: float = 3.6, layout: str | None = "co
     return fig
 
 
+def load() -> None:
+    """Import matplotlib's figure, backends and style now (once, before a worker is forked to share them)."""
+    import importlib
+
+    for module in ("matplotlib.figure", "matplotlib.backends.backend_agg", "matplotlib.backends.backend_svg",
+                   "flopcast.report.style"):
+        importlib.import_module(module)
+
+
 def png_bytes(fig) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png")

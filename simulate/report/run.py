@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 from flopcast.report import figures, lead, plots
+from flopcast.report.parallel import render_all
 from flopcast.fmt import markdown, num, table
 
 SUMMARY_FIELDS = ["output", "unit", "mean", "median", "p05", "p95", "hdi90_low", "hdi90_high",
@@ -113,9 +114,14 @@ def write_run(result, folder: Path, report: bool = True, waterfall=None, headlin
         return written
     figs = {}
     featured = featured_outputs(result, headlines)
-    for name in result.plan.model.outputs:
-        fig = distribution_figure(result, name, headlines, small=name not in featured)
-        suffix, data, figs[name] = figures.render_once(fig, figure_format)
+    names = list(result.plan.model.outputs)
+
+    def render(name: str):
+        return figures.render_once(distribution_figure(result, name, headlines, small=name not in featured),
+                                   figure_format)
+
+    figures.load()  # imported once, before the worker is forked: it inherits matplotlib
+    for name, (suffix, data, figs[name]) in zip(names, render_all(names, render)):
         (folder / f"{name}.{suffix}").write_bytes(data)
         written.append(f"{name}.{suffix}")
     sens_html, sens_md = sensitivity_pointer(result)
