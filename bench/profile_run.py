@@ -96,14 +96,8 @@ def profile_engine(args, engine, kwargs) -> None:
     engine.run(SCENARIO, draws=args.draws, seed=1, **kwargs)
     prof.disable()
     total = time.perf_counter() - t0
-    st = pstats.Stats(prof)
-    print(f"## engine.run({SCENARIO!r}, draws={args.draws:,}, seed=1{', workers=1' if kwargs else ''}): "
-          f"{total:.2f} s wall (profiled)\n")
-    print(stage_table(st, total))
-    buf = io.StringIO()
-    pstats.Stats(prof, stream=buf).sort_stats("tottime").print_stats(args.top)
-    print(f"\n### top {args.top} by own time\n")
-    print("\n".join(ln for ln in buf.getvalue().splitlines() if ln.strip())[:12000])
+    _print_profile(prof, total, f"## engine.run({SCENARIO!r}, draws={args.draws:,}, seed=1"
+                                f"{', workers=1' if kwargs else ''})", args.top)
 
 
 def profile_cli(args) -> None:
@@ -120,13 +114,17 @@ def profile_cli(args) -> None:
         total = time.perf_counter() - t0
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    st = pstats.Stats(prof)
-    print(f"\n## flopcast run {SCENARIO} --draws {args.draws} --no-report --json --workers 1 (in-process CLI): "
-          f"{total:.2f} s wall (profiled)\n")
-    print(stage_table(st, total))
+    _print_profile(prof, total, f"\n## flopcast run {SCENARIO} --draws {args.draws} --no-report --json --workers 1 "
+                                "(in-process CLI)", args.top)
+
+
+def _print_profile(prof, total: float, title: str, top: int) -> None:
+    """The stage table and the top functions by own time of one profiled call."""
+    print(f"{title}: {total:.2f} s wall (profiled)\n")
+    print(stage_table(pstats.Stats(prof), total))
     buf = io.StringIO()
-    pstats.Stats(prof, stream=buf).sort_stats("tottime").print_stats(args.top)
-    print(f"\n### top {args.top} by own time\n")
+    pstats.Stats(prof, stream=buf).sort_stats("tottime").print_stats(top)
+    print(f"\n### top {top} by own time\n")
     print("\n".join(ln for ln in buf.getvalue().splitlines() if ln.strip())[:12000])
 
 

@@ -286,9 +286,9 @@ def with_accelerator(scenario: Scenario, model: Model, sets: tuple[str, ...]) ->
 
     from flopcast.priors import hardware as hw
 
-    chosen = {k: v for k, v in (s.split("=", 1) for s in sets if s.split("=", 1)[0].strip() in HARDWARE_SETS)}
+    pairs = [(s, *(part.strip() for part in s.split("=", 1))) for s in sets if "=" in s]
+    chosen = {k: v for _, k, v in pairs if k in HARDWARE_SETS}
     rest = tuple(s for s in sets if s.split("=", 1)[0].strip() not in HARDWARE_SETS)
-    chosen = {k.strip(): v.strip() for k, v in chosen.items()}
     precision = hw.check_precision(chosen.get("precision", scenario.precision), "--set precision")
     name = chosen.get("accelerator", scenario.accelerator)
     if name is None:

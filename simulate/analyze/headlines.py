@@ -22,7 +22,6 @@ from flopcast.results import Rendered
 from flopcast.summary import log_hdi90_ordered, order_statistics
 
 
-
 @dataclass(frozen=True)
 class HeadlineFigure:
     output: str

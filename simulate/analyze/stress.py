@@ -224,7 +224,7 @@ def stress(plan: Plan, output: str, headline: float, draws: int | None = None, s
         mask = y >= headline if direction == ">=" else y <= headline
         cond = conditional_shift(plan, result.inputs, mask)
         tail, n, used_seed = int(mask.sum()), y.size, result.seed
-    est, failed = None, ""
+    est, failed, upper = None, "", None
     if tail_method == "is" or (tail_method == "auto" and tail < MIN_EXCEEDANCES):
         try:
             est = estimate_tail(plan, output, headline, direction, used_seed)
@@ -271,8 +271,7 @@ def stress(plan: Plan, output: str, headline: float, draws: int | None = None, s
                              f"{num(headline)}")
     return Stress(plan.scenario.name, output, plan.unit(output), headline, n, used_seed, p, se, pct,
                   direction, tail, cond, seek.values, median, sentences, y, seek.mcse, seek.draws,
-                  "monte_carlo" if est is None else "importance_sampling", est,
-                  None if est is None else _from_tail(est, n)[3])
+                  "monte_carlo" if est is None else "importance_sampling", est, upper)
 
 
 def _from_tail(est: TailEstimate, mc_draws: int) -> tuple[float, float, float, float | None]:

@@ -116,7 +116,7 @@ def parse(args: argparse.Namespace) -> Options:
     draws = positive_int(raw_draws, "--draws") if raw_draws not in (None, "auto") else None
     raw_seed = getattr(args, "seed", None)
     seed = check_seed(raw_seed) if raw_seed is not None else None
-    from flopcast.plan import check_repeats
+    from flopcast.plan import check_repeats  # here, not at the top: `flopcast --help` loads no priors
 
     check_repeats(getattr(args, "sets", None) or (), twice_ok=("accelerator",) if args.command == "compare" else ())
     return Options(draws, seed, bool(getattr(args, "json", False)), out, bool(getattr(args, "quiet", False)))

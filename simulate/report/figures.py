@@ -58,11 +58,6 @@ def svg_inline(document: str) -> str:
     return document[document.index("<svg"):]
 
 
-def svg_text(fig) -> str:
-    """The figure as an inline ``<svg>`` element (no XML prologue), for HTML."""
-    return svg_inline(svg_document(fig))
-
-
 FORMATS = ("svg", "png")  # a report's figure files: vector (default: smaller, faster) or 1200-px PNG
 
 

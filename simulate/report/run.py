@@ -164,35 +164,31 @@ def write_samples(result, path: Path, inputs: bool = True) -> None:
     if not inputs:
         draws.variables = {k: v for k, v in draws.variables.items() if k not in result.inputs}
     for name, (dims, values, attrs) in list(draws.variables.items()):
+        if "draw" not in dims:
+            continue
         values = np.asarray(values)
         rounded = result.float32_summary.get(name)
         if rounded is not None and values.size == result.draws:  # summarized in the run, same draws
             safe = in_float32_range(values) and _printed(result.summary[name]) == _printed(rounded)
         else:
             safe = float32_safe(values, result.summary.get(name))
-        if "draw" in dims and safe:
-            draws.variables[name] = (dims, np.asarray(values, dtype=np.float32), attrs)
+        if safe:
+            draws.variables[name] = (dims, values.astype(np.float32), attrs)
     save_samples(draws, path)
 
 
 def float32_safe(values, summary=None) -> bool:
     """Whether storing ``values`` as float32 changes no reported digit: finite, inside float32's
     normal range, and (for an output) every figure of its summary, as the tables print it, the same
-    when summarized from the float32 values. Rounding to float32 is monotone, so one partition of
-    the float64 draws gives the order statistics of both (``summarize_ordered``)."""
-    import numpy as np
-
-    from flopcast.summary import order_statistics, summarize_ordered
+    when summarized from the float32 values (``summary.summarize_output``: both from one partition)."""
+    from flopcast.summary import summarize_output
 
     if not in_float32_range(values):
         return False
     if summary is None:
         return True
-    values = np.asarray(values, dtype=float).ravel()
-    s = order_statistics(values)
-    single = values.astype(np.float32)
-    rounded = summarize_ordered(s.astype(np.float32).astype(float), single.astype(float).mean(), summary.unit)
-    return _printed(summarize_ordered(s, values.mean(), summary.unit)) == _printed(rounded)
+    both = summarize_output(values, summary.unit)
+    return _printed(both.summary) == _printed(both.float32)
 
 
 def in_float32_range(values) -> bool:
