@@ -17,6 +17,7 @@ class Prior:
     unit: str | None = None
     source: str = ""
     rationale: str = ""
+    domain: str | None = None  # a name in models/_spec.DOMAINS a model without declared inputs checks
 
     @property
     def is_constant(self) -> bool:

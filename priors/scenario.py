@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from flopcast.priors.equations import OutputSpec, check_domain_name, check_identifier, parse_outputs
 from flopcast.priors.errors import InputError
 from flopcast.priors.families import FAMILIES, Distribution
 from flopcast.priors.families.empirical import Empirical
@@ -23,8 +24,8 @@ from flopcast.priors.usable import check_ci90_width, check_usable
 
 SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
 
-_META_KEYS = {"dist", "point", "unit", "source", "rationale", "description"}
-_TOP_KEYS = {"scenario", "priors", "headlines", "correlations", "waterfall", "posterior", "flop_convention"}
+_META_KEYS = {"dist", "point", "unit", "source", "rationale", "description", "domain"}
+_TOP_KEYS = {"scenario", "priors", "headlines", "correlations", "waterfall", "posterior", "flop_convention", "outputs"}
 _SCENARIO_KEYS = {"name", "model", "description", "source", "default_draws", "accelerator", "precision"}
 _HEADLINE_KEYS = {"output", "value", "quote", "source", "set", "note", "label"}
 
@@ -87,6 +88,16 @@ class Scenario:
     flop_convention: str = "as_published"  # or "corrected" (priors/conventions.py)
     accelerator: str | None = None  # a name in priors/hardware.toml (``--gpu`` overrides it)
     precision: str = "bf16"  # the dense peak an accelerator contributes: "bf16" or "fp8"
+    outputs: tuple[OutputSpec, ...] = ()  # [outputs]: the scenario's own equations (priors/equations.py)
+    function: Any = None  # a Python function that is the model (a notebook's fc.run(fn, priors=...))
+
+    @property
+    def model_file(self) -> Path | None:
+        """``model = "my_model.py"`` (or ``"my_model.py:function"``): the file, relative to the scenario's."""
+        if not is_model_file(self.model):
+            return None
+        base = self.path.parent if self.path is not None else Path.cwd()
+        return base / self.model.rsplit(":", 1)[0] if ".py:" in self.model else base / self.model
 
     @property
     def file(self) -> str:
@@ -158,9 +169,9 @@ def parse_scenario(data: Mapping[str, Any], path: Path | None = None, file: str 
     if not isinstance(head, dict):
         raise InputError(f"{file}: [scenario]", "missing table; it needs at least name and model")
     _no_extra(head, _SCENARIO_KEYS, file, "scenario")
-    for key in ("name", "model"):
-        if not isinstance(head.get(key), str) or not head[key]:
-            raise InputError(f"{file}: scenario.{key}", "missing or not a string")
+    if not isinstance(head.get("name"), str) or not head["name"]:
+        raise InputError(f"{file}: scenario.name", "missing or not a string")
+    model = _parse_model(head, data, file, path)
     check_name(head["name"], f"{file}: scenario.name")
     default_draws = head.get("default_draws")
     if default_draws is not None and (not isinstance(default_draws, int) or default_draws <= 0):
@@ -171,6 +182,14 @@ def parse_scenario(data: Mapping[str, Any], path: Path | None = None, file: str 
     if not isinstance(raw_priors, dict):
         raise InputError(f"{file}: priors", "must be a table of [priors.NAME] tables")
     priors = {name: parse_prior(name, spec, file) for name, spec in raw_priors.items()}
+    outputs: tuple[OutputSpec, ...] = ()
+    if "outputs" in data:
+        if model and not is_model_file(model):
+            raise InputError(f"{file}: outputs", f"the {model} model defines its own outputs; a scenario with "
+                                                 "[outputs] has no model = line (or names a Python file)")
+        for name in priors:
+            check_identifier(name, f"{file}: priors.{name[:64]}", "an input of equations")
+        outputs = parse_outputs(data["outputs"], file, priors, formulas=not model)
 
     headlines = tuple(
         _parse_headline(i, h, file) for i, h in enumerate(_array_of_tables(data, "headlines", file))
@@ -199,7 +218,8 @@ def parse_scenario(data: Mapping[str, Any], path: Path | None = None, file: str 
         posterior=posterior,
         waterfall=waterfall,
         name=head["name"],
-        model=head["model"],
+        model=model,
+        outputs=outputs,
         description=str(head.get("description", "")),
         priors=priors,
         headlines=headlines,
@@ -208,6 +228,31 @@ def parse_scenario(data: Mapping[str, Any], path: Path | None = None, file: str 
         source=str(head.get("source", "")),
         default_draws=default_draws,
     )
+
+
+def is_model_file(model: str) -> bool:
+    """``model = "my_model.py"`` or ``"my_model.py:function"``: a Python file next to the scenario."""
+    return model.endswith(".py") or ".py:" in model
+
+
+def _parse_model(head: Mapping[str, Any], data: Mapping[str, Any], file: str, path: Path | None) -> str:
+    """The ``model`` line: a bundled model, a Python file next to the scenario, or none (then the
+    scenario's ``[outputs]`` are its equations)."""
+    model = head.get("model")
+    if model is None:
+        if "outputs" not in data:
+            raise InputError(f"{file}: scenario.model", "missing: name a bundled model (flopcast models), a Python "
+                                                        'file (model = "my_model.py"), or write the equations in an '
+                                                        '[outputs] table (y = "a * b")')
+        return ""
+    if not isinstance(model, str) or not model:
+        raise InputError(f"{file}: scenario.model", "must be a model name or a .py file")
+    if is_model_file(model):
+        if path is not None and path.resolve().parent == SCENARIO_DIR:
+            raise InputError(f"{file}: scenario.model", "a bundled scenario cannot load a Python file")
+        if "\x00" in model or len(model) > 255:
+            raise InputError(f"{file}: scenario.model", "not a usable file name")
+    return model
 
 
 def _parse_hardware(head: Mapping[str, Any], file: str) -> tuple[str | None, str]:
@@ -240,7 +285,9 @@ def parse_prior(name: str, spec: Any, file: str) -> Prior:
         if key in spec and not isinstance(spec[key], str):
             raise InputError(f"{where}.{key}", "must be a string")
     point = _parse_point(spec.get("point"), dist, where)
+    domain = check_domain_name(spec["domain"], f"{where}.domain") if "domain" in spec else None
     return Prior(
+        domain=domain,
         name=name,
         dist=dist,
         point=point,

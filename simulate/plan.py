@@ -1,99 +1,20 @@
-"""Load a model module by the name a scenario gives, and bind a scenario's priors to its inputs.
+"""Bind a scenario's priors to its model's inputs (the model comes from ``flopcast.registry``).
 
-The engine knows no model by name: ``scenario.model = "sora"`` imports ``models.sora``.
+The engine knows no model by name: ``scenario.model = "sora"`` imports ``models.sora``; a scenario's
+own ``[outputs]``, a notebook function and a Python file are models too.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-import re
 from dataclasses import dataclass, field
-from types import ModuleType
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
 from flopcast.priors.errors import InputError
 from flopcast.priors.families import Distribution
 from flopcast.priors.scenario import Correlation, Scenario
+from flopcast.registry import Model, available_models, load_model, model_for
 
-
-@dataclass(frozen=True)
-class Model:
-    """A model module, or a chain of them (``"video_diffusion+video_fleet"``).
-
-    In a chain each part's outputs become inputs of the parts after it: the chain's inputs are the
-    parts' inputs that no earlier part produces (shared names are one input), its outputs are all the
-    parts' outputs. The engine sees one model either way.
-    """
-
-    name: str
-    inputs: Mapping[str, Any]
-    outputs: Mapping[str, Any]
-    key_outputs: tuple[str, ...]
-    parts: tuple[ModuleType, ...]
-    equivalents: tuple[tuple[str, str, float], ...] = ()  # (twin, output, factor): H100-equivalents (--gpu)
-
-    def evaluate(self, x: Mapping[str, Any]) -> dict[str, Any]:
-        if len(self.parts) == 1:
-            out = self.parts[0].evaluate(x)
-        else:
-            namespace = dict(x)
-            out = {}
-            for part in self.parts:
-                y = part.evaluate(namespace)
-                namespace.update(y)
-                out.update(y)
-        for twin, name, factor in self.equivalents:
-            out[twin] = out[name] * factor
-        return out
-
-    def check(self, x: Mapping[str, Any]) -> list[tuple[str, str]]:
-        problems: list[tuple[str, str]] = []
-        for part in self.parts:
-            check: Callable | None = getattr(part, "check", None)
-            if check is not None:
-                problems.extend(check({k: v for k, v in x.items() if k in part.INPUTS}))
-        return problems
-
-
-def available_models() -> list[str]:
-    from flopcast import models
-
-    return sorted(m.name for m in pkgutil.iter_modules(models.__path__) if not m.name.startswith("_"))
-
-
-def _load_module(name: str, where: str) -> ModuleType:
-    if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
-        raise InputError(where, f"{name!r} is not a model name (lower-case letters, digits, _; chain with +)")
-    try:
-        module = importlib.import_module(f"flopcast.models.{name}")
-    except ModuleNotFoundError as exc:
-        if exc.name in (f"flopcast.models.{name}", "flopcast.models"):
-            raise InputError(where, f"unknown model {name!r}; available: {', '.join(available_models())}") from None
-        raise
-    missing = [attr for attr in ("INPUTS", "OUTPUTS", "evaluate") if not hasattr(module, attr)]
-    if missing:
-        raise InputError(where, f"models/{name}.py lacks {', '.join(missing)} (see models/_spec.py)")
-    return module
-
-
-def load_model(name: str, where: str = "") -> Model:
-    """``"sora"`` -> models.sora; ``"a+b"`` -> models.a feeding models.b."""
-    where = where or "model"
-    parts = tuple(_load_module(part.strip(), where) for part in name.split("+"))
-    inputs: dict[str, Any] = {}
-    outputs: dict[str, Any] = {}
-    key: list[str] = []
-    for part in parts:
-        for n, spec in part.INPUTS.items():
-            if n not in outputs and n not in inputs:
-                inputs[n] = spec
-        for n, spec in part.OUTPUTS.items():
-            if n in outputs:
-                raise InputError(where, f"two parts of {name!r} both produce {n!r}")
-            outputs[n] = spec
-        key.extend(getattr(part, "KEY_OUTPUTS", tuple(part.OUTPUTS)))
-    return Model(name, inputs, outputs, tuple(key), parts)
+__all__ = ["Model", "Plan", "available_models", "bind", "load_model"]
 
 
 @dataclass(frozen=True)
@@ -204,7 +125,7 @@ def bind(scenario: Scenario, sets: tuple[str, ...] | list[str] = ()) -> Plan:
     from flopcast.priors.domains import prior_problem, value_problem
 
     file = scenario.file
-    model = load_model(scenario.model, f"{file}: scenario.model")
+    model = model_for(scenario)
     sets = tuple(sets)
     scenario, model, sets = with_accelerator(scenario, model, sets)
     if sets:
