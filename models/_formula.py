@@ -24,7 +24,7 @@ from typing import Any, Callable, Mapping
 
 MAX_LENGTH = 4000  # characters of one formula
 MAX_NODES = 1000  # nodes of its tree
-MAX_DEPTH = 60  # nesting (Python's parser itself stops near 200)
+MAX_DEPTH = 200  # nesting: a sum of 200 terms is 200 levels deep
 
 # name -> (smallest, largest number of arguments); None: any number >= the smallest
 FUNCTIONS: dict[str, tuple[int, int | None]] = {

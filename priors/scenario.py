@@ -108,15 +108,28 @@ class Scenario:
     def uncertain(self) -> list[str]:
         return [name for name, prior in self.priors.items() if not prior.is_constant]
 
-    def with_overrides(self, sets: Iterable[str], known: Mapping[str, Any] | Iterable[str]) -> "Scenario":
-        """Apply ``--set NAME=VALUE`` (fix to a number) and ``--set NAME="A to B"`` (a prior with that
-        90% interval). ``known`` maps the model's input names to their Quantity: a value is checked
-        against the input's domain, a range builds a prior inside it (``priors/domains.py``)."""
+    def with_overrides(self, sets: Iterable[Any], known: Mapping[str, Any] | Iterable[str]) -> "Scenario":
+        """Apply overrides: ``--set`` strings (``NAME=VALUE`` fixes an input, ``NAME=A to B`` gives it a
+        prior with that 90% interval) or ``(name, value)`` pairs of the prior vocabulary
+        (``priors/vocabulary.py``: a number, ``(low, high)``, a string, a dict or a prior object). ``known``
+        maps the model's input names to their Quantity: values are checked against the input's domain,
+        ranges build a prior inside it (``priors/domains.py``)."""
+        from flopcast.priors.vocabulary import describe, to_prior
+
         known = known if isinstance(known, Mapping) else {name: None for name in known}
         priors = dict(self.priors)
         applied = []
-        for text in sets:
-            name, prior = parse_override(text, known, self.file)
+        for item in sets:
+            if isinstance(item, str):
+                name, prior = parse_override(item, known, self.file)
+                text = item
+            else:
+                name, value = item
+                if name not in known:
+                    raise InputError(f"set {str(name)[:60]}", f"unknown input {str(name)[:60]!r}; the model's inputs "
+                                                              f"are: {', '.join(sorted(known))}")
+                prior = to_prior(name, value, getattr(known[name], "domain", None), f"set {name}")
+                text = f"{name}={describe(value)}"
             old = priors.get(name)
             unit = old.unit if old is not None else None
             priors[name] = replace(prior, unit=unit)

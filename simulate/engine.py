@@ -24,7 +24,7 @@ import numpy as np
 
 from flopcast.priors.errors import InputError
 from flopcast.priors.scenario import Scenario, load_scenario
-from flopcast.plan import Plan, bind, check_repeats, override_strings
+from flopcast.plan import Plan, bind, check_repeats, override_items
 from flopcast.results import PointResult, RunResult, Summaries
 from flopcast.domains import check_draws as check_domains, check_finite, check_model_constraints, suspects
 from flopcast.sampling import Design, apply_copula, copula_factor
@@ -45,19 +45,34 @@ def sampled_columns(plan: Plan) -> list[str]:
     return cols + ([POSTERIOR_COLUMN] if plan.joint else [])
 
 
-def plan_for(scenario: str | Scenario | Plan, sets: Sequence[str] | Mapping[str, Any] = (), *,
-             gpu: str | None = None, flop_convention: str | None = None) -> Plan:
-    """A scenario (bundled name, path, ``Scenario`` or ``Plan``) bound to its model, with overrides:
-    ``--set`` strings or a mapping ``{name: number or (low, high)}``; ``gpu``: an accelerator of the
-    library (``flopcast hardware``), the same as the override ``accelerator=NAME``;
-    ``flop_convention`` (``"as_published"`` or ``"corrected"``) replaces the scenario's own."""
-    sets = override_strings(sets) + ((f"accelerator={gpu}",) if gpu is not None else ())
+def plan_for(scenario: Any, sets: Sequence[Any] | Mapping[str, Any] = (), *,
+             gpu: str | None = None, flop_convention: str | None = None,
+             priors: Mapping[str, Any] | None = None) -> Plan:
+    """A model bound to its priors, with overrides. ``scenario``: a bundled name, a path, a ``Scenario``,
+    a ``Plan``, or a Python function of named inputs returning a dict of outputs (its inputs' priors in
+    ``priors``). ``sets``: ``--set`` strings or a mapping ``{name: value}`` in the prior vocabulary
+    (``priors/vocabulary.py``); ``priors`` on a scenario adds or replaces priors the same way.
+    ``gpu``: an accelerator of the library (``flopcast hardware``), the same as the override
+    ``accelerator=NAME``; ``flop_convention`` (``"as_published"`` or ``"corrected"``) replaces the
+    scenario's own."""
+    from pathlib import PurePath
+
+    if callable(scenario) and not isinstance(scenario, (str, PurePath, Scenario, Plan)):
+        from flopcast.priors.vocabulary import function_scenario
+
+        scenario, priors = function_scenario(scenario, priors), None
+    elif priors is not None and not isinstance(priors, Mapping):
+        raise InputError("priors", "must be a dict {input name: prior}")
+    sets = override_items(priors) + override_items(sets) + ((f"accelerator={gpu}",) if gpu is not None else ())
     check_repeats(sets)  # set={"accelerator": ...} and gpu= together: one would silently win
     if isinstance(scenario, Plan):
         if not sets and flop_convention in (None, scenario.scenario.flop_convention):
             return scenario
         scenario = scenario.published or scenario.scenario
     elif not isinstance(scenario, Scenario):
+        if not isinstance(scenario, (str, PurePath)):
+            raise InputError("model", f"must be a scenario name, a path, a Scenario, a Plan or a function; got "
+                                      f"{type(scenario).__name__}")
         scenario = load_scenario(scenario)
     if flop_convention is not None:
         from flopcast.priors.conventions import check_flop_convention

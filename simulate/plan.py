@@ -207,9 +207,9 @@ def with_accelerator(scenario: Scenario, model: Model, sets: tuple[str, ...]) ->
 
     from flopcast.priors import hardware as hw
 
-    pairs = [(s, *(part.strip() for part in s.split("=", 1))) for s in sets if "=" in s]
+    pairs = [(s, *(part.strip() for part in s.split("=", 1))) for s in sets if isinstance(s, str) and "=" in s]
     chosen = {k: v for _, k, v in pairs if k in HARDWARE_SETS}
-    rest = tuple(s for s in sets if s.split("=", 1)[0].strip() not in HARDWARE_SETS)
+    rest = tuple(s for s in sets if override_key(s) not in HARDWARE_SETS)
     precision = hw.check_precision(chosen.get("precision", scenario.precision), "--set precision")
     name = chosen.get("accelerator", scenario.accelerator)
     if name is None:
@@ -221,7 +221,7 @@ def with_accelerator(scenario: Scenario, model: Model, sets: tuple[str, ...]) ->
     if not any(getattr(q, "hardware", None) for q in model.inputs.values()):
         raise InputError(f"--gpu {name}", f"the {model.name} model takes no accelerator figures (no input "
                                           "declares hardware=); run it without --gpu")
-    given = {s.split("=", 1)[0].strip() for s in rest}
+    given = {override_key(s) for s in rest}
     scenario = replace(scenario, headlines=tuple(  # a plan bound before: its published figures back in H100s
         replace(h, output=h.output.removesuffix(hw.EQUIVALENT_SUFFIX)) for h in scenario.headlines))
     priors = hw.hardware_priors(scenario.priors, model.inputs, acc, precision, given, f"--gpu {acc.name}")
@@ -259,12 +259,20 @@ def _fit_domains(scenario: Scenario, model: Model) -> tuple[Scenario, list[tuple
     return (replace(scenario, priors={**scenario.priors, **fitted}) if fitted else scenario), problems
 
 
+def override_key(item) -> str:
+    """The input an override names: ``"NAME=VALUE"`` or ``(name, value)``."""
+    return item.split("=", 1)[0].strip() if isinstance(item, str) else str(item[0])
+
+
 def check_repeats(sets, twice_ok=()) -> None:
     """One --set (or --gpu) per input: a second would silently replace the first. ``compare`` takes
     two --gpu (A's and B's), which must differ."""
+    from flopcast.priors.vocabulary import describe
+
     seen: dict[str, list[str]] = {}
-    for text in sets:
-        seen.setdefault(text.split("=", 1)[0].strip(), []).append(text.split("=", 1)[-1].strip())
+    for item in sets:
+        value = item.split("=", 1)[-1].strip() if isinstance(item, str) else describe(item[1])
+        seen.setdefault(override_key(item), []).append(value)
     for name, values in seen.items():
         flag = "--gpu" if name == "accelerator" else f"--set {name}"
         if len(values) > (2 if name in twice_ok else 1):
@@ -273,33 +281,32 @@ def check_repeats(sets, twice_ok=()) -> None:
             raise InputError(flag, f"both sides are {values[0]}: give two different accelerators")
 
 
-def override_strings(sets) -> tuple[str, ...]:
-    """``--set`` strings from the CLI, or a notebook's mapping ``{name: value}``, where a value is a
-    number (fix the input) or a pair ``(low, high)`` (a 90% interval), as the same strings."""
+def override_items(sets) -> tuple:
+    """Overrides as ``bind`` takes them: ``--set`` strings from the CLI stay strings; a notebook's
+    mapping ``{name: value}`` becomes ``(name, value)`` pairs, whose values are any form of the prior
+    vocabulary (``priors/vocabulary.py``); ``{"accelerator": "B200"}`` becomes ``"accelerator=B200"``."""
     if sets is None:
         return ()
     if isinstance(sets, str):
         return (sets,)
     if isinstance(sets, Mapping):
-        out = []
+        out: list = []
         for name, value in sets.items():
+            if not isinstance(name, str):
+                raise InputError("set", f"keys are input names, got {name!r}")
             if name in HARDWARE_SETS and isinstance(value, str):  # {"accelerator": "B200"}
                 out.append(f"{name}={value}")
-            elif isinstance(value, (tuple, list)) and len(value) == 2:
-                out.append(f"{name}={_number(name, value[0])!r} to {_number(name, value[1])!r}")
             else:
-                out.append(f"{name}={_number(name, value)!r}")
+                out.append((name, value))
         return tuple(out)
-    return tuple(sets)
+    items = tuple(sets)
+    for item in items:
+        if not (isinstance(item, str) or (isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str))):
+            raise InputError("set", f"must be a dict {{name: value}} or NAME=VALUE strings, got {item!r}")
+    return items
 
 
-def _number(name: str, value: Any) -> float:
-    if isinstance(value, bool):
-        raise InputError(f"set {name}", f"must be a number or a (low, high) pair, got {value!r}")
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise InputError(f"set {name}", f"must be a number or a (low, high) pair, got {value!r}") from None
+override_strings = override_items  # the name earlier code and tests use
 
 
 def _all_problems(file: str, problems: list[tuple[str, str]]) -> InputError:

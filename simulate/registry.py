@@ -226,7 +226,7 @@ class _Function:
             y = self.fn(**args)
         except InputError:
             raise
-        except Exception as exc:  # the user's code: one line naming it, the traceback chained
+        except (Exception, SystemExit) as exc:  # the user's code: one line naming it, the traceback chained
             raise InputError(self.label, f"the model function raised {type(exc).__name__}: {exc}") from exc
         if not isinstance(y, Mapping) or not y or not all(isinstance(k, str) for k in y):
             raise InputError(self.label, f"the model function must return a dict {{output name: value}}, got "
@@ -302,15 +302,15 @@ def _file_model(scenario: Scenario, where: str) -> Model:
     if path is None or not path.is_file():
         raise InputError(where, f"no such Python file: {scenario.model.rsplit(':', 1)[0]!r} (relative to the "
                                 "scenario file)")
-    if function_name is not None and not function_name.isidentifier():
-        raise InputError(where, f"{function_name!r} is not a function name")
+    if function_name is not None and (not function_name.isidentifier() or function_name.startswith("_")):
+        raise InputError(where, f"{function_name[:60]!r} is not a function name (letters, digits, _; not starting with _)")
     module = _import_file(path, where)
     if function_name is None and hasattr(module, "evaluate") and hasattr(module, "OUTPUTS"):
         _check_contract(module, path.name, where)
         return _chain(path.name, (module,), where, kind="file")
     name = function_name or "model"
-    fn = getattr(module, name, None)
-    if not callable(fn):
+    fn = vars(module).get(name)
+    if not callable(fn) or isinstance(fn, type):
         raise InputError(where, f"{path.name} defines no function {name!r} (and no INPUTS/OUTPUTS/evaluate); "
                                 f'name it in the scenario: model = "{path.name}:my_function"')
     return function_model(fn, scenario, where, label=f"{path.name}:{name}")
@@ -325,7 +325,7 @@ def _import_file(path, where: str) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     try:
         spec.loader.exec_module(module)
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:
         raise InputError(where, f"{path.name} failed to load: {type(exc).__name__}: {exc}") from exc
     sys.modules.pop(module_name, None)
     return module

@@ -26,7 +26,7 @@ def plappert():
 
 def test_set_mapping_is_the_cli_strings():
     a = fc.run("plappert-2024", draws=5000, seed=2, set={"dataset_multiplier": 10, "sora_params": (5e9, 60e9)})
-    b = fc.run("plappert-2024", draws=5000, seed=2, sets=["dataset_multiplier=10", "sora_params=5e9 to 60e9"])
+    b = fc.run("plappert-2024", draws=5000, seed=2, set=["dataset_multiplier=10", "sora_params=5e9 to 60e9"])
     np.testing.assert_array_equal(a.outputs["peak_fleet_h100"], b.outputs["peak_fleet_h100"])
     assert "dataset_multiplier" not in a.inputs  # fixed, not sampled
 

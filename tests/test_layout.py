@@ -20,7 +20,7 @@ LAYERS = [  # (prefix, layer): a module may import only its own layer or lower o
     ("flopcast.results", 3), ("flopcast.samples", 3), ("flopcast.outdir", 3),
     ("flopcast.engine", 4), ("flopcast.dask_engine", 4),
     ("flopcast.analyze", 5),
-    ("flopcast.report", 6),
+    ("flopcast.report", 6), ("flopcast.api", 6),
     ("flopcast.cli", 7), ("flopcast.__main__", 7),
 ]
 # Deferred (inside a function) imports that go up a layer on purpose: a result hands itself to

@@ -39,7 +39,8 @@ def register(sub) -> None:
     m.set_defaults(handler=cmd_models, skeleton=False)
     n = sub.add_parser("new", help="write a scenario template for a model, every input listed and commented")
     n.add_argument("name", help="scenario name (letters, digits, . _ -; also the file name)")
-    n.add_argument("--model", required=True, help="the model (see 'flopcast models'; chain with +)")
+    n.add_argument("--model", help="a bundled model to write every input of (see 'flopcast models'; chain with +); "
+                                   "without it: a short scenario with its own equations, runnable as written")
     n.add_argument("--out", default=None, metavar="FILE.toml", help="where to write (default: ./NAME.toml)")
     n.set_defaults(handler=cmd_new, skeleton=False)
 
@@ -115,19 +116,37 @@ def template(name: str, model) -> str:
     return "\n".join(lines)
 
 
+EQUATIONS_TEMPLATE = """\
+# {name}: your own estimate; run it with: flopcast run {file}
+# Priors: ci90 is each guess's 90% interval. Outputs: formulas of the inputs and of outputs above them
+# (+ - * / ** ( ), comparisons, log exp sqrt min max ceil floor where clip abs).
+[scenario]
+name = "{name}"
+description = "what this estimates, and from which source"
+
+[priors]
+a = {{ dist = "lognormal", ci90 = [1, 10], unit = "units of a" }}
+b = {{ dist = "beta", ci90 = [0.2, 0.6], unit = "fraction" }}
+c = {{ dist = "lognormal", ci90 = [100, 1000], unit = "units of c" }}
+
+[outputs]
+y = {{ formula = "a * b * c", unit = "units of y" }}
+"""
+
+
 def cmd_new(args) -> int:
     from flopcast.plan import load_model
 
     if not NAME.fullmatch(args.name) or ".." in args.name:
         raise InputError("new", f"{args.name!r} is not a scenario name: 1-80 letters, digits, '.', '_' or '-', "
                                 "starting with a letter or digit (no '/' or '..')")
-    model = load_model(args.model, "--model")
+    model = load_model(args.model, "--model") if args.model is not None else None
     out = Path(args.out) if args.out else Path(f"{args.name}.toml")
     if out.suffix != ".toml":
         raise InputError("--out", f"{out} must end in .toml")
     if not out.parent.is_dir():
         raise InputError("--out", f"{out.parent} is not a folder")
-    text = template(args.name, model)
+    text = template(args.name, model) if model is not None else EQUATIONS_TEMPLATE.format(name=args.name, file=out)
     try:
         with open(out, "x", encoding="utf-8") as fh:  # never overwrite
             fh.write(text)
@@ -138,6 +157,9 @@ def cmd_new(args) -> int:
 
         out.unlink(missing_ok=True)
         raise OutputError(str(out), exc.strerror or str(exc)) from None
+    if model is None:
+        print(f"wrote {out}: three priors and one formula, runnable as written (flopcast run {out})", file=sys.stdout)
+        return 0
     required = sum(getattr(s, "default", None) is None for s in model.inputs.values())
     print(f"wrote {out}: {len(model.inputs)} inputs of {model.name}, {required} REQUIRED blocks to fill in",
           file=sys.stdout)
