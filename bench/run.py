@@ -6,7 +6,7 @@ cost, whole-process paired runs, start-up and the peak memory of 1e8 draws.
     python -m bench.run --quick          # smaller sizes, 2 repeats, no 1e8 attempt
     python -m bench.run --only process --process-sizes 1000000,10000000 --repeats 5
 
-Sections (names for --only): flopcast, numpy, squiggle, floor, pymc, sobol, process, startup, rss1e8.
+Sections (names for --only): flopcast, numpy, squiggle, floor, pymc, sobol, process, equations, startup, rss1e8.
 
 No ratio against a reference is printed unless the reference's p05/p50/p95 of every output agree
 with flopcast's within 4 combined Monte Carlo standard errors (``bench/measure.py``): otherwise
@@ -41,7 +41,7 @@ from bench.measure import agreement, flopcast_summary, machine_line
 REPO = Path(__file__).resolve().parent.parent
 BENCH = Path(__file__).resolve().parent
 SCENARIO = "plappert-2024"
-SECTIONS = ("flopcast", "numpy", "squiggle", "floor", "pymc", "sobol", "process", "startup", "rss1e8")
+SECTIONS = ("flopcast", "numpy", "squiggle", "floor", "pymc", "sobol", "process", "equations", "startup", "rss1e8")
 
 TARGETS = {  # name: (description, threshold, direction)
     "wall_1e7": ("whole process, wall: flopcast run --no-report / numpy script at 1e7", 1.0, "<="),
@@ -51,6 +51,7 @@ TARGETS = {  # name: (description, threshold, direction)
     "report_vs_1e6": ("whole process: default `flopcast run` (full report) / numpy script at 1e6", 4.0, "<="),
     "squiggle": ("whole process: squigglepy script / flopcast run, every size measured", 1.0, ">="),
     "squiggle_like": ("the same, flopcast without samples.nc (--samples none; the scripts keep no draws)", 1.0, ">="),
+    "equations": ("whole process: squigglepy / flopcast on an equation scenario (--samples none)", 1.0, ">="),
     "help": ("`flopcast --help` (s)", 1.0, "<="),
     "scenarios": ("`flopcast scenarios` (s)", 1.0, "<="),
     "sobol_vs_run": ("Sobol S1/ST at N=2^14 / one 1e6 run", 5.0, "<="),
@@ -248,7 +249,7 @@ class Bench:
     log = staticmethod(log)
 
     # -- whole processes ----------------------------------------------------------------------
-    from bench.sections import sec_process, sec_startup, sec_rss1e8  # noqa: E402  (methods, kept apart for size)
+    from bench.sections import sec_equations, sec_process, sec_startup, sec_rss1e8  # noqa: E402  (methods, kept apart for size)
 
     # -- report -------------------------------------------------------------------------------
     def compute_ratios(self):

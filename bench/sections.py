@@ -186,3 +186,54 @@ def sec_rss1e8(self):
                       "ratio": f"peak RSS {rss_gb:.2f} GB" if rss_gb else "",
                       "note": f"{what}; CPU {r['cpu'] or 0:.1f} s (RLIMIT_AS cap {cap / GiB:.1f} GiB)", "key": ("rss1e8", n)})
     self.targets["rss_1e8"] = (rss_gb if ok else None, f"{rss_gb:.2f} GB" if ok and rss_gb else f"not measured: {what}")
+
+
+def sec_equations(self):
+    """Your own estimate: an equation scenario (bench/three.toml) against the squigglepy script doing
+    the same job, whole processes paired at each size (order rotated), flopcast keeping no draws
+    (--samples none) like the script."""
+    import importlib.util
+
+    if importlib.util.find_spec("squigglepy") is None:
+        self.notes.append("squigglepy not importable; section equations skipped")
+        return
+    fc = self.flopcast_cmd()
+    for n in self.args.process_sizes:
+        runs: dict[str, list[dict]] = {}
+        for rep in range(self.args.repeats):
+            out = self.tmp / f"three-{n}-{rep}"
+            cmds = {"flopcast": ([*fc, "run", str(BENCH / "three.toml"), "--draws", str(n), "--no-report",
+                                  "--samples", "none", "--seed", "1", "--out", str(out)], out),
+                    "squiggle": ([sys.executable, str(BENCH / "squiggle_three.py"), "--draws", str(n), "--seed", "1",
+                                  "--json"], None)}
+            order = list(cmds)[rep % 2:] + list(cmds)[: rep % 2]
+            for key in order:
+                cmd, folder = cmds[key]
+                r = measure(cmd, self.tmp, timeout=self.args.process_timeout)
+                if r["rc"] != 0 or r["timed_out"]:
+                    self.notes.append(f"equations {key} at {_fmt_n(n)}: exit {r['rc']}: {r['stderr'][-300:]}")
+                    continue
+                r["summary"] = summary_json(folder / "summary.json") if folder else json.loads(r["stdout"])["outputs"]
+                if folder:
+                    shutil.rmtree(folder, ignore_errors=True)
+                runs.setdefault(key, []).append(r)
+                self.log(f"equations {key} {_fmt_n(n)} rep {rep + 1}: {r['wall']:.2f} s wall")
+        if len(runs) < 2 or len(runs["flopcast"]) != len(runs["squiggle"]):
+            continue
+        ok, text = agreement(runs["squiggle"][0]["summary"], runs["flopcast"][0]["summary"])
+        ratio = statistics.median(s["wall"] / f["wall"] for s, f in zip(runs["squiggle"], runs["flopcast"]))
+        for key, label in (("flopcast", f"whole process: `flopcast run bench/three.toml --draws {n} --no-report "
+                                        "--samples none`"),
+                           ("squiggle", f"whole process: `python bench/squiggle_three.py --draws {n}`")):
+            walls = [r["wall"] for r in runs[key]]
+            self.rows.append({"label": label, "draws": _fmt_n(n), "median": statistics.median(walls),
+                              "runs": len(walls), "spread": f"{min(walls):.3g}-{max(walls):.3g}",
+                              "ratio": (f"{text}; squigglepy / flopcast {ratio:.2f}x wall" if key == "flopcast" and ok
+                                        else text if key == "flopcast" else ""),
+                              "note": "", "key": ("eq_" + key, n)})
+        if ok:
+            prev = self.targets.get("equations")
+            label = f"{ratio:.2f}x at {_fmt_n(n)}"
+            self.targets["equations"] = (min(ratio, prev[0]) if prev else ratio, f"{prev[1]}; {label}" if prev else label)
+        else:
+            self.notes.append(f"equations at {_fmt_n(n)}: {text}; no ratio printed")

@@ -216,12 +216,7 @@ def parse_scenario(data: Mapping[str, Any], path: Path | None = None, file: str 
     posterior = None
     if "posterior" in data:
         posterior = _load_posterior(data["posterior"], file, path)
-        for j, name in enumerate(posterior.inputs):
-            old = priors.get(name)
-            dist = Empirical.from_draws(posterior.draws[:, j])
-            priors[name] = Prior(name, dist, dist.median, unit=old.unit if old else None,
-                                 source=f"posterior: {posterior.note or posterior.file.name}",
-                                 rationale=old.rationale if old else "")
+        priors = posterior_priors(priors, posterior)
     from flopcast.priors.conventions import check_flop_convention
 
     return Scenario(
@@ -241,6 +236,24 @@ def parse_scenario(data: Mapping[str, Any], path: Path | None = None, file: str 
         source=str(head.get("source", "")),
         default_draws=default_draws,
     )
+
+
+def posterior_priors(priors: Mapping[str, Prior], posterior: Posterior) -> dict[str, Prior]:
+    """The priors with each input of ``posterior`` replaced by its draws (an empirical prior)."""
+    out = dict(priors)
+    for j, name in enumerate(posterior.inputs):
+        old = out.get(name)
+        dist = Empirical.from_draws(posterior.draws[:, j])
+        out[name] = Prior(name, dist, dist.median, unit=old.unit if old else None,
+                          source=f"posterior: {posterior.note or posterior.file.name}",
+                          rationale=old.rationale if old else "", domain=old.domain if old else None)
+    return out
+
+
+def with_posterior(scenario: Scenario, nc: Path, inputs: list[str], note: str = "") -> Scenario:
+    """A scenario held in memory (a notebook function) with a posterior file's draws as its priors."""
+    posterior = _load_posterior({"file": str(nc), "inputs": list(inputs), "note": note}, scenario.file, None)
+    return replace(scenario, priors=posterior_priors(scenario.priors, posterior), posterior=posterior)
 
 
 def is_model_file(model: str) -> bool:

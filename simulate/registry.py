@@ -227,7 +227,10 @@ class _Function:
         except InputError:
             raise
         except (Exception, SystemExit) as exc:  # the user's code: one line naming it, the traceback chained
-            raise InputError(self.label, f"the model function raised {type(exc).__name__}: {exc}") from exc
+            symbolic = any(type(v).__module__.startswith("pytensor") for v in args.values())
+            why = ("; calibrate evaluates the function on PyTensor tensors, so it must use operators and numpy "
+                   "ufuncs only (no float(), math.*, if on values)" if symbolic else "")
+            raise InputError(self.label, f"the model function raised {type(exc).__name__}: {exc}{why}") from exc
         if not isinstance(y, Mapping) or not y or not all(isinstance(k, str) for k in y):
             raise InputError(self.label, f"the model function must return a dict {{output name: value}}, got "
                                          f"{type(y).__name__}")

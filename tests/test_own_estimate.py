@@ -134,6 +134,26 @@ def test_calibrate_an_equation_scenario_is_the_conjugate_posterior(three, tmp_pa
     assert post.p95 == pytest.approx(math.exp(mean + Z95 / math.sqrt(prec)), rel=0.07)
 
 
+@pytest.mark.slow
+def test_calibrate_a_notebook_function_in_memory(tmp_path):
+    evidence = tmp_path / "ev.toml"
+    evidence.write_text('[[observation]]\nlabel = "y measured"\noutput = "y"\nvalue = 2000\nsigma_log = 0.2\n'
+                        'source = "a test measurement"\n')
+    priors = {"a": (1, 10), "b": (0.5, 2), "c": (100, 1000)}
+    cal = fc.calibrate(lambda a, b, c: {"y": np.exp(np.log(a) + np.log(b)) * c}, evidence, priors=priors,
+                       draws=1000, chains=2, seed=1)
+    prec = 1 / SD_Y ** 2 + 1 / 0.2 ** 2
+    mean = (MU_Y / SD_Y ** 2 + math.log(2000) / 0.2 ** 2) / prec
+    assert cal.posterior_run.summary["y"].median == pytest.approx(math.exp(mean), rel=0.05)
+    from flopcast.report.calibration import write_calibration
+
+    (tmp_path / "cal").mkdir()
+    write_calibration(cal, tmp_path / "cal")
+    assert (tmp_path / "cal" / "posterior.nc").is_file() and not list((tmp_path / "cal").glob("*.toml"))
+    with pytest.raises(InputError, match="PyTensor tensors"):
+        fc.calibrate(lambda a, b, c: {"y": float(a) * b * c}, evidence, priors=priors, draws=100, tune=100, seed=1)
+
+
 # -- the formula language --------------------------------------------------------------------------
 
 HOSTILE = [

@@ -269,13 +269,15 @@ def write_calibration(cal, folder: Path) -> list[str]:
 
     folder = Path(folder)
     cal.write_posterior(folder / cal.NC_NAME)
-    (folder / cal.toml_name).write_text(cal.posterior_text, encoding="utf-8")
-    plan_for(load_scenario(folder / cal.toml_name))  # raises if the copy does not load and bind
+    scenario = [cal.toml_name] if cal.posterior_text else []  # a notebook function has no file to copy
+    if scenario:
+        (folder / cal.toml_name).write_text(cal.posterior_text, encoding="utf-8")
+        plan_for(load_scenario(folder / cal.toml_name))  # raises if the copy does not load and bind
     obj = cal.to_json()
-    obj["posterior_scenario"] = cal.toml_name
-    obj["files"] = {"posterior": cal.NC_NAME, "scenario": cal.toml_name}
+    obj["posterior_scenario"] = cal.toml_name if scenario else None
+    obj["files"] = {"posterior": cal.NC_NAME, "scenario": cal.toml_name if scenario else None}
     (folder / "calibration.json").write_text(json.dumps(obj, indent=2, allow_nan=False) + "\n")
     figs = write_figures(cal, folder)
     (folder / "calibration.md").write_text(markdown_report(cal, figs))
     (folder / "report.html").write_text(html_report(cal, figs))
-    return [cal.NC_NAME, cal.toml_name, "calibration.json", *figs, "calibration.md", "report.html"]
+    return [cal.NC_NAME, *scenario, "calibration.json", *figs, "calibration.md", "report.html"]

@@ -80,7 +80,7 @@ def calibrate(
     if plan.scenario.posterior is not None:
         raise InputError(plan.scenario.file, "is a calibrated scenario already (it has a [posterior] table); "
                                              "calibrate the original scenario on all the evidence instead")
-    if plan.scenario.path is None:
+    if plan.scenario.path is None and plan.scenario.function is None:
         raise InputError(plan.scenario.file, "calibration needs a scenario file (the calibrated scenario is a copy of it)")
     if isinstance(evidence, (str, Path)):
         evidence = load_evidence(evidence, plan)
@@ -109,7 +109,8 @@ def calibrate(
 
     name = f"{plan.scenario.name}-calibrated"
     note = posterior_note(evidence, discrepancy)
-    text = calibrated_scenario_text(plan, informed, Calibration.NC_NAME, note, evidence, seed, created)
+    text = ("" if plan.scenario.function is not None else  # a notebook function: no file to copy
+            calibrated_scenario_text(plan, informed, Calibration.NC_NAME, note, evidence, seed, created))
     n_prop = propagate_draws or plan.scenario.default_draws or engine.DEFAULT_DRAWS
     prior_run, post_run = propagate(plan, idata, text, n_prop, seed)
 

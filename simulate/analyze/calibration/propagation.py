@@ -229,7 +229,13 @@ def propagate(plan: Plan, idata, text: str, draws: int, seed: int):
     columns = propagation_columns(plan, [n for n in plan.uncertain if n in idata.posterior])
     with tempfile.TemporaryDirectory(prefix="flopcast-calibrate-") as tmp:
         write_idata(idata, Path(tmp) / Calibration.NC_NAME)
-        post_plan = engine.plan_for(scenario_from_text(text, Path(tmp)))
+        if text:
+            post_plan = engine.plan_for(scenario_from_text(text, Path(tmp)))
+        else:  # a notebook function: its posterior scenario lives in memory (nothing to copy to a file)
+            from flopcast.priors.scenario import with_posterior
+
+            informed = [n for n in plan.uncertain if n in idata.posterior]
+            post_plan = engine.plan_for(with_posterior(plan.scenario, Path(tmp) / Calibration.NC_NAME, informed))
         post_run = engine.run(post_plan, draws=draws, seed=seed, columns=columns)
     prior_run = engine.run(plan, draws=draws, seed=seed, columns=columns)
     return prior_run, post_run
