@@ -28,6 +28,7 @@ _EXPORTS = {
     "load_samples": "flopcast.samples",
     "RunResult": "flopcast.results",
     "InputError": "flopcast.priors.errors",
+    "Quantity": "flopcast.models._spec",
     "load_scenario": "flopcast.priors.scenario",
 }
 _PLAIN = {  # API name -> (module, function): functions that take no model

@@ -392,3 +392,25 @@ def test_new_without_model_writes_a_template_that_runs(tmp_path):
     r = fc.run(tmp_path / "mine.toml", draws=20_000, seed=1)
     # y = a b c with a, c lognormal and b ~ beta(ci90 = [0.2, 0.6]): median near sqrt(10) x 0.38 x sqrt(1e5)
     assert 200 < r.summary["y"].median < 600 and r.summary["y"].unit == "units of y"
+
+
+def test_show_lists_the_equations(three):
+    proc = cli("show", three)
+    assert proc.returncode == 0, proc.stderr
+    assert "  y = a * b * c" in proc.stdout and "  cost = y * usd_per_unit / 1e6  [million USD]" in proc.stdout
+    import json
+
+    shown = json.loads(cli("show", three, "--json").stdout)["outputs"]
+    assert shown[1] == {"name": "cost", "formula": "y * usd_per_unit / 1e6", "unit": "million USD"}
+
+
+def test_a_module_file_uses_the_public_quantity(tmp_path):
+    (tmp_path / "m.py").write_text(
+        "from flopcast import Quantity\n"
+        "INPUTS = {'a': Quantity('s', 'a time', domain='positive')}\n"
+        "OUTPUTS = {'twice': Quantity('s', 'twice a', domain='positive')}\n"
+        "def evaluate(x):\n    return {'twice': 2 * x['a']}\n")
+    (tmp_path / "s.toml").write_text('[scenario]\nname = "s"\nmodel = "m.py"\n\n[priors.a]\ndist = "lognormal"\n'
+                                     'ci90 = [1, 4]\n')
+    s = fc.run(tmp_path / "s.toml", draws=50_000, seed=1).summary["twice"]
+    assert s.unit == "s" and s.median == pytest.approx(4.0, rel=0.02)  # closed form: 2 x sqrt(1 x 4)

@@ -108,9 +108,12 @@ def show(args) -> int:
 
     plan = engine.plan_for(args.scenario, args.sets)
     rows = priors_rows(plan)
+    equations = [o for o in plan.scenario.outputs if o.formula is not None]
     if args.json:
         emit_json({"scenario": plan.scenario.name, "model": plan.model.name,
-                   "priors": [dict(zip(PRIOR_HEADER, r)) for r in rows]})
+                   "priors": [dict(zip(PRIOR_HEADER, r)) for r in rows],
+                   **({"outputs": [{"name": o.name, "formula": o.formula.text, "unit": o.unit}
+                                   for o in equations]} if equations else {})})
         return 0
     print("\n".join(wrap(f"{plan.scenario.name} [{plan.model.name}]: {plan.scenario.description}", "")))
     sources: dict[str, int] = {}
@@ -120,7 +123,7 @@ def show(args) -> int:
         dist = prior.dist.describe().split("(")[0] if prior is not None else "model default"
         q = [prior.dist.quantile(p) for p in (0.05, 0.5, 0.95)] if prior is not None else \
             [plan.model.inputs[name].default] * 3
-        short.append([name, dist, *(eng(v) for v in q), r[5], f"[{sources.setdefault(r[6], len(sources) + 1)}]"])
+        short.append([name, dist, *(eng(v) for v in q), r[5], f"[{sources.setdefault(r[6] or '(no source given)', len(sources) + 1)}]"])
     print(safe(table(["input", "distribution", "p05", "median", "p95", "unit", "source"], short, "llrrrll")))
     if not args.sources:
         print("sources (first line; --sources for the full text and every distribution's parameters):")
@@ -136,6 +139,10 @@ def show(args) -> int:
         print("quantile fits (requested -> achieved):")
         for name, d in fitted:
             print(clip(f"  {name}: " + ", ".join(f"q{p:g} {eng(w)} -> {eng(g)}" for p, w, g in d.achieved())))
+    if equations:
+        print("equations:")
+        for o in equations:
+            print(clip(safe(f"  {o.name} = {o.formula.text}" + (f"  [{o.unit}]" if o.unit else ""))))
     return 0
 
 
