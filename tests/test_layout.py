@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SIMULATE = ROOT / "simulate"
 
 LAYERS = [  # (prefix, layer): a module may import only its own layer or lower ones
-    ("flopcast.priors", 0), ("flopcast.models", 0),
+    ("flopcast.priors", 0), ("flopcast.models", 0), ("flopcast.errors", 0),
     ("flopcast.seeds", 1), ("flopcast.plan", 1), ("flopcast.fmt", 1), ("flopcast.domains", 1),
     ("flopcast.sampling", 2), ("flopcast.summary", 2), ("flopcast.streaming", 2), ("flopcast.executors", 2),
     ("flopcast.results", 3), ("flopcast.samples", 3), ("flopcast.outdir", 3),
