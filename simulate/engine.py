@@ -273,15 +273,14 @@ def run(
     if failed:
         start, exc = min(failed, key=lambda f: f[0])
         raise InputError(exc.where, f"{exc.reason} (in the block of draws starting at draw {start})")
-    result = RunResult(plan, seed, sampler, draws, inputs, outputs, created=created)
-    if summarize_outputs:
-        each = _thread_map(lambda name: summarize_output(outputs[name], plan.unit(name),  # ess: a posterior's
-                                                         ess=plan.mcse_ess(draws, PROBS, name)),
-                           [(name,) for name in outputs], workers)
-        result.summary = Summaries(zip(outputs, (e.summary for e in each)))
-        result.float32_summary = dict(zip(outputs, (e.float32 for e in each)))
-        result.log_hdi90 = dict(zip(outputs, (e.log_hdi90 for e in each)))
-    return result
+    if not summarize_outputs:
+        return RunResult(plan, seed, sampler, draws, inputs, outputs, created=created)
+    each = _thread_map(lambda name: summarize_output(outputs[name], plan.unit(name),  # ess: a posterior's
+                                                     ess=plan.mcse_ess(draws, PROBS, name)),
+                       [(name,) for name in outputs], workers)
+    return RunResult(plan, seed, sampler, draws, inputs, outputs, Summaries(zip(outputs, (e.summary for e in each))),
+                     created=created, float32_summary=dict(zip(outputs, (e.float32 for e in each))),
+                     log_hdi90=dict(zip(outputs, (e.log_hdi90 for e in each))))
 
 
 def _stream_outputs(ctx: BlockContext, start: int, m: int) -> dict[str, np.ndarray]:
@@ -342,14 +341,13 @@ def _run_streaming(ctx: BlockContext, draws: int, seed: int, created: str, chunk
                          f"(first in the block starting at draw {exc.start})") from None
     except ValueError as exc:  # an output constant over the prefix that varies later
         raise InputError(plan.scenario.file, str(exc)) from None
-    result = RunResult(plan, seed, ctx.design.sampler, draws, kept_inputs, kept_outputs, created=created)
-    result.summary = Summaries(summaries)
-    result.kept = keep
-    for n, s in result.summary.items():  # a posterior's ESS sets the MCSE: read it off the kept draws
+    summaries = Summaries(summaries)
+    for n, s in summaries.items():  # a posterior's ESS sets the MCSE: read it off the kept draws
         if (ess := plan.mcse_ess(draws, PROBS, n)) is not None:
             e = summarize(kept_outputs[n], ess=ess)
-            result.summary[n] = replace(s, mcse_p05=e.mcse_p05, mcse_p50=e.mcse_p50, mcse_p95=e.mcse_p95)
-    return result
+            summaries[n] = replace(s, mcse_p05=e.mcse_p05, mcse_p50=e.mcse_p50, mcse_p95=e.mcse_p95)
+    return RunResult(plan, seed, ctx.design.sampler, draws, kept_inputs, kept_outputs, summaries, created=created,
+                     kept=keep)
 
 
 AUTO_START = 20_000

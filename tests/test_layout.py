@@ -26,7 +26,8 @@ LAYERS = [  # (prefix, layer): a module may import only its own layer or lower o
 # Deferred (inside a function) imports that go up a layer on purpose: a result hands itself to
 # the layer that renders or analyses it when a notebook user asks (plot, save, sensitivity).
 UPWARD_ALLOWED = {
-    ("flopcast.results", "flopcast.report.notebook"),
+    ("flopcast.results", "flopcast.report.registry"),
+    ("flopcast.results", "flopcast.analyze.waterfall"),
     ("flopcast.results", "flopcast.analyze.sensitivity"),
     ("flopcast.results", "flopcast.analyze.stress"),
     ("flopcast.results", "flopcast.analyze.headlines"),

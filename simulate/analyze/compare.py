@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from flopcast.priors.errors import InputError
-from flopcast.results import Rendered
+from flopcast.results import Result
 from flopcast.engine import check_draws, plan_for, run, sampled_columns
 from flopcast.seeds import resolve_seed
 from flopcast.summary import Summary, summarize
@@ -24,8 +24,8 @@ class OutputComparison:
     p_b_greater: float
 
 
-@dataclass(repr=False)
-class Comparison(Rendered):
+@dataclass(frozen=True, repr=False)
+class Comparison(Result):
     a: str
     b: str
     draws: int

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from flopcast.engine import evaluate_point
-from flopcast.results import Rendered
+from flopcast.results import Result
 from flopcast.summary import log_hdi90_ordered, order_statistics
 
 
@@ -51,8 +51,8 @@ class HeadlineFigure:
                 "band_has_set": self.band_has_set, "note": self.note}
 
 
-@dataclass(repr=False)
-class Headlines(Rendered):
+@dataclass(frozen=True, repr=False)
+class Headlines(Result):
     scenario: str
     draws: int  # draws the percentiles are read from (a streamed run: its kept prefix)
     items: list[HeadlineFigure] = field(default_factory=list)

@@ -12,7 +12,7 @@ import numpy as np
 from scipy import optimize
 
 from flopcast.priors.errors import InputError
-from flopcast.results import Rendered
+from flopcast.results import Result
 from flopcast.engine import run
 from flopcast.seeds import int_seed
 from flopcast.plan import Plan
@@ -31,8 +31,8 @@ class Conditional:
     unit: str
 
 
-@dataclass(repr=False)
-class Stress(Rendered):
+@dataclass(frozen=True, repr=False)
+class Stress(Result):
     scenario: str
     output: str
     unit: str

@@ -140,7 +140,7 @@ class VoiRow:
     p_flip: float | None = None  # chance that learning X_u reverses the decision taken now
 
 
-@dataclass(repr=False)
+@dataclass(frozen=True, repr=False)
 class ValueOfInformation(Rendered):
     scenario: str
     output: str
