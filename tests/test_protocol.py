@@ -180,3 +180,18 @@ def test_a_toy_analysis_gets_everything_for_free(toy, tmp_path, capsys):
     printed = json.loads(capsys.readouterr().out)
     assert printed.pop("folder") == str(tmp_path / "cli") and printed == res.to_json()
     assert sorted(p.name for p in (tmp_path / "cli").iterdir()) == sorted(p.name for p in (tmp_path / "api").iterdir())
+
+
+@pytest.mark.slow
+def test_calibration_follows_the_protocol(tmp_path):
+    from matplotlib.figure import Figure
+
+    from flopcast.analyze.calibration import calibrate
+
+    cal = calibrate("video-diffusion", "video-timings", draws=300, tune=300, seed=1, propagate_draws=2000)
+    assert registry.kind(cal) == "calibrate" and type(cal).__dataclass_params__.frozen
+    assert len(repr(cal)) < 300 and len(cal._repr_html_()) < 8000  # was a ~30 KB dump
+    assert json.loads(json.dumps(cal.to_json(), allow_nan=False))
+    assert "input" in cal.to_dataframe().columns and "chain" in cal.to_xarray().dims
+    assert isinstance(cal.plot(), Figure)
+    assert (cal.save(tmp_path / "cal") / "calibration.json").exists()
