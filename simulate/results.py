@@ -272,6 +272,11 @@ class RunResult(Result):
             context["waterfall"] = waterfall(self.plan)
         return context
 
+    def headlines(self):
+        """The scenario's published figures placed in this run's band (``analyze.headlines.Headlines``),
+        with the 90% HDI of log(values) of every output spanning more than a decade; all draws count."""
+        return self._context["headlines"]
+
     def sensitivity(self, output: str, **options):
         """Tornado, Sobol indices and rank correlations of ``output`` under this run's plan and seed."""
         from flopcast.analyze.sensitivity import analyze

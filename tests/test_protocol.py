@@ -15,7 +15,6 @@ import pytest
 import flopcast as fc
 from flopcast.analyze.compare_outputs import compare_outputs
 from flopcast.analyze.hardware import hardware
-from flopcast.analyze.headlines import headlines
 from flopcast.analyze.sensitivity import analyze as sensitivity
 from flopcast.analyze.validate import validate
 from flopcast.analyze.voi import voi
@@ -39,7 +38,7 @@ def _results(run):
         "waterfall": lambda: fc.waterfall("sora-2026"),
         "voi": lambda: voi("plappert-2024", "peak_fleet_h100", decision=">= 720000", draws=4000, seed=1),
         "compare-outputs": lambda: compare_outputs("inference-per-output", draws=2000, seed=1),
-        "headlines": lambda: headlines(run),
+        "headlines": lambda: run.headlines(),
         "hardware": hardware,
         "validate": lambda: validate("video-diffusion", "video-timings", draws=2000, seed=1),
     }
