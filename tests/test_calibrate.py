@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from flopcast.priors.errors import InputError
+from flopcast.priors.errors import ConvergenceError, InputError
 from flopcast.priors.families._base import Z95
 from flopcast.priors.scenario import load_scenario
 from flopcast import engine
