@@ -12,8 +12,8 @@ terminal text, and a folder with ``<kind>.json`` (``to_json()``), ``<kind>.csv``
     register(MyResult, kind="mine", figure=my_figure)   # html, lines and write: the defaults
 
 and its results get ``_repr_html_``, ``plot(ax=None)``, ``save(folder)`` and the CLI's ``--json``
-(``cli.skeleton.result_outcome``). The bundled result types register in ``_bundled`` below, imported
-only when a result is first rendered.
+(``cli.skeleton.result_outcome``). The bundled result types register at the bottom of this module,
+each when a result of its module is first rendered.
 """
 
 from __future__ import annotations
@@ -36,7 +36,6 @@ class Renderer:
 
 
 _REGISTRY: dict[type, Renderer] = {}
-_LOADED = False
 
 
 def register(cls: type, *, kind: str, write=None, html=None, figure=None, lines=None, axes: bool = False) -> Renderer:
@@ -51,11 +50,9 @@ def register(cls: type, *, kind: str, write=None, html=None, figure=None, lines=
 
 def renderer(result) -> Renderer:
     """The ``Renderer`` of ``result``'s type, found along its class hierarchy (most derived first)."""
-    global _LOADED
-    if not _LOADED:
-        _LOADED = True
-        _bundled()
     for cls in type(result).__mro__:
+        if cls not in _REGISTRY and cls.__module__ in _LOADERS:  # a bundled type: register its module's
+            _LOADERS.pop(cls.__module__)()
         if cls in _REGISTRY:
             return _REGISTRY[cls]
     raise TypeError(f"no renderer registered for a {type(result).__name__}; "
@@ -159,57 +156,134 @@ def _into(ax, fig):
 
 
 # -- the bundled result types ---------------------------------------------------------------------
+# Each bundled result type is registered by the loader of the module that defines it, run the first
+# time a result of that module is rendered: ``flopcast run`` imports no analysis it does not show.
+# (The module only picks the loader; the lookup itself is by class.)
+
+_LOADERS: dict[str, Callable[[], None]] = {}
 
 
-def _bundled() -> None:
-    """Register every bundled result type (imported here, when a result is first rendered)."""
-    from flopcast.analyze.audit import Audit
-    from flopcast.analyze.calibration.propagation import Calibration
-    from flopcast.analyze.compare import Comparison
-    from flopcast.analyze.compare_outputs import OutputsComparison
-    from flopcast.analyze.hardware import Hardware
-    from flopcast.analyze.headlines import Headlines
-    from flopcast.analyze.sensitivity import Sensitivity
-    from flopcast.analyze.stress import Stress
-    from flopcast.analyze.validate import Validation
-    from flopcast.analyze.voi import ValueOfInformation
-    from flopcast.analyze.waterfall import Waterfall
-    from flopcast.report import analyses, notebook, plots, text
-    from flopcast.report import calibration as cal_report
-    from flopcast.report import validate as val_report
-    from flopcast.report import voi as voi_report
+def _loads(*modules: str):
+    def mark(fn):
+        for m in modules:
+            _LOADERS[m] = fn
+        return fn
+    return mark
+
+
+def _only(writer):  # a writer that takes the result and the folder, no report options
+    return lambda result, folder, **_: writer(result, folder)
+
+
+@_loads("flopcast.results")
+def _runs() -> None:
+    from flopcast.report import notebook, text
     from flopcast.report.run import write_point, write_run
     from flopcast.results import PointResult, RunResult
 
-    def only(writer):  # a writer that takes the result and the folder, no report options
-        return lambda result, folder, **_: writer(result, folder)
-
     register(RunResult, kind="run", html=notebook.run_html, figure=notebook.run_figure,
-             lines=lambda r: text.run_lines(r, headlines=r._report_context().get("headlines")),
+             lines=lambda r: text.run_lines(r, headlines=r.headlines()),
              write=lambda r, folder, report=True, samples="all", figure_format="svg", headlines=None,
              waterfall=None: write_run(r, folder, report=report, waterfall=waterfall, headlines=headlines,
                                        samples=samples, figure_format=figure_format))
     register(PointResult, kind="point", html=notebook.point_html, lines=text.point_lines,
              write=lambda r, folder, report=True, **_: write_point(r, folder, report=report))
+
+
+@_loads("flopcast.analyze.sensitivity")
+def _sensitivity() -> None:
+    from flopcast.analyze.sensitivity import Sensitivity
+    from flopcast.report import analyses, notebook, plots, text
+
     register(Sensitivity, kind="sensitivity", html=notebook.sensitivity_html, figure=plots.tornado_figure,
-             lines=text.sensitivity_lines, write=only(analyses.write_sensitivity))
+             lines=text.sensitivity_lines, write=_only(analyses.write_sensitivity))
+
+
+@_loads("flopcast.analyze.stress")
+def _stress() -> None:
+    from flopcast.analyze.stress import Stress
+    from flopcast.report import analyses, notebook, plots, text
+
     register(Stress, kind="stress", html=notebook.stress_html, figure=plots.exceedance_figure,
-             lines=text.stress_lines, write=only(analyses.write_stress))
-    register(Audit, kind="audit", html=notebook.audit_html, lines=text.audit_lines, write=only(analyses.write_audit))
+             lines=text.stress_lines, write=_only(analyses.write_stress))
+
+
+@_loads("flopcast.analyze.audit")
+def _audit() -> None:
+    from flopcast.analyze.audit import Audit
+    from flopcast.report import analyses, notebook, text
+
+    register(Audit, kind="audit", html=notebook.audit_html, lines=text.audit_lines, write=_only(analyses.write_audit))
+
+
+@_loads("flopcast.analyze.compare")
+def _compare() -> None:
+    from flopcast.analyze.compare import Comparison
+    from flopcast.report import analyses, notebook, text
+
     register(Comparison, kind="compare", html=notebook.compare_html, figure=analyses.compare_figure,
-             lines=text.compare_lines, write=only(analyses.write_compare))
+             lines=text.compare_lines, write=_only(analyses.write_compare))
+
+
+@_loads("flopcast.analyze.waterfall")
+def _waterfall() -> None:
+    from flopcast.analyze.waterfall import Waterfall
+    from flopcast.report import analyses, notebook, plots, text
+
     register(Waterfall, kind="waterfall", html=notebook.waterfall_html, lines=text.waterfall_lines,
-             figure=lambda r: plots.waterfall_figure(r.output, r.unit, r.bars), write=only(analyses.write_waterfall))
-    register(ValueOfInformation, kind="voi", html=voi_report.render_html, figure=voi_report.figure,
-             lines=voi_report.lines, write=only(voi_report.write_voi))
+             figure=lambda r: plots.waterfall_figure(r.output, r.unit, r.bars), write=_only(analyses.write_waterfall))
+
+
+@_loads("flopcast.analyze.voi")
+def _voi() -> None:
+    from flopcast.analyze.voi import ValueOfInformation
+    from flopcast.report import voi
+
+    register(ValueOfInformation, kind="voi", html=voi.render_html, figure=voi.figure, lines=voi.lines,
+             write=_only(voi.write_voi))
+
+
+@_loads("flopcast.analyze.compare_outputs")
+def _compare_outputs() -> None:
+    from flopcast.analyze.compare_outputs import OutputsComparison
+    from flopcast.report import analyses, notebook, plots, text
+
     register(OutputsComparison, kind="compare-outputs", html=notebook.compare_outputs_html,
              figure=lambda r: plots.compare_outputs_figure(r.title, r.unit, r.entries),
              lines=lambda r: text.compare_outputs_lines(r.title, r.entries, r.draws, r.seed),
              write=lambda r, folder, **_: analyses.write_compare_outputs(r.head, r.entries, r.draws, r.seed, folder))
-    register(Calibration, kind="calibrate", html=notebook.calibration_html, figure=cal_report.trace_figure,
-             lines=text.calibration_lines, write=only(cal_report.write_calibration))
-    register(Validation, kind="validate", html=notebook.validation_html, figure=val_report.pit_figure,
-             lines=lambda v: val_report.summary_text(v).splitlines(), write=only(val_report.write_validation))
+
+
+@_loads("flopcast.analyze.calibration.propagation")
+def _calibration() -> None:
+    from flopcast.analyze.calibration.propagation import Calibration
+    from flopcast.report import calibration, notebook, text
+
+    register(Calibration, kind="calibrate", html=notebook.calibration_html, figure=calibration.trace_figure,
+             lines=text.calibration_lines, write=_only(calibration.write_calibration))
+
+
+@_loads("flopcast.analyze.validate")
+def _validation() -> None:
+    from flopcast.analyze.validate import Validation
+    from flopcast.report import notebook, validate
+
+    register(Validation, kind="validate", html=notebook.validation_html, figure=validate.pit_figure,
+             lines=lambda v: validate.summary_text(v).splitlines(), write=_only(validate.write_validation))
+
+
+@_loads("flopcast.analyze.headlines")
+def _headlines() -> None:
+    from flopcast.analyze.headlines import Headlines
+    from flopcast.report import notebook
+
     register(Headlines, kind="headlines", html=notebook.headlines_html, figure=notebook.headlines_figure,
              lines=notebook.headlines_lines)
+
+
+@_loads("flopcast.analyze.hardware")
+def _hardware() -> None:
+    from flopcast.analyze.hardware import Hardware
+    from flopcast.report import notebook
+
     register(Hardware, kind="hardware", html=notebook.hardware_html, figure=notebook.hardware_figure)
