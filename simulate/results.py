@@ -39,10 +39,13 @@ class Result:
     def to_json(self) -> dict:  # pragma: no cover - every result defines it
         raise NotImplementedError
 
+    _row_name = "name"  # the column that names each record of a mapping (output, input, ...)
+
     def _rows(self) -> list[dict]:
         """Tidy records for ``to_dataframe``: by default the first list of records in ``to_json()``
-        (or a mapping of name -> record, the name becoming a column), else the JSON's scalars as one row."""
-        return tidy_records(self.to_json())
+        (or a mapping of name -> record, the name becoming the column ``_row_name``), else the
+        JSON's scalars as one row."""
+        return tidy_records(self.to_json(), self._row_name)
 
     def to_dataframe(self):
         import pandas as pd
@@ -78,7 +81,7 @@ class Result:
         from flopcast import outdir
         from flopcast.report.registry import write
 
-        context = {**self._report_context(), **options} if report else dict(options)
+        context = {**self._report_context(), **options}  # a run's summary.json places its headlines either way
         with outdir.staged(Path(folder)) as stage:
             write(self, stage, report=report, figure_format=figure_format, **context)
         return stage.path
@@ -296,6 +299,10 @@ class PointResult(Result):
 
     plan: Plan
     values: dict[str, float]
+    _row_name = "output"
+
+    def __repr__(self) -> str:
+        return f"<PointResult {self.plan.scenario.name} [{self.plan.model.name}] at point values: {len(self.values)} outputs>"
 
     def to_json(self) -> dict:
         plan = self.plan

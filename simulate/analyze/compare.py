@@ -26,6 +26,8 @@ class OutputComparison:
 
 @dataclass(frozen=True, repr=False)
 class Comparison(Result):
+    _row_name = "output"  # to_dataframe: one row per output
+
     a: str
     b: str
     draws: int
@@ -33,6 +35,9 @@ class Comparison(Result):
     sampler: str
     outputs: dict[str, OutputComparison]
     shared_inputs: list[str]
+
+    def __repr__(self) -> str:
+        return f"<Comparison {self.a} (A) vs {self.b} (B): {len(self.outputs)} outputs, {self.draws:,} draws, seed {self.seed}>"
 
     def to_json(self) -> dict:
         def s(x: Summary) -> dict:

@@ -44,6 +44,8 @@ class InputSensitivity:
 
 @dataclass(frozen=True, repr=False)
 class Sensitivity(Result):
+    _row_name = "input"  # to_dataframe: one row per input
+
     scenario: str
     output: str
     unit: str

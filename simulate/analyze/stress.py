@@ -34,6 +34,8 @@ class Conditional:
 
 @dataclass(frozen=True, repr=False)
 class Stress(Result):
+    _row_name = "input"  # to_dataframe: one row per input
+
     scenario: str
     output: str
     unit: str

@@ -142,6 +142,8 @@ class VoiRow:
 
 @dataclass(frozen=True, repr=False)
 class ValueOfInformation(Rendered):
+    _row_name = "input"  # to_dataframe: one row per input
+
     scenario: str
     output: str
     unit: str
