@@ -288,15 +288,14 @@ def run(
     if failed:
         start, exc = min(failed, key=lambda f: f[0])
         raise InputError(exc.where, f"{exc.reason} (in the block of draws starting at draw {start})")
-    result = RunResult(plan, seed, sampler, draws, inputs, outputs, created=created)
-    if summarize_outputs:
-        each = _thread_map(lambda name: summarize_output(outputs[name], plan.unit(name),  # ess: a posterior's
-                                                         ess=plan.mcse_ess(draws, PROBS, name)),
-                           [(name,) for name in outputs], workers)
-        result.summary = Summaries(zip(outputs, (e.summary for e in each)))
-        result.float32_summary = dict(zip(outputs, (e.float32 for e in each)))
-        result.log_hdi90 = dict(zip(outputs, (e.log_hdi90 for e in each)))
-    return result
+    if not summarize_outputs:
+        return RunResult(plan, seed, sampler, draws, inputs, outputs, created=created)
+    each = _thread_map(lambda name: summarize_output(outputs[name], plan.unit(name),  # ess: a posterior's
+                                                     ess=plan.mcse_ess(draws, PROBS, name)),
+                       [(name,) for name in outputs], workers)
+    return RunResult(plan, seed, sampler, draws, inputs, outputs, Summaries(zip(outputs, (e.summary for e in each))),
+                     created=created, float32_summary=dict(zip(outputs, (e.float32 for e in each))),
+                     log_hdi90=dict(zip(outputs, (e.log_hdi90 for e in each))))
 
 
 def _stream_outputs(ctx: BlockContext, start: int, m: int) -> dict[str, np.ndarray]:
@@ -325,14 +324,38 @@ def stream_setup(plan: Plan, draws: int, seed: int, sampler: str = "mc", columns
 def stream_summaries(derive, draws: int, keep: int, first: dict[str, np.ndarray], workers: int | None = None,
                      chunk: int = DEFAULT_CHUNK, pilots: dict[str, np.ndarray] | None = None,
                      units: Mapping[str, str] | None = None, mapper=None, progress=None):
-    """``streaming.summarize_blocks`` on this engine's thread pool: exact quantiles (and N) of
-    quantities ``derive(start, m)`` over all ``draws``; ``first`` holds their values on [0, keep)."""
+    """The summaries of ``stream_reductions``: exact quantiles (and N) of quantities ``derive(start, m)``
+    over all ``draws``; ``first`` holds their values on [0, keep)."""
+    got = stream_reductions(derive, draws, keep, first, workers, chunk, pilots, units, mapper, progress)
+    return {n: None if r is None else r.summary for n, r in got.items()}
+
+
+def stream_reductions(derive, draws: int, keep: int, first: dict[str, np.ndarray], workers: int | None = None,
+                      chunk: int = DEFAULT_CHUNK, pilots: dict[str, np.ndarray] | None = None,
+                      units: Mapping[str, str] | None = None, mapper=None, progress=None,
+                      below: Mapping[str, Sequence[float]] | None = None, log_hdi: bool = False):
+    """``streaming.reduce_blocks`` on this engine's thread pool (or ``mapper``): per quantity, its
+    summary, extent, log-scale HDI and draws below each of ``below[name]``, over all ``draws``."""
     from flopcast import streaming as S
 
     task = chunk if mapper is None else max(chunk, -(-draws // (8 * chunk)) * chunk)  # dask: ~8 tasks
     mapper = mapper or thread_mapper(default_workers() if workers is None else workers)
-    return S.summarize_blocks(derive, draws, keep, first, dict(units or {}), mapper, task, chunk,
-                              progress=progress, pilots=pilots)
+    return S.reduce_blocks(derive, draws, keep, first, dict(units or {}), mapper, task, chunk, progress=progress,
+                           pilots=pilots, below={n: tuple(v) for n, v in (below or {}).items()}, log_hdi=log_hdi)
+
+
+def headline_thresholds(plan: Plan) -> dict[str, list[float]]:
+    """The values a run's report places in each output's band: every published figure of the scenario
+    and what the model gives at the source's points with that headline's ``set`` (``analyze.headlines``).
+    A streamed run counts the draws below each over all its draws."""
+    out: dict[str, list[float]] = {}
+    for h in plan.scenario.headlines:
+        try:
+            derived = evaluate_point(plan, at=h.set)[h.output]
+        except InputError:  # the report says why; nothing to place
+            derived = None
+        out.setdefault(h.output, []).extend(x for x in (float(h.value), derived) if x is not None)
+    return out
 
 
 def _run_streaming(ctx: BlockContext, draws: int, seed: int, created: str, chunk_size: int, workers: int,
@@ -349,22 +372,23 @@ def _run_streaming(ctx: BlockContext, draws: int, seed: int, created: str, chunk
     constants = {name: np.float64(v) for name, v in plan.constants.items()}
     check_finite(plan, kept_inputs, kept_outputs, constants)
     try:
-        summaries = stream_summaries(partial(_stream_outputs, ctx), draws, keep, kept_outputs, workers, chunk,
-                                     units={n: plan.unit(n) for n in plan.model.outputs}, mapper=mapper,
-                                     progress=progress)
+        reduced = stream_reductions(partial(_stream_outputs, ctx), draws, keep, kept_outputs, workers, chunk,
+                                    units={n: plan.unit(n) for n in plan.model.outputs}, mapper=mapper,
+                                    progress=progress, below=headline_thresholds(plan), log_hdi=True)
     except S.NonFinite as exc:
         raise InputError(plan.scenario.file, f"output {exc.name} is NaN or infinite in some of {draws} draws "
                          f"(first in the block starting at draw {exc.start})") from None
     except ValueError as exc:  # an output constant over the prefix that varies later
         raise InputError(plan.scenario.file, str(exc)) from None
-    result = RunResult(plan, seed, ctx.design.sampler, draws, kept_inputs, kept_outputs, created=created)
-    result.summary = Summaries(summaries)
-    result.kept = keep
-    for n, s in result.summary.items():  # a posterior's ESS sets the MCSE: read it off the kept draws
+    summaries = Summaries((n, r.summary) for n, r in reduced.items())
+    for n, s in summaries.items():  # a posterior's ESS sets the MCSE: read it off the kept draws
         if (ess := plan.mcse_ess(draws, PROBS, n)) is not None:
             e = summarize(kept_outputs[n], ess=ess)
-            result.summary[n] = replace(s, mcse_p05=e.mcse_p05, mcse_p50=e.mcse_p50, mcse_p95=e.mcse_p95)
-    return result
+            summaries[n] = replace(s, mcse_p05=e.mcse_p05, mcse_p50=e.mcse_p50, mcse_p95=e.mcse_p95)
+    return RunResult(plan, seed, ctx.design.sampler, draws, kept_inputs, kept_outputs, summaries, created=created,
+                     kept=keep, log_hdi90={n: r.log_hdi90 for n, r in reduced.items()},
+                     below={n: r.below for n, r in reduced.items() if r.below},
+                     extent={n: r.extent for n, r in reduced.items()})
 
 
 AUTO_START = 20_000

@@ -22,16 +22,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
-from flopcast.priors.errors import InputError
+from flopcast.priors.errors import InputError, OutputError
 
 OUTPUTS = Path("outputs")
 _PARTIAL = re.compile(r"^\.(?P<name>.+)\.partial-(?P<pid>\d+)$")
 _FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,119}$")
 MAX_SLUG = 60
-
-
-class OutputError(InputError):
-    """Writing the output folder failed (disk full, permissions, a file in the way)."""
 
 
 def slug(text: str, fallback: str = "scenario") -> str:
@@ -108,6 +104,8 @@ def staged(target: Path, unique: bool = False) -> Iterator[Stage]:
         yield stage
     except BaseException as exc:
         shutil.rmtree(stage_path, ignore_errors=True)
+        if isinstance(exc, OutputError):  # already says where and why
+            raise
         if isinstance(exc, OSError):
             raise OutputError(str(target), _reason(exc)) from None
         if _is_write_failure(exc):

@@ -9,6 +9,7 @@ asked for, so a run that never plots imports no matplotlib.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -22,18 +23,43 @@ SUMMARY_COLUMNS = ["unit", "mean", "median", "p05", "p95", "hdi90_low", "hdi90_h
                    "mcse_p95", "draws"]
 
 
-class Rendered:
-    """What every result shares in a notebook: ``_repr_html_`` (a compact table), ``plot()`` (a
-    matplotlib Figure) and ``save(folder)`` (the folder the CLI writes). Each hands the result to
-    the report layer, imported only when called."""
+class Result:
+    """The protocol every public function's result follows (frozen dataclasses):
+
+    - ``to_json()``: a JSON-ready dict, exactly what the CLI's ``--json`` prints;
+    - ``to_dataframe()``: a tidy pandas DataFrame (one row per output, input, case...: ``_rows()``);
+    - ``to_xarray()``: the draws as an ``xarray.Dataset``, on results that hold draws;
+    - ``__repr__`` / ``_repr_html_``: what it found, in a line or a small table;
+    - ``plot(ax=None)``: its main figure (a matplotlib Figure; drawn into ``ax`` when given);
+    - ``save(folder)``: the folder its CLI command writes.
+
+    Rendering and writing are looked up in ``flopcast.report.registry`` by the result's type,
+    imported only when called (a run that never plots imports no matplotlib)."""
+
+    def to_json(self) -> dict:  # pragma: no cover - every result defines it
+        raise NotImplementedError
+
+    _row_name = "name"  # the column that names each record of a mapping (output, input, ...)
+
+    def _rows(self) -> list[dict]:
+        """Tidy records for ``to_dataframe``: by default the first list of records in ``to_json()``
+        (or a mapping of name -> record, the name becoming the column ``_row_name``), else the
+        JSON's scalars as one row."""
+        return tidy_records(self.to_json(), self._row_name)
+
+    def to_dataframe(self):
+        import pandas as pd
+
+        return pd.DataFrame.from_records(self._rows())
 
     def __repr__(self) -> str:
         j = self.to_json()
-        keys = [k for k in ("scenario", "output", "headline", "draws", "seed") if k in j]
+        keys = [k for k in ("scenario", "output", "headline", "draws", "seed") if k in j and
+                (isinstance(j[k], (int, float)) or isinstance(j[k], str) and len(j[k]) <= 60 and "\n" not in j[k])]
         return f"<{type(self).__name__} " + ", ".join(f"{k}={j[k]!r}" for k in keys) + ">"
 
     def _repr_html_(self) -> str:
-        from flopcast.report.notebook import render_html
+        from flopcast.report.registry import render_html
 
         return render_html(self)
 
@@ -42,21 +68,51 @@ class Rendered:
         the report, which only renders); nothing for most results."""
         return {}
 
-    def plot(self, *args, **kwargs):
-        from flopcast.report.notebook import figure
+    def plot(self, *args, ax=None, **kwargs):
+        """The result's main figure (a matplotlib Figure); with ``ax``, drawn into that Axes."""
+        from flopcast.report.registry import figure
 
-        return figure(self, *args, **{**self._report_context(), **kwargs})
+        return figure(self, *args, ax=ax, **{**self._report_context(), **kwargs})
 
-    def save(self, folder, report: bool = True, figure_format: str = "svg") -> Path:
+    def save(self, folder, report: bool = True, figure_format: str = "svg", **options) -> Path:
         """Write what the matching CLI command writes into a new ``folder`` (refused if it exists
         and is not empty); returns the folder. ``figure_format``: a run's figure files, ``"svg"``
-        or ``"png"``."""
+        or ``"png"``; ``report=False``: no figures or report (a run: samples and summary only)."""
         from flopcast import outdir
-        from flopcast.report.notebook import write
+        from flopcast.report.registry import write
 
+        context = {**self._report_context(), **options}  # a run's summary.json places its headlines either way
         with outdir.staged(Path(folder)) as stage:
-            write(self, stage, report=report, figure_format=figure_format, **self._report_context())
+            write(self, stage, report=report, figure_format=figure_format, **context)
         return stage.path
+
+
+Rendered = Result  # the earlier name
+
+
+def _scalar(v) -> bool:
+    return v is None or isinstance(v, (str, int, float, bool))
+
+
+def flat_record(record: dict, prefix: str = "") -> dict:
+    """A record's scalars, nested dicts flattened to ``outer_inner`` columns; lists left out."""
+    out = {}
+    for k, v in record.items():
+        if isinstance(v, dict):
+            out.update(flat_record(v, f"{prefix}{k}_"))
+        elif _scalar(v):
+            out[f"{prefix}{k}"] = v
+    return out
+
+
+def tidy_records(obj: dict, name: str = "name") -> list[dict]:
+    """One row per record of the first list of dicts, or mapping of ``name`` -> dict, in ``obj``."""
+    for key, value in obj.items():
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            return [flat_record(v) for v in value]
+        if isinstance(value, dict) and value and all(isinstance(v, dict) for v in value.values()):
+            return [{name: k, **flat_record(v)} for k, v in value.items()]
+    return [flat_record(obj)]
 
 
 class Summaries(dict):
@@ -96,8 +152,8 @@ def _finite(x: float) -> float | None:
     return None if x is None or not np.isfinite(x) else x
 
 
-@dataclass(repr=False)
-class RunResult(Rendered):
+@dataclass(frozen=True, repr=False)
+class RunResult(Result):
     plan: Plan
     seed: int
     sampler: str
@@ -113,10 +169,22 @@ class RunResult(Rendered):
     # the 90% HDI of each output's log (None: not all positive or within a decade), read off the
     # same partition as its summary (in-memory runs)
     log_hdi90: dict[str, tuple[float, float] | None] = field(default_factory=dict, repr=False)
+    # streamed runs: per output, {threshold: draws below it} over ALL draws for every value the
+    # scenario's published figures place in the band, and the (min, max) of all draws
+    below: dict[str, dict[float, int]] = field(default_factory=dict, repr=False)
+    extent: dict[str, tuple[float, float]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self):
         if not isinstance(self.summary, Summaries):
-            self.summary = Summaries(self.summary)
+            object.__setattr__(self, "summary", Summaries(self.summary))
+
+    def to_xarray(self):
+        """The draws (``samples``): an ``xarray.Dataset`` with dimension ``draw``."""
+        return self.samples
+
+    def _rows(self) -> list[dict]:
+        return [{"output": name, **dict(zip(SUMMARY_COLUMNS, row))} for name, row in
+                zip(self.summary, self.summary().itertuples(index=False))]
 
     @property
     def scenario(self) -> Scenario:
@@ -192,10 +260,25 @@ class RunResult(Rendered):
                 f"{len(self.summary)} outputs>")
 
     def _report_context(self) -> dict:
-        """The scenario's published figures placed in this run's band, as ``flopcast run`` shows them."""
+        """What ``flopcast run`` adds to a run's folder, computed here (the report only renders): the
+        scenario's published figures placed in this run's band, and its waterfall when it has one."""
+        return dict(self._context)
+
+    @cached_property
+    def _context(self) -> dict:
         from flopcast.analyze.headlines import headlines
 
-        return {"headlines": headlines(self)}
+        context = {"headlines": headlines(self)}
+        if self.plan.scenario.waterfall is not None:
+            from flopcast.analyze.waterfall import waterfall
+
+            context["waterfall"] = waterfall(self.plan)
+        return context
+
+    def headlines(self):
+        """The scenario's published figures placed in this run's band (``analyze.headlines.Headlines``),
+        with the 90% HDI of log(values) of every output spanning more than a decade; all draws count."""
+        return self._context["headlines"]
 
     def sensitivity(self, output: str, **options):
         """Tornado, Sobol indices and rank correlations of ``output`` under this run's plan and seed."""
@@ -210,12 +293,16 @@ class RunResult(Rendered):
         return stress(self.plan, output, headline, result=self, **options)
 
 
-@dataclass(repr=False)
-class PointResult(Rendered):
+@dataclass(frozen=True, repr=False)
+class PointResult(Result):
     """The model evaluated once at every prior's ``point`` (the source's own values)."""
 
     plan: Plan
     values: dict[str, float]
+    _row_name = "output"
+
+    def __repr__(self) -> str:
+        return f"<PointResult {self.plan.scenario.name} [{self.plan.model.name}] at point values: {len(self.values)} outputs>"
 
     def to_json(self) -> dict:
         plan = self.plan

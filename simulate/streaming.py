@@ -27,12 +27,13 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from flopcast.summary import HDI_PROB, PROBS, Summary, _ONE_SIGMA, beta_ppf
+from flopcast.summary import DECADE, HDI_PROB, PROBS, Summary, _ONE_SIGMA, beta_ppf
 
 BINS = 2**14
 SUM_BLOCK = 2**16
 WINDOW_Z = 8.0  # margin of the predicted windows, in standard deviations of rank
 WINDOW_BUDGET = 4_000_000  # at most this many window values kept per output in pass 1
+HDI_MARGIN = 32  # bins added on each side of the pilot's candidate log-HDI end bins in the window
 
 
 @dataclass
@@ -78,30 +79,37 @@ class Pass1:
     lo: float = math.inf
     hi: float = -math.inf
     window: list[np.ndarray] = field(default_factory=list)  # values in the predicted bins (any order)
+    below: np.ndarray | None = None  # draws below each requested threshold (``Reductions.below``)
 
     def merge(self, other: "Pass1") -> "Pass1":
         self.counts += other.counts
         self.sums.update(other.sums)
         self.lo, self.hi = min(self.lo, other.lo), max(self.hi, other.hi)
         self.window.extend(other.window)
+        if other.below is not None:
+            self.below = other.below.copy() if self.below is None else self.below + other.below
         return self
 
 
-def pass1(binning: Binning, values: np.ndarray, start: int, window: np.ndarray | None = None) -> Pass1:
+def pass1(binning: Binning, values: np.ndarray, start: int, window: np.ndarray | None = None,
+          thresholds: tuple[float, ...] = ()) -> Pass1:
     """Histogram, min/max and aligned-block sums of one chunk starting at draw ``start``
     (the chunk must start and end on SUM_BLOCK boundaries, except at the last draw); with a
-    ``window`` (``window_lut``), also the values in its bins."""
+    ``window`` (``window_lut``), also the values in its bins; with ``thresholds``, the count of
+    values below each."""
+    below = np.array([np.count_nonzero(values < x) for x in thresholds], dtype=np.int64) if thresholds else None
     if values.size == 0:
-        return Pass1(np.zeros(BINS + 2, dtype=np.int64))
+        return Pass1(np.zeros(BINS + 2, dtype=np.int64), below=below)
     index = binning.index(values)
     counts = np.bincount(index, minlength=BINS + 2)
     sums = {(start + i) // SUM_BLOCK: float(values[i : i + SUM_BLOCK].sum())
             for i in range(0, values.size, SUM_BLOCK)}
     kept = [values[window[index]]] if window is not None and binning.constant is None else []
-    return Pass1(counts, sums, float(values.min()), float(values.max()), kept)
+    return Pass1(counts, sums, float(values.min()), float(values.max()), kept, below)
 
 
-def window_lut(binning: Binning, pilot: np.ndarray, n: int, counts: np.ndarray | None = None) -> np.ndarray | None:
+def window_lut(binning: Binning, pilot: np.ndarray, n: int, counts: np.ndarray | None = None,
+               log_hdi: bool = False) -> np.ndarray | None:
     """Bins (as a boolean lookup table over bin indices) that will hold the order statistics of
     ``needed_ranks(n)`` with overwhelming probability, predicted from the pilot draws: for each
     rank's probability p, the bins of the pilot's order statistics at p -/+ WINDOW_Z sd (numpy's
@@ -124,8 +132,70 @@ def window_lut(binning: Binning, pilot: np.ndarray, n: int, counts: np.ndarray |
     lut = np.zeros(BINS + 2, dtype=bool)
     for a, b in zip(first, last):
         lut[a : b + 1] = True
+    if log_hdi and binning.log and pilot.size and float(pilot.min()) > 0:  # and the log-HDI ends' bins
+        ends = log_hdi_bins(binning, counts, float(pilot.min()), float(pilot.max()), k)
+        lut[np.clip(ends[:, None] + np.arange(-HDI_MARGIN, HDI_MARGIN + 1), 0, BINS + 1)] = True
     share = int(counts[lut].sum()) / k  # pilot share of draws in the window
     return lut if share * n <= WINDOW_BUDGET else None
+
+
+def _log_edges(binning: Binning, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper edge of every bin 0..BINS+1 in log(value) (under/overflow: the extreme draws
+    ``lo``, ``hi``, both > 0)."""
+    w = (binning.hi - binning.lo) / BINS
+    i = np.arange(BINS + 2, dtype=float)
+    lower, upper = binning.lo + (i - 1) * w, binning.lo + i * w
+    lower[0], upper[0] = min(math.log(lo), binning.lo), binning.lo
+    lower[-1], upper[-1] = binning.hi, max(math.log(hi), binning.hi)
+    return lower, upper
+
+
+def log_hdi_bins(binning: Binning, counts: np.ndarray, lo: float, hi: float, n: int,
+                 prob: float = HDI_PROB) -> np.ndarray:
+    """Every bin that can hold an end of the narrowest interval of log(values) holding
+    ``floor(prob n)`` + 1 draws (``summary.hdi`` on the sorted logs), from a log-spaced histogram:
+    for each bin b of candidate starts, the bins its ends fall in follow from the counts (ranks), so
+    the width is bounded below and above by bin edges; a bin whose lower bound exceeds the smallest
+    upper bound cannot hold the HDI. Exact: the HDI's start and end lie in the bins returned."""
+    keep = int(math.floor(prob * n))
+    starts = n - keep  # start ranks 0 .. starts - 1
+    cum = np.concatenate([[0], np.cumsum(counts)])  # bin b holds ranks [cum[b], cum[b + 1])
+    b = np.nonzero((counts > 0) & (cum[:-1] < starts))[0]
+    if b.size == 0:
+        return np.empty(0, dtype=np.int64)
+    first, last = cum[b], np.minimum(cum[b + 1], starts) - 1
+    end_first = np.searchsorted(cum, first + keep, side="right") - 1
+    end_last = np.searchsorted(cum, last + keep, side="right") - 1
+    lower, upper = _log_edges(binning, lo, hi)
+    slack = 1e-9  # bin indices come from floating-point logs: an edge is exact to ~1e-15
+    lowest = lower[end_first] - upper[b] - slack
+    highest = upper[end_last] - lower[b] + slack
+    pick = lowest <= highest.min()
+    mark = np.zeros(BINS + 3, dtype=np.int64)
+    np.add.at(mark, end_first[pick], 1)
+    np.add.at(mark, end_last[pick] + 1, -1)
+    ends = np.nonzero(np.cumsum(mark)[: BINS + 2] > 0)[0]
+    return np.union1d(b[pick], ends)
+
+
+def exact_log_hdi(counts: np.ndarray, kept_sorted: np.ndarray, wanted_bins: np.ndarray, n: int,
+                  prob: float = HDI_PROB) -> tuple[float, float]:
+    """``summary.hdi`` of log(values), back on the value scale, from the sorted values of
+    ``wanted_bins`` (which hold every candidate end, ``log_hdi_bins``): the same draws, the same
+    widths and the same first minimum as over all ``n`` sorted logs."""
+    bins = np.sort(wanted_bins)
+    sizes = counts[bins]
+    cum = np.concatenate([[0], np.cumsum(counts)])
+    offsets = np.concatenate([[0], np.cumsum(sizes)])
+    ranks = np.repeat(cum[bins] - offsets[:-1], sizes) + np.arange(kept_sorted.size)  # global rank of each value
+    keep = int(math.floor(prob * n))
+    pos = np.searchsorted(ranks, ranks + keep)
+    ok = (ranks < n - keep) & (pos < ranks.size)
+    ok[ok] = ranks[pos[ok]] == ranks[ok] + keep
+    r = np.nonzero(ok)[0]
+    logs = np.log(kept_sorted)
+    k = int(np.argmin(logs[pos[r]] - logs[r]))
+    return float(np.exp(logs[r[k]])), float(np.exp(logs[pos[r[k]]]))
 
 
 def covered(p1: Pass1, wanted_bins: np.ndarray, window: np.ndarray | None) -> bool:
@@ -213,11 +283,41 @@ def histogram_hdi(binning: Binning, p1: Pass1, n: int, prob: float = HDI_PROB) -
     return float(max(edges[i[k]], p1.lo)), float(min(edges[j[k]], p1.hi))
 
 
+def spans_decade(binning: Binning, p1: Pass1, summary: Summary) -> bool:
+    """Whether the 90% HDI of log(values) is the one to read (``summary.log_hdi90_ordered``): every
+    draw positive and the band (p05-p95) more than a decade wide."""
+    if binning.constant is not None or not binning.log or not p1.lo > 0 or not summary.p05 > 0:
+        return False
+    return math.log(summary.p95) - math.log(summary.p05) > math.log(DECADE)
+
+
+@dataclass(frozen=True)
+class Reduced:
+    """What one pass over all the draws of a quantity gives: its summary (exact quantiles and MCSE,
+    histogram HDI), the draws below each requested threshold, (min, max) of all draws and the 90%
+    HDI of log(values) (``histogram_log_hdi90``)."""
+
+    summary: Summary
+    below: dict[float, int]
+    extent: tuple[float, float]
+    log_hdi90: tuple[float, float] | None
+
+
 def summarize_blocks(evaluate, draws: int, keep: int, first: dict[str, np.ndarray], units: dict[str, str], mapper,
                      task: int, chunk: int, progress=None, pilots: dict[str, np.ndarray] | None = None
                      ) -> dict[str, Summary | None]:
-    """Summaries of quantities computed block by block over draws [0, draws), in one pass when the
-    predicted windows cover the wanted bins (``covered``), else two.
+    """The summaries of ``reduce_blocks`` (which see)."""
+    got = reduce_blocks(evaluate, draws, keep, first, units, mapper, task, chunk, progress=progress, pilots=pilots)
+    return {n: None if r is None else r.summary for n, r in got.items()}
+
+
+def reduce_blocks(evaluate, draws: int, keep: int, first: dict[str, np.ndarray], units: dict[str, str], mapper,
+                  task: int, chunk: int, progress=None, pilots: dict[str, np.ndarray] | None = None,
+                  below: dict[str, tuple[float, ...]] | None = None, log_hdi: bool = False
+                  ) -> dict[str, Reduced | None]:
+    """The reductions of quantities computed block by block over draws [0, draws), in one pass when
+    the predicted windows cover the wanted bins (``covered``), else two: every quantity's summary,
+    extent and log-scale HDI, and the count of its draws below each of ``below[name]``.
 
     ``first``: the quantities of the draws [0, keep) already in memory (``keep`` a multiple of
     SUM_BLOCK, or all the draws); they count in pass 1 without being evaluated again and set the
@@ -226,14 +326,19 @@ def summarize_blocks(evaluate, draws: int, keep: int, first: dict[str, np.ndarra
     shorter than m (a quantity may drop draws, e.g. the draws outside a tail; its N is then its own
     count). ``mapper(fn, items)`` maps over (start, m) tasks of ``task`` draws (a multiple of
     SUM_BLOCK), each evaluated in chunks of ``chunk``. Raises ``NonFinite`` (with the first block
-    holding one) when a quantity has a NaN or infinite value. A quantity with no values: None."""
+    holding one) when a quantity has a NaN or infinite value. A quantity with no values: None.
+
+    ``log_hdi``: also the exact 90% HDI of log(values) of every positive quantity whose band spans
+    more than a decade (as ``summary.log_hdi90_ordered`` gives it in memory): the bins that can hold
+    its ends (``log_hdi_bins``) join the bins whose values are kept, predicted from the pilot."""
     from functools import partial
 
     pilots = pilots or {}
+    thresholds = {n: tuple(float(x) for x in (below or {}).get(n, ())) for n in first}
     binnings = {n: Binning.from_pilot(pilots.get(n, v)) for n, v in first.items()}
-    p1 = {n: pass1(binnings[n], _finite_or_raise(n, v, 0), 0) for n, v in first.items()}
-    windows = {n: window_lut(binnings[n], v, max(1, round(v.size * draws / max(keep, 1))), p1[n].counts)
-               for n, v in first.items()}
+    p1 = {n: pass1(binnings[n], _finite_or_raise(n, v, 0), 0, thresholds=thresholds[n]) for n, v in first.items()}
+    windows = {n: window_lut(binnings[n], v, max(1, round(v.size * draws / max(keep, 1))),
+                             p1[n].counts, log_hdi=log_hdi) for n, v in first.items()}
     for n, v in first.items():  # the prefix's own values in the windows
         if windows[n] is not None and v.size:
             p1[n].window.append(v[windows[n][binnings[n].index(v)]])
@@ -242,12 +347,16 @@ def summarize_blocks(evaluate, draws: int, keep: int, first: dict[str, np.ndarra
     share = 1.0 if one_pass else 0.5
     if progress is not None and keep:
         progress(int(keep * share))
-    for part in mapper(partial(_part1, evaluate, binnings, windows, chunk), tasks):
+    for part in mapper(partial(_part1, evaluate, binnings, windows, chunk, thresholds), tasks):
         p1 = {n: p1[n].merge(part[0][n]) for n in p1}
         if progress is not None:
             progress(int(part[1] * share))
     wanted = {n: bins_for_ranks(p1[n].counts, needed_ranks(int(p1[n].counts.sum()))) if p1[n].counts.any()
               else np.empty(0, dtype=np.int64) for n in p1}
+    for n in p1 if log_hdi else ():
+        if binnings[n].constant is None and binnings[n].log and p1[n].lo > 0 and p1[n].counts.any():
+            wanted[n] = np.union1d(wanted[n], log_hdi_bins(binnings[n], p1[n].counts, p1[n].lo, p1[n].hi,
+                                                           int(p1[n].counts.sum())))
     if all(binnings[n].constant is not None or covered(p1[n], wanted[n], windows[n]) for n in p1):
         kept = {n: from_window(binnings[n], p1[n], wanted[n]) for n in p1}
     else:
@@ -258,8 +367,18 @@ def summarize_blocks(evaluate, draws: int, keep: int, first: dict[str, np.ndarra
             if progress is not None:
                 progress(part[1] - int(part[1] * share))
         kept = {n: np.concatenate(v) for n, v in collected.items()}
-    return {n: finish(binnings[n], p1[n], kept[n], wanted[n], int(p1[n].counts.sum()), units.get(n, ""))
-            if p1[n].counts.any() else None for n in p1}
+    out: dict[str, Reduced | None] = {}
+    for n in p1:
+        if not p1[n].counts.any():
+            out[n] = None
+            continue
+        total = int(p1[n].counts.sum())
+        summary = finish(binnings[n], p1[n], kept[n], wanted[n], total, units.get(n, ""))
+        counts = p1[n].below if p1[n].below is not None else np.zeros(len(thresholds[n]), dtype=np.int64)
+        band = exact_log_hdi(p1[n].counts, np.sort(kept[n]), wanted[n], total) \
+            if log_hdi and spans_decade(binnings[n], p1[n], summary) else None
+        out[n] = Reduced(summary, dict(zip(thresholds[n], (int(c) for c in counts))), (p1[n].lo, p1[n].hi), band)
+    return out
 
 
 class NonFinite(ValueError):
@@ -276,12 +395,12 @@ def _finite_or_raise(name: str, values: np.ndarray, start: int) -> np.ndarray:
     return values
 
 
-def _part1(evaluate, binnings, windows, chunk: int, start: int, m: int):
+def _part1(evaluate, binnings, windows, chunk: int, thresholds: dict, start: int, m: int):
     merged = None
     for s0 in range(start, start + m, chunk):
         y = evaluate(s0, min(chunk, start + m - s0))
         with np.errstate(all="ignore"):
-            part = {n: pass1(binnings[n], v, s0, windows[n]) for n, v in y.items()}
+            part = {n: pass1(binnings[n], v, s0, windows[n], thresholds.get(n, ())) for n, v in y.items()}
         for n, p in part.items():
             if not (math.isfinite(p.lo) and math.isfinite(p.hi)) and y[n].size:
                 raise NonFinite(n, s0)

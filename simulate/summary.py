@@ -77,6 +77,23 @@ def ess_at(ess, prob: float, n: int) -> float:
     return float(min(max(value, 1.0), n))
 
 
+def exceedance_mcse(p: float, n: int, ess=None) -> float:
+    """Monte Carlo standard error of an exceedance probability ``p`` counted over ``n`` draws:
+    sqrt(p (1 - p) / ESS), the ESS being ``n`` for independent draws, or a posterior's (``ess``: one
+    number or ``{prob: ess}``, e.g. ``Plan.mcse_ess`` at the threshold's percentile); NaN for one draw.
+    Both the in-memory and the streamed exceedance use it."""
+    if n < 2:
+        return math.nan
+    e = ess if ess is None or not hasattr(ess, "values") else next(iter(ess.values()))
+    return math.sqrt(p * (1 - p) / ess_at(e, 0.5, n))
+
+
+def exceedance_ess(plan, output: str, below: float, draws: int) -> dict[float, float] | None:
+    """The ESS behind an exceedance's MCSE: a posterior's quantile ESS at the threshold's share of
+    draws ``below`` (``Plan.mcse_ess``); None for independent draws. In memory and streamed alike."""
+    return plan.mcse_ess(draws, (min(max(below, 1e-6), 1 - 1e-6),), output)
+
+
 def mcse_ranks(n: int, prob: float, ess=None) -> tuple[int, int]:
     """0-based ranks of the order statistics ``quantile_mcse`` reads (ArviZ: the Beta rank spread
     of ``ess`` independent draws, read on the ``n`` sorted draws)."""

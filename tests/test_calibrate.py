@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from flopcast.priors.errors import InputError
+from flopcast.priors.errors import ConvergenceError, InputError
 from flopcast.priors.families._base import Z95
 from flopcast.priors.scenario import load_scenario
 from flopcast import engine
@@ -304,12 +304,13 @@ def test_too_few_draws_fail_loudly(tmp_path, capsys):
     with pytest.raises(CalibrationFailed) as info:
         calibrate("video-diffusion", evidence, draws=5, tune=5, chains=2, seed=3)
     assert "did not converge" in str(info.value) and "ESS" in str(info.value) and "--tune" in str(info.value)
-    assert isinstance(info.value, InputError) and not info.value.diagnostics.ok
+    assert isinstance(info.value, ConvergenceError) and not isinstance(info.value, InputError)
+    assert not info.value.diagnostics.ok
     out = tmp_path / "out"
     code = _main(["calibrate", "video-diffusion", "--evidence", str(evidence), "--draws", "5", "--tune", "5",
                   "--seed", "3", "--out", str(out)])
     err = capsys.readouterr().err.strip().splitlines()
-    assert code == 2 and len(err) == 1 and "did not converge" in err[0]
+    assert code == 3 and len(err) == 1 and "did not converge" in err[0]  # flopcast.errors.EXIT_CODES
     assert not out.exists()
 
 

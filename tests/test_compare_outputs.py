@@ -18,7 +18,7 @@ POINTS = [
 
 @pytest.fixture(scope="module")
 def entries():
-    return compare_outputs.compare_outputs("inference-per-output", draws=4000, seed=1)[1]
+    return compare_outputs.compare_outputs("inference-per-output", draws=4000, seed=1).entries
 
 
 @pytest.mark.parametrize("label, point, rtol, source", POINTS)

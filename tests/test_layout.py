@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SIMULATE = ROOT / "simulate"
 
 LAYERS = [  # (prefix, layer): a module may import only its own layer or lower ones
-    ("flopcast.priors", 0), ("flopcast.models", 0),
+    ("flopcast.priors", 0), ("flopcast.models", 0), ("flopcast.errors", 0),
     ("flopcast.seeds", 1), ("flopcast.registry", 1), ("flopcast.plan", 1), ("flopcast.fmt", 1), ("flopcast.domains", 1),
     ("flopcast.sampling", 2), ("flopcast.summary", 2), ("flopcast.streaming", 2), ("flopcast.executors", 2),
     ("flopcast.results", 3), ("flopcast.samples", 3), ("flopcast.outdir", 3),
@@ -26,7 +26,8 @@ LAYERS = [  # (prefix, layer): a module may import only its own layer or lower o
 # Deferred (inside a function) imports that go up a layer on purpose: a result hands itself to
 # the layer that renders or analyses it when a notebook user asks (plot, save, sensitivity).
 UPWARD_ALLOWED = {
-    ("flopcast.results", "flopcast.report.notebook"),
+    ("flopcast.results", "flopcast.report.registry"),
+    ("flopcast.results", "flopcast.analyze.waterfall"),
     ("flopcast.results", "flopcast.analyze.sensitivity"),
     ("flopcast.results", "flopcast.analyze.stress"),
     ("flopcast.results", "flopcast.analyze.headlines"),

@@ -11,7 +11,7 @@ import numpy as np
 from scipy import optimize
 
 from flopcast.priors.errors import InputError
-from flopcast.results import Rendered
+from flopcast.results import Result
 from flopcast.engine import evaluate_point, plan_for, run, sampled_columns
 from flopcast.plan import Plan
 from flopcast.analyze.stress import _ordinal, exceedance
@@ -92,8 +92,8 @@ def _solve_input(plan: Plan, output: str, target: float, name: str, base: dict) 
     return float(optimize.brentq(f, grid[i], grid[i + 1], xtol=abs(point) * 1e-12, rtol=1e-10))
 
 
-@dataclass(repr=False)
-class Audit(Rendered):
+@dataclass(frozen=True, repr=False)
+class Audit(Result):
     scenario: str
     lines: list[AuditLine]
     draws: int  # draws of the band the headlines are placed in (0: no uncertain input)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from flopcast.priors.errors import InputError
-from flopcast.results import Rendered
+from flopcast.results import Result
 from flopcast.engine import check_draws, plan_for, run, sampled_columns
 from flopcast.seeds import resolve_seed
 from flopcast.summary import Summary, summarize
@@ -24,8 +24,10 @@ class OutputComparison:
     p_b_greater: float
 
 
-@dataclass(repr=False)
-class Comparison(Rendered):
+@dataclass(frozen=True, repr=False)
+class Comparison(Result):
+    _row_name = "output"  # to_dataframe: one row per output
+
     a: str
     b: str
     draws: int
@@ -33,6 +35,9 @@ class Comparison(Rendered):
     sampler: str
     outputs: dict[str, OutputComparison]
     shared_inputs: list[str]
+
+    def __repr__(self) -> str:
+        return f"<Comparison {self.a} (A) vs {self.b} (B): {len(self.outputs)} outputs, {self.draws:,} draws, seed {self.seed}>"
 
     def to_json(self) -> dict:
         def s(x: Summary) -> dict:

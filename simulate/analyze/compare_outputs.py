@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-
 from flopcast.engine import evaluate_point, plan_for, run
 from flopcast.priors.comparison import Comparison, load_comparison
 from flopcast.priors.errors import InputError
+from flopcast.results import Result
 from flopcast.summary import Summary, summarize
 
 
@@ -24,11 +24,49 @@ class Entry:
     summary: Summary
     note: str = ""
 
+    def to_json(self) -> dict:
+        return {"label": self.label, "scenario": self.scenario, "output": self.output, "unit": self.unit,
+                "point": self.point, "median": self.summary.median, "p05": self.summary.p05,
+                "p95": self.summary.p95}
 
-def compare_outputs(ref: str | Comparison, draws: int = 50_000,
-                    seed: int | None = None) -> tuple[dict, list[Entry], int]:
+
+@dataclass(frozen=True, repr=False)
+class OutputsComparison(Result):
+    """One output across scenarios: the comparison file's ``[comparison]`` header, every entry's band
+    and point figure, the draws per entry and the seed. Unpacks as ``head, entries, seed``."""
+
+    head: dict
+    entries: list[Entry]
+    draws: int
+    seed: int
+
+    @property
+    def name(self) -> str:
+        return self.head.get("name", "comparison")
+
+    @property
+    def title(self) -> str:
+        return self.head.get("title", self.name)
+
+    @property
+    def unit(self) -> str:
+        return self.head.get("unit", "")
+
+    def __iter__(self):  # head, entries, seed = fc.compare_outputs(...)
+        return iter((self.head, self.entries, self.seed))
+
+    def __repr__(self) -> str:
+        return f"<OutputsComparison {self.name}: {len(self.entries)} entries, {self.draws:,} draws, seed {self.seed}>"
+
+    def to_json(self) -> dict:
+        return {"comparison": self.name, "draws": self.draws, "seed": self.seed,
+                "entries": [e.to_json() for e in self.entries]}
+
+
+def compare_outputs(ref: str | Comparison, draws: int = 50_000, seed: int | None = None) -> OutputsComparison:
     """Sample each entry of a comparison (a bundled name, a path, or a loaded ``Comparison``) with its
-    own scenario's priors; returns the ``[comparison]`` header as a dict, the entries, and the seed."""
+    own scenario's priors; the result holds the ``[comparison]`` header as a dict, the entries, the
+    draws and the seed (and unpacks as ``head, entries, seed``)."""
     from flopcast.seeds import resolve_seed
 
     comparison = ref if isinstance(ref, Comparison) else load_comparison(ref)
@@ -42,4 +80,4 @@ def compare_outputs(ref: str | Comparison, draws: int = 50_000,
         unit = plan.unit(e.output) + (f" x {e.scale:g}" if e.scale != 1 else "")
         point = evaluate_point(plan)[e.output] * e.scale
         entries.append(Entry(e.label, e.scenario, e.output, unit, e.scale, point, summarize(values, unit), e.note))
-    return comparison.header(), entries, seed
+    return OutputsComparison(comparison.header(), entries, draws, seed)

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
 from flopcast.engine import evaluate_point
-from flopcast.results import Rendered
+from flopcast.results import Result
 from flopcast.summary import log_hdi90_ordered, order_statistics
 
 
@@ -51,10 +52,10 @@ class HeadlineFigure:
                 "band_has_set": self.band_has_set, "note": self.note}
 
 
-@dataclass(repr=False)
-class Headlines(Rendered):
+@dataclass(frozen=True, repr=False)
+class Headlines(Result):
     scenario: str
-    draws: int  # draws the percentiles are read from (a streamed run: its kept prefix)
+    draws: int  # draws the percentiles and log-scale HDIs are read from: all of the run's
     items: list[HeadlineFigure] = field(default_factory=list)
     log_hdi90: dict[str, tuple[float, float]] = field(default_factory=dict)  # outputs spanning > a decade
     premises: list = field(default_factory=list)  # analyze.conventions.Finding: FLOP-convention mismatches
@@ -99,23 +100,38 @@ def log_hdi90(values: np.ndarray) -> tuple[float, float] | None:
 
 
 def headlines(result) -> Headlines:
-    """The scenario's published figures against ``result`` (a RunResult of its plan)."""
+    """The scenario's published figures against ``result`` (a RunResult of its plan), read off ALL of
+    its draws: an in-memory run's own draws; a streamed run's exact counts below each figure and its
+    log-scale HDI, reduced over every draw while it streamed (``engine.headline_thresholds``)."""
     plan = result.plan
+    streamed = result.kept is not None and result.kept < result.draws
     items = []
     for h in plan.scenario.headlines:
         derived = evaluate_point(plan, at=h.set)[h.output]
-        values = result.outputs[h.output]
         has_set = all(k in plan.constants and plan.constants[k] == v for k, v in h.set.items())
+        if streamed:
+            place = partial(_streamed_percentile, result, h.output)
+        else:
+            place = partial(percentile, result.outputs[h.output])
         items.append(HeadlineFigure(h.output, h.label or h.output, plan.unit(h.output), float(h.value), derived,
-                                    percentile(values, h.value), percentile(values, derived), dict(h.set),
-                                    has_set, h.note))
+                                    place(h.value), place(derived), dict(h.set), has_set, h.note))
     spans = {}
-    known = result.log_hdi90 if result.kept is None else {}  # read off the run's own partition
+    known = result.log_hdi90  # read off the run's own partition (in memory) or its histogram (streamed)
     for name, values in result.outputs.items():
-        band = known[name] if name in known else log_hdi90(values)
+        band = known[name] if name in known else None if streamed else log_hdi90(values)
         if band is not None:
             spans[name] = band
-    n = len(next(iter(result.outputs.values()))) if result.outputs else 0
     from flopcast.analyze.conventions import findings
 
-    return Headlines(plan.scenario.name, n, items, spans, findings(plan), list(plan.converted))
+    return Headlines(plan.scenario.name, result.draws, items, spans, findings(plan), list(plan.converted))
+
+
+def _streamed_percentile(result, output: str, x: float) -> float | None:
+    """``percentile`` over every draw of a streamed run: its exact count below ``x`` and its extent."""
+    lo, hi = result.extent[output]
+    if hi - lo <= 1e-9 * max(abs(lo), abs(hi)):
+        return None
+    below = result.below.get(output, {})
+    if float(x) not in below:
+        raise ValueError(f"{output}: the run did not count its draws below {x!r} while streaming")
+    return 100.0 * below[float(x)] / result.draws

@@ -14,7 +14,7 @@ import numpy as np
 from scipy import stats
 
 from flopcast.priors.errors import InputError
-from flopcast.results import Rendered
+from flopcast.results import Result
 from flopcast.engine import plan_for
 from flopcast.seeds import int_seed, resolve_seed
 from flopcast.plan import Plan
@@ -42,8 +42,10 @@ class InputSensitivity:
     pawn: float | None = None  # PAWN (Pianosi & Wagener 2015): median KS distance, 0 = no influence
 
 
-@dataclass(repr=False)
-class Sensitivity(Rendered):
+@dataclass(frozen=True, repr=False)
+class Sensitivity(Result):
+    _row_name = "input"  # to_dataframe: one row per input
+
     scenario: str
     output: str
     unit: str

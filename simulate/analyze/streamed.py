@@ -8,7 +8,6 @@ streaming summaries (``flopcast.streaming``). The N used is the draws requested.
 
 from __future__ import annotations
 
-import math
 from typing import Callable, Sequence
 
 import numpy as np
@@ -17,6 +16,7 @@ from flopcast import engine
 from flopcast.domains import check_draws as check_domains
 from flopcast.executors import _blocks, _thread_map, default_workers
 from flopcast.plan import Plan
+from flopcast.summary import exceedance_ess, exceedance_mcse
 
 
 def wants_stream(draws: int | None, stream: bool | None, sampler: str = "mc") -> bool:
@@ -50,10 +50,11 @@ def counts(plan: Plan, draws: int, seed: int, sampler: str, thresholds: dict[str
 
 
 def exceedance(plan: Plan, output: str, x: float, draws: int, seed: int, sampler: str = "mc"):
-    """``stress.exceedance`` over all draws: P(output >= x), its MCSE and x's percentile (0-100)."""
+    """``stress.exceedance`` over all draws: P(output >= x), its MCSE (with a posterior's ESS, as in
+    memory: ``stress.exceedance_ess``) and x's percentile (0-100)."""
     ge, lt = counts(plan, draws, seed, sampler, {output: [x]})[output][0]
     p = ge / draws
-    return p, math.sqrt(p * (1 - p) / draws), 100.0 * (lt / draws)
+    return p, exceedance_mcse(p, draws, exceedance_ess(plan, output, lt / draws, draws)), 100.0 * (lt / draws)
 
 
 def stress_tail(plan: Plan, output: str, headline: float, draws: int, seed: int, sampler: str = "mc",

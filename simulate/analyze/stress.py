@@ -12,10 +12,11 @@ import numpy as np
 from scipy import optimize
 
 from flopcast.priors.errors import InputError
-from flopcast.results import Rendered
+from flopcast.results import Result
 from flopcast.engine import run
 from flopcast.seeds import int_seed
 from flopcast.plan import Plan
+from flopcast.summary import exceedance_ess, exceedance_mcse
 from flopcast.analyze.sensitivity import check_output
 from flopcast.analyze.tail import MIN_EXCEEDANCES, TailEstimate, check_tail, estimate_tail
 
@@ -31,8 +32,10 @@ class Conditional:
     unit: str
 
 
-@dataclass(repr=False)
-class Stress(Rendered):
+@dataclass(frozen=True, repr=False)
+class Stress(Result):
+    _row_name = "input"  # to_dataframe: one row per input
+
     scenario: str
     output: str
     unit: str
@@ -98,8 +101,7 @@ def exceedance(values: np.ndarray, x: float, ess: float | None = None) -> tuple[
     n = values.size
     p = float(np.count_nonzero(values >= x)) / n
     below = float(np.count_nonzero(values < x)) / n
-    se = math.sqrt(p * (1 - p) / (ess or n)) if n >= 2 else math.nan
-    return p, se, 100.0 * below
+    return p, exceedance_mcse(p, n, ess), 100.0 * below
 
 
 def conditional_shift(plan: Plan, inputs: dict[str, np.ndarray], mask: np.ndarray, min_tail: int = 30):
@@ -217,8 +219,7 @@ def stress(plan: Plan, output: str, headline: float, draws: int | None = None, s
             raise InputError("stress", f"this run kept only its first {result.kept:,} of {result.draws:,} draws "
                              "(streamed); run stress on the scenario to use all of them")
         y = result.outputs[output]
-        ess = plan.mcse_ess(y.size, (min(max(float(np.mean(y < headline)), 1e-6), 1 - 1e-6),), output)
-        p, se, pct = exceedance(y, headline, None if ess is None else next(iter(ess.values())))
+        p, se, pct = exceedance(y, headline, exceedance_ess(plan, output, float(np.mean(y < headline)), y.size))
         median = float(np.median(y))
         direction = ">=" if headline >= median else "<="
         mask = y >= headline if direction == ">=" else y <= headline

@@ -32,6 +32,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from flopcast.priors.errors import InputError
+from flopcast.results import Result
 
 BANDS = {"p05": 0.05, "p25": 0.25, "median": 0.5, "p75": 0.75, "p95": 0.95}
 DEFAULT_DRAWS = 4000  # predictive draws per case without --loo; NUTS draws per chain with it
@@ -83,8 +84,8 @@ class Case:
                 "calibrated_on": self.calibrated_on, "source": self.source}
 
 
-@dataclass
-class Validation:
+@dataclass(frozen=True, repr=False)
+class Validation(Result):
     scenario: str
     evidence: str
     loo: bool
@@ -111,6 +112,13 @@ class Validation:
     @property
     def mode(self) -> str:
         return "leave-one-out posterior" if self.loo else "prior"
+
+    def __repr__(self) -> str:
+        return (f"<Validation {self.scenario} on {len(self.cases)} cases ({self.mode}): coverage 50% "
+                f"{self.coverage50:.2f}, 90% {self.coverage90:.2f}>")
+
+    def _rows(self) -> list[dict]:
+        return [c.as_json() for c in self.cases]
 
     def to_json(self) -> dict:
         return {"scenario": self.scenario, "evidence": self.evidence, "loo": self.loo, "mode": self.mode,

@@ -140,8 +140,10 @@ class VoiRow:
     p_flip: float | None = None  # chance that learning X_u reverses the decision taken now
 
 
-@dataclass(repr=False)
+@dataclass(frozen=True, repr=False)
 class ValueOfInformation(Rendered):
+    _row_name = "input"  # to_dataframe: one row per input
+
     scenario: str
     output: str
     unit: str

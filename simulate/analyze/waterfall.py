@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flopcast.priors.errors import InputError
-from flopcast.results import Rendered
+from flopcast.results import Result
 from flopcast.engine import evaluate_point, plan_for
 
 
@@ -21,7 +21,7 @@ class Bar:
 
 
 @dataclass(frozen=True, repr=False)
-class Waterfall(Rendered):
+class Waterfall(Result):
     scenario: str
     output: str
     unit: str

@@ -1,8 +1,9 @@
 """``flopcast``: the argument parser and ``main``: a thin layer over the Python API.
 
 Heavy libraries are imported inside the handlers so ``flopcast --help`` and ``flopcast scenarios``
-start fast. Every failure ends in one line on stderr: ``flopcast: error: <where>: <reason>``, exit 2
-for bad input, 1 when the output cannot be written, 130 when interrupted; nothing half-written.
+start fast. Every failure ends in one line on stderr: ``flopcast: error: <where>: <reason>``, with the
+exit status ``flopcast.errors.EXIT_CODES`` gives its type (2 bad input, 1 an output that cannot be
+written, 3 a sampler that did not converge), 130 when interrupted; nothing half-written.
 """
 
 from __future__ import annotations
@@ -19,11 +20,10 @@ from flopcast.cli import commands
 from flopcast.cli.options import Parser
 from flopcast.cli.options import command as declare
 from flopcast.cli.skeleton import execute
-from flopcast.priors.errors import InputError
+from flopcast.priors.errors import EXIT_CODES, EXIT_INTERRUPTED, FlopcastError, InputError, OutputError, exit_code
 
-EXIT_INPUT = 2
-EXIT_OUTPUT = 1
-EXIT_INTERRUPTED = 130
+EXIT_INPUT = EXIT_CODES[InputError]
+EXIT_OUTPUT = EXIT_CODES[OutputError]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -136,13 +136,13 @@ def _main(argv: Sequence[str] | None) -> int:
         if getattr(args, "skeleton", False):
             return execute(args.handler, args)
         return args.handler(args) or 0
-    except InputError as exc:
-        from flopcast.outdir import OutputError
-
+    except FlopcastError as exc:  # the one place errors become exit codes (flopcast.errors.EXIT_CODES)
         print(f"flopcast: error: {_one_line(exc)}", file=sys.stderr)
-        return EXIT_OUTPUT if isinstance(exc, OutputError) else EXIT_INPUT
+        return exit_code(exc)
     except MemoryError:
-        print("flopcast: error: out of memory; use fewer --draws (above 20,000,000 draws summaries stream)",
+        from flopcast.engine import STREAM_ABOVE
+
+        print(f"flopcast: error: out of memory; use fewer --draws (above {STREAM_ABOVE:,} draws summaries stream)",
               file=sys.stderr)
         return EXIT_INPUT
     except BrokenPipeError:  # e.g. piped into `head`

@@ -46,7 +46,7 @@ def cmd_calibrate(args, opts):
     from flopcast.cli.options import number_in
     from flopcast.cli.skeleton import Outcome
     from flopcast.report import text
-    from flopcast.report.calibration import write_calibration
+    from flopcast.report import registry
 
     def given(text, flag, default, *bounds, **kw):
         return default if text is None else number_in(text, flag, *bounds, **kw)
@@ -65,6 +65,6 @@ def cmd_calibrate(args, opts):
                     progress=not (opts.quiet or opts.json) and sys.stderr.isatty())
     obj = cal.to_json()
     obj["posterior_scenario"] = "{folder}/" + cal.toml_name  # the skeleton fills in the folder
-    return Outcome("calibrate", plan.scenario.name, cal.seed, lambda stage: write_calibration(cal, stage), obj,
+    return Outcome("calibrate", plan.scenario.name, cal.seed, lambda stage: registry.write(cal, stage), obj,
                    text.calibration_lines(cal), warnings=list(cal.warnings),
                    after=[f"run the calibrated scenario: flopcast run {{folder}}/{cal.toml_name}"])

@@ -45,41 +45,33 @@ def run(args, opts) -> Outcome:
             total = opts.draws or plan.scenario.default_draws or engine.DEFAULT_DRAWS
             with progress_bar(total, "draw", quiet=opts.json or opts.quiet) as bar:
                 result = engine.run(plan, draws=opts.draws, progress=bar, **options)
-    wf = None
-    if plan.scenario.waterfall is not None and not args.no_report:
-        from flopcast.analyze.waterfall import waterfall
-
-        wf = waterfall(plan)
     obj = result.to_json()
     if rounds is not None:
         obj["auto"] = {"tol": tol, "rounds": [{"draws": n, "max_relative_mcse": w} for n, w in rounds]}
-    outcome = run_outcome(result, obj, rounds, wf, args)
+    outcome = run_outcome(result, obj, rounds, args)
     note = plan.posterior_note(result.draws)
     outcome.warnings += [note] if note else []
     return outcome
 
 
-def run_outcome(result, obj: dict, rounds, wf, args) -> Outcome:
-    """What ``run`` writes and prints: the run, its waterfall, and the scenario's published figures
-    placed in its band (computed here, in the API layer; the report only renders them)."""
-    from flopcast.analyze.headlines import headlines as place
-    from flopcast.report import text
-    from flopcast.report.run import write_run
+def run_outcome(result, obj: dict, rounds, args) -> Outcome:
+    """What ``run`` writes and prints: exactly what ``result.save()`` writes (the registry's writer
+    with the run's report context: its published figures placed in its band, and its waterfall)."""
+    from flopcast.report import registry, text
 
-    hl = place(result) if not args.no_report or result.plan.scenario.headlines else None
+    context = result._report_context()
     return Outcome("run", result.plan.scenario.name, result.seed,
-                   lambda stage: write_run(result, stage, report=not args.no_report, waterfall=wf, headlines=hl,
-                                           samples=args.samples, figure_format=args.figures),
-                   obj, text.run_lines(result, rounds, headlines=hl))
+                   lambda stage: registry.write(result, stage, report=not args.no_report, samples=args.samples,
+                                                figure_format=args.figures, **context),
+                   obj, text.run_lines(result, rounds, headlines=context["headlines"]))
 
 
 def _point(plan, args) -> Outcome:
     from flopcast import engine
-    from flopcast.report import text
-    from flopcast.report.run import write_point
+    from flopcast.report import registry, text
 
     pt = engine.point(plan)
-    return Outcome("point", plan.scenario.name, None, lambda stage: write_point(pt, stage, report=not args.no_report),
+    return Outcome("point", plan.scenario.name, None, lambda stage: registry.write(pt, stage, report=not args.no_report),
                    pt.to_json(), text.point_lines(pt))
 
 
@@ -150,13 +142,13 @@ def sensitivity(args, opts) -> Outcome:
     from flopcast import engine
     from flopcast.analyze import sensitivity as S
     from flopcast.report import text
-    from flopcast.report.analyses import write_sensitivity
+    from flopcast.report import registry
 
     n = positive_int(args.n, "--n", maximum=2**20) if args.n is not None else S.DEFAULT_SOBOL_N
     plan = engine.plan_for(args.scenario, args.sets)
     with busy(f"sensitivity of {args.output}", opts):
         sens = S.analyze(plan, args.output, n=n, seed=opts.seed, log=args.log)
-    return Outcome("sensitivity", plan.scenario.name, sens.seed, lambda stage: write_sensitivity(sens, stage),
+    return Outcome("sensitivity", plan.scenario.name, sens.seed, lambda stage: registry.write(sens, stage),
                    sens.to_json(), text.sensitivity_lines(sens), warnings=list(sens.warnings))
 
 
@@ -164,7 +156,7 @@ def stress(args, opts) -> Outcome:
     from flopcast import engine
     from flopcast.analyze import stress as S
     from flopcast.report import text
-    from flopcast.report.analyses import write_stress
+    from flopcast.report import registry
 
     headline = S.check_headline(number(args.headline, "--headline"))
     plan = engine.plan_for(args.scenario, args.sets)
@@ -172,7 +164,7 @@ def stress(args, opts) -> Outcome:
     with busy(f"stress test of {args.output}", opts):
         st = S.stress(plan, args.output, headline, draws=opts.draws, seed=opts.seed, sampler=args.sampler,
                       tail=args.tail)
-    return Outcome("stress", plan.scenario.name, st.seed, lambda stage: write_stress(st, stage), st.to_json(),
+    return Outcome("stress", plan.scenario.name, st.seed, lambda stage: registry.write(st, stage), st.to_json(),
                    text.stress_lines(st))
 
 
@@ -180,7 +172,7 @@ def audit(args, opts) -> Outcome:
     from flopcast import engine
     from flopcast.analyze import audit as A
     from flopcast.report import text
-    from flopcast.report.analyses import write_audit
+    from flopcast.report import registry
 
     plan = engine.plan_for(args.scenario, args.sets, flop_convention=getattr(args, "flop_convention", None))
     if not plan.scenario.headlines:
@@ -188,14 +180,14 @@ def audit(args, opts) -> Outcome:
     engine.check_budget(plan, opts.draws)
     with busy("audit", opts):
         au = A.audit(plan, draws=opts.draws, seed=opts.seed)
-    return Outcome("audit", plan.scenario.name, au.seed, lambda stage: write_audit(au, stage), au.to_json(),
+    return Outcome("audit", plan.scenario.name, au.seed, lambda stage: registry.write(au, stage), au.to_json(),
                    text.audit_lines(au))
 
 
 def compare(args, opts) -> Outcome:
     from flopcast.analyze import compare as C
     from flopcast.report import text
-    from flopcast.report.analyses import write_compare
+    from flopcast.report import registry
 
     mapping = {}
     for pair in args.map:
@@ -211,33 +203,24 @@ def compare(args, opts) -> Outcome:
         cmp = C.compare(args.scenario_a, args.scenario_b or args.scenario_a, outputs=args.output,
                         sets_a=[*shared, *gpus[:1], *args.sets_a], sets_b=[*shared, *gpus[-1:], *args.sets_b],
                         draws=opts.draws, seed=opts.seed, sampler=args.sampler, mapping=mapping or None)
-    return Outcome("compare", f"{cmp.a}-vs-{cmp.b}", cmp.seed, lambda stage: write_compare(cmp, stage),
+    return Outcome("compare", f"{cmp.a}-vs-{cmp.b}", cmp.seed, lambda stage: registry.write(cmp, stage),
                    cmp.to_json(), text.compare_lines(cmp))
 
 
 def compare_outputs(args, opts) -> Outcome:
     from flopcast.analyze import compare_outputs as C
-    from flopcast.report import text
-    from flopcast.report.analyses import write_compare_outputs
+    from flopcast.cli.skeleton import result_outcome
 
-    draws = opts.draws or 50_000
-    head, entries, seed = C.compare_outputs(args.comparison, draws=draws, seed=opts.seed)
-    name = head.get("name", "comparison")
-    obj = {"comparison": name, "draws": draws, "seed": seed, "entries": [
-        {"label": e.label, "scenario": e.scenario, "output": e.output, "unit": e.unit, "point": e.point,
-         "median": e.summary.median, "p05": e.summary.p05, "p95": e.summary.p95} for e in entries]}
-    return Outcome("compare-outputs", name, seed,
-                   lambda stage: write_compare_outputs(head, entries, draws, seed, stage), obj,
-                   text.compare_outputs_lines(head.get("title", name), entries, draws, seed))
+    return result_outcome(C.compare_outputs(args.comparison, draws=opts.draws or 50_000, seed=opts.seed))
 
 
 def waterfall(args, opts) -> Outcome:
     from flopcast.analyze.waterfall import waterfall as compute
     from flopcast.report import text
-    from flopcast.report.analyses import write_waterfall
+    from flopcast.report import registry
 
     wf = compute(args.scenario, args.sets)
-    return Outcome("waterfall", wf.scenario, None, lambda stage: write_waterfall(wf, stage), wf.to_json(),
+    return Outcome("waterfall", wf.scenario, None, lambda stage: registry.write(wf, stage), wf.to_json(),
                    text.waterfall_lines(wf))
 
 

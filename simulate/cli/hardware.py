@@ -19,13 +19,14 @@ def register(sub) -> None:
 def cmd_hardware(args) -> int:
     from flopcast.cli.skeleton import emit_json
     from flopcast.fmt import table
-    from flopcast.priors.hardware import library
+    from flopcast.analyze.hardware import hardware
     from flopcast.report.text import clip, safe, wrap
 
-    accs = library()
+    lib = hardware()
     if args.json:
-        emit_json({"accelerators": [a.to_json() for a in accs]})
+        emit_json(lib.to_json())
         return 0
+    accs = lib.accelerators
 
     def num(v, scale=1.0, fmt="{:,.0f}"):
         return "-" if v is None else fmt.format(v / scale)

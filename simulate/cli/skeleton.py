@@ -55,3 +55,17 @@ def execute(handler: Callable, args) -> int:
     for line in outcome.after:
         print(line.format(folder=folder))
     return 0
+
+
+def result_outcome(result, name: str | None = None, **context) -> Outcome:
+    """The ``Outcome`` of any result that follows the result protocol (``flopcast.results.Result``)
+    and has a renderer registered (``flopcast.report.registry``): its folder is what ``result.save()``
+    writes, its ``--json`` is ``result.to_json()``, its terminal text the renderer's ``lines``. A CLI
+    function for a new analysis parses its options, calls the analysis and returns this."""
+    from flopcast.report import registry
+
+    obj = result.to_json()
+    name = name or obj.get("scenario") or obj.get("comparison") or registry.kind(result)
+    return Outcome(registry.kind(result), str(name), obj.get("seed"),
+                   lambda stage: registry.write(result, stage, **context), obj, registry.render_lines(result),
+                   warnings=list(getattr(result, "warnings", None) or []))

@@ -29,11 +29,12 @@ def cmd_validate(args, opts):
     from flopcast.analyze.validate import validate
     from flopcast.cli.options import number_in
     from flopcast.cli.skeleton import Outcome
-    from flopcast.report.validate import summary_text, write_validation
+    from flopcast.report import registry
+    from flopcast.report.validate import summary_text
 
     discrepancy = None if args.discrepancy is None else number_in(args.discrepancy, "--discrepancy", 0, open_low=True)
     target_accept = number_in(args.target_accept, "--target-accept", 0, 1, open_low=True, open_high=True)
     v = validate(args.scenario, args.evidence, loo=args.loo, discrepancy=discrepancy, draws=opts.draws,
                  seed=opts.seed, sets=args.sets, target_accept=target_accept)
-    return Outcome("validate", v.scenario, v.seed, lambda stage: write_validation(v, stage), v.to_json(),
+    return Outcome("validate", v.scenario, v.seed, lambda stage: registry.write(v, stage), v.to_json(),
                    summary_text(v).splitlines(), warnings=list(v.warnings))

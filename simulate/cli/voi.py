@@ -27,9 +27,10 @@ def register(sub) -> None:
 def cmd_voi(args, opts):
     from flopcast.analyze.voi import DEFAULT_DRAWS, voi
     from flopcast.cli.skeleton import Outcome
-    from flopcast.report.voi import lines, write_voi
+    from flopcast.report import registry
+    from flopcast.report.voi import lines
 
     v = voi(args.scenario, args.output, decision=args.decision, groups=args.groups,
             draws=opts.draws or DEFAULT_DRAWS, seed=opts.seed, sets=args.sets)
-    return Outcome("voi", v.scenario, v.seed, lambda stage: write_voi(v, stage), v.to_json(), lines(v),
+    return Outcome("voi", v.scenario, v.seed, lambda stage: registry.write(v, stage), v.to_json(), lines(v),
                    warnings=list(v.warnings))

@@ -277,7 +277,8 @@ def _stored(result, samples: str = "all") -> str:
     n = min(result.draws, SAVE_AT_MOST, result.kept or result.draws)
     if n == result.draws:
         return f"all, {what}, in samples.nc (float32 where it changes no reported digit)"
-    streamed = " (summaries streamed: exact quantiles and MCSE, histogram HDI)" if result.kept else ""
+    streamed = (" (summaries streamed: exact quantiles, MCSE, log-scale HDI and published-figure percentiles; "
+                "histogram HDI on the linear scale)") if result.kept else ""
     return f"the first {n:,} ({what}) in samples.nc; figures from them; summaries use all {result.draws:,}{streamed}"
 
 

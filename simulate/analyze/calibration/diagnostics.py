@@ -21,7 +21,7 @@ from typing import Sequence
 
 import numpy as np
 
-from flopcast.priors.errors import InputError
+from flopcast.priors.errors import ConvergenceError
 
 RHAT_STRICT = 1.01  # with >= RHAT_STRICT_DRAWS draws per chain
 RHAT_SHORT = 1.05  # with fewer
@@ -32,7 +32,7 @@ BFMI_WARN = 0.3
 TREEDEPTH_WARN = 0.05  # share of draws that hit the maximum tree depth
 
 
-class CalibrationFailed(InputError):
+class CalibrationFailed(ConvergenceError):
     """The sampler did not converge; the posterior is not reported (the message says how to fix it)."""
 
     def __init__(self, where: str, reason: str, diagnostics: "Diagnostics | None" = None):

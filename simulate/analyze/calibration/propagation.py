@@ -21,6 +21,7 @@ from flopcast.plan import Plan
 from flopcast.priors.evidence import Evidence, Observation
 from flopcast.priors.scenario import Scenario
 from flopcast.priors.scenario_text import posterior_scenario_text, scenario_from_text
+from flopcast.results import Result, flat_record
 
 # An input "moved" when its posterior median shifted by >= MOVED_SHIFT of its prior 90% width, or its
 # 90% interval shrank to <= MOVED_WIDTH of the prior's (both on the log scale for positive inputs).
@@ -98,8 +99,8 @@ class Fit:
                 "posterior": self.posterior.to_json(), "z": self.z}
 
 
-@dataclass
-class Calibration:
+@dataclass(frozen=True, repr=False)
+class Calibration(Result):
     plan: Plan  # the original scenario (with any --set overrides)
     evidence: Evidence
     informed: tuple[str, ...]  # uncertain inputs the posterior replaces
@@ -135,6 +136,17 @@ class Calibration:
     @property
     def moved(self) -> list[str]:
         return [n for n, s in self.inputs.items() if s.moved]
+
+    def __repr__(self) -> str:
+        return (f"<Calibration {self.scenario.name} on {len(self.evidence)} observations: {self.chains} chains x "
+                f"{self.draws:,} draws, seed {self.seed}; moved: {', '.join(self.moved) or 'none'}>")
+
+    def to_xarray(self):
+        """The posterior draws of the informed inputs (``xarray.Dataset``, dimensions chain and draw)."""
+        return self.idata.posterior
+
+    def _rows(self) -> list[dict]:
+        return [{"input": n, **flat_record(s.to_json())} for n, s in self.inputs.items()]
 
     def posterior_draws(self, name: str) -> np.ndarray:
         return np.asarray(self.idata.posterior[name].values, dtype=float).reshape(-1)
