@@ -145,10 +145,7 @@ def test_calibrate_a_notebook_function_in_memory(tmp_path):
     prec = 1 / SD_Y ** 2 + 1 / 0.2 ** 2
     mean = (MU_Y / SD_Y ** 2 + math.log(2000) / 0.2 ** 2) / prec
     assert cal.posterior_run.summary["y"].median == pytest.approx(math.exp(mean), rel=0.05)
-    from flopcast.report.calibration import write_calibration
-
-    (tmp_path / "cal").mkdir()
-    write_calibration(cal, tmp_path / "cal")
+    cal.save(tmp_path / "cal")
     assert (tmp_path / "cal" / "posterior.nc").is_file() and not list((tmp_path / "cal").glob("*.toml"))
     with pytest.raises(InputError, match="PyTensor tensors"):
         fc.calibrate(lambda a, b, c: {"y": float(a) * b * c}, evidence, priors=priors, draws=100, tune=100, seed=1)
