@@ -22,9 +22,12 @@ class FlopcastError(Exception):
     option, ``reason`` says what is wrong and, where possible, how to fix it.
     """
 
+    problems: list[tuple[str, str]]  # every (where, reason) when one error lists several
+
     def __init__(self, where: str, reason: str):
         self.where = where
         self.reason = reason
+        self.problems = [(where, reason)]
         super().__init__(f"{where}: {reason}" if where else reason)
 
     def __str__(self) -> str:  # OSError's own __str__ would print its errno fields

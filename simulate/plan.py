@@ -152,20 +152,20 @@ def bind(scenario: Scenario, sets: tuple[str, ...] | list[str] = ()) -> Plan:
     constants: dict[str, float] = {}
     points: dict[str, float] = {}
     for name, spec in model.inputs.items():
-        prior = scenario.priors.get(name)
-        if prior is None:
+        given = scenario.priors.get(name)
+        if given is None:
             if spec.default is None:
                 problems.append((f"priors.{name}", f"missing: the {model.name} model needs {name} "
                                                    f"({spec.unit}, {spec.description}) and has no default"))
                 continue
             constants[name] = float(spec.default)
             points[name] = float(spec.default)
-        elif prior.is_constant:
-            constants[name] = prior.point
-            points[name] = prior.point
+        elif given.is_constant:
+            constants[name] = given.point
+            points[name] = given.point
         else:
-            dists[name] = prior.dist
-            points[name] = prior.point
+            dists[name] = given.dist
+            points[name] = given.point
     for i, headline in enumerate(scenario.headlines):
         if headline.output not in model.outputs:
             problems.append(("headlines", f"unknown output {headline.output!r}; the {model.name} model's "

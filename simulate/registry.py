@@ -153,7 +153,7 @@ def inferred_domain(prior: Prior) -> str:
     lo, _ = dist.support
     lo_open, _ = dist.support_open
     if dist.family == "metalog" and getattr(dist, "domain_bounds", False):
-        return "positive" if all(x > 0 for _, x in dist.quantiles) else "real"
+        return "positive" if all(x > 0 for _, x in getattr(dist, "quantiles", ())) else "real"
     if lo > 0 or (lo == 0 and lo_open):
         return "positive"
     return "nonnegative" if lo == 0 else "real"
@@ -262,7 +262,7 @@ def function_model(fn: Callable, scenario: Scenario, where: str = "model", label
     the keys of the dict it returns at the priors' point values."""
     import numpy as np
 
-    label = label or getattr(fn, "__name__", "model")
+    label = str(label or getattr(fn, "__name__", None) or "model")
     takes, defaults = _parameters(fn, label)
     names = list(takes) if takes is not None else list(scenario.priors)
     missing = [n for n in names if n not in scenario.priors and n not in defaults]
