@@ -59,6 +59,16 @@ class Stress(Result):
     tail_failed: str = ""  # why importance sampling toward the tail was not possible (auto), if it was tried
     input_units: dict[str, str] = field(default_factory=dict)  # unit of each uncertain input (goal seek)
 
+    def to_xarray(self):
+        """The output's draws the result holds (a streamed stress test: its kept prefix), dimension
+        ``draw``, with its unit and the headline in attrs."""
+        import xarray as xr
+
+        values = np.asarray(self.values if self.values is not None else [], dtype=float)
+        return xr.Dataset({self.output: ("draw", values, {"unit": self.unit})},
+                          attrs={"scenario": self.scenario, "headline": self.headline, "seed": self.seed,
+                                 "draws": self.draws})
+
     def to_json(self) -> dict:
         return {
             "scenario": self.scenario,
