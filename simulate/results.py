@@ -58,6 +58,19 @@ class Result:
                 (isinstance(j[k], (int, float)) or isinstance(j[k], str) and len(j[k]) <= 60 and "\n" not in j[k])]
         return f"<{type(self).__name__} " + ", ".join(f"{k}={j[k]!r}" for k in keys) + ">"
 
+    def wording(self) -> dict:
+        """What the result found, in words, written by the report layer (``report.text``, through the
+        registry): results hold numbers, the report holds the wording. ``{"summary": [...], ...}``;
+        empty for most results."""
+        from flopcast.report.registry import render_wording
+
+        return render_wording(self)
+
+    @property
+    def sentences(self) -> list[str]:
+        """``wording()["summary"]``: the result's findings, one sentence each."""
+        return list(self.wording().get("summary", []))
+
     def _repr_html_(self) -> str:
         from flopcast.report.registry import render_html
 

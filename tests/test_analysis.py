@@ -12,6 +12,7 @@ from flopcast.priors.scenario import load_scenario
 from flopcast.analyze import audit
 from flopcast.analyze import compare
 from flopcast import engine
+from flopcast.report.text import audit_sentences
 from flopcast.analyze import sensitivity
 from flopcast.analyze import stress
 from flopcast.cli.app import main
@@ -155,7 +156,7 @@ def test_audit_says_what_720k_needs(plappert_audit):
     # one single-input route: fewer steps -> ~6.92 minutes of video per H100-hour (720k / 990k x 5 min: ~7)
     route = [f for f in ln.fixes if "video_minutes_per_h100_hour" in f.side_effects and f.input != "h100_peak_flops"]
     assert route and route[0].side_effects["video_minutes_per_h100_hour"][1] == pytest.approx(6.92, abs=0.01)
-    text = "\n".join(audit.sentences(list(plappert_audit.values())))
+    text = "\n".join(audit_sentences(list(plappert_audit.values())))
     assert "NOT CONSISTENT" in text and "720,000" in text and "989,716" in text
 
 

@@ -81,6 +81,8 @@ def test_results_are_immutable(run):
 def test_draws_as_xarray(run):
     ds = run.to_xarray()
     assert ds.sizes["draw"] == 4000 and ds["peak_fleet_h100"].attrs["unit"] == "H100s"
+    st = run.stress("peak_fleet_h100", 720_000).to_xarray()
+    np.testing.assert_array_equal(st["peak_fleet_h100"].values, run.outputs["peak_fleet_h100"])
 
 
 def test_renderers_are_found_by_type_not_name(run):

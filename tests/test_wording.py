@@ -35,3 +35,23 @@ def test_sentences_as_recorded(case):
     want = _prose(GOLDEN[case])
     assert want, "the recorded case holds sentences"
     assert _prose(obj) == want
+
+
+def test_results_hold_numbers_the_report_holds_words():
+    """Stress and the FLOP-convention findings carry numbers; their sentences are written by
+    report/text.py (through the registry) and only added to the JSON."""
+    import dataclasses
+
+    import flopcast as fc
+    from flopcast.analyze.conventions import Finding
+    from flopcast.analyze.stress import Stress
+    from flopcast.report import text
+
+    assert "sentences" not in {f.name for f in dataclasses.fields(Stress)}
+    assert not hasattr(Finding, "sentence")
+    st = fc.run("plappert-2024", draws=4000, seed=1).stress("peak_fleet_h100", 720_000)
+    assert st.to_json()["summary"] == st.sentences == text.stress_sentences(st)
+    au = fc.audit("dit-xl", draws=2000, seed=1)  # dit-xl counts MACs as FLOPs: premise findings
+    findings = au.conventions.findings
+    assert findings and all("sentence" not in f.to_json() for f in findings)
+    assert [f["sentence"] for f in au.to_json()["conventions"]["findings"]] == [text.finding_sentence(f) for f in findings]

@@ -14,7 +14,7 @@ from flopcast.priors.errors import InputError
 from flopcast.results import Result
 from flopcast.engine import evaluate_point, plan_for, run, sampled_columns
 from flopcast.plan import Plan
-from flopcast.analyze.stress import _ordinal, exceedance
+from flopcast.analyze.stress import exceedance
 
 TOLERANCE = (0.95, 1.05)
 
@@ -103,18 +103,24 @@ class Audit(Result):
 
     @property
     def summary(self) -> list[str]:
-        return sentences(self.lines)
+        """Each headline's verdict in words (``report.text.audit_sentences``)."""
+        return self.sentences
 
     @property
     def premises(self) -> list[str]:
         """FLOP-convention premise findings, one sentence each (empty: none)."""
-        return self.conventions.sentences() if self.conventions is not None else []
+        return list(self.wording().get("premises", []))
 
     def to_json(self) -> dict:
+        words = self.wording()
         obj = {"scenario": self.scenario, "draws": self.draws, "seed": self.seed,
-               "headlines": [ln.to_json() for ln in self.lines], "summary": self.summary, **self.convention}
+               "headlines": [ln.to_json() for ln in self.lines], "summary": words.get("summary", []),
+               **self.convention}
         if self.conventions is not None:
-            obj["conventions"] = self.conventions.to_json()
+            conv = self.conventions.to_json()
+            for finding, sentence in zip(conv["findings"], words.get("findings", [])):
+                finding["sentence"] = sentence
+            obj["conventions"] = {**conv, "summary": words.get("premises", [])}
         return obj
 
 
@@ -252,30 +258,3 @@ def _fixes(plan: Plan, line: AuditLine, h, headlines, derived, max_fixes: int) -
     return best[:max_fixes]
 
 
-def sentences(lines: list[AuditLine]) -> list[str]:
-    from flopcast.fmt import num
-
-    out = []
-    for ln in lines:
-        verdict = "consistent" if ln.consistent else "NOT CONSISTENT"
-        where = (f"in the band: {_ordinal(ln.percentile)} percentile, P(>= published) = {ln.p_exceed:.3g}"
-                 if not ln.band_fixed else "no uncertain input moves it here, so it has no band to sit in")
-        given = f" (with {', '.join(f'{k} = {num(v)}' for k, v in ln.set.items())})" if ln.set else ""
-        out.append(f"{ln.label}: published {num(ln.published)} vs re-derived {num(ln.rederived)} {ln.unit}{given} "
-                   f"(ratio {ln.ratio:.3f}, {verdict}); {where}")
-        if ln.consistent:
-            continue
-        if ln.inherited_from:
-            out.append(f"  inherited: upstream {ln.inherited_from} is off by the same ratio; the slip happened there")
-        if ln.note:
-            out.append(f"  note: {ln.note}")
-        if ln.fixes and all(f.breaks for f in ln.fixes):
-            out.append("  every single-input change that gives this figure breaks another published figure: "
-                       "the published figures contradict each other")
-        for f in ln.fixes:
-            then = ", ".join(f"{k} {num(a)} -> {num(b)}" for k, (a, b) in f.side_effects.items())
-            alt = f" (or {', '.join(f.alternatives)} by the same factor)" if f.alternatives else ""
-            broken = f"; breaks {', '.join(f.breaks)}" if f.breaks else ""
-            out.append(f"  for {num(ln.published)} to follow: {f.input} {num(f.point)} -> {num(f.needed)} {f.unit}{alt}"
-                       f"{'; then ' + then if then else ''}{broken}")
-    return out

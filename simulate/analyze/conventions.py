@@ -29,17 +29,10 @@ class Finding:
     moves: dict[str, float]  # output -> ratio at the point values when this input alone is converted
 
     def to_json(self) -> dict:
+        """Numbers only; its sentence is ``report.text.finding_sentence`` (the containing result's
+        JSON adds it)."""
         return {**self.mismatch.to_json(), "value": self.value, "corrected": self.corrected,
-                "moves_alone": dict(self.moves), "sentence": self.sentence()}
-
-    def sentence(self) -> str:
-        from flopcast.fmt import num
-
-        m = self.mismatch
-        alone = ", ".join(f"{k} x{r:.3g}" for k, r in self.moves.items())
-        return (f"premise: {m.input} = {num(self.value)} {m.unit} is counted as {m.published} ({m.source}); "
-                f"the equations expect {m.expects}: x{m.factor:g} ({'; '.join(s.why for s in m.steps)}) gives "
-                f"{num(self.corrected)} {m.unit}" + (f"; alone it moves {alone}" if alone else ""))
+                "moves_alone": dict(self.moves)}
 
     def short(self) -> str:
         """One terminal line: the input, the two conventions and the factor."""
@@ -87,28 +80,10 @@ class ConventionCheck:
     outputs: dict[str, str] = field(default_factory=dict)  # output -> unit
 
     def to_json(self) -> dict:
+        """Numbers only; the sentences are ``report.text.convention_sentences`` (the containing
+        result's JSON adds them as ``summary``)."""
         return {"findings": [f.to_json() for f in self.findings], "moved": [m.to_json() for m in self.moved],
-                "unmoved": list(self.unmoved), "draws": self.draws, "seed": self.seed,
-                "summary": self.sentences()}
-
-    def sentences(self) -> list[str]:
-        from flopcast.fmt import num
-
-        out = [f.sentence() for f in self.findings]
-        if self.moved:
-            where = f"{self.draws:,} draws, seed {self.seed}" if self.draws else "point values"
-            parts = []
-            for mv in self.moved:
-                if mv.median is None:
-                    parts.append(f"{mv.output} {num(mv.point)} -> {num(mv.point_corrected)} {mv.unit} (x{mv.ratio:.3g})")
-                else:
-                    parts.append(f"{mv.output} median {num(mv.median)} -> {num(mv.median_corrected)} {mv.unit} "
-                                 f"(x{mv.ratio:.3g}; 90% band {num(mv.p05_corrected)} to {num(mv.p95_corrected)}; "
-                                 f"at the source's points {num(mv.point)} -> {num(mv.point_corrected)})")
-            out.append(f"with every figure converted (flop_convention = corrected; {where}): " + "; ".join(parts))
-        if self.unmoved:
-            out.append(f"unchanged by the conversion: {', '.join(self.unmoved)}")
-        return out
+                "unmoved": list(self.unmoved), "draws": self.draws, "seed": self.seed}
 
 
 def findings(plan: Plan) -> list[Finding]:

@@ -77,7 +77,9 @@ class Headlines(Result):
         obj = {"scenario": self.scenario, "draws": self.draws, "headlines": [h.to_json() for h in self.items],
                "log_hdi90": {k: list(v) for k, v in self.log_hdi90.items()}}
         if self.premises:
-            obj["premises"] = [f.to_json() for f in self.premises]
+            words = self.wording().get("findings", [])
+            obj["premises"] = [{**f.to_json(), **({"sentence": s} if s is not None else {})}
+                               for f, s in zip(self.premises, [*words, *[None] * len(self.premises)])]
         return obj
 
 

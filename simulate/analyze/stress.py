@@ -50,13 +50,24 @@ class Stress(Result):
     conditional: dict[str, Conditional | None]
     goal_seek: dict[str, float | None]
     median: float
-    sentences: list[str] = field(default_factory=list)
     values: np.ndarray | None = None  # the output's draws, for the exceedance figure
     goal_seek_mcse: dict[str, float | None] = field(default_factory=dict)  # None: unreachable or no slope
     goal_seek_draws: int = GOAL_DRAWS
     p_exceed_method: str = "monte_carlo"  # or "importance_sampling" (``analyze.tail``)
     tail: TailEstimate | None = None  # the importance-sampling estimate, when it was run
     p_upper_95: float | None = None  # no draw of either method reached the headline: a 95% upper bound
+    tail_failed: str = ""  # why importance sampling toward the tail was not possible (auto), if it was tried
+    input_units: dict[str, str] = field(default_factory=dict)  # unit of each uncertain input (goal seek)
+
+    def to_xarray(self):
+        """The output's draws the result holds (a streamed stress test: its kept prefix), dimension
+        ``draw``, with its unit and the headline in attrs."""
+        import xarray as xr
+
+        values = np.asarray(self.values if self.values is not None else [], dtype=float)
+        return xr.Dataset({self.output: ("draw", values, {"unit": self.unit})},
+                          attrs={"scenario": self.scenario, "headline": self.headline, "seed": self.seed,
+                                 "draws": self.draws})
 
     def to_json(self) -> dict:
         return {
@@ -201,9 +212,8 @@ def stress(plan: Plan, output: str, headline: float, draws: int | None = None, s
     ``tail``: how P(output >= headline) is estimated. "mc" counts the draws; "is" uses importance
     sampling toward the headline's tail (``analyze.tail``: a cross-entropy mean shift in the normal
     space behind the uniforms, its own ``tail.IS_DRAWS`` draws); "auto" (default) counts unless fewer
-    than ``tail.MIN_EXCEEDANCES`` draws reach the headline, and then uses importance sampling."""
-    from flopcast.fmt import num
-
+    than ``tail.MIN_EXCEEDANCES`` draws reach the headline, and then uses importance sampling.
+    Numbers only: the sentences that say what they mean are ``report.text.stress_sentences``."""
     check_output(plan, output)
     headline = check_headline(headline)
     tail_method = check_tail(tail)
@@ -232,47 +242,19 @@ def stress(plan: Plan, output: str, headline: float, draws: int | None = None, s
         except InputError as exc:  # e.g. draws deep in the tail leave a domain: asked for, it is an error
             if tail_method == "is":
                 raise
-            failed = f"; importance sampling toward the tail was not possible ({exc.where}: {exc.reason})"
+            failed = f"{exc.where}: {exc.reason}"
         if est is not None and not est.reached and tail > 0:  # plain draws reached it: their count is better
             est = None
     seek = goal_seek(plan, output, headline, used_seed)
-    if est is None:
-        mcse_text = f"MCSE {se:.2g}" if math.isfinite(se) else "MCSE undefined with one draw"
-        sentences = [
-            f"{output} >= {num(headline)} {plan.unit(output)}: P = {p:.3g} ({mcse_text}); "
-            f"the headline sits at the {_ordinal(pct)} percentile of the band (median {num(median)})" + failed + "."
-        ]
-    else:
+    if est is not None:
         p, se, pct, upper = _from_tail(est, n)
-        one_in = "" if upper is not None or est.p <= 0 else f"{float(f'{1.0 / est.p:.2g}'):,.0f}"
-        sentences = [tail_sentence(est, plan.unit(output), tail, n, upper)
-                     + (f"; about 1 draw in {one_in} reaches it (median of the band {num(median)})." if one_in else "")]
         if tail < 30 and est.conditional_medians:
             cond = _weighted_conditional(plan, est)
-    if tail < 30:
-        sentences.append(f"only {tail} of {n} draws reach {direction} {num(headline)}; "
-                         + ("what one must believe is read from the importance-sampling draws that reach it, "
-                            "weighted" if est is not None and est.conditional_medians else
-                            "too few to say what one must believe (use more --draws)"))
-    for name, c in cond.items():
-        if c is None:
-            continue
-        sentences.append(
-            f"for {direction} {num(headline)}, {name} had to be at its prior's {_ordinal(c.prior_percentile_of_conditional_median)} "
-            f"percentile (median {num(c.conditional_median)} vs {num(c.prior_median)} {c.unit})")
-    for name, v in seek.values.items():
-        if v is None:
-            sentences.append(f"goal seek: {name} alone cannot move the median to {num(headline)}: "
-                             f"not reachable within the prior's 0.1-99.9% range")
-        else:
-            e = seek.mcse[name]
-            err = f" (MCSE {num(e, 2)}, {seek.draws:,} draws)" if e is not None else \
-                f" (MCSE unknown: no slope, {seek.draws:,} draws)"
-            sentences.append(f"goal seek: {name} = {num(v)} {plan.unit(name)}{err} alone moves the median to "
-                             f"{num(headline)}")
     return Stress(plan.scenario.name, output, plan.unit(output), headline, n, used_seed, p, se, pct,
-                  direction, tail, cond, seek.values, median, sentences, y, seek.mcse, seek.draws,
-                  "monte_carlo" if est is None else "importance_sampling", est, upper)
+                  direction, tail, cond, seek.values, median, values=y, goal_seek_mcse=seek.mcse,
+                  goal_seek_draws=seek.draws, p_exceed_method="monte_carlo" if est is None else "importance_sampling",
+                  tail=est, p_upper_95=upper, tail_failed=failed,
+                  input_units={name: plan.unit(name) for name in plan.uncertain})
 
 
 def _from_tail(est: TailEstimate, mc_draws: int) -> tuple[float, float, float, float | None]:
@@ -283,22 +265,6 @@ def _from_tail(est: TailEstimate, mc_draws: int) -> tuple[float, float, float, f
     p_ge = est.p if est.direction == ">=" else 1.0 - est.p
     upper = None if est.reached else 3.0 / mc_draws
     return p_ge, est.mcse, 100.0 * (1.0 - p_ge), upper
-
-
-def tail_sentence(est: TailEstimate, unit: str, mc_tail: int, mc_draws: int, upper: float | None) -> str:
-    """"P(>= X) = 3.1e-06 ± 4e-07 (importance sampling, 20,000 draws, ESS 6,100)", or the honest
-    upper bound when even importance sampling saw no draw there."""
-    from flopcast.fmt import num
-
-    what = f"{est.output} {est.direction} {num(est.headline)} {unit}"
-    if upper is not None:
-        return (f"{what}: no draw reached it, neither {mc_draws:,} plain Monte Carlo draws nor {est.draws:,} "
-                f"importance-sampling draws shifted toward it over {len(est.levels)} cross-entropy levels (the most "
-                f"extreme value reached: {num(est.extreme)}); P({est.direction} {num(est.headline)}) < {upper:.2g} "
-                f"(95% upper bound from the plain draws), and it may be unreachable")
-    ess = float(f"{est.ess:.2g}")
-    return (f"{what}: P({est.direction} {num(est.headline)}) = {est.p:.2g} ± {est.mcse:.1g} (importance sampling, "
-            f"{est.draws:,} draws, ESS {ess:,.0f}; plain Monte Carlo saw {mc_tail} of {mc_draws:,} draws there)")
 
 
 def _weighted_conditional(plan: Plan, est: TailEstimate) -> dict[str, Conditional | None]:

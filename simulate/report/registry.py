@@ -3,7 +3,8 @@ result's class hierarchy (never by class-name strings).
 
 A ``Renderer`` says what a result type looks like to people: ``kind`` (the CLI command and the
 folder-name part), ``write`` (the folder it saves), ``html`` (the compact notebook table),
-``figure`` (its main matplotlib Figure) and ``lines`` (terminal text). Anything left out has a
+``figure`` (its main matplotlib Figure), ``lines`` (terminal text) and ``wording`` (what it
+found, in words: results hold numbers, the wording lives in ``report.text``). Anything left out has a
 default: the HTML table of ``result.to_dataframe()``, a figure saying there is none, the repr as
 terminal text, and a folder with ``<kind>.json`` (``to_json()``), ``<kind>.csv``
 (``to_dataframe()``), ``<kind>.png`` and ``report.html``. So a new analysis registers once::
@@ -33,17 +34,19 @@ class Renderer:
     figure: Callable[..., Any] | None = None  # figure(result, *args, **context) -> matplotlib Figure
     lines: Callable[[Any], list[str]] | None = None  # terminal text
     axes: bool = False  # figure() takes ``ax=`` and draws into it
+    wording: Callable[[Any], dict] | None = None  # what it found, in words: {"summary": [...], ...}
 
 
 _REGISTRY: dict[type, Renderer] = {}
 
 
-def register(cls: type, *, kind: str, write=None, html=None, figure=None, lines=None, axes: bool = False) -> Renderer:
+def register(cls: type, *, kind: str, write=None, html=None, figure=None, lines=None, axes: bool = False,
+             wording=None) -> Renderer:
     """Register how results of type ``cls`` (and its subclasses, unless they register their own) are
     rendered and written; returns the ``Renderer``. A second registration of ``cls`` replaces the first."""
     if not isinstance(cls, type):
         raise TypeError(f"register() takes a class, got {cls!r}")
-    entry = Renderer(kind, write, html, figure, lines, axes)
+    entry = Renderer(kind, write, html, figure, lines, axes, wording)
     _REGISTRY[cls] = entry
     return entry
 
@@ -65,6 +68,12 @@ def renderer(result) -> Renderer:
 def render_html(result) -> str:
     entry = renderer(result)
     return entry.html(result) if entry.html is not None else table_html(result)
+
+
+def render_wording(result) -> dict:
+    """What the result found, in words (``result.wording()``): ``{"summary": [sentences], ...}``."""
+    entry = renderer(result)
+    return dict(entry.wording(result)) if entry.wording is not None else {}
 
 
 def render_lines(result) -> list[str]:
@@ -205,7 +214,8 @@ def _stress() -> None:
     from flopcast.report import analyses, notebook, plots, text
 
     register(Stress, kind="stress", html=notebook.stress_html, figure=plots.exceedance_figure,
-             lines=text.stress_lines, write=_only(analyses.write_stress))
+             lines=text.stress_lines, write=_only(analyses.write_stress),
+             wording=lambda st: {"summary": text.stress_sentences(st)})
 
 
 @_loads("flopcast.analyze.audit")
@@ -213,7 +223,8 @@ def _audit() -> None:
     from flopcast.analyze.audit import Audit
     from flopcast.report import analyses, notebook, text
 
-    register(Audit, kind="audit", html=notebook.audit_html, lines=text.audit_lines, write=_only(analyses.write_audit))
+    register(Audit, kind="audit", html=notebook.audit_html, lines=text.audit_lines, write=_only(analyses.write_audit),
+             wording=text.audit_wording)
 
 
 @_loads("flopcast.analyze.compare")
@@ -275,10 +286,10 @@ def _validation() -> None:
 @_loads("flopcast.analyze.headlines")
 def _headlines() -> None:
     from flopcast.analyze.headlines import Headlines
-    from flopcast.report import notebook
+    from flopcast.report import notebook, text
 
     register(Headlines, kind="headlines", html=notebook.headlines_html, figure=notebook.headlines_figure,
-             lines=notebook.headlines_lines)
+             lines=notebook.headlines_lines, wording=text.headlines_wording)
 
 
 @_loads("flopcast.analyze.hardware")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 from flopcast.fmt import num, table
@@ -220,3 +221,132 @@ def _discrepancy_text(cal) -> str:
     b = cal.discrepancy_band
     return (f"model discrepancy (log-scale sd, prior HalfNormal({cal.discrepancy:g})): median {b.median:.3g} "
             f"[{b.p05:.3g} - {b.p95:.3g}]")
+
+
+def stress_sentences(st) -> list[str]:
+    """What a stress test found, in words: P(>= headline) with its MCSE and the headline's percentile
+    (or the importance-sampling estimate, or an upper bound), what one had to believe (each input's
+    median among the draws that reach the headline) and the goal-seek values. ``Stress.sentences``
+    and its JSON ``summary``; the analysis itself holds only the numbers."""
+    from flopcast.analyze.stress import _ordinal
+
+    unit, h = st.unit, num(st.headline)
+    est, n, tail = st.tail, st.draws, st.tail_draws
+    if est is None:
+        mcse_text = f"MCSE {st.p_exceed_mcse:.2g}" if math.isfinite(st.p_exceed_mcse) else "MCSE undefined with one draw"
+        failed = f"; importance sampling toward the tail was not possible ({st.tail_failed})" if st.tail_failed else ""
+        out = [f"{st.output} >= {h} {unit}: P = {st.p_exceed:.3g} ({mcse_text}); the headline sits at the "
+               f"{_ordinal(st.percentile)} percentile of the band (median {num(st.median)})" + failed + "."]
+    else:
+        upper = st.p_upper_95
+        one_in = "" if upper is not None or est.p <= 0 else f"{float(f'{1.0 / est.p:.2g}'):,.0f}"
+        out = [tail_sentence(est, unit, tail, n, upper)
+               + (f"; about 1 draw in {one_in} reaches it (median of the band {num(st.median)})." if one_in else "")]
+    if tail < 30:
+        out.append(f"only {tail} of {n} draws reach {st.direction} {h}; "
+                   + ("what one must believe is read from the importance-sampling draws that reach it, "
+                      "weighted" if est is not None and est.conditional_medians else
+                      "too few to say what one must believe (use more --draws)"))
+    for name, c in st.conditional.items():
+        if c is None:
+            continue
+        out.append(f"for {st.direction} {h}, {name} had to be at its prior's "
+                   f"{_ordinal(c.prior_percentile_of_conditional_median)} "
+                   f"percentile (median {num(c.conditional_median)} vs {num(c.prior_median)} {c.unit})")
+    for name, v in st.goal_seek.items():
+        if v is None:
+            out.append(f"goal seek: {name} alone cannot move the median to {h}: "
+                       f"not reachable within the prior's 0.1-99.9% range")
+        else:
+            e = st.goal_seek_mcse.get(name)
+            err = f" (MCSE {num(e, 2)}, {st.goal_seek_draws:,} draws)" if e is not None else \
+                f" (MCSE unknown: no slope, {st.goal_seek_draws:,} draws)"
+            out.append(f"goal seek: {name} = {num(v)} {st.input_units.get(name, '')}{err} alone moves the median to {h}")
+    return out
+
+
+def tail_sentence(est, unit: str, mc_tail: int, mc_draws: int, upper: float | None) -> str:
+    """"P(>= X) = 3.1e-06 ± 4e-07 (importance sampling, 20,000 draws, ESS 6,100)", or the honest
+    upper bound when even importance sampling saw no draw there."""
+    what = f"{est.output} {est.direction} {num(est.headline)} {unit}"
+    if upper is not None:
+        return (f"{what}: no draw reached it, neither {mc_draws:,} plain Monte Carlo draws nor {est.draws:,} "
+                f"importance-sampling draws shifted toward it over {len(est.levels)} cross-entropy levels (the most "
+                f"extreme value reached: {num(est.extreme)}); P({est.direction} {num(est.headline)}) < {upper:.2g} "
+                f"(95% upper bound from the plain draws), and it may be unreachable")
+    ess = float(f"{est.ess:.2g}")
+    return (f"{what}: P({est.direction} {num(est.headline)}) = {est.p:.2g} ± {est.mcse:.1g} (importance sampling, "
+            f"{est.draws:,} draws, ESS {ess:,.0f}; plain Monte Carlo saw {mc_tail} of {mc_draws:,} draws there)")
+
+
+def finding_sentence(f) -> str:
+    """One FLOP-convention premise (``analyze.conventions.Finding``) in words."""
+    m = f.mismatch
+    alone = ", ".join(f"{k} x{r:.3g}" for k, r in f.moves.items())
+    return (f"premise: {m.input} = {num(f.value)} {m.unit} is counted as {m.published} ({m.source}); "
+            f"the equations expect {m.expects}: x{m.factor:g} ({'; '.join(s.why for s in m.steps)}) gives "
+            f"{num(f.corrected)} {m.unit}" + (f"; alone it moves {alone}" if alone else ""))
+
+
+def convention_sentences(check) -> list[str]:
+    """A FLOP-convention check (``analyze.conventions.ConventionCheck``) in words: each premise, what
+    converting every figure moves, and what it leaves."""
+    out = [finding_sentence(f) for f in check.findings]
+    if check.moved:
+        where = f"{check.draws:,} draws, seed {check.seed}" if check.draws else "point values"
+        parts = []
+        for mv in check.moved:
+            if mv.median is None:
+                parts.append(f"{mv.output} {num(mv.point)} -> {num(mv.point_corrected)} {mv.unit} (x{mv.ratio:.3g})")
+            else:
+                parts.append(f"{mv.output} median {num(mv.median)} -> {num(mv.median_corrected)} {mv.unit} "
+                             f"(x{mv.ratio:.3g}; 90% band {num(mv.p05_corrected)} to {num(mv.p95_corrected)}; "
+                             f"at the source's points {num(mv.point)} -> {num(mv.point_corrected)})")
+        out.append(f"with every figure converted (flop_convention = corrected; {where}): " + "; ".join(parts))
+    if check.unmoved:
+        out.append(f"unchanged by the conversion: {', '.join(check.unmoved)}")
+    return out
+
+
+def audit_sentences(lines) -> list[str]:
+    """Each audited headline (``analyze.audit.AuditLine``) in words: published vs re-derived, where it
+    sits in the band and, when it does not follow, what single change would make it follow."""
+    from flopcast.analyze.stress import _ordinal
+
+    out = []
+    for ln in lines:
+        verdict = "consistent" if ln.consistent else "NOT CONSISTENT"
+        where = (f"in the band: {_ordinal(ln.percentile)} percentile, P(>= published) = {ln.p_exceed:.3g}"
+                 if not ln.band_fixed else "no uncertain input moves it here, so it has no band to sit in")
+        given = f" (with {', '.join(f'{k} = {num(v)}' for k, v in ln.set.items())})" if ln.set else ""
+        out.append(f"{ln.label}: published {num(ln.published)} vs re-derived {num(ln.rederived)} {ln.unit}{given} "
+                   f"(ratio {ln.ratio:.3f}, {verdict}); {where}")
+        if ln.consistent:
+            continue
+        if ln.inherited_from:
+            out.append(f"  inherited: upstream {ln.inherited_from} is off by the same ratio; the slip happened there")
+        if ln.note:
+            out.append(f"  note: {ln.note}")
+        if ln.fixes and all(f.breaks for f in ln.fixes):
+            out.append("  every single-input change that gives this figure breaks another published figure: "
+                       "the published figures contradict each other")
+        for f in ln.fixes:
+            then = ", ".join(f"{k} {num(a)} -> {num(b)}" for k, (a, b) in f.side_effects.items())
+            alt = f" (or {', '.join(f.alternatives)} by the same factor)" if f.alternatives else ""
+            broken = f"; breaks {', '.join(f.breaks)}" if f.breaks else ""
+            out.append(f"  for {num(ln.published)} to follow: {f.input} {num(f.point)} -> {num(f.needed)} {f.unit}{alt}"
+                       f"{'; then ' + then if then else ''}{broken}")
+    return out
+
+
+def audit_wording(au) -> dict:
+    """``Audit.wording``: its sentences, its premises and each premise finding's sentence."""
+    check = au.conventions
+    return {"summary": audit_sentences(au.lines),
+            "premises": convention_sentences(check) if check is not None else [],
+            "findings": [finding_sentence(f) for f in check.findings] if check is not None else []}
+
+
+def headlines_wording(hl) -> dict:
+    """``Headlines.wording``: the sentence of each FLOP-convention premise finding."""
+    return {"findings": [finding_sentence(f) for f in hl.premises]}
