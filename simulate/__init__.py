@@ -28,6 +28,10 @@ _EXPORTS = {
     "load_samples": "flopcast.samples",
     "RunResult": "flopcast.results",
     "InputError": "flopcast.priors.errors",
+    "FlopcastError": "flopcast.priors.errors",
+    "OutputError": "flopcast.priors.errors",
+    "ConvergenceError": "flopcast.priors.errors",
+    "Result": "flopcast.results",
     "Quantity": "flopcast.models._spec",
     "load_scenario": "flopcast.priors.scenario",
 }
@@ -35,7 +39,7 @@ _PLAIN = {  # API name -> (module, function): functions that take no model
     "compare": ("flopcast.analyze.compare", "compare"),
     "compare_outputs": ("flopcast.analyze.compare_outputs", "compare_outputs"),
     "scenarios": ("flopcast.priors.catalog", "bundled_scenario_heads"),
-    "hardware": ("flopcast.priors.hardware", "library"),
+    "hardware": ("flopcast.analyze.hardware", "hardware"),
 }
 _MODEL_FIRST = ("run", "point", "evaluate_point", "sensitivity", "stress", "audit", "voi", "waterfall", "calibrate",
                 "validate")  # fc.<name>(model, ..., priors=, set=, gpu=, flop_convention=): flopcast.api
