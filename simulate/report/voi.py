@@ -10,17 +10,23 @@ from flopcast.fmt import markdown, table
 
 
 def header(v) -> list[str]:
-    h = ["rank", "input or group", "inputs", "Var[log] removed", "share of Var[log]"]
-    return h + (["EVPPI (0-1 loss)", "P(flip)"] if v.decision is not None else [])
+    h = ["rank", "input or group", "inputs", "Var[log] removed", "share ± MCSE"]
+    return h + (["EVPPI ± MCSE", "P(flip) ± MCSE"] if v.decision is not None else [])
+
+
+def _pm(value: float, mcse: float | None, digits: int, scale: float = 1.0, unit: str = "") -> str:
+    """``0.0088 ± 0.0007``: a figure with its Monte Carlo standard error (when computed)."""
+    text = f"{scale * value:.{digits}f}"
+    return text + unit if mcse is None else f"{text} ± {scale * mcse:.{digits}f}{unit}"
 
 
 def rows(v) -> list[list[str]]:
     out = []
     for i, r in enumerate(v.rows, 1):
         row = [str(i), r.name, ", ".join(r.inputs) if len(r.inputs) > 1 else "-", f"{r.variance_reduction:.4f}",
-               f"{100 * r.share:.1f}%"]
+               _pm(r.share, r.share_mcse, 1, 100.0, "%")]
         if v.decision is not None:
-            row += [f"{r.evppi:.4f}", f"{r.p_flip:.4f}"]
+            row += [_pm(r.evppi, r.evppi_mcse, 4), _pm(r.p_flip, r.p_flip_mcse, 4)]
         out.append(row)
     return out
 
@@ -34,9 +40,15 @@ def caption(v) -> str:
 
 
 def lines(v) -> list[str]:
+    import textwrap
+
     from flopcast.report.text import safe
 
-    return [safe(caption(v)), table(header(v), rows(v), "rll" + "r" * (len(header(v)) - 3)), safe(v.headline())]
+    wrap = (lambda text: textwrap.fill(safe(text), 100))
+    legend = "share: of Var[log]; EVPPI: probability of a right answer gained (0-1 loss); MCSE: Poisson bootstrap"
+    return [wrap(caption(v)), table(header(v), rows(v), "rll" + "r" * (len(header(v)) - 3)),
+            wrap(legend if v.decision is not None else "share: of Var[log]; MCSE: Poisson bootstrap"),
+            wrap(v.headline())]
 
 
 def render_html(v) -> str:
@@ -58,13 +70,17 @@ def figure(v):
     axes = fig.subplots(1, 2 if v.decision is not None else 1, sharey=True, squeeze=False)[0]
     y = np.arange(len(items))
     names = [r.name + (" (group)" if len(r.inputs) > 1 else "") for r in items]
-    axes[0].barh(y, [100 * r.share for r in items], color="C0")
+    err = (lambda vals: None if any(e is None for e in vals) else [1.96 * e for e in vals])
+    axes[0].barh(y, [100 * r.share for r in items], color="C0",
+                 xerr=None if err([r.share_mcse for r in items]) is None else
+                 [100 * e for e in err([r.share_mcse for r in items])], error_kw={"lw": 0.8, "capsize": 2})
     axes[0].set_yticks(y, names, fontsize=8)
     axes[0].invert_yaxis()
     axes[0].set_xlabel(f"Var[log({v.output})] removed by learning it [% of total]")
     axes[0].set_title("Expected variance reduction", fontsize=9)
     if v.decision is not None:
-        axes[1].barh(y, [r.evppi for r in items], color="C1")
+        axes[1].barh(y, [r.evppi for r in items], color="C1", xerr=err([r.evppi_mcse for r in items]),
+                     error_kw={"lw": 0.8, "capsize": 2})
         axes[1].set_xlabel("EVPPI [probability of a right answer gained]")
         axes[1].set_title(f"Decision: {v.decision.text(v.output)} (P = {v.p_yes:.3f})", fontsize=9)
     fig.suptitle(f"Value of information: {v.scenario}", fontsize=10)
