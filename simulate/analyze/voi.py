@@ -60,13 +60,15 @@ def parse_decision(text: str | None) -> Decision | None:
     """``">= 720000"`` -> Decision(">=", 720000.0); None stays None."""
     if text is None:
         return None
-    m = re.fullmatch(r"\s*(>=|<=|>|<)\s*([-+0-9.eE_]+)\s*", str(text))
+    from flopcast.priors.numbers import to_number
+
+    m = re.fullmatch(r"\s*(>=|<=|>|<)\s*(\S+)\s*", str(text))
     try:
-        value = float(m.group(2).replace("_", "")) if m else None
+        value = to_number(m.group(2)) if m else None
     except ValueError:
         value = None
     if m is None or value is None or not np.isfinite(value):
-        raise InputError("--decision", f"must be an operator (>=, >, <=, <) and a number, e.g. \">= 720000\"; "
+        raise InputError("--decision", f"must be an operator (>=, >, <=, <) and a number, e.g. \">= 720000\" or \">= 720k\"; "
                          f"got {text!r}")
     return Decision(m.group(1), value)
 

@@ -23,8 +23,10 @@ class Parser(argparse.ArgumentParser):
 
 
 def positive_int(text: str | None, flag: str, maximum: int = MAX_DRAWS) -> int:
+    from flopcast.priors.numbers import to_number
+
     try:
-        value = float(str(text).strip())
+        value = to_number(text)
     except ValueError:
         raise InputError(flag, f"must be a positive integer, got {text!r}") from None
     if not math.isfinite(value) or not value.is_integer() or value <= 0:
@@ -35,13 +37,10 @@ def positive_int(text: str | None, flag: str, maximum: int = MAX_DRAWS) -> int:
 
 
 def number(text: str, flag: str) -> float:
-    try:
-        value = float(str(text).strip())
-    except ValueError:
-        raise InputError(flag, f"must be a number, got {text!r}") from None
-    if not math.isfinite(value):
-        raise InputError(flag, f"must be a finite number, got {text!r}")
-    return value
+    """A finite number as people write it (720k, 1.5M, 3e8: ``flopcast.priors.numbers``)."""
+    from flopcast.priors.numbers import parse_number
+
+    return parse_number(text, flag)
 
 
 def number_in(text: str, flag: str, low: float = -math.inf, high: float = math.inf, *, integer: bool = False,
