@@ -168,12 +168,18 @@ def _ordinal(q: float) -> str:
     return ordinal(q)
 
 
+def _wrap(text: str, width: int = 100) -> str:
+    import textwrap
+
+    return textwrap.fill(safe(text), width, break_on_hyphens=False)
+
+
 def compare_lines(cmp) -> list[str]:
     rows = [[n, c.unit, num(c.a.median), num(c.b.median), num(c.ratio.median), num(c.ratio.p05), num(c.ratio.p95),
              f"{c.p_b_greater:.3f}"] for n, c in cmp.outputs.items()]
     return [f"{safe(cmp.a)} (A) vs {safe(cmp.b)} (B): {cmp.draws:,} draws, seed {cmp.seed}, common random numbers",
             table(["output", "unit", "A median", "B median", "B/A median", "B/A p05", "B/A p95", "P(B>A)"], rows,
-                  "llrrrrrr")]
+                  "llrrrrrr")] + ([_wrap(cmp.unmatched_note())] if cmp.unmatched_note() else [])
 
 
 def compare_outputs_lines(title: str, entries, draws: int, seed: int) -> list[str]:
