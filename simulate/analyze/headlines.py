@@ -36,6 +36,7 @@ class HeadlineFigure:
     band_has_set: bool  # the percentiles are read from the band with ``set`` applied (always, since one
     #                    definition serves run, audit and the report; kept for readers of older JSON)
     note: str = ""
+    band: tuple[float, float] | None = None  # p05, p95 of the band the percentiles are read from (None: fixed)
 
     @property
     def ratio(self) -> float:
@@ -50,7 +51,8 @@ class HeadlineFigure:
                 "rederived": self.rederived, "ratio": self.ratio,
                 "published_percentile": self.published_percentile,
                 "rederived_percentile": self.rederived_percentile, "set": dict(self.set),
-                "band_has_set": self.band_has_set, "note": self.note}
+                "band_has_set": self.band_has_set, "note": self.note,
+                "band90": list(self.band) if self.band is not None else None}
 
 
 @dataclass(repr=False)
@@ -130,9 +132,15 @@ def headlines(result) -> Headlines:
         derived = evaluate_point(plan, at=h.set)[h.output]
         band = headline_band(result, h.set, bands)
         values = band.outputs[h.output] if band is not None else np.array([derived])
+        pub, re = percentile(values, h.value), percentile(values, derived)
+        if pub is None:
+            p90 = None
+        elif band is result and result.summary and h.output in result.summary:
+            p90 = (result.summary[h.output].p05, result.summary[h.output].p95)  # the run's printed band
+        else:
+            p90 = tuple(float(q) for q in np.quantile(values, [0.05, 0.95]))
         items.append(HeadlineFigure(h.output, h.label or h.output, plan.unit(h.output), float(h.value), derived,
-                                    percentile(values, h.value), percentile(values, derived), dict(h.set),
-                                    True, h.note))
+                                    pub, re, dict(h.set), True, h.note, p90))
     spans = {}
     known = result.log_hdi90 if result.kept is None else {}  # read off the run's own partition
     for name, values in result.outputs.items():

@@ -24,6 +24,18 @@ def _png(folder: Path, fname: str, fig) -> bytes:
     return png
 
 
+def _shares_text(sens, what: str) -> str:
+    """Which variance shares the analysis computed, in one sentence."""
+    items = list(sens.inputs.values())
+    if any(s.s1 is not None for s in items):
+        return f"Sobol indices of {what}, N = {sens.n} (SALib, bootstrap 95% CI)."
+    if any(s.shapley is not None for s in items):
+        meta = sens.shapley or {}
+        return (f"Shapley effects of {what} ({meta.get('permutations', '?')} random permutations, bootstrap 95% CI) "
+                "and PAWN: the inputs are dependent, so Sobol indices (which assume independence) are not computed.")
+    return f"No variance shares of {what} were computed."
+
+
 def sensitivity_section(sens, folder: Path | None = None, prefix: str = "") -> tuple[str, str]:
     """(HTML section, Markdown section) with the tornado and variance-share figures."""
     t = figures.png_bytes(plots.tornado_figure(sens))
@@ -31,17 +43,19 @@ def sensitivity_section(sens, folder: Path | None = None, prefix: str = "") -> t
     if folder is not None:
         (folder / f"{prefix}tornado-{sens.output}.png").write_bytes(t)
         (folder / f"{prefix}variance-{sens.output}.png").write_bytes(v)
-    rows = plots.table_rows(sens)
+    header, rows, align = plots.table(sens)
     what = f"log({sens.output})" if sens.log else sens.output
+    shares = _shares_text(sens, what)
+    legend = plots.table_legend(sens)
     warn = "".join(f"<p><b>warning:</b> {html.escape(w)}</p>" for w in sens.warnings)
     sec = (f"<h3>Sensitivity of {html.escape(sens.output)} [{html.escape(sens.unit)}]</h3>"
            f"<p>Baseline (every uncertain input at its median): {num(sens.baseline)} {html.escape(sens.unit)}. "
-           f"Sobol indices of {html.escape(what)}, N = {sens.n} (SALib, bootstrap 95% CI).</p>{warn}"
+           f"{html.escape(shares)}</p>{warn}"
            f"<div class='figs'>{img_tag(t, 'tornado')}{img_tag(v, 'variance shares')}</div>"
-           + _html_table(plots.HEADER, rows, "lrrrrrrrrr"))
+           + _html_table(header, rows, align) + f"<p>{html.escape(legend)}</p>")
     md = (f"### Sensitivity of `{sens.output}` [{sens.unit}]\n\nBaseline (inputs at medians): {num(sens.baseline)}. "
-          f"Sobol indices of {what}, N = {sens.n}.\n\n" + "".join(f"**warning:** {w}\n\n" for w in sens.warnings)
-          + markdown(plots.HEADER, rows, "lrrrrrrrrr") + "\n")
+          f"{shares}\n\n" + "".join(f"**warning:** {w}\n\n" for w in sens.warnings)
+          + markdown(header, rows, align) + f"\n\n{legend}\n")
     return sec, md
 
 

@@ -42,29 +42,79 @@ def tornado_figure(sens):
 
 @styled
 def variance_figure(sens):
+    """Variance shares with their bootstrap 95% CIs: Sobol S1 and ST for independent inputs, Shapley
+    effects where Sobol indices cannot be computed (dependent inputs)."""
     from flopcast.report.figures import message_figure, new_figure
+    from flopcast.report.style import titles
 
-    items = [s for s in sens.inputs.values() if s.s1 is not None]
+    sobol = [s for s in sens.inputs.values() if s.s1 is not None]
+    shap = [s for s in sens.inputs.values() if s.shapley is not None]
+    items = sobol or sorted(shap, key=lambda s: -s.shapley)
     if not items:
-        return message_figure("Sobol indices not computed (dependent inputs)", 8.0)
-    fig = new_figure(8.0, 0.5 * len(items) + 1.5)
+        return message_figure("Variance shares not computed", 8.0)
+    fig = new_figure(8.0, 0.42 * len(items) + 1.8)
     ax = fig.add_subplot()
     y = np.arange(len(items))
-    s1 = np.array([s.s1 for s in items])
-    st = np.array([s.st for s in items])
-    s1e = np.array([(s.s1_ci[1] - s.s1_ci[0]) / 2 for s in items])
-    ste = np.array([(s.st_ci[1] - s.st_ci[0]) / 2 for s in items])
-    ax.barh(y - 0.2, s1, 0.4, xerr=s1e, label="first-order S1", color="C0", capsize=2)
-    ax.barh(y + 0.2, st, 0.4, xerr=ste, label="total ST", color="C1", capsize=2)
+
+    def err(values, cis):  # asymmetric bars from the percentile bootstrap interval
+        lo = np.array([max(v - c[0], 0.0) for v, c in zip(values, cis)])
+        hi = np.array([max(c[1] - v, 0.0) for v, c in zip(values, cis)])
+        return np.vstack([lo, hi])
+
+    if sobol:
+        s1, st = [s.s1 for s in items], [s.st for s in items]
+        ax.barh(y - 0.2, s1, 0.4, xerr=err(s1, [s.s1_ci for s in items]), label="first-order S1", color="C0",
+                capsize=2)
+        ax.barh(y + 0.2, st, 0.4, xerr=err(st, [s.st_ci for s in items]), label="total ST", color="C1", capsize=2)
+        kind, how = "Sobol indices", f"SALib, N = {sens.n}"
+    else:
+        sh = [s.shapley for s in items]
+        ax.barh(y, sh, 0.6, xerr=err(sh, [s.shapley_ci for s in items]), label="Shapley effect", color="C0",
+                capsize=2)
+        kind, how = "Shapley effects", "random permutations; inputs are dependent, so no Sobol indices"
     ax.set_yticks(y, [s.input for s in items], fontsize=8)
     ax.invert_yaxis()
     what = f"log({sens.output})" if sens.log else sens.output
-    ax.set_xlabel(f"share of Var[{what}] (fraction; bars: bootstrap 95% CI, N={sens.n})")
-    ax.set_title(f"Variance shares (Sobol): {what}")
-    ax.legend(fontsize=8, frameon=False)
+    ax.set_xlabel(f"Share of Var[{what}] (bars: bootstrap 95% CI)")
+    ax.set_xlim(0, max(1.0, float(np.max([c[1] for s in items for c in ([s.s1_ci, s.st_ci] if sobol else
+                                                                         [s.shapley_ci])]))) * 1.02)
+    titles(ax, f"Which inputs drive {sens.output}: {kind}", f"{sens.scenario}; {how}; seed {sens.seed}")
+    ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return fig
 
 
+def _pm(value: float | None, ci) -> str:
+    """``0.475 ± 0.012``: an index and half its bootstrap 95% interval; ``-`` when not computed."""
+    if value is None:
+        return "-"
+    return f"{value:.3f}" if ci is None else f"{value:.3f} ± {(ci[1] - ci[0]) / 2:.3f}"
+
+
+def table(sens) -> tuple[list[str], list[list[str]], str]:
+    """(header, rows, alignment) of the sensitivity table, within 100 columns: the tornado's input and
+    output ranges, then the variance shares that were computed (Sobol S1 and ST, or Shapley effects and
+    PAWN for dependent inputs), then the rank correlation."""
+    from flopcast.report.style import eng
+
+    items = list(sens.inputs.values())
+    sobol = any(s.s1 is not None for s in items)
+    shap = not sobol and any(s.shapley is not None for s in items)
+    header = ["input", "input p05-p95", "output range", "swing"]
+    header += ["S1 ± CI/2", "ST ± CI/2"] if sobol else ["Shapley ± CI/2", "PAWN"] if shap else []
+    header.append("Spearman")
+    rows = []
+    for s in items:
+        row = [s.input, f"{eng(s.input_p05)}-{eng(s.input_p95)}", f"{eng(s.low)}-{eng(s.high)}", eng(s.swing)]
+        if sobol:
+            row += [_pm(s.s1, s.s1_ci), _pm(s.st, s.st_ci)]
+        elif shap:
+            row += [_pm(s.shapley, s.shapley_ci), "-" if s.pawn is None else f"{s.pawn:.3f}"]
+        row.append("-" if s.spearman is None else f"{s.spearman:.3f}")
+        rows.append(row)
+    return header, rows, "l" + "r" * (len(header) - 1)
+
+
+# The wide table of earlier versions (report/notebook.py renders it); text, Markdown and HTML use ``table``.
 HEADER = ["input", "input p05 / p95", "output at p05", "output at p95", "swing", "S1", "S1 95% CI",
           "ST", "ST 95% CI", "Spearman"]
 
@@ -80,6 +130,23 @@ def table_rows(sens) -> list[list[str]]:
 
     return [[s.input, f"{num(s.input_p05)} / {num(s.input_p95)}", num(s.low), num(s.high), num(s.swing),
              f(s.s1), ci(s.s1_ci), f(s.st), ci(s.st_ci), f(s.spearman)] for s in sens.inputs.values()]
+
+
+def table_legend(sens) -> str:
+    items = list(sens.inputs.values())
+    what = f"log({sens.output})" if sens.log else sens.output
+    return ("output range: the output with the input at its p05 and at its p95, the others at their medians "
+            "(swing: the difference); " + _shares_legend(sens, items, what))
+
+
+def _shares_legend(sens, items, what: str) -> str:
+    if any(s.s1 is not None for s in items):
+        return (f"S1, ST: first-order and total Sobol indices of {what} (share of its variance), ± half the "
+                f"bootstrap 95% CI; Spearman: rank correlation of input and output")
+    if any(s.shapley is not None for s in items):
+        return (f"Shapley: share of Var[{what}] (valid under dependence), ± half the bootstrap 95% CI; PAWN: "
+                "distribution-based index (0 = no effect); Spearman: rank correlation of input and output")
+    return "Spearman: rank correlation of input and output"
 
 
 @styled

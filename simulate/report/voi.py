@@ -9,8 +9,12 @@ import json
 from flopcast.fmt import markdown, table
 
 
+def _groups(v) -> bool:
+    return any(len(r.inputs) > 1 for r in v.rows)
+
+
 def header(v) -> list[str]:
-    h = ["rank", "input or group", "inputs", "Var[log] removed", "share ± MCSE"]
+    h = ["rank", "input or group"] + (["inputs"] if _groups(v) else []) + ["Var[log] removed", "share ± MCSE"]
     return h + (["EVPPI ± MCSE", "P(flip) ± MCSE"] if v.decision is not None else [])
 
 
@@ -23,12 +27,16 @@ def _pm(value: float, mcse: float | None, digits: int, scale: float = 1.0, unit:
 def rows(v) -> list[list[str]]:
     out = []
     for i, r in enumerate(v.rows, 1):
-        row = [str(i), r.name, ", ".join(r.inputs) if len(r.inputs) > 1 else "-", f"{r.variance_reduction:.4f}",
-               _pm(r.share, r.share_mcse, 1, 100.0, "%")]
+        row = ([str(i), r.name] + ([", ".join(r.inputs) if len(r.inputs) > 1 else "-"] if _groups(v) else [])
+               + [f"{r.variance_reduction:.4f}", _pm(r.share, r.share_mcse, 1, 100.0, "%")])
         if v.decision is not None:
             row += [_pm(r.evppi, r.evppi_mcse, 4), _pm(r.p_flip, r.p_flip_mcse, 4)]
         out.append(row)
     return out
+
+
+def _align(v) -> str:
+    return "rl" + ("l" if _groups(v) else "") + "r" * (len(header(v)) - 2 - int(_groups(v)))
 
 
 def caption(v) -> str:
@@ -46,7 +54,7 @@ def lines(v) -> list[str]:
 
     wrap = (lambda text: textwrap.fill(safe(text), 100))
     legend = "share: of Var[log]; EVPPI: probability of a right answer gained (0-1 loss); MCSE: Poisson bootstrap"
-    return [wrap(caption(v)), table(header(v), rows(v), "rll" + "r" * (len(header(v)) - 3)),
+    return [wrap(caption(v)), table(header(v), rows(v), _align(v)),
             wrap(legend if v.decision is not None else "share: of Var[log]; MCSE: Poisson bootstrap"),
             wrap(v.headline())]
 
@@ -55,7 +63,7 @@ def render_html(v) -> str:
     from flopcast.report.run import _html_table
 
     return (f"<div><div><b>{html.escape(caption(v))}</b></div>"
-            + _html_table(header(v), rows(v), "rll" + "r" * (len(header(v)) - 3))
+            + _html_table(header(v), rows(v), _align(v))
             + f"<p>{html.escape(v.headline())}</p></div>")
 
 
@@ -95,7 +103,7 @@ def write_voi(v, stage) -> None:
     png = figures.png_bytes(figure(v))
     (stage / "voi.png").write_bytes(png)
     (stage / "voi.json").write_text(json.dumps(v.to_json(), indent=2, allow_nan=False) + "\n")
-    align = "rll" + "r" * (len(header(v)) - 3)
+    align = _align(v)
     warn = "".join(f"**warning:** {w}\n\n" for w in v.warnings)
     (stage / "voi.md").write_text(f"# flopcast voi: {v.scenario}\n\n{caption(v)}.\n\n{v.headline()}\n\n{warn}"
                                   + markdown(header(v), rows(v), align) + "\n\n![value of information](voi.png)\n")
