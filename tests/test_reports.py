@@ -154,8 +154,9 @@ def figures_svg_body(document: str) -> str:
     return document[document.index("<svg"):]
 
 
-@pytest.mark.parametrize("fmt, small_px, featured_px", [("png", 400, 1200)])  # report.style: 4 in at 100 dpi, 6 in at 200 dpi
+@pytest.mark.parametrize("fmt, small_px, featured_px", [("png", 1200, 1200)])  # report.style: 6 in at 200 dpi
 def test_png_figures_are_rendered_once_at_their_width(tmp_path, fmt, small_px, featured_px):
+    """Under --figures png every figure file is 1200 px wide (README), thumbnails included."""
     from PIL import Image
 
     out = tmp_path / "r"
@@ -164,7 +165,7 @@ def test_png_figures_are_rendered_once_at_their_width(tmp_path, fmt, small_px, f
     assert not list(out.glob("*.svg"))
     with Image.open(out / "peak_fleet_h100.png") as im:  # a published figure: full size
         assert im.size[0] == featured_px
-    with Image.open(out / "peak_fleet_power_mw.png") as im:  # no published figure, not a key output: thumbnail
+    with Image.open(out / "peak_fleet_power_mw.png") as im:  # no published figure, not a key output
         assert im.size[0] == small_px
     page = (out / "report.html").read_text()
     assert "<svg" not in page and page.count("data:image/png;base64,") == len(list(out.glob("*.png")))
