@@ -87,3 +87,34 @@ def test_lead_figure_is_the_lead_headlines_output(tmp_path):
     page = (out / "report.html").read_text()
     lead = page[page.index("<div class='lead'>"):]
     assert lead.index("peak_fleet_h100") < lead.index("</div>")  # the summary is about the peak fleet
+
+
+def test_analysis_figures_keep_their_text_on_the_canvas():
+    """Tornado, variance shares (Sobol and Shapley), exceedance, conditional shifts, waterfall, compare and
+    voi: English titles, k/M/B numbers, nothing clipped."""
+    from flopcast.analyze import sensitivity
+    from flopcast.analyze.compare import compare
+    from flopcast.analyze.stress import stress
+    from flopcast.analyze.voi import voi
+    from flopcast.analyze.waterfall import waterfall
+    from flopcast.report import plots
+    from flopcast.report import voi as voi_report
+    from flopcast.report.analyses import compare_figure
+
+    sens = sensitivity.analyze("plappert-2024", "peak_fleet_h100", n=64, seed=1, log=True)
+    shap = sensitivity.analyze("sora-2026", "peak_fleet_gpus", n=64, seed=1, log=True)
+    st = stress(plan_for("plappert-2024"), "peak_fleet_h100", 720_000, draws=5000, seed=1)
+    cmp = compare("plappert-2024", "plappert-2024", sets_a=["accelerator=H100-SXM"], sets_b=["accelerator=B200"],
+                  draws=2000, seed=1)
+    wf = waterfall("sora-2026")
+    v = voi("plappert-2024", "peak_fleet_h100", decision=">= 720k", draws=3000, seed=1)
+    figs = {"tornado": plots.tornado_figure(sens), "sobol": plots.variance_figure(sens),
+            "shapley": plots.variance_figure(shap), "exceedance": plots.exceedance_figure(st),
+            "conditional": plots.conditional_figure(st), "waterfall": plots.waterfall_figure(wf.output, wf.unit, wf.bars),
+            "compare": compare_figure(cmp), "voi": voi_report.figure(v)}
+    for name, fig in figs.items():
+        assert not texts_outside(fig), (name, texts_outside(fig))
+        words = " ".join(t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text")))
+        assert "e+0" not in words, name  # engineering notation (720k), not 7.2e+05
+    assert "720k" in " ".join(t.get_text() for t in figs["exceedance"].findobj(lambda a: hasattr(a, "get_text")))
+    assert figs["waterfall"].legends  # raises / lowers

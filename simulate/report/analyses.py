@@ -142,22 +142,27 @@ def write_compare(cmp, folder: Path) -> None:
 def compare_figure(cmp):
     import numpy as np
 
-    fig = figures.new_figure(8.0, 0.55 * len(cmp.outputs) + 1.6)
+    from flopcast.report.style import titles
+
+    fig = figures.new_figure(8.0, 0.5 * len(cmp.outputs) + 2.2, layout="constrained")
     ax = fig.add_subplot()
     names = list(cmp.outputs)
     for i, n in enumerate(names):
         r = cmp.outputs[n].ratio
-        ax.plot([r.p05, r.p95], [i, i], color="C0", lw=3, alpha=0.6)
-        ax.plot([r.median], [i], "o", color="C3")
-    ax.axvline(1.0, color="k", lw=1)
+        ax.plot([r.p05, r.p95], [i, i], color="C0", lw=4, alpha=0.6, solid_capstyle="butt",
+                label="90% interval of B/A" if i == 0 else None)
+        ax.plot([r.median], [i], "o", color="C3", label="median of B/A" if i == 0 else None)
+    ax.axvline(1.0, color="k", lw=1, label="B = A")
     ax.set_yticks(np.arange(len(names)), names, fontsize=8)
     ax.invert_yaxis()
     lo = min(cmp.outputs[n].ratio.p05 for n in names)
     hi = max(cmp.outputs[n].ratio.p95 for n in names)
     if lo > 0 and hi / lo > 10:
         ax.set_xscale("log")
-    ax.set_xlabel(f"ratio {figures.label(cmp.b)} / {figures.label(cmp.a)} (dimensionless): median and 90% interval, draw by draw")
-    ax.set_title("Scenario comparison (common random numbers)")
+    ax.set_xlabel("B / A, draw by draw (the same random numbers in both)")
+    titles(ax, "How much B differs from A, output by output",
+           f"A: {cmp.a}; B: {cmp.b}; {cmp.draws:,} draws, seed {cmp.seed}", fit=True)
+    plots._legend_below(fig, ax, ncols=3)
     return fig
 
 

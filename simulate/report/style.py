@@ -108,12 +108,17 @@ def _wrap_to(text: str, width_in: float, fontsize: float, bold: bool = False) ->
     return "\n".join(textwrap.wrap(text, chars, break_on_hyphens=False)) or text
 
 
-def titles(ax, title: str, subtitle: str = "") -> None:
+def titles(ax, title: str, subtitle: str = "", fit: bool = False) -> None:
     """A title in words and, under it, what the figure is of (scenario, draws); both wrapped to the
-    figure's width so no text leaves the canvas."""
+    figure's width so no text leaves the canvas. ``fit``: measure where the axes start after layout (long
+    tick labels push them right) and wrap to the width left; call it last, once the axes are complete."""
     from flopcast.report.figures import label
 
     width = ax.figure.get_figwidth() - 0.6  # the axes start right of the y label
+    if fit:
+        fig = ax.figure
+        fig.canvas.draw()  # lays the axes out: where they start is known only now
+        width = (fig.bbox.x1 - ax.get_window_extent().x0) / fig.dpi - 0.1
     sub = _wrap_to(label(subtitle), width, 8.5) if subtitle else ""
     lines = sub.count("\n") + 1 if sub else 0
     ax.set_title(_wrap_to(label(title), width, RC["axes.titlesize"], bold=True), loc="left",

@@ -68,31 +68,51 @@ def render_html(v) -> str:
 
 
 def figure(v):
-    """Bars: share of Var[log output] each input (group) removes; beside them, with a decision, EVPPI."""
+    from flopcast.report.style import styled
+
+    return styled(_figure)(v)
+
+
+def _figure(v):
+    """Bars: share of Var[log output] each input (group) removes; beside them, with a decision, EVPPI; each
+    with its Monte Carlo error (bars: 1.96 MCSE)."""
     import numpy as np
 
     from flopcast.report.figures import new_figure
 
     items = v.rows
-    fig = new_figure(9.0 if v.decision is not None else 7.0, 0.4 * len(items) + 1.6)
+    fig = new_figure(9.0 if v.decision is not None else 7.0, 0.4 * len(items) + 2.2, layout="constrained")
     axes = fig.subplots(1, 2 if v.decision is not None else 1, sharey=True, squeeze=False)[0]
     y = np.arange(len(items))
     names = [r.name + (" (group)" if len(r.inputs) > 1 else "") for r in items]
     err = (lambda vals: None if any(e is None for e in vals) else [1.96 * e for e in vals])
+    share_err = err([r.share_mcse for r in items])
     axes[0].barh(y, [100 * r.share for r in items], color="C0",
-                 xerr=None if err([r.share_mcse for r in items]) is None else
-                 [100 * e for e in err([r.share_mcse for r in items])], error_kw={"lw": 0.8, "capsize": 2})
+                 xerr=None if share_err is None else [100 * e for e in share_err], error_kw={"lw": 0.8, "capsize": 2})
     axes[0].set_yticks(y, names, fontsize=8)
     axes[0].invert_yaxis()
-    axes[0].set_xlabel(f"Var[log({v.output})] removed by learning it [% of total]")
-    axes[0].set_title("Expected variance reduction", fontsize=9)
+    axes[0].set_xlim(left=0)
+    axes[0].set_xlabel(f"Var[log({v.output})] removed [% of total]")
+    axes[0].set_title("Expected variance reduction", fontsize=9, loc="left")
     if v.decision is not None:
         axes[1].barh(y, [r.evppi for r in items], color="C1", xerr=err([r.evppi_mcse for r in items]),
                      error_kw={"lw": 0.8, "capsize": 2})
+        axes[1].set_xlim(left=0)
+        axes[1].xaxis.set_major_locator(__import__("matplotlib.ticker", fromlist=["MaxNLocator"]).MaxNLocator(4))
         axes[1].set_xlabel("EVPPI [probability of a right answer gained]")
-        axes[1].set_title(f"Decision: {v.decision.text(v.output)} (P = {v.p_yes:.3f})", fontsize=9)
-    fig.suptitle(f"Value of information: {v.scenario}", fontsize=10)
+        axes[1].set_title(f"Deciding {v.output} {v.decision.op} {eng_text(v.decision.threshold)} "
+                          f"(now P = {v.p_yes:.3f})", fontsize=9, loc="left")
+    fig.suptitle(f"Which assumption is worth researching: {v.scenario}, {v.output}", fontsize=11,
+                 fontweight="bold", x=0.01, ha="left")
+    fig.supxlabel(f"{v.draws:,} draws, seed {v.seed}; error bars: 1.96 x Monte Carlo standard error (Poisson "
+                  "bootstrap)", fontsize=7.5, color="#555555", x=0.01, ha="left")
     return fig
+
+
+def eng_text(x: float) -> str:
+    from flopcast.report.style import eng
+
+    return eng(x)
 
 
 def write_voi(v, stage) -> None:
