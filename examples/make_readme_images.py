@@ -48,13 +48,19 @@ def drawn_top(report: Path, lead_png: Path, png: Path) -> None:
     block = page[page.index("<div class='summary'>"):]
     items = [html.unescape(re.sub(r"<[^>]+>", "", li)) for li in re.findall(r"<li>(.*?)</li>", block[:block.index("</div>")])]
     text = "\n".join("\n".join(textwrap.wrap("- " + t, 135, subsequent_indent="  ")) for t in items)
-    fig = Figure(figsize=(6.0, 5.8), dpi=200)
+    image = imread(lead_png)
+    lines = text.splitlines()
+    text_in = 0.75 + len(lines) * 5.6 * 1.5 / 72.0  # title, "Summary", then the summary lines
+    image_in = 6.0 * 0.96 * image.shape[0] / image.shape[1]
+    height = text_in + image_in + 0.1
+    fig = Figure(figsize=(6.0, height), dpi=200)
     FigureCanvasAgg(fig)
-    fig.text(0.03, 0.98, label(title), fontsize=13, weight="bold", va="top")
-    fig.text(0.03, 0.935, "Summary", fontsize=10.5, weight="bold", va="top", color="#0072B2")
-    fig.text(0.03, 0.9, "\n".join(label(t) for t in text.splitlines()), fontsize=5.6, va="top", linespacing=1.5)
-    ax = fig.add_axes((0.02, 0.0, 0.96, 0.6))
-    ax.imshow(imread(lead_png))
+    top = lambda inches: 1.0 - inches / height  # noqa: E731 - a position from the top, in inches
+    fig.text(0.03, top(0.08), label(title), fontsize=13, weight="bold", va="top")
+    fig.text(0.03, top(0.4), "Summary", fontsize=10.5, weight="bold", va="top", color="#0072B2")
+    fig.text(0.03, top(0.68), "\n".join(label(t) for t in lines), fontsize=5.6, va="top", linespacing=1.5)
+    ax = fig.add_axes((0.02, 0.0, 0.96, image_in / height))
+    ax.imshow(image)
     ax.set_axis_off()
     fig.savefig(png)
 

@@ -50,16 +50,18 @@ def prior_problem(dist: Distribution, point: float, domain: Any) -> str | None:
 def fit_domain(dist: Distribution, domain: Any) -> Distribution:
     """A metalog written without bounds takes the bounds of the input it feeds (Keelin 2016, section 5:
     log-metalog above a lower bound, logit-metalog between two), so ``quantiles = [...]`` alone is a
-    valid prior for a positive input or a fraction. Other priors are returned as they are.
+    valid prior for a positive input or a fraction. The fit is made in the bounded space first: whether
+    the unbounded fit through the same quantiles increases does not matter (a skewed set on a positive
+    input is often not increasing unbounded, yet an exact log-metalog). Other priors are returned as they are.
     Raises ValueError (with the reason) if the quantiles do not fit inside the domain."""
     from flopcast.priors.families.metalog import Metalog
 
     if not isinstance(dist, Metalog) or not dist.domain_bounds or domain is None or domain.whole:
-        return dist
+        return dist.checked() if isinstance(dist, Metalog) else dist
     lo = domain.lower if math.isfinite(domain.lower) else -math.inf
     hi = domain.upper if math.isfinite(domain.upper) else math.inf
     if lo == -math.inf and hi == math.inf:
-        return dist
+        return dist.checked()
     return dist.with_bounds(lo, hi)
 
 
@@ -69,7 +71,7 @@ def quantile_prior(pairs: list[tuple[float, float]], domain: Any) -> Distributio
 
     if domain is not None and domain.whole:
         raise ValueError(f"{domain.label} in {domain.interval} takes no quantiles (no family draws whole numbers)")
-    return fit_domain(Metalog.from_quantiles(pairs), domain)
+    return fit_domain(Metalog.from_quantiles(pairs, strict=False), domain)
 
 
 def range_prior(lo: float, hi: float, domain: Any, name: str = "NAME") -> Distribution:

@@ -160,6 +160,9 @@ def _positive(spec: dict, key: str, where: str) -> float:
 
 def _parse_observation(i: int, spec: dict, file: str) -> Observation:
     where = f"{file}: observation[{i}]"
+    from flopcast.priors.numbers import numbers_in
+
+    spec = {**spec, **{k: numbers_in(spec[k]) for k in ("value", "sigma_log", "sd", "interval90", "set") if k in spec}}
     for key in sorted(set(spec) - _OBS_KEYS):
         raise InputError(f"{where}.{key}", f"unknown key; allowed: {', '.join(sorted(_OBS_KEYS))}")
     if not isinstance(spec.get("output"), str) or not spec["output"]:

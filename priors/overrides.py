@@ -9,6 +9,7 @@ from typing import Any, Mapping
 
 from flopcast.priors.errors import InputError
 from flopcast.priors.families import Constant
+from flopcast.priors.numbers import EXAMPLES, to_number
 from flopcast.priors.prior import Prior
 
 _RANGE = re.compile(r"^\s*(\S+)\s+to\s+(\S+)\s*$")
@@ -27,7 +28,7 @@ def _quantile_override(name: str, value: str, domain: Any, where: str, field: st
         try:
             if not (p.startswith("q") and eq):
                 raise ValueError
-            pair = (float(p[1:]), float(v))
+            pair = (float(p[1:]), to_number(v))
             if not all(map(math.isfinite, pair)):
                 raise ValueError
         except ValueError:
@@ -59,15 +60,16 @@ def parse_override(text: str, known: Mapping[str, Any], file: str = "") -> tuple
     match = _RANGE.match(value)
     try:
         if match:
-            lo, hi = float(match.group(1)), float(match.group(2))
+            lo, hi = to_number(match.group(1)), to_number(match.group(2))
             if not (math.isfinite(lo) and math.isfinite(hi)):
                 raise ValueError
         else:
-            number = float(value)
+            number = to_number(value)
             if not math.isfinite(number):
                 raise ValueError
     except ValueError:
-        raise InputError(where, f"{value!r} is not a finite number or an 'A to B' range") from None
+        raise InputError(where, f"{value!r} is not a finite number or an 'A to B' range (numbers as in "
+                                f"{EXAMPLES})") from None
     if match:
         try:
             dist = range_prior(lo, hi, domain, name)

@@ -17,6 +17,7 @@ from flopcast.priors.equations import OutputSpec, check_domain_name, check_ident
 from flopcast.priors.errors import InputError
 from flopcast.priors.families import FAMILIES, Distribution
 from flopcast.priors.families.empirical import Empirical
+from flopcast.priors.numbers import numbers_in
 from flopcast.priors.posterior import Posterior, load_posterior as _load_posterior
 from flopcast.priors.overrides import parse_override
 from flopcast.priors.prior import Prior
@@ -303,14 +304,14 @@ def parse_prior(name: str, spec: Any, file: str) -> Prior:
         raise InputError(f"{where}.dist", f"missing; one of {' | '.join(FAMILIES)}")
     if dist_name not in FAMILIES:
         raise InputError(f"{where}.dist", f"unknown distribution {dist_name!r}; one of {' | '.join(FAMILIES)}")
-    params = {k: v for k, v in spec.items() if k not in _META_KEYS}
+    params = {k: numbers_in(v) for k, v in spec.items() if k not in _META_KEYS}  # "720k", "5B": numbers
     check_ci90_width(params, where)
     dist = FAMILIES[dist_name].from_spec(params, where)
     check_usable(dist, dist_name, params, where)
     for key in ("unit", "source", "rationale", "description"):
         if key in spec and not isinstance(spec[key], str):
             raise InputError(f"{where}.{key}", "must be a string")
-    point = _parse_point(spec.get("point"), dist, where)
+    point = _parse_point(numbers_in(spec.get("point")), dist, where)
     domain = check_domain_name(spec["domain"], f"{where}.domain") if "domain" in spec else None
     return Prior(
         domain=domain,
@@ -349,10 +350,10 @@ def _parse_headline(i: int, spec: dict, file: str) -> Headline:
     _no_extra(spec, _HEADLINE_KEYS, file, f"headlines[{i}]")
     if not isinstance(spec.get("output"), str):
         raise InputError(f"{where}.output", "missing or not a string")
-    value = spec.get("value")
+    value = numbers_in(spec.get("value"))
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or not math.isfinite(value):
         raise InputError(f"{where}.value", f"must be a positive number, got {value!r}")
-    sets = spec.get("set", {})
+    sets = numbers_in(spec.get("set", {}))
     if not isinstance(sets, dict) or not all(
         isinstance(v, (int, float)) and not isinstance(v, bool) for v in sets.values()
     ):

@@ -151,3 +151,25 @@ def test_pymc_variable_is_the_same_distribution(pairs, lower, upper, rtol):
     draws = pm.draw(rv, draws=20_000, random_seed=3)
     q = np.array([p for p, _ in pairs])
     np.testing.assert_allclose(np.quantile(draws, q), m.ppf(q), rtol=rtol)
+
+
+# Issue 24: a skewed set whose unbounded fit falls near p = 1e-9 is an exact log-metalog on a positive input
+# (the same quantiles with lower = 0 fit exactly), so binding it to the input fits it in the bounded space first.
+SKEWED = ((0.1, 5e9), (0.5, 12e9), (0.9, 80e9))
+
+
+def test_skewed_quantiles_fit_in_the_bounded_space():
+    with pytest.raises(ValueError, match="not increasing"):
+        Metalog.from_quantiles(SKEWED)  # unbounded: refused (the issue's "near p = 1.02e-09")
+    bounded = Metalog.from_quantiles(SKEWED, lower=0.0)
+    plan = engine.plan_for("plappert-2024", ["sora_params=q0.1=5e9, q0.5=12e9, q0.9=80e9"])
+    d = plan.dists["sora_params"]
+    assert d.support == (0.0, np.inf) and d.coefficients == bounded.coefficients
+    assert [round(got / want, 9) for _, want, got in d.achieved()] == [1.0, 1.0, 1.0]
+
+
+def test_skewed_quantiles_in_a_scenario_take_the_bounds(write_scenario):
+    text = _replace_prior(MINI, "sora_params", "quantiles = [[0.1, 5e9], [0.5, 12e9], [0.9, 80e9]]")
+    plan = engine.plan_for(str(write_scenario(text)))
+    assert plan.dists["sora_params"].support == (0.0, np.inf)
+    assert plan.points["sora_params"] == pytest.approx(12e9)

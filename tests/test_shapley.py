@@ -91,7 +91,9 @@ def test_agrees_with_sobol_on_an_independent_scenario(scenario, output, tol):
 def test_correlated_scenario_gets_shapley_and_pawn():
     s = sensitivity.analyze("sora-2026", "peak_fleet_gpus", n=64, seed=1, log=True)
     assert all(v.s1 is None for v in s.inputs.values())
-    assert sum(v.shapley for v in s.inputs.values()) == pytest.approx(1.0)
+    # the estimates sum to 1; negative ones are clipped at 0 and kept in "clipped"
+    assert sum(v.shapley for v in s.inputs.values()) + sum(s.shapley["clipped"].values()) == pytest.approx(1.0)
+    assert all(v.shapley >= 0 for v in s.inputs.values())
     assert s.shapley["permutations"] >= 100 and "training_epochs" in s.shapley["null_inputs"]
     assert s.inputs["training_epochs"].shapley == 0.0  # the fleet ignores training inputs
     top = max(s.inputs.values(), key=lambda v: v.shapley)
@@ -99,3 +101,20 @@ def test_correlated_scenario_gets_shapley_and_pawn():
     assert any("Shapley effects" in w for w in s.warnings)
     j = s.to_json()["inputs"][top.input]
     assert j["shapley"] == top.shapley and len(j["shapley_ci"]) == 2
+
+
+def test_negative_estimates_are_clipped_at_zero_with_a_note():
+    """Y = X_a + X_b + X_c with sd (1, 0.05, 1), corr(a, c) = 0.5: b's exact effect is 0.0025 / 3.0025 = 0.0008
+    (linear_gaussian_shapley), below the noise of 300 permutations; seed 0 estimates it at -0.008. Shapley
+    effects are >= 0 (Song, Nelson & Staum 2016), so the estimate and its interval are clipped at 0 and named."""
+    sd = np.array([1.0, 0.05, 1.0])
+    corr = np.array([[1, 0, 0.5], [0, 1, 0], [0.5, 0, 1.0]])
+    exact = linear_gaussian_shapley(np.ones(3), corr * np.outer(sd, sd))
+    assert exact[1] == pytest.approx(0.0025 / 3.0025)
+    y = np.random.default_rng(0).multivariate_normal(np.zeros(3), corr * np.outer(sd, sd), 20_000).sum(axis=1)
+    got = shapley_effects(lambda x: x.sum(axis=1), _normal_ppfs(sd), corr, y, np.random.SeedSequence(0),
+                          ["a", "b", "c"], permutations=300)
+    assert set(got.clipped) == {"b"} and got.clipped["b"] < 0
+    assert got.effects[1] == 0.0 and np.all(got.effects >= 0) and np.all(got.ci >= 0)
+    assert got.ci[1, 1] > exact[1]  # the interval still reaches the true small effect
+    assert "b (-0.008)" in got.clip_note()

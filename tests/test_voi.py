@@ -98,3 +98,47 @@ def test_cli_module_writes_table_figure_and_report(tmp_path, capsys):
     j = json.loads((tmp_path / "v" / "voi.json").read_text())
     assert j["draws"] == 5000 and j["decision"]["threshold"] == 1e7
     assert sum(r["share"] for r in j["ranking"] if len(r["inputs"]) == 1) > 0.5
+
+
+# An input whose flip region holds less than 1/64 of its mass (issue 24: 64 fixed bins gave P(flip) = 0).
+# log Y = Z0 + a Z1, Z ~ N(0, I), decision log Y >= t: P(yes | Z1 = z) < 1/2 iff a z < t, so learning Z1
+# flips the "yes" taken now with probability Phi(t / a) (closed form); EVPPI by quadrature as above.
+@pytest.mark.parametrize("a, t, draws, tol_flip", [
+    (0.6, -1.5, 200_000, 0.002),   # Phi(-2.5) = 0.0062: 0.4 of a 64th
+    (0.5, -1.2, 100_000, 0.003),   # Phi(-2.4) = 0.0082
+])
+def test_small_flip_region_is_resolved(a, t, draws, tol_flip):
+    z = np.random.default_rng(3).standard_normal((draws, 2))
+    log_y = z[:, 0] + a * z[:, 1]
+    _, p, rows = voi_from_draws({"z0": z[:, 0], "z1": z[:, 1]}, log_y, log_y >= t, rng=np.random.default_rng(4))
+    z1 = {r.name: r for r in rows}["z1"]
+    exact = stats.norm.cdf(t / a)
+    assert exact < 1 / 64 and z1.p_flip > 0
+    assert z1.p_flip == pytest.approx(exact, abs=tol_flip)
+    assert abs(z1.p_flip - exact) < 4 * z1.p_flip_mcse + tol_flip / 2
+    assert z1.evppi == pytest.approx(gaussian_evppi(np.array([1.0, a]), [1], t), abs=0.001)
+
+
+def test_mcse_matches_the_spread_over_seeds():
+    """Each figure's bootstrap MCSE against the standard deviation of the same figure over 12 independent
+    seeds (log Y = Z . (1, 0.7, 0.4), decision log Y >= 0.5): the ratio of the two within [0.5, 2]."""
+    a, t = np.array([1.0, 0.7, 0.4]), 0.5
+    figs, errs = [], []
+    for seed in range(12):
+        z = np.random.default_rng(seed).standard_normal((10_000, 3))
+        _, _, rows = voi_from_draws({f"z{i}": z[:, i] for i in range(3)}, z @ a, z @ a >= t,
+                                    rng=np.random.default_rng(100 + seed))
+        by = {r.name: r for r in rows}
+        figs.append([[by[n].share, by[n].evppi, by[n].p_flip] for n in ("z0", "z1")])
+        errs.append([[by[n].share_mcse, by[n].evppi_mcse, by[n].p_flip_mcse] for n in ("z0", "z1")])
+    ratio = np.mean(errs, axis=0) / np.std(figs, axis=0, ddof=1)
+    assert np.all((ratio > 0.5) & (ratio < 2.0)), ratio
+
+
+def test_temporal_compression_flip_at_400k_draws():
+    """The issue's reference: exact integration gives temporal_compression P(flip) = 0.0074 for
+    peak_fleet_h100 >= 720000 (lognormal 2.5-12 prior); 64 fixed bins gave 0."""
+    v = voi("plappert-2024", "peak_fleet_h100", decision=">= 720000", draws=400_000, seed=1)
+    tc = {r.name: r for r in v.rows}["temporal_compression"]
+    assert 0.004 <= tc.p_flip <= 0.012 and 0 < tc.p_flip_mcse < 0.002
+    assert v.to_json()["ranking"][1]["mcse"]["p_flip"] == tc.p_flip_mcse

@@ -69,6 +69,7 @@ class Metalog(Distribution):
     upper: float = math.inf
     quantiles: tuple[tuple[float, float], ...] = ()  # what was asked for (shown against what is achieved)
     domain_bounds: bool = False  # no bounds were written: binding to a bounded input may add them
+    problem: str = ""  # why the unbounded fit is no distribution (kept until the input's bounds are known)
 
     family: ClassVar[str] = "metalog"
     FORMS: ClassVar[dict] = {
@@ -93,13 +94,18 @@ class Metalog(Distribution):
                     raise InputError(f"{where}.{key}", f"must be a finite number, got {v!r}")
                 bounds[key] = float(v)
         try:
-            return cls.from_quantiles(pairs, **bounds)
+            # Without bounds the fit waits for the input's domain (fit_domain): a skewed set of quantiles on a
+            # positive input is fitted as a log-metalog, never refused for what its unbounded fit does.
+            return cls.from_quantiles(pairs, **bounds, strict=bool(bounds))
         except ValueError as exc:
             raise InputError(where, str(exc)) from None
 
     @classmethod
     def from_quantiles(cls, quantiles, lower: float = -math.inf, upper: float = math.inf,
-                       domain_bounds: bool | None = None) -> "Metalog":
+                       domain_bounds: bool | None = None, strict: bool = True) -> "Metalog":
+        """The metalog through ``quantiles`` inside (lower, upper). ``strict=False`` keeps a fit that is not
+        increasing (its reason in ``problem``) for ``with_bounds`` to refit in the bounded space (binding a
+        prior to its input, ``fit_domain``, refits it or raises the reason)."""
         pairs = tuple((float(p), float(v)) for p, v in quantiles)
         p = np.array([q[0] for q in pairs])
         x = np.array([q[1] for q in pairs])
@@ -117,13 +123,22 @@ class Metalog(Distribution):
         basis = _basis(p, k)
         a = np.linalg.solve(basis, z) if k == len(p) else np.linalg.lstsq(basis, z, rcond=None)[0]
         slope = _basis_slope(_check_grid(), k) @ a
+        problem = ""
         if not np.all(slope > 0):
             bad = _check_grid()[np.argmin(slope)]
-            raise ValueError(f"the metalog through these quantiles is not increasing (its quantile function falls "
-                             f"near p = {bad:.3g}), so it is no distribution; move the quantiles apart, drop one, or "
-                             "give fewer (two or three give smoother fits)")
+            problem = (f"the metalog through these quantiles is not increasing (its quantile function falls "
+                       f"near p = {bad:.3g}), so it is no distribution; move the quantiles apart, drop one, or "
+                       "give fewer (two or three give smoother fits)")
+            if strict:
+                raise ValueError(problem)
         auto = domain_bounds if domain_bounds is not None else (lower == -math.inf and upper == math.inf)
-        return cls(tuple(float(v) for v in a), lower, upper, pairs, auto)
+        return cls(tuple(float(v) for v in a), lower, upper, pairs, auto, problem)
+
+    def checked(self) -> "Metalog":
+        """This fit, or ValueError if it is not increasing (a fit kept for a refit in bounded space)."""
+        if self.problem:
+            raise ValueError(self.problem)
+        return self
 
     def with_bounds(self, lower: float, upper: float) -> "Metalog":
         """The same requested quantiles refitted inside (lower, upper) (a domain's bounds)."""

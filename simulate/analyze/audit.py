@@ -162,16 +162,14 @@ def audit(plan: Plan, draws: int | None = None, seed: int | None = None, max_fix
 
 
 def _band_values(plan: Plan, h, bands: dict):
-    """The band ``h`` is placed in: the scenario's, or, for a headline with ``set``, the scenario's
-    with those inputs fixed as the headline says (same seed and unit-cube columns as the main band,
-    common random numbers); None when nothing is uncertain. One run per distinct ``set``."""
+    """The band ``h`` is placed in (``analyze.headlines.headline_band``): the scenario's, or, for a headline
+    with ``set``, the same draws with those inputs fixed; None when nothing is uncertain."""
+    from flopcast.analyze.headlines import headline_band
+
     band = bands[()]
-    key = tuple(sorted(h.set.items()))
-    if key not in bands:
-        fixed = plan_for(plan, dict(h.set))
-        bands[key] = run(fixed, draws=band.draws, seed=band.seed, columns=sampled_columns(plan),
-                         summarize_outputs=False) if band is not None and fixed.uncertain else None
-    chosen = bands[key]
+    if band is None:
+        return None
+    chosen = headline_band(band, dict(h.set), bands)  # the one definition run and the report use
     return None if chosen is None else chosen.outputs[h.output]
 
 

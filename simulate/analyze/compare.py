@@ -3,7 +3,7 @@ same unit-cube draw, so the ratio distribution reflects the assumptions that dif
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -35,6 +35,19 @@ class Comparison(Result):
     sampler: str
     outputs: dict[str, OutputComparison]
     shared_inputs: list[str]
+    unmatched: dict[str, list[str]] = field(default_factory=dict)  # {"a": [...], "b": [...]}: names only one has
+
+    def unmatched_note(self) -> str:
+        """Which outputs were left out because their names differ, and how to pair them (or '')."""
+        a, b = self.unmatched.get("a", []), self.unmatched.get("b", [])
+        if not (a and b):
+            return ""
+        import difflib
+
+        close = [(difflib.SequenceMatcher(None, x, y).ratio(), x, y) for x in a for y in b]
+        _, x, y = max(close)
+        return (f"not compared, names differ: A has {', '.join(a)}; B has {', '.join(b)}; pair outputs that measure "
+                f"the same thing with --map A_OUTPUT=B_OUTPUT (e.g. --map {x}={y})")
 
     def __repr__(self) -> str:
         return f"<Comparison {self.a} (A) vs {self.b} (B): {len(self.outputs)} outputs, {self.draws:,} draws, seed {self.seed}>"
@@ -46,6 +59,7 @@ class Comparison(Result):
         return {
             "a": self.a, "b": self.b, "draws": self.draws, "seed": self.seed, "sampler": self.sampler,
             "common_random_numbers": self.shared_inputs,
+            "not_compared": self.unmatched,
             "outputs": {n: {"unit": c.unit, "a": s(c.a), "b": s(c.b), "ratio_b_over_a": s(c.ratio),
                             "p_b_greater": c.p_b_greater} for n, c in self.outputs.items()},
         }
@@ -85,19 +99,26 @@ def compare(a, b, outputs=(), sets_a=(), sets_b=(), draws: int | None = None, se
     for name in outputs:
         if name not in common:
             raise InputError(f"--output {name}", f"not an output of both models; shared outputs: {', '.join(common) or 'none'}")
+    unmatched = {}
     if outputs or pairs:  # only what was named
         common = list(outputs)
+    else:
+        unmatched = {"a": [n for n in plan_a.model.outputs if n not in plan_b.model.outputs],
+                     "b": [n for n in plan_b.model.outputs if n not in plan_a.model.outputs]}
     pairs = {**{n: (n, n) for n in common}, **pairs}
     if not pairs:
         raise InputError(f"{plan_a.scenario.name} vs {plan_b.scenario.name}",
-                         "the two models share no output; name one with --output")
+                         "the two models share no output name; pair outputs with --map A_OUTPUT=B_OUTPUT (A's: "
+                         f"{', '.join(plan_a.model.outputs)}; B's: {', '.join(plan_b.model.outputs)})")
     draws = check_draws(draws if draws is not None else max(plan_a.scenario.default_draws or 0,
                                                            plan_b.scenario.default_draws or 0) or 200_000)
     seed = resolve_seed(seed)
     columns = sorted(set(sampled_columns(plan_a)) | set(sampled_columns(plan_b)))
     shared = sorted(set(plan_a.uncertain) & set(plan_b.uncertain))
     if _streams(draws, stream, sampler):
-        return _compare_streamed(plan_a, plan_b, pairs, draws, seed, sampler, columns, shared)
+        cmp = _compare_streamed(plan_a, plan_b, pairs, draws, seed, sampler, columns, shared)
+        cmp.unmatched = unmatched
+        return cmp
     ra = run(plan_a, draws=draws, seed=seed, sampler=sampler, summarize_outputs=False, columns=columns, stream=False)
     rb = run(plan_b, draws=draws, seed=seed, sampler=sampler, summarize_outputs=False, columns=columns, stream=False)
     out = {}
@@ -109,7 +130,7 @@ def compare(a, b, outputs=(), sets_a=(), sets_b=(), draws: int | None = None, se
         unit = ua if ua == ub else f"{ua} / {ub}"
         out[name] = OutputComparison(name, unit, summarize(ya, unit), summarize(yb, unit),
                                      summarize(ratio[np.isfinite(ratio)], "ratio"), float(np.mean(yb > ya)))
-    return Comparison(label(plan_a), label(plan_b), draws, seed, sampler, out, shared)
+    return Comparison(label(plan_a), label(plan_b), draws, seed, sampler, out, shared, unmatched)
 
 
 def _streams(draws: int, stream: bool | None, sampler: str) -> bool:

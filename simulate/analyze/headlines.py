@@ -3,8 +3,9 @@
 For every ``[[headlines]]`` entry of the scenario: the published value, the value the source's own
 stated assumptions give (the model at every prior's point, with the headline's ``set``), and the
 percentile of each among the run's draws of that output. A headline with a ``set`` (say
-``dataset_multiplier = 10``) is placed in the run's band as drawn; when the run did not fix those
-inputs at those values the band was drawn without them, and ``band_has_set`` says so.
+``dataset_multiplier = 10``) is placed in the band with its ``set`` applied: the same draws (seed,
+sampler, unit-cube columns: common random numbers) with those inputs fixed (``headline_band``). That one
+definition serves ``run``, ``audit`` and the report, so a figure has one percentile whatever prints it.
 
 Also the 90% HDI of log(values) for outputs spread over more than a decade, where the HDI on the
 linear scale hugs zero and misleads. Pure: no files, no figures.
@@ -33,8 +34,10 @@ class HeadlineFigure:
     published_percentile: float | None  # 0-100: share of the run's draws below the published value;
     rederived_percentile: float | None  # None: the output is fixed (no band)
     set: dict
-    band_has_set: bool  # the run fixed every input of ``set`` at that value
+    band_has_set: bool  # the percentiles are read from the band with ``set`` applied (always, since one
+    #                    definition serves run, audit and the report; kept for readers of older JSON)
     note: str = ""
+    band: tuple[float, float] | None = None  # p05, p95 of the band the percentiles are read from (None: fixed)
 
     @property
     def ratio(self) -> float:
@@ -49,7 +52,8 @@ class HeadlineFigure:
                 "rederived": self.rederived, "ratio": self.ratio,
                 "published_percentile": self.published_percentile,
                 "rederived_percentile": self.rederived_percentile, "set": dict(self.set),
-                "band_has_set": self.band_has_set, "note": self.note}
+                "band_has_set": self.band_has_set, "note": self.note,
+                "band90": list(self.band) if self.band is not None else None}
 
 
 @dataclass(frozen=True, repr=False)
@@ -101,22 +105,52 @@ def log_hdi90(values: np.ndarray) -> tuple[float, float] | None:
     return log_hdi90_ordered(order_statistics(v))
 
 
+def headline_band(result, sets: dict, cache: dict | None = None):
+    """The band a headline is placed in: ``result`` (a RunResult) itself, or, for a headline whose ``set``
+    the run did not fix, the same draws (seed, sampler, unit-cube columns of ``result.plan``: common random
+    numbers) with those inputs fixed; None when the set leaves nothing uncertain. One run per distinct set
+    (``cache``). A streamed result is re-drawn over the draws it kept."""
+    plan = result.plan
+    if all(k in plan.constants and plan.constants[k] == v for k, v in sets.items()):
+        return result
+    key = tuple(sorted(sets.items()))
+    cache = {} if cache is None else cache
+    if key not in cache:
+        from flopcast.engine import plan_for, run, sampled_columns
+
+        fixed = plan_for(plan, dict(sets))
+        n = len(next(iter(result.outputs.values()))) if result.outputs else result.draws
+        cache[key] = run(fixed, draws=n, seed=result.seed, sampler=result.sampler, columns=sampled_columns(plan),
+                         summarize_outputs=False, stream=False) if fixed.uncertain else None
+    return cache[key]
+
+
 def headlines(result) -> Headlines:
-    """The scenario's published figures against ``result`` (a RunResult of its plan), read off ALL of
-    its draws: an in-memory run's own draws; a streamed run's exact counts below each figure and its
-    log-scale HDI, reduced over every draw while it streamed (``engine.headline_thresholds``)."""
+    """The scenario's published figures against ``result`` (a RunResult of its plan), each placed in the
+    band with its ``set`` applied (``headline_band``). In the run's own band the figures are read off ALL
+    of its draws: an in-memory run's own draws; a streamed run's exact counts below each figure, reduced
+    over every draw while it streamed (``engine.headline_thresholds``). A band with a ``set`` the run did
+    not fix is the same draws re-evaluated with it (a streamed run: its kept draws)."""
     plan = result.plan
     streamed = result.kept is not None and result.kept < result.draws
     items = []
+    bands: dict = {}
     for h in plan.scenario.headlines:
         derived = evaluate_point(plan, at=h.set)[h.output]
-        has_set = all(k in plan.constants and plan.constants[k] == v for k, v in h.set.items())
-        if streamed:
+        band = headline_band(result, h.set, bands)
+        if band is result and streamed:
             place = partial(_streamed_percentile, result, h.output)
         else:
-            place = partial(percentile, result.outputs[h.output])
+            place = partial(percentile, band.outputs[h.output] if band is not None else np.array([derived]))
+        pub, re = place(h.value), place(derived)
+        if pub is None:
+            p90 = None
+        elif band is result and result.summary and h.output in result.summary:
+            p90 = (result.summary[h.output].p05, result.summary[h.output].p95)  # the run's printed band
+        else:
+            p90 = tuple(float(q) for q in np.quantile(band.outputs[h.output], [0.05, 0.95]))
         items.append(HeadlineFigure(h.output, h.label or h.output, plan.unit(h.output), float(h.value), derived,
-                                    place(h.value), place(derived), dict(h.set), has_set, h.note))
+                                    pub, re, dict(h.set), True, h.note, p90))
     spans = {}
     known = result.log_hdi90  # read off the run's own partition (in memory) or its histogram (streamed)
     for name, values in result.outputs.items():

@@ -224,8 +224,7 @@ def analyze(scenario, output: str, sets=(), n: int = DEFAULT_SOBOL_N, seed: int 
         y = _log_or_fail(y, output) if log else y
         shap = plan_shapley(plan, output, y, stream(seed, "shapley"), log, inputs=draws.inputs)
         pawn_of = pawn_indices(draws, plan.uncertain, y, seed)
-        if shap.note:
-            warn.append(shap.note)
+        warn += [text for text in (shap.note, shap.clip_note()) if text]
     inputs = {}
     for name in plan.uncertain:
         p05, p95, lo, hi = swings[name]
@@ -245,7 +244,7 @@ def analyze(scenario, output: str, sets=(), n: int = DEFAULT_SOBOL_N, seed: int 
             warn.append(f"N = {n} is too small for stable indices of {', '.join(unstable)} "
                         f"(negative first-order index or CI wider than the index); raise --n")
     meta = None if shap is None else {"permutations": shap.permutations, "inner": shap.inner, "note": shap.note,
-                                      "null_inputs": shap.null}
+                                      "null_inputs": shap.null, "clipped": shap.clipped}
     return Sensitivity(plan.scenario.name, output, plan.unit(output), baseline, log, n, seed, inputs, warn, correlated,
                        meta)
 

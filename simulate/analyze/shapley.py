@@ -7,7 +7,8 @@ c(J) = E[Var(Y | X_-J)] divided by Var(Y):
 
     Sh_i = 1/d * sum over J not containing i of  C(d-1, |J|)^-1 [c(J + i) - c(J)] / Var(Y).
 
-The effects are >= 0, sum to 1 whatever the dependence, and lie between the first-order and total
+The effects are >= 0 (a negative estimate, noise around a small effect, is clipped at 0 with its
+interval and named in the result), sum to 1 whatever the dependence, and lie between the first-order and total
 Sobol indices when inputs are independent (Song et al. 2016, Theorem 4; equal to both for an additive
 model). Here they are estimated by Song, Nelson & Staum's random-permutation algorithm (their
 Algorithm 1 with N_o = 1 outer and N_i = 3 inner samples, the allocation they recommend), with the
@@ -45,6 +46,15 @@ class ShapleyEffects:
     inner: int
     note: str = ""
     null: list[str] = field(default_factory=list)  # inputs the output ignores, independent of the rest: 0
+    clipped: dict[str, float] = field(default_factory=dict)  # negative estimates set to 0: {name: estimate}
+
+    def clip_note(self) -> str:
+        """What clipping negative estimates did, or ''."""
+        if not self.clipped:
+            return ""
+        items = ", ".join(f"{n} ({v:+.3f})" for n, v in self.clipped.items())
+        return (f"negative Shapley estimates clipped at 0: {items}; a Shapley effect is >= 0 (Song, Nelson & Staum "
+                "2016), so a negative estimate is the Monte Carlo noise of a small effect (its 95% CI reaches 0)")
 
 
 def permutations_for(d: int, budget: int = ROW_BUDGET, inner: int = INNER) -> int:
@@ -132,7 +142,12 @@ def shapley_effects(f: Callable[[np.ndarray], np.ndarray], ppfs: Sequence[Callab
     var_b = (wy @ (y - y.mean()) ** 2 - (mean - y.mean()) ** 2) * n / (n - 1)
     boot = (w @ delta0 + var_b[:, None] * (w @ last)) / var_b[:, None]
     ci = np.percentile(boot, [2.5, 97.5], axis=0).T
-    return ShapleyEffects(names, effects, ci, variance, m, inner)
+    # Shapley effects are >= 0: a negative estimate is noise around a small effect; clip it and its interval
+    neg = effects < 0
+    clipped = {str(names[i]): float(effects[i]) for i in np.flatnonzero(neg)}
+    effects = np.where(neg, 0.0, effects)
+    ci = np.clip(ci, 0.0, None)
+    return ShapleyEffects(names, effects, ci, variance, m, inner, clipped=clipped)
 
 
 def _counts(gen: np.random.Generator, n: int, b: int) -> np.ndarray:
@@ -228,4 +243,4 @@ def plan_shapley(plan: Plan, output: str, y: np.ndarray, seed: np.random.SeedSeq
     effects, ci = np.zeros(len(names)), np.zeros((len(names), 2))
     effects[keep], ci[keep] = res.effects, res.ci
     return ShapleyEffects(names, effects, ci, res.variance, res.permutations, res.inner, note,
-                          [names[i] for i in np.flatnonzero(null)])
+                          [names[i] for i in np.flatnonzero(null)], res.clipped)

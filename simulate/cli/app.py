@@ -17,7 +17,7 @@ from typing import Sequence
 
 from flopcast import __version__
 from flopcast.cli import commands
-from flopcast.cli.options import Parser
+from flopcast.cli.options import EXAMPLES, Parser
 from flopcast.cli.options import command as declare
 from flopcast.cli.skeleton import execute
 from flopcast.priors.errors import EXIT_CODES, EXIT_INTERRUPTED, FlopcastError, InputError, OutputError, exit_code
@@ -27,7 +27,8 @@ EXIT_OUTPUT = EXIT_CODES[OutputError]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = Parser(prog="flopcast", description="Honest uncertainty bands for AI-compute estimates.")
+    p = Parser(prog="flopcast", description="Honest uncertainty bands for AI-compute estimates.",
+               epilog="examples:\n" + "\n".join(f"  {x}" for x in EXAMPLES[""]))
     p.add_argument("--version", action="version", version=f"flopcast {__version__}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=Parser)
 
@@ -66,8 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     st = command("stress", commands.stress, "where a headline sits, what one must believe for it, goal seek",
                  "scenario", "sets", "seed", "draws", "sampler", "json", "out", "quiet")
-    st.add_argument("--output", required=True)
-    st.add_argument("--headline", required=True, help="the published figure, in the output's unit")
+    st.add_argument("--output", required=True, help="the model output the headline is about")
+    st.add_argument("--headline", required=True,
+                    help="the published figure, in the output's unit (e.g. 720000, 720k, 3e8)")
     st.add_argument("--tail", choices=("auto", "mc", "is"), default="auto",
                     help="P(>= headline) by counting draws (mc), by importance sampling toward the tail (is), or "
                          "auto (default): importance sampling when fewer than 100 draws reach the headline")
@@ -78,14 +80,18 @@ def build_parser() -> argparse.ArgumentParser:
     cmp = command("compare", commands.compare, "two scenarios (or one on two --gpu accelerators) side by side "
                   "with common random numbers",
                   "sets", "seed", "draws", "sampler", "json", "out", "quiet")
-    cmp.add_argument("scenario_a")
+    cmp.add_argument("scenario_a", help="scenario A: bundled name or .toml path")
     cmp.add_argument("scenario_b", nargs="?", default=None,
                      help="default: scenario_a again (e.g. with --gpu H100-SXM --gpu B200: A on the first, B on the second)")
-    cmp.add_argument("--output", action="append", default=[], help="outputs to compare (default: all shared)")
+    cmp.add_argument("--output", action="append", default=[],
+                     help="an output to compare, repeatable (default: every output both scenarios name alike)")
     cmp.add_argument("--map", action="append", default=[], metavar="A=B",
-                     help="compare output A of the first scenario with output B of the second (same unit)")
-    cmp.add_argument("--set-a", dest="sets_a", action="append", default=[], metavar="NAME=VALUE")
-    cmp.add_argument("--set-b", dest="sets_b", action="append", default=[], metavar="NAME=VALUE")
+                     help="compare output A of the first scenario with output B of the second, repeatable "
+                          "(e.g. peak_fleet_h100=peak_fleet_gpus)")
+    cmp.add_argument("--set-a", dest="sets_a", action="append", default=[], metavar="NAME=VALUE",
+                     help="like --set, for scenario A only")
+    cmp.add_argument("--set-b", dest="sets_b", action="append", default=[], metavar="NAME=VALUE",
+                     help="like --set, for scenario B only")
 
     co = command("compare-outputs", commands.compare_outputs,
                  "one output across scenarios on one log axis (e.g. FLOPs per output)", "seed", "draws", "json", "out")

@@ -16,15 +16,67 @@ from flopcast.priors.errors import InputError
 MAX_DRAWS = 2**40  # beyond any machine: refused here; the engine bounds what fits in time and memory
 
 
+# An example (or two) at the foot of every help page: commands that run as written.
+EXAMPLES = {
+    "": ["flopcast run plappert-2024 --seed 1", "flopcast stress plappert-2024 --output peak_fleet_h100 --headline 720k",
+         "flopcast COMMAND --help          # each command's options and an example"],
+    "run": ["flopcast run plappert-2024 --seed 1",
+            "flopcast run plappert-2024 --set sora_params=\"5B to 60B\" --set dataset_multiplier=10 --draws 1M",
+            "flopcast run plappert-2024 --gpu B200 --figures png --out my-run"],
+    "scenarios": ["flopcast scenarios", "flopcast scenarios --json"],
+    "show": ["flopcast show plappert-2024 --sources",
+             "flopcast show plappert-2024 --set sora_params=\"q0.1=5B, q0.5=12B, q0.9=80B\""],
+    "sensitivity": ["flopcast sensitivity plappert-2024 --output peak_fleet_h100 --log --seed 1",
+                    "flopcast sensitivity sora-2026 --output peak_fleet_gpus --log   # correlated: Shapley effects"],
+    "stress": ["flopcast stress plappert-2024 --output peak_fleet_h100 --headline 720k --seed 1",
+               "flopcast stress plappert-2024 --output peak_fleet_h100 --headline 300M --tail is"],
+    "audit": ["flopcast audit plappert-2024 --seed 1",
+              "flopcast audit plappert-2024 --flop-convention corrected"],
+    "compare": ["flopcast compare plappert-2024 --gpu H100-SXM --gpu B200 --output peak_fleet_h100",
+                "flopcast compare plappert-2024 sora-2026 --map peak_fleet_h100=peak_fleet_gpus",
+                "flopcast compare plappert-2024 plappert-2024 --set-b dataset_multiplier=10"],
+    "compare-outputs": ["flopcast compare-outputs inference-per-output --seed 1"],
+    "waterfall": ["flopcast waterfall sora-2026"],
+    "hardware": ["flopcast hardware", "flopcast hardware --sources --json"],
+    "calibrate": ["flopcast calibrate video-diffusion --evidence video-timings --seed 1",
+                  "flopcast calibrate video-diffusion --evidence video-timings --draws 500 --chains 2 --discrepancy 0.3"],
+    "validate": ["flopcast validate video-diffusion --evidence video-timings --seed 1",
+                 "flopcast validate video-diffusion --evidence video-timings --loo --discrepancy 0.3"],
+    "voi": ["flopcast voi plappert-2024 --output peak_fleet_h100 --decision \">= 720k\" --seed 1",
+            "flopcast voi plappert-2024 --output peak_fleet_h100 --group demand=peak_factor,generations_per_upload"],
+    "models": ["flopcast models sora", "flopcast models --json"],
+    "new": ["flopcast new my-estimate --model sora --out my-estimate.toml"],
+}
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """Descriptions wrapped as usual; the examples epilog kept line by line."""
+
+    def _fill_text(self, text, width, indent):
+        if text.startswith("example"):
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
+
+
 class Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
+        if self.epilog is None:
+            lines = EXAMPLES.get(self.prog.partition(" ")[2])
+            if lines:
+                self.epilog = ("examples:\n" if len(lines) > 1 else "example:\n") + "\n".join(f"  {x}" for x in lines)
+
     def error(self, message: str):  # one line, no usage dump
         where = self.prog.partition(" ")[2] or "command line"  # "run", not "flopcast run": main prefixes "flopcast"
         raise InputError(where, f"{message} (see '{self.prog} --help')")
 
 
 def positive_int(text: str | None, flag: str, maximum: int = MAX_DRAWS) -> int:
+    from flopcast.priors.numbers import to_number
+
     try:
-        value = float(str(text).strip())
+        value = to_number(text)
     except ValueError:
         raise InputError(flag, f"must be a positive integer, got {text!r}") from None
     if not math.isfinite(value) or not value.is_integer() or value <= 0:
@@ -35,13 +87,10 @@ def positive_int(text: str | None, flag: str, maximum: int = MAX_DRAWS) -> int:
 
 
 def number(text: str, flag: str) -> float:
-    try:
-        value = float(str(text).strip())
-    except ValueError:
-        raise InputError(flag, f"must be a number, got {text!r}") from None
-    if not math.isfinite(value):
-        raise InputError(flag, f"must be a finite number, got {text!r}")
-    return value
+    """A finite number as people write it (720k, 1.5M, 3e8: ``flopcast.priors.numbers``)."""
+    from flopcast.priors.numbers import parse_number
+
+    return parse_number(text, flag)
 
 
 def number_in(text: str, flag: str, low: float = -math.inf, high: float = math.inf, *, integer: bool = False,
@@ -68,7 +117,8 @@ class _Accelerator(argparse.Action):
 
 def _sets(p) -> None:
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE",
-                   help="fix an input (NAME=VALUE) or give it a 90%% interval (NAME='A to B')")
+                   help="fix an input (NAME=VALUE, e.g. sora_params=20B), give it a 90%% interval (NAME='A to B') "
+                        "or quantiles (NAME='q0.1=5B, q0.5=12B, q0.9=80B'); repeatable")
     p.add_argument("--gpu", dest="sets", action=_Accelerator, metavar="NAME",
                    help="run on this accelerator of the library (see 'flopcast hardware'); units follow it")
 
@@ -77,8 +127,10 @@ _DECLARE = {
     "scenario": lambda p: p.add_argument("scenario", help="bundled scenario name (see 'flopcast scenarios') or a .toml path"),
     "sets": _sets,
     "seed": lambda p: p.add_argument("--seed", default=None, help="random seed (default: fresh, printed and recorded)"),
-    "draws": lambda p: p.add_argument("--draws", default=None, help="number of draws"),
-    "sampler": lambda p: p.add_argument("--sampler", choices=["mc", "lhs", "sobol"], default="mc"),
+    "draws": lambda p: p.add_argument("--draws", default=None, help="number of draws (e.g. 200000, 200k, 1M)"),
+    "sampler": lambda p: p.add_argument("--sampler", choices=["mc", "lhs", "sobol"], default="mc",
+                                        help="unit-cube design: plain Monte Carlo (default), Latin hypercube, or "
+                                             "scrambled Sobol points"),
     "json": lambda p: p.add_argument("--json", action="store_true", help="print one JSON object on stdout"),
     "out": lambda p: p.add_argument("--out", default=None,
                                     help="write here (must not exist or be empty) instead of a new folder in outputs/"),

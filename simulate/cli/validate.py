@@ -14,7 +14,7 @@ def register(sub) -> None:
                 "check how often the scenario's bands contain the measurements of an evidence file",
                 "scenario", "sets", "seed", "draws", "json", "out",
                 description="Run the scenario under every evidence case's settings and report the measured value's PIT, "
-                    "whether it lies in the 50%% and 90%% bands, median/measured, the coverage of both bands and "
+                    "whether it lies in the 50% and 90% bands, median/measured, the coverage of both bands and "
                     "the median log error. --loo predicts each case from a calibration on all the others.")
     p.add_argument("--evidence", required=True, metavar="FILE.toml",
                    help="evidence file (or the name of one in priors/evidence/, e.g. video-timings)")

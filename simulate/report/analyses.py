@@ -24,6 +24,18 @@ def _png(folder: Path, fname: str, fig) -> bytes:
     return png
 
 
+def _shares_text(sens, what: str) -> str:
+    """Which variance shares the analysis computed, in one sentence."""
+    items = list(sens.inputs.values())
+    if any(s.s1 is not None for s in items):
+        return f"Sobol indices of {what}, N = {sens.n} (SALib, bootstrap 95% CI)."
+    if any(s.shapley is not None for s in items):
+        meta = sens.shapley or {}
+        return (f"Shapley effects of {what} ({meta.get('permutations', '?')} random permutations, bootstrap 95% CI) "
+                "and PAWN: the inputs are dependent, so Sobol indices (which assume independence) are not computed.")
+    return f"No variance shares of {what} were computed."
+
+
 def sensitivity_section(sens, folder: Path | None = None, prefix: str = "") -> tuple[str, str]:
     """(HTML section, Markdown section) with the tornado and variance-share figures."""
     t = figures.png_bytes(plots.tornado_figure(sens))
@@ -31,17 +43,19 @@ def sensitivity_section(sens, folder: Path | None = None, prefix: str = "") -> t
     if folder is not None:
         (folder / f"{prefix}tornado-{sens.output}.png").write_bytes(t)
         (folder / f"{prefix}variance-{sens.output}.png").write_bytes(v)
-    rows = plots.table_rows(sens)
+    header, rows, align = plots.table(sens)
     what = f"log({sens.output})" if sens.log else sens.output
+    shares = _shares_text(sens, what)
+    legend = plots.table_legend(sens)
     warn = "".join(f"<p><b>warning:</b> {html.escape(w)}</p>" for w in sens.warnings)
     sec = (f"<h3>Sensitivity of {html.escape(sens.output)} [{html.escape(sens.unit)}]</h3>"
            f"<p>Baseline (every uncertain input at its median): {num(sens.baseline)} {html.escape(sens.unit)}. "
-           f"Sobol indices of {html.escape(what)}, N = {sens.n} (SALib, bootstrap 95% CI).</p>{warn}"
+           f"{html.escape(shares)}</p>{warn}"
            f"<div class='figs'>{img_tag(t, 'tornado')}{img_tag(v, 'variance shares')}</div>"
-           + _html_table(plots.HEADER, rows, "lrrrrrrrrr"))
+           + _html_table(header, rows, align) + f"<p>{html.escape(legend)}</p>")
     md = (f"### Sensitivity of `{sens.output}` [{sens.unit}]\n\nBaseline (inputs at medians): {num(sens.baseline)}. "
-          f"Sobol indices of {what}, N = {sens.n}.\n\n" + "".join(f"**warning:** {w}\n\n" for w in sens.warnings)
-          + markdown(plots.HEADER, rows, "lrrrrrrrrr") + "\n")
+          f"{shares}\n\n" + "".join(f"**warning:** {w}\n\n" for w in sens.warnings)
+          + markdown(header, rows, align) + f"\n\n{legend}\n")
     return sec, md
 
 
@@ -128,22 +142,27 @@ def write_compare(cmp, folder: Path) -> None:
 def compare_figure(cmp):
     import numpy as np
 
-    fig = figures.new_figure(8.0, 0.55 * len(cmp.outputs) + 1.6)
+    from flopcast.report.style import titles
+
+    fig = figures.new_figure(8.0, 0.5 * len(cmp.outputs) + 2.2, layout="constrained")
     ax = fig.add_subplot()
     names = list(cmp.outputs)
     for i, n in enumerate(names):
         r = cmp.outputs[n].ratio
-        ax.plot([r.p05, r.p95], [i, i], color="C0", lw=3, alpha=0.6)
-        ax.plot([r.median], [i], "o", color="C3")
-    ax.axvline(1.0, color="k", lw=1)
+        ax.plot([r.p05, r.p95], [i, i], color="C0", lw=4, alpha=0.6, solid_capstyle="butt",
+                label="90% interval of B/A" if i == 0 else None)
+        ax.plot([r.median], [i], "o", color="C3", label="median of B/A" if i == 0 else None)
+    ax.axvline(1.0, color="k", lw=1, label="B = A")
     ax.set_yticks(np.arange(len(names)), names, fontsize=8)
     ax.invert_yaxis()
     lo = min(cmp.outputs[n].ratio.p05 for n in names)
     hi = max(cmp.outputs[n].ratio.p95 for n in names)
     if lo > 0 and hi / lo > 10:
         ax.set_xscale("log")
-    ax.set_xlabel(f"ratio {figures.label(cmp.b)} / {figures.label(cmp.a)} (dimensionless): median and 90% interval, draw by draw")
-    ax.set_title("Scenario comparison (common random numbers)")
+    ax.set_xlabel("B / A, draw by draw (the same random numbers in both)")
+    titles(ax, "How much B differs from A, output by output",
+           f"A: {cmp.a}; B: {cmp.b}; {cmp.draws:,} draws, seed {cmp.seed}", fit=True)
+    plots._legend_below(fig, ax, ncols=3)
     return fig
 
 

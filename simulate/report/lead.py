@@ -131,6 +131,51 @@ def headline_rows(headlines) -> list[list[str]]:
     return rows
 
 
+def headline_sentence(h) -> str:
+    """One sentence: where a published figure sits and what the source's own assumptions give, e.g.
+    "peak fleet: 720k H100s is the 14th percentile of a 90% band 392k-13.9M; the source's own
+    assumptions give 990k (22nd), not 720k"."""
+    unit = f" {h.unit}" if h.unit else ""
+    under = f" with {h.set_text}" if h.set else ""
+    off = abs(h.ratio - 1) > TOLERANCE
+    if h.published_percentile is None or h.band is None:
+        gives = f"the source's own assumptions give {eng(h.rederived)}" + (f", not {eng(h.published)}" if off else "")
+        return f"{h.label}: {eng(h.published)}{unit}; the output is fixed{under} (no band): {gives}."
+    lo, hi = h.band
+    pct = _pct_text(h.published_percentile)
+    gives = f"the source's own assumptions give {eng(h.rederived)}"
+    if off:
+        gives += f" ({_pct_text(h.rederived_percentile)}), not {eng(h.published)}"
+    return (f"{h.label}: {eng(h.published)}{unit} is the {pct} of a 90% band {eng(lo)}-{eng(hi)}{under}; "
+            f"{gives}.")
+
+
+def _pct_text(q: float | None) -> str:
+    """``14th percentile``; at the ends, ``below the 1st`` / ``above the 99th percentile``."""
+    if q is None:
+        return "fixed"
+    if q < 0.5:
+        return "bottom (below every draw)" if q == 0 else "below the 1st percentile"
+    if q > 99.5:
+        return "top (above every draw)" if q == 100 else "above the 99th percentile"
+    return f"{ordinal(q)} percentile"
+
+
+def headline_sentences(headlines, key_outputs=(), width: int = 100) -> list[str]:
+    """Terminal lines: one sentence per published figure, wrapped to ``width`` columns; the lead
+    headline (``lead_headline``: the source's conclusion, the one the report's summary leads with) first."""
+    import textwrap
+
+    if headlines is None or not headlines.items:
+        return []
+    lead = lead_headline(headlines, key_outputs)
+    out = ["Published figures in this run's bands:"]
+    for h in [lead] + [h for h in headlines.items if h is not lead]:
+        out += textwrap.wrap(headline_sentence(h), width, initial_indent="- ", subsequent_indent="  ",
+                             break_on_hyphens=False)
+    return out
+
+
 def headline_lines(headlines) -> list[str]:
     """Terminal lines: the published figures in one small table (fits 100 columns)."""
     from flopcast.fmt import table

@@ -116,9 +116,9 @@ def write_run(result, folder: Path, report: bool = True, waterfall=None, headlin
     featured = featured_outputs(result, headlines)
     names = list(result.plan.model.outputs)
 
-    def render(name: str):
-        return figures.render_once(distribution_figure(result, name, headlines, small=name not in featured),
-                                   figure_format)
+    def render(name: str):  # under --figures png every figure is full size (1200 px wide)
+        small = name not in featured and figure_format != "png"
+        return figures.render_once(distribution_figure(result, name, headlines, small=small), figure_format)
 
     figures.load()  # imported once, before the worker is forked: it inherits matplotlib
     for name, (suffix, data, figs[name]) in zip(names, render_all(names, render)):
@@ -353,6 +353,9 @@ def html_report(result, figs: dict[str, bytes | str], extra_sections: list[str] 
                 samples: str = "all") -> str:
     sc = result.plan.scenario
     key = [n for n in result.plan.model.key_outputs if n in figs]
+    first = lead.lead_headline(headlines, result.plan.model.key_outputs)
+    if first is not None and first.output in figs:  # the lead figure is the output the summary is about
+        key = [first.output] + [n for n in key if n != first.output]
     shown = featured_outputs(result, headlines)
     more = [n for n in figs if n in shown and n not in key]
     rest = [n for n in figs if n not in shown]

@@ -99,14 +99,33 @@ def eng_axis(axis) -> None:
     axis.set_major_formatter(FuncFormatter(lambda v, _pos: eng(v)))
 
 
-def titles(ax, title: str, subtitle: str = "") -> None:
-    """A title in words and, under it, what the figure is of (scenario, draws)."""
+def _wrap_to(text: str, width_in: float, fontsize: float, bold: bool = False) -> str:
+    """``text`` wrapped to lines that fit ``width_in`` inches at ``fontsize`` points (DejaVu Sans averages
+    about 0.55 em per character, bold 0.58)."""
+    import textwrap
+
+    chars = max(int(width_in * 72.0 / (fontsize * (0.58 if bold else 0.55))), 12)
+    return "\n".join(textwrap.wrap(text, chars, break_on_hyphens=False)) or text
+
+
+def titles(ax, title: str, subtitle: str = "", fit: bool = False) -> None:
+    """A title in words and, under it, what the figure is of (scenario, draws); both wrapped to the
+    figure's width so no text leaves the canvas. ``fit``: measure where the axes start after layout (long
+    tick labels push them right) and wrap to the width left; call it last, once the axes are complete."""
     from flopcast.report.figures import label
 
-    ax.set_title(label(title), loc="left", pad=18 if subtitle else 6)
-    if subtitle:
-        ax.text(0.0, 1.02, label(subtitle), transform=ax.transAxes, fontsize=8.5, color="#555555",
-                ha="left", va="bottom")
+    width = ax.figure.get_figwidth() - 0.6  # the axes start right of the y label
+    if fit:
+        fig = ax.figure
+        fig.canvas.draw()  # lays the axes out: where they start is known only now
+        width = (fig.bbox.x1 - ax.get_window_extent().x0) / fig.dpi - 0.1
+    sub = _wrap_to(label(subtitle), width, 8.5) if subtitle else ""
+    lines = sub.count("\n") + 1 if sub else 0
+    ax.set_title(_wrap_to(label(title), width, RC["axes.titlesize"], bold=True), loc="left",
+                 pad=6 + 11.5 * lines)
+    if sub:
+        ax.annotate(sub, (0.0, 1.0), xycoords="axes fraction", xytext=(0, 4), textcoords="offset points",
+                    fontsize=8.5, color="#555555", ha="left", va="bottom")
 
 
 def sentence_case(text: str) -> str:

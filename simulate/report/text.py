@@ -17,7 +17,7 @@ def safe(text: object) -> str:
 
 
 def run_lines(result, rounds=None, tol: float | None = None, headlines=None) -> list[str]:
-    from flopcast.report.lead import headline_lines
+    from flopcast.report.lead import headline_sentences
     from flopcast.report.run import summary_text
 
     sc, plan = result.plan.scenario, result.plan
@@ -29,8 +29,10 @@ def run_lines(result, rounds=None, tol: float | None = None, headlines=None) -> 
     if plan.converted:
         lines += wrap("convention: corrected (" + ", ".join(f"{m.input} x{m.factor:g}: {m.published} -> {m.expects}"
                                                             for m in plan.converted) + ")", "")
+    sentences = headline_sentences(headlines, plan.model.key_outputs)  # the answer first: one sentence per published figure
+    if sentences:
+        lines += sentences + [""]
     lines.append(summary_text(result, headlines.log_hdi90 if headlines is not None else None))
-    lines += headline_lines(headlines)
     if headlines is not None and headlines.premises:
         lines += wrap("premises: FLOP figures counted otherwise than the equations expect (flopcast audit; "
                       "--flop-convention corrected converts them):", "")
@@ -62,10 +64,14 @@ def point_rows(point) -> list[list[str]]:
 def sensitivity_lines(sens) -> list[str]:
     from flopcast.report import plots
 
+    header, rows, align = plots.table(sens)
     what = f"log({sens.output})" if sens.log else sens.output
-    return [f"{safe(sens.scenario)}: sensitivity of {sens.output} [{sens.unit}]; baseline {num(sens.baseline)} "
-            f"(inputs at medians); Sobol indices of {what}, N={sens.n}, seed={sens.seed}",
-            table(plots.HEADER, plots.table_rows(sens), "lrrrrrrrrr")]
+    items = list(sens.inputs.values())
+    kind = ("Sobol indices" if any(s.s1 is not None for s in items) else
+            "Shapley effects" if any(s.shapley is not None for s in items) else "no variance shares")
+    return [*wrap(f"{sens.scenario}: sensitivity of {sens.output} [{sens.unit}]; baseline {num(sens.baseline)} "
+                  f"(inputs at medians); {kind} of {what}, N={sens.n}, seed={sens.seed}", ""),
+            table(header, rows, align), *wrap(plots.table_legend(sens), "")]
 
 
 WIDTH = 100  # terminal text fits this many columns
@@ -169,12 +175,26 @@ def _ordinal(q: float) -> str:
     return ordinal(q)
 
 
+def _wrap(text: str, width: int = 100) -> str:
+    import textwrap
+
+    return textwrap.fill(safe(text), width, break_on_hyphens=False)
+
+
 def compare_lines(cmp) -> list[str]:
-    rows = [[n, c.unit, num(c.a.median), num(c.b.median), num(c.ratio.median), num(c.ratio.p05), num(c.ratio.p95),
-             f"{c.p_b_greater:.3f}"] for n, c in cmp.outputs.items()]
-    return [f"{safe(cmp.a)} (A) vs {safe(cmp.b)} (B): {cmp.draws:,} draws, seed {cmp.seed}, common random numbers",
-            table(["output", "unit", "A median", "B median", "B/A median", "B/A p05", "B/A p95", "P(B>A)"], rows,
-                  "llrrrrrr")]
+    from flopcast.report.style import eng
+
+    header = ["output", "unit", "A median", "B median", "B/A median", "B/A p05", "B/A p95", "P(B>A)"]
+    rows = [[n, c.unit, eng(c.a.median, 4), eng(c.b.median, 4), num(c.ratio.median), num(c.ratio.p05),
+             num(c.ratio.p95), f"{c.p_b_greater:.3f}"] for n, c in cmp.outputs.items()]
+    text = table(header, rows, "llrrrrrr")
+    units = []
+    if max(columns(line) for line in text.splitlines()) > WIDTH:  # long units: listed under the table
+        text = table([h for i, h in enumerate(header) if i != 1], [[v for i, v in enumerate(r) if i != 1] for r in rows],
+                     "lrrrrrr")
+        units = wrap("units: " + "; ".join(f"{r[0]} [{r[1]}]" for r in rows), "")
+    return ([_wrap(f"{cmp.a} (A) vs {cmp.b} (B): {cmp.draws:,} draws, seed {cmp.seed}, common random numbers"),
+             text] + units + ([_wrap(cmp.unmatched_note())] if cmp.unmatched_note() else []))
 
 
 def compare_outputs_lines(title: str, entries, draws: int, seed: int) -> list[str]:
