@@ -172,7 +172,14 @@ def _input_specs(scenario: Scenario, names) -> dict[str, Quantity]:
 
 def _output_specs(scenario: Scenario, names) -> dict[str, Quantity]:
     given = {o.name: o for o in scenario.outputs}
-    return {n: Quantity(given[n].unit if n in given else "", given[n].description if n in given else "",
+
+    def described(n: str) -> str:  # a formula without a description is described by itself
+        o = given.get(n)
+        if o is None:
+            return ""
+        return o.description or (f"{n} = {o.formula.text}" if o.formula is not None else "")
+
+    return {n: Quantity(given[n].unit if n in given else "", described(n),
                         domain=given[n].domain if n in given else None) for n in names}
 
 

@@ -14,6 +14,7 @@ from flopcast.priors.errors import InputError
 from flopcast.results import Result
 from flopcast.engine import evaluate_point, plan_for, run, sampled_columns
 from flopcast.plan import Plan
+from flopcast.analyze.headlines import headline_band, is_streamed
 from flopcast.analyze.stress import exceedance
 
 TOLERANCE = (0.95, 1.05)
@@ -138,9 +139,13 @@ def audit(plan: Plan, draws: int | None = None, seed: int | None = None, max_fix
         re = d[h.output]
         ratio = h.value / re if re != 0 else math.inf
         use_stream = streamed is not None and not h.set  # every draw of the band, counted streamed
-        values = band.outputs[h.output] if use_stream else _band_values(plan, h, bands)
+        chosen = _band(h, bands)
+        values = band.outputs[h.output] if use_stream else None if chosen is None else chosen.outputs[h.output]
         if use_stream:
             p, pct = streamed[(h.output, h.value)]
+        elif chosen is not None and is_streamed(chosen):  # a set's band, streamed: counted over every draw
+            below = chosen.below[h.output][float(h.value)]
+            p, pct = (chosen.draws - below) / chosen.draws, 100.0 * (below / chosen.draws)
         elif values is not None:
             p, _, pct = exceedance(values, h.value)
         else:
@@ -161,16 +166,13 @@ def audit(plan: Plan, draws: int | None = None, seed: int | None = None, max_fix
                  check(plan, band), convention_json(plan))
 
 
-def _band_values(plan: Plan, h, bands: dict):
+def _band(h, bands: dict):
     """The band ``h`` is placed in (``analyze.headlines.headline_band``): the scenario's, or, for a headline
     with ``set``, the same draws with those inputs fixed; None when nothing is uncertain."""
-    from flopcast.analyze.headlines import headline_band
-
     band = bands[()]
     if band is None:
         return None
-    chosen = headline_band(band, dict(h.set), bands)  # the one definition run and the report use
-    return None if chosen is None else chosen.outputs[h.output]
+    return headline_band(band, dict(h.set), bands)  # the one definition run and the report use
 
 
 def _exceedances_streamed(plan: Plan, band, headlines):

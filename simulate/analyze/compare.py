@@ -116,9 +116,10 @@ def compare(a, b, outputs=(), sets_a=(), sets_b=(), draws: int | None = None, se
     columns = sorted(set(sampled_columns(plan_a)) | set(sampled_columns(plan_b)))
     shared = sorted(set(plan_a.uncertain) & set(plan_b.uncertain))
     if _streams(draws, stream, sampler):
-        cmp = _compare_streamed(plan_a, plan_b, pairs, draws, seed, sampler, columns, shared)
-        cmp.unmatched = unmatched
-        return cmp
+        from dataclasses import replace
+
+        return replace(_compare_streamed(plan_a, plan_b, pairs, draws, seed, sampler, columns, shared),
+                       unmatched=unmatched)
     ra = run(plan_a, draws=draws, seed=seed, sampler=sampler, summarize_outputs=False, columns=columns, stream=False)
     rb = run(plan_b, draws=draws, seed=seed, sampler=sampler, summarize_outputs=False, columns=columns, stream=False)
     out = {}

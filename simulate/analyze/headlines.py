@@ -109,7 +109,7 @@ def headline_band(result, sets: dict, cache: dict | None = None):
     """The band a headline is placed in: ``result`` (a RunResult) itself, or, for a headline whose ``set``
     the run did not fix, the same draws (seed, sampler, unit-cube columns of ``result.plan``: common random
     numbers) with those inputs fixed; None when the set leaves nothing uncertain. One run per distinct set
-    (``cache``). A streamed result is re-drawn over the draws it kept."""
+    (``cache``). A streamed result's band streams too: every draw, its figures counted as it passes."""
     plan = result.plan
     if all(k in plan.constants and plan.constants[k] == v for k, v in sets.items()):
         return result
@@ -119,10 +119,16 @@ def headline_band(result, sets: dict, cache: dict | None = None):
         from flopcast.engine import plan_for, run, sampled_columns
 
         fixed = plan_for(plan, dict(sets))
-        n = len(next(iter(result.outputs.values()))) if result.outputs else result.draws
-        cache[key] = run(fixed, draws=n, seed=result.seed, sampler=result.sampler, columns=sampled_columns(plan),
-                         summarize_outputs=False, stream=False) if fixed.uncertain else None
+        streamed = is_streamed(result)
+        cache[key] = run(fixed, draws=result.draws, seed=result.seed, sampler=result.sampler,
+                         columns=sampled_columns(plan), summarize_outputs=streamed,
+                         stream=streamed) if fixed.uncertain else None
     return cache[key]
+
+
+def is_streamed(result) -> bool:
+    """Whether a RunResult kept only a prefix of its draws (its summaries streamed over all of them)."""
+    return result.kept is not None and result.kept < result.draws
 
 
 def headlines(result) -> Headlines:
@@ -138,15 +144,15 @@ def headlines(result) -> Headlines:
     for h in plan.scenario.headlines:
         derived = evaluate_point(plan, at=h.set)[h.output]
         band = headline_band(result, h.set, bands)
-        if band is result and streamed:
-            place = partial(_streamed_percentile, result, h.output)
+        if band is not None and is_streamed(band):  # exact counts over every draw
+            place = partial(_streamed_percentile, band, h.output)
         else:
             place = partial(percentile, band.outputs[h.output] if band is not None else np.array([derived]))
         pub, re = place(h.value), place(derived)
         if pub is None:
             p90 = None
-        elif band is result and result.summary and h.output in result.summary:
-            p90 = (result.summary[h.output].p05, result.summary[h.output].p95)  # the run's printed band
+        elif band.summary and h.output in band.summary:
+            p90 = (band.summary[h.output].p05, band.summary[h.output].p95)  # the band's printed quantiles
         else:
             p90 = tuple(float(q) for q in np.quantile(band.outputs[h.output], [0.05, 0.95]))
         items.append(HeadlineFigure(h.output, h.label or h.output, plan.unit(h.output), float(h.value), derived,
