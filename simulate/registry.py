@@ -269,7 +269,8 @@ def function_model(fn: Callable, scenario: Scenario, where: str = "model", label
     the keys of the dict it returns at the priors' point values."""
     import numpy as np
 
-    label = str(label or getattr(fn, "__name__", None) or "model")
+    name = str(getattr(fn, "__name__", "") or "")
+    label = str(label or (name if name.isidentifier() else "function"))  # a lambda: "function"
     takes, defaults = _parameters(fn, label)
     names = list(takes) if takes is not None else list(scenario.priors)
     missing = [n for n in names if n not in scenario.priors and n not in defaults]
