@@ -38,6 +38,21 @@ def _commands(self, n: int, rep: int) -> dict[str, tuple[list[str], Path | None]
     return cmds
 
 
+def _measure_summary(self, key: str, n: int, cmd: list[str], folder: Path | None) -> dict | None:
+    """One whole-process run and the summary it computed (its folder's summary.json, removed after, or
+    its --json stdout); None, with a note, when it failed."""
+    r = measure(cmd, self.tmp, timeout=self.args.process_timeout)
+    if r["rc"] != 0 or r["timed_out"]:
+        self.notes.append(f"{key} at {_fmt_n(n)}: exit {r['rc']} timed_out={r['timed_out']}: {r['stderr'][-300:]}")
+        return None
+    if folder is not None:
+        r["summary"] = summary_json(folder / "summary.json")
+        shutil.rmtree(folder, ignore_errors=True)
+    else:
+        r["summary"] = json.loads(r["stdout"])["outputs"]
+    return r
+
+
 def sec_process(self):
     """Paired whole-process runs: every repeat runs each command once, order rotated."""
     import importlib.util
@@ -52,16 +67,9 @@ def sec_process(self):
             order = list(cmds)
             order = order[rep % len(order):] + order[: rep % len(order)]
             for key in order:
-                cmd, folder = cmds[key]
-                r = measure(cmd, self.tmp, timeout=self.args.process_timeout)
-                if r["rc"] != 0 or r["timed_out"]:
-                    self.notes.append(f"{key} at {_fmt_n(n)}: exit {r['rc']} timed_out={r['timed_out']}: {r['stderr'][-300:]}")
+                r = _measure_summary(self, key, n, *cmds[key])
+                if r is None:
                     continue
-                if folder is not None:
-                    r["summary"] = summary_json(folder / "summary.json")
-                    shutil.rmtree(folder, ignore_errors=True)
-                else:
-                    r["summary"] = json.loads(r["stdout"])["outputs"]
                 runs.setdefault(key, []).append(r)
                 self.log(f"{key} {_fmt_n(n)} rep {rep + 1}: {r['wall']:.2f} s wall, {r['cpu']:.2f} CPU-s, "
                          f"{(r['rss_kb'] or 0) / 1e6:.2f} GB")
@@ -208,14 +216,9 @@ def sec_equations(self):
                                   "--json"], None)}
             order = list(cmds)[rep % 2:] + list(cmds)[: rep % 2]
             for key in order:
-                cmd, folder = cmds[key]
-                r = measure(cmd, self.tmp, timeout=self.args.process_timeout)
-                if r["rc"] != 0 or r["timed_out"]:
-                    self.notes.append(f"equations {key} at {_fmt_n(n)}: exit {r['rc']}: {r['stderr'][-300:]}")
+                r = _measure_summary(self, f"equations {key}", n, *cmds[key])
+                if r is None:
                     continue
-                r["summary"] = summary_json(folder / "summary.json") if folder else json.loads(r["stdout"])["outputs"]
-                if folder:
-                    shutil.rmtree(folder, ignore_errors=True)
                 runs.setdefault(key, []).append(r)
                 self.log(f"equations {key} {_fmt_n(n)} rep {rep + 1}: {r['wall']:.2f} s wall")
         if len(runs) < 2 or len(runs["flopcast"]) != len(runs["squiggle"]):
