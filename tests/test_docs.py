@@ -64,6 +64,9 @@ def test_readme_command_blocks_print_what_they_show(capsys, tmp_path, command, e
 
 # (command, a sentence the README says it prints or computes)
 README_CLAIMS = [
+    ("flopcast run plappert-2024 --seed 1",
+     "peak fleet: 720k H100s is the 14th percentile of a 90% band 392k-13.9M; the source's own assumptions give "
+     "990k (22nd percentile), not 720k"),
     ("flopcast stress plappert-2024 --output peak_fleet_h100 --headline 3e8 --draws 200000 --seed 1",
      "P(>= 3.000e+08) = 4.9e-06 ± 1e-07 (importance sampling, 20,000 draws, ESS 2,200; plain Monte Carlo saw 0 "
      "of 200,000 draws there)"),
