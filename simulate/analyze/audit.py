@@ -163,7 +163,7 @@ def _band_values(plan: Plan, h, bands: dict):
     band = bands[()]
     if band is None:
         return None
-    chosen = headline_band(band, dict(h.set), bands)  # the one definition run and the report use
+    chosen = headline_band(band, dict(h.set), bands, draws=band.draws)  # the definition run and the report use
     return None if chosen is None else chosen.outputs[h.output]
 
 

@@ -102,11 +102,12 @@ def log_hdi90(values: np.ndarray) -> tuple[float, float] | None:
     return log_hdi90_ordered(order_statistics(v))
 
 
-def headline_band(result, sets: dict, cache: dict | None = None):
+def headline_band(result, sets: dict, cache: dict | None = None, draws: int | None = None):
     """The band a headline is placed in: ``result`` (a RunResult) itself, or, for a headline whose ``set``
     the run did not fix, the same draws (seed, sampler, unit-cube columns of ``result.plan``: common random
     numbers) with those inputs fixed; None when the set leaves nothing uncertain. One run per distinct set
-    (``cache``). A streamed result is re-drawn over the draws it kept."""
+    (``cache``). ``draws``: how many (default: the draws ``result`` holds, so a streamed run's kept prefix;
+    ``audit`` passes all of them, streamed like its own band)."""
     plan = result.plan
     if all(k in plan.constants and plan.constants[k] == v for k, v in sets.items()):
         return result
@@ -116,9 +117,15 @@ def headline_band(result, sets: dict, cache: dict | None = None):
         from flopcast.engine import plan_for, run, sampled_columns
 
         fixed = plan_for(plan, dict(sets))
-        n = len(next(iter(result.outputs.values()))) if result.outputs else result.draws
-        cache[key] = run(fixed, draws=n, seed=result.seed, sampler=result.sampler, columns=sampled_columns(plan),
-                         summarize_outputs=False, stream=False) if fixed.uncertain else None
+        if not fixed.uncertain:
+            cache[key] = None
+        elif draws is not None:
+            cache[key] = run(fixed, draws=draws, seed=result.seed, sampler=result.sampler,
+                             columns=sampled_columns(plan), summarize_outputs=False)
+        else:
+            n = len(next(iter(result.outputs.values()))) if result.outputs else result.draws
+            cache[key] = run(fixed, draws=n, seed=result.seed, sampler=result.sampler, columns=sampled_columns(plan),
+                             summarize_outputs=False, stream=False)
     return cache[key]
 
 
