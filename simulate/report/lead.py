@@ -136,7 +136,7 @@ def headline_sentence(h) -> str:
     "peak fleet: 720k H100s is the 14th percentile of a 90% band 392k-13.9M; the source's own
     assumptions give 990k (22nd), not 720k"."""
     unit = f" {h.unit}" if h.unit else ""
-    under = f" with {h.set_text}" if h.set else ""
+    under = " with " + ", ".join(f"{k}={eng(v)}" for k, v in h.set.items()) if h.set else ""
     off = abs(h.ratio - 1) > TOLERANCE
     if h.published_percentile is None or h.band is None:
         gives = f"the source's own assumptions give {eng(h.rederived)}" + (f", not {eng(h.published)}" if off else "")
@@ -161,18 +161,29 @@ def _pct_text(q: float | None) -> str:
     return f"{ordinal(q)} percentile"
 
 
-def headline_sentences(headlines, key_outputs=(), width: int = 100) -> list[str]:
-    """Terminal lines: one sentence per published figure, wrapped to ``width`` columns; the lead
-    headline (``lead_headline``: the source's conclusion, the one the report's summary leads with) first."""
+def headline_sentences(headlines, key_outputs=(), width: int = 100, max_lines: int = 23) -> list[str]:
+    """Terminal lines: one sentence per published figure, wrapped to ``width`` columns, within
+    ``max_lines`` (a first screen of 24 lines holds them with the run's first line): the lead headline
+    (``lead_headline``: the source's conclusion, the one the report's summary leads with) first, then the
+    figures the source's own assumptions do not give, then the rest; what does not fit is counted and
+    pointed to."""
     import textwrap
 
     if headlines is None or not headlines.items:
         return []
     lead = lead_headline(headlines, key_outputs)
+    rest = [h for h in headlines.items if h is not lead]
+    order = [lead] + [h for h in rest if abs(h.ratio - 1) > TOLERANCE] + [h for h in rest if abs(h.ratio - 1) <= TOLERANCE]
     out = ["Published figures in this run's bands:"]
-    for h in [lead] + [h for h in headlines.items if h is not lead]:
-        out += textwrap.wrap(headline_sentence(h), width, initial_indent="- ", subsequent_indent="  ",
-                             break_on_hyphens=False)
+    for i, h in enumerate(order):
+        lines = textwrap.wrap(headline_sentence(h), width, initial_indent="- ", subsequent_indent="  ",
+                              break_on_hyphens=False)
+        left = len(order) - i
+        if len(out) + len(lines) + (1 if left > 1 else 0) > max_lines:
+            out.append(f"- and {left} more: summary.md and report.html list every published figure "
+                       f"(or flopcast audit {headlines.scenario})")
+            break
+        out += lines
     return out
 
 
