@@ -12,7 +12,7 @@ from scipy import optimize
 
 from flopcast.priors.errors import InputError
 from flopcast.results import Rendered
-from flopcast.engine import evaluate_point, plan_for, run, sampled_columns
+from flopcast.engine import evaluate_point, run
 from flopcast.plan import Plan
 from flopcast.analyze.stress import _ordinal, exceedance
 
