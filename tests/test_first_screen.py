@@ -68,3 +68,15 @@ def test_variance_figure_draws_shapley_bars_with_intervals():
     assert len(ax.patches) == len(shapley)  # one bar per input
     assert any(c.get_segments() for c in ax.collections)  # the CI error bars
     assert "Shapley" in ax.get_title(loc="left")
+
+
+def test_many_headlines_stay_on_the_first_screen(capsys, tmp_path):
+    """llm-economics publishes 18 figures: the lead and the ones its assumptions do not give come first,
+    the rest are counted and pointed to, and the table still starts on the first screen."""
+    lines = _stdout(capsys, ["run", "llm-economics", "--seed", "1", "--draws", "5000"], tmp_path)
+    table_at = next(i for i, line in enumerate(lines) if line.startswith("output "))
+    assert table_at <= SCREEN + 1
+    more = [line for line in lines[:table_at] if line.startswith("- and ")]
+    assert len(more) == 1 and "flopcast audit llm-economics" in more[0]
+    shown = sum(line.startswith("- ") for line in lines[:table_at]) - 1
+    assert shown + int(re.search(r"and (\d+) more", more[0]).group(1)) == 18

@@ -16,8 +16,8 @@ because the regression is on the joint draws. Single inputs: sqrt(draws) equal-c
 rank (64 to 1,024, so the resolution grows with the draws); the variance removed is the between-bin
 variance less its Monte Carlo part (Plischke, Borgonovo & Smith 2013); P(yes | input) is the bin means
 smoothed by a penalized cubic spline on the normal scores of the ranks (``scipy.interpolate.
-make_smoothing_spline``, lambda by GCV), read
-on 4,096 equal-mass points of the input, so EVPPI and P(flip) move in no steps of 1 / bins. Groups:
+make_smoothing_spline``, lambda by GCV), read on 4,096 equal-mass points of the input, so EVPPI and
+P(flip) move in no steps of 1 / bins. Groups:
 k-nearest-neighbour regression on the inputs' ranks, with the variance reduction from the neighbours'
 local variances (the given-data estimator of E[Var(Y | X_u)] of Broto, Bachoc & Depecker, "Variance
 reduction for estimation of Shapley effects and adaptation to unknown input distribution", SIAM/ASA JUQ
@@ -120,6 +120,7 @@ def _smoother(centers: np.ndarray, weights: np.ndarray, means: np.ndarray, grid:
 
     k = centers.size
     eye = np.eye(k)
+
     def gcv(log_lam: float) -> float:
         hat = make_smoothing_spline(centers, eye, w=weights, lam=10.0**log_lam)(centers)  # column j: S e_j
         dof = float(np.trace(hat))
@@ -129,7 +130,7 @@ def _smoother(centers: np.ndarray, weights: np.ndarray, means: np.ndarray, grid:
     coarse = np.arange(-12.0, 1.5, 1.0)  # decades, then quarter decades around the best
     best = coarse[int(np.argmin([gcv(v) for v in coarse]))]
     fine = best + np.array([-0.75, -0.5, -0.25, 0.0, 0.25, 0.5, 0.75])
-    best = fine[int(np.argmin([gcv(v) if v != best else gcv(best) for v in fine]))]
+    best = fine[int(np.argmin([gcv(v) for v in fine]))]
     return make_smoothing_spline(centers, eye, w=weights, lam=10.0**best)(grid)
 
 

@@ -74,10 +74,10 @@ def summary_sentences(result, headlines, commands: list[str], md: bool = False) 
                        f"{TOLERANCE:.0%}; these do not: {names} (see {_anchor_text('published figures', 'headlines', md)}).")
         else:
             out.append(f"All {n} published figures follow from the source's assumptions within {TOLERANCE:.0%}.")
-        if any(h.set and not h.band_has_set for h in headlines.items):
+        if any(h.set for h in headlines.items):
             out.append("Figures the source states under other assumptions (a set, such as "
-                       f"{e(next(h.set_text for h in headlines.items if h.set))}) are placed in this run's band, "
-                       "which was drawn without them.")
+                       f"{e(next(h.set_text for h in headlines.items if h.set))}) are placed in the band with "
+                       "those inputs fixed as stated (the same draws), as flopcast audit places them.")
         ref = commands[0].split()[2] if commands else plan.scenario.name
         out.append(f"What one would have to believe for {eng(lead.published)} to hold: "
                    f"{code(f'flopcast stress {ref} --output {lead.output} --headline {lead.published:g}')}.")
@@ -124,8 +124,6 @@ def headline_rows(headlines) -> list[list[str]]:
     rows = []
     for h in headlines.items:
         assumed = h.set_text if h.set else "the scenario's points"
-        if h.set and not h.band_has_set:
-            assumed += " (band drawn without)"
         rows.append([h.label, h.output, h.unit, num(h.published), _num_pct(h.published_percentile, 1),
                      num(h.rederived), _num_pct(h.rederived_percentile, 1), f"{h.ratio:.3f}", assumed])
     return rows
@@ -136,7 +134,7 @@ def headline_sentence(h) -> str:
     "peak fleet: 720k H100s is the 14th percentile of a 90% band 392k-13.9M; the source's own
     assumptions give 990k (22nd), not 720k"."""
     unit = f" {h.unit}" if h.unit else ""
-    under = f" with {h.set_text}" if h.set else ""
+    under = " with " + ", ".join(f"{k}={eng(v)}" for k, v in h.set.items()) if h.set else ""
     off = abs(h.ratio - 1) > TOLERANCE
     if h.published_percentile is None or h.band is None:
         gives = f"the source's own assumptions give {eng(h.rederived)}" + (f", not {eng(h.published)}" if off else "")
@@ -161,42 +159,30 @@ def _pct_text(q: float | None) -> str:
     return f"{ordinal(q)} percentile"
 
 
-def headline_sentences(headlines, key_outputs=(), width: int = 100) -> list[str]:
-    """Terminal lines: one sentence per published figure, wrapped to ``width`` columns; the lead
-    headline (``lead_headline``: the source's conclusion, the one the report's summary leads with) first."""
+def headline_sentences(headlines, key_outputs=(), width: int = 100, max_lines: int = 23) -> list[str]:
+    """Terminal lines: one sentence per published figure, wrapped to ``width`` columns, within
+    ``max_lines`` (a first screen of 24 lines holds them with the run's first line): the lead headline
+    (``lead_headline``: the source's conclusion, the one the report's summary leads with) first, then the
+    figures the source's own assumptions do not give, then the rest; what does not fit is counted and
+    pointed to."""
     import textwrap
 
     if headlines is None or not headlines.items:
         return []
     lead = lead_headline(headlines, key_outputs)
+    rest = [h for h in headlines.items if h is not lead]
+    order = [lead] + [h for h in rest if abs(h.ratio - 1) > TOLERANCE] + [h for h in rest if abs(h.ratio - 1) <= TOLERANCE]
     out = ["Published figures in this run's bands:"]
-    for h in [lead] + [h for h in headlines.items if h is not lead]:
-        out += textwrap.wrap(headline_sentence(h), width, initial_indent="- ", subsequent_indent="  ",
-                             break_on_hyphens=False)
+    for i, h in enumerate(order):
+        lines = textwrap.wrap(headline_sentence(h), width, initial_indent="- ", subsequent_indent="  ",
+                              break_on_hyphens=False)
+        left = len(order) - i
+        if len(out) + len(lines) + (1 if left > 1 else 0) > max_lines:
+            out.append(f"- and {left} more: summary.md and report.html list every published figure "
+                       f"(or flopcast audit {headlines.scenario})")
+            break
+        out += lines
     return out
-
-
-def headline_lines(headlines) -> list[str]:
-    """Terminal lines: the published figures in one small table (fits 100 columns)."""
-    from flopcast.fmt import table
-
-    if headlines is None or not headlines.items:
-        return []
-    rows, notes = [], []
-    for h in headlines.items:
-        mark = "" if abs(h.ratio - 1) <= TOLERANCE else " !"
-        assumed = h.set_text + ("" if h.band_has_set or not h.set else " +")
-        rows.append([h.output, eng(h.published), _num_pct(h.published_percentile, 0), eng(h.rederived) + mark,
-                     _num_pct(h.rederived_percentile, 0), assumed])
-    if any(abs(h.ratio - 1) > TOLERANCE for h in headlines.items):
-        notes.append(f"! the source's own assumptions do not give the published figure (off by more than {TOLERANCE:.0%})")
-    if any(h.set and not h.band_has_set for h in headlines.items):
-        notes.append("+ stated under other assumptions; placed in this band, drawn without them")
-    if any(h.published_percentile is None for h in headlines.items):
-        notes.append("- the output is fixed (no uncertain input moves it): no band to sit in")
-    return ["", "published figures: where they sit in the band (percentile), and what the source's "
-            "assumptions give:", table(["output", "published", "pct", "assumptions give", "pct", "assuming"],
-                                       rows, "lrrrrl"), *notes]
 
 
 SAMPLES_HOWTO = (

@@ -88,8 +88,8 @@ def variance_figure(sens):
     ax.invert_yaxis()
     what = f"log({sens.output})" if sens.log else sens.output
     ax.set_xlabel(f"Share of Var[{what}] (bars: bootstrap 95% CI)")
-    ax.set_xlim(0, max(1.0, float(np.max([c[1] for s in items for c in ([s.s1_ci, s.st_ci] if sobol else
-                                                                         [s.shapley_ci])]))) * 1.02)
+    top = float(np.max([c[1] for s in items for c in ([s.s1_ci, s.st_ci] if sobol else [s.shapley_ci])]))
+    ax.set_xlim(0, min(max(top * 1.1, 0.05), 1.05))  # the bars and their intervals fill the width
     titles(ax, f"Which inputs drive {sens.output}: {kind}", f"{sens.scenario}; {how}; seed {sens.seed}",
            fit=True)
     ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))

@@ -163,7 +163,7 @@ def convention_lines(check) -> list[str]:
     for mv in check.moved:
         a, b = (mv.median, mv.median_corrected) if mv.median is not None else (mv.point, mv.point_corrected)
         band = f", 90% band {eng(mv.p05_corrected)} to {eng(mv.p95_corrected)}" if mv.p05_corrected is not None else ""
-        lines.append(clip(safe(f"  {mv.output}: {eng(a)} -> {eng(b)} {mv.unit} (x{mv.ratio:.3g}{band})")))
+        lines += wrap(f"{mv.output}: {eng(a)} -> {eng(b)} {mv.unit} (x{mv.ratio:.3g}{band})")  # wrapped, not cut
     if check.unmoved:
         lines += wrap(f"unchanged: {', '.join(check.unmoved)}")
     return lines
