@@ -53,9 +53,11 @@ def point_html(result) -> str:
 def sensitivity_html(result) -> str:
     from flopcast.report import plots
 
-    return _table(plots.HEADER, plots.table_rows(result),
-                  f"<b>{e(result.scenario)}</b>: sensitivity of {e(result.output)} [{e(result.unit)}], "
-                  f"Sobol N = {result.n}, seed {result.seed}")
+    header, rows, _ = plots.table(result)  # Sobol indices, or Shapley effects and PAWN under dependence
+    shares = "Sobol" if any(s.s1 is not None for s in result.inputs.values()) else "Shapley"
+    return (_table(header, rows, f"<b>{e(result.scenario)}</b>: sensitivity of {e(result.output)} [{e(result.unit)}], "
+                                 f"{shares}, N = {result.n}, seed {result.seed}")
+            + f"<div><small>{e(plots.table_legend(result))}</small></div>")
 
 
 def stress_html(result) -> str:
@@ -118,9 +120,9 @@ def headlines_html(result) -> str:
 
 
 def headlines_lines(result) -> list[str]:
-    from flopcast.report.lead import headline_lines
+    from flopcast.report.lead import headline_sentences
 
-    return headline_lines(result)[1:] or [f"{result.scenario}: no published figures"]
+    return headline_sentences(result) or [f"{result.scenario}: no published figures"]
 
 
 def headlines_figure(result):
