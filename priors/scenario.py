@@ -117,13 +117,13 @@ def bundled_scenarios() -> list[Path]:
     return sorted(SCENARIO_DIR.glob("*.toml"))
 
 
-_NAME = re.compile(r"[^\x00-\x1f\x7f-\x9f]{1,120}")
+_NAME = re.compile(r"[^\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]{1,120}")  # no control, no bidi
 
 
 def check_name(name: str, where: str) -> str:
     """A name shown in tables, figures and (as a slug) folder names: 1-120 printable characters."""
     if not _NAME.fullmatch(name):
-        raise InputError(where, f"must be 1-120 printable characters (no NUL, tab, newline or escape), got "
+        raise InputError(where, f"must be 1-120 printable characters (no NUL, tab, newline, escape or bidi control), got "
                                 f"{len(name)} characters {name[:40]!r}")
     return name
 
@@ -149,6 +149,18 @@ def load_scenario(ref: str | Path) -> Scenario:
 
     path = resolve_scenario_path(ref)
     return parse_scenario(read_toml(path), path)
+
+
+def posterior_priors(priors: Mapping[str, Prior], posterior: Posterior) -> dict[str, Prior]:
+    """The priors with each of the posterior's inputs replaced by the empirical marginal of its draws."""
+    priors = dict(priors)
+    for j, name in enumerate(posterior.inputs):
+        old = priors.get(name)
+        dist = Empirical.from_draws(posterior.draws[:, j])
+        priors[name] = Prior(name, dist, dist.median, unit=old.unit if old else None,
+                             source=f"posterior: {posterior.note or posterior.file.name}",
+                             rationale=old.rationale if old else "")
+    return priors
 
 
 def parse_scenario(data: Mapping[str, Any], path: Path | None = None, file: str | None = None) -> Scenario:
@@ -184,12 +196,7 @@ def parse_scenario(data: Mapping[str, Any], path: Path | None = None, file: str 
     posterior = None
     if "posterior" in data:
         posterior = _load_posterior(data["posterior"], file, path)
-        for j, name in enumerate(posterior.inputs):
-            old = priors.get(name)
-            dist = Empirical.from_draws(posterior.draws[:, j])
-            priors[name] = Prior(name, dist, dist.median, unit=old.unit if old else None,
-                                 source=f"posterior: {posterior.note or posterior.file.name}",
-                                 rationale=old.rationale if old else "")
+        priors = posterior_priors(priors, posterior)
     from flopcast.priors.conventions import check_flop_convention
 
     return Scenario(

@@ -16,6 +16,7 @@ from typing import Iterable, Mapping, Sequence
 
 from flopcast.priors.errors import InputError
 from flopcast.priors.evidence import Evidence
+from flopcast.priors.posterior import Posterior
 from flopcast.priors.scenario import Correlation, Scenario, parse_prior, parse_scenario
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*(\]\]?)\s*(#.*)?$")
@@ -182,12 +183,26 @@ def _verify_text(text: str, scenario: Scenario, kept: Sequence[Correlation], inf
 
 
 
-def scenario_from_text(text: str, folder: Path) -> Scenario:
-    """Parse scenario TOML text as if it were the file ``<folder>/<name>.toml``."""
+def scenario_from_text(text: str, folder: Path, file_name: str = "scenario.toml", posterior: Posterior | None = None
+                       ) -> Scenario:
+    """Parse scenario TOML text as if it were the file ``<folder>/<file_name>``. ``file_name`` is the
+    caller's (a checked plain file name), never the scenario's ``name``: a name is data and may hold
+    ``/`` or ``..``. With ``posterior`` (draws in memory) the text's ``[posterior]`` table is replaced by
+    it, so no file has to be written to read the calibrated scenario back."""
+    from dataclasses import replace
+
+    from flopcast.priors.scenario import posterior_priors
     from flopcast.priors.toml_io import loads_toml
 
+    if "/" in file_name or "\\" in file_name or file_name in ("", ".", ".."):
+        raise ValueError(f"not a plain file name: {file_name!r}")
     data = loads_toml(text, "<scenario text>")
-    name = data.get("scenario", {}).get("name") if isinstance(data.get("scenario"), dict) else None
-    if not isinstance(name, str) or not name:
-        raise InputError("<scenario text>: scenario.name", "missing or not a string")
-    return parse_scenario(data, Path(folder) / f"{name}.toml")
+    path = Path(folder) / file_name
+    if posterior is None:
+        return parse_scenario(data, path)
+    spec = data.get("posterior") if isinstance(data.get("posterior"), dict) else {}
+    if list(spec.get("inputs", ())) != list(posterior.inputs):
+        raise ValueError("the text's [posterior] inputs are not the draws'")
+    posterior = replace(posterior, note=str(spec.get("note", "")), file=Path(folder) / str(spec.get("file", "")))
+    sc = parse_scenario({k: v for k, v in data.items() if k != "posterior"}, path)
+    return replace(sc, posterior=posterior, priors=posterior_priors(sc.priors, posterior))

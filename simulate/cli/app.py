@@ -40,6 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
                           "MCSE of p05/p50/p95 of every headline output is below --tol x its value")
     run.add_argument("--tol", default="0.01", help="relative MCSE target for --draws auto (default 0.01)")
     run.add_argument("--max-draws", default="100000000", help="cap for --draws auto")
+    run.add_argument("--allow-long", action="store_true",
+                     help="accept a draw count estimated to take more than an hour here (refused otherwise)")
     run.add_argument("--workers", default=None, help="threads (or dask workers) for chunks of draws")
     run.add_argument("--engine", choices=["threads", "dask"], default="threads",
                      help="threads in this process, or dask tasks (a LocalCluster unless --scheduler)")
@@ -106,51 +108,118 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 class _Terminated(BaseException):
-    """SIGTERM, raised in the main thread so staged folders are removed like on Ctrl-C."""
+    """SIGTERM or SIGHUP, raised in the main thread so staged folders are removed like on Ctrl-C."""
 
 
-def _on_sigterm(signum, frame):
-    raise _Terminated()
+EXIT_HANGUP = 129
+_EXIT_FOR = {signal.SIGINT: EXIT_INTERRUPTED, signal.SIGTERM: EXIT_INTERRUPTED}
+if hasattr(signal, "SIGHUP"):
+    _EXIT_FOR[signal.SIGHUP] = EXIT_HANGUP
+
+
+def _on_signal(signum, frame):
+    """SIGINT, SIGTERM and SIGHUP alike: record the signal (the writer renames nothing into place once
+    one came, ``outdir.interrupted``) and raise once; a second signal during the clean-up only records."""
+    from flopcast import outdir
+
+    first = outdir.interrupted() is None
+    outdir.note_signal(signum)
+    if first:
+        raise KeyboardInterrupt() if signum == signal.SIGINT else _Terminated()
+
+
+def _unraisable(hook):
+    """An interrupt raised while Python ran a finaliser is reported as "Exception ignored"; the signal
+    is recorded already (``outdir.interrupted``) and ends the command, so say nothing about it."""
+    def quiet(unraisable):
+        if not isinstance(unraisable.exc_value, (KeyboardInterrupt, _Terminated)):
+            hook(unraisable)
+    return quiet
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     import threading
 
+    _safe_stdout()
     if threading.current_thread() is not threading.main_thread():  # signals belong to the main thread
         return _main(argv)
-    wanted = {signal.SIGTERM: _on_sigterm}
+    from flopcast import outdir
+
+    outdir.note_signal(None)
+    wanted = {sig: _on_signal for sig in _EXIT_FOR}
     if hasattr(signal, "SIGXFSZ"):  # a file-size limit: let the write fail with EFBIG instead of killing us
         wanted[signal.SIGXFSZ] = signal.SIG_IGN
     before = {sig: signal.signal(sig, handler) for sig, handler in wanted.items()}
+    hook, sys.unraisablehook = sys.unraisablehook, _unraisable(sys.unraisablehook)
     try:
         return _main(argv)
     finally:
+        sys.unraisablehook = hook
         for sig, handler in before.items():
             signal.signal(sig, handler)
 
 
+def _safe_stdout() -> None:
+    """Text a terminal's encoding cannot show (``PYTHONIOENCODING=ascii``) is escaped, not an error."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="backslashreplace")
+        except (AttributeError, ValueError, OSError):  # not a TextIOWrapper (captured in tests)
+            pass
+
+
 def _main(argv: Sequence[str] | None) -> int:
+    from flopcast import outdir
+
     try:
         args = build_parser().parse_args(argv)
         _note_stale_stages()
-        if getattr(args, "skeleton", False):
-            return execute(args.handler, args)
-        return args.handler(args) or 0
-    except InputError as exc:
-        from flopcast.outdir import OutputError
+        code = execute(args.handler, args) if getattr(args, "skeleton", False) else (args.handler(args) or 0)
+        sys.stdout.flush()  # a full or closed stdout fails here, inside the handlers below
+    except BaseException as exc:  # noqa: BLE001 - every way out ends in one line and an exit status
+        return _failure(exc)
+    signum = outdir.interrupted()
+    if signum is not None:  # the signal came while a finaliser ran and was swallowed: the command completed
+        print(f"flopcast: interrupted by {signal.Signals(signum).name} after the command completed",
+              file=sys.stderr)
+        return _EXIT_FOR.get(signum, EXIT_INTERRUPTED)
+    return code
 
+
+def _failure(exc: BaseException) -> int:
+    from flopcast import outdir
+
+    signum = outdir.interrupted()
+    if signum is not None or isinstance(exc, (KeyboardInterrupt, _Terminated)):
+        # whatever the signal turned into on its way out (a library may wrap it), it ends here
+        print("flopcast: interrupted; nothing was written", file=sys.stderr)
+        return _EXIT_FOR.get(signum, EXIT_INTERRUPTED)
+    if isinstance(exc, SystemExit):  # argparse: usage and its own message already printed
+        raise exc
+    if isinstance(exc, InputError):
         print(f"flopcast: error: {_one_line(exc)}", file=sys.stderr)
-        return EXIT_OUTPUT if isinstance(exc, OutputError) else EXIT_INPUT
-    except MemoryError:
+        return EXIT_OUTPUT if isinstance(exc, outdir.OutputError) else EXIT_INPUT
+    if isinstance(exc, MemoryError):
         print("flopcast: error: out of memory; use fewer --draws (above 20,000,000 draws summaries stream)",
               file=sys.stderr)
         return EXIT_INPUT
-    except BrokenPipeError:  # e.g. piped into `head`
+    if isinstance(exc, BrokenPipeError):  # e.g. piped into `head`
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except (KeyboardInterrupt, _Terminated):
-        print("flopcast: interrupted; nothing was written", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    if isinstance(exc, OSError) and _stdout_failed():  # `> /dev/full`, a closed terminal
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        print(f"flopcast: error: standard output: {exc.strerror or exc}; the output folder, if any, is complete",
+              file=sys.stderr)
+        return EXIT_OUTPUT
+    raise exc
+
+
+def _stdout_failed() -> bool:
+    try:
+        sys.stdout.flush()
+    except OSError:
+        return True
+    return False
 
 
 def _one_line(exc: Exception) -> str:
@@ -162,9 +231,11 @@ def _one_line(exc: Exception) -> str:
 def _note_stale_stages() -> None:
     from flopcast.outdir import stale_stages
 
+    from flopcast.fmt import command, safe
+
     for p in stale_stages():
-        print(f"flopcast: note: {p} was left by an interrupted run (its process is gone); remove it with "
-              f"rm -r '{p}'", file=sys.stderr)
+        print(f"flopcast: note: {safe(p)} was left by an interrupted run (its process is gone); remove it with "
+              f"{command('rm', '-r', '--', p)}", file=sys.stderr)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -2,17 +2,7 @@
 
 from __future__ import annotations
 
-import re
-
-from flopcast.fmt import num, table
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]")
-
-
-def safe(text: object) -> str:
-    """Text from data (scenario names, quotes) with control characters (terminal escape
-    sequences) shown as ``?`` so a scenario file cannot drive the terminal."""
-    return _CONTROL.sub("?", str(text))
+from flopcast.fmt import num, safe, table  # noqa: F401  (safe: control and bidi characters as ?)
 
 
 def run_lines(result, rounds=None, tol: float | None = None, headlines=None) -> list[str]:

@@ -5,7 +5,6 @@ seed, same unit-cube columns), how far each informed input moved, and how each o
 from __future__ import annotations
 
 import math
-import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ from flopcast.analyze.calibration.likelihood import base_inputs, observed
 from flopcast.analyze.calibration.model import DISCREPANCY, DISCREPANCY_UNIT
 from flopcast.plan import Plan
 from flopcast.priors.evidence import Evidence, Observation
+from flopcast.priors.posterior import Posterior
 from flopcast.priors.scenario import Scenario
 from flopcast.priors.scenario_text import posterior_scenario_text, scenario_from_text
 
@@ -130,7 +130,9 @@ class Calibration:
 
     @property
     def toml_name(self) -> str:
-        return f"{self.posterior_name}.toml"
+        """The calibrated scenario's file name: the scenario's name made a plain file name (a name is
+        data: ``/``, ``..`` and an absolute path never reach the file system)."""
+        return toml_file_name(self.scenario.name)
 
     @property
     def moved(self) -> list[str]:
@@ -226,13 +228,29 @@ def propagate(plan: Plan, idata, text: str, draws: int, seed: int):
     with the same seed and unit-cube columns."""
     from flopcast import engine
 
-    columns = propagation_columns(plan, [n for n in plan.uncertain if n in idata.posterior])
-    with tempfile.TemporaryDirectory(prefix="flopcast-calibrate-") as tmp:
-        write_idata(idata, Path(tmp) / Calibration.NC_NAME)
-        post_plan = engine.plan_for(scenario_from_text(text, Path(tmp)))
-        post_run = engine.run(post_plan, draws=draws, seed=seed, columns=columns)
+    informed = [n for n in plan.uncertain if n in idata.posterior]
+    columns = propagation_columns(plan, informed)
+    folder = plan.scenario.path.parent if plan.scenario.path is not None else Path(".")
+    post_plan = engine.plan_for(scenario_from_text(text, folder, toml_file_name(plan.scenario.name),
+                                                   posterior=posterior_of(idata, informed)))
+    post_run = engine.run(post_plan, draws=draws, seed=seed, columns=columns)
     prior_run = engine.run(plan, draws=draws, seed=seed, columns=columns)
     return prior_run, post_run
+
+
+def toml_file_name(scenario_name: str) -> str:
+    """``<slug of the name>-calibrated.toml``, checked like every file name the writer takes."""
+    from flopcast.outdir import check_file_name, slug
+
+    return check_file_name(f"{slug(scenario_name)}-calibrated.toml")
+
+
+def posterior_of(idata, informed: Sequence[str]) -> Posterior:
+    """The posterior draws of ``informed`` in memory, as the calibrated scenario's ``[posterior]`` table
+    reads them back from posterior.nc (chain after chain): nothing is written to read them."""
+    post = idata.posterior
+    draws = np.column_stack([np.asarray(post[n].values, dtype=float).reshape(-1) for n in informed])
+    return Posterior(Path(Calibration.NC_NAME), tuple(informed), draws, "", int(post.sizes["chain"]))
 
 
 def input_shift(plan: Plan, name: str, prior_draws, post_draws) -> InputShift:
