@@ -128,12 +128,12 @@ def write_validation(v, folder: Path) -> list[str]:
 
 
 def summary_text(v) -> str:
-    from flopcast.fmt import table
+    from flopcast.fmt import safe, table
 
-    return "\n".join([
+    return safe("\n".join([
         f"{v.scenario} validated on {Path(v.evidence).name} ({len(v.cases)} cases, bands from the {v.mode}"
         + (f", discrepancy HalfNormal({v.discrepancy:g}) {v.discrepancy_source}" if v.discrepancy else "") + "):",
         table(CASE_HEADER, case_rows(v), CASE_ALIGN), "",
         f"coverage: 50% band {v.coverage50:.2f} (honest 0.50), 90% band {v.coverage90:.2f} (honest 0.90); "
         f"median |log(median/measured)| {v.median_abs_log_error:.3f}",
-    ])
+    ]))  # labels and names from files: no escape sequence reaches the terminal
