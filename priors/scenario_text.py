@@ -16,7 +16,6 @@ import tomllib
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
-from flopcast.priors.errors import InputError
 from flopcast.priors.evidence import Evidence
 from flopcast.priors.posterior import Posterior
 from flopcast.priors.scenario import Correlation, Scenario, parse_prior, parse_scenario
