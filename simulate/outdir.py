@@ -136,6 +136,23 @@ def check_file_name(name: str) -> str:
     return name
 
 
+def check_room(folder: str | Path, nbytes: float) -> None:
+    """Raise the OSError a write of ``nbytes`` into ``folder`` would end in (EFBIG above the file-size
+    limit, ENOSPC above the free space), before a library whose C code cannot fail cleanly (HDF5 prints
+    tracebacks of its own while freeing a file whose write failed) starts writing."""
+    try:
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+        if soft != resource.RLIM_INFINITY and nbytes > soft:
+            raise OSError(errno.EFBIG, os.strerror(errno.EFBIG))
+    except (ImportError, ValueError):  # no resource module (Windows)
+        pass
+    st = os.statvfs(folder)
+    if nbytes > st.f_bavail * st.f_frsize:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
 class Stage:
     """The staging folder of one command: ``stage / "summary.json"`` is the only way to a path."""
 

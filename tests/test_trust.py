@@ -147,3 +147,27 @@ def _until(predicate, timeout: float) -> bool:
             return True
         time.sleep(0.05)
     return bool(predicate())
+
+
+def _flopcast(argv, **kw):
+    env = {**os.environ, "MPLBACKEND": "Agg", **kw.pop("env", {})}
+    return subprocess.run([sys.executable, "-m", "flopcast", *argv], capture_output=True, text=True, env=env,
+                          check=False, timeout=300, **kw)
+
+
+def test_a_full_stdout_ends_in_one_line(tmp_path):
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run([sys.executable, "-m", "flopcast", "run", "plappert-2024", "--draws", "1000", "--seed",
+                               "1", "--no-report", "--out", str(tmp_path / "out")], stdout=full, stderr=subprocess.PIPE,
+                              text=True, env={**os.environ, "MPLBACKEND": "Agg"}, check=False, timeout=300)
+    assert proc.returncode == 1
+    assert proc.stderr.splitlines() == [proc.stderr.strip()] and "standard output" in proc.stderr, proc.stderr
+    assert (tmp_path / "out" / "summary.json").is_file()  # the folder was complete before printing
+
+
+def test_an_ascii_terminal_gets_escapes_not_a_traceback(tmp_path):
+    proc = _flopcast(["run", "plappert-2024", "--draws", "1000", "--seed", "1", "--no-report", "--out",
+                      str(tmp_path / "out")], env={"PYTHONIOENCODING": "ascii"})
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    proc = _flopcast(["hardware"], env={"PYTHONIOENCODING": "ascii"})
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr

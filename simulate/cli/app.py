@@ -8,6 +8,7 @@ for bad input, 1 when the output cannot be written, 130 when interrupted; nothin
 from __future__ import annotations
 
 import argparse
+import errno
 from functools import partial
 import os
 import signal
@@ -129,11 +130,17 @@ def _on_signal(signum, frame):
 
 
 def _unraisable(hook):
-    """An interrupt raised while Python ran a finaliser is reported as "Exception ignored"; the signal
-    is recorded already (``outdir.interrupted``) and ends the command, so say nothing about it."""
+    """Errors in finalisers that the one error line already covers are not printed again ("Exception
+    ignored in ..."): an interrupt raised while a finaliser ran (the signal is recorded,
+    ``outdir.interrupted``, and ends the command), and HDF5 objects freed after a failed write (disk
+    full, a file-size limit: the writer has reported it and removed the stage)."""
     def quiet(unraisable):
-        if not isinstance(unraisable.exc_value, (KeyboardInterrupt, _Terminated)):
-            hook(unraisable)
+        exc = unraisable.exc_value
+        if isinstance(exc, (KeyboardInterrupt, _Terminated)):
+            return
+        if "h5py" in repr(unraisable.object) and "write failed" in str(exc):
+            return
+        hook(unraisable)
     return quiet
 
 
@@ -186,6 +193,9 @@ def _main(argv: Sequence[str] | None) -> int:
     return code
 
 
+_STDOUT_ERRNOS = {errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EFBIG}
+
+
 def _failure(exc: BaseException) -> int:
     from flopcast import outdir
 
@@ -204,22 +214,22 @@ def _failure(exc: BaseException) -> int:
               file=sys.stderr)
         return EXIT_INPUT
     if isinstance(exc, BrokenPipeError):  # e.g. piped into `head`
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _silence_stdout()
         return 0
-    if isinstance(exc, OSError) and _stdout_failed():  # `> /dev/full`, a closed terminal
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+    if isinstance(exc, OSError) and exc.errno in _STDOUT_ERRNOS:  # `> /dev/full`: files go through the
+        # writer, which turns these into OutputError, so what is left is a print
+        _silence_stdout()  # no second error when Python flushes stdout at exit
         print(f"flopcast: error: standard output: {exc.strerror or exc}; the output folder, if any, is complete",
               file=sys.stderr)
         return EXIT_OUTPUT
     raise exc
 
 
-def _stdout_failed() -> bool:
+def _silence_stdout() -> None:
     try:
-        sys.stdout.flush()
-    except OSError:
-        return True
-    return False
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):  # not a file (captured in tests)
+        pass
 
 
 def _one_line(exc: Exception) -> str:

@@ -184,6 +184,10 @@ class Calibration:
 
 
 def write_idata(idata, path: Path) -> None:
+    from flopcast.outdir import check_room
+
+    # the draws plus HDF5's metadata (generously): a write that would fail is refused before HDF5 starts
+    check_room(Path(path).parent, 1.1 * sum(idata[g].nbytes for g in idata.groups()) + 200_000)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         idata.to_netcdf(str(path), engine="h5netcdf")
