@@ -174,6 +174,9 @@ def parse_scenario(data: Mapping[str, Any], path: Path | None = None, file: str 
         if not isinstance(head.get(key), str) or not head[key]:
             raise InputError(f"{file}: scenario.{key}", "missing or not a string")
     check_name(head["name"], f"{file}: scenario.name")
+    for key in ("description", "source"):  # text: a list or a number here is a mistake, not text
+        if key in head and not isinstance(head[key], str):
+            raise InputError(f"{file}: scenario.{key}", f"must be a string (text), got {type(head[key]).__name__}")
     default_draws = head.get("default_draws")
     if default_draws is not None and (not isinstance(default_draws, int) or default_draws <= 0):
         raise InputError(f"{file}: scenario.default_draws", "must be a positive integer")

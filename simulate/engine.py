@@ -95,9 +95,10 @@ def evaluate_point(scenario: str | Scenario | Plan, sets: Sequence[str] = (), at
     return {name: float(v) for name, v in y.items()}
 
 
-def point(scenario: str | Scenario | Plan, sets: Sequence[str] = (), gpu: str | None = None) -> PointResult:
-    """``evaluate_point`` as a typed result (``to_json``), for the CLI and notebooks."""
-    plan = plan_for(scenario, sets, gpu=gpu)
+def point(scenario: str | Scenario | Plan, sets: Sequence[str] = (), gpu: str | None = None,
+          set: Mapping[str, Any] | None = None) -> PointResult:  # noqa: A002 - the API's name for --set, as in run
+    """``evaluate_point`` as a typed result (``to_json``), for the CLI and notebooks; ``set`` as in ``run``."""
+    plan = plan_for(scenario, sets if set is None else set, gpu=gpu)
     return PointResult(plan, evaluate_point(plan))
 
 

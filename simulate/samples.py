@@ -154,8 +154,14 @@ def load_samples(path: str | Path):
     """Read a run's ``samples.nc`` back into the flat ``xarray.Dataset`` (dimension ``draw``)."""
     import xarray as xr
 
-    with xr.open_dataset(path, group="prior", engine="h5netcdf") as prior:
-        ds = prior.load().squeeze("chain", drop=True)
-    with xr.open_dataset(path, group="constant_data", engine="h5netcdf") as const:
-        ds = ds.merge(const.load())
+    from flopcast.priors.errors import InputError
+
+    try:
+        with xr.open_dataset(path, group="prior", engine="h5netcdf") as prior:
+            ds = prior.load().squeeze("chain", drop=True)
+        with xr.open_dataset(path, group="constant_data", engine="h5netcdf") as const:
+            ds = ds.merge(const.load())
+    except (OSError, ValueError, KeyError) as exc:  # not a file, not NetCDF/HDF5, no such group
+        raise InputError(str(path), f"not a flopcast samples.nc ({type(exc).__name__}: {str(exc)[:160]}); "
+                                    "give the samples.nc of a run folder") from None
     return ds

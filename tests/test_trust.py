@@ -171,3 +171,40 @@ def test_an_ascii_terminal_gets_escapes_not_a_traceback(tmp_path):
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
     proc = _flopcast(["hardware"], env={"PYTHONIOENCODING": "ascii"})
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+
+
+def test_api_audit_refuses_a_scenario_without_headlines(tmp_path):
+    from conftest import MINI
+    from flopcast.analyze.audit import audit
+
+    path = tmp_path / "mini.toml"  # conftest's MINI scenario lists no [[headlines]]
+    path.write_text(MINI, encoding="utf-8")
+    with pytest.raises(InputError, match="no \\[\\[headlines\\]\\]"):
+        audit(engine.plan_for(path), draws=100, seed=1)
+
+
+def test_api_load_samples_of_a_file_that_is_not_netcdf(tmp_path):
+    from flopcast.samples import load_samples
+
+    bad = tmp_path / "samples.nc"
+    bad.write_text("not NetCDF")
+    with pytest.raises(InputError, match="not a flopcast samples.nc"):
+        load_samples(bad)
+
+
+def test_api_calibrate_refuses_dict_evidence():
+    from flopcast.analyze.calibration import calibrate
+
+    with pytest.raises(InputError, match="list of flopcast Observation"):
+        calibrate("video-diffusion", {"output": "gpu_seconds_per_video", "value": 80}, draws=10, tune=10, seed=1)
+
+
+def test_api_point_takes_set_like_run():
+    # plappert-2024 at its points with dataset_multiplier 10: training H100-months 10,528 (the
+    # source's 10x figure; DESIGN.md, from Plappert 2024) instead of 4,211 at 4x
+    assert round(engine.point("plappert-2024", set={"dataset_multiplier": 10}).values["training_h100_months"]) == 10528
+
+
+def test_api_set_outside_the_domain_is_refused():
+    with pytest.raises(InputError, match="video_fraction"):
+        engine.point("plappert-2024", set={"video_fraction": 3})

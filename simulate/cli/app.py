@@ -176,6 +176,16 @@ def _safe_stdout() -> None:
 
 
 def _main(argv: Sequence[str] | None) -> int:
+    import warnings
+
+    with warnings.catch_warnings():
+        # numpy's overflow/invalid-value RuntimeWarnings: every NaN or infinite value an input or output
+        # takes is checked against its domain and reported in the one error line, which says more
+        warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"(numpy|flopcast)(\.|$)")
+        return _command(argv)
+
+
+def _command(argv: Sequence[str] | None) -> int:
     from flopcast import outdir
 
     try:

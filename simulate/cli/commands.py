@@ -56,6 +56,10 @@ def run(args, opts) -> Outcome:
     outcome = run_outcome(result, obj, rounds, wf, args)
     note = plan.posterior_note(result.draws)
     outcome.warnings += [note] if note else []
+    if rounds and rounds[-1][1] > tol:  # stopped by --max-draws, not by the tolerance
+        outcome.warnings.append(f"--draws auto stopped at --max-draws {rounds[-1][0]:,} with a relative MCSE of "
+                                f"{100 * rounds[-1][1]:.2f}%, above --tol {100 * tol:.2f}%; raise --max-draws for "
+                                "the tolerance")
     return outcome
 
 
