@@ -100,6 +100,12 @@ def table(header: list[str], rows: list[list[str]], align: str | None = None) ->
     return "\n".join([line(header), line(["-" * w for w in widths]), *(line(r) for r in rows)])
 
 
+def md_text(text: object) -> str:
+    """Text from data (names, descriptions, sources, labels) for Markdown: ``&``, ``<`` and ``>`` as HTML
+    entities, so a renderer that passes HTML through shows a ``<script>`` in a file as text."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def markdown(header: list[str], rows: list[list[str]], align: str | None = None) -> str:
     align = align or "l" + "r" * (len(header) - 1)
     sep = ["---:" if a == "r" else ":---" for a in align]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from flopcast.report import figures, lead, plots
 from flopcast.report.parallel import render_all
-from flopcast.fmt import command, markdown, num, strict_json, table
+from flopcast.fmt import command, markdown, md_text, num, strict_json, table
 
 SUMMARY_FIELDS = ["output", "unit", "mean", "median", "p05", "p95", "hdi90_low", "hdi90_high",
                   "mcse_p05", "mcse_p50", "mcse_p95", "draws"]
@@ -303,21 +303,22 @@ def markdown_report(result, headlines=None, samples: str = "all") -> str:
     rows = interval_rows(result, headlines)
     for r in rows:
         r[0] = f"<a id='out-{r[0]}'></a>`{r[0]}`"
-    parts = [f"# flopcast run: {sc.name}", "", sc.description, "", "## Summary", ""]
+    parts = [f"# flopcast run: {md_text(sc.name)}", "", md_text(sc.description), "", "## Summary", ""]
     parts += [f"- {t}" for t in lead.summary_sentences(result, headlines, sensitivity_commands(result), md=True)]
     parts += [""]
     if headlines is not None and headlines.items:
         hrows = lead.headline_rows(headlines)
         for i, r in enumerate(hrows):
-            r[0] = f"<a id='headline-{i}'></a>{r[0]}"
+            r[0] = f"<a id='headline-{i}'></a>{md_text(r[0])}"
         parts += ["<a id='headlines'></a>", "## Published figures in the band", "",
                   markdown(lead.HEADLINE_HEADER, hrows, "lllrrrrrl"), ""]
-    parts += [markdown(["", ""], _provenance_rows(result, samples), "ll"), "",
+    parts += [markdown(["", ""], [[k, md_text(v)] for k, v in _provenance_rows(result, samples)], "ll"), "",
               "## Credible intervals", "", INTERVALS_TEXT, "", markdown(INTERVAL_HEADER, rows, "llrrrrrrr"), "",
-              "## Priors", "", markdown(PRIOR_HEADER, priors_rows(result.plan), "llrrrll"), ""]
+              "## Priors", "", markdown(PRIOR_HEADER, [[*r[:-1], md_text(r[-1])] for r in priors_rows(result.plan)],
+                                         "llrrrll"), ""]
     rationale = [(n, p.rationale) for n, p in sc.priors.items() if p.rationale]
     if rationale:
-        parts += ["## Why these widths", ""] + [f"- **{n}**: {r}" for n, r in rationale] + [""]
+        parts += ["## Why these widths", ""] + [f"- **{n}**: {md_text(r)}" for n, r in rationale] + [""]
     if samples != "none":
         parts += ["## Opening samples.nc", "", lead.SAMPLES_HOWTO, "", "```python", lead.SAMPLES_CODE, "```", ""]
     return "\n".join(parts)

@@ -110,6 +110,8 @@ def check(case: dict, code: int, stdout: str, stderr: str, root: Path, before: s
             assert not (root / "out").exists(), "a failed run left its --out folder"
     else:
         assert all(ln.startswith("flopcast: warning: ") for ln in others), stderr
+        for rel, text in case.get("absent", []):  # hostile text that must not reach a file raw
+            assert text not in (root / rel).read_text(encoding="utf-8"), f"{text!r} reached {rel} unescaped"
         if case.get("warning"):
             assert case["warning"].lower() in stderr.lower(), f"{case['warning']!r} not in {stderr!r}"
         if "--json" in case["argv"]:
