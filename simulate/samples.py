@@ -63,12 +63,12 @@ def to_dataset(result, limit: int | None = None) -> Draws:
     n = min(len(next(iter(result.outputs.values()))), limit or result.draws)
     data: dict[str, tuple[tuple[str, ...], Any, dict]] = {}
     for name, values in result.inputs.items():
-        data[name] = (("draw",), values[:n], _attrs(plan, name, "input (sampled)"))
+        data[name] = (("draw",), _read_only(values[:n]), _attrs(plan, name, "input (sampled)"))
     for name, value in plan.constants.items():
         data[name] = ((), np.float64(value), _attrs(plan, name, "input (fixed)"))
     for name, values in result.outputs.items():
         spec = plan.model.outputs[name]
-        data[name] = (("draw",), values[:n],
+        data[name] = (("draw",), _read_only(values[:n]),
                       {"unit": spec.unit, "units": spec.unit, "kind": "output", "description": spec.description})
     attrs = {k: _text(v if not isinstance(v, list) else "; ".join(v)) for k, v in result.provenance().items()}
     attrs["stored_draws"] = n
@@ -76,6 +76,14 @@ def to_dataset(result, limit: int | None = None) -> Draws:
         attrs["note"] = (f"the first {n:,} of {result.draws:,} draws (same seed and sampler reproduce them); "
                          "summaries use all draws")
     return Draws(data, n, attrs)
+
+
+def _read_only(values: np.ndarray) -> np.ndarray:
+    """A view the caller cannot write through: ``r.samples`` shares the run's draws (no copy), so an
+    edit there would change what ``save()`` writes to samples.nc but not its summaries."""
+    view = np.asarray(values).view()
+    view.flags.writeable = False
+    return view
 
 
 def _text(value):

@@ -208,3 +208,11 @@ def test_api_point_takes_set_like_run():
 def test_api_set_outside_the_domain_is_refused():
     with pytest.raises(InputError, match="video_fraction"):
         engine.point("plappert-2024", set={"video_fraction": 3})
+
+
+def test_samples_cannot_be_edited_behind_the_summaries():
+    r = engine.run("plappert-2024", draws=1000, seed=1)
+    ds = r.samples
+    with pytest.raises(ValueError, match="read-only"):
+        ds["peak_fleet_h100"].values[:] = 0.0
+    assert r.outputs["peak_fleet_h100"].min() > 0  # the run's draws, hence samples.nc and summary.json, agree
