@@ -163,18 +163,14 @@ def long_runs_allowed(allowed: bool = True) -> Iterator[None]:
         _ALLOW_LONG.reset(token)
 
 
-def check_budget(plan: Plan, draws: int | None, streaming_asked: bool = False, *, allow_long: bool | None = None,
+def check_budget(plan: Plan, draws: int | None, *, allow_long: bool | None = None,
                  in_memory: bool | None = None) -> None:
-    """Refuse, with an estimate, a draw count that would exceed memory or take hours; ``run`` calls it
-    once the draws are decided (``draws=None``: the scenario's ``default_draws``, else ``DEFAULT_DRAWS``),
-    whatever decided them: a flag, a scenario, the API, the dask engine, an analysis built on ``run``.
-
-    Memory: an in-memory run (``in_memory``; default: up to ``STREAM_ABOVE`` draws) holds every
-    sampled input and output (float64) plus a sort buffer; a streamed run's memory stays bounded.
-    Time: above ``PILOT_ABOVE`` draws, a pilot of 32,768 draws on one thread gives the cost per draw on
-    this machine, scaled by the worker threads (a dask cluster is estimated as this machine). A longer
-    estimate than ``BUDGET_SECONDS`` is refused unless ``allow_long`` (or ``long_runs_allowed()``);
-    ``streaming_asked`` is kept for callers and no longer exempts anything."""
+    """Refuse, with an estimate, a draw count that would exceed memory or take hours. ``run`` and
+    ``stream_setup`` call it once the draws are decided (``None``: the scenario's, else the default),
+    whatever decided them. Memory: an in-memory run (``in_memory``; default: up to ``STREAM_ABOVE``)
+    holds every input and output as float64. Time: above ``PILOT_ABOVE`` draws a one-thread pilot
+    gives the cost per draw here, scaled by the threads (a dask cluster is estimated as this machine);
+    over ``BUDGET_SECONDS`` is refused unless ``allow_long`` (or ``long_runs_allowed()``)."""
     import os
 
     draws = check_draws(draws if draws is not None else (plan.scenario.default_draws or DEFAULT_DRAWS))

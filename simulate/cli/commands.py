@@ -26,7 +26,7 @@ def run(args, opts) -> Outcome:
         return _point(plan, args)
     tol = number(args.tol, "--tol") if auto else None
     max_draws = positive_int(args.max_draws, "--max-draws") if auto else None
-    engine.check_budget(plan, max_draws if auto else opts.draws, streaming_asked=args.engine == "dask")
+    engine.check_budget(plan, max_draws if auto else opts.draws)  # before a dask cluster starts
     rounds = None
     if args.engine == "dask":
         from flopcast.dask_engine import dask_mapper
