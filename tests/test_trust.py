@@ -201,7 +201,8 @@ def test_api_calibrate_refuses_dict_evidence():
 
 def test_api_point_takes_set_like_run():
     # plappert-2024 at its points with dataset_multiplier 10: training H100-months 10,528 (the
-    # source's 10x figure; DESIGN.md, from Plappert 2024) instead of 4,211 at 4x
+    # source's 10x figure: Plappert, "Under The Hood: How OpenAI's Sora Model Works", Factorial Funds,
+    # March 2024) instead of 4,211 at 4x
     assert round(engine.point("plappert-2024", set={"dataset_multiplier": 10}).values["training_h100_months"]) == 10528
 
 
