@@ -108,11 +108,15 @@ def _existing_ancestor(path: Path) -> Path:
 
 
 _SIGNAL: list[int | None] = [None]  # the termination signal this process received (set by the CLI's handler)
+WRITTEN: list[Path] = []  # folders this command renamed into place (complete), for the last message
 
 
 def note_signal(signum: int | None) -> None:
-    """Record a SIGINT/SIGTERM/SIGHUP (``None`` clears): from then on no stage is renamed into place."""
+    """Record a SIGINT/SIGTERM/SIGHUP (``None`` clears, and forgets the folders written): from then on
+    no stage is renamed into place."""
     _SIGNAL[0] = signum
+    if signum is None:
+        WRITTEN.clear()
 
 
 def interrupted() -> int | None:
@@ -194,6 +198,7 @@ def staged(target: Path, unique: bool = False) -> Iterator[Stage]:
         shutil.rmtree(stage_path, ignore_errors=True)
         raise KeyboardInterrupt()
     final = _rename(stage_path, target, unique)
+    WRITTEN.append(final)
     stage.path = final
 
 

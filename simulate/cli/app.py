@@ -208,11 +208,14 @@ _STDOUT_ERRNOS = {errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EFBIG}
 
 def _failure(exc: BaseException) -> int:
     from flopcast import outdir
+    from flopcast.fmt import safe
 
     signum = outdir.interrupted()
     if signum is not None or isinstance(exc, (KeyboardInterrupt, _Terminated)):
         # whatever the signal turned into on its way out (a library may wrap it), it ends here
-        print("flopcast: interrupted; nothing was written", file=sys.stderr)
+        done = f"{safe(outdir.WRITTEN[-1])}/ was written completely before it" if outdir.WRITTEN else \
+            "nothing was written"
+        print(f"flopcast: interrupted; {done}", file=sys.stderr)
         return _EXIT_FOR.get(signum, EXIT_INTERRUPTED)
     if isinstance(exc, SystemExit):  # argparse: usage and its own message already printed
         raise exc
