@@ -3,8 +3,12 @@
 A command's folder is written completely or not at all and never over an earlier one:
 - files go into a hidden staging folder beside the target, renamed into place at the end
   (atomic on one file system); any error, Ctrl-C or SIGTERM removes the stage;
-- names that reach the file system are checked (``Stage / name`` accepts one plain file name);
-  names that come from data (a scenario's ``name``) become folder names only through ``slug``;
+- names that reach the file system are checked (``Stage / name`` accepts one plain file name,
+  ``check_file_name``); names that come from data (a scenario's ``name``) become folder and file names
+  only through ``slug``; a typed ``--out`` holds no control or bidi character and fits the file system;
+- once a signal was recorded (``note_signal``) no stage is renamed into place, even if a library
+  swallowed the exception; ``check_room`` refuses a write HDF5 could not finish cleanly;
+- ``create_file`` writes one file (``flopcast new``) whole or not at all, never over another;
 - a default folder name that another process takes meanwhile (two runs in the same second) moves
   to the next free suffix instead of failing;
 - disk full, a read-only folder or a parent that is a file end in one ``OutputError`` line;

@@ -2,7 +2,8 @@
 
 Heavy libraries are imported inside the handlers so ``flopcast --help`` and ``flopcast scenarios``
 start fast. Every failure ends in one line on stderr: ``flopcast: error: <where>: <reason>``, exit 2
-for bad input, 1 when the output cannot be written, 130 when interrupted; nothing half-written.
+for bad input, 1 when the output (a folder, stdout) cannot be written, 130 when interrupted (Ctrl-C,
+SIGTERM), 129 on SIGHUP; nothing half-written.
 """
 
 from __future__ import annotations
