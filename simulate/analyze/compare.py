@@ -3,9 +3,8 @@ same unit-cube draw, so the ratio distribution reflects the assumptions that dif
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import re
+from dataclasses import dataclass
 
 import numpy as np
 
