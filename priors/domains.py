@@ -16,7 +16,7 @@ Domains are duck-typed (``name``, ``lower``, ``upper``, ``lower_open``, ``upper_
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Mapping
 
 from flopcast.priors.families import Beta, Distribution, LogNormal, LogUniform, Normal
 
@@ -28,6 +28,22 @@ def value_problem(value: float, domain: Any) -> str | None:
     if domain is None or bool(domain.contains(float(value))):
         return None
     return f"{value:g} is not {domain.label} in {domain.interval}"
+
+
+def set_problems(values: Mapping[str, float], inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """``(name, reason)`` for every value of a ``set`` table (a headline's, an evidence observation's,
+    the API's ``set=``) that names no input or lies outside its input's domain: the one check all of
+    them share with ``--set`` and the scenario's constants (``value_problem``)."""
+    problems = []
+    for name, value in values.items():
+        spec = inputs.get(name)
+        if spec is None:
+            problems.append((name, f"unknown input {name!r}; the inputs are: {', '.join(inputs)}"))
+        elif not math.isfinite(float(value)):
+            problems.append((name, f"must be a finite number, got {value!r}"))
+        elif (problem := value_problem(value, getattr(spec, "domain", None))) is not None:
+            problems.append((name, f"{problem}; {_value_fix(spec.domain)}"))
+    return problems
 
 
 def prior_problem(dist: Distribution, point: float, domain: Any) -> str | None:

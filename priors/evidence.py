@@ -20,6 +20,7 @@ scenario's model is checked by ``flopcast.analyze.calibration`` against the boun
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -33,6 +34,8 @@ EVIDENCE_DIR = Path(__file__).resolve().parent / "evidence"
 _OBS_KEYS = {"output", "value", "sigma_log", "sd", "interval90", "set", "source", "note", "label"}
 _SPREAD_KEYS = ("sigma_log", "sd", "interval90")
 _EVIDENCE_KEYS = {"scenario", "description"}
+# C0 controls but tab and newline, DEL, C1 controls, and the bidi controls of Unicode TR9
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 @dataclass(frozen=True)
@@ -201,6 +204,10 @@ def _parse_observation(i: int, spec: dict, file: str) -> Observation:
     for key in ("note", "label"):
         if key in spec and not isinstance(spec[key], str):
             raise InputError(f"{where}.{key}", "must be a string")
+    for key in ("label", "source", "note"):  # shown in tables and on terminals: no escape sequences
+        if isinstance(spec.get(key), str) and _UNPRINTABLE.search(spec[key]):
+            raise InputError(f"{where}.{key}", "holds a control or bidirectional-text character (an escape "
+                                               "sequence?); write plain text")
     return Observation(i, spec["output"], value, source.strip(), sigma_log, sd, interval,
                        {k: float(v) for k, v in sets.items()}, spec.get("note", ""), spec.get("label", ""), file)
 

@@ -142,13 +142,13 @@ def bundled_scenarios() -> list[Path]:
     return sorted(SCENARIO_DIR.glob("*.toml"))
 
 
-_NAME = re.compile(r"[^\x00-\x1f\x7f-\x9f]{1,120}")
+_NAME = re.compile(r"[^\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]{1,120}")  # no control, no bidi
 
 
 def check_name(name: str, where: str) -> str:
     """A name shown in tables, figures and (as a slug) folder names: 1-120 printable characters."""
     if not _NAME.fullmatch(name):
-        raise InputError(where, f"must be 1-120 printable characters (no NUL, tab, newline or escape), got "
+        raise InputError(where, f"must be 1-120 printable characters (no NUL, tab, newline, escape or bidi control), got "
                                 f"{len(name)} characters {name[:40]!r}")
     return name
 
@@ -187,6 +187,9 @@ def parse_scenario(data: Mapping[str, Any], path: Path | None = None, file: str 
         raise InputError(f"{file}: scenario.name", "missing or not a string")
     model = _parse_model(head, data, file, path)
     check_name(head["name"], f"{file}: scenario.name")
+    for key in ("description", "source"):  # text: a list or a number here is a mistake, not text
+        if key in head and not isinstance(head[key], str):
+            raise InputError(f"{file}: scenario.{key}", f"must be a string (text), got {type(head[key]).__name__}")
     default_draws = head.get("default_draws")
     if default_draws is not None and (not isinstance(default_draws, int) or default_draws <= 0):
         raise InputError(f"{file}: scenario.default_draws", "must be a positive integer")
@@ -251,9 +254,8 @@ def posterior_priors(priors: Mapping[str, Prior], posterior: Posterior) -> dict[
     return out
 
 
-def with_posterior(scenario: Scenario, nc: Path, inputs: list[str], note: str = "") -> Scenario:
-    """A scenario held in memory (a notebook function) with a posterior file's draws as its priors."""
-    posterior = _load_posterior({"file": str(nc), "inputs": list(inputs), "note": note}, scenario.file, None)
+def with_posterior(scenario: Scenario, posterior: Posterior) -> Scenario:
+    """A scenario held in memory (a notebook function) with a posterior's draws as its priors."""
     return replace(scenario, priors=posterior_priors(scenario.priors, posterior), posterior=posterior)
 
 

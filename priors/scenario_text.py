@@ -1,8 +1,10 @@
 """The calibrated scenario's TOML text: the original scenario file, renamed, with a ``[posterior]``
 table that points at the joint posterior draws (``flopcast calibrate`` writes both side by side).
 
-The original text is kept line for line (comments, sources, rationales) and edited, not re-serialised;
-every edit is verified by parsing the result back. ``scenario_from_text`` reads such a text as if it
+The original text is kept line for line (comments, sources, rationales) and edited, not re-serialised:
+the [scenario] keys (``name``; ``accelerator`` and ``precision`` with ``--gpu``) are set through tomlkit,
+which round-trips everything else as written, and replaced tables are commented out whole; every edit
+is verified by parsing the result back. ``scenario_from_text`` reads such a text as if it
 were a file in a folder (the ``[posterior]`` file resolves beside it).
 """
 
@@ -14,8 +16,8 @@ import tomllib
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
-from flopcast.priors.errors import InputError
 from flopcast.priors.evidence import Evidence
+from flopcast.priors.posterior import Posterior
 from flopcast.priors.scenario import Correlation, Scenario, parse_prior, parse_scenario
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*(\]\]?)\s*(#.*)?$")
@@ -50,7 +52,10 @@ def _toml_value(v: float) -> str:
 
 
 def _toml_string(s: str) -> str:
-    return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+    """A TOML basic string with every control character escaped (written by the TOML library)."""
+    import tomlkit
+
+    return tomlkit.string(str(s)).as_string()
 
 
 
@@ -73,19 +78,7 @@ def posterior_scenario_text(scenario: Scenario, informed: Sequence[str], nc_name
     lines = sc.path.read_text(encoding="utf-8").splitlines()
     tables = _tables(lines)
     name = f"{sc.name}-calibrated"
-    # 1. rename
-    head = [i for i, t, arr in tables if t == "scenario" and not arr]
-    renamed = False
-    if head:
-        following = [i for i, _, _ in tables if i > head[0]]
-        for k in range(head[0] + 1, following[0] if following else len(lines)):
-            if re.match(r"^\s*name\s*=", lines[k]):
-                lines[k] = f"name = {_toml_string(name)}  # calibrated from {sc.name}"
-                renamed = True
-                break
-    if not renamed:
-        raise InputError(sc.file, "cannot find `name = ...` in its [scenario] table to rename the calibrated copy")
-    # 2. overrides and correlations
+    # overrides and correlations: whole tables commented out, found by their headers outside strings
     hardware_keys = ("accelerator", "precision")  # --gpu: written into [scenario], its priors re-derived on load
     overridden = [n for n in dict.fromkeys(t.split("=", 1)[0].strip() for t in sc.overrides) if n not in hardware_keys]
     corr_index = 0
@@ -101,16 +94,14 @@ def posterior_scenario_text(scenario: Scenario, informed: Sequence[str], nc_name
             _comment_out(lines, i, tables, "dropped: a --set override fixed one of its inputs")
         elif pair[0] in informed or pair[1] in informed:
             _comment_out(lines, i, tables, "carried by the joint posterior draws")
-    if sc.accelerator is not None:
-        _set_hardware(lines, sc)
-    stamp = [f"# Calibrated by flopcast calibrate {version} ({created or 'now'}, seed {seed}) from {sc.file}"]
+    stamp = [f"# Calibrated by flopcast calibrate {version} ({created or 'now'}, seed {seed}) from {_one_line(sc.file)}"]
     if evidence is not None:
-        stamp.append(f"# on {evidence.file}: {len(evidence)} observation(s). The [posterior] table at the end replaces")
+        stamp.append(f"# on {_one_line(evidence.file)}: {len(evidence)} observation(s). The [posterior] table at the end replaces")
     else:
         stamp.append("# The [posterior] table at the end replaces")
     stamp.append(f"# the priors of {', '.join(informed)} by joint posterior draws ({nc_name}, beside this file);")
     stamp.append("# every other input keeps its prior. Run it: flopcast run path/to/this.toml")
-    out = stamp + [""] + lines
+    out = _set_scenario_keys("\n".join(stamp + [""] + lines), sc, name).split("\n")
     for n in overridden:
         prior = sc.priors[n]
         unit = units.get(n, "")
@@ -130,16 +121,25 @@ def posterior_scenario_text(scenario: Scenario, informed: Sequence[str], nc_name
     return text
 
 
-def _set_hardware(lines: list[str], sc: Scenario) -> None:
-    """``accelerator`` and ``precision`` of the bound scenario into its [scenario] table (any earlier
-    ones commented out), right after the renamed ``name = ...`` line."""
-    at = next(k for k, line in enumerate(lines) if re.match(r"^\s*name\s*=.*# calibrated from", line))
-    end = next((k for k in range(at + 1, len(lines)) if re.match(r"^\s*\[", lines[k])), len(lines))
-    for k in range(at + 1, end):
-        if re.match(r"^\s*(accelerator|precision)\s*=", lines[k]):
-            lines[k] = "# " + lines[k] + "  (replaced below by flopcast calibrate)"
-    lines[at + 1:at + 1] = [f"accelerator = {_toml_string(sc.accelerator)}  # --gpu",
-                            f"precision = {_toml_string(sc.precision)}"]
+def _set_scenario_keys(text: str, sc: Scenario, name: str) -> str:
+    """The [scenario] table's ``name`` (and, with ``--gpu``, ``accelerator`` and ``precision``) set by a
+    TOML library that keeps everything else as written (tomlkit: comments, order, multi-line strings;
+    a ``name = ...`` line inside a description is text, not the key)."""
+    import tomlkit
+
+    doc = tomlkit.parse(text)
+    head = doc["scenario"]
+    head["name"] = name
+    head["name"].comment(f"calibrated from {_one_line(sc.name)}")
+    if sc.accelerator is not None:
+        head["accelerator"] = sc.accelerator
+        head["accelerator"].comment("--gpu (flopcast calibrate)")
+        head["precision"] = sc.precision
+    return tomlkit.dumps(doc)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
 
 
 def _dist_lines(d) -> list[str]:
@@ -182,12 +182,26 @@ def _verify_text(text: str, scenario: Scenario, kept: Sequence[Correlation], inf
 
 
 
-def scenario_from_text(text: str, folder: Path) -> Scenario:
-    """Parse scenario TOML text as if it were the file ``<folder>/<name>.toml``."""
+def scenario_from_text(text: str, folder: Path, file_name: str = "scenario.toml", posterior: Posterior | None = None
+                       ) -> Scenario:
+    """Parse scenario TOML text as if it were the file ``<folder>/<file_name>``. ``file_name`` is the
+    caller's (a checked plain file name), never the scenario's ``name``: a name is data and may hold
+    ``/`` or ``..``. With ``posterior`` (draws in memory) the text's ``[posterior]`` table is replaced by
+    it, so no file has to be written to read the calibrated scenario back."""
+    from dataclasses import replace
+
+    from flopcast.priors.scenario import posterior_priors
     from flopcast.priors.toml_io import loads_toml
 
+    if "/" in file_name or "\\" in file_name or file_name in ("", ".", ".."):
+        raise ValueError(f"not a plain file name: {file_name!r}")
     data = loads_toml(text, "<scenario text>")
-    name = data.get("scenario", {}).get("name") if isinstance(data.get("scenario"), dict) else None
-    if not isinstance(name, str) or not name:
-        raise InputError("<scenario text>: scenario.name", "missing or not a string")
-    return parse_scenario(data, Path(folder) / f"{name}.toml")
+    path = Path(folder) / file_name
+    if posterior is None:
+        return parse_scenario(data, path)
+    spec = data.get("posterior") if isinstance(data.get("posterior"), dict) else {}
+    if list(spec.get("inputs", ())) != list(posterior.inputs):
+        raise ValueError("the text's [posterior] inputs are not the draws'")
+    posterior = replace(posterior, note=str(spec.get("note", "")), file=Path(folder) / str(spec.get("file", "")))
+    sc = parse_scenario({k: v for k, v in data.items() if k != "posterior"}, path)
+    return replace(sc, posterior=posterior, priors=posterior_priors(sc.priors, posterior))

@@ -44,8 +44,9 @@ def dask_mapper(scheduler: str | None = None, workers: int | None = None) -> Ite
     if scheduler:
         try:
             client = Client(scheduler, timeout="5s")
-        except (OSError, TimeoutError) as exc:
-            raise InputError(f"--scheduler {scheduler}", f"cannot connect: {exc}") from None
+        except (OSError, TimeoutError, ValueError, TypeError) as exc:  # unreachable, or not an address
+            raise InputError(f"--scheduler {scheduler}", f"cannot connect ({type(exc).__name__}: {exc}); give the "
+                                                         "address a dask scheduler prints, e.g. tcp://HOST:8786") from None
     else:
         import dask
 

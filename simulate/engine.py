@@ -16,9 +16,11 @@ The Python API a notebook user calls (run as a doctest by tests/test_docs.py):
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -108,9 +110,10 @@ def evaluate_point(scenario: str | Scenario | Plan, sets: Sequence[str] = (), at
     return {name: float(v) for name, v in y.items()}
 
 
-def point(scenario: str | Scenario | Plan, sets: Sequence[str] = (), gpu: str | None = None) -> PointResult:
-    """``evaluate_point`` as a typed result (``to_json``), for the CLI and notebooks."""
-    plan = plan_for(scenario, sets, gpu=gpu)
+def point(scenario: str | Scenario | Plan, sets: Sequence[str] = (), gpu: str | None = None,
+          set: Mapping[str, Any] | None = None) -> PointResult:  # noqa: A002 - the API's name for --set, as in run
+    """``evaluate_point`` as a typed result (``to_json``), for the CLI and notebooks; ``set`` as in ``run``."""
+    plan = plan_for(scenario, sets if set is None else set, gpu=gpu)
     return PointResult(plan, evaluate_point(plan))
 
 
@@ -161,35 +164,62 @@ BUDGET_SECONDS = 3600.0  # refuse a run estimated to take longer than this, unle
 _PILOT = 1 << 15
 
 
-def check_budget(plan: Plan, draws: int | None, streaming_asked: bool = False) -> None:
-    """Refuse, with an estimate, a draw count that would exceed memory or take hours.
+_ALLOW_LONG: ContextVar[bool] = ContextVar("flopcast_allow_long", default=False)
 
-    Memory: an in-memory run holds every sampled input and output (float64) plus a sort buffer;
-    above ``STREAM_ABOVE`` draws summaries stream and memory stays bounded. Time: a pilot of 32,768
-    draws on one thread gives the cost per draw on this machine, scaled by the worker threads."""
+
+@contextmanager
+def long_runs_allowed(allowed: bool = True) -> Iterator[None]:
+    """Within the block, ``run`` (and every analysis built on it) accepts draw counts estimated to take
+    longer than ``BUDGET_SECONDS`` (``--allow-long`` on the command line)."""
+    token = _ALLOW_LONG.set(bool(allowed))
+    try:
+        yield
+    finally:
+        _ALLOW_LONG.reset(token)
+
+
+def check_budget(plan: Plan, draws: int | None, *, allow_long: bool | None = None,
+                 in_memory: bool | None = None) -> None:
+    """Refuse, with an estimate, a draw count that would exceed memory or take hours. ``run`` and
+    ``stream_setup`` call it once the draws are decided (``None``: the scenario's, else the default),
+    whatever decided them. Memory: an in-memory run (``in_memory``; default: up to ``STREAM_ABOVE``)
+    holds every input and output as float64. Time: above ``PILOT_ABOVE`` draws a one-thread pilot
+    gives the cost per draw here, scaled by the threads (a dask cluster is estimated as this machine);
+    over ``BUDGET_SECONDS`` is refused unless ``allow_long`` (or ``long_runs_allowed()``)."""
     import os
-    import time
 
-    if draws is None or draws <= PILOT_ABOVE:
+    draws = check_draws(draws if draws is not None else (plan.scenario.default_draws or DEFAULT_DRAWS))
+    allow_long = _ALLOW_LONG.get() if allow_long is None else bool(allow_long)
+    if in_memory if in_memory is not None else draws <= STREAM_ABOVE:
         columns = len(plan.uncertain) + len(plan.model.outputs) + 2
-        need = (draws or 0) * 8 * columns
+        need = draws * 8 * columns
         try:
             avail = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
         except (ValueError, OSError):
             avail = None
-        if avail and need > 0.8 * avail and (draws or 0) <= STREAM_ABOVE:  # streamed runs are bounded
+        if avail and need > 0.8 * avail:
             raise InputError("--draws", f"{draws:,} draws need about {need / 1e9:.1f} GB in memory, more than the "
-                             f"{avail / 1e9:.1f} GB free; use fewer draws (above {STREAM_ABOVE:,} summaries stream)")
+                             f"{avail / 1e9:.1f} GB free; use fewer draws (above {STREAM_ABOVE:,} `flopcast run` "
+                             "summaries stream)")
+    if draws <= PILOT_ABOVE or allow_long:
         return
+    per_draw = _per_draw_seconds(plan)
+    seconds = draws * per_draw * 2.2 / min(default_workers(), 4)  # two streaming passes, the threads
+    if seconds > BUDGET_SECONDS:
+        raise InputError("--draws", f"{draws:,} draws would take about {_duration(seconds)} here "
+                         f"({per_draw * 1e6:.2f} us per draw measured); ask for fewer draws, spread them over "
+                         "machines with --engine dask --scheduler ADDRESS, or accept the wait with --allow-long "
+                         "(allow_long=True in Python)")
+
+
+def _per_draw_seconds(plan: Plan) -> float:
+    """Seconds per draw of ``plan`` on one thread here: a timed pilot of 32,768 draws."""
+    import time
+
     run(plan, draws=1024, seed=0, summarize_outputs=False, workers=1)  # one-off set-up (fast inverses) not timed
     t0 = time.perf_counter()
     run(plan, draws=_PILOT, seed=0, summarize_outputs=False, workers=1)
-    per_draw = (time.perf_counter() - t0) / _PILOT
-    seconds = draws * per_draw * 2.2 / min(default_workers(), 4)  # two streaming passes, the threads
-    if seconds > BUDGET_SECONDS and not streaming_asked:
-        raise InputError("--draws", f"{draws:,} draws would take about {_duration(seconds)} here "
-                         f"({per_draw * 1e6:.2f} us per draw measured); ask for fewer draws, or spread them over "
-                         "machines with --engine dask --scheduler ADDRESS")
+    return (time.perf_counter() - t0) / _PILOT
 
 
 def _duration(seconds: float) -> str:
@@ -217,6 +247,7 @@ def run(
     keep_inputs: int | None = None,
     flop_convention: str | None = None,
     gpu: str | None = None,
+    allow_long: bool | None = None,
 ) -> RunResult:
     """Sample every uncertain input, push the draws through the model, summarize every output.
 
@@ -235,6 +266,7 @@ def run(
     only its first draws (the CLI keeps what samples.nc saves); every draw is still checked.
     ``gpu="B200"`` runs on another accelerator of the library (``flopcast hardware``);
     ``flop_convention="corrected"`` converts MAC counts and sparse peaks first (``priors/conventions.py``).
+    ``allow_long=True`` accepts a draw count estimated to take more than an hour (``check_budget``).
     """
     plan = plan_for(scenario, sets if set is None else set, gpu=gpu, flop_convention=flop_convention)
     draws = check_draws(draws if draws is not None else (plan.scenario.default_draws or DEFAULT_DRAWS))
@@ -252,6 +284,7 @@ def run(
     workers = default_workers() if workers is None else max(1, int(workers))
     above = STREAM_ABOVE if ctx.design.random_access else LHS_STREAM_ABOVE
     streaming = stream if stream is not None else (mapper is not None or (summarize_outputs and draws > above))
+    check_budget(plan, draws, allow_long=allow_long, in_memory=not streaming)  # whatever decided the draws
     if streaming:
         if not ctx.design.random_access:
             raise InputError("--sampler lhs", "a Latin hypercube needs its whole design in memory; use mc or "
@@ -311,6 +344,7 @@ def stream_setup(plan: Plan, draws: int, seed: int, sampler: str = "mc", columns
     this seed, sampler and columns), the draws of its in-memory prefix and the chunk size."""
     from flopcast import streaming as S
 
+    check_budget(plan, draws, in_memory=False)  # stress, audit, compare: the draws are decided here too
     names = list(columns) if columns is not None else sampled_columns(plan)
     factor = copula_factor(plan.correlations, names, f"{plan.scenario.file}: correlations")
     ctx = BlockContext(plan, names, factor, Design(sampler, draws, len(names), seed))

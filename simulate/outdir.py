@@ -3,8 +3,12 @@
 A command's folder is written completely or not at all and never over an earlier one:
 - files go into a hidden staging folder beside the target, renamed into place at the end
   (atomic on one file system); any error, Ctrl-C or SIGTERM removes the stage;
-- names that reach the file system are checked (``Stage / name`` accepts one plain file name);
-  names that come from data (a scenario's ``name``) become folder names only through ``slug``;
+- names that reach the file system are checked (``Stage / name`` accepts one plain file name,
+  ``check_file_name``); names that come from data (a scenario's ``name``) become folder and file names
+  only through ``slug``; a typed ``--out`` holds no control or bidi character and fits the file system;
+- once a signal was recorded (``note_signal``) no stage is renamed into place, even if a library
+  swallowed the exception; ``check_room`` refuses a write HDF5 could not finish cleanly;
+- ``create_file`` writes one file (``flopcast new``) whole or not at all, never over another;
 - a default folder name that another process takes meanwhile (two runs in the same second) moves
   to the next free suffix instead of failing;
 - disk full, a read-only folder or a parent that is a file end in one ``OutputError`` line;
@@ -39,21 +43,61 @@ def slug(text: str, fallback: str = "scenario") -> str:
     return s or fallback
 
 
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+NAME_MAX = 255  # bytes in one file or folder name (Linux, macOS)
+PATH_MAX = 4096
+
+
+def check_path_text(text: str, flag: str = "--out") -> None:
+    """A path a user typed: no control or bidi characters (they would reach the terminal and the
+    file system), no part longer than the file system takes."""
+    if _UNSAFE.search(text):
+        raise InputError(flag, "contains a control or bidirectional-text character; use a plain path")
+    if len(os.fsencode(text)) >= PATH_MAX or any(len(os.fsencode(part)) > NAME_MAX - 24 for part in Path(text).parts):
+        raise InputError(flag, f"a path of {len(text)} characters with a part longer than {NAME_MAX - 24} bytes "
+                               "is longer than the file system takes; use a shorter name")
+
+
 def check_out(out: str | Path | None) -> None:
     """Refuse an unusable ``--out`` before any work is done."""
     if out is None:
         return
-    text = str(out)
-    if "\x00" in text or any(ord(c) < 32 for c in text):
-        raise InputError("--out", "contains a NUL or control character")
+    check_path_text(str(out))
     path = Path(out)
-    if path.exists() and (not path.is_dir() or any(path.iterdir())):
-        raise InputError(f"--out {out}", "exists and is not an empty folder; a run never overwrites earlier results")
-    parent = _existing_ancestor(path.parent)
+    try:
+        if path.exists() and (not path.is_dir() or any(path.iterdir())):
+            raise InputError(f"--out {out}", "exists and is not an empty folder; a run never overwrites earlier results")
+        parent = _existing_ancestor(path.parent)
+    except OSError as exc:
+        raise OutputError(f"--out {out}", _reason(exc)) from None
     if not parent.is_dir():
         raise OutputError(f"--out {out}", f"{parent} is a file, not a folder")
     if not os.access(parent, os.W_OK | os.X_OK):
         raise OutputError(f"--out {out}", f"{parent} is not writable")
+
+
+def create_file(path: Path, text: str, flag: str = "--out") -> Path:
+    """Write one new file (``flopcast new``) whole or not at all, never over an existing one: the text
+    goes to a hidden file beside it, linked into place (fails if the name exists), then removed."""
+    check_path_text(str(path), flag)
+    path = Path(path)
+    tmp = path.parent / f".{path.name}.partial-{os.getpid()}"
+    try:
+        if not path.parent.is_dir():
+            raise InputError(flag, f"{path.parent} is not a folder")
+        with open(tmp, "x", encoding="utf-8") as fh:
+            fh.write(text)
+        os.link(tmp, path)  # atomic, and refuses an existing name
+    except FileExistsError:
+        raise InputError(flag, f"{path} exists; choose another {flag} or remove it") from None
+    except OSError as exc:
+        raise OutputError(str(path), _reason(exc)) from None
+    finally:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+    return path
 
 
 def _existing_ancestor(path: Path) -> Path:
@@ -61,6 +105,23 @@ def _existing_ancestor(path: Path) -> Path:
     while not path.exists() and path != path.parent:
         path = path.parent
     return path
+
+
+_SIGNAL: list[int | None] = [None]  # the termination signal this process received (set by the CLI's handler)
+WRITTEN: list[Path] = []  # folders this command renamed into place (complete), for the last message
+
+
+def note_signal(signum: int | None) -> None:
+    """Record a SIGINT/SIGTERM/SIGHUP (``None`` clears, and forgets the folders written): from then on
+    no stage is renamed into place."""
+    _SIGNAL[0] = signum
+    if signum is None:
+        WRITTEN.clear()
+
+
+def interrupted() -> int | None:
+    """The signal recorded by ``note_signal``, or None."""
+    return _SIGNAL[0]
 
 
 def default_folder(kind: str, scenario: str, seed: int | None, root: Path = OUTPUTS) -> Path:
@@ -71,6 +132,31 @@ def default_folder(kind: str, scenario: str, seed: int | None, root: Path = OUTP
     return root / "-".join(parts)
 
 
+def check_file_name(name: str) -> str:
+    """``name`` if it is one plain output file name (letters, digits, ``._+-``, at most 120 characters,
+    no leading dot, no ``..``); ValueError otherwise: every file a command writes is named through here."""
+    if not isinstance(name, str) or not _FILE_NAME.fullmatch(name) or ".." in name:
+        raise ValueError(f"not a plain output file name: {name!r}")
+    return name
+
+
+def check_room(folder: str | Path, nbytes: float) -> None:
+    """Raise the OSError a write of ``nbytes`` into ``folder`` would end in (EFBIG above the file-size
+    limit, ENOSPC above the free space), before a library whose C code cannot fail cleanly (HDF5 prints
+    tracebacks of its own while freeing a file whose write failed) starts writing."""
+    try:
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+        if soft != resource.RLIM_INFINITY and nbytes > soft:
+            raise OSError(errno.EFBIG, os.strerror(errno.EFBIG))
+    except (ImportError, ValueError):  # no resource module (Windows)
+        pass
+    st = os.statvfs(folder)
+    if nbytes > st.f_bavail * st.f_frsize:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
 class Stage:
     """The staging folder of one command: ``stage / "summary.json"`` is the only way to a path."""
 
@@ -78,9 +164,7 @@ class Stage:
         self.path = path
 
     def __truediv__(self, name: str) -> Path:
-        if not isinstance(name, str) or not _FILE_NAME.fullmatch(name) or ".." in name:
-            raise ValueError(f"not a plain output file name: {name!r}")
-        return self.path / name
+        return self.path / check_file_name(name)
 
     def __fspath__(self) -> str:  # for libraries that take a folder
         return str(self.path)
@@ -112,7 +196,11 @@ def staged(target: Path, unique: bool = False) -> Iterator[Stage]:
             raise OutputError(str(target), f"writing failed ({type(exc).__name__}: {str(exc)[:120]}); "
                                            "is the disk full?") from None
         raise
+    if interrupted() is not None:  # a signal whose exception a library swallowed: still nothing written
+        shutil.rmtree(stage_path, ignore_errors=True)
+        raise KeyboardInterrupt()
     final = _rename(stage_path, target, unique)
+    WRITTEN.append(final)
     stage.path = final
 
 

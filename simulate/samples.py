@@ -63,12 +63,12 @@ def to_dataset(result, limit: int | None = None) -> Draws:
     n = min(len(next(iter(result.outputs.values()))), limit or result.draws)
     data: dict[str, tuple[tuple[str, ...], Any, dict]] = {}
     for name, values in result.inputs.items():
-        data[name] = (("draw",), values[:n], _attrs(plan, name, "input (sampled)"))
+        data[name] = (("draw",), _read_only(values[:n]), _attrs(plan, name, "input (sampled)"))
     for name, value in plan.constants.items():
         data[name] = ((), np.float64(value), _attrs(plan, name, "input (fixed)"))
     for name, values in result.outputs.items():
         spec = plan.model.outputs[name]
-        data[name] = (("draw",), values[:n],
+        data[name] = (("draw",), _read_only(values[:n]),
                       {"unit": spec.unit, "units": spec.unit, "kind": "output", "description": spec.description})
     attrs = {k: _text(v if not isinstance(v, list) else "; ".join(v)) for k, v in result.provenance().items()}
     attrs["stored_draws"] = n
@@ -76,6 +76,14 @@ def to_dataset(result, limit: int | None = None) -> Draws:
         attrs["note"] = (f"the first {n:,} of {result.draws:,} draws (same seed and sampler reproduce them); "
                          "summaries use all draws")
     return Draws(data, n, attrs)
+
+
+def _read_only(values: np.ndarray) -> np.ndarray:
+    """A view the caller cannot write through: ``r.samples`` shares the run's draws (no copy), so an
+    edit there would change what ``save()`` writes to samples.nc but not its summaries."""
+    view = np.asarray(values).view()
+    view.flags.writeable = False
+    return view
 
 
 def _text(value):
@@ -154,8 +162,14 @@ def load_samples(path: str | Path):
     """Read a run's ``samples.nc`` back into the flat ``xarray.Dataset`` (dimension ``draw``)."""
     import xarray as xr
 
-    with xr.open_dataset(path, group="prior", engine="h5netcdf") as prior:
-        ds = prior.load().squeeze("chain", drop=True)
-    with xr.open_dataset(path, group="constant_data", engine="h5netcdf") as const:
-        ds = ds.merge(const.load())
+    from flopcast.priors.errors import InputError
+
+    try:
+        with xr.open_dataset(path, group="prior", engine="h5netcdf") as prior:
+            ds = prior.load().squeeze("chain", drop=True)
+        with xr.open_dataset(path, group="constant_data", engine="h5netcdf") as const:
+            ds = ds.merge(const.load())
+    except (OSError, ValueError, KeyError) as exc:  # not a file, not NetCDF/HDF5, no such group
+        raise InputError(str(path), f"not a flopcast samples.nc ({type(exc).__name__}: {str(exc)[:160]}); "
+                                    "give the samples.nc of a run folder") from None
     return ds

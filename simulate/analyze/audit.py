@@ -130,6 +130,8 @@ def audit(plan: Plan, draws: int | None = None, seed: int | None = None, max_fix
     premises (``analyze.conventions``): inputs counted otherwise than the equations expect, with the
     band re-run converted on the same draws."""
     headlines = plan.scenario.headlines
+    if not headlines:  # as the CLI says: an empty audit would read as "every figure checks out"
+        raise InputError(plan.scenario.file, "lists no [[headlines]] to audit")
     derived = [evaluate_point(plan, at=h.set) for h in headlines]
     band = run(plan, draws=draws, seed=seed) if plan.uncertain else None
     streamed = _exceedances_streamed(plan, band, headlines)

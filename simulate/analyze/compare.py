@@ -3,6 +3,7 @@ same unit-cube draw, so the ratio distribution reflects the assumptions that dif
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -95,6 +96,10 @@ def compare(a, b, outputs=(), sets_a=(), sets_b=(), draws: int | None = None, se
             if name not in plan.model.outputs:
                 raise InputError(f"--map {name_a}={name_b}", f"{name!r} is not an output of {plan.scenario.name}; "
                                  f"its outputs: {', '.join(plan.model.outputs)}")
+        ua, ub = plan_a.unit(name_a), plan_b.unit(name_b)
+        if _dimension(ua) != _dimension(ub):
+            raise InputError(f"--map {name_a}={name_b}", f"{ua!r} and {ub!r} measure different things, so B/A of "
+                             "them means nothing; map outputs of one unit (accelerator names aside: H100s = GPUs)")
         pairs[name_a if name_a == name_b else f"{name_a}={name_b}"] = (name_a, name_b)
     for name in outputs:
         if name not in common:
@@ -132,6 +137,15 @@ def compare(a, b, outputs=(), sets_a=(), sets_b=(), draws: int | None = None, se
         out[name] = OutputComparison(name, unit, summarize(ya, unit), summarize(yb, unit),
                                      summarize(ratio[np.isfinite(ratio)], "ratio"), float(np.mean(yb > ya)))
     return Comparison(label(plan_a), label(plan_b), draws, seed, sampler, out, shared, unmatched)
+
+
+def _dimension(unit: str) -> str:
+    """A unit with every accelerator name replaced by one token: ``"H100-months"`` and ``"B200-months"``
+    and ``"GPU-months"`` count the same thing; ``"USD"`` and ``"FLOP"`` do not."""
+    from flopcast.priors.hardware import names
+
+    tokens = sorted({*names(), "H100", "GPU", "TPU-chip"}, key=len, reverse=True)
+    return re.sub("|".join(map(re.escape, tokens)), "ACCELERATOR", unit)
 
 
 def _streams(draws: int, stream: bool | None, sampler: str) -> bool:

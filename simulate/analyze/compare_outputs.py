@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from flopcast.engine import evaluate_point, plan_for, run
 from flopcast.priors.comparison import Comparison, load_comparison
 from flopcast.priors.errors import InputError
@@ -76,8 +78,12 @@ def compare_outputs(ref: str | Comparison, draws: int = 50_000, seed: int | None
         plan = plan_for(e.scenario, list(e.set))
         if e.output not in plan.model.outputs:
             raise InputError(f"{comparison.file}: entry[{i}].output", f"{e.output!r} is not an output of {e.scenario}")
-        values = run(plan, draws=draws, seed=seed, summarize_outputs=False).outputs[e.output] * e.scale
+        with np.errstate(over="ignore"):
+            values = run(plan, draws=draws, seed=seed, summarize_outputs=False).outputs[e.output] * e.scale
+            point = evaluate_point(plan)[e.output] * e.scale
+        if not (np.all(np.isfinite(values)) and np.isfinite(point)):
+            raise InputError(f"{comparison.file}: entry[{i}].scale", f"{e.scale:g} x {e.output} exceeds the largest "
+                             "float (infinite for some draws); use a scale that keeps the figures finite")
         unit = plan.unit(e.output) + (f" x {e.scale:g}" if e.scale != 1 else "")
-        point = evaluate_point(plan)[e.output] * e.scale
         entries.append(Entry(e.label, e.scenario, e.output, unit, e.scale, point, summarize(values, unit), e.note))
     return OutputsComparison(comparison.header(), entries, draws, seed)

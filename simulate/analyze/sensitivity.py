@@ -200,6 +200,13 @@ def analyze(scenario, output: str, sets=(), n: int = DEFAULT_SOBOL_N, seed: int 
         raise InputError("--n", f"must be an integer >= 64, got {n!r}")
     seed = resolve_seed(seed)
     baseline, swings = tornado(plan, output)
+    from flopcast.engine import run
+
+    draws = run(plan, draws=spearman_draws, seed=seed, summarize_outputs=False)
+    constant = np.asarray(draws.outputs[output], dtype=float)
+    if constant.size and np.all(constant == constant[0]):  # variance shares would be 0/0, not 0
+        raise InputError(f"--output {output}", f"is {constant[0]:.4g} on every draw of {plan.scenario.file}: no "
+                                               "uncertain input moves it, so no input has a share of its variance")
     correlated = [(c.inputs[0], c.inputs[1], c.rank) for c in plan.correlations]
     warn: list[str] = []
     sobol = None
@@ -211,9 +218,6 @@ def analyze(scenario, output: str, sets=(), n: int = DEFAULT_SOBOL_N, seed: int 
                     f"{why}: Sobol indices assume independent inputs and are not computed")
     else:
         sobol = sobol_indices(plan, output, n, seed, log)
-    from flopcast.engine import run
-
-    draws = run(plan, draws=spearman_draws, seed=seed, summarize_outputs=False)
     rho = rank_correlations(draws, output)
     shap = pawn_of = None
     if shapley or (shapley is None and not plan.independent):

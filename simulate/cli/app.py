@@ -2,13 +2,15 @@
 
 Heavy libraries are imported inside the handlers so ``flopcast --help`` and ``flopcast scenarios``
 start fast. Every failure ends in one line on stderr: ``flopcast: error: <where>: <reason>``, with the
-exit status ``flopcast.errors.EXIT_CODES`` gives its type (2 bad input, 1 an output that cannot be
-written, 3 a sampler that did not converge), 130 when interrupted; nothing half-written.
+exit status ``flopcast.errors.EXIT_CODES`` gives its type (2 bad input, 1 an output (a folder, stdout)
+that cannot be written, 3 a sampler that did not converge), 130 when interrupted (Ctrl-C, SIGTERM),
+129 on SIGHUP; nothing half-written.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 from functools import partial
 import os
 import signal
@@ -41,6 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
                           "MCSE of p05/p50/p95 of every headline output is below --tol x its value")
     run.add_argument("--tol", default="0.01", help="relative MCSE target for --draws auto (default 0.01)")
     run.add_argument("--max-draws", default="100000000", help="cap for --draws auto")
+    run.add_argument("--allow-long", action="store_true",
+                     help="accept a draw count estimated to take more than an hour here (refused otherwise)")
     run.add_argument("--workers", default=None, help="threads (or dask workers) for chunks of draws")
     run.add_argument("--engine", choices=["threads", "dask"], default="threads",
                      help="threads in this process, or dask tasks (a LocalCluster unless --scheduler)")
@@ -112,51 +116,142 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 class _Terminated(BaseException):
-    """SIGTERM, raised in the main thread so staged folders are removed like on Ctrl-C."""
+    """SIGTERM or SIGHUP, raised in the main thread so staged folders are removed like on Ctrl-C."""
 
 
-def _on_sigterm(signum, frame):
-    raise _Terminated()
+EXIT_HANGUP = 129
+_EXIT_FOR = {signal.SIGINT: EXIT_INTERRUPTED, signal.SIGTERM: EXIT_INTERRUPTED}
+if hasattr(signal, "SIGHUP"):
+    _EXIT_FOR[signal.SIGHUP] = EXIT_HANGUP
+
+
+def _on_signal(signum, frame):
+    """SIGINT, SIGTERM and SIGHUP alike: record the signal (the writer renames nothing into place once
+    one came, ``outdir.interrupted``) and raise once; a second signal during the clean-up only records."""
+    from flopcast import outdir
+
+    first = outdir.interrupted() is None
+    outdir.note_signal(signum)
+    if first:
+        raise KeyboardInterrupt() if signum == signal.SIGINT else _Terminated()
+
+
+def _unraisable(hook):
+    """Errors in finalisers that the one error line already covers are not printed again ("Exception
+    ignored in ..."): an interrupt raised while a finaliser ran (the signal is recorded,
+    ``outdir.interrupted``, and ends the command), and HDF5 objects freed after a failed write (disk
+    full, a file-size limit: the writer has reported it and removed the stage)."""
+    def quiet(unraisable):
+        exc = unraisable.exc_value
+        if isinstance(exc, (KeyboardInterrupt, _Terminated)):
+            return
+        if "h5py" in repr(unraisable.object) and "write failed" in str(exc):
+            return
+        hook(unraisable)
+    return quiet
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     import threading
 
+    _safe_stdout()
     if threading.current_thread() is not threading.main_thread():  # signals belong to the main thread
         return _main(argv)
-    wanted = {signal.SIGTERM: _on_sigterm}
+    from flopcast import outdir
+
+    outdir.note_signal(None)
+    wanted = {sig: _on_signal for sig in _EXIT_FOR}
     if hasattr(signal, "SIGXFSZ"):  # a file-size limit: let the write fail with EFBIG instead of killing us
         wanted[signal.SIGXFSZ] = signal.SIG_IGN
     before = {sig: signal.signal(sig, handler) for sig, handler in wanted.items()}
+    hook, sys.unraisablehook = sys.unraisablehook, _unraisable(sys.unraisablehook)
     try:
         return _main(argv)
     finally:
+        sys.unraisablehook = hook
         for sig, handler in before.items():
             signal.signal(sig, handler)
 
 
+def _safe_stdout() -> None:
+    """Text a terminal's encoding cannot show (``PYTHONIOENCODING=ascii``) is escaped, not an error."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="backslashreplace")
+        except (AttributeError, ValueError, OSError):  # not a TextIOWrapper (captured in tests)
+            pass
+
+
 def _main(argv: Sequence[str] | None) -> int:
+    import warnings
+
+    with warnings.catch_warnings():
+        # numpy's overflow/invalid-value RuntimeWarnings: every NaN or infinite value an input or output
+        # takes is checked against its domain and reported in the one error line, which says more
+        warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"(numpy|flopcast)(\.|$)")
+        return _command(argv)
+
+
+def _command(argv: Sequence[str] | None) -> int:
+    from flopcast import outdir
+
     try:
         args = build_parser().parse_args(argv)
         _note_stale_stages()
-        if getattr(args, "skeleton", False):
-            return execute(args.handler, args)
-        return args.handler(args) or 0
-    except FlopcastError as exc:  # the one place errors become exit codes (flopcast.errors.EXIT_CODES)
+        code = execute(args.handler, args) if getattr(args, "skeleton", False) else (args.handler(args) or 0)
+        sys.stdout.flush()  # a full or closed stdout fails here, inside the handlers below
+    except BaseException as exc:  # noqa: BLE001 - every way out ends in one line and an exit status
+        return _failure(exc)
+    signum = outdir.interrupted()
+    if signum is not None:  # the signal came while a finaliser ran and was swallowed: the command completed
+        print(f"flopcast: interrupted by {signal.Signals(signum).name} after the command completed",
+              file=sys.stderr)
+        return _EXIT_FOR.get(signum, EXIT_INTERRUPTED)
+    return code
+
+
+_STDOUT_ERRNOS = {errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EFBIG}
+
+
+def _failure(exc: BaseException) -> int:
+    from flopcast import outdir
+    from flopcast.fmt import safe
+
+    signum = outdir.interrupted()
+    if signum is not None or isinstance(exc, (KeyboardInterrupt, _Terminated)):
+        # whatever the signal turned into on its way out (a library may wrap it), it ends here
+        done = f"{safe(outdir.WRITTEN[-1])}/ was written completely before it" if outdir.WRITTEN else \
+            "nothing was written"
+        print(f"flopcast: interrupted; {done}", file=sys.stderr)
+        return _EXIT_FOR.get(signum, EXIT_INTERRUPTED)
+    if isinstance(exc, SystemExit):  # argparse: usage and its own message already printed
+        raise exc
+    if isinstance(exc, FlopcastError):  # the one place errors become exit codes (flopcast.errors.EXIT_CODES)
         print(f"flopcast: error: {_one_line(exc)}", file=sys.stderr)
         return exit_code(exc)
-    except MemoryError:
+    if isinstance(exc, MemoryError):
         from flopcast.engine import STREAM_ABOVE
 
         print(f"flopcast: error: out of memory; use fewer --draws (above {STREAM_ABOVE:,} draws summaries stream)",
               file=sys.stderr)
         return EXIT_INPUT
-    except BrokenPipeError:  # e.g. piped into `head`
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    if isinstance(exc, BrokenPipeError):  # e.g. piped into `head`
+        _silence_stdout()
         return 0
-    except (KeyboardInterrupt, _Terminated):
-        print("flopcast: interrupted; nothing was written", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    if isinstance(exc, OSError) and exc.errno in _STDOUT_ERRNOS:  # `> /dev/full`: files go through the
+        # writer, which turns these into OutputError, so what is left is a print
+        _silence_stdout()  # no second error when Python flushes stdout at exit
+        print(f"flopcast: error: standard output: {exc.strerror or exc}; the output folder, if any, is complete",
+              file=sys.stderr)
+        return EXIT_OUTPUT
+    raise exc
+
+
+def _silence_stdout() -> None:
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):  # not a file (captured in tests)
+        pass
 
 
 def _one_line(exc: Exception) -> str:
@@ -168,9 +263,11 @@ def _one_line(exc: Exception) -> str:
 def _note_stale_stages() -> None:
     from flopcast.outdir import stale_stages
 
+    from flopcast.fmt import command, safe
+
     for p in stale_stages():
-        print(f"flopcast: note: {p} was left by an interrupted run (its process is gone); remove it with "
-              f"rm -r '{p}'", file=sys.stderr)
+        print(f"flopcast: note: {safe(p)} was left by an interrupted run (its process is gone); remove it with "
+              f"{command('rm', '-r', '--', p)}", file=sys.stderr)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -13,6 +13,7 @@ import re
 import sys
 from pathlib import Path
 
+from flopcast.fmt import safe
 from flopcast.priors.errors import InputError
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,79}")
@@ -143,24 +144,16 @@ def cmd_new(args) -> int:
     model = load_model(args.model, "--model") if args.model is not None else None
     out = Path(args.out) if args.out else Path(f"{args.name}.toml")
     if out.suffix != ".toml":
-        raise InputError("--out", f"{out} must end in .toml")
-    if not out.parent.is_dir():
-        raise InputError("--out", f"{out.parent} is not a folder")
-    text = template(args.name, model) if model is not None else EQUATIONS_TEMPLATE.format(name=args.name, file=out)
-    try:
-        with open(out, "x", encoding="utf-8") as fh:  # never overwrite
-            fh.write(text)
-    except FileExistsError:
-        raise InputError("--out", f"{out} exists; choose another --out or remove it") from None
-    except OSError as exc:
-        from flopcast.outdir import OutputError
+        raise InputError("--out", f"{safe(out)} must end in .toml")
+    from flopcast.outdir import create_file
 
-        out.unlink(missing_ok=True)
-        raise OutputError(str(out), exc.strerror or str(exc)) from None
+    text = template(args.name, model) if model is not None else EQUATIONS_TEMPLATE.format(name=args.name, file=out)
+    create_file(out, text)  # whole or not at all, never over a file
     if model is None:
-        print(f"wrote {out}: three priors and one formula, runnable as written (flopcast run {out})", file=sys.stdout)
+        print(f"wrote {safe(out)}: three priors and one formula, runnable as written (flopcast run {safe(out)})",
+              file=sys.stdout)
         return 0
     required = sum(getattr(s, "default", None) is None for s in model.inputs.values())
-    print(f"wrote {out}: {len(model.inputs)} inputs of {model.name}, {required} REQUIRED blocks to fill in",
+    print(f"wrote {safe(out)}: {len(model.inputs)} inputs of {model.name}, {required} REQUIRED blocks to fill in",
           file=sys.stdout)
     return 0

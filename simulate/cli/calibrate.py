@@ -45,6 +45,7 @@ def cmd_calibrate(args, opts):
     from flopcast.analyze.calibration import calibrate, load_evidence
     from flopcast.cli.options import number_in
     from flopcast.cli.skeleton import Outcome
+    from flopcast.fmt import command
     from flopcast.report import text
     from flopcast.report import registry
 
@@ -67,4 +68,5 @@ def cmd_calibrate(args, opts):
     obj["posterior_scenario"] = "{folder}/" + cal.toml_name  # the skeleton fills in the folder
     return Outcome("calibrate", plan.scenario.name, cal.seed, lambda stage: registry.write(cal, stage), obj,
                    text.calibration_lines(cal), warnings=list(cal.warnings),
-                   after=[f"run the calibrated scenario: flopcast run {{folder}}/{cal.toml_name}"])
+                   after=[lambda folder: "run the calibrated scenario: " + command("flopcast", "run",
+                                                                                     f"{folder}/{cal.toml_name}")])

@@ -26,7 +26,7 @@ def run(args, opts) -> Outcome:
         return _point(plan, args)
     tol = number(args.tol, "--tol") if auto else None
     max_draws = positive_int(args.max_draws, "--max-draws") if auto else None
-    engine.check_budget(plan, max_draws if auto else opts.draws, streaming_asked=args.engine == "dask")
+    engine.check_budget(plan, max_draws if auto else opts.draws)  # before a dask cluster starts
     rounds = None
     if args.engine == "dask":
         from flopcast.dask_engine import dask_mapper
@@ -51,6 +51,10 @@ def run(args, opts) -> Outcome:
     outcome = run_outcome(result, obj, rounds, args)
     note = plan.posterior_note(result.draws)
     outcome.warnings += [note] if note else []
+    if rounds and rounds[-1][1] > tol:  # stopped by --max-draws, not by the tolerance
+        outcome.warnings.append(f"--draws auto stopped at --max-draws {rounds[-1][0]:,} with a relative MCSE of "
+                                f"{100 * rounds[-1][1]:.2f}%, above --tol {100 * tol:.2f}%; raise --max-draws for "
+                                "the tolerance")
     return outcome
 
 

@@ -123,11 +123,17 @@ def _sets(p) -> None:
                    help="run on this accelerator of the library (see 'flopcast hardware'); units follow it")
 
 
+def _allow_long(p) -> None:
+    p.add_argument("--allow-long", action="store_true",
+                   help="accept a draw count estimated to take more than an hour here (refused otherwise)")
+
+
 _DECLARE = {
     "scenario": lambda p: p.add_argument("scenario", help="bundled scenario name (see 'flopcast scenarios') or a .toml path"),
     "sets": _sets,
     "seed": lambda p: p.add_argument("--seed", default=None, help="random seed (default: fresh, printed and recorded)"),
-    "draws": lambda p: p.add_argument("--draws", default=None, help="number of draws (e.g. 200000, 200k, 1M)"),
+    "draws": lambda p: (p.add_argument("--draws", default=None, help="number of draws (e.g. 200000, 200k, 1M)"),
+                        _allow_long(p)),
     "sampler": lambda p: p.add_argument("--sampler", choices=["mc", "lhs", "sobol"], default="mc",
                                         help="unit-cube design: plain Monte Carlo (default), Latin hypercube, or "
                                              "scrambled Sobol points"),
@@ -154,6 +160,7 @@ class Options:
     json: bool
     out: str | None
     quiet: bool
+    allow_long: bool = False  # --allow-long: runs estimated to take more than an hour are accepted
 
 
 def parse(args: argparse.Namespace) -> Options:
@@ -171,7 +178,8 @@ def parse(args: argparse.Namespace) -> Options:
     from flopcast.plan import check_repeats  # here, not at the top: `flopcast --help` loads no priors
 
     check_repeats(getattr(args, "sets", None) or (), twice_ok=("accelerator",) if args.command == "compare" else ())
-    return Options(draws, seed, bool(getattr(args, "json", False)), out, bool(getattr(args, "quiet", False)))
+    return Options(draws, seed, bool(getattr(args, "json", False)), out, bool(getattr(args, "quiet", False)),
+                   bool(getattr(args, "allow_long", False)))
 
 
 def command(sub, name: str, handler, help: str, *options: str, description: str | None = None,

@@ -6,13 +6,13 @@ write and what to print; ``execute`` does the rest the same way for all of them.
 
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from flopcast.cli.options import Options, parse
+from flopcast.fmt import safe, strict_json
 
 
 @dataclass
@@ -24,18 +24,19 @@ class Outcome:
     json: dict  # the one JSON object (--json), without "folder"
     lines: list[str] = field(default_factory=list)  # terminal text
     warnings: list[str] = field(default_factory=list)
-    after: list[str] = field(default_factory=list)  # printed after "wrote ..."; formatted with folder=
+    after: list = field(default_factory=list)  # printed after "wrote ...": str.format(folder=) or f(folder)
 
 
 def emit_json(obj: dict) -> None:
-    sys.stdout.write(json.dumps(obj, allow_nan=False) + "\n")
+    sys.stdout.write(strict_json(obj) + "\n")
 
 
 def execute(handler: Callable, args) -> int:
-    from flopcast import outdir
+    from flopcast import engine, outdir
 
     opts: Options = parse(args)
-    outcome: Outcome = handler(args, opts)
+    with engine.long_runs_allowed(opts.allow_long):  # every run of the command is checked against the budget
+        outcome: Outcome = handler(args, opts)
     if opts.out:
         target, unique = Path(opts.out), False
     else:
@@ -51,9 +52,9 @@ def execute(handler: Callable, args) -> int:
         return 0
     for line in outcome.lines:
         print(line)
-    print(f"wrote {folder}/")
-    for line in outcome.after:
-        print(line.format(folder=folder))
+    print(f"wrote {safe(folder)}/")
+    for line in outcome.after:  # a callable builds a command from the folder (quoted: fmt.command)
+        print(line(folder) if callable(line) else line.format(folder=safe(folder)))
     return 0
 
 

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import html
-import json
 from pathlib import Path
 
 from flopcast.report import figures, plots
-from flopcast.fmt import markdown, num
+from flopcast.fmt import command, markdown, num, strict_json
 from flopcast.report.run import _html_table, html_page, img_tag
 from flopcast.report.style import styled
 
 
 def _write_common(folder: Path, name: str, obj: dict, md: str, title: str, sections: list[str]) -> None:
-    (folder / f"{name}.json").write_text(json.dumps(obj, indent=2) + "\n")
+    (folder / f"{name}.json").write_text(strict_json(obj, indent=2) + "\n")
     (folder / f"{name}.md").write_text(md)
     (folder / "report.html").write_text(html_page(title, sections))
 
@@ -64,8 +63,9 @@ def write_sensitivity(sens, folder: Path) -> None:
     _write_common(folder, "sensitivity", sens.to_json(), f"# flopcast sensitivity: {sens.scenario}\n\n{md}",
                   f"flopcast sensitivity: {sens.scenario}",
                   [f"<h1>Sensitivity: {html.escape(sens.scenario)}</h1>", sec,
-                   f"<p>seed {sens.seed}; regenerate with <code>flopcast sensitivity {html.escape(sens.scenario)} "
-                   f"--output {sens.output} --n {sens.n} --seed {sens.seed}{' --log' if sens.log else ''}</code></p>"])
+                   f"<p>seed {sens.seed}; regenerate with <code>" + html.escape(command(
+                       "flopcast", "sensitivity", sens.scenario, "--output", sens.output, "--n", sens.n, "--seed",
+                       sens.seed, *(["--log"] if sens.log else []))) + "</code></p>"])
 
 
 def write_stress(st, folder: Path) -> None:

@@ -9,13 +9,12 @@ like any scenario file (the folder can be moved as a whole).
 from __future__ import annotations
 
 import html
-import json
 from pathlib import Path
 
 import numpy as np
 
 from flopcast.report import figures
-from flopcast.fmt import markdown, num
+from flopcast.fmt import markdown, num, strict_json
 from flopcast.report.run import _html_table, html_page, img_tag
 from flopcast.report.style import styled
 
@@ -267,8 +266,7 @@ def write_calibration(cal, folder: Path) -> list[str]:
     from flopcast.priors.scenario import load_scenario
     from flopcast.engine import plan_for
 
-    folder = Path(folder)
-    cal.write_posterior(folder / cal.NC_NAME)
+    cal.write_posterior(folder / cal.NC_NAME)  # folder: a Stage, which checks every name
     scenario = [cal.toml_name] if cal.posterior_text else []  # a notebook function has no file to copy
     if scenario:
         (folder / cal.toml_name).write_text(cal.posterior_text, encoding="utf-8")
@@ -276,7 +274,7 @@ def write_calibration(cal, folder: Path) -> list[str]:
     obj = cal.to_json()
     obj["posterior_scenario"] = cal.toml_name if scenario else None
     obj["files"] = {"posterior": cal.NC_NAME, "scenario": cal.toml_name if scenario else None}
-    (folder / "calibration.json").write_text(json.dumps(obj, indent=2, allow_nan=False) + "\n")
+    (folder / "calibration.json").write_text(strict_json(obj, indent=2) + "\n")
     figs = write_figures(cal, folder)
     (folder / "calibration.md").write_text(markdown_report(cal, figs))
     (folder / "report.html").write_text(html_report(cal, figs))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 
-from flopcast.fmt import num
+from flopcast.fmt import command, num
 from flopcast.report.figures import ordinal
 from flopcast.report.style import eng
 
@@ -107,8 +107,8 @@ def premise_sentences(headlines, output: str | None, e=html.escape, code=html.es
                                f"(x{m.factor:g}){moved}."))
     if out:
         ref = headlines.scenario
-        out.append(f"The band with every such figure converted: {code(f'flopcast audit {ref}')} (premises) or "
-                   f"{code(f'flopcast run {ref} --flop-convention corrected')}.")
+        out.append(f"The band with every such figure converted: {code(command('flopcast', 'audit', ref))} (premises) "
+                   f"or {code(command('flopcast', 'run', ref, '--flop-convention', 'corrected'))}.")
     return out
 
 

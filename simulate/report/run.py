@@ -5,12 +5,11 @@ from __future__ import annotations
 import base64
 import csv
 import html
-import json
 from pathlib import Path
 
 from flopcast.report import figures, lead, plots
 from flopcast.report.parallel import render_all
-from flopcast.fmt import markdown, num, table
+from flopcast.fmt import command, markdown, md_text, num, strict_json, table
 
 SUMMARY_FIELDS = ["output", "unit", "mean", "median", "p05", "p95", "hdi90_low", "hdi90_high",
                   "mcse_p05", "mcse_p50", "mcse_p95", "draws"]
@@ -68,15 +67,16 @@ def scenario_ref(result) -> str:
 def regenerate_command(result) -> str:
     sc = result.plan.scenario
     ref = scenario_ref(result)
-    sets = "".join(f" --set '{s}'" for s in sc.overrides)
-    return f"flopcast run {ref} --draws {result.draws} --seed {result.seed} --sampler {result.sampler}{sets}"
+    sets = [w for s in sc.overrides for w in ("--set", s)]
+    return command("flopcast", "run", ref, "--draws", result.draws, "--seed", result.seed, "--sampler",
+                   result.sampler, *sets)
 
 
 def write_point(pt, folder: Path, report: bool = True) -> None:
     """A point evaluation's folder: point.json (and point.md)."""
     from flopcast.report.text import point_rows
 
-    (folder / "point.json").write_text(json.dumps(pt.to_json(), indent=2) + "\n")
+    (folder / "point.json").write_text(strict_json(pt.to_json(), indent=2) + "\n")
     if report:
         (folder / "point.md").write_text(f"# {pt.plan.scenario.name}: point values\n\n"
                                          + markdown(["output", "unit", "value"], point_rows(pt), "llr") + "\n")
@@ -108,7 +108,7 @@ def write_run(result, folder: Path, report: bool = True, waterfall=None, headlin
     if headlines is not None:
         obj["headlines"] = [h.to_json() for h in headlines.items]
         obj["log_hdi90"] = {k: list(v) for k, v in headlines.log_hdi90.items()}
-    (folder / "summary.json").write_text(json.dumps(obj, indent=2) + "\n")
+    (folder / "summary.json").write_text(strict_json(obj, indent=2) + "\n")
     written.append("summary.json")
     if not report:
         return written
@@ -236,8 +236,8 @@ def waterfall_section(wf, folder: Path) -> tuple[list[str], str]:
 def sensitivity_commands(result) -> list[str]:
     """The commands that give the variance shares of each key output (a run computes none)."""
     ref = scenario_ref(result)
-    sets = "".join(f" --set '{s}'" for s in result.plan.scenario.overrides)
-    return [f"flopcast sensitivity {ref} --output {n} --log --seed {result.seed}{sets}"
+    sets = [w for s in result.plan.scenario.overrides for w in ("--set", s)]
+    return [command("flopcast", "sensitivity", ref, "--output", n, "--log", "--seed", result.seed, *sets)
             for n in result.plan.model.key_outputs]
 
 
@@ -304,21 +304,22 @@ def markdown_report(result, headlines=None, samples: str = "all") -> str:
     rows = interval_rows(result, headlines)
     for r in rows:
         r[0] = f"<a id='out-{r[0]}'></a>`{r[0]}`"
-    parts = [f"# flopcast run: {sc.name}", "", sc.description, "", "## Summary", ""]
+    parts = [f"# flopcast run: {md_text(sc.name)}", "", md_text(sc.description), "", "## Summary", ""]
     parts += [f"- {t}" for t in lead.summary_sentences(result, headlines, sensitivity_commands(result), md=True)]
     parts += [""]
     if headlines is not None and headlines.items:
         hrows = lead.headline_rows(headlines)
         for i, r in enumerate(hrows):
-            r[0] = f"<a id='headline-{i}'></a>{r[0]}"
+            r[0] = f"<a id='headline-{i}'></a>{md_text(r[0])}"
         parts += ["<a id='headlines'></a>", "## Published figures in the band", "",
                   markdown(lead.HEADLINE_HEADER, hrows, "lllrrrrrl"), ""]
-    parts += [markdown(["", ""], _provenance_rows(result, samples), "ll"), "",
+    parts += [markdown(["", ""], [[k, md_text(v)] for k, v in _provenance_rows(result, samples)], "ll"), "",
               "## Credible intervals", "", INTERVALS_TEXT, "", markdown(INTERVAL_HEADER, rows, "llrrrrrrr"), "",
-              "## Priors", "", markdown(PRIOR_HEADER, priors_rows(result.plan), "llrrrll"), ""]
+              "## Priors", "", markdown(PRIOR_HEADER, [[*r[:-1], md_text(r[-1])] for r in priors_rows(result.plan)],
+                                         "llrrrll"), ""]
     rationale = [(n, p.rationale) for n, p in sc.priors.items() if p.rationale]
     if rationale:
-        parts += ["## Why these widths", ""] + [f"- **{n}**: {r}" for n, r in rationale] + [""]
+        parts += ["## Why these widths", ""] + [f"- **{n}**: {md_text(r)}" for n, r in rationale] + [""]
     if samples != "none":
         parts += ["## Opening samples.nc", "", lead.SAMPLES_HOWTO, "", "```python", lead.SAMPLES_CODE, "```", ""]
     return "\n".join(parts)

@@ -5,15 +5,7 @@ from __future__ import annotations
 import math
 import re
 
-from flopcast.fmt import num, table
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]")
-
-
-def safe(text: object) -> str:
-    """Text from data (scenario names, quotes) with control characters (terminal escape
-    sequences) shown as ``?`` so a scenario file cannot drive the terminal."""
-    return _CONTROL.sub("?", str(text))
+from flopcast.fmt import num, safe, table  # noqa: F401  (safe: control and bidi characters as ?)
 
 
 def run_lines(result, rounds=None, tol: float | None = None, headlines=None) -> list[str]:
@@ -213,7 +205,7 @@ def calibration_lines(cal) -> list[str]:
     from flopcast.report.calibration import _band_text, figure_outputs
     d = cal.diagnostics
     lines = [
-        f"{cal.scenario.name} calibrated on {cal.evidence.file} ({len(cal.evidence)} observations): NUTS "
+        f"{safe(cal.scenario.name)} calibrated on {safe(cal.evidence.file)} ({len(cal.evidence)} observations): NUTS "
         f"{cal.chains} chains x {cal.draws} draws ({cal.tune} tuning), seed {cal.seed}, {cal.seconds:.1f} s",
         f"convergence: max r_hat {d.max_r_hat:.3f} (<= {d.rhat_limit}), min ESS bulk {d.min_ess_bulk:.0f} / tail "
         f"{d.min_ess_tail:.0f} (>= {d.ess_limit:.0f}), {d.divergences} divergences",
@@ -226,7 +218,7 @@ def calibration_lines(cal) -> list[str]:
         "",
         "measurements vs the model under each observation's set:",
         table(["observation", "output", "measured", "prior", "posterior"],
-              [[f.observation.name, f.observation.output, f"{f.observation.value:.4g}", _band_text(f.prior),
+              [[safe(f.observation.name), f.observation.output, f"{f.observation.value:.4g}", _band_text(f.prior),
                 _band_text(f.posterior)] for f in cal.fits], "llrll"),
         "",
         f"outputs ({cal.posterior_run.draws:,} draws each), median [p05 - p95]:",

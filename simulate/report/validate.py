@@ -4,13 +4,12 @@ log axes, JSON, Markdown and HTML. Renders only what it is given; matplotlib is 
 from __future__ import annotations
 
 import html
-import json
 from pathlib import Path
 
 import numpy as np
 
 from flopcast.report import figures
-from flopcast.fmt import markdown, num
+from flopcast.fmt import markdown, num, strict_json
 from flopcast.report.run import _html_table, html_page, img_tag
 from flopcast.report.style import styled
 
@@ -92,7 +91,7 @@ def write_figures(v, folder: Path) -> dict[str, bytes]:
         figs["pit.png"] = figures.png_bytes(pit_figure(v))
         figs["predicted_vs_measured.png"] = figures.png_bytes(predicted_figure(v))
     for name, png in figs.items():
-        (Path(folder) / name).write_bytes(png)
+        (folder / name).write_bytes(png)
     return figs
 
 
@@ -121,8 +120,7 @@ def html_report(v, figs: dict[str, bytes]) -> str:
 
 def write_validation(v, folder: Path) -> list[str]:
     """Write validate.json, validate.md, the figures and report.html into ``folder``; returns the names."""
-    folder = Path(folder)
-    (folder / "validate.json").write_text(json.dumps(v.to_json(), indent=2, allow_nan=False) + "\n")
+    (folder / "validate.json").write_text(strict_json(v.to_json(), indent=2) + "\n")
     figs = write_figures(v, folder)
     (folder / "validate.md").write_text(markdown_report(v, figs))
     (folder / "report.html").write_text(html_report(v, figs))
@@ -130,12 +128,12 @@ def write_validation(v, folder: Path) -> list[str]:
 
 
 def summary_text(v) -> str:
-    from flopcast.fmt import table
+    from flopcast.fmt import safe, table
 
-    return "\n".join([
+    return safe("\n".join([
         f"{v.scenario} validated on {Path(v.evidence).name} ({len(v.cases)} cases, bands from the {v.mode}"
         + (f", discrepancy HalfNormal({v.discrepancy:g}) {v.discrepancy_source}" if v.discrepancy else "") + "):",
         table(CASE_HEADER, case_rows(v), CASE_ALIGN), "",
         f"coverage: 50% band {v.coverage50:.2f} (honest 0.50), 90% band {v.coverage90:.2f} (honest 0.90); "
         f"median |log(median/measured)| {v.median_abs_log_error:.3f}",
-    ])
+    ]))  # labels and names from files: no escape sequence reaches the terminal

@@ -4,9 +4,8 @@ Renders a ``ValueOfInformation``; computes nothing."""
 from __future__ import annotations
 
 import html
-import json
 
-from flopcast.fmt import markdown, table
+from flopcast.fmt import markdown, strict_json, table
 
 
 def _groups(v) -> bool:
@@ -122,7 +121,7 @@ def write_voi(v, stage) -> None:
 
     png = figures.png_bytes(figure(v))
     (stage / "voi.png").write_bytes(png)
-    (stage / "voi.json").write_text(json.dumps(v.to_json(), indent=2, allow_nan=False) + "\n")
+    (stage / "voi.json").write_text(strict_json(v.to_json(), indent=2) + "\n")
     align = _align(v)
     warn = "".join(f"**warning:** {w}\n\n" for w in v.warnings)
     (stage / "voi.md").write_text(f"# flopcast voi: {v.scenario}\n\n{caption(v)}.\n\n{v.headline()}\n\n{warn}"

@@ -35,31 +35,40 @@ def _bases() -> dict[str, str]:
     from conftest import MINI
     from flopcast.priors.scenario import SCENARIO_DIR
 
-    return {"mini": MINI, "plappert": (SCENARIO_DIR / "plappert-2024.toml").read_text(encoding="utf-8"),
-            "llm": (SCENARIO_DIR / "llm-economics.toml").read_text(encoding="utf-8")}
+    from flopcast.priors.evidence import EVIDENCE_DIR
+
+    read = lambda p: p.read_text(encoding="utf-8")  # noqa: E731
+    return {"mini": MINI, "plappert": read(SCENARIO_DIR / "plappert-2024.toml"),
+            "llm": read(SCENARIO_DIR / "llm-economics.toml"), "vd": read(SCENARIO_DIR / "video-diffusion.toml"),
+            "video-timings": read(EVIDENCE_DIR / "video-timings.toml")}
 
 
-def _content(spec: dict) -> bytes:
+def _content(spec: dict, root: Path) -> bytes:
     if "hex" in spec:
         return bytes.fromhex(spec["hex"])
     text = _bases()[spec["base"]] if "base" in spec else ""
     for old, new in spec.get("replace", []):
         assert old in text, f"replace: {old!r} not in base {spec.get('base')}"
-        text = text.replace(old, new)
+        text = text.replace(old, new.replace("{tmp}", str(root)), 1 if spec.get("once") else -1)
     if "repeat" in spec:
         piece, count = spec["repeat"]
         text += spec.get("prefix", "") + piece * count + spec.get("suffix", "")
-    return (text + spec.get("text", "")).encode("utf-8")
+    return (text + spec.get("text", "").replace("{tmp}", str(root))).encode("utf-8")
 
 
-def _prepare(case: dict, root: Path) -> None:
+def _prepare(case: dict, root: Path) -> dict[Path, bytes]:
+    """Create the case's files; returns those marked ``keep`` with their bytes (they must not change)."""
+    kept = {}
     for spec in case.get("file", []):
         path = root / spec["path"]
         if spec.get("dir"):
             path.mkdir(parents=True, exist_ok=True)
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(_content(spec))
+        path.write_bytes(_content(spec, root))
+        if spec.get("keep"):
+            kept[path] = path.read_bytes()
+    return kept
 
 
 def _argv(case: dict, root: Path) -> list[str]:
@@ -86,7 +95,8 @@ def _strict_json(text: str):
     return json.loads(text, parse_constant=no_constant)
 
 
-def check(case: dict, code: int, stdout: str, stderr: str, root: Path, before: set[str]) -> None:
+def check(case: dict, code: int, stdout: str, stderr: str, root: Path, before: set[str],
+          kept: dict[Path, bytes] | None = None) -> None:
     want = case.get("exit", 2)
     assert "Traceback" not in stderr, stderr
     assert code == want, f"exit {code}, expected {want}; stderr: {stderr[-800:]}"
@@ -100,12 +110,20 @@ def check(case: dict, code: int, stdout: str, stderr: str, root: Path, before: s
             assert not (root / "out").exists(), "a failed run left its --out folder"
     else:
         assert all(ln.startswith("flopcast: warning: ") for ln in others), stderr
+        for rel, text in case.get("absent", []):  # hostile text that must not reach a file raw
+            assert text not in (root / rel).read_text(encoding="utf-8"), f"{text!r} reached {rel} unescaped"
+        if case.get("warning"):
+            assert case["warning"].lower() in stderr.lower(), f"{case['warning']!r} not in {stderr!r}"
         if "--json" in case["argv"]:
             for line in stdout.strip().splitlines():
                 _strict_json(line)
+        for written in [*(root / "out").rglob("*.json"), *(root / "outputs").rglob("*.json")]:
+            _strict_json(written.read_text(encoding="utf-8"))  # no NaN or Infinity in any file either
     after = _snapshot(root)
     assert not _outside(after - before), f"written outside --out and outputs/: {_outside(after - before)}"
     assert not [p for p in after if ".partial-" in p], f"stage left behind: {after}"
+    changed = [str(p.relative_to(root)) for p, data in (kept or {}).items() if not p.is_file() or p.read_bytes() != data]
+    assert not changed, f"files outside --out were changed: {changed}"
 
 
 @pytest.fixture
@@ -121,7 +139,7 @@ def workdir(tmp_path, monkeypatch):
 def test_inprocess_case(case, workdir, capsys):
     from flopcast.cli import main
 
-    _prepare(case, workdir)
+    kept = _prepare(case, workdir)
     if case.get("kind") == "readonly":
         ro = workdir / "ro"
         ro.mkdir()
@@ -136,7 +154,7 @@ def test_inprocess_case(case, workdir, capsys):
         if case.get("kind") == "readonly":
             (workdir / "ro").chmod(0o755)
     captured = capsys.readouterr()
-    check(case, code, captured.out, captured.err, workdir, before)
+    check(case, code, captured.out, captured.err, workdir, before, kept)
 
 
 def _env() -> dict:
@@ -156,6 +174,28 @@ def _wait_for(predicate, proc, timeout: float) -> bool:
             return False
         time.sleep(0.02)
     return False
+
+
+def _session_members(sid: int) -> list[int]:
+    """Live processes of the session ``sid`` (the run was started in a session of its own)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == sid and fields[0] != "Z":  # fields: state, ppid, pgrp, session
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _wait_until(predicate, timeout: float) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return predicate()
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.get("kind") in SUBPROCESS_KINDS], ids=lambda c: c["id"])
@@ -183,7 +223,8 @@ def test_fault_case(case, workdir):
             if kind == "sigterm":  # mid-write: once the stage folder exists
                 started = _wait_for(lambda: any(".partial-" in p for p in _snapshot(workdir)), proc, 120)
                 assert started, "the run ended before it started writing; give it more draws"
-                proc.send_signal(signal.SIGTERM)
+                time.sleep(float(case.get("after", 0)))  # e.g. into the figures, rendered by a forked worker
+                proc.send_signal(getattr(signal, case.get("signal", "SIGTERM")))
             else:  # mid-computation on a LocalCluster
                 time.sleep(float(case.get("after", 8)))
                 assert proc.poll() is None, "the run ended before the interrupt; give it more draws"
@@ -194,6 +235,8 @@ def test_fault_case(case, workdir):
                 proc.kill()
                 proc.communicate()
         check(case, proc.returncode, out, err, workdir, before)
+        assert _wait_until(lambda: not _session_members(proc.pid), 10), \
+            f"processes of the run outlived it: {_session_members(proc.pid)}"
     elif kind == "parallel":
         procs = [subprocess.Popen(_command(argv), cwd=workdir, env=_env(), stdout=subprocess.PIPE,
                                   stderr=subprocess.PIPE, text=True) for _ in range(2)]

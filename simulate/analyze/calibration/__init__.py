@@ -85,6 +85,10 @@ def calibrate(
     if isinstance(evidence, (str, Path)):
         evidence = load_evidence(evidence, plan)
     else:
+        if isinstance(evidence, (dict, bytes)) or not all(isinstance(o, Observation) for o in evidence):
+            raise InputError("evidence", "give an evidence file (a path or a bundled name such as "
+                                         "'video-timings') or a list of flopcast Observation objects; got "
+                                         f"{type(evidence).__name__}")
         evidence = evidence if isinstance(evidence, Evidence) else Evidence(evidence)
         if not evidence:
             raise InputError(evidence.file, "no observations")

@@ -34,6 +34,7 @@ import numpy as np
 
 from flopcast.plan import Plan
 from flopcast.priors import evidence as _evidence_files
+from flopcast.priors.domains import set_problems
 from flopcast.priors.errors import InputError
 from flopcast.priors.evidence import EVIDENCE_DIR, Evidence, Observation, resolve_evidence_path
 
@@ -69,10 +70,9 @@ def check_evidence(evidence: Sequence[Observation], plan: Plan) -> None:
                                  f"cannot calibrate {obs.output}: {by} it as a constant; give it a prior")
             if obs.output in obs.set:
                 raise InputError(obs.where(f"set.{obs.output}"), f"fixes the observed input {obs.output} itself")
-        for name in obs.set:
-            if name not in model.inputs:
-                raise InputError(obs.where(f"set.{name}"),
-                                 f"unknown input {name!r}; the {model.name} model's inputs are: {', '.join(model.inputs)}")
+        for name, reason in set_problems(obs.set, model.inputs):  # the domains --set and headlines use
+            raise InputError(obs.where(f"set.{name}"), reason if name in model.inputs else
+                             f"unknown input {name!r}; the {model.name} model's inputs are: {', '.join(model.inputs)}")
         x = {n: np.float64(v) for n, v in plan.points.items()}
         x.update({n: np.float64(v) for n, v in obs.set.items()})
         problems = model.check(x)

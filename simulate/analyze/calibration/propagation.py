@@ -5,7 +5,6 @@ seed, same unit-cube columns), how far each informed input moved, and how each o
 from __future__ import annotations
 
 import math
-import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ from flopcast.analyze.calibration.likelihood import base_inputs, observed
 from flopcast.analyze.calibration.model import DISCREPANCY, DISCREPANCY_UNIT
 from flopcast.plan import Plan
 from flopcast.priors.evidence import Evidence, Observation
+from flopcast.priors.posterior import Posterior
 from flopcast.priors.scenario import Scenario
 from flopcast.priors.scenario_text import posterior_scenario_text, scenario_from_text
 from flopcast.results import Result, flat_record
@@ -131,7 +131,9 @@ class Calibration(Result):
 
     @property
     def toml_name(self) -> str:
-        return f"{self.posterior_name}.toml"
+        """The calibrated scenario's file name: the scenario's name made a plain file name (a name is
+        data: ``/``, ``..`` and an absolute path never reach the file system)."""
+        return toml_file_name(self.scenario.name)
 
     @property
     def moved(self) -> list[str]:
@@ -194,6 +196,10 @@ class Calibration(Result):
 
 
 def write_idata(idata, path: Path) -> None:
+    from flopcast.outdir import check_room
+
+    # the draws plus HDF5's metadata (generously): a write that would fail is refused before HDF5 starts
+    check_room(Path(path).parent, 1.1 * sum(idata[g].nbytes for g in idata.groups()) + 200_000)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         idata.to_netcdf(str(path), engine="h5netcdf")
@@ -238,19 +244,34 @@ def propagate(plan: Plan, idata, text: str, draws: int, seed: int):
     with the same seed and unit-cube columns."""
     from flopcast import engine
 
-    columns = propagation_columns(plan, [n for n in plan.uncertain if n in idata.posterior])
-    with tempfile.TemporaryDirectory(prefix="flopcast-calibrate-") as tmp:
-        write_idata(idata, Path(tmp) / Calibration.NC_NAME)
-        if text:
-            post_plan = engine.plan_for(scenario_from_text(text, Path(tmp)))
-        else:  # a notebook function: its posterior scenario lives in memory (nothing to copy to a file)
-            from flopcast.priors.scenario import with_posterior
+    informed = [n for n in plan.uncertain if n in idata.posterior]
+    columns = propagation_columns(plan, informed)
+    if text:
+        folder = plan.scenario.path.parent if plan.scenario.path is not None else Path(".")
+        post_plan = engine.plan_for(scenario_from_text(text, folder, toml_file_name(plan.scenario.name),
+                                                       posterior=posterior_of(idata, informed)))
+    else:  # a notebook function: its posterior scenario lives in memory (no file to copy)
+        from flopcast.priors.scenario import with_posterior
 
-            informed = [n for n in plan.uncertain if n in idata.posterior]
-            post_plan = engine.plan_for(with_posterior(plan.scenario, Path(tmp) / Calibration.NC_NAME, informed))
-        post_run = engine.run(post_plan, draws=draws, seed=seed, columns=columns)
+        post_plan = engine.plan_for(with_posterior(plan.scenario, posterior_of(idata, informed)))
+    post_run = engine.run(post_plan, draws=draws, seed=seed, columns=columns)
     prior_run = engine.run(plan, draws=draws, seed=seed, columns=columns)
     return prior_run, post_run
+
+
+def toml_file_name(scenario_name: str) -> str:
+    """``<slug of the name>-calibrated.toml``, checked like every file name the writer takes."""
+    from flopcast.outdir import check_file_name, slug
+
+    return check_file_name(f"{slug(scenario_name)}-calibrated.toml")
+
+
+def posterior_of(idata, informed: Sequence[str]) -> Posterior:
+    """The posterior draws of ``informed`` in memory, as the calibrated scenario's ``[posterior]`` table
+    reads them back from posterior.nc (chain after chain): nothing is written to read them."""
+    post = idata.posterior
+    draws = np.column_stack([np.asarray(post[n].values, dtype=float).reshape(-1) for n in informed])
+    return Posterior(Path(Calibration.NC_NAME), tuple(informed), draws, "", int(post.sizes["chain"]))
 
 
 def input_shift(plan: Plan, name: str, prior_draws, post_draws) -> InputShift:
