@@ -113,10 +113,10 @@ INPUTS = {
         "bandwidth): (1/u - 1) ~ balance ^ k; 0: utilization the same on every accelerator", 0.0,
         "0 reproduces the single-utilization model; see the scenario (FlashAttention-2/-3 on A100 vs H100)",
         domain="nonnegative"),
-    "stack_slowdown": Quantity(
-        "x", "denoising time of the pipeline's software stack over the FLOP count at inference_utilization (older "
-        "attention kernels, tiled VAE decoding, CPU offload)", 1.0, "1 reproduces the FLOP-only model; see the scenario",
-        domain="positive"),
+    "stack_overhead": Quantity(
+        "fraction", "extra denoising time of the pipeline's software stack over the FLOP count at "
+        "inference_utilization (older attention kernels, tiled VAE decoding, CPU offload), as a fraction", 0.0,
+        "0 reproduces the FLOP-only model; see the scenario", domain="nonnegative"),
     # --- training --------------------------------------------------------------------------------
     "training_clips": Quantity("clips", "video clips in the training set", None, "judgment", domain="positive"),
     "training_clip_seconds": Quantity("s", "average length of a training clip", None, "judgment", domain="positive"),
@@ -314,7 +314,7 @@ def evaluate(x: Mapping[str, Any]) -> dict[str, Any]:
     seconds = x["frames"] / x["fps"]
     util = utilization_on(x["inference_utilization"], balance(x["gpu_peak_flops"], _get(x, "gpu_memory_bandwidth")),
                           _get(x, "balance_elasticity"))
-    gpu_s = gpu_seconds_total(per_video * _get(x, "stack_slowdown"), x["gpu_peak_flops"], util,
+    gpu_s = gpu_seconds_total(per_video * (1.0 + _get(x, "stack_overhead")), x["gpu_peak_flops"], util,
                               x["fixed_seconds_per_video"])
 
     clip_frames = x["training_clip_seconds"] * x["fps"]
@@ -352,7 +352,7 @@ _POSITIVE = (
     "inference_utilization", "training_clips", "training_clip_seconds", "training_width", "training_height",
     "training_epochs", "training_utilization",
 )
-_NON_NEGATIVE = ("overhead_fraction", "attention_factor", "fixed_seconds_per_video", "training_images",
+_NON_NEGATIVE = ("overhead_fraction", "attention_factor", "stack_overhead", "balance_elasticity", "fixed_seconds_per_video", "training_images",
                  "training_padding_fraction", "training_recompute_fraction", "training_encoder_fraction")
 _FRACTIONS = ("inference_utilization", "training_utilization")
 

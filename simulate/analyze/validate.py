@@ -257,9 +257,12 @@ def _unit(plan, obs) -> str:
     unit = plan.unit(obs.output)
     if getattr(obs, "accelerator", None) is None or obs.output not in plan.model.outputs:
         return unit
-    from flopcast.priors.hardware import restated_unit
+    from flopcast.priors.hardware import REFERENCE, restated_unit
 
-    return restated_unit(_module_unit(plan, obs.output) or unit, obs.accelerator) or unit
+    declared = _module_unit(plan, obs.output) or unit
+    if obs.accelerator == REFERENCE and unit == declared:  # the model's own H100 units, as a run on it says
+        return unit
+    return restated_unit(declared, obs.accelerator) or unit
 
 
 def _module_unit(plan, output: str) -> str | None:
