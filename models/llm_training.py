@@ -93,8 +93,9 @@ INPUTS = {
                                  hardware="usd_per_hour"),
     "reference_peak_flops": Quantity("FLOP/s", "the H100 peak H100-equivalents are counted in (at the same "
                                      "precision as gpu_peak_flops)", H100_DENSE_BF16,
-                                     "NVIDIA H100 SXM datasheet: 989.4 TFLOPS dense BF16 (1,978.9 FP8)",
-                                     domain="positive", convention=PEAK_CONVENTION),
+                                     "NVIDIA H100 SXM datasheet: 989.4 TFLOPS dense BF16 (1,978.9 FP8); --gpu sets "
+                                     "it at the chosen precision", domain="positive", convention=PEAK_CONVENTION,
+                                     hardware="reference_peak_flops"),
     # --- utilization
     "matmul_efficiency": Quantity("fraction", "share of peak the step's matrix products reach (the roofline's "
                                   "compute ceiling)", None, "published MFU studies, see the scenario",

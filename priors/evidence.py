@@ -136,7 +136,8 @@ def bundled_evidence() -> list[Path]:
 def with_hardware(evidence: Evidence, inputs: Mapping[str, Any]) -> Evidence:
     """``evidence`` with every observation's accelerator applied to the model ``inputs`` (name ->
     Quantity) that declare ``hardware=``: ``peak_flops`` takes the dense peak at the observation's
-    precision, ``memory_bandwidth`` the bandwidth, as choosing the accelerator for a run fixes them. A
+    precision, ``memory_bandwidth`` the bandwidth, ``reference_peak_flops`` the H100's peak at that
+    precision, as choosing the accelerator for a run fixes them. A
     ``set`` that also fixes such an input is refused (one source for one figure); a model without such
     inputs refuses an accelerator."""
     from dataclasses import replace
@@ -152,12 +153,14 @@ def with_hardware(evidence: Evidence, inputs: Mapping[str, Any]) -> Evidence:
         figures: dict[str, float] = {}
         for name, spec in inputs.items():
             kind = getattr(spec, "hardware", None)
-            if kind not in ("peak_flops", "memory_bandwidth"):
+            if kind not in ("peak_flops", "memory_bandwidth", "reference_peak_flops"):
                 continue
             if name in obs.set:
                 raise InputError(obs.where(f"set.{name}"), f"fixes {name}, which set.accelerator = "
                                  f"{obs.accelerator!r} gives: keep one of them")
-            if kind == "peak_flops":
+            if kind == "reference_peak_flops":
+                figures[name] = hw.reference().peak(obs.precision or "bf16")
+            elif kind == "peak_flops":
                 try:
                     figures[name] = acc.peak(obs.precision or "bf16")
                 except InputError as exc:

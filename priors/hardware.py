@@ -17,7 +17,9 @@ scenario's ``[scenario]`` table) acts on the model inputs that declare ``hardwar
 - ``"power_kw"``: the chip's power x ``ALL_IN_PER_TDP`` (host, network, cooling), unless the
   scenario gives one;
 - ``"memory_bandwidth"``: fixed to the library's memory bandwidth [TB/s], as the peak is (a utilization
-  model that compares the peak with the bandwidth needs both from the same chip).
+  model that compares the peak with the bandwidth needs both from the same chip);
+- ``"reference_peak_flops"``: fixed to the H100 SXM's dense peak at the same precision, the unit a model's
+  own H100-equivalent outputs are counted in.
 
 A figure the library lacks for an input the model needs is an error that says how to give it
 (``--set NAME=VALUE``); it is never filled in. Outputs counted in H100s (units with "H100", or "GPU"
@@ -199,11 +201,16 @@ def hardware_priors(priors: Mapping[str, Any], inputs: Mapping[str, Any], acc: A
         kind = getattr(spec, "hardware", None)
         old = priors.get(name)
         explicit = old is not None and not old.source.startswith(SOURCE_PREFIX)
-        fixed = kind in ("peak_flops", "memory_bandwidth")  # what choosing hardware means: never a prior
+        fixed = kind in ("peak_flops", "memory_bandwidth", "reference_peak_flops")  # what choosing hardware means
         if kind is None or (not fixed and explicit) or (name in given and not fixed):
             continue
         unit = old.unit if old is not None else None
-        if kind == "memory_bandwidth":
+        if kind == "reference_peak_flops":
+            ref = reference()
+            value = ref.peak(precision)
+            src = f"{ref.name} dense {precision.upper()} peak (H100-equivalents): {ref.sources[PRECISIONS[precision]]}"
+            out[name] = Prior(name, Constant(value), value, unit, SOURCE_PREFIX + src)
+        elif kind == "memory_bandwidth":
             if acc.memory_bandwidth is None:
                 missing.append((name, "memory bandwidth"))
                 continue

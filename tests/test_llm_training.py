@@ -156,3 +156,11 @@ def test_validate_places_every_disclosed_run_on_its_own_accelerator():
     units = {c.label: c.unit for c in v.cases}
     assert units["PaLM 540B"] == "TPU-v4-hours" and units["MPT-7B"] == "A100-SXM-40GB-hours"
     assert len(v.cases) == 15 and all(0.0 <= c.pit <= 1.0 for c in v.cases)
+
+
+def test_fp8_counts_h100_equivalents_at_the_h100s_fp8_peak():
+    """--gpu at fp8 sets both peaks at FP8 (H800 and H100 SXM: 1,978.9 TFLOPS dense), so an H800-hour
+    is one H100-equivalent hour: H100-months = hours / 720 on every draw."""
+    r = fc.run("llm-training", draws=1000, seed=4, set=["precision=fp8"], gpu="H800")
+    assert r.plan.points["reference_peak_flops"] == r.plan.points["gpu_peak_flops"] == 1978.9e12
+    np.testing.assert_allclose(r.outputs["training_h100_months"], r.outputs["training_gpu_hours"] / 720, rtol=1e-12)
