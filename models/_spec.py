@@ -90,8 +90,10 @@ DOMAINS: dict[str, Domain] = {d.name: d for d in (
 
 
 # What an input may take from the accelerator chosen with --gpu (priors/hardware.py): its dense peak at
-# the scenario's precision [FLOP/s], its rental price [USD/accelerator-hour], its all-in power [kW].
-HARDWARE = ("peak_flops", "usd_per_hour", "power_kw")
+# the scenario's precision [FLOP/s], its rental price [USD/accelerator-hour], its all-in power [kW], its
+# memory bandwidth [TB/s], and the H100 SXM's dense peak at the same precision (what H100-equivalents
+# are counted in).
+HARDWARE = ("peak_flops", "usd_per_hour", "power_kw", "memory_bandwidth", "reference_peak_flops")
 
 
 @dataclass(frozen=True)

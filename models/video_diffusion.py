@@ -101,8 +101,22 @@ INPUTS = {
                                "NVIDIA H100 SXM datasheet: 989.4 TFLOPS dense BF16 (H800 SXM the same)", domain="positive",
                                convention=PEAK_CONVENTION,
                                hardware="peak_flops"),
-    "inference_utilization": Quantity("fraction", "achieved FLOP/s over peak when generating", None,
-                                      "judgment calibrated on priors/evidence/video-timings.toml (see scenarios)", domain="open_fraction"),
+    "inference_utilization": Quantity("fraction", "achieved FLOP/s over peak when generating, on an accelerator "
+                                      "of the H100 SXM's machine balance (989.4 TFLOP/s / 3.35 TB/s = 295 FLOP/byte)",
+                                      None, "judgment calibrated on priors/evidence/video-timings.toml (see scenarios)",
+                                      domain="open_fraction"),
+    # --- the accelerator and the software stack (added with issue 22) ---------------------------
+    "gpu_memory_bandwidth": Quantity("TB/s", "memory bandwidth of one GPU", 3.35, "NVIDIA H100 SXM datasheet: 3.35 TB/s",
+                                     domain="positive", hardware="memory_bandwidth"),
+    "balance_elasticity": Quantity(
+        "x", "how the time a step spends off peak scales with the accelerator's machine balance (peak / memory "
+        "bandwidth): (1/u - 1) ~ balance ^ k; 0: utilization the same on every accelerator", 0.0,
+        "0 reproduces the single-utilization model; see the scenario (FlashAttention-2/-3 on A100 vs H100)",
+        domain="nonnegative"),
+    "stack_overhead": Quantity(
+        "fraction", "extra denoising time of the pipeline's software stack over the FLOP count at "
+        "inference_utilization (older attention kernels, tiled VAE decoding, CPU offload), as a fraction", 0.0,
+        "0 reproduces the FLOP-only model; see the scenario", domain="nonnegative"),
     # --- training --------------------------------------------------------------------------------
     "training_clips": Quantity("clips", "video clips in the training set", None, "judgment", domain="positive"),
     "training_clip_seconds": Quantity("s", "average length of a training clip", None, "judgment", domain="positive"),
@@ -227,6 +241,25 @@ def flops_per_video(forward, cfg_passes, sampling_steps, overhead_fraction):
     return forward * cfg_passes * sampling_steps * (1.0 + overhead_fraction)
 
 
+REFERENCE_BALANCE = 989.4e12 / 3.35e12  # FLOP/byte: the H100 SXM inference_utilization is stated on
+
+
+def balance(peak_flops, bandwidth_tb_s):
+    """Machine balance [FLOP/byte] (Williams, Waterman & Patterson 2009, "Roofline"): H100 SXM 989.4e12 /
+    3.35e12 = 295; A100 80GB 312e12 / 2.039e12 = 153; RTX 4090 165.2e12 / 1.008e12 = 164."""
+    return peak_flops / (bandwidth_tb_s * 1e12)
+
+
+def utilization_on(utilization, balance_, elasticity):
+    """The share of peak on an accelerator of machine balance B, from the share u at the H100's balance B0:
+    time per peak-FLOP = 1 (at peak) + (1/u - 1) (off peak: memory traffic, launches, softmax), and the
+    off-peak part scales as (B / B0)^k: 1/u_B = 1 + (1/u - 1) (B / B0)^k. k = 1 is the roofline's
+    memory-bound limit (time per byte fixed while the peak grows); FlashAttention-2's attention reaches
+    50-73% of an A100's peak (Dao 2023, abstract) but 35% of an H100's (Shah et al. 2024, "FlashAttention-3",
+    abstract), k ~ 2 for the same code. Never above 1; u itself at the H100 balance, whatever k."""
+    return 1.0 / (1.0 + (1.0 / utilization - 1.0) * (balance_ / REFERENCE_BALANCE) ** elasticity)
+
+
 def gpu_seconds(flops, peak_flops, utilization):
     """GPU time at a given share of peak."""
     return flops / (peak_flops * utilization)
@@ -259,6 +292,12 @@ def gpu_days(flops, peak_flops, utilization):
     return flops / (peak_flops * utilization * SECONDS_PER_DAY)
 
 
+def _get(x, name):
+    """``x[name]``, or the input's default when a caller's mapping predates the input (a name lookup, not
+    control flow on values)."""
+    return x[name] if name in x else INPUTS[name].default
+
+
 def _forward(x, n_tokens):
     lin = linear_flops(x["flops_per_param_token"], x["params"], n_tokens)
     att = attention_flops(x["attention_factor"], x["flops_per_param_token"], x["layers"], x["hidden_size"], n_tokens)
@@ -273,7 +312,10 @@ def evaluate(x: Mapping[str, Any]) -> dict[str, Any]:
     forward = lin + att
     per_video = flops_per_video(forward, x["cfg_passes"], x["sampling_steps"], x["overhead_fraction"])
     seconds = x["frames"] / x["fps"]
-    gpu_s = gpu_seconds_total(per_video, x["gpu_peak_flops"], x["inference_utilization"], x["fixed_seconds_per_video"])
+    util = utilization_on(x["inference_utilization"], balance(x["gpu_peak_flops"], _get(x, "gpu_memory_bandwidth")),
+                          _get(x, "balance_elasticity"))
+    gpu_s = gpu_seconds_total(per_video * (1.0 + _get(x, "stack_overhead")), x["gpu_peak_flops"], util,
+                              x["fixed_seconds_per_video"])
 
     clip_frames = x["training_clip_seconds"] * x["fps"]
     clip_latent = latent_frames(clip_frames, x["vae_temporal"], x["causal_vae"])
@@ -310,7 +352,7 @@ _POSITIVE = (
     "inference_utilization", "training_clips", "training_clip_seconds", "training_width", "training_height",
     "training_epochs", "training_utilization",
 )
-_NON_NEGATIVE = ("overhead_fraction", "attention_factor", "fixed_seconds_per_video", "training_images",
+_NON_NEGATIVE = ("overhead_fraction", "attention_factor", "stack_overhead", "balance_elasticity", "fixed_seconds_per_video", "training_images",
                  "training_padding_fraction", "training_recompute_fraction", "training_encoder_fraction")
 _FRACTIONS = ("inference_utilization", "training_utilization")
 

@@ -9,12 +9,17 @@ and ``description``::
     value = 81.8                        # > 0, in the output's unit
     sigma_log = 0.25                    # exactly one of sigma_log | sd | interval90
     set = { params = 4.756e9, layers = 42 }   # the configuration it was measured under
+    # set may name the accelerator: set = { accelerator = "A100-SXM-80GB", precision = "bf16", ... }
+    # (a name of priors/hardware.toml): the model inputs that declare hardware= then take its figures
     source = "where the figure comes from"    # required
     note = "what was checked or corrected"
     label = "CogVideoX-5B"                    # optional short name for tables
 
-Loading validates the file on its own (keys, types, spreads, sources); whether the names exist in a
-scenario's model is checked by ``flopcast.analyze.calibration`` against the bound plan.
+Loading validates the file on its own (keys, types, spreads, sources, accelerator names); whether the
+names exist in a scenario's model is checked by ``flopcast.analyze.calibration`` against the bound plan.
+``with_hardware(evidence, inputs)`` turns each observation's accelerator into numbers for the model
+inputs that declare ``hardware=`` (its dense peak at the precision, its memory bandwidth), as ``--gpu``
+does for a run; ``load_evidence(ref, inputs)`` does it on loading.
 """
 
 from __future__ import annotations
@@ -53,6 +58,9 @@ class Observation:
     note: str = ""
     label: str = ""
     file: str = "<evidence>"
+    accelerator: str | None = None  # set.accelerator: a name in priors/hardware.toml
+    precision: str | None = None  # set.precision: "bf16" (default with an accelerator), "fp8" or "fp16"
+    hardware_applied: bool = False  # with_hardware has put the accelerator's figures into ``set``
 
     @property
     def kind(self) -> str:
@@ -94,7 +102,8 @@ class Observation:
     def to_json(self) -> dict:
         return {"label": self.label, "output": self.output, "value": self.value, "sigma_log": self.sigma_log,
                 "sd": self.sd, "interval90": list(self.interval90) if self.interval90 else None,
-                "set": dict(self.set), "source": self.source, "note": self.note}
+                "set": dict(self.set), "accelerator": self.accelerator, "precision": self.precision,
+                "source": self.source, "note": self.note}
 
 
 class Evidence(list):
@@ -127,8 +136,53 @@ def bundled_evidence() -> list[Path]:
     return sorted(EVIDENCE_DIR.glob("*.toml"))
 
 
-def load_evidence(ref: str | Path) -> Evidence:
-    """Read and validate an evidence file (a path, or the stem of a bundled one)."""
+def with_hardware(evidence: Evidence, inputs: Mapping[str, Any]) -> Evidence:
+    """``evidence`` with every observation's accelerator applied to the model ``inputs`` (name ->
+    Quantity) that declare ``hardware=``: ``peak_flops`` takes the dense peak at the observation's
+    precision, ``memory_bandwidth`` the bandwidth, ``reference_peak_flops`` the H100's peak at that
+    precision, as choosing the accelerator for a run fixes them. A
+    ``set`` that also fixes such an input is refused (one source for one figure); a model without such
+    inputs refuses an accelerator."""
+    from dataclasses import replace
+
+    from flopcast.priors import hardware as hw
+
+    out = []
+    for obs in evidence:
+        if obs.accelerator is None or obs.hardware_applied:
+            out.append(obs)
+            continue
+        acc = hw.find(obs.accelerator, obs.where("set.accelerator"))
+        figures: dict[str, float] = {}
+        for name, spec in inputs.items():
+            kind = getattr(spec, "hardware", None)
+            if kind not in ("peak_flops", "memory_bandwidth", "reference_peak_flops"):
+                continue
+            if name in obs.set:
+                raise InputError(obs.where(f"set.{name}"), f"fixes {name}, which set.accelerator = "
+                                 f"{obs.accelerator!r} gives: keep one of them")
+            if kind == "reference_peak_flops":
+                figures[name] = hw.reference().peak(obs.precision or "bf16")
+            elif kind == "peak_flops":
+                try:
+                    figures[name] = acc.peak(obs.precision or "bf16")
+                except InputError as exc:
+                    raise InputError(obs.where("set.precision"), exc.reason) from None
+            elif acc.memory_bandwidth is None:
+                raise InputError(obs.where("set.accelerator"), f"the library has no memory bandwidth for {acc.name}; "
+                                 f"give {name} in set instead")
+            else:
+                figures[name] = acc.memory_bandwidth
+        if not figures:
+            raise InputError(obs.where("set.accelerator"), "the model takes no accelerator figures (no input "
+                                                           "declares hardware=); drop set.accelerator")
+        out.append(replace(obs, set={**obs.set, **figures}, hardware_applied=True))
+    return type(evidence)(out, evidence.path, evidence.scenario, evidence.description)
+
+
+def load_evidence(ref: str | Path, inputs: Mapping[str, Any] | None = None) -> Evidence:
+    """Read and validate an evidence file (a path, or the stem of a bundled one); with a model's
+    ``inputs``, also apply each observation's accelerator (``with_hardware``)."""
     path = resolve_evidence_path(ref)
     file = path.name
     data = read_toml(path, file)
@@ -146,8 +200,9 @@ def load_evidence(ref: str | Path) -> Evidence:
     items = data.get("observation")
     if not isinstance(items, list) or not items or not all(isinstance(i, dict) for i in items):
         raise InputError(f"{file}: observation", "no [[observation]] tables; every measurement is one [[observation]]")
-    return Evidence((_parse_observation(i, spec, file) for i, spec in enumerate(items)), path,
-                    head.get("scenario", ""), head.get("description", ""))
+    evidence = Evidence((_parse_observation(i, spec, file) for i, spec in enumerate(items)), path,
+                        head.get("scenario", ""), head.get("description", ""))
+    return with_hardware(evidence, inputs) if inputs is not None else evidence
 
 
 def _is_num(v: Any) -> bool:
@@ -195,6 +250,20 @@ def _parse_observation(i: int, spec: dict, file: str) -> Observation:
     sets = spec.get("set", {})
     if not isinstance(sets, dict):
         raise InputError(f"{where}.set", "must be a table of input = number")
+    sets = dict(sets)
+    accelerator, precision = sets.pop("accelerator", None), sets.pop("precision", None)
+    if accelerator is not None:
+        from flopcast.priors import hardware as hw
+
+        if not isinstance(accelerator, str):
+            raise InputError(f"{where}.set.accelerator", f"must be an accelerator's name (flopcast hardware), got {accelerator!r}")
+        accelerator = hw.find(accelerator, f"{where}.set.accelerator").name
+    if precision is not None:
+        from flopcast.priors import hardware as hw
+
+        if accelerator is None:
+            raise InputError(f"{where}.set.precision", "chooses the peak of an accelerator: add set.accelerator")
+        precision = hw.check_precision(precision, f"{where}.set.precision")
     for name, v in sets.items():
         if not _is_num(v):
             raise InputError(f"{where}.set.{name}", f"must be a finite number, got {v!r}")
@@ -209,5 +278,6 @@ def _parse_observation(i: int, spec: dict, file: str) -> Observation:
             raise InputError(f"{where}.{key}", "holds a control or bidirectional-text character (an escape "
                                                "sequence?); write plain text")
     return Observation(i, spec["output"], value, source.strip(), sigma_log, sd, interval,
-                       {k: float(v) for k, v in sets.items()}, spec.get("note", ""), spec.get("label", ""), file)
+                       {k: float(v) for k, v in sets.items()}, spec.get("note", ""), spec.get("label", ""), file,
+                       accelerator, precision)
 

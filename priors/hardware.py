@@ -15,7 +15,11 @@ scenario's ``[scenario]`` table) acts on the model inputs that declare ``hardwar
 - ``"usd_per_hour"``: a uniform prior over the library's rental range (a constant when one quote was
   found), unless the scenario gives the input a prior itself: explicit scenario priors win;
 - ``"power_kw"``: the chip's power x ``ALL_IN_PER_TDP`` (host, network, cooling), unless the
-  scenario gives one.
+  scenario gives one;
+- ``"memory_bandwidth"``: fixed to the library's memory bandwidth [TB/s], as the peak is (a utilization
+  model that compares the peak with the bandwidth needs both from the same chip);
+- ``"reference_peak_flops"``: fixed to the H100 SXM's dense peak at the same precision, the unit a model's
+  own H100-equivalent outputs are counted in.
 
 A figure the library lacks for an input the model needs is an error that says how to give it
 (``--set NAME=VALUE``); it is never filled in. Outputs counted in H100s (units with "H100", or "GPU"
@@ -38,14 +42,15 @@ from flopcast.priors.errors import InputError
 
 LIBRARY = Path(__file__).resolve().parent / "hardware.toml"
 REFERENCE = "H100-SXM"  # the accelerator the bundled models and scenarios are written in
-PRECISIONS = {"bf16": "dense_bf16_flops", "fp8": "dense_fp8_flops"}
+# fp16: the 16-bit peak of accelerators without BF16 (V100); elsewhere the same figure as BF16
+PRECISIONS = {"bf16": "dense_bf16_flops", "fp8": "dense_fp8_flops", "fp16": "dense_fp16_flops"}
 # All-in power per accelerator over its TDP: the bundled models' H100 default, 0.7 kW SXM TDP -> 1.4 kW
 # with server, network and cooling (models/sora.py, models/video_fleet.py), applied to every chip.
 ALL_IN_PER_TDP = 2.0
 SOURCE_PREFIX = "hardware library: "  # marks priors set by choosing an accelerator (not explicit ones)
 EQUIVALENT_SUFFIX = "_h100e"
-_FIGURES = ("dense_bf16_flops", "dense_fp8_flops", "memory_gb", "memory_bandwidth", "power_w")
-_UNITS = {"dense_bf16_flops": "FLOP/s", "dense_fp8_flops": "FLOP/s", "memory_gb": "GB",
+_FIGURES = ("dense_bf16_flops", "dense_fp8_flops", "dense_fp16_flops", "memory_gb", "memory_bandwidth", "power_w")
+_UNITS = {"dense_bf16_flops": "FLOP/s", "dense_fp8_flops": "FLOP/s", "dense_fp16_flops": "FLOP/s", "memory_gb": "GB",
           "memory_bandwidth": "TB/s", "power_w": "W", "usd_per_hour": "USD/accelerator-hour"}
 _KEYS = {"name", "aliases", "vendor", *_FIGURES, "usd_per_hour"}
 
@@ -57,6 +62,7 @@ class Accelerator:
     aliases: tuple[str, ...] = ()
     dense_bf16_flops: float | None = None  # FLOP/s, dense
     dense_fp8_flops: float | None = None  # FLOP/s, dense
+    dense_fp16_flops: float | None = None  # FLOP/s, dense (given where no BF16 exists, and for the reference)
     memory_gb: float | None = None  # GB
     memory_bandwidth: float | None = None  # TB/s
     power_w: float | None = None  # W (TDP / total board power)
@@ -195,10 +201,23 @@ def hardware_priors(priors: Mapping[str, Any], inputs: Mapping[str, Any], acc: A
         kind = getattr(spec, "hardware", None)
         old = priors.get(name)
         explicit = old is not None and not old.source.startswith(SOURCE_PREFIX)
-        if kind is None or (kind != "peak_flops" and explicit) or (name in given and kind != "peak_flops"):
+        fixed = kind in ("peak_flops", "memory_bandwidth", "reference_peak_flops")  # what choosing hardware means
+        if kind is None or (not fixed and explicit) or (name in given and not fixed):
             continue
         unit = old.unit if old is not None else None
-        if kind == "peak_flops":
+        if kind == "reference_peak_flops":
+            ref = reference()
+            value = ref.peak(precision)
+            src = f"{ref.name} dense {precision.upper()} peak (H100-equivalents): {ref.sources[PRECISIONS[precision]]}"
+            out[name] = Prior(name, Constant(value), value, unit, SOURCE_PREFIX + src)
+        elif kind == "memory_bandwidth":
+            if acc.memory_bandwidth is None:
+                missing.append((name, "memory bandwidth"))
+                continue
+            value = acc.memory_bandwidth
+            src = f"{acc.name} memory bandwidth: {acc.sources['memory_bandwidth']}"
+            out[name] = Prior(name, Constant(value), value, unit, SOURCE_PREFIX + src)
+        elif kind == "peak_flops":
             value = acc.peak(precision)
             src = f"{acc.name} dense {precision.upper()} peak: {acc.sources[PRECISIONS[precision]]}"
             out[name] = Prior(name, Constant(value), value, unit, SOURCE_PREFIX + src)
@@ -227,10 +246,14 @@ def hardware_priors(priors: Mapping[str, Any], inputs: Mapping[str, Any], acc: A
 
 
 _TOKEN = re.compile(r"H100|GPU")
+EQUIVALENT_UNIT = "H100-equivalent"  # a unit already in H100-equivalents stays as it is on every accelerator
 
 
 def restated_unit(unit: str, label: str) -> str | None:
-    """``"H100-months"`` -> ``"B200-months"``; None for a unit that counts no accelerator."""
+    """``"H100-months"`` -> ``"B200-months"``; None for a unit that counts no accelerator, or that
+    counts H100-equivalents already (``"H100-equivalent-months"``)."""
+    if EQUIVALENT_UNIT in unit:
+        return None
     return _TOKEN.sub(label, unit) if _TOKEN.search(unit) else None
 
 

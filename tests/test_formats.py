@@ -69,7 +69,7 @@ def test_unknown_comparison_lists_the_bundled_ones():
 
 def test_evidence_reads_without_a_plan():
     names = [p.stem for p in bundled_evidence()]
-    assert names == ["sora2-economics", "video-timings", "video-training"]
+    assert names == ["llm-training", "sora2-economics", "video-timings", "video-training"]
     timings = load_evidence("video-timings")
     tables = timings.path.read_text().count("\n[[observation]]") if hasattr(timings, "path") else None
     n = tables if tables is not None else (EVIDENCE_DIR / "video-timings.toml").read_text().count("\n[[observation]]")

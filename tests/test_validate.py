@@ -42,11 +42,38 @@ def test_pit_and_band_membership(tmp_path, q, in50, in90):
     at_point = engine.plan_for("video-diffusion", [f"{k}={v}" for k, v in COG5B.items()])
     draws = engine.run(at_point, draws=n, seed=5, summarize_outputs=False).outputs["gpu_seconds_per_video"]
     value = float(np.quantile(draws, q))
-    v = validate("video-diffusion", _evidence(tmp_path, [("cog5b", value, COG5B)]), draws=n, seed=5)
+    v = validate("video-diffusion", _evidence(tmp_path, [("cog5b", value, COG5B)]), draws=n, seed=5,
+                 measurement_error=False)  # the model's band alone: the run's own draws
     (case,) = v.cases
     assert case.pit == pytest.approx(q, abs=4 * math.sqrt(q * (1 - q) / n) + 1e-3)
     assert (case.in50, case.in90) == (in50, in90)
     assert case.ratio == pytest.approx(float(np.median(draws)) / value, rel=1e-9)
+
+
+# --- predictive bands: the model's draws widened by the observation's own measurement error ----------
+# Closed form: with every input fixed the model gives one value y, so the predictive band is the
+# observation's lognormal around it: p05 = y exp(-1.645 s), p95 = y exp(1.645 s), PIT of a measurement m is
+# Phi(log(m / y) / s). Tolerance: Monte Carlo error of a quantile of n draws (loose tier).
+@pytest.mark.parametrize("shift, rtol", [(0.0, 0.02), (0.2, 0.02)])
+def test_measurement_error_band_is_the_lognormal_around_a_fixed_model(tmp_path, shift, rtol):
+    from scipy.stats import norm
+
+    n = 20000
+    plan = engine.plan_for("video-diffusion", [f"{k}={v}" for k, v in COG5B.items()])
+    fixed = [f"{k}={v}" for k, v in plan.points.items() if k in plan.uncertain]
+    y = engine.evaluate_point("video-diffusion", fixed, at=COG5B)["gpu_seconds_per_video"]
+    m = y * math.exp(shift)
+    v = validate("video-diffusion", _evidence(tmp_path, [("cog5b", m, COG5B)]), draws=n, seed=6, sets=fixed)
+    (case,) = v.cases
+    s = 0.1  # the sigma_log _evidence writes
+    assert case.p05 == pytest.approx(y * math.exp(-1.6449 * s), rel=rtol)
+    assert case.p95 == pytest.approx(y * math.exp(1.6449 * s), rel=rtol)
+    assert case.median == pytest.approx(y, rel=rtol)
+    assert case.pit == pytest.approx(norm.cdf(shift / s), abs=4 * math.sqrt(0.25 / n) + 1e-3)
+    alone = validate("video-diffusion", _evidence(tmp_path, [("cog5b", m, COG5B)]), draws=n, seed=6, sets=fixed,
+                     measurement_error=False)
+    assert alone.cases[0].p05 == alone.cases[0].p95 == pytest.approx(y, rel=1e-12)  # the model alone: no band
+    assert v.to_json()["measurement_error"] is True and alone.to_json()["measurement_error"] is False
 
 
 def test_coverage_and_log_error_closed_form():
@@ -120,6 +147,17 @@ def test_cli_writes_every_file(tmp_path, capsys):
     for name in ("validate.json", "validate.md", "report.html", "pit.png", "predicted_vs_measured.png"):
         assert (out / name).is_file(), name
     assert "data:image/png;base64," in (out / "report.html").read_text()
+
+
+def test_cli_no_measurement_error_gives_the_model_band(tmp_path, capsys):
+    args = ["validate", "video-diffusion", "--evidence", "video-timings", "--draws", "500", "--seed", "1", "--json"]
+    assert _main([*args, "--out", str(tmp_path / "a")]) == 0
+    wide = json.loads(capsys.readouterr().out)
+    assert _main([*args, "--no-measurement-error", "--out", str(tmp_path / "b")]) == 0
+    alone = json.loads(capsys.readouterr().out)
+    assert wide["measurement_error"] and not alone["measurement_error"]
+    for a, b in zip(alone["cases"], wide["cases"]):  # same model draws, widened by sigma_log 0.2-0.3
+        assert b["p95"] / b["p05"] > a["p95"] / a["p05"]
 
 
 def test_cli_bad_input_is_one_line_exit_2_nothing_written(tmp_path, capsys):

@@ -11,12 +11,19 @@ the median absolute log error of the median.
 ``calibrate``) and predicts the one left out from that posterior, for every case: the evidence enters
 only through calibration, and the coverage shows what calibration is worth on a case it has not seen.
 
+Bands are *predictive*: what a measurement of the case would read, not only what the model computes.
+Each case's model draws are widened by the observation's own measurement error, as its likelihood in a
+calibration states it: x exp(sigma_log z) for a ``sigma_log`` or ``interval90`` observation, + sd z for an
+``sd`` one (z ~ Normal(0, 1), one draw per model draw). A perfect model then puts 90% of measurements in
+its 90% bands; without the widening (``measurement_error=False``, ``--no-measurement-error``: the
+bands of the model alone) coverage falls below nominal even for a perfect model.
+
 ``discrepancy=S`` adds a multiplicative model error to every prediction: output x exp(sigma z) with
 z ~ Normal(0, 1) and sigma ~ HalfNormal(S). With ``loo`` and a calibration that takes ``discrepancy=``
 (``flopcast.analyze.calibration``), sigma's posterior draws (``discrepancy_draws``) are used instead of
 its prior. Everything is vectorised over draws.
 
->>> v = validate("video-diffusion", "video-timings", draws=2000, seed=1)
+>>> v = validate("video-diffusion", "video-timings", draws=2000, seed=1, measurement_error=False)
 >>> len(v.cases), round(v.coverage90, 2), round(v.coverage50, 2)  # seeded; 8 of 9 in the 90% band
 (9, 0.89, 0.33)
 """
@@ -96,6 +103,7 @@ class Validation(Result):
     cases: list[Case]
     seconds: float
     warnings: list[str] = field(default_factory=list)
+    measurement_error: bool = True  # bands widened by each observation's own spread (predictive bands)
 
     @property
     def coverage50(self) -> float:
@@ -122,7 +130,7 @@ class Validation(Result):
 
     def to_json(self) -> dict:
         return {"scenario": self.scenario, "evidence": self.evidence, "loo": self.loo, "mode": self.mode,
-                "discrepancy": self.discrepancy, "discrepancy_source": self.discrepancy_source,
+                "measurement_error": self.measurement_error, "discrepancy": self.discrepancy, "discrepancy_source": self.discrepancy_source,
                 "draws": self.draws, "seed": self.seed, "cases": [c.as_json() for c in self.cases],
                 "n": len(self.cases), "coverage50": self.coverage50, "coverage90": self.coverage90,
                 "median_abs_log_error": self.median_abs_log_error, "seconds": self.seconds,
@@ -157,6 +165,15 @@ def _with_discrepancy(values: np.ndarray, sigma: np.ndarray | None, rng: np.rand
     return values * np.exp(sigma * rng.standard_normal(values.shape))
 
 
+def _with_measurement(values: np.ndarray, obs, rng: np.random.Generator) -> np.ndarray:
+    """What a measurement of the case would read: the model's draws with the observation's own error,
+    x exp(s z) on the log scale (sigma_log, interval90) or + sd z (sd), z ~ Normal(0, 1)."""
+    z = rng.standard_normal(values.shape)
+    if obs.kind == "normal":
+        return values + obs.sd * z
+    return values * np.exp(obs.log_sigma * z)
+
+
 def _sigma_prior(scale: float | None, n: int, rng: np.random.Generator) -> np.ndarray | None:
     return None if scale is None else np.abs(rng.standard_normal(n)) * scale
 
@@ -172,9 +189,11 @@ def _check(discrepancy, draws, seed) -> None:
 
 
 def validate(scenario, evidence, loo: bool = False, discrepancy: float | None = None, draws: int | None = None,
-             seed: int | None = None, sets: Sequence[str] = (), target_accept: float = 0.9) -> Validation:
-    """Place every evidence case in the scenario's band (the priors, or with ``loo`` the posterior
-    calibrated on the other cases); see the module docstring. ``target_accept`` is NUTS's, for the
+             seed: int | None = None, sets: Sequence[str] = (), target_accept: float = 0.9,
+             measurement_error: bool = True) -> Validation:
+    """Place every evidence case in the scenario's predictive band (the priors, or with ``loo`` the
+    posterior calibrated on the other cases; widened by the case's own measurement error unless
+    ``measurement_error=False``); see the module docstring. ``target_accept`` is NUTS's, for the
     leave-one-out calibrations (raise it, e.g. 0.99, when they report divergences)."""
     from flopcast import seeds
 
@@ -182,6 +201,8 @@ def validate(scenario, evidence, loo: bool = False, discrepancy: float | None = 
 
     started = time.perf_counter()
     _check(discrepancy, draws, seed)
+    if not isinstance(measurement_error, bool):
+        raise InputError("measurement_error", f"must be True or False, got {measurement_error!r}")
     calibrate, load_evidence, takes_discrepancy = calibration_api()
     plan = engine.plan_for(scenario, sets)
     ev = load_evidence(evidence, plan)
@@ -189,6 +210,13 @@ def validate(scenario, evidence, loo: bool = False, discrepancy: float | None = 
     stream = seeds.stream(seed, "validate")  # the discrepancy draws and one child per left-out case
     rng = np.random.default_rng(stream)
     fits = stream.spawn(len(ev))
+    # measurement draws on a child spawned after the cases' (its own stream): the model's, the fits' and
+    # the discrepancy's draws are the same with and without them
+    noise = np.random.default_rng(stream.spawn(1)[0])
+
+    def predictive(values, obs):
+        return _with_measurement(values, obs, noise) if measurement_error else values
+
     warn: list[str] = []
     if ev.scenario and ev.scenario != plan.scenario.name:
         warn.append(f"{ev.file} was written for scenario {ev.scenario!r}, not {plan.scenario.name!r}")
@@ -200,8 +228,8 @@ def validate(scenario, evidence, loo: bool = False, discrepancy: float | None = 
         x = {**_base(plan), **run.inputs}
         sigma = _sigma_prior(discrepancy, n, rng)
         for obs in ev:
-            values = _with_discrepancy(_observed(plan, obs, x, n), sigma, rng)
-            cases.append(_case(obs, plan.unit(obs.output), values, 0))
+            values = predictive(_with_discrepancy(_observed(plan, obs, x, n), sigma, rng), obs)
+            cases.append(_case(obs, _unit(plan, obs), values, 0))
     else:
         if len(ev) < 2:
             raise InputError(ev.file, "leave-one-out needs at least 2 observations")
@@ -223,11 +251,37 @@ def validate(scenario, evidence, loo: bool = False, discrepancy: float | None = 
             if kw and getattr(cal, "discrepancy_draws", None) is not None:
                 sigma = np.asarray(cal.discrepancy_draws, dtype=float).reshape(-1)[:n]
                 source = "posterior"
-            values = _with_discrepancy(_observed(plan, obs, x, n), sigma, rng)
-            cases.append(_case(obs, plan.unit(obs.output), values, len(rest)))
+            values = predictive(_with_discrepancy(_observed(plan, obs, x, n), sigma, rng), obs)
+            cases.append(_case(obs, _unit(plan, obs), values, len(rest)))
             warn.extend(f"{obs.name}: {w}" for w in cal.warnings)
     n_draws = (draws or DEFAULT_DRAWS) if not loo else (draws or DEFAULT_LOO_DRAWS)
     return Validation(plan.scenario.name, str(ev.path) if ev.path else ev.file, bool(loo), discrepancy, source,
-                      n_draws, seed, cases, time.perf_counter() - started, warn)
+                      n_draws, seed, cases, time.perf_counter() - started, warn, measurement_error)
+
+
+def _unit(plan, obs) -> str:
+    """The observed quantity's unit; counted on the observation's own accelerator when its set names one
+    (``GPU-hours`` of an A100 case are ``A100-SXM-80GB-hours``, whatever the scenario's accelerator)."""
+    unit = plan.unit(obs.output)
+    if getattr(obs, "accelerator", None) is None or obs.output not in plan.model.outputs:
+        return unit
+    from flopcast.priors.hardware import REFERENCE, restated_unit
+
+    declared = _module_unit(plan, obs.output) or unit
+    if obs.accelerator == REFERENCE and unit == declared:  # the model's own H100 units, as a run on it says
+        return unit
+    return restated_unit(declared, obs.accelerator) or unit
+
+
+def _module_unit(plan, output: str) -> str | None:
+    """The unit the model module declares (before a scenario's accelerator restated it)."""
+    import importlib
+
+    try:
+        module = importlib.import_module(f"flopcast.models.{plan.model.name}")
+    except (ImportError, ValueError, TypeError):  # a model that is not a bundled module
+        return None
+    spec = getattr(module, "OUTPUTS", {}).get(output)
+    return getattr(spec, "unit", None)
 
 

@@ -19,6 +19,9 @@ CASE_ALIGN = "lllrrrrrllr"
 METHOD = [
     "Each case runs the scenario with the case's `set` (its architecture and settings) and reads the band of the "
     "measured quantity from the same draws; PIT is the share of draws at or below the measurement.",
+    "Bands are predictive (unless --no-measurement-error): each draw is multiplied by exp(sigma_log z) (or, for an "
+    "`sd` observation, has sd z added), z ~ Normal(0, 1), the case's own measurement error, so that a perfect model "
+    "holds 90% of measurements in its 90% bands.",
     "Honest bands put about 50% of the measurements in the 50% band and 90% in the 90% band, with PITs spread "
     "evenly over [0, 1]; PITs piled at 0 or 1 mean bands that are too narrow or biased.",
     "With --loo each case is predicted from the posterior calibrated on all the other cases (PyMC NUTS).",
@@ -34,7 +37,9 @@ def case_rows(v) -> list[list[str]]:
 
 def summary_rows(v) -> list[list[str]]:
     disc = "none" if v.discrepancy is None else f"HalfNormal({v.discrepancy:g}), {v.discrepancy_source}"
-    return [["scenario", v.scenario], ["evidence", v.evidence], ["bands from", v.mode],
+    measured = ("widened by each case's measurement error" if getattr(v, "measurement_error", False)
+                else "the model alone (--no-measurement-error)")
+    return [["scenario", v.scenario], ["evidence", v.evidence], ["bands from", v.mode], ["bands", measured],
             ["model discrepancy", disc], ["cases", str(len(v.cases))],
             ["coverage of the 50% band", f"{v.coverage50:.2f} (honest: 0.50)"],
             ["coverage of the 90% band", f"{v.coverage90:.2f} (honest: 0.90)"],
@@ -132,7 +137,8 @@ def summary_text(v) -> str:
 
     return safe("\n".join([
         f"{v.scenario} validated on {Path(v.evidence).name} ({len(v.cases)} cases, bands from the {v.mode}"
-        + (f", discrepancy HalfNormal({v.discrepancy:g}) {v.discrepancy_source}" if v.discrepancy else "") + "):",
+        + (", widened by each case's measurement error" if getattr(v, "measurement_error", False)
+           else ", model alone") + (f", discrepancy HalfNormal({v.discrepancy:g}) {v.discrepancy_source}" if v.discrepancy else "") + "):",
         table(CASE_HEADER, case_rows(v), CASE_ALIGN), "",
         f"coverage: 50% band {v.coverage50:.2f} (honest 0.50), 90% band {v.coverage90:.2f} (honest 0.90); "
         f"median |log(median/measured)| {v.median_abs_log_error:.3f}",

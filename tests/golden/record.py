@@ -18,11 +18,12 @@ HERE = Path(__file__).resolve().parent
 VOLATILE = {"folder", "created", "scenario_file", "elapsed_s", "version", "calibrated_scenario", "files",
             "sampling_seconds", "posterior_scenario", "evidence"}
 
-SCENARIOS = ["dit-xl", "llm-economics", "pipeline-bubble", "plappert-2024", "sora-2026", "tokens-per-video",
-             "video-diffusion"]
+SCENARIOS = ["dit-xl", "llm-economics", "llm-training", "pipeline-bubble", "plappert-2024", "sora-2026",
+             "tokens-per-video", "video-diffusion"]
 KEY = {  # one output per scenario for sensitivity and stress, with a headline near its band
     "dit-xl": ("break_even_images", None),
     "llm-economics": ("inference_usd_per_1k_tokens", None),
+    "llm-training": ("training_gpu_hours", None),
     "pipeline-bubble": ("bubble_fraction", None),
     "plappert-2024": ("peak_fleet_h100", 720000),
     "sora-2026": ("peak_fleet_gpus", None),

@@ -45,7 +45,7 @@ __all__ = ["EVIDENCE_DIR", "Evidence", "Observation", "add_likelihood", "base_in
 def load_evidence(ref: str | Path, plan: Plan | None = None) -> Evidence:
     """Read and validate an evidence file (``flopcast.priors.evidence``); with ``plan`` also check it
     against the scenario's model (``check_evidence``)."""
-    evidence = _evidence_files.load_evidence(ref)
+    evidence = _evidence_files.load_evidence(ref, plan.model.inputs if plan is not None else None)
     if plan is not None:
         check_evidence(evidence, plan)
     return evidence
@@ -56,6 +56,9 @@ def check_evidence(evidence: Sequence[Observation], plan: Plan) -> None:
     known inputs, and is finite (and positive, for a lognormal likelihood) at the point values."""
     model = plan.model
     for obs in evidence:
+        if getattr(obs, "accelerator", None) is not None and not obs.hardware_applied:
+            raise InputError(obs.where("set.accelerator"), "not applied to the model's inputs: load the evidence "
+                                                           "with the model's inputs (with_hardware)")
         if obs.output not in model.outputs and obs.output not in model.inputs:
             raise InputError(
                 obs.where("output"),
