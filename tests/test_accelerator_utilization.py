@@ -40,8 +40,8 @@ def test_elasticity_changes_nothing_on_the_h100_and_speeds_up_the_a100():
 @pytest.mark.parametrize("overhead", [0.0, 0.5, 1.5])
 def test_stack_overhead_stretches_the_denoising_time_only(overhead):
     fixed = {"balance_elasticity": 0.0, "fixed_seconds_per_video": 8.0}
-    base = fc.point("video-diffusion", {**fixed, "stack_overhead": 0.0}).values
-    got = fc.point("video-diffusion", {**fixed, "stack_overhead": overhead}).values
+    base = fc.point("video-diffusion", set={**fixed, "stack_overhead": 0.0}).values
+    got = fc.point("video-diffusion", set={**fixed, "stack_overhead": overhead}).values
     assert got["gpu_seconds_per_video"] - 8.0 == pytest.approx((base["gpu_seconds_per_video"] - 8.0) * (1 + overhead),
                                                                rel=1e-12)
     assert got["flops_per_video"] == base["flops_per_video"]  # the FLOP count is the model's, not the stack's

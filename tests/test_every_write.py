@@ -61,7 +61,8 @@ COMMANDS = [  # every command that writes a folder, small and seeded
     ["waterfall", "{sora-2026}"],
     ["voi", "{plappert-2024}", "--output", "peak_fleet_h100", "--draws", "2000", "--seed", "1"],
     ["validate", "{video-diffusion}", "--evidence", "video-timings", "--draws", "2000", "--seed", "1"],
-    ["calibrate", "{video-diffusion}", "--evidence", "video-timings", "--draws", "200", "--tune", "200",
+    ["calibrate", "{video-diffusion}", "--evidence", "video-timings", "--set", "fixed_seconds_per_video=8",
+     "--set", "stack_overhead=0.1", "--set", "balance_elasticity=1.1", "--draws", "300", "--tune", "300",
      "--propagate-draws", "2000", "--seed", "1", "--quiet"],
 ]
 

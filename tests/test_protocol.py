@@ -189,7 +189,8 @@ def test_calibration_follows_the_protocol(tmp_path):
 
     from flopcast.analyze.calibration import calibrate
 
-    cal = calibrate("video-diffusion", "video-timings", draws=300, tune=300, seed=1, propagate_draws=2000)
+    cal = calibrate("video-diffusion", "video-timings", draws=300, tune=300, seed=1, propagate_draws=2000,
+                    sets=["fixed_seconds_per_video=8", "stack_overhead=0.1", "balance_elasticity=1.1"])
     assert registry.kind(cal) == "calibrate" and type(cal).__dataclass_params__.frozen
     assert len(repr(cal)) < 300 and len(cal._repr_html_()) < 8000  # was a ~30 KB dump
     assert json.loads(json.dumps(cal.to_json(), allow_nan=False))

@@ -169,8 +169,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _main(argv)
     finally:
         sys.unraisablehook = hook
-        for sig, handler in before.items():
-            signal.signal(sig, handler)
+        for sig, handler in before.items():  # a process's own run (argv None) keeps one line to its exit
+            signal.signal(sig, handler if argv is not None or sig not in _EXIT_FOR else _after_the_command)
+
+
+def _after_the_command(signum, frame) -> None:
+    """A signal after the command finished (the process is exiting): one line and its exit status."""
+    sys.stderr.write(f"flopcast: interrupted by {signal.Signals(signum).name} after the command completed\n")
+    sys.stderr.flush()
+    os._exit(_EXIT_FOR.get(signum, EXIT_INTERRUPTED))
 
 
 def _safe_stdout() -> None:
