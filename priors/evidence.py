@@ -129,7 +129,7 @@ def resolve_evidence_path(ref: str | Path) -> Path:
     bundled = EVIDENCE_DIR / f"{ref}.toml"
     if not str(ref).endswith(".toml") and "/" not in str(ref) and bundled.is_file():
         return bundled
-    raise InputError(f"--evidence {ref}", "no such evidence file")
+    raise InputError(f"evidence {ref}", "no such evidence file")
 
 
 def bundled_evidence() -> list[Path]:

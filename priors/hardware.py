@@ -164,7 +164,7 @@ def names() -> list[str]:
     return [a.name for a in library()]
 
 
-def find(name: str, where: str = "--gpu") -> Accelerator:
+def find(name: str, where: str = "gpu") -> Accelerator:
     """The accelerator called ``name`` or one of its aliases (case, spaces, '-' and '_' ignored)."""
     if isinstance(name, str) and name.isprintable():  # a tab or an escape never names one
         for a in library():

@@ -37,7 +37,7 @@ def dask_mapper(scheduler: str | None = None, workers: int | None = None) -> Ite
     try:
         from dask.distributed import Client, LocalCluster, as_completed
     except ImportError:
-        raise InputError("--engine dask", "needs dask[distributed]: pip install -e '.[dask]'") from None
+        raise InputError("engine dask", "needs dask[distributed]: pip install -e '.[dask]'") from None
     import os
 
     cluster = None
@@ -45,7 +45,7 @@ def dask_mapper(scheduler: str | None = None, workers: int | None = None) -> Ite
         try:
             client = Client(scheduler, timeout="5s")
         except (OSError, TimeoutError, ValueError, TypeError) as exc:  # unreachable, or not an address
-            raise InputError(f"--scheduler {scheduler}", f"cannot connect ({type(exc).__name__}: {exc}); give the "
+            raise InputError(f"scheduler {scheduler}", f"cannot connect ({type(exc).__name__}: {exc}); give the "
                                                          "address a dask scheduler prints, e.g. tcp://HOST:8786") from None
     else:
         import dask

@@ -85,7 +85,7 @@ def plan_for(scenario: Any, sets: Sequence[Any] | Mapping[str, Any] = (), *,
 
 def check_draws(draws: object) -> int:
     if isinstance(draws, bool) or not isinstance(draws, (int, np.integer)) or draws <= 0:
-        raise InputError("--draws", f"must be a positive integer, got {draws!r}")
+        raise InputError("draws", f"must be a positive integer, got {draws!r}")
     return int(draws)
 
 
@@ -198,7 +198,7 @@ def check_budget(plan: Plan, draws: int | None, *, allow_long: bool | None = Non
         except (ValueError, OSError):
             avail = None
         if avail and need > 0.8 * avail:
-            raise InputError("--draws", f"{draws:,} draws need about {need / 1e9:.1f} GB in memory, more than the "
+            raise InputError("draws", f"{draws:,} draws need about {need / 1e9:.1f} GB in memory, more than the "
                              f"{avail / 1e9:.1f} GB free; use fewer draws (above {STREAM_ABOVE:,} `flopcast run` "
                              "summaries stream)")
     if draws <= PILOT_ABOVE or allow_long:
@@ -206,7 +206,7 @@ def check_budget(plan: Plan, draws: int | None, *, allow_long: bool | None = Non
     per_draw = _per_draw_seconds(plan)
     seconds = draws * per_draw * 2.2 / min(default_workers(), 4)  # two streaming passes, the threads
     if seconds > BUDGET_SECONDS:
-        raise InputError("--draws", f"{draws:,} draws would take about {_duration(seconds)} here "
+        raise InputError("draws", f"{draws:,} draws would take about {_duration(seconds)} here "
                          f"({per_draw * 1e6:.2f} us per draw measured); ask for fewer draws, spread them over "
                          "machines with --engine dask --scheduler ADDRESS, or accept the wait with --allow-long "
                          "(allow_long=True in Python)")
@@ -271,7 +271,7 @@ def run(
     plan = plan_for(scenario, sets if set is None else set, gpu=gpu, flop_convention=flop_convention)
     draws = check_draws(draws if draws is not None else (plan.scenario.default_draws or DEFAULT_DRAWS))
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) or chunk_size <= 0:
-        raise InputError("--chunk-size", f"must be a positive integer, got {chunk_size!r}")
+        raise InputError("chunk_size", f"must be a positive integer, got {chunk_size!r}")
     seed = resolve_seed(seed)
     created = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     names = list(columns) if columns is not None else sampled_columns(plan)
@@ -287,7 +287,7 @@ def run(
     check_budget(plan, draws, allow_long=allow_long, in_memory=not streaming)  # whatever decided the draws
     if streaming:
         if not ctx.design.random_access:
-            raise InputError("--sampler lhs", "a Latin hypercube needs its whole design in memory; use mc or "
+            raise InputError("sampler lhs", "a Latin hypercube needs its whole design in memory; use mc or "
                              f"sobol above {LHS_STREAM_ABOVE:,} draws or with --engine dask")
         return _run_streaming(ctx, draws, seed, created, chunk_size, workers, progress, mapper)
 
@@ -349,7 +349,7 @@ def stream_setup(plan: Plan, draws: int, seed: int, sampler: str = "mc", columns
     factor = copula_factor(plan.correlations, names, f"{plan.scenario.file}: correlations")
     ctx = BlockContext(plan, names, factor, Design(sampler, draws, len(names), seed))
     if not ctx.design.random_access:
-        raise InputError("--sampler lhs", "a Latin hypercube needs its whole design in memory; use mc or "
+        raise InputError("sampler lhs", "a Latin hypercube needs its whole design in memory; use mc or "
                          f"sobol above {STREAM_ABOVE:,} draws or with --engine dask")
     chunk = max(S.SUM_BLOCK, (chunk_size // S.SUM_BLOCK) * S.SUM_BLOCK)
     return ctx, min(KEEP_DRAWS, draws), chunk
@@ -444,7 +444,7 @@ def run_auto(
     plan = plan_for(scenario, kwargs.pop("sets", ()), gpu=kwargs.pop("gpu", None),
                     flop_convention=kwargs.pop("flop_convention", None))
     if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not 0 < tol < 1:
-        raise InputError("--tol", f"must be a number in (0, 1), got {tol!r}")
+        raise InputError("tol", f"must be a number in (0, 1), got {tol!r}")
     max_draws = check_draws(max_draws)
     watch = list(outputs) if outputs else sorted({h.output for h in plan.scenario.headlines}) or list(plan.model.key_outputs)
     n = min(AUTO_START, max_draws)

@@ -48,7 +48,7 @@ NAME_MAX = 255  # bytes in one file or folder name (Linux, macOS)
 PATH_MAX = 4096
 
 
-def check_path_text(text: str, flag: str = "--out") -> None:
+def check_path_text(text: str, flag: str = "out") -> None:
     """A path a user typed: no control or bidi characters (they would reach the terminal and the
     file system), no part longer than the file system takes."""
     if _UNSAFE.search(text):
@@ -66,17 +66,17 @@ def check_out(out: str | Path | None) -> None:
     path = Path(out)
     try:
         if path.exists() and (not path.is_dir() or any(path.iterdir())):
-            raise InputError(f"--out {out}", "exists and is not an empty folder; a run never overwrites earlier results")
+            raise InputError(f"out {out}", "exists and is not an empty folder; a run never overwrites earlier results")
         parent = _existing_ancestor(path.parent)
     except OSError as exc:
-        raise OutputError(f"--out {out}", _reason(exc)) from None
+        raise OutputError(f"out {out}", _reason(exc)) from None
     if not parent.is_dir():
-        raise OutputError(f"--out {out}", f"{parent} is a file, not a folder")
+        raise OutputError(f"out {out}", f"{parent} is a file, not a folder")
     if not os.access(parent, os.W_OK | os.X_OK):
-        raise OutputError(f"--out {out}", f"{parent} is not writable")
+        raise OutputError(f"out {out}", f"{parent} is not writable")
 
 
-def create_file(path: Path, text: str, flag: str = "--out") -> Path:
+def create_file(path: Path, text: str, flag: str = "out") -> Path:
     """Write one new file (``flopcast new``) whole or not at all, never over an existing one: the text
     goes to a hidden file beside it, linked into place (fails if the name exists), then removed."""
     check_path_text(str(path), flag)
@@ -219,7 +219,7 @@ def _rename(stage_path: Path, target: Path, unique: bool) -> Path:
                 continue
             shutil.rmtree(stage_path, ignore_errors=True)
             if exc.errno in (errno.ENOTEMPTY, errno.EEXIST):
-                raise InputError(f"--out {target}", "appeared while the command was writing; nothing was written") from None
+                raise InputError(f"out {target}", "appeared while the command was writing; nothing was written") from None
             raise OutputError(str(target), _reason(exc)) from None
 
 

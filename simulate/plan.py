@@ -210,16 +210,16 @@ def with_accelerator(scenario: Scenario, model: Model, sets: tuple[str, ...]) ->
     pairs = [(s, *(part.strip() for part in s.split("=", 1))) for s in sets if isinstance(s, str) and "=" in s]
     chosen = {k: v for _, k, v in pairs if k in HARDWARE_SETS}
     rest = tuple(s for s in sets if override_key(s) not in HARDWARE_SETS)
-    precision = hw.check_precision(chosen.get("precision", scenario.precision), "--set precision")
+    precision = hw.check_precision(chosen.get("precision", scenario.precision), "set precision")
     name = chosen.get("accelerator", scenario.accelerator)
     if name is None:
         if "precision" in chosen:
-            raise InputError("--set precision", "chooses the peak of an accelerator: add --gpu NAME (H100-SXM for "
+            raise InputError("set precision", "chooses the peak of an accelerator: add --gpu NAME (H100-SXM for "
                                                 "the H100 the scenario is written in)")
         return scenario, model, rest
-    acc = hw.find(name, "--gpu" if "accelerator" in chosen else f"{scenario.file}: scenario.accelerator")
+    acc = hw.find(name, "gpu" if "accelerator" in chosen else f"{scenario.file}: scenario.accelerator")
     if not any(getattr(q, "hardware", None) for q in model.inputs.values()):
-        raise InputError(f"--gpu {name}", f"the {model.name} model takes no accelerator figures (no input "
+        raise InputError(f"gpu {name}", f"the {model.name} model takes no accelerator figures (no input "
                                           "declares hardware=); run it without --gpu")
     given = {override_key(s) for s in rest}
     scenario = replace(scenario, headlines=tuple(  # a plan bound before: its published figures back in H100s
@@ -274,7 +274,7 @@ def check_repeats(sets, twice_ok=()) -> None:
         value = item.split("=", 1)[-1].strip() if isinstance(item, str) else describe(item[1])
         seen.setdefault(override_key(item), []).append(value)
     for name, values in seen.items():
-        flag = "--gpu" if name == "accelerator" else f"--set {name}"
+        flag = "gpu" if name == "accelerator" else f"set {name}"
         if len(values) > (2 if name in twice_ok else 1):
             raise InputError(flag, f"given {len(values)} times ({', '.join(values)}); give it once")
         if name in twice_ok and len(values) == 2 and values[0].casefold() == values[1].casefold():

@@ -35,7 +35,7 @@ class Design:
 
     def __init__(self, sampler: str, n: int, k: int, seed: int):
         if sampler not in SAMPLERS:
-            raise InputError("--sampler", f"unknown sampler {sampler!r}; one of {', '.join(SAMPLERS)}")
+            raise InputError("sampler", f"unknown sampler {sampler!r}; one of {', '.join(SAMPLERS)}")
         self.sampler, self.n, self.k, self.seed = sampler, n, k, seed
         self._lhs: np.ndarray | None = None
 
@@ -74,7 +74,7 @@ def unit_cube_chunks(
 ) -> Iterator[np.ndarray]:
     """Yield consecutive (m, k) blocks of an n-row design (see ``Design``)."""
     if chunk_size <= 0:
-        raise InputError("--chunk-size", "must be a positive integer")
+        raise InputError("chunk_size", "must be a positive integer")
     seed = rng_or_seed if isinstance(rng_or_seed, (int, np.integer)) else int(rng_or_seed.integers(2**63))
     design = Design(sampler, n, k, int(seed))
     for start in range(0, n, chunk_size):

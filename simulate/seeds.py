@@ -20,7 +20,7 @@ PURPOSES = {"sampling": None, "sobol": 0, "bootstrap": 1, "goal_seek": 2, "nuts"
 MAX_SEED = 2**63 - 1
 
 
-def check_seed(seed: object, flag: str = "--seed") -> int:
+def check_seed(seed: object, flag: str = "seed") -> int:
     """A seed is a whole number in [0, 2**63 - 1]; text from the command line is parsed here too."""
     if isinstance(seed, str):
         text = seed.strip()

@@ -71,7 +71,7 @@ def split_accelerators(sets) -> tuple[list[str], list[str]]:
     scenarios, two choose A's and B's; more is refused."""
     gpus = [s for s in sets if s.split("=", 1)[0].strip() == "accelerator"]
     if len(gpus) > 2:
-        raise InputError("--gpu", f"give at most two (A's and B's), got {len(gpus)}")
+        raise InputError("gpu", f"give at most two (A's and B's), got {len(gpus)}")
     return [s for s in sets if s not in gpus], gpus
 
 
@@ -94,16 +94,16 @@ def compare(a, b, outputs=(), sets_a=(), sets_b=(), draws: int | None = None, se
     for name_a, name_b in (mapping or {}).items():
         for plan, name in ((plan_a, name_a), (plan_b, name_b)):
             if name not in plan.model.outputs:
-                raise InputError(f"--map {name_a}={name_b}", f"{name!r} is not an output of {plan.scenario.name}; "
+                raise InputError(f"mapping {name_a}={name_b}", f"{name!r} is not an output of {plan.scenario.name}; "
                                  f"its outputs: {', '.join(plan.model.outputs)}")
         ua, ub = plan_a.unit(name_a), plan_b.unit(name_b)
         if _dimension(ua) != _dimension(ub):
-            raise InputError(f"--map {name_a}={name_b}", f"{ua!r} and {ub!r} measure different things, so B/A of "
+            raise InputError(f"mapping {name_a}={name_b}", f"{ua!r} and {ub!r} measure different things, so B/A of "
                              "them means nothing; map outputs of one unit (accelerator names aside: H100s = GPUs)")
         pairs[name_a if name_a == name_b else f"{name_a}={name_b}"] = (name_a, name_b)
     for name in outputs:
         if name not in common:
-            raise InputError(f"--output {name}", f"not an output of both models; shared outputs: {', '.join(common) or 'none'}")
+            raise InputError(f"output {name}", f"not an output of both models; shared outputs: {', '.join(common) or 'none'}")
     unmatched = {}
     if outputs or pairs:  # only what was named
         common = list(outputs)

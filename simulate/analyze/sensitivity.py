@@ -87,7 +87,7 @@ class Sensitivity(Result):
 
 def check_output(plan: Plan, output: str) -> None:
     if output not in plan.model.outputs:
-        raise InputError(f"--output {output}", f"unknown output; the {plan.model.name} model's outputs are: "
+        raise InputError(f"output {output}", f"unknown output; the {plan.model.name} model's outputs are: "
                          f"{', '.join(plan.model.outputs)}")
 
 
@@ -126,7 +126,7 @@ def sobol_indices(plan: Plan, output: str, n: int, seed: int, log: bool):
     if log:
         y = _log_or_fail(y, output)
     if not np.all(np.isfinite(y)):
-        raise InputError(f"--output {output}", "is NaN or infinite for some draws; see 'flopcast run'")
+        raise InputError(f"output {output}", "is NaN or infinite for some draws; see 'flopcast run'")
     if np.var(y) == 0:
         return {name: (0.0, (0.0, 0.0), 0.0, (0.0, 0.0)) for name in names}
     with warnings.catch_warnings():
@@ -158,7 +158,7 @@ def saltelli_design(k: int, n: int, seed: int) -> np.ndarray:
 
 def _log_or_fail(y: np.ndarray, output: str) -> np.ndarray:
     if np.any(y <= 0):
-        raise InputError(f"--output {output}", "has values <= 0; its log is undefined (drop --log)")
+        raise InputError(f"output {output}", "has values <= 0; its log is undefined (drop --log)")
     return np.log(y)
 
 
@@ -197,7 +197,7 @@ def analyze(scenario, output: str, sets=(), n: int = DEFAULT_SOBOL_N, seed: int 
     if not plan.uncertain:
         raise InputError(plan.scenario.file, "has no uncertain inputs; nothing to analyse")
     if isinstance(n, bool) or not isinstance(n, int) or n < 64:
-        raise InputError("--n", f"must be an integer >= 64, got {n!r}")
+        raise InputError("n", f"must be an integer >= 64, got {n!r}")
     seed = resolve_seed(seed)
     baseline, swings = tornado(plan, output)
     from flopcast.engine import run
@@ -205,7 +205,7 @@ def analyze(scenario, output: str, sets=(), n: int = DEFAULT_SOBOL_N, seed: int 
     draws = run(plan, draws=spearman_draws, seed=seed, summarize_outputs=False)
     constant = np.asarray(draws.outputs[output], dtype=float)
     if constant.size and np.all(constant == constant[0]):  # variance shares would be 0/0, not 0
-        raise InputError(f"--output {output}", f"is {constant[0]:.4g} on every draw of {plan.scenario.file}: no "
+        raise InputError(f"output {output}", f"is {constant[0]:.4g} on every draw of {plan.scenario.file}: no "
                                                "uncertain input moves it, so no input has a share of its variance")
     correlated = [(c.inputs[0], c.inputs[1], c.rank) for c in plan.correlations]
     warn: list[str] = []

@@ -235,7 +235,7 @@ def plan_shapley(plan: Plan, output: str, y: np.ndarray, seed: np.random.SeedSeq
     def f(x: np.ndarray) -> np.ndarray:
         v = f_all(x, kept, medians)
         if not np.all(np.isfinite(v)):
-            raise InputError(f"--output {output}", "is NaN, infinite or (with --log) <= 0 for some conditional "
+            raise InputError(f"output {output}", "is NaN, infinite or (with --log) <= 0 for some conditional "
                              "draws; Shapley effects need a finite output")
         return v
 

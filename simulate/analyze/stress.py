@@ -102,7 +102,7 @@ class Stress(Result):
 
 def check_headline(value) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-        raise InputError("--headline", f"must be a positive number, got {value!r}")
+        raise InputError("headline", f"must be a positive number, got {value!r}")
     return float(value)
 
 

@@ -96,7 +96,7 @@ class TailEstimate:
 
 def check_tail(method: object) -> str:
     if method not in TAIL_METHODS:
-        raise InputError("--tail", f"must be one of {', '.join(TAIL_METHODS)} (auto: importance sampling when "
+        raise InputError("tail", f"must be one of {', '.join(TAIL_METHODS)} (auto: importance sampling when "
                          f"plain Monte Carlo sees fewer than {MIN_EXCEEDANCES} draws in the tail), got {method!r}")
     return str(method)
 

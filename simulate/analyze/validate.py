@@ -181,11 +181,11 @@ def _sigma_prior(scale: float | None, n: int, rng: np.random.Generator) -> np.nd
 def _check(discrepancy, draws, seed) -> None:
     if discrepancy is not None and (isinstance(discrepancy, bool) or not isinstance(discrepancy, (int, float))
                                     or not 0 < discrepancy < 10):
-        raise InputError("--discrepancy", f"must be a HalfNormal scale in (0, 10) (log units), got {discrepancy!r}")
+        raise InputError("discrepancy", f"must be a HalfNormal scale in (0, 10) (log units), got {discrepancy!r}")
     if draws is not None and (isinstance(draws, bool) or not isinstance(draws, (int, np.integer)) or draws < 10):
-        raise InputError("--draws", f"must be an integer >= 10, got {draws!r}")
+        raise InputError("draws", f"must be an integer >= 10, got {draws!r}")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
-        raise InputError("--seed", f"must be a non-negative integer, got {seed!r}")
+        raise InputError("seed", f"must be a non-negative integer, got {seed!r}")
 
 
 def validate(scenario, evidence, loo: bool = False, discrepancy: float | None = None, draws: int | None = None,

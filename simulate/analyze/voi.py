@@ -68,7 +68,7 @@ def parse_decision(text: str | None) -> Decision | None:
     except ValueError:
         value = None
     if m is None or value is None or not np.isfinite(value):
-        raise InputError("--decision", f"must be an operator (>=, >, <=, <) and a number, e.g. \">= 720000\" or \">= 720k\"; "
+        raise InputError("decision", f"must be an operator (>=, >, <=, <) and a number, e.g. \">= 720000\" or \">= 720k\"; "
                          f"got {text!r}")
     return Decision(m.group(1), value)
 
@@ -81,11 +81,11 @@ def parse_groups(items, inputs: list[str]) -> dict[str, tuple[str, ...]]:
         members = tuple(members)
         bad = [m for m in members if m not in inputs]
         if not name or len(members) < 2 or bad or len(set(members)) != len(members):
-            raise InputError(f"--group {name}", (f"unknown or fixed input(s) {', '.join(bad)}; uncertain inputs are: "
+            raise InputError(f"groups {name}", (f"unknown or fixed input(s) {', '.join(bad)}; uncertain inputs are: "
                                                  f"{', '.join(inputs)}") if bad else
                              "needs a name and at least two different inputs: NAME=a,b")
         if name in inputs or name in out:
-            raise InputError(f"--group {name}", "the name is already an input or another group")
+            raise InputError(f"groups {name}", "the name is already an input or another group")
         out[name] = members
     return out
 
@@ -93,7 +93,7 @@ def parse_groups(items, inputs: list[str]) -> dict[str, tuple[str, ...]]:
 def _split_group(text: str) -> tuple[str, list[str]]:
     name, sep, rest = str(text).partition("=")
     if not sep:
-        raise InputError("--group", f"must be NAME=input1,input2, got {text!r}")
+        raise InputError("groups", f"must be NAME=input1,input2, got {text!r}")
     return name.strip(), [m.strip() for m in rest.split(",") if m.strip()]
 
 
@@ -376,14 +376,14 @@ def voi(scenario, output: str, decision: str | Decision | None = None, groups=No
         raise InputError(plan.scenario.file, "has no uncertain inputs; nothing to learn")
     draws = check_draws(draws)
     if draws < 1000:
-        raise InputError("--draws", f"the regressions need at least 1,000 draws, got {draws:,}")
+        raise InputError("draws", f"the regressions need at least 1,000 draws, got {draws:,}")
     dec = decision if isinstance(decision, Decision) or decision is None else parse_decision(decision)
     group_map = parse_groups(groups, plan.uncertain)
     seed = resolve_seed(seed)
     r = run(plan, draws=draws, seed=seed, summarize_outputs=False)
     y = np.asarray(r.outputs[output], dtype=float)
     if np.any(y <= 0):
-        raise InputError(f"--output {output}", "has values <= 0; value of information is measured on log(output)")
+        raise InputError(f"output {output}", "has values <= 0; value of information is measured on log(output)")
     yes = dec.holds(y) if dec is not None else None
     from flopcast.seeds import rng as seeded
 

@@ -261,10 +261,32 @@ def _silence_stdout() -> None:
         pass
 
 
+# The API names what was wrong by its parameter (``draws``, ``output peak_fleet``); the command line by
+# the flag that sets it. The one place the two vocabularies meet.
+PARAMETER_FLAGS = {
+    "draws": "--draws", "seed": "--seed", "sampler": "--sampler", "chunk_size": "--chunk-size", "out": "--out",
+    "tol": "--tol", "max_draws": "--max-draws", "gpu": "--gpu", "set": "--set", "priors": "--set",
+    "engine": "--engine", "scheduler": "--scheduler", "output": "--output", "mapping": "--map", "tail": "--tail",
+    "discrepancy": "--discrepancy", "decision": "--decision", "groups": "--group", "headline": "--headline",
+    "n": "--n", "evidence": "--evidence", "tune": "--tune", "chains": "--chains", "target_accept": "--target-accept",
+    "flop_convention": "--flop-convention",
+}
+
+
+def flag_where(where: str) -> str:
+    """``draws`` -> ``--draws``, ``output y`` -> ``--output y``; a file and field stays as it is."""
+    first, sep, rest = where.partition(" ")
+    flag = PARAMETER_FLAGS.get(first)
+    return flag + sep + rest if flag is not None else where
+
+
 def _one_line(exc: Exception) -> str:
     from flopcast.report.text import safe
 
-    return safe(" ".join(str(exc).split()))
+    text = str(exc)
+    if isinstance(exc, FlopcastError) and exc.where:
+        text = f"{flag_where(exc.where)}: {exc.reason}"
+    return safe(" ".join(text.split()))
 
 
 def _note_stale_stages() -> None:

@@ -67,9 +67,9 @@ def calibrate(
     started = time.perf_counter()
     created = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     plan = engine.plan_for(scenario_or_plan, sets)
-    draws = _count(draws, "--draws", minimum=1)
-    tune = _count(tune, "--tune", minimum=0)
-    chains = _count(chains, "--chains", minimum=1)
+    draws = _count(draws, "draws", minimum=1)
+    tune = _count(tune, "tune", minimum=0)
+    chains = _count(chains, "chains", minimum=1)
     if isinstance(target_accept, bool) or not isinstance(target_accept, (int, float)) or not 0 < target_accept < 1:
         raise InputError("target_accept", f"must lie in (0, 1), got {target_accept!r}")
     if discrepancy is not None and (isinstance(discrepancy, bool) or not isinstance(discrepancy, (int, float))
