@@ -191,8 +191,8 @@ class Bench:
             self.time_it("floor_direct", n, lambda n=n: variates(n), "floor: numpy's variates only (standard_normal + beta)")
 
     def sec_pymc(self):
-        from flopcast import engine
         from bench.numpy_plappert import summarize
+        from flopcast import engine
 
         n = self.args.pymc_draws
         t0 = time.perf_counter()
@@ -249,7 +249,7 @@ class Bench:
     log = staticmethod(log)
 
     # -- whole processes ----------------------------------------------------------------------
-    from bench.sections import sec_equations, sec_process, sec_startup, sec_rss1e8  # noqa: E402  (methods, kept apart for size)
+    from bench.sections import sec_equations, sec_process, sec_rss1e8, sec_startup  # noqa: E402  (methods, kept apart for size)
 
     # -- report -------------------------------------------------------------------------------
     def compute_ratios(self):

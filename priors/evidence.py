@@ -31,8 +31,8 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from flopcast.priors.errors import InputError
-from flopcast.priors.toml_io import read_toml
 from flopcast.priors.families._base import Z95
+from flopcast.priors.toml_io import read_toml
 
 EVIDENCE_DIR = Path(__file__).resolve().parent / "evidence"
 

@@ -18,8 +18,9 @@ from flopcast.priors.errors import InputError
 from flopcast.priors.families import FAMILIES, Distribution
 from flopcast.priors.families.empirical import Empirical
 from flopcast.priors.numbers import numbers_in
-from flopcast.priors.posterior import Posterior, load_posterior as _load_posterior
 from flopcast.priors.overrides import parse_override
+from flopcast.priors.posterior import Posterior
+from flopcast.priors.posterior import load_posterior as _load_posterior
 from flopcast.priors.prior import Prior
 from flopcast.priors.usable import check_ci90_width, check_usable
 

@@ -24,13 +24,14 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 
+from flopcast.domains import check_draws as check_domains
+from flopcast.domains import check_finite, check_model_constraints, suspects
+from flopcast.executors import _blocks, _thread_map, default_workers, thread_mapper
+from flopcast.plan import Plan, bind, check_repeats, override_items
 from flopcast.priors.errors import InputError
 from flopcast.priors.scenario import Scenario, load_scenario
-from flopcast.plan import Plan, bind, check_repeats, override_items
 from flopcast.results import PointResult, RunResult, Summaries
-from flopcast.domains import check_draws as check_domains, check_finite, check_model_constraints, suspects
 from flopcast.sampling import Design, apply_copula, copula_factor
-from flopcast.executors import _blocks, _thread_map, default_workers, thread_mapper
 from flopcast.seeds import resolve_seed
 from flopcast.summary import PROBS, summarize, summarize_output
 

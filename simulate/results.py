@@ -120,7 +120,7 @@ def flat_record(record: dict, prefix: str = "") -> dict:
 
 def tidy_records(obj: dict, name: str = "name") -> list[dict]:
     """One row per record of the first list of dicts, or mapping of ``name`` -> dict, in ``obj``."""
-    for key, value in obj.items():
+    for value in obj.values():
         if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
             return [flat_record(v) for v in value]
         if isinstance(value, dict) and value and all(isinstance(v, dict) for v in value.values()):

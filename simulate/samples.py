@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 
-
 SAVE_AT_MOST = 1_000_000  # samples.nc keeps at most this prefix of the draws
 
 

@@ -27,7 +27,8 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from flopcast.summary import DECADE, HDI_PROB, PROBS, Summary, _ONE_SIGMA, beta_ppf
+
+from flopcast.summary import _ONE_SIGMA, DECADE, HDI_PROB, PROBS, Summary, beta_ppf
 
 BINS = 2**14
 SUM_BLOCK = 2**16

@@ -4,12 +4,9 @@ import math
 
 import pytest
 
-from flopcast.priors.scenario import bundled_scenarios
-from flopcast.analyze import audit
 from flopcast import engine
-from flopcast.analyze import sensitivity
-from flopcast.analyze import stress
-from flopcast.analyze import tail
+from flopcast.analyze import audit, sensitivity, stress, tail
+from flopcast.priors.scenario import bundled_scenarios
 
 NAMES = [p.stem for p in bundled_scenarios()]
 

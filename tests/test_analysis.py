@@ -3,19 +3,16 @@
 import json
 import sys
 
+import ishigami_model
 import numpy as np
 import pytest
 from scipy import stats
 
-import ishigami_model
-from flopcast.priors.scenario import load_scenario
-from flopcast.analyze import audit
-from flopcast.analyze import compare
 from flopcast import engine
-from flopcast.report.text import audit_sentences
-from flopcast.analyze import sensitivity
-from flopcast.analyze import stress
+from flopcast.analyze import audit, compare, sensitivity, stress
 from flopcast.cli.app import main
+from flopcast.priors.scenario import load_scenario
+from flopcast.report.text import audit_sentences
 
 ISHIGAMI = """
 [scenario]

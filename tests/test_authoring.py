@@ -25,7 +25,7 @@ def fill(text: str) -> str:
             line = line[2:]
             nums = {"LOW": "0.2", "MODE": "0.4", "HIGH": "0.6", "VALUE": "0.4"} if frac else \
                 {"LOW": "1", "MODE": "2", "HIGH": "3", "VALUE": "1" if line.startswith("value") else "2"}
-            line = re.sub(r"\b(LOW|MODE|HIGH|VALUE)\b", lambda m: nums[m.group(1)], line)
+            line = re.sub(r"\b(LOW|MODE|HIGH|VALUE)\b", lambda m: nums[m.group(1)], line)  # noqa: B023
         elif not line.strip():
             active = False
         out.append(line)

@@ -12,12 +12,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from flopcast import engine
+from flopcast.analyze.calibration import (
+    CalibrationFailed,
+    Evidence,
+    Observation,
+    build_model,
+    calibrate,
+    calibrated_scenario_text,
+    load_evidence,
+)
 from flopcast.priors.errors import ConvergenceError, InputError
 from flopcast.priors.families._base import Z95
 from flopcast.priors.scenario import load_scenario
-from flopcast import engine
-from flopcast.analyze.calibration import (CalibrationFailed, Evidence, Observation, build_model, calibrate, load_evidence,
-                                calibrated_scenario_text)
 
 pytestmark = pytest.mark.filterwarnings("ignore:PyTensor could not link to a BLAS")
 

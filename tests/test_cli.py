@@ -5,8 +5,8 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import MINI
+
 from flopcast.cli.app import main
 
 

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from flopcast import engine
 from flopcast.priors.errors import InputError
 from flopcast.priors.scenario import load_scenario
-from flopcast import engine
 from flopcast.sampling import unit_cube_chunks
 
 # Lognormal priors on inputs that enter peak_fleet_h100 purely multiplicatively.

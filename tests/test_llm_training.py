@@ -3,8 +3,6 @@ accelerator of the library, and its evidence file (accelerators applied per disc
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
 

@@ -11,11 +11,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import flopcast as fc
 import numpy as np
 import pytest
-from flopcast.priors.errors import InputError
 from scipy import stats
+
+import flopcast as fc
+from flopcast.priors.errors import InputError
 
 Z95 = stats.norm.ppf(0.95)
 CI90 = {"a": (1.0, 10.0), "b": (0.5, 2.0), "c": (100.0, 1000.0)}  # the three-factor example
@@ -199,6 +200,7 @@ def test_exponent_tower_overflows_to_one_line(tmp_path):
 def test_formula_evaluates_the_same_on_numpy_and_pytensor():
     import pytensor
     import pytensor.tensor as pt
+
     from flopcast.models._formula import parse
 
     f = parse("where(a > 2, log(a) * max(b, 1, 0.5), sqrt(b)) + clip(a, 1, 3) ** 2 - abs(-b) / exp(floor(a))"

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from flopcast.priors.scenario import load_scenario
 from flopcast import engine
 from flopcast.analyze import sensitivity
+from flopcast.priors.scenario import load_scenario
 
 
 def _posterior_scenario(tmp_path, write_scenario):

@@ -5,9 +5,9 @@ import json
 import numpy as np
 import pytest
 
-from flopcast.priors.errors import InputError
 from flopcast import engine
 from flopcast.cli.app import main
+from flopcast.priors.errors import InputError
 
 EXACT = ("median", "p05", "p95", "mcse_p05", "mcse_p50", "mcse_p95")
 

@@ -19,9 +19,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flopcast.priors.scenario import load_scenario
 from flopcast import engine
 from flopcast.cli.app import main as flopcast
+from flopcast.priors.scenario import load_scenario
 
 SCENARIOS = {"dit-xl": "dit", "llm-economics": "llm", "tokens-per-video": "tokens_per_video", "pipeline-bubble": "pipeline"}
 

@@ -42,7 +42,7 @@ def iooss_prieur_three(s1, s2, s3, rho):
 
 
 def _normal_ppfs(sd):
-    return [(lambda s: (lambda u: s * special.ndtri(u)))(s) for s in sd]
+    return [(lambda s: (lambda u: s * special.ndtri(u)))(s) for s in sd]  # noqa: B023 (s is bound by the outer call)
 
 
 @pytest.mark.parametrize("sd, rho, tol", [

@@ -7,7 +7,16 @@ The reference is the summary of ``np.sort(values)`` read with the sorted-array f
 import numpy as np
 import pytest
 
-from flopcast.summary import PROBS, hdi, mcse_ranks, order_statistics, quantile_mcse, quantile_ranks, sorted_quantile, summarize
+from flopcast.summary import (
+    PROBS,
+    hdi,
+    mcse_ranks,
+    order_statistics,
+    quantile_mcse,
+    quantile_ranks,
+    sorted_quantile,
+    summarize,
+)
 
 
 def full_sort_summary(values: np.ndarray) -> dict:

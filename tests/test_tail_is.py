@@ -13,10 +13,10 @@ import math
 import sys
 
 import numpy as np
+import product_model
 import pytest
 from scipy import stats
 
-import product_model
 from flopcast import engine
 from flopcast.analyze import stress as S
 from flopcast.analyze import tail as T

@@ -175,6 +175,7 @@ def test_an_ascii_terminal_gets_escapes_not_a_traceback(tmp_path):
 
 def test_api_audit_refuses_a_scenario_without_headlines(tmp_path):
     from conftest import MINI
+
     from flopcast.analyze.audit import audit
 
     path = tmp_path / "mini.toml"  # conftest's MINI scenario lists no [[headlines]]

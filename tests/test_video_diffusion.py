@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from flopcast import engine
 from flopcast.models import video_diffusion as vd
 from flopcast.models import video_fleet as vf
-from flopcast import engine
 
 H100 = 989.4e12
 

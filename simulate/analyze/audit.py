@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import optimize
 
-from flopcast.priors.errors import InputError
-from flopcast.results import Result
-from flopcast.engine import evaluate_point, plan_for, run, sampled_columns
-from flopcast.plan import Plan
 from flopcast.analyze.headlines import headline_band, is_streamed
 from flopcast.analyze.stress import exceedance
+from flopcast.engine import evaluate_point, run
+from flopcast.plan import Plan
+from flopcast.priors.errors import InputError
+from flopcast.results import Result
 
 TOLERANCE = (0.95, 1.05)
 

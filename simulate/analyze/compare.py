@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from flopcast.engine import check_draws, plan_for, run, sampled_columns
 from flopcast.priors.errors import InputError
 from flopcast.results import Result
-from flopcast.engine import check_draws, plan_for, run, sampled_columns
 from flopcast.seeds import resolve_seed
 from flopcast.summary import Summary, summarize
 

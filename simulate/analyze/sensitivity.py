@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import stats
 
+from flopcast.engine import plan_for
+from flopcast.plan import Plan
 from flopcast.priors.errors import InputError
 from flopcast.results import Result
-from flopcast.engine import plan_for
 from flopcast.seeds import int_seed, resolve_seed
-from flopcast.plan import Plan
 
 DEFAULT_SOBOL_N = 2**13  # base samples; SALib evaluates N (k + 2) points
 _EPS = 2.0**-40

@@ -11,14 +11,14 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import optimize
 
-from flopcast.priors.errors import InputError
-from flopcast.results import Result
-from flopcast.engine import run
-from flopcast.seeds import int_seed
-from flopcast.plan import Plan
-from flopcast.summary import exceedance_ess, exceedance_mcse
 from flopcast.analyze.sensitivity import check_output
 from flopcast.analyze.tail import MIN_EXCEEDANCES, TailEstimate, check_tail, estimate_tail
+from flopcast.engine import run
+from flopcast.plan import Plan
+from flopcast.priors.errors import InputError
+from flopcast.results import Result
+from flopcast.seeds import int_seed
+from flopcast.summary import exceedance_ess, exceedance_mcse
 
 GOAL_RANGE = (0.001, 0.999)  # goal seek searches the prior's 0.1-99.9% range
 GOAL_DRAWS = 20_000
@@ -160,7 +160,7 @@ def goal_seek(plan: Plan, output: str, target: float, seed: int, draws: int = GO
         dist = plan.dists[name]
 
         def outputs_at(values: np.ndarray) -> np.ndarray:
-            x = {**constants, **{n: v[None, :] for n, v in base.inputs.items()}, name: values[:, None]}
+            x = {**constants, **{n: v[None, :] for n, v in base.inputs.items()}, name: values[:, None]}  # noqa: B023 (called in this iteration)
             with np.errstate(all="ignore"):
                 return np.broadcast_to(plan.model.evaluate(x)[output], (values.size, draws))
 
@@ -176,7 +176,7 @@ def goal_seek(plan: Plan, output: str, target: float, seed: int, draws: int = GO
         if g[i] == 0:
             u = float(grid_u[i])
         else:
-            u = optimize.brentq(lambda uu: float(median_at(dist.ppf(np.array([uu])))[0] - target),
+            u = optimize.brentq(lambda uu: float(median_at(dist.ppf(np.array([uu])))[0] - target),  # noqa: B023
                                 grid_u[i], grid_u[i + 1], xtol=1e-6)
         found[name] = v = float(dist.ppf(np.array(u)))
         errors[name] = _goal_mcse(dist, u, v, outputs_at, ess, quantile_mcse)

@@ -195,9 +195,7 @@ def validate(scenario, evidence, loo: bool = False, discrepancy: float | None = 
     posterior calibrated on the other cases; widened by the case's own measurement error unless
     ``measurement_error=False``); see the module docstring. ``target_accept`` is NUTS's, for the
     leave-one-out calibrations (raise it, e.g. 0.99, when they report divergences)."""
-    from flopcast import seeds
-
-    from flopcast import engine
+    from flopcast import engine, seeds
 
     started = time.perf_counter()
     _check(discrepancy, draws, seed)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flopcast.engine import evaluate_point, plan_for
 from flopcast.priors.errors import InputError
 from flopcast.results import Result
-from flopcast.engine import evaluate_point, plan_for
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import argparse
 import errno
-from functools import partial
 import os
 import signal
 import sys
+from functools import partial
 from typing import Sequence
 
 from flopcast import __version__
@@ -290,9 +290,8 @@ def _one_line(exc: Exception) -> str:
 
 
 def _note_stale_stages() -> None:
-    from flopcast.outdir import stale_stages
-
     from flopcast.fmt import command, safe
+    from flopcast.outdir import stale_stages
 
     for p in stale_stages():
         print(f"flopcast: note: {safe(p)} was left by an interrupted run (its process is gone); remove it with "

@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 import sys
 
-
 DEFAULT_DRAWS = 1000
 DEFAULT_TUNE = 1000
 DEFAULT_CHAINS = 2
@@ -46,8 +45,7 @@ def cmd_calibrate(args, opts):
     from flopcast.cli.options import number_in
     from flopcast.cli.skeleton import Outcome
     from flopcast.fmt import command
-    from flopcast.report import text
-    from flopcast.report import registry
+    from flopcast.report import registry, text
 
     def given(text, flag, default, *bounds, **kw):
         return default if text is None else number_in(text, flag, *bounds, **kw)

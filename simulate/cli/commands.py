@@ -145,8 +145,7 @@ def show(args) -> int:
 def sensitivity(args, opts) -> Outcome:
     from flopcast import engine
     from flopcast.analyze import sensitivity as S
-    from flopcast.report import text
-    from flopcast.report import registry
+    from flopcast.report import registry, text
 
     n = positive_int(args.n, "--n", maximum=2**20) if args.n is not None else S.DEFAULT_SOBOL_N
     plan = engine.plan_for(args.scenario, args.sets)
@@ -159,8 +158,7 @@ def sensitivity(args, opts) -> Outcome:
 def stress(args, opts) -> Outcome:
     from flopcast import engine
     from flopcast.analyze import stress as S
-    from flopcast.report import text
-    from flopcast.report import registry
+    from flopcast.report import registry, text
 
     headline = S.check_headline(number(args.headline, "--headline"))
     plan = engine.plan_for(args.scenario, args.sets)
@@ -175,8 +173,7 @@ def stress(args, opts) -> Outcome:
 def audit(args, opts) -> Outcome:
     from flopcast import engine
     from flopcast.analyze import audit as A
-    from flopcast.report import text
-    from flopcast.report import registry
+    from flopcast.report import registry, text
 
     plan = engine.plan_for(args.scenario, args.sets, flop_convention=getattr(args, "flop_convention", None))
     if not plan.scenario.headlines:
@@ -190,8 +187,7 @@ def audit(args, opts) -> Outcome:
 
 def compare(args, opts) -> Outcome:
     from flopcast.analyze import compare as C
-    from flopcast.report import text
-    from flopcast.report import registry
+    from flopcast.report import registry, text
 
     mapping = {}
     for pair in args.map:
@@ -220,8 +216,7 @@ def compare_outputs(args, opts) -> Outcome:
 
 def waterfall(args, opts) -> Outcome:
     from flopcast.analyze.waterfall import waterfall as compute
-    from flopcast.report import text
-    from flopcast.report import registry
+    from flopcast.report import registry, text
 
     wf = compute(args.scenario, args.sets)
     return Outcome("waterfall", wf.scenario, None, lambda stage: registry.write(wf, stage), wf.to_json(),

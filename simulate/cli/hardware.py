@@ -17,9 +17,9 @@ def register(sub) -> None:
 
 
 def cmd_hardware(args) -> int:
+    from flopcast.analyze.hardware import hardware
     from flopcast.cli.skeleton import emit_json
     from flopcast.fmt import table
-    from flopcast.analyze.hardware import hardware
     from flopcast.report.text import clip, safe, wrap
 
     lib = hardware()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from flopcast.report import figures, plots
 from flopcast.fmt import command, markdown, num, strict_json
+from flopcast.report import figures, plots
 from flopcast.report.run import _html_table, html_page, img_tag
 from flopcast.report.style import styled
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from flopcast.report import figures
 from flopcast.fmt import markdown, num, strict_json
+from flopcast.report import figures
 from flopcast.report.run import _html_table, html_page, img_tag
 from flopcast.report.style import styled
 
@@ -263,8 +263,8 @@ def html_report(cal, figs: dict[str, bytes]) -> str:
 def write_calibration(cal, folder: Path) -> list[str]:
     """Write every file of a calibration into ``folder`` (a staging folder); returns the names.
     The calibrated scenario is re-loaded from there to prove it runs."""
-    from flopcast.priors.scenario import load_scenario
     from flopcast.engine import plan_for
+    from flopcast.priors.scenario import load_scenario
 
     cal.write_posterior(folder / cal.NC_NAME)  # folder: a Stage, which checks every name
     scenario = [cal.toml_name] if cal.posterior_text else []  # a notebook function has no file to copy

@@ -252,7 +252,6 @@ def waterfall_figure(output: str, unit: str, bars):
     import numpy as np
 
     from flopcast.report.figures import new_figure
-
     from flopcast.report.style import eng, eng_axis, titles
 
     fig = new_figure(8.0, 0.42 * len(bars) + 2.2, layout="constrained")

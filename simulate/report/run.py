@@ -7,9 +7,9 @@ import csv
 import html
 from pathlib import Path
 
+from flopcast.fmt import command, markdown, md_text, num, strict_json, table
 from flopcast.report import figures, lead, plots
 from flopcast.report.parallel import render_all
-from flopcast.fmt import command, markdown, md_text, num, strict_json, table
 
 SUMMARY_FIELDS = ["output", "unit", "mean", "median", "p05", "p95", "hdi90_low", "hdi90_high",
                   "mcse_p05", "mcse_p50", "mcse_p95", "draws"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 
 from flopcast.fmt import num, safe, table  # noqa: F401  (safe: control and bidi characters as ?)
 

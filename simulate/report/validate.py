@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from flopcast.report import figures
 from flopcast.fmt import markdown, num, strict_json
+from flopcast.report import figures
 from flopcast.report.run import _html_table, html_page, img_tag
 from flopcast.report.style import styled
 

@@ -33,9 +33,9 @@ SUBPROCESS_KINDS = {"fsize", "sigterm", "sigint_dask", "parallel"}
 
 def _bases() -> dict[str, str]:
     from conftest import MINI
-    from flopcast.priors.scenario import SCENARIO_DIR
 
     from flopcast.priors.evidence import EVIDENCE_DIR
+    from flopcast.priors.scenario import SCENARIO_DIR
 
     read = lambda p: p.read_text(encoding="utf-8")  # noqa: E731
     return {"mini": MINI, "plappert": read(SCENARIO_DIR / "plappert-2024.toml"),

@@ -25,14 +25,31 @@ from typing import Sequence
 
 import numpy as np
 
-from flopcast.analyze.calibration.diagnostics import (CalibrationFailed, Diagnostics, diagnose,
-                                                      failure_message)
-from flopcast.analyze.calibration.likelihood import (Evidence, Observation, check_evidence, informed_inputs,
-                                                     load_evidence, resolve_evidence_path)
+from flopcast.analyze.calibration.diagnostics import CalibrationFailed, Diagnostics, diagnose, failure_message
+from flopcast.analyze.calibration.likelihood import (
+    Evidence,
+    Observation,
+    check_evidence,
+    informed_inputs,
+    load_evidence,
+    resolve_evidence_path,
+)
 from flopcast.analyze.calibration.model import build_model, sample
-from flopcast.analyze.calibration.propagation import (Band, Calibration, Fit, InputShift, OutputShift, band,
-                                                      calibrated_scenario_text, fits, input_shift, posterior_note,
-                                                      propagate, propagation_columns, write_idata)
+from flopcast.analyze.calibration.propagation import (
+    Band,
+    Calibration,
+    Fit,
+    InputShift,
+    OutputShift,
+    band,
+    calibrated_scenario_text,
+    fits,
+    input_shift,
+    posterior_note,
+    propagate,
+    propagation_columns,
+    write_idata,
+)
 from flopcast.plan import Plan
 from flopcast.priors.errors import InputError
 from flopcast.priors.scenario import Scenario

@@ -24,7 +24,6 @@ from flopcast.analyze.calibration.likelihood import Observation, add_likelihood,
 from flopcast.plan import Plan
 from flopcast.priors.errors import InputError
 
-
 DISCREPANCY = "discrepancy_sigma"
 DISCREPANCY_UNIT = "log-scale sd (1 = a factor e)"
 
