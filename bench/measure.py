@@ -44,8 +44,15 @@ def measure(cmd: list[str], cwd: Path, timeout: float | None = None, as_limit: i
             resource.setrlimit(resource.RLIMIT_AS, (as_limit, as_limit))
 
     t0 = time.perf_counter()
-    proc = subprocess.Popen(full, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            start_new_session=True, preexec_fn=limit, text=True)
+    proc = subprocess.Popen(
+        full,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        preexec_fn=limit,
+        text=True,
+    )
     timed_out = False
     try:
         out, err = proc.communicate(timeout=timeout)
@@ -62,23 +69,41 @@ def measure(cmd: list[str], cwd: Path, timeout: float | None = None, as_limit: i
     user = field(r"User time \(seconds\): ([\d.]+)")
     system = field(r"System time \(seconds\): ([\d.]+)")
     status = field(r"Exit status: (\d+)", int)
-    return {"wall": wall, "cpu": (user or 0.0) + (system or 0.0) if user is not None else None,
-            "user": user, "sys": system, "rss_kb": field(r"Maximum resident set size \(kbytes\): (\d+)", int),
-            "rc": status if status is not None else proc.returncode, "timed_out": timed_out,
-            "stdout": out, "stderr": err}
+    return {
+        "wall": wall,
+        "cpu": (user or 0.0) + (system or 0.0) if user is not None else None,
+        "user": user,
+        "sys": system,
+        "rss_kb": field(r"Maximum resident set size \(kbytes\): (\d+)", int),
+        "rc": status if status is not None else proc.returncode,
+        "timed_out": timed_out,
+        "stdout": out,
+        "stderr": err,
+    }
 
 
 def flopcast_summary(summary: dict) -> dict[str, dict[str, float]]:
     """{output: {p05, p50, p95, mcse_p05, mcse_p50, mcse_p95}} from ``engine.run(...).summary``."""
-    return {name: {"p05": s.p05, "p50": s.median, "p95": s.p95, "mcse_p05": s.mcse_p05,
-                   "mcse_p50": s.mcse_p50, "mcse_p95": s.mcse_p95} for name, s in summary.items()}
+    return {
+        name: {
+            "p05": s.p05,
+            "p50": s.median,
+            "p95": s.p95,
+            "mcse_p05": s.mcse_p05,
+            "mcse_p50": s.mcse_p50,
+            "mcse_p95": s.mcse_p95,
+        }
+        for name, s in summary.items()
+    }
 
 
 def summary_json(path: Path) -> dict[str, dict[str, float]]:
     """The same from a run folder's summary.json."""
     outputs = json.loads(Path(path).read_text())["outputs"]
-    return {name: {"p05": o["p05"], "p50": o["median"], "p95": o["p95"],
-                   **{f"mcse_{q}": o["mcse"][q] for q in QUANTILES}} for name, o in outputs.items()}
+    return {
+        name: {"p05": o["p05"], "p50": o["median"], "p95": o["p95"], **{f"mcse_{q}": o["mcse"][q] for q in QUANTILES}}
+        for name, o in outputs.items()
+    }
 
 
 def agreement(ref: dict, fc: dict, k: float = K_MCSE) -> tuple[bool, str]:
@@ -134,5 +159,7 @@ def machine_line() -> str:
             pass
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     nproc = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return (f"{os.cpu_count()} CPUs (nproc {nproc}), {cpu}, {meminfo('MemTotal') / GiB:.1f} GiB RAM, "
-            f"{platform.system()} {platform.release()}; {', '.join(versions)}; load average at start {load:.2f}")
+    return (
+        f"{os.cpu_count()} CPUs (nproc {nproc}), {cpu}, {meminfo('MemTotal') / GiB:.1f} GiB RAM, "
+        f"{platform.system()} {platform.release()}; {', '.join(versions)}; load average at start {load:.2f}"
+    )

@@ -46,13 +46,22 @@ CHUNK = 1 << 20
 
 # Model defaults of models/sora.py for inputs the scenario does not set (it sets all but these two).
 DEFAULTS = {"h100_usd_per_hour": 2.5, "h100_power_kw": 1.4}
-OUTPUTS = ("training_flops", "training_h100_months", "inference_flops_per_video_minute",
-           "video_minutes_per_h100_hour", "break_even_video_minutes", "ai_video_minutes_per_day",
-           "average_fleet_h100_full_utilization", "peak_fleet_h100", "inference_usd_per_video_minute",
-           "peak_fleet_power_mw")
+OUTPUTS = (
+    "training_flops",
+    "training_h100_months",
+    "inference_flops_per_video_minute",
+    "video_minutes_per_h100_hour",
+    "break_even_video_minutes",
+    "ai_video_minutes_per_day",
+    "average_fleet_h100_full_utilization",
+    "peak_fleet_h100",
+    "inference_usd_per_video_minute",
+    "peak_fleet_power_mw",
+)
 
 
 # -- priors ---------------------------------------------------------------------------------------
+
 
 def lognormal_from_ci90(lo: float, hi: float) -> tuple[float, float]:
     return (math.log(lo) + math.log(hi)) / 2.0, (math.log(hi) - math.log(lo)) / (2.0 * Z95)
@@ -128,6 +137,7 @@ def draw(prior: tuple, rng: np.random.Generator, out: np.ndarray) -> np.ndarray:
 
 # -- the Sora equations (Plappert 2024), plain arrays (the squigglepy peer uses this one) -----------
 
+
 def model(x: dict) -> dict[str, np.ndarray]:
     mult = x["sora_params"] / x["dit_params"]
     frames = x["video_seconds"] * x["fps"] / x["temporal_compression"]
@@ -135,8 +145,9 @@ def model(x: dict) -> dict[str, np.ndarray]:
     per_video = x["dit_flops_per_step"] * mult * frames * x["sampling_steps"]
     per_minute = per_video * 60.0 / x["video_seconds"]
     minutes_per_hour = x["h100_peak_flops"] * 3600.0 / per_minute
-    minutes_per_day = (x["tiktok_minutes_per_day"] * x["tiktok_ai_share"]
-                       + x["youtube_minutes_per_day"] * x["youtube_ai_share"])
+    minutes_per_day = (
+        x["tiktok_minutes_per_day"] * x["tiktok_ai_share"] + x["youtube_minutes_per_day"] * x["youtube_ai_share"]
+    )
     average = minutes_per_day / (minutes_per_hour * 24.0)
     peak = average / x["inference_utilization"] * x["peak_factor"] * x["generations_per_upload"]
     return {
@@ -154,6 +165,7 @@ def model(x: dict) -> dict[str, np.ndarray]:
 
 
 # -- the same equations in place, one chunk at a time ----------------------------------------------
+
 
 def model_chunk(c: dict[str, float], x: dict[str, np.ndarray], y: dict[str, np.ndarray]) -> None:
     """Write every sampled output of one chunk into the views ``y[name]``; ``x`` is overwritten.
@@ -180,7 +192,12 @@ def fold(k: dict[str, float]) -> dict[str, float]:
     H100-months are (sora_params / temporal_compression) times these."""
     frames_x_tc = k["video_seconds"] * k["fps"]  # latent frames = this / temporal_compression
     return {
-        "per_minute": k["dit_flops_per_step"] / k["dit_params"] * frames_x_tc * k["sampling_steps"] * 60.0 / k["video_seconds"],
+        "per_minute": k["dit_flops_per_step"]
+        / k["dit_params"]
+        * frames_x_tc
+        * k["sampling_steps"]
+        * 60.0
+        / k["video_seconds"],
         "train": k["dit_train_flops"] / k["dit_params"] * frames_x_tc * k["video_fraction"],
         "months": 1.0 / (k["h100_peak_flops"] * (30 * 24 * 3600.0)),
         "gpu_minutes": k["h100_peak_flops"] * 3600.0,
@@ -192,6 +209,7 @@ def fold(k: dict[str, float]) -> dict[str, float]:
 
 
 # -- summaries -------------------------------------------------------------------------------------
+
 
 def ranks(n: int) -> tuple[list[int], list[tuple[int, int, float]], list[tuple[int, int]]]:
     """Order statistics (0-based) for numpy's 'linear' p05/p50/p95 and for their MCSE."""
@@ -233,11 +251,12 @@ def run(draws: int, seed: int = 1, path: Path = SCENARIO, chunk: int = CHUNK) ->
         for start in range(0, draws, chunk):
             m = min(chunk, draws - start)
             x = {name: draw(prior, rng, buf[name][:m]) for name, prior in uncertain.items()}
-            model_chunk(c, x, {name: y_all[j, start:start + m] for j, name in enumerate(sampled)})
+            model_chunk(c, x, {name: y_all[j, start : start + m] for j, name in enumerate(sampled)})
     del buf, x
     rows = dict(zip(sampled, y_all))
-    return {name: summarize(rows[name]) if name in rows else summarize(np.float64(c["minutes_per_day"]))
-            for name in OUTPUTS}
+    return {
+        name: summarize(rows[name]) if name in rows else summarize(np.float64(c["minutes_per_day"])) for name in OUTPUTS
+    }
 
 
 def print_summary(title: str, summary: dict[str, dict[str, float]]) -> None:
@@ -262,8 +281,10 @@ def main(argv=None) -> int:
     if args.json:
         print(json.dumps({"draws": args.draws, "seed": args.seed, "seconds": elapsed, "outputs": summary}))
         return 0
-    print_summary(f"plappert-2024 (numpy, chunks of {args.chunk:,})  draws={args.draws:,}  seed={args.seed}  "
-                  f"{elapsed:.2f} s", summary)
+    print_summary(
+        f"plappert-2024 (numpy, chunks of {args.chunk:,})  draws={args.draws:,}  seed={args.seed}  {elapsed:.2f} s",
+        summary,
+    )
     return 0
 
 

@@ -71,7 +71,9 @@ def stage_table(stats: pstats.Stats, total: float) -> str:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--draws", type=int, default=10**7)
-    ap.add_argument("--cli", action="store_true", help="also profile `flopcast run --no-report` (writes samples.nc to a temp dir)")
+    ap.add_argument(
+        "--cli", action="store_true", help="also profile `flopcast run --no-report` (writes samples.nc to a temp dir)"
+    )
     ap.add_argument("--top", type=int, default=25)
     ap.add_argument("--cli-only", action="store_true", help="profile only the CLI run (one thread: --workers 1)")
     args = ap.parse_args(argv)
@@ -96,8 +98,12 @@ def profile_engine(args, engine, kwargs) -> None:
     engine.run(SCENARIO, draws=args.draws, seed=1, **kwargs)
     prof.disable()
     total = time.perf_counter() - t0
-    _print_profile(prof, total, f"## engine.run({SCENARIO!r}, draws={args.draws:,}, seed=1"
-                                f"{', workers=1' if kwargs else ''})", args.top)
+    _print_profile(
+        prof,
+        total,
+        f"## engine.run({SCENARIO!r}, draws={args.draws:,}, seed=1{', workers=1' if kwargs else ''})",
+        args.top,
+    )
 
 
 def profile_cli(args) -> None:
@@ -108,14 +114,32 @@ def profile_cli(args) -> None:
         prof = cProfile.Profile()
         t0 = time.perf_counter()
         prof.enable()
-        cli.main(["run", SCENARIO, "--draws", str(args.draws), "--no-report", "--seed", "1", "--json",
-                  "--workers", "1", "--out", str(tmp / "run")])
+        cli.main(
+            [
+                "run",
+                SCENARIO,
+                "--draws",
+                str(args.draws),
+                "--no-report",
+                "--seed",
+                "1",
+                "--json",
+                "--workers",
+                "1",
+                "--out",
+                str(tmp / "run"),
+            ]
+        )
         prof.disable()
         total = time.perf_counter() - t0
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    _print_profile(prof, total, f"\n## flopcast run {SCENARIO} --draws {args.draws} --no-report --json --workers 1 "
-                                "(in-process CLI)", args.top)
+    _print_profile(
+        prof,
+        total,
+        f"\n## flopcast run {SCENARIO} --draws {args.draws} --no-report --json --workers 1 (in-process CLI)",
+        args.top,
+    )
 
 
 def _print_profile(prof, total: float, title: str, top: int) -> None:

@@ -98,8 +98,18 @@ class Bench:
             self.summ[(key, draws)] = out
         med = statistics.median(times)
         self.t[(key, draws)] = med
-        self.rows.append({"label": label, "draws": fmt_n(draws), "median": med, "runs": len(times),
-                          "spread": f"{min(times):.3g}-{max(times):.3g}", "ratio": "", "note": note, "key": (key, draws)})
+        self.rows.append(
+            {
+                "label": label,
+                "draws": fmt_n(draws),
+                "median": med,
+                "runs": len(times),
+                "spread": f"{min(times):.3g}-{max(times):.3g}",
+                "ratio": "",
+                "note": note,
+                "key": (key, draws),
+            }
+        )
         return med
 
     def add_ratio(self, key: tuple, text: str) -> None:
@@ -137,19 +147,33 @@ class Bench:
         engine.run(SCENARIO, draws=10_000, seed=1)  # warm-up: imports, first TOML load
         note = f"engine default: {engine.default_workers()} worker threads"
         for n in self.args.sizes:
-            self.time_it("flopcast", n, lambda n=n: flopcast_summary(engine.run(SCENARIO, draws=n, seed=1).summary),
-                         "flopcast `engine.run` (sample + model + summary)", note)
+            self.time_it(
+                "flopcast",
+                n,
+                lambda n=n: flopcast_summary(engine.run(SCENARIO, draws=n, seed=1).summary),
+                "flopcast `engine.run` (sample + model + summary)",
+                note,
+            )
         n = max(self.args.sizes)
-        self.time_it("flopcast_w1", n, lambda: flopcast_summary(engine.run(SCENARIO, draws=n, seed=1, workers=1).summary),
-                     "flopcast `engine.run(..., workers=1)`", "one thread")
+        self.time_it(
+            "flopcast_w1",
+            n,
+            lambda: flopcast_summary(engine.run(SCENARIO, draws=n, seed=1, workers=1).summary),
+            "flopcast `engine.run(..., workers=1)`",
+            "one thread",
+        )
 
     def sec_numpy(self):
         from bench.numpy_plappert import run as numpy_run
 
         numpy_run(10_000, 1)
         for n in self.args.sizes:
-            self.time_it("numpy", n, lambda n=n: numpy_run(n, 1),
-                         "numpy script (`bench/numpy_plappert.py`: chunks of 2^20, in place, one partition per output)")
+            self.time_it(
+                "numpy",
+                n,
+                lambda n=n: numpy_run(n, 1),
+                "numpy script (`bench/numpy_plappert.py`: chunks of 2^20, in place, one partition per output)",
+            )
 
     def sec_squiggle(self):
         try:
@@ -161,12 +185,23 @@ class Bench:
             return
         sq_run(10_000, 1)
         for n in self.args.sizes:
-            self.time_it("squiggle", n, lambda n=n: sq_run(n, 1),
-                         f"squigglepy {squigglepy.__version__} (`sq.sample` once per prior, array equations)")
+            self.time_it(
+                "squiggle",
+                n,
+                lambda n=n: sq_run(n, 1),
+                f"squigglepy {squigglepy.__version__} (`sq.sample` once per prior, array equations)",
+            )
         n = self.args.sq_function_draws
-        med = self.time_it("squiggle_fn", n, lambda: sq_run(n, 1, mode="function"),
-                           "squigglepy, `sq.sample(model_fn, n)` per-draw idiom", repeats=min(self.args.repeats, 3))
-        self.add_ratio(("squiggle_fn", n), f"~{med * max(self.args.sizes) / n:.0f} s projected at {fmt_n(max(self.args.sizes))}")
+        med = self.time_it(
+            "squiggle_fn",
+            n,
+            lambda: sq_run(n, 1, mode="function"),
+            "squigglepy, `sq.sample(model_fn, n)` per-draw idiom",
+            repeats=min(self.args.repeats, 3),
+        )
+        self.add_ratio(
+            ("squiggle_fn", n), f"~{med * max(self.args.sizes) / n:.0f} s projected at {fmt_n(max(self.args.sizes))}"
+        )
 
     def sec_floor(self):
         """Uniforms only, and numpy's own variates: lower bounds, no outputs (so no ratios)."""
@@ -188,7 +223,9 @@ class Bench:
 
         for n in self.args.sizes:
             self.time_it("floor_u", n, lambda n=n: uniforms(n), f"floor: uniforms only ({k} columns, chunks of 2^20)")
-            self.time_it("floor_direct", n, lambda n=n: variates(n), "floor: numpy's variates only (standard_normal + beta)")
+            self.time_it(
+                "floor_direct", n, lambda n=n: variates(n), "floor: numpy's variates only (standard_normal + beta)"
+            )
 
     def sec_pymc(self):
         from bench.numpy_plappert import summarize
@@ -225,12 +262,20 @@ class Bench:
         t0 = time.perf_counter()
         pymc_run(100)
         first = time.perf_counter() - t0
-        self.time_it("pymc", n, lambda: pymc_run(n),
-                     f"PyMC {pm.__version__} `sample_prior_predictive` (to_pymc priors, sora.evaluate as Deterministic)",
-                     f"import pymc {import_s:.1f} s, first call incl. compile {first:.1f} s (not counted)")
+        self.time_it(
+            "pymc",
+            n,
+            lambda: pymc_run(n),
+            f"PyMC {pm.__version__} `sample_prior_predictive` (to_pymc priors, sora.evaluate as Deterministic)",
+            f"import pymc {import_s:.1f} s, first call incl. compile {first:.1f} s (not counted)",
+        )
         if ("flopcast", n) not in self.t:
-            self.time_it("flopcast", n, lambda: flopcast_summary(engine.run(SCENARIO, draws=n, seed=1).summary),
-                         "flopcast `engine.run` (sample + model + summary)")
+            self.time_it(
+                "flopcast",
+                n,
+                lambda: flopcast_summary(engine.run(SCENARIO, draws=n, seed=1).summary),
+                "flopcast `engine.run` (sample + model + summary)",
+            )
 
     def sec_sobol(self):
         from flopcast import engine
@@ -239,12 +284,21 @@ class Bench:
         n_run = 10**6
         if ("flopcast", n_run) not in self.t:
             engine.run(SCENARIO, draws=10_000, seed=1)
-            self.time_it("flopcast", n_run, lambda: flopcast_summary(engine.run(SCENARIO, draws=n_run, seed=1).summary),
-                         "flopcast `engine.run` (sample + model + summary)")
+            self.time_it(
+                "flopcast",
+                n_run,
+                lambda: flopcast_summary(engine.run(SCENARIO, draws=n_run, seed=1).summary),
+                "flopcast `engine.run` (sample + model + summary)",
+            )
         sensitivity.analyze(SCENARIO, "peak_fleet_h100", n=256, seed=1)  # warm-up: SALib import
         n = 2**14
-        self.time_it("sobol", n, lambda: sensitivity.analyze(SCENARIO, "peak_fleet_h100", n=n, seed=1) and None,
-                     "Sobol S1/ST, all 7 inputs (`sensitivity.analyze`, peak_fleet_h100)", f"N (k + 2) = {n * 9:,} model points")
+        self.time_it(
+            "sobol",
+            n,
+            lambda: sensitivity.analyze(SCENARIO, "peak_fleet_h100", n=n, seed=1) and None,
+            "Sobol S1/ST, all 7 inputs (`sensitivity.analyze`, peak_fleet_h100)",
+            f"N (k + 2) = {n * 9:,} model points",
+        )
 
     log = staticmethod(log)
 
@@ -259,7 +313,9 @@ class Bench:
                 if (ref, n) in self.t and ("flopcast", n) in self.t and self.checked((ref, n), fc):
                     self.add_ratio(("flopcast", n), f"{self.t[('flopcast', n)] / self.t[(ref, n)]:.2f}x {name}")
                     if ("flopcast_w1", n) in self.t:
-                        self.add_ratio(("flopcast_w1", n), f"{self.t[('flopcast_w1', n)] / self.t[(ref, n)]:.2f}x {name}")
+                        self.add_ratio(
+                            ("flopcast_w1", n), f"{self.t[('flopcast_w1', n)] / self.t[(ref, n)]:.2f}x {name}"
+                        )
         n = self.args.pymc_draws
         if ("pymc", n) in self.t and self.checked(("pymc", n), self.summ.get(("flopcast", n))):
             r = self.t[("pymc", n)] / self.t[("flopcast", n)]
@@ -275,15 +331,23 @@ class Bench:
     def report(self) -> str:
         self.compute_ratios()
         a = self.args
-        lines = [f"### flopcast benchmark (issue 13): `{SCENARIO}`, seed 1", "", f"Machine: {self.machine}", "",
-                 f"In-process rows: median of {a.repeats} runs (warmed up). Whole-process rows: {a.repeats} paired "
-                 "repeats under `/usr/bin/time -v`; ratios are medians of per-pair ratios and are printed only when "
-                 "the reference's p05/p50/p95 agree with flopcast's within 4 combined MCSE.", "",
-                 "| benchmark | draws | median s | runs | min-max s | ratio / check | note |",
-                 "|---|---:|---:|---:|---:|---|---|"]
+        lines = [
+            f"### flopcast benchmark (issue 13): `{SCENARIO}`, seed 1",
+            "",
+            f"Machine: {self.machine}",
+            "",
+            f"In-process rows: median of {a.repeats} runs (warmed up). Whole-process rows: {a.repeats} paired "
+            "repeats under `/usr/bin/time -v`; ratios are medians of per-pair ratios and are printed only when "
+            "the reference's p05/p50/p95 agree with flopcast's within 4 combined MCSE.",
+            "",
+            "| benchmark | draws | median s | runs | min-max s | ratio / check | note |",
+            "|---|---:|---:|---:|---:|---|---|",
+        ]
         for row in self.rows:
-            lines.append(f"| {row['label']} | {row['draws']} | {fmt_s(row['median'])} | {row['runs']} | "
-                         f"{row['spread']} | {row['ratio']} | {row['note']} |")
+            lines.append(
+                f"| {row['label']} | {row['draws']} | {fmt_s(row['median'])} | {row['runs']} | "
+                f"{row['spread']} | {row['ratio']} | {row['note']} |"
+            )
         lines += ["", "| target | measured | threshold | met |", "|---|---:|---:|:---:|"]
         for key, (desc, thr, op) in TARGETS.items():
             value, text = self.targets.get(key, (None, "not run"))
@@ -297,16 +361,29 @@ class Bench:
 def parse_args(argv=None):
     ap = argparse.ArgumentParser(description="flopcast benchmark (issue 13)")
     ap.add_argument("--quick", action="store_true", help="sizes 1e5/1e6, 2 repeats, process at 1e6, no 1e8")
-    ap.add_argument("--only", action="append", default=[], help=f"run only these sections: {', '.join(SECTIONS)} "
-                    "(repeatable or comma-separated)")
+    ap.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        help=f"run only these sections: {', '.join(SECTIONS)} (repeatable or comma-separated)",
+    )
     ap.add_argument("--repeats", type=int, default=None, help="runs per measurement (default 5; --quick 2)")
-    ap.add_argument("--process-sizes", default=None,
-                    help="comma-separated draws for the paired whole-process runs (default 1e6,1e7; --quick 1e6)")
+    ap.add_argument(
+        "--process-sizes",
+        default=None,
+        help="comma-separated draws for the paired whole-process runs (default 1e6,1e7; --quick 1e6)",
+    )
     ap.add_argument("--skip-1e8", action="store_true", help="skip the 1e8-draw peak-RSS run")
     ap.add_argument("--timeout-1e8", type=float, default=900.0, help="seconds before the 1e8 run is killed")
-    ap.add_argument("--rss-cap-gb", type=float, default=None,
-                    help="address-space cap (GiB) for the 1e8 run (default: MemAvailable - 4 GiB)")
-    ap.add_argument("--pymc-draws", type=int, default=None, help="PyMC prior-predictive draws (default 1e5; --quick 1e4)")
+    ap.add_argument(
+        "--rss-cap-gb",
+        type=float,
+        default=None,
+        help="address-space cap (GiB) for the 1e8 run (default: MemAvailable - 4 GiB)",
+    )
+    ap.add_argument(
+        "--pymc-draws", type=int, default=None, help="PyMC prior-predictive draws (default 1e5; --quick 1e4)"
+    )
     ap.add_argument("--process-timeout", type=float, default=600.0)
     args = ap.parse_args(argv)
     only = {s.strip() for item in args.only for s in item.split(",") if s.strip()}
@@ -318,8 +395,11 @@ def parse_args(argv=None):
     args.repeats = args.repeats or (2 if q else 5)
     args.sizes = [10**5, 10**6] if q else [10**6, 10**7]
     try:
-        args.process_sizes = ([int(float(s)) for s in args.process_sizes.split(",")] if args.process_sizes
-                              else ([10**6] if q else [10**6, 10**7]))
+        args.process_sizes = (
+            [int(float(s)) for s in args.process_sizes.split(",")]
+            if args.process_sizes
+            else ([10**6] if q else [10**6, 10**7])
+        )
     except ValueError:
         ap.error("--process-sizes: comma-separated integers, e.g. 1000000,10000000")
     args.pymc_draws = args.pymc_draws or (10**4 if q else 10**5)

@@ -27,10 +27,28 @@ def _commands(self, n: int, rep: int) -> dict[str, tuple[list[str], Path | None]
     cmds = {
         "flopcast": ([*fc, "run", SCENARIO, "--draws", str(n), "--no-report", "--seed", "1", "--out", str(out)], out),
         "numpy": ([sys.executable, str(BENCH / "numpy_plappert.py"), "--draws", str(n), "--seed", "1", "--json"], None),
-        "squiggle": ([sys.executable, str(BENCH / "squiggle_plappert.py"), "--draws", str(n), "--seed", "1", "--json"], None),
+        "squiggle": (
+            [sys.executable, str(BENCH / "squiggle_plappert.py"), "--draws", str(n), "--seed", "1", "--json"],
+            None,
+        ),
         # like for like with the scripts, which keep no draws: the same run without samples.nc
-        "flopcast_nosamples": ([*fc, "run", SCENARIO, "--draws", str(n), "--no-report", "--samples", "none",
-                                "--seed", "1", "--out", str(out) + "-ns"], Path(str(out) + "-ns")),
+        "flopcast_nosamples": (
+            [
+                *fc,
+                "run",
+                SCENARIO,
+                "--draws",
+                str(n),
+                "--no-report",
+                "--samples",
+                "none",
+                "--seed",
+                "1",
+                "--out",
+                str(out) + "-ns",
+            ],
+            Path(str(out) + "-ns"),
+        ),
     }
     if n == 10**6:  # the default run with its full report, against the numpy script at 1e6
         rout = self.tmp / f"report-{rep}"
@@ -65,14 +83,16 @@ def sec_process(self):
             if not have_sq:
                 cmds.pop("squiggle")
             order = list(cmds)
-            order = order[rep % len(order):] + order[: rep % len(order)]
+            order = order[rep % len(order) :] + order[: rep % len(order)]
             for key in order:
                 r = _measure_summary(self, key, n, *cmds[key])
                 if r is None:
                     continue
                 runs.setdefault(key, []).append(r)
-                self.log(f"{key} {_fmt_n(n)} rep {rep + 1}: {r['wall']:.2f} s wall, {r['cpu']:.2f} CPU-s, "
-                         f"{(r['rss_kb'] or 0) / 1e6:.2f} GB")
+                self.log(
+                    f"{key} {_fmt_n(n)} rep {rep + 1}: {r['wall']:.2f} s wall, {r['cpu']:.2f} CPU-s, "
+                    f"{(r['rss_kb'] or 0) / 1e6:.2f} GB"
+                )
         _process_rows(self, n, runs)
 
 
@@ -105,27 +125,47 @@ def _process_rows(self, n: int, runs: dict[str, list[dict]]) -> None:
             ok, text = checks[key]
             ratio = text
             if ok and fc:
-                ratio += (f"; flopcast / this: wall {paired('flopcast', key, 'wall'):.2f}x, "
-                          f"CPU {paired('flopcast', key, 'cpu'):.2f}x, RSS {paired('flopcast', key, 'rss_kb'):.2f}x")
+                ratio += (
+                    f"; flopcast / this: wall {paired('flopcast', key, 'wall'):.2f}x, "
+                    f"CPU {paired('flopcast', key, 'cpu'):.2f}x, RSS {paired('flopcast', key, 'rss_kb'):.2f}x"
+                )
         if key == "flopcast_nosamples" and fc and "squiggle" in runs and checks.get("squiggle", (False,))[0]:
-            ratio = (f"squigglepy / this: {paired('squiggle', key, 'wall'):.2f}x wall; "
-                     f"this / numpy script: {paired(key, 'numpy', 'wall'):.2f}x wall" if "numpy" in runs else "")
+            ratio = (
+                f"squigglepy / this: {paired('squiggle', key, 'wall'):.2f}x wall; "
+                f"this / numpy script: {paired(key, 'numpy', 'wall'):.2f}x wall"
+                if "numpy" in runs
+                else ""
+            )
         if key == "flopcast_report" and "numpy" in runs and checks.get("numpy", (False,))[0]:
             ok, text = agreement(runs["numpy"][0]["summary"], rs[0]["summary"])
             ratio = text + (f"; / numpy script at {_fmt_n(n)}: {paired(key, 'numpy', 'wall'):.2f}x wall" if ok else "")
-        self.rows.append({"label": labels[key], "draws": _fmt_n(n), "median": statistics.median(walls), "runs": len(rs),
-                          "spread": f"{min(walls):.3g}-{max(walls):.3g}", "ratio": ratio, "note": note,
-                          "key": ("proc_" + key, n)})
+        self.rows.append(
+            {
+                "label": labels[key],
+                "draws": _fmt_n(n),
+                "median": statistics.median(walls),
+                "runs": len(rs),
+                "spread": f"{min(walls):.3g}-{max(walls):.3g}",
+                "ratio": ratio,
+                "note": note,
+                "key": ("proc_" + key, n),
+            }
+        )
     if fc and checks.get("numpy", (False,))[0]:
         w, c, m = (paired("flopcast", "numpy", f) for f in ("wall", "cpu", "rss_kb"))
         if n == 10**7:
             self.targets["wall_1e7"] = (w, f"{w:.2f}x")
             self.targets["cpu_1e7"] = (c, f"{c:.2f}x")
-            self.targets["rss_1e7"] = (m, f"{m:.2f}x ({med('flopcast', 'rss_kb') / 1e6:.2f} vs "
-                                          f"{med('numpy', 'rss_kb') / 1e6:.2f} GB)")
+            self.targets["rss_1e7"] = (
+                m,
+                f"{m:.2f}x ({med('flopcast', 'rss_kb') / 1e6:.2f} vs {med('numpy', 'rss_kb') / 1e6:.2f} GB)",
+            )
         if n == 10**6:
             self.targets["wall_1e6"] = (w, f"{w:.2f}x")
-            if "flopcast_report" in runs and agreement(runs["numpy"][0]["summary"], runs["flopcast_report"][0]["summary"])[0]:
+            if (
+                "flopcast_report" in runs
+                and agreement(runs["numpy"][0]["summary"], runs["flopcast_report"][0]["summary"])[0]
+            ):
                 r = paired("flopcast_report", "numpy", "wall")
                 self.targets["report_vs_1e6"] = (r, f"{r:.2f}x")
     if fc and checks.get("squiggle", (False,))[0]:
@@ -153,8 +193,11 @@ def sec_startup(self):
         ("start_python", [sys.executable, "-c", "pass"], "start-up: `python -c pass` (interpreter alone)"),
         ("start_help", [*fc, "--help"], "start-up: `flopcast --help`"),
         ("start_scenarios", [*fc, "scenarios"], "start-up: `flopcast scenarios`"),
-        ("start_run_small", [*fc, "run", SCENARIO, "--draws", "1000", "--no-report", "--seed", "1", "--out", "RUN"],
-         "start-up: `flopcast run plappert-2024 --draws 1000 --no-report`"),
+        (
+            "start_run_small",
+            [*fc, "run", SCENARIO, "--draws", "1000", "--no-report", "--seed", "1", "--out", "RUN"],
+            "start-up: `flopcast run plappert-2024 --draws 1000 --no-report`",
+        ),
     ]
     for key, cmd, label in cmds:
         walls = []
@@ -167,8 +210,18 @@ def sec_startup(self):
         med = statistics.median(walls)
         self.log(f"{key}: median {med:.3f} s of {runs}")
         self.t[(key, 0)] = med
-        self.rows.append({"label": label, "draws": "-", "median": med, "runs": runs,
-                          "spread": f"{min(walls):.3g}-{max(walls):.3g}", "ratio": "", "note": "", "key": (key, 0)})
+        self.rows.append(
+            {
+                "label": label,
+                "draws": "-",
+                "median": med,
+                "runs": runs,
+                "spread": f"{min(walls):.3g}-{max(walls):.3g}",
+                "ratio": "",
+                "note": "",
+                "key": (key, 0),
+            }
+        )
 
 
 def sec_rss1e8(self):
@@ -190,9 +243,18 @@ def sec_rss1e8(self):
     rss_gb = r["rss_kb"] / 1e6 if r["rss_kb"] else None
     ok = r["rc"] == 0 and not r["timed_out"]
     what = "completed" if ok else ("timed out" if r["timed_out"] else f"failed, exit {r['rc']}")
-    self.rows.append({"label": label, "draws": _fmt_n(n), "median": r["wall"], "runs": 1, "spread": "-",
-                      "ratio": f"peak RSS {rss_gb:.2f} GB" if rss_gb else "",
-                      "note": f"{what}; CPU {r['cpu'] or 0:.1f} s (RLIMIT_AS cap {cap / GiB:.1f} GiB)", "key": ("rss1e8", n)})
+    self.rows.append(
+        {
+            "label": label,
+            "draws": _fmt_n(n),
+            "median": r["wall"],
+            "runs": 1,
+            "spread": "-",
+            "ratio": f"peak RSS {rss_gb:.2f} GB" if rss_gb else "",
+            "note": f"{what}; CPU {r['cpu'] or 0:.1f} s (RLIMIT_AS cap {cap / GiB:.1f} GiB)",
+            "key": ("rss1e8", n),
+        }
+    )
     self.targets["rss_1e8"] = (rss_gb if ok else None, f"{rss_gb:.2f} GB" if ok and rss_gb else f"not measured: {what}")
 
 
@@ -210,11 +272,30 @@ def sec_equations(self):
         runs: dict[str, list[dict]] = {}
         for rep in range(self.args.repeats):
             out = self.tmp / f"three-{n}-{rep}"
-            cmds = {"flopcast": ([*fc, "run", str(BENCH / "three.toml"), "--draws", str(n), "--no-report",
-                                  "--samples", "none", "--seed", "1", "--out", str(out)], out),
-                    "squiggle": ([sys.executable, str(BENCH / "squiggle_three.py"), "--draws", str(n), "--seed", "1",
-                                  "--json"], None)}
-            order = list(cmds)[rep % 2:] + list(cmds)[: rep % 2]
+            cmds = {
+                "flopcast": (
+                    [
+                        *fc,
+                        "run",
+                        str(BENCH / "three.toml"),
+                        "--draws",
+                        str(n),
+                        "--no-report",
+                        "--samples",
+                        "none",
+                        "--seed",
+                        "1",
+                        "--out",
+                        str(out),
+                    ],
+                    out,
+                ),
+                "squiggle": (
+                    [sys.executable, str(BENCH / "squiggle_three.py"), "--draws", str(n), "--seed", "1", "--json"],
+                    None,
+                ),
+            }
+            order = list(cmds)[rep % 2 :] + list(cmds)[: rep % 2]
             for key in order:
                 r = _measure_summary(self, f"equations {key}", n, *cmds[key])
                 if r is None:
@@ -225,18 +306,35 @@ def sec_equations(self):
             continue
         ok, text = agreement(runs["squiggle"][0]["summary"], runs["flopcast"][0]["summary"])
         ratio = statistics.median(s["wall"] / f["wall"] for s, f in zip(runs["squiggle"], runs["flopcast"]))
-        for key, label in (("flopcast", f"whole process: `flopcast run bench/three.toml --draws {n} --no-report "
-                                        "--samples none`"),
-                           ("squiggle", f"whole process: `python bench/squiggle_three.py --draws {n}`")):
+        for key, label in (
+            ("flopcast", f"whole process: `flopcast run bench/three.toml --draws {n} --no-report --samples none`"),
+            ("squiggle", f"whole process: `python bench/squiggle_three.py --draws {n}`"),
+        ):
             walls = [r["wall"] for r in runs[key]]
-            self.rows.append({"label": label, "draws": _fmt_n(n), "median": statistics.median(walls),
-                              "runs": len(walls), "spread": f"{min(walls):.3g}-{max(walls):.3g}",
-                              "ratio": (f"{text}; squigglepy / flopcast {ratio:.2f}x wall" if key == "flopcast" and ok
-                                        else text if key == "flopcast" else ""),
-                              "note": "", "key": ("eq_" + key, n)})
+            self.rows.append(
+                {
+                    "label": label,
+                    "draws": _fmt_n(n),
+                    "median": statistics.median(walls),
+                    "runs": len(walls),
+                    "spread": f"{min(walls):.3g}-{max(walls):.3g}",
+                    "ratio": (
+                        f"{text}; squigglepy / flopcast {ratio:.2f}x wall"
+                        if key == "flopcast" and ok
+                        else text
+                        if key == "flopcast"
+                        else ""
+                    ),
+                    "note": "",
+                    "key": ("eq_" + key, n),
+                }
+            )
         if ok:
             prev = self.targets.get("equations")
             label = f"{ratio:.2f}x at {_fmt_n(n)}"
-            self.targets["equations"] = (min(ratio, prev[0]) if prev else ratio, f"{prev[1]}; {label}" if prev else label)
+            self.targets["equations"] = (
+                min(ratio, prev[0]) if prev else ratio,
+                f"{prev[1]}; {label}" if prev else label,
+            )
         else:
             self.notes.append(f"equations at {_fmt_n(n)}: {text}; no ratio printed")

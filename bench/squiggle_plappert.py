@@ -41,6 +41,7 @@ try:  # run as a script (bench/ on sys.path) or imported as bench.squiggle_plapp
 except ImportError:  # pragma: no cover
     from bench.numpy_plappert import DEFAULTS, SCENARIO, beta_from_ci90, model, print_summary, summarize
 
+
 def load_priors(path: Path = SCENARIO) -> tuple[dict, dict[str, float]]:
     """-> ({name: squigglepy distribution}, {name: constant})."""
     with open(path, "rb") as f:
@@ -101,11 +102,17 @@ def main(argv=None) -> int:
     summary = run(args.draws, args.seed, args.mode)
     elapsed = time.perf_counter() - t0
     if args.json:
-        print(json.dumps({"draws": args.draws, "seed": args.seed, "mode": args.mode,
-                          "seconds": elapsed, "outputs": summary}))
+        print(
+            json.dumps(
+                {"draws": args.draws, "seed": args.seed, "mode": args.mode, "seconds": elapsed, "outputs": summary}
+            )
+        )
         return 0
-    print_summary(f"plappert-2024 (squigglepy {sq.__version__}, mode={args.mode})  draws={args.draws:,}  "
-                  f"seed={args.seed}  {elapsed:.2f} s", summary)
+    print_summary(
+        f"plappert-2024 (squigglepy {sq.__version__}, mode={args.mode})  draws={args.draws:,}  "
+        f"seed={args.seed}  {elapsed:.2f} s",
+        summary,
+    )
     return 0
 
 

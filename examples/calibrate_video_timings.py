@@ -28,8 +28,14 @@ SEED = 20251122
 def main(argv: list[str]) -> int:
     out = Path(argv[0]) if argv else None
     outdir.check_out(out)
-    cal = calibrate("video-diffusion", ROOT / "priors" / "evidence" / "video-timings.toml",
-                    draws=2000, tune=2000, chains=4, seed=SEED)
+    cal = calibrate(
+        "video-diffusion",
+        ROOT / "priors" / "evidence" / "video-timings.toml",
+        draws=2000,
+        tune=2000,
+        chains=4,
+        seed=SEED,
+    )
     target = out or outdir.default_folder("calibrate", cal.scenario.name, cal.seed)
     with outdir.staged(target) as stage:
         write_calibration(cal, stage)
@@ -38,8 +44,10 @@ def main(argv: list[str]) -> int:
         print(f"warning: {w}")
     for name in ("inference_utilization", "overhead_fraction"):
         s = cal.inputs[name]
-        print(f"{name}: prior {s.prior.median:.3f} [{s.prior.p05:.3f}, {s.prior.p95:.3f}] -> posterior "
-              f"{s.posterior.median:.3f} [{s.posterior.p05:.3f}, {s.posterior.p95:.3f}]")
+        print(
+            f"{name}: prior {s.prior.median:.3f} [{s.prior.p05:.3f}, {s.prior.p95:.3f}] -> posterior "
+            f"{s.posterior.median:.3f} [{s.posterior.p05:.3f}, {s.posterior.p95:.3f}]"
+        )
     print(f"wrote {target}/; run it: flopcast run {target / cal.toml_name}")
     return 0
 

@@ -27,8 +27,19 @@ def screenshot(report: Path, png: Path) -> bool:
     for browser in ("chromium", "chromium-browser", "google-chrome"):
         exe = shutil.which(browser)
         if exe:
-            subprocess.run([exe, "--headless", "--disable-gpu", "--hide-scrollbars", "--window-size=1200,900",
-                            f"--screenshot={png}", report.as_uri()], check=True, capture_output=True)
+            subprocess.run(
+                [
+                    exe,
+                    "--headless",
+                    "--disable-gpu",
+                    "--hide-scrollbars",
+                    "--window-size=1200,900",
+                    f"--screenshot={png}",
+                    report.as_uri(),
+                ],
+                check=True,
+                capture_output=True,
+            )
             return png.is_file()
     return False
 
@@ -45,8 +56,11 @@ def drawn_top(report: Path, lead_png: Path, png: Path) -> None:
 
     page = report.read_text()
     title = html.unescape(re.search(r"<h1>(.*?)</h1>", page).group(1))
-    block = page[page.index("<div class='summary'>"):]
-    items = [html.unescape(re.sub(r"<[^>]+>", "", li)) for li in re.findall(r"<li>(.*?)</li>", block[:block.index("</div>")])]
+    block = page[page.index("<div class='summary'>") :]
+    items = [
+        html.unescape(re.sub(r"<[^>]+>", "", li))
+        for li in re.findall(r"<li>(.*?)</li>", block[: block.index("</div>")])
+    ]
     text = "\n".join("\n".join(textwrap.wrap("- " + t, 135, subsequent_indent="  ")) for t in items)
     image = imread(lead_png)
     lines = text.splitlines()
@@ -69,7 +83,10 @@ def make() -> None:
     IMAGES.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "run"
-        if main(["run", "plappert-2024", "--seed", "1", "--samples", "none", "--figures", "png", "--out", str(out)]) != 0:
+        if (
+            main(["run", "plappert-2024", "--seed", "1", "--samples", "none", "--figures", "png", "--out", str(out)])
+            != 0
+        ):
             sys.exit("the run failed")
         for name in FIGURES:
             shutil.copyfile(out / f"{name}.png", IMAGES / f"{name}.png")

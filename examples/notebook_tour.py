@@ -16,8 +16,7 @@ import flopcast as fc
 
 # %% One run: 200,000 draws; dataset_multiplier fixed at the source's optimistic 10x, and
 # sora_params given a 90% interval of 5B-60B parameters (a pair means a 90% interval).
-r = fc.run("plappert-2024", draws=200_000, seed=1,
-           set={"dataset_multiplier": 10, "sora_params": (5e9, 60e9)})
+r = fc.run("plappert-2024", draws=200_000, seed=1, set={"dataset_multiplier": 10, "sora_params": (5e9, 60e9)})
 table = r.summary()  # pandas DataFrame: one row per output
 print(table.loc[["training_h100_months", "peak_fleet_h100"], ["unit", "median", "p05", "p95", "mcse_p50"]])
 

@@ -29,18 +29,29 @@ AXES = {"count": ("mac", "flop"), "peak": ("dense", "sparse"), "passes": ("forwa
 
 # (axis, published, expected) -> (factor that converts the published figure, why, source)
 RULES: dict[tuple[str, str, str], tuple[float, str, str]] = {
-    ("count", "mac", "flop"): (2.0, "a multiply-accumulate is 2 FLOPs",
-                               "fvcore FlopCountAnalysis docstring ('one fused multiply-add as one flop'); "
-                               "facebookresearch/DiT issue #14 (Peebles: DiT Gflops are MACs)"),
+    ("count", "mac", "flop"): (
+        2.0,
+        "a multiply-accumulate is 2 FLOPs",
+        "fvcore FlopCountAnalysis docstring ('one fused multiply-add as one flop'); "
+        "facebookresearch/DiT issue #14 (Peebles: DiT Gflops are MACs)",
+    ),
     ("count", "flop", "mac"): (0.5, "2 FLOPs are one multiply-accumulate", "as mac -> flop, inverted"),
-    ("peak", "sparse", "dense"): (0.5, "a 2:4-sparse tensor-core peak is twice the dense peak",
-                                  "NVIDIA H100 Tensor Core GPU datasheet (1,979 sparse vs 989.4 dense TFLOPS BF16)"),
+    ("peak", "sparse", "dense"): (
+        0.5,
+        "a 2:4-sparse tensor-core peak is twice the dense peak",
+        "NVIDIA H100 Tensor Core GPU datasheet (1,979 sparse vs 989.4 dense TFLOPS BF16)",
+    ),
     ("peak", "dense", "sparse"): (2.0, "a dense peak is half the 2:4-sparse peak", "as sparse -> dense, inverted"),
-    ("passes", "forward", "forward+backward"): (3.0, "forward + backward is 3 forward passes (6N vs 2N)",
-                                                "Kaplan et al. 2020, 'Scaling Laws for Neural Language Models', "
-                                                "section 2.1"),
-    ("passes", "forward+backward", "forward"): (1 / 3, "a forward pass is a third of forward + backward",
-                                                "as forward -> forward+backward, inverted"),
+    ("passes", "forward", "forward+backward"): (
+        3.0,
+        "forward + backward is 3 forward passes (6N vs 2N)",
+        "Kaplan et al. 2020, 'Scaling Laws for Neural Language Models', section 2.1",
+    ),
+    ("passes", "forward+backward", "forward"): (
+        1 / 3,
+        "a forward pass is a third of forward + backward",
+        "as forward -> forward+backward, inverted",
+    ),
 }
 
 
@@ -59,8 +70,14 @@ class Convention:
                 raise ValueError(f"unknown {axis} {value!r}; one of {', '.join(allowed)}")
 
     def __str__(self) -> str:
-        words = {"mac": "MACs", "flop": "FLOPs", "dense": "dense peak", "sparse": "sparse peak",
-                 "forward": "forward only", "forward+backward": "forward + backward"}
+        words = {
+            "mac": "MACs",
+            "flop": "FLOPs",
+            "dense": "dense peak",
+            "sparse": "sparse peak",
+            "forward": "forward only",
+            "forward+backward": "forward + backward",
+        }
         return ", ".join(words[v] for v in (self.count, self.peak, self.passes) if v is not None)
 
     def to_json(self) -> dict:
@@ -117,10 +134,25 @@ class Mismatch:
         return out
 
     def to_json(self) -> dict:
-        return {"input": self.input, "unit": self.unit, "published": self.published.to_json(),
-                "expects": self.expects.to_json(), "factor": self.factor, "source": self.source,
-                "steps": [{"axis": s.axis, "from": s.published, "to": s.expects, "factor": s.factor,
-                           "why": s.why, "source": s.source} for s in self.steps]}
+        return {
+            "input": self.input,
+            "unit": self.unit,
+            "published": self.published.to_json(),
+            "expects": self.expects.to_json(),
+            "factor": self.factor,
+            "source": self.source,
+            "steps": [
+                {
+                    "axis": s.axis,
+                    "from": s.published,
+                    "to": s.expects,
+                    "factor": s.factor,
+                    "why": s.why,
+                    "source": s.source,
+                }
+                for s in self.steps
+            ],
+        }
 
 
 def steps(published: Convention, expects: Convention) -> tuple[Step, ...]:

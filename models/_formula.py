@@ -28,13 +28,34 @@ MAX_DEPTH = 200  # nesting: a sum of 200 terms is 200 levels deep
 
 # name -> (smallest, largest number of arguments); None: any number >= the smallest
 FUNCTIONS: dict[str, tuple[int, int | None]] = {
-    "log": (1, 1), "log10": (1, 1), "log2": (1, 1), "exp": (1, 1), "sqrt": (1, 1), "abs": (1, 1),
-    "ceil": (1, 1), "floor": (1, 1), "min": (2, None), "max": (2, None), "where": (3, 3), "clip": (3, 3),
+    "log": (1, 1),
+    "log10": (1, 1),
+    "log2": (1, 1),
+    "exp": (1, 1),
+    "sqrt": (1, 1),
+    "abs": (1, 1),
+    "ceil": (1, 1),
+    "floor": (1, 1),
+    "min": (2, None),
+    "max": (2, None),
+    "where": (3, 3),
+    "clip": (3, 3),
 }
 _BINARY = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow"}
 _COMPARE = {ast.Lt: "lt", ast.LtE: "le", ast.Gt: "gt", ast.GtE: "ge", ast.Eq: "eq", ast.NotEq: "ne"}
-_SYMBOL = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**", "lt": "<", "le": "<=", "gt": ">",
-           "ge": ">=", "eq": "==", "ne": "!="}
+_SYMBOL = {
+    "add": "+",
+    "sub": "-",
+    "mul": "*",
+    "div": "/",
+    "pow": "**",
+    "lt": "<",
+    "le": "<=",
+    "gt": ">",
+    "ge": ">=",
+    "eq": "==",
+    "ne": "!=",
+}
 
 
 class FormulaError(ValueError):
@@ -51,12 +72,25 @@ def _token(node: ast.AST) -> str:
 
 
 _REFUSED = {  # node type -> what a reader calls it
-    ast.Attribute: "attribute access", ast.Subscript: "a subscript", ast.Lambda: "a lambda",
-    ast.ListComp: "a comprehension", ast.SetComp: "a comprehension", ast.DictComp: "a comprehension",
-    ast.GeneratorExp: "a comprehension", ast.List: "a list", ast.Tuple: "a tuple", ast.Dict: "a dict",
-    ast.Set: "a set", ast.JoinedStr: "a string", ast.BoolOp: "and/or (use min, max or where)",
-    ast.IfExp: "if/else (use where(condition, a, b))", ast.Starred: "a starred argument",
-    ast.NamedExpr: "an assignment", ast.Await: "await", ast.Yield: "yield", ast.YieldFrom: "yield",
+    ast.Attribute: "attribute access",
+    ast.Subscript: "a subscript",
+    ast.Lambda: "a lambda",
+    ast.ListComp: "a comprehension",
+    ast.SetComp: "a comprehension",
+    ast.DictComp: "a comprehension",
+    ast.GeneratorExp: "a comprehension",
+    ast.List: "a list",
+    ast.Tuple: "a tuple",
+    ast.Dict: "a dict",
+    ast.Set: "a set",
+    ast.JoinedStr: "a string",
+    ast.BoolOp: "and/or (use min, max or where)",
+    ast.IfExp: "if/else (use where(condition, a, b))",
+    ast.Starred: "a starred argument",
+    ast.NamedExpr: "an assignment",
+    ast.Await: "await",
+    ast.Yield: "yield",
+    ast.YieldFrom: "yield",
 }
 
 
@@ -78,9 +112,9 @@ class Formula:
 def parse(text: str) -> Formula:
     """Parse and check one formula; raise FormulaError naming the offending token."""
     if not isinstance(text, str):
-        raise FormulaError(f"must be a string (a formula such as \"a * b\"), got {type(text).__name__}")
+        raise FormulaError(f'must be a string (a formula such as "a * b"), got {type(text).__name__}')
     if not text.strip():
-        raise FormulaError("is empty; write a formula such as \"a * b\"")
+        raise FormulaError('is empty; write a formula such as "a * b"')
     if len(text) > MAX_LENGTH:
         raise FormulaError(f"is {len(text):,} characters long; a formula may have at most {MAX_LENGTH:,}")
     if any(ord(ch) < 32 and ch not in "\t\n\r" or ch == "\x7f" for ch in text):
@@ -110,7 +144,7 @@ def _compile(node: ast.AST, names: list[str], count: list[int], depth: int):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             what = "a string" if isinstance(value, (str, bytes)) else f"a {type(value).__name__}"
             raise FormulaError(f"refused: {what} {_token(node)} (a formula holds numbers, names and operators)")
-        number = float(value) if isinstance(value, float) or abs(value) < 2 ** 53 else float("inf")
+        number = float(value) if isinstance(value, float) or abs(value) < 2**53 else float("inf")
         const = _const(number)
         return lambda env, B: (const, False)
     if isinstance(node, ast.Name):
@@ -147,8 +181,10 @@ def _compile(node: ast.AST, names: list[str], count: list[int], depth: int):
     if isinstance(node, ast.Call):
         return _compile_call(node, names, count, sub)
     what = _REFUSED.get(type(node), type(node).__name__)
-    raise FormulaError(f"refused: {what} {_token(node)} (a formula holds numbers, names, + - * / **, "
-                       f"comparisons and the functions {', '.join(FUNCTIONS)})")
+    raise FormulaError(
+        f"refused: {what} {_token(node)} (a formula holds numbers, names, + - * / **, "
+        f"comparisons and the functions {', '.join(FUNCTIONS)})"
+    )
 
 
 def _compile_call(node: ast.Call, names: list[str], count: list[int], depth: int):
@@ -171,10 +207,22 @@ def _compile_call(node: ast.Call, names: list[str], count: list[int], depth: int
 
 
 def _operator(op: ast.AST) -> str:
-    return {ast.Mod: "%", ast.FloorDiv: "//", ast.MatMult: "@", ast.BitAnd: "&", ast.BitOr: "|",
-            ast.BitXor: "^ (write ** for a power)", ast.LShift: "<<", ast.RShift: ">>", ast.Not: "not",
-            ast.Invert: "~", ast.In: "in", ast.NotIn: "not in", ast.Is: "is", ast.IsNot: "is not"
-            }.get(type(op), type(op).__name__)
+    return {
+        ast.Mod: "%",
+        ast.FloorDiv: "//",
+        ast.MatMult: "@",
+        ast.BitAnd: "&",
+        ast.BitOr: "|",
+        ast.BitXor: "^ (write ** for a power)",
+        ast.LShift: "<<",
+        ast.RShift: ">>",
+        ast.Not: "not",
+        ast.Invert: "~",
+        ast.In: "in",
+        ast.NotIn: "not in",
+        ast.Is: "is",
+        ast.IsNot: "is not",
+    }.get(type(op), type(op).__name__)
 
 
 def _const(number: float):
@@ -195,11 +243,29 @@ class _Numpy:
         import numpy as np
 
         self.np = np
-        self.ufunc = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.divide,
-                      "pow": np.power, "lt": np.less, "le": np.less_equal, "gt": np.greater,
-                      "ge": np.greater_equal, "eq": np.equal, "ne": np.not_equal}
-        self.functions = {"log": np.log, "log10": np.log10, "log2": np.log2, "exp": np.exp, "sqrt": np.sqrt,
-                          "abs": np.abs, "ceil": np.ceil, "floor": np.floor}
+        self.ufunc = {
+            "add": np.add,
+            "sub": np.subtract,
+            "mul": np.multiply,
+            "div": np.divide,
+            "pow": np.power,
+            "lt": np.less,
+            "le": np.less_equal,
+            "gt": np.greater,
+            "ge": np.greater_equal,
+            "eq": np.equal,
+            "ne": np.not_equal,
+        }
+        self.functions = {
+            "log": np.log,
+            "log10": np.log10,
+            "log2": np.log2,
+            "exp": np.exp,
+            "sqrt": np.sqrt,
+            "abs": np.abs,
+            "ceil": np.ceil,
+            "floor": np.floor,
+        }
 
     def _out(self, *values):
         """An operand this evaluation owns whose buffer can hold the result, or None."""
@@ -267,8 +333,13 @@ class _PyTensor:
 
     def binary(self, op, a, b):
         x, y = a[0], b[0]
-        value = {"add": lambda: x + y, "sub": lambda: x - y, "mul": lambda: x * y, "div": lambda: x / y,
-                 "pow": lambda: x ** y}[op]()
+        value = {
+            "add": lambda: x + y,
+            "sub": lambda: x - y,
+            "mul": lambda: x * y,
+            "div": lambda: x / y,
+            "pow": lambda: x**y,
+        }[op]()
         return value, False
 
     def negate(self, a):
@@ -305,5 +376,3 @@ def _pytensor_backend() -> _PyTensor:
     if not _PT:
         _PT.append(_PyTensor())
     return _PT[0]
-
-

@@ -77,16 +77,19 @@ class Domain:
 
 
 _INF = math.inf
-DOMAINS: dict[str, Domain] = {d.name: d for d in (
-    Domain("positive", 0.0, _INF, True, True, label="a positive quantity"),
-    Domain("nonnegative", 0.0, _INF, False, True, label="a nonnegative quantity"),
-    Domain("fraction", 0.0, 1.0, label="a fraction"),
-    Domain("open_fraction", 0.0, 1.0, True, False, label="a nonzero fraction"),
-    Domain("count", 1.0, _INF, False, True, label="a count"),
-    Domain("integer", 1.0, _INF, False, True, whole=True, label="a whole number"),
-    Domain("switch", 0.0, 1.0, whole=True, label="a switch"),
-    Domain("real", -_INF, _INF, True, True, label="a real number"),
-)}
+DOMAINS: dict[str, Domain] = {
+    d.name: d
+    for d in (
+        Domain("positive", 0.0, _INF, True, True, label="a positive quantity"),
+        Domain("nonnegative", 0.0, _INF, False, True, label="a nonnegative quantity"),
+        Domain("fraction", 0.0, 1.0, label="a fraction"),
+        Domain("open_fraction", 0.0, 1.0, True, False, label="a nonzero fraction"),
+        Domain("count", 1.0, _INF, False, True, label="a count"),
+        Domain("integer", 1.0, _INF, False, True, whole=True, label="a whole number"),
+        Domain("switch", 0.0, 1.0, whole=True, label="a switch"),
+        Domain("real", -_INF, _INF, True, True, label="a real number"),
+    )
+}
 
 
 # What an input may take from the accelerator chosen with --gpu (priors/hardware.py): its dense peak at

@@ -33,53 +33,123 @@ DAYS_PER_MONTH = 30.0  # as in models/sora.py: [S04 "H100 运行一个月"], one
 # DiT-XL/2 at 512x512, 524.6 Gflops per forward pass; MACs per W. Peebles in facebookresearch/DiT issue
 # #14, 2023-02-09). Its training compute is those Gflops x batch x steps x 3, so MACs too. These
 # equations compare FLOP counts with FLOP/s peaks, which count 2 FLOPs per MAC.
-STEP_CONVENTION = declare(MAC_FORWARD, FLOP_FORWARD,
-                          "Peebles & Xie 2023 (arXiv:2212.09748) Table 4: 524.6 Gflops, counted with fvcore "
-                          "(one multiply-add = one flop; facebookresearch/DiT issue #14)")
-TRAIN_CONVENTION = declare(MAC_TRAINING, FLOP_TRAINING,
-                           "Peebles & Xie 2023 (arXiv:2212.09748): training compute = model Gflops x batch size x "
-                           "training steps x 3, the Gflops counted as MACs (facebookresearch/DiT issue #14)")
+STEP_CONVENTION = declare(
+    MAC_FORWARD,
+    FLOP_FORWARD,
+    "Peebles & Xie 2023 (arXiv:2212.09748) Table 4: 524.6 Gflops, counted with fvcore "
+    "(one multiply-add = one flop; facebookresearch/DiT issue #14)",
+)
+TRAIN_CONVENTION = declare(
+    MAC_TRAINING,
+    FLOP_TRAINING,
+    "Peebles & Xie 2023 (arXiv:2212.09748): training compute = model Gflops x batch size x "
+    "training steps x 3, the Gflops counted as MACs (facebookresearch/DiT issue #14)",
+)
 PEAK_CONVENTION = declare(DENSE, DENSE, "NVIDIA H100 SXM datasheet: 989.4 TFLOPS is the dense BF16 peak")
 
 INPUTS = {
-    "dit_train_flops": Quantity("FLOP", "DiT-XL total training compute", 1e21,
-                                '[S04 "使用了大约 10^21 FLOPS 的总计算资源进行训练"]', domain="positive",
-                                convention=TRAIN_CONVENTION),
-    "dit_flops_per_step": Quantity("FLOP", "DiT-XL FLOPs per denoising step (one 512x512 image)", 524e9,
-                                   '[S04 "DiT-XL 每一步推理使用 524×10^9 FLOPS"]', domain="positive",
-                                   convention=STEP_CONVENTION),
-    "sampling_steps": Quantity("steps", "denoising steps per generated image", None,
-                               '[S04 "DiT 使用生成一张图片会经过 250 步的 diffusion"]', domain="positive"),
-    "instagram_images_per_day": Quantity("images/day", "images uploaded to Instagram per day", None,
-                                         '[S04 "用户每天向 Instagram 上传约 9500 万张图片"]', domain="positive"),
-    "h100_peak_flops": Quantity("FLOP/s", "dense BF16 peak of one H100 SXM", 989.4e12,
-                                "NVIDIA H100 SXM datasheet: 989.4 TFLOPS dense BF16", domain="positive",
-                                convention=PEAK_CONVENTION,
-                                hardware="peak_flops"),
-    "training_utilization": Quantity("fraction", "achieved FLOP/s over peak when training", None,
-                                     '[S04 "相当于使用 0.4 个 Nvidia H100 运行 1 个月,或者单张 H100 运行 12 天"] assumes 100%', domain="open_fraction"),
-    "inference_utilization": Quantity("fraction", "achieved FLOP/s over peak when serving", None,
-                                      '[S04 "50%的利用率会更符合实际"] (said of Sora inference)', domain="open_fraction"),
-    "h100_usd_per_hour": Quantity("USD/GPU-hour", "rental price of one H100", 2.5,
-                                  "default: typical 2024-2025 on-demand/reserved H100 cloud price, ~2-3 USD/h", domain="positive",
-                                  hardware="usd_per_hour"),
-    "llm_params": Quantity("parameters", "parameters of the LLM the source compares against (Llama-2-70B)", 70e9,
-                           '[S04 "拥有 6.75 亿参数的 DiT-XL 在推理环节的消耗差不多和 700 亿参数的 LLama 2 相同"]', domain="positive"),
-    "llm_tokens_per_output": Quantity("tokens", "tokens in one LLM output (a document)", 1000.0,
-                                      '[S04 "我们定义的单个输出是一个包含 1000 个 Token 文本的文档"]', domain="positive"),
+    "dit_train_flops": Quantity(
+        "FLOP",
+        "DiT-XL total training compute",
+        1e21,
+        '[S04 "使用了大约 10^21 FLOPS 的总计算资源进行训练"]',
+        domain="positive",
+        convention=TRAIN_CONVENTION,
+    ),
+    "dit_flops_per_step": Quantity(
+        "FLOP",
+        "DiT-XL FLOPs per denoising step (one 512x512 image)",
+        524e9,
+        '[S04 "DiT-XL 每一步推理使用 524×10^9 FLOPS"]',
+        domain="positive",
+        convention=STEP_CONVENTION,
+    ),
+    "sampling_steps": Quantity(
+        "steps",
+        "denoising steps per generated image",
+        None,
+        '[S04 "DiT 使用生成一张图片会经过 250 步的 diffusion"]',
+        domain="positive",
+    ),
+    "instagram_images_per_day": Quantity(
+        "images/day",
+        "images uploaded to Instagram per day",
+        None,
+        '[S04 "用户每天向 Instagram 上传约 9500 万张图片"]',
+        domain="positive",
+    ),
+    "h100_peak_flops": Quantity(
+        "FLOP/s",
+        "dense BF16 peak of one H100 SXM",
+        989.4e12,
+        "NVIDIA H100 SXM datasheet: 989.4 TFLOPS dense BF16",
+        domain="positive",
+        convention=PEAK_CONVENTION,
+        hardware="peak_flops",
+    ),
+    "training_utilization": Quantity(
+        "fraction",
+        "achieved FLOP/s over peak when training",
+        None,
+        '[S04 "相当于使用 0.4 个 Nvidia H100 运行 1 个月,或者单张 H100 运行 12 天"] assumes 100%',
+        domain="open_fraction",
+    ),
+    "inference_utilization": Quantity(
+        "fraction",
+        "achieved FLOP/s over peak when serving",
+        None,
+        '[S04 "50%的利用率会更符合实际"] (said of Sora inference)',
+        domain="open_fraction",
+    ),
+    "h100_usd_per_hour": Quantity(
+        "USD/GPU-hour",
+        "rental price of one H100",
+        2.5,
+        "default: typical 2024-2025 on-demand/reserved H100 cloud price, ~2-3 USD/h",
+        domain="positive",
+        hardware="usd_per_hour",
+    ),
+    "llm_params": Quantity(
+        "parameters",
+        "parameters of the LLM the source compares against (Llama-2-70B)",
+        70e9,
+        '[S04 "拥有 6.75 亿参数的 DiT-XL 在推理环节的消耗差不多和 700 亿参数的 LLama 2 相同"]',
+        domain="positive",
+    ),
+    "llm_tokens_per_output": Quantity(
+        "tokens",
+        "tokens in one LLM output (a document)",
+        1000.0,
+        '[S04 "我们定义的单个输出是一个包含 1000 个 Token 文本的文档"]',
+        domain="positive",
+    ),
 }
 
 OUTPUTS = {
     "inference_flops_per_image": Quantity("FLOP/image", "inference compute per generated image", domain="positive"),
-    "break_even_images": Quantity("images", "images generated before inference compute equals training compute", domain="positive"),
-    "days_of_instagram_to_break_even": Quantity("days", "days of Instagram uploads that many images amount to", domain="positive"),
+    "break_even_images": Quantity(
+        "images", "images generated before inference compute equals training compute", domain="positive"
+    ),
+    "days_of_instagram_to_break_even": Quantity(
+        "days", "days of Instagram uploads that many images amount to", domain="positive"
+    ),
     "training_h100_days": Quantity("H100-days", "H100-days to train DiT-XL at training_utilization", domain="positive"),
-    "training_h100_months": Quantity("H100-months", "H100-months to train DiT-XL at training_utilization (30-day months)", domain="positive"),
-    "h100_seconds_per_image": Quantity("H100-s/image", "H100-seconds per generated image at inference_utilization", domain="positive"),
-    "images_per_h100_hour": Quantity("images/H100-hour", "images generated per H100-hour at inference_utilization", domain="positive"),
+    "training_h100_months": Quantity(
+        "H100-months", "H100-months to train DiT-XL at training_utilization (30-day months)", domain="positive"
+    ),
+    "h100_seconds_per_image": Quantity(
+        "H100-s/image", "H100-seconds per generated image at inference_utilization", domain="positive"
+    ),
+    "images_per_h100_hour": Quantity(
+        "images/H100-hour", "images generated per H100-hour at inference_utilization", domain="positive"
+    ),
     "inference_usd_per_image": Quantity("USD/image", "GPU rental cost per generated image", domain="positive"),
-    "llm_flops_per_output": Quantity("FLOP/output", "inference compute of one 1000-token LLM document (2 N tokens)", domain="positive"),
-    "image_over_llm_output_flops": Quantity("x LLM output", "inference FLOPs of one image over one LLM document", domain="positive"),
+    "llm_flops_per_output": Quantity(
+        "FLOP/output", "inference compute of one 1000-token LLM document (2 N tokens)", domain="positive"
+    ),
+    "image_over_llm_output_flops": Quantity(
+        "x LLM output", "inference FLOPs of one image over one LLM document", domain="positive"
+    ),
 }
 
 KEY_OUTPUTS = ("break_even_images", "days_of_instagram_to_break_even", "h100_seconds_per_image")

@@ -51,106 +51,268 @@ MONTHS_PER_YEAR = 12.0
 TOKENS_PER_KTOK = 1000.0
 # FLOP conventions (models/_convention.py): the 2N and 6N rules count FLOPs (2 per multiply-add), as
 # the equations and the FLOP/s peaks do; the peaks are dense.
-INFERENCE_CONVENTION = declare(FLOP_FORWARD, FLOP_FORWARD, "Kaplan et al. 2020, section 2.1: 2N FLOPs per token forward")
-TRAINING_CONVENTION = declare(FLOP_TRAINING, FLOP_TRAINING,
-                              "Kaplan et al. 2020, section 2.1: 6N FLOPs per token, forward + backward")
+INFERENCE_CONVENTION = declare(
+    FLOP_FORWARD, FLOP_FORWARD, "Kaplan et al. 2020, section 2.1: 2N FLOPs per token forward"
+)
+TRAINING_CONVENTION = declare(
+    FLOP_TRAINING, FLOP_TRAINING, "Kaplan et al. 2020, section 2.1: 6N FLOPs per token, forward + backward"
+)
 PEAK_CONVENTION = declare(DENSE, DENSE, "A100 and TPU v4 datasheets: dense peaks")
 
 INPUTS = {
     # --- the model and its training run
-    "params": Quantity("parameters", "parameter count N of the dense decoder-only LLM", None,
-                       '[E "像GPT-3这样拥有1750亿参数的模型"]', domain="positive"),
-    "training_tokens": Quantity("tokens", "tokens the model is trained on", None,
-                                '[E "1750亿参数模型的GPT-3是在3000亿token上进行训练的"]', domain="positive"),
-    "inference_flops_per_param_token": Quantity("FLOP/parameter/token", "inference FLOPs per token per parameter", 2.0,
-                                                '[E "在推理过程中每个token的计算成本(以FLOPs为指标)约为2N"]', domain="positive",
-                                                convention=INFERENCE_CONVENTION),
-    "training_flops_per_param_token": Quantity("FLOP/parameter/token", "training FLOPs per token per parameter", 6.0,
-                                               '[E "每个token的训练成本通常约为6N"]', domain="positive",
-                                               convention=TRAINING_CONVENTION),
+    "params": Quantity(
+        "parameters",
+        "parameter count N of the dense decoder-only LLM",
+        None,
+        '[E "像GPT-3这样拥有1750亿参数的模型"]',
+        domain="positive",
+    ),
+    "training_tokens": Quantity(
+        "tokens",
+        "tokens the model is trained on",
+        None,
+        '[E "1750亿参数模型的GPT-3是在3000亿token上进行训练的"]',
+        domain="positive",
+    ),
+    "inference_flops_per_param_token": Quantity(
+        "FLOP/parameter/token",
+        "inference FLOPs per token per parameter",
+        2.0,
+        '[E "在推理过程中每个token的计算成本(以FLOPs为指标)约为2N"]',
+        domain="positive",
+        convention=INFERENCE_CONVENTION,
+    ),
+    "training_flops_per_param_token": Quantity(
+        "FLOP/parameter/token",
+        "training FLOPs per token per parameter",
+        6.0,
+        '[E "每个token的训练成本通常约为6N"]',
+        domain="positive",
+        convention=TRAINING_CONVENTION,
+    ),
     # --- hardware and cloud prices
-    "a100_peak_flops": Quantity("FLOP/s", "A100 FP16/FP32 mixed-precision dense peak", 312e12,
-                                '[E "每个A100提供峰值312 TFLOPS"]', domain="positive",
-                                convention=PEAK_CONVENTION),
-    "a100_instance_usd_per_hour": Quantity("USD/instance-hour", "AWS p4 (8 x A100) effective hourly rate, 1-year reservation", 19.22,
-                                           '[E "拥有8个A100的AWS P4实例的有效时薪(effective hourly rate)将达19.22美元"]', domain="positive"),
-    "gpus_per_instance": Quantity("GPUs/instance", "A100s per AWS p4 instance", 8.0, '[E "拥有8个A100的AWS P4实例"]', domain="integer"),
-    "tpu_peak_flops": Quantity("FLOP/s", "TPU v4 bf16 dense peak per chip", 275e12,
-                               'Google Cloud TPU v4 spec, 275 TFLOPS; [E "基于GCP TPU v4定价"] (table lost in translation)', domain="positive",
-                               convention=PEAK_CONVENTION),
-    "tpu_usd_per_chip_hour": Quantity("USD/chip-hour", "GCP TPU v4 price per chip-hour, 1-year commitment", 2.03,
-                                      "GCP TPU v4 pricing (2022-23): $3.22 on-demand, $2.03 1-year, $1.45 3-year; "
-                                      "$2.03 reproduces the source's $1.4M and $11.2M", domain="positive"),
-    "inference_utilization": Quantity("fraction", "model FLOPS utilization when serving", None,
-                                      '[E "假设模型的FLOPS利用率为21.3%,与训练期间的GPT-3保持一致"]', domain="open_fraction"),
-    "training_utilization": Quantity("fraction", "model FLOPS utilization when training", None,
-                                     '[E "模型的FLOPS利用率为46.2% ... 与在TPU v4芯片上进行训练的PaLM模型"]', domain="open_fraction"),
-    "bytes_per_param_training": Quantity("bytes/parameter", "training memory per parameter (weights, gradients, optimizer)", None,
-                                         '[E "保存优化器状态、梯度和参数所需的内存为20N"]', domain="positive"),
-    "gpu_memory_bytes": Quantity("bytes/GPU", "HBM of one H100", 80e9, '[E "H100仅包含80GB的高带宽内存(HBM)"]', domain="positive"),
+    "a100_peak_flops": Quantity(
+        "FLOP/s",
+        "A100 FP16/FP32 mixed-precision dense peak",
+        312e12,
+        '[E "每个A100提供峰值312 TFLOPS"]',
+        domain="positive",
+        convention=PEAK_CONVENTION,
+    ),
+    "a100_instance_usd_per_hour": Quantity(
+        "USD/instance-hour",
+        "AWS p4 (8 x A100) effective hourly rate, 1-year reservation",
+        19.22,
+        '[E "拥有8个A100的AWS P4实例的有效时薪(effective hourly rate)将达19.22美元"]',
+        domain="positive",
+    ),
+    "gpus_per_instance": Quantity(
+        "GPUs/instance", "A100s per AWS p4 instance", 8.0, '[E "拥有8个A100的AWS P4实例"]', domain="integer"
+    ),
+    "tpu_peak_flops": Quantity(
+        "FLOP/s",
+        "TPU v4 bf16 dense peak per chip",
+        275e12,
+        'Google Cloud TPU v4 spec, 275 TFLOPS; [E "基于GCP TPU v4定价"] (table lost in translation)',
+        domain="positive",
+        convention=PEAK_CONVENTION,
+    ),
+    "tpu_usd_per_chip_hour": Quantity(
+        "USD/chip-hour",
+        "GCP TPU v4 price per chip-hour, 1-year commitment",
+        2.03,
+        "GCP TPU v4 pricing (2022-23): $3.22 on-demand, $2.03 1-year, $1.45 3-year; "
+        "$2.03 reproduces the source's $1.4M and $11.2M",
+        domain="positive",
+    ),
+    "inference_utilization": Quantity(
+        "fraction",
+        "model FLOPS utilization when serving",
+        None,
+        '[E "假设模型的FLOPS利用率为21.3%,与训练期间的GPT-3保持一致"]',
+        domain="open_fraction",
+    ),
+    "training_utilization": Quantity(
+        "fraction",
+        "model FLOPS utilization when training",
+        None,
+        '[E "模型的FLOPS利用率为46.2% ... 与在TPU v4芯片上进行训练的PaLM模型"]',
+        domain="open_fraction",
+    ),
+    "bytes_per_param_training": Quantity(
+        "bytes/parameter",
+        "training memory per parameter (weights, gradients, optimizer)",
+        None,
+        '[E "保存优化器状态、梯度和参数所需的内存为20N"]',
+        domain="positive",
+    ),
+    "gpu_memory_bytes": Quantity(
+        "bytes/GPU", "HBM of one H100", 80e9, '[E "H100仅包含80GB的高带宽内存(HBM)"]', domain="positive"
+    ),
     # --- the API and a search query
-    "api_usd_per_1k_tokens": Quantity("USD/1k tokens", "OpenAI Davinci API price", None,
-                                      '[E "0.02美元/1000个token,其中1000token约等于750个单词"]', domain="positive"),
-    "words_per_token": Quantity("words/token", "English words per token", None, '[E "1000token约等于750个单词"]', domain="positive"),
-    "prompt_words": Quantity("words", "words in the user's query (prompt)", None, '[E "针对50字的prompt"]', domain="positive"),
-    "answer_words": Quantity("words", "words in one generated response", None, '[E "生成400字的响应"]', domain="positive"),
-    "samples_per_query": Quantity("responses/query", "responses sampled per query (ChatGPT-equivalent)", None,
-                                  '[E "模型对每个查询采样5个响应,从中选择最佳响应"]', domain="count"),
-    "search_results": Quantity("results/query", "search results K summarized per query (2-stage summarizer)", None,
-                               '[E "假设K = 10"]', domain="count"),
-    "words_per_result": Quantity("words/result", "words of the relevant part of one search result", None,
-                                 '[E "搜索结果中的每个相关部分平均为1000个单词"]', domain="positive"),
-    "cache_hit_rate": Quantity("fraction", "share of queries answered from cache", None,
-                               '[E "优化的缓存命中率为30%(谷歌历史搜索缓存命中率的下限)"]', domain="fraction"),
-    "api_gross_margin": Quantity("fraction", "API provider's gross margin on its price", None,
-                                 '[E "OpenAI云服务的毛利率为75%(与典型的SaaS服务一致)"]', domain="fraction"),
+    "api_usd_per_1k_tokens": Quantity(
+        "USD/1k tokens",
+        "OpenAI Davinci API price",
+        None,
+        '[E "0.02美元/1000个token,其中1000token约等于750个单词"]',
+        domain="positive",
+    ),
+    "words_per_token": Quantity(
+        "words/token", "English words per token", None, '[E "1000token约等于750个单词"]', domain="positive"
+    ),
+    "prompt_words": Quantity(
+        "words", "words in the user's query (prompt)", None, '[E "针对50字的prompt"]', domain="positive"
+    ),
+    "answer_words": Quantity(
+        "words", "words in one generated response", None, '[E "生成400字的响应"]', domain="positive"
+    ),
+    "samples_per_query": Quantity(
+        "responses/query",
+        "responses sampled per query (ChatGPT-equivalent)",
+        None,
+        '[E "模型对每个查询采样5个响应,从中选择最佳响应"]',
+        domain="count",
+    ),
+    "search_results": Quantity(
+        "results/query",
+        "search results K summarized per query (2-stage summarizer)",
+        None,
+        '[E "假设K = 10"]',
+        domain="count",
+    ),
+    "words_per_result": Quantity(
+        "words/result",
+        "words of the relevant part of one search result",
+        None,
+        '[E "搜索结果中的每个相关部分平均为1000个单词"]',
+        domain="positive",
+    ),
+    "cache_hit_rate": Quantity(
+        "fraction",
+        "share of queries answered from cache",
+        None,
+        '[E "优化的缓存命中率为30%(谷歌历史搜索缓存命中率的下限)"]',
+        domain="fraction",
+    ),
+    "api_gross_margin": Quantity(
+        "fraction",
+        "API provider's gross margin on its price",
+        None,
+        '[E "OpenAI云服务的毛利率为75%(与典型的SaaS服务一致)"]',
+        domain="fraction",
+    ),
     # --- search revenue
-    "searches_per_month_2012": Quantity("searches/month", "Google searches per month in 2012", None,
-                                        '[E "2012年 ... 每月处理的搜索次数达1000亿次"]', domain="positive"),
-    "internet_penetration_2012": Quantity("fraction", "world internet penetration, 2012", None,
-                                          '[E "全球互联网普及率已从2012年的34%"]', domain="open_fraction"),
-    "internet_penetration_2020": Quantity("fraction", "world internet penetration, 2020", None,
-                                          '[E "上升到了2020年的60%"]', domain="open_fraction"),
-    "search_revenue_usd_per_year": Quantity("USD/year", "search-related revenue per year", None,
-                                            '[E "与搜索相关的收入将达约1000亿美元"]', domain="positive"),
+    "searches_per_month_2012": Quantity(
+        "searches/month",
+        "Google searches per month in 2012",
+        None,
+        '[E "2012年 ... 每月处理的搜索次数达1000亿次"]',
+        domain="positive",
+    ),
+    "internet_penetration_2012": Quantity(
+        "fraction",
+        "world internet penetration, 2012",
+        None,
+        '[E "全球互联网普及率已从2012年的34%"]',
+        domain="open_fraction",
+    ),
+    "internet_penetration_2020": Quantity(
+        "fraction", "world internet penetration, 2020", None, '[E "上升到了2020年的60%"]', domain="open_fraction"
+    ),
+    "search_revenue_usd_per_year": Quantity(
+        "USD/year", "search-related revenue per year", None, '[E "与搜索相关的收入将达约1000亿美元"]', domain="positive"
+    ),
     # --- optimisations
-    "optimization_factor": Quantity("x cost", "cost multiplier from quantization, distillation, compute-optimal models", None,
-                                    '[E "通过以下优化,预估成本大约会降至原来的1/4"]', domain="positive"),
-    "cloud_infra_gross_margin": Quantity("fraction", "cloud provider's gross margin on hardware (saved by owning it)", None,
-                                         '[E "假设云计算的毛利率约为50% ... 会使成本降低至当前的1/2"]', domain="fraction"),
+    "optimization_factor": Quantity(
+        "x cost",
+        "cost multiplier from quantization, distillation, compute-optimal models",
+        None,
+        '[E "通过以下优化,预估成本大约会降至原来的1/4"]',
+        domain="positive",
+    ),
+    "cloud_infra_gross_margin": Quantity(
+        "fraction",
+        "cloud provider's gross margin on hardware (saved by owning it)",
+        None,
+        '[E "假设云计算的毛利率约为50% ... 会使成本降低至当前的1/2"]',
+        domain="fraction",
+    ),
     # --- a SaaS comparison
-    "jasper_usd_per_100k_words": Quantity("USD/100k words", "Jasper.ai price", 82.0,
-                                          '[E "Jasper.ai收费为82美元/100000字"]', domain="positive"),
+    "jasper_usd_per_100k_words": Quantity(
+        "USD/100k words", "Jasper.ai price", 82.0, '[E "Jasper.ai收费为82美元/100000字"]', domain="positive"
+    ),
 }
 
 OUTPUTS = {
     "inference_flops_per_token": Quantity("FLOP/token", "inference compute per token (2N)", domain="positive"),
     "training_flops": Quantity("FLOP", "training compute (6 N D)", domain="positive"),
-    "inference_usd_per_1k_tokens": Quantity("USD/1k tokens", "cloud compute cost per 1k tokens on AWS A100s", domain="positive"),
-    "inference_usd_per_1k_tokens_tpu": Quantity("USD/1k tokens", "cloud compute cost per 1k tokens on GCP TPU v4", domain="positive"),
-    "compute_cost_share_of_api_price": Quantity("fraction", "A100 compute cost per 1k tokens over the API price", domain="positive"),
-    "api_gross_margin_implied": Quantity("fraction", "API gross margin implied by the A100 compute cost", domain="real"),
-    "training_over_inference_utilization": Quantity("x", "training FLOPS utilization over serving utilization (PaLM over GPT-3)", domain="positive"),
-    "training_tpu_chip_hours": Quantity("TPU-chip-hours", "TPU v4 chip-hours to train at training_utilization", domain="positive"),
+    "inference_usd_per_1k_tokens": Quantity(
+        "USD/1k tokens", "cloud compute cost per 1k tokens on AWS A100s", domain="positive"
+    ),
+    "inference_usd_per_1k_tokens_tpu": Quantity(
+        "USD/1k tokens", "cloud compute cost per 1k tokens on GCP TPU v4", domain="positive"
+    ),
+    "compute_cost_share_of_api_price": Quantity(
+        "fraction", "A100 compute cost per 1k tokens over the API price", domain="positive"
+    ),
+    "api_gross_margin_implied": Quantity(
+        "fraction", "API gross margin implied by the A100 compute cost", domain="real"
+    ),
+    "training_over_inference_utilization": Quantity(
+        "x", "training FLOPS utilization over serving utilization (PaLM over GPT-3)", domain="positive"
+    ),
+    "training_tpu_chip_hours": Quantity(
+        "TPU-chip-hours", "TPU v4 chip-hours to train at training_utilization", domain="positive"
+    ),
     "training_usd": Quantity("USD", "cloud cost to train on GCP TPU v4", domain="positive"),
     "training_usd_a100": Quantity("USD", "cloud cost to train on AWS A100s at training_utilization", domain="positive"),
     "training_memory_bytes": Quantity("bytes", "memory for weights, gradients and optimizer state", domain="positive"),
-    "min_gpus_for_training_memory": Quantity("GPUs", "80 GB GPUs needed just to hold the training state", domain="positive"),
+    "min_gpus_for_training_memory": Quantity(
+        "GPUs", "80 GB GPUs needed just to hold the training state", domain="positive"
+    ),
     "chatgpt_words_per_query": Quantity("words/query", "billed words per query, ChatGPT-equivalent", domain="positive"),
-    "summarizer_words_per_query": Quantity("words/query", "billed words per query, 2-stage search summarizer", domain="positive"),
-    "chatgpt_usd_per_query": Quantity("USD/query", "cloud cost per query, ChatGPT-equivalent (API price less margin, after cache)", domain="nonnegative"),
-    "summarizer_usd_per_query": Quantity("USD/query", "cloud cost per query, 2-stage search summarizer", domain="nonnegative"),
-    "summarizer_usd_per_query_a100": Quantity("USD/query", "2-stage summarizer per query priced bottom-up from A100 FLOPs, after cache", domain="nonnegative"),
-    "annual_searches": Quantity("searches/year", "search queries per year, extrapolated by internet penetration", domain="positive"),
+    "summarizer_words_per_query": Quantity(
+        "words/query", "billed words per query, 2-stage search summarizer", domain="positive"
+    ),
+    "chatgpt_usd_per_query": Quantity(
+        "USD/query",
+        "cloud cost per query, ChatGPT-equivalent (API price less margin, after cache)",
+        domain="nonnegative",
+    ),
+    "summarizer_usd_per_query": Quantity(
+        "USD/query", "cloud cost per query, 2-stage search summarizer", domain="nonnegative"
+    ),
+    "summarizer_usd_per_query_a100": Quantity(
+        "USD/query", "2-stage summarizer per query priced bottom-up from A100 FLOPs, after cache", domain="nonnegative"
+    ),
+    "annual_searches": Quantity(
+        "searches/year", "search queries per year, extrapolated by internet penetration", domain="positive"
+    ),
     "revenue_usd_per_query": Quantity("USD/query", "search revenue per query", domain="positive"),
-    "summarizer_cost_over_revenue": Quantity("x revenue", "2-stage summarizer cost per query over revenue per query", domain="nonnegative"),
-    "optimized_summarizer_usd_per_query": Quantity("USD/query", "summarizer cost after model optimisations and owned hardware", domain="nonnegative"),
-    "optimized_cost_share_of_revenue": Quantity("fraction", "optimized summarizer cost over revenue per query", domain="nonnegative"),
-    "llm_search_usd_per_year": Quantity("USD/year", "optimized LLM cost of every search query for a year", domain="nonnegative"),
-    "jasper_usd_per_1k_tokens": Quantity("USD/1k tokens", "Jasper.ai price per 1k tokens (1k tokens = 750 words)", domain="positive"),
+    "summarizer_cost_over_revenue": Quantity(
+        "x revenue", "2-stage summarizer cost per query over revenue per query", domain="nonnegative"
+    ),
+    "optimized_summarizer_usd_per_query": Quantity(
+        "USD/query", "summarizer cost after model optimisations and owned hardware", domain="nonnegative"
+    ),
+    "optimized_cost_share_of_revenue": Quantity(
+        "fraction", "optimized summarizer cost over revenue per query", domain="nonnegative"
+    ),
+    "llm_search_usd_per_year": Quantity(
+        "USD/year", "optimized LLM cost of every search query for a year", domain="nonnegative"
+    ),
+    "jasper_usd_per_1k_tokens": Quantity(
+        "USD/1k tokens", "Jasper.ai price per 1k tokens (1k tokens = 750 words)", domain="positive"
+    ),
 }
 
-KEY_OUTPUTS = ("summarizer_usd_per_query", "optimized_cost_share_of_revenue", "training_usd", "inference_usd_per_1k_tokens")
+KEY_OUTPUTS = (
+    "summarizer_usd_per_query",
+    "optimized_cost_share_of_revenue",
+    "training_usd",
+    "inference_usd_per_1k_tokens",
+)
 
 
 def flops_per_token(flops_per_param_token, params):
@@ -246,24 +408,33 @@ def evaluate(x: Mapping[str, Any]) -> dict[str, Any]:
     train = training_flops(flops_per_token(x["training_flops_per_param_token"], x["params"]), x["training_tokens"])
     a100_usd_h = usd_per_gpu_hour(x["a100_instance_usd_per_hour"], x["gpus_per_instance"])
     per_1k = usd_per_1k_tokens(infer_per_token, x["a100_peak_flops"], x["inference_utilization"], a100_usd_h)
-    per_1k_tpu = usd_per_1k_tokens(infer_per_token, x["tpu_peak_flops"], x["inference_utilization"],
-                                   x["tpu_usd_per_chip_hour"])
+    per_1k_tpu = usd_per_1k_tokens(
+        infer_per_token, x["tpu_peak_flops"], x["inference_utilization"], x["tpu_usd_per_chip_hour"]
+    )
     cost_share = share(per_1k, x["api_usd_per_1k_tokens"])
     chip_hours = processor_hours(train, x["tpu_peak_flops"], x["training_utilization"])
     memory = training_memory(x["params"], x["bytes_per_param_training"])
 
     chat_words = words_per_query(x["prompt_words"], 0.0, x["samples_per_query"], x["answer_words"])
-    summ_words = words_per_query(x["prompt_words"], x["search_results"] * x["words_per_result"],
-                                 x["search_results"], x["answer_words"])
-    chat = cloud_cost_per_query(api_usd(chat_words, x["api_usd_per_1k_tokens"], x["words_per_token"]),
-                                x["cache_hit_rate"], x["api_gross_margin"])
-    summ = cloud_cost_per_query(api_usd(summ_words, x["api_usd_per_1k_tokens"], x["words_per_token"]),
-                                x["cache_hit_rate"], x["api_gross_margin"])
+    summ_words = words_per_query(
+        x["prompt_words"], x["search_results"] * x["words_per_result"], x["search_results"], x["answer_words"]
+    )
+    chat = cloud_cost_per_query(
+        api_usd(chat_words, x["api_usd_per_1k_tokens"], x["words_per_token"]),
+        x["cache_hit_rate"],
+        x["api_gross_margin"],
+    )
+    summ = cloud_cost_per_query(
+        api_usd(summ_words, x["api_usd_per_1k_tokens"], x["words_per_token"]),
+        x["cache_hit_rate"],
+        x["api_gross_margin"],
+    )
     # Bottom-up: the same billed tokens at the A100 compute cost, no margin.
     summ_a100 = cloud_cost_per_query(api_usd(summ_words, per_1k, x["words_per_token"]), x["cache_hit_rate"], 0.0)
 
-    searches = annual_searches(x["searches_per_month_2012"], x["internet_penetration_2012"],
-                               x["internet_penetration_2020"])
+    searches = annual_searches(
+        x["searches_per_month_2012"], x["internet_penetration_2012"], x["internet_penetration_2020"]
+    )
     revenue = revenue_per_query(x["search_revenue_usd_per_year"], searches)
     optimized = optimized_cost(summ, x["optimization_factor"], x["cloud_infra_gross_margin"])
     return {

@@ -56,97 +56,219 @@ ATTENTION_FLOPS_PER_LAYER_WIDTH_TOKEN = 12.0  # PaLM appendix B: 12 L H Q T per 
 FORWARD_SHARE = 1.0 / 3.0  # one forward pass = 2 of the 6 N FLOPs per token (forward 2N, backward 4N)
 H100_DENSE_BF16 = 989.4e12  # priors/hardware.toml: H100 SXM, 1,979 TFLOPS with sparsity / 2
 
-TRAINING_CONVENTION = declare(FLOP_TRAINING, FLOP_TRAINING,
-                              "Kaplan et al. 2020, section 2.1: 6N FLOPs per token, forward + backward")
+TRAINING_CONVENTION = declare(
+    FLOP_TRAINING, FLOP_TRAINING, "Kaplan et al. 2020, section 2.1: 6N FLOPs per token, forward + backward"
+)
 PEAK_CONVENTION = declare(DENSE, DENSE, "accelerator datasheets: dense peaks (priors/hardware.toml)")
 
 INPUTS = {
     # --- the model and its run (read off a model card / report)
-    "active_params": Quantity("parameters", "parameters one token passes through (all of a dense model; the "
-                              "activated ones of an MoE)", None, "model card / report", domain="positive"),
-    "total_params": Quantity("parameters", "all parameters (= active_params for a dense model)", None,
-                             "model card / report", domain="positive"),
+    "active_params": Quantity(
+        "parameters",
+        "parameters one token passes through (all of a dense model; the activated ones of an MoE)",
+        None,
+        "model card / report",
+        domain="positive",
+    ),
+    "total_params": Quantity(
+        "parameters",
+        "all parameters (= active_params for a dense model)",
+        None,
+        "model card / report",
+        domain="positive",
+    ),
     "training_tokens": Quantity("tokens", "pre-training tokens", None, "model card / report", domain="positive"),
-    "sequence_length": Quantity("tokens", "pre-training sequence length (before long-context extension)", None,
-                                "model card / report", domain="positive"),
+    "sequence_length": Quantity(
+        "tokens",
+        "pre-training sequence length (before long-context extension)",
+        None,
+        "model card / report",
+        domain="positive",
+    ),
     "layers": Quantity("layers", "transformer blocks", None, "model config", domain="positive"),
-    "hidden_size": Quantity("dims", "model width d (d_model; the attention width heads x head size)", None,
-                            "model config", domain="positive"),
-    "flops_per_param_token": Quantity("FLOP/parameter/token", "training FLOPs per active parameter per token "
-                                      "(forward + backward)", 6.0, "Kaplan et al. 2020, section 2.1: 6N per token",
-                                      domain="positive", convention=TRAINING_CONVENTION),
-    "attention_factor": Quantity("x PaLM's attention term", "share of 12 L d s FLOPs per token the attention "
-                                 "computes (1: PaLM appendix B's count; 0.5: causal kernels that skip the masked "
-                                 "half)", 1.0, "Chowdhery et al. 2022 (PaLM), appendix B", domain="nonnegative"),
-    "recompute_fraction": Quantity("forward passes", "extra forward passes per step for activation recomputation "
-                                   "(0 none, 1 full: 4/3 of the model FLOPs)", None,
-                                   "Korthikanti et al. 2022, section 2", domain="nonnegative"),
+    "hidden_size": Quantity(
+        "dims",
+        "model width d (d_model; the attention width heads x head size)",
+        None,
+        "model config",
+        domain="positive",
+    ),
+    "flops_per_param_token": Quantity(
+        "FLOP/parameter/token",
+        "training FLOPs per active parameter per token (forward + backward)",
+        6.0,
+        "Kaplan et al. 2020, section 2.1: 6N per token",
+        domain="positive",
+        convention=TRAINING_CONVENTION,
+    ),
+    "attention_factor": Quantity(
+        "x PaLM's attention term",
+        "share of 12 L d s FLOPs per token the attention "
+        "computes (1: PaLM appendix B's count; 0.5: causal kernels that skip the masked "
+        "half)",
+        1.0,
+        "Chowdhery et al. 2022 (PaLM), appendix B",
+        domain="nonnegative",
+    ),
+    "recompute_fraction": Quantity(
+        "forward passes",
+        "extra forward passes per step for activation recomputation (0 none, 1 full: 4/3 of the model FLOPs)",
+        None,
+        "Korthikanti et al. 2022, section 2",
+        domain="nonnegative",
+    ),
     # --- the accelerator (--gpu)
-    "gpu_peak_flops": Quantity("FLOP/s", "dense peak of one accelerator at the training precision", H100_DENSE_BF16,
-                               "NVIDIA H100 SXM datasheet: 989.4 TFLOPS dense BF16", domain="positive",
-                               convention=PEAK_CONVENTION, hardware="peak_flops"),
-    "gpu_memory_bandwidth": Quantity("TB/s", "memory bandwidth of one accelerator", 3.35,
-                                     "NVIDIA H100 SXM datasheet: 3.35 TB/s", domain="positive",
-                                     hardware="memory_bandwidth"),
-    "gpu_usd_per_hour": Quantity("USD/GPU-hour", "rental price of one accelerator-hour", None,
-                                 "priors/hardware.toml (the chosen accelerator's public range)", domain="positive",
-                                 hardware="usd_per_hour"),
-    "reference_peak_flops": Quantity("FLOP/s", "the H100 peak H100-equivalents are counted in (at the same "
-                                     "precision as gpu_peak_flops)", H100_DENSE_BF16,
-                                     "NVIDIA H100 SXM datasheet: 989.4 TFLOPS dense BF16 (1,978.9 FP8); --gpu sets "
-                                     "it at the chosen precision", domain="positive", convention=PEAK_CONVENTION,
-                                     hardware="reference_peak_flops"),
+    "gpu_peak_flops": Quantity(
+        "FLOP/s",
+        "dense peak of one accelerator at the training precision",
+        H100_DENSE_BF16,
+        "NVIDIA H100 SXM datasheet: 989.4 TFLOPS dense BF16",
+        domain="positive",
+        convention=PEAK_CONVENTION,
+        hardware="peak_flops",
+    ),
+    "gpu_memory_bandwidth": Quantity(
+        "TB/s",
+        "memory bandwidth of one accelerator",
+        3.35,
+        "NVIDIA H100 SXM datasheet: 3.35 TB/s",
+        domain="positive",
+        hardware="memory_bandwidth",
+    ),
+    "gpu_usd_per_hour": Quantity(
+        "USD/GPU-hour",
+        "rental price of one accelerator-hour",
+        None,
+        "priors/hardware.toml (the chosen accelerator's public range)",
+        domain="positive",
+        hardware="usd_per_hour",
+    ),
+    "reference_peak_flops": Quantity(
+        "FLOP/s",
+        "the H100 peak H100-equivalents are counted in (at the same precision as gpu_peak_flops)",
+        H100_DENSE_BF16,
+        "NVIDIA H100 SXM datasheet: 989.4 TFLOPS dense BF16 (1,978.9 FP8); --gpu sets it at the chosen precision",
+        domain="positive",
+        convention=PEAK_CONVENTION,
+        hardware="reference_peak_flops",
+    ),
     # --- utilization
-    "matmul_efficiency": Quantity("fraction", "share of peak the step's matrix products reach (the roofline's "
-                                  "compute ceiling)", None, "published MFU studies, see the scenario",
-                                  domain="open_fraction"),
-    "intensity_at_8k": Quantity("FLOP/byte", "a training step's FLOPs per byte of memory-bound traffic, at "
-                                "width 8192", None, "published MFU studies, see the scenario", domain="positive"),
-    "width_exponent": Quantity("fraction", "how the step's arithmetic intensity grows with the width: "
-                               "I ~ d ^ width_exponent (1: per-token activation traffic; 0: none)", None,
-                               "Korthikanti et al. 2022, eq. 1; see the scenario", domain="fraction"),
-    "stack_overhead": Quantity("fraction", "extra step time of the run's software stack over the published "
-                               "hero runs (bubbles, unoverlapped communication, slower kernels)", None,
-                               "PaLM Table 3 vs Korthikanti et al. 2022, see the scenario", domain="nonnegative"),
-    "moe_overhead": Quantity("fraction", "extra step time of expert dispatch per unit of inactive-parameter "
-                             "share (1 - active / total)", None, "DeepSeek-V3 report, section 3.2.1; see the "
-                             "scenario", domain="nonnegative"),
+    "matmul_efficiency": Quantity(
+        "fraction",
+        "share of peak the step's matrix products reach (the roofline's compute ceiling)",
+        None,
+        "published MFU studies, see the scenario",
+        domain="open_fraction",
+    ),
+    "intensity_at_8k": Quantity(
+        "FLOP/byte",
+        "a training step's FLOPs per byte of memory-bound traffic, at width 8192",
+        None,
+        "published MFU studies, see the scenario",
+        domain="positive",
+    ),
+    "width_exponent": Quantity(
+        "fraction",
+        "how the step's arithmetic intensity grows with the width: "
+        "I ~ d ^ width_exponent (1: per-token activation traffic; 0: none)",
+        None,
+        "Korthikanti et al. 2022, eq. 1; see the scenario",
+        domain="fraction",
+    ),
+    "stack_overhead": Quantity(
+        "fraction",
+        "extra step time of the run's software stack over the published "
+        "hero runs (bubbles, unoverlapped communication, slower kernels)",
+        None,
+        "PaLM Table 3 vs Korthikanti et al. 2022, see the scenario",
+        domain="nonnegative",
+    ),
+    "moe_overhead": Quantity(
+        "fraction",
+        "extra step time of expert dispatch per unit of inactive-parameter share (1 - active / total)",
+        None,
+        "DeepSeek-V3 report, section 3.2.1; see the scenario",
+        domain="nonnegative",
+    ),
     # --- what the hours hold
-    "downtime_fraction": Quantity("fraction", "share of wall-clock lost to failures, restarts, rollbacks and "
-                                  "checkpointing", None, "Llama 3 paper, section 3.3.4", domain="fraction"),
-    "evaluation_fraction": Quantity("fraction", "evaluation during training, as a fraction of the training "
-                                    "time", None, "see the scenario", domain="nonnegative"),
-    "extra_stage_fraction": Quantity("fraction", "stages beyond the counted pre-training tokens (context "
-                                     "extension, annealing, post-training), as a fraction of pre-training hours",
-                                     None, "DeepSeek-V3 report, Table 1", domain="nonnegative"),
-    "failed_run_fraction": Quantity("fraction", "failed and restarted runs, as a fraction of the final run's "
-                                    "hours", None, "see the scenario", domain="nonnegative"),
-    "hours_include_downtime": Quantity("0/1", "1: the hours are wall-clock x accelerators (downtime and "
-                                       "evaluation in them); 0: computed from steady throughput", 1.0,
-                                       "how the figure was counted", domain="switch"),
-    "hours_include_stages": Quantity("0/1", "1: the hours cover the stages beyond pre-training too", 1.0,
-                                     "how the figure was counted", domain="switch"),
-    "hours_include_failed_runs": Quantity("0/1", "1: the hours cover failed and restarted runs too", 0.0,
-                                          "how the figure was counted", domain="switch"),
+    "downtime_fraction": Quantity(
+        "fraction",
+        "share of wall-clock lost to failures, restarts, rollbacks and checkpointing",
+        None,
+        "Llama 3 paper, section 3.3.4",
+        domain="fraction",
+    ),
+    "evaluation_fraction": Quantity(
+        "fraction",
+        "evaluation during training, as a fraction of the training time",
+        None,
+        "see the scenario",
+        domain="nonnegative",
+    ),
+    "extra_stage_fraction": Quantity(
+        "fraction",
+        "stages beyond the counted pre-training tokens (context "
+        "extension, annealing, post-training), as a fraction of pre-training hours",
+        None,
+        "DeepSeek-V3 report, Table 1",
+        domain="nonnegative",
+    ),
+    "failed_run_fraction": Quantity(
+        "fraction",
+        "failed and restarted runs, as a fraction of the final run's hours",
+        None,
+        "see the scenario",
+        domain="nonnegative",
+    ),
+    "hours_include_downtime": Quantity(
+        "0/1",
+        "1: the hours are wall-clock x accelerators (downtime and "
+        "evaluation in them); 0: computed from steady throughput",
+        1.0,
+        "how the figure was counted",
+        domain="switch",
+    ),
+    "hours_include_stages": Quantity(
+        "0/1",
+        "1: the hours cover the stages beyond pre-training too",
+        1.0,
+        "how the figure was counted",
+        domain="switch",
+    ),
+    "hours_include_failed_runs": Quantity(
+        "0/1", "1: the hours cover failed and restarted runs too", 0.0, "how the figure was counted", domain="switch"
+    ),
 }
 
 OUTPUTS = {
     "flops_per_token": Quantity("FLOP/token", "model FLOPs per training token (6N + 12 L d s)", domain="positive"),
-    "attention_share": Quantity("fraction", "share of the model FLOPs in attention scores and mixing",
-                                domain="fraction"),
+    "attention_share": Quantity(
+        "fraction", "share of the model FLOPs in attention scores and mixing", domain="fraction"
+    ),
     "training_flops": Quantity("FLOP", "model FLOPs of pre-training (the count MFU is quoted in)", domain="positive"),
     "hardware_flops": Quantity("FLOP", "FLOPs the accelerators execute, with recomputation", domain="positive"),
-    "ridge_flops_per_byte": Quantity("FLOP/byte", "the accelerator's machine balance, peak / memory bandwidth",
-                                     domain="positive"),
-    "utilization": Quantity("fraction", "hardware FLOP/s over peak while training (the roofline, with the "
-                            "stack and MoE overheads)", domain="open_fraction"),
+    "ridge_flops_per_byte": Quantity(
+        "FLOP/byte", "the accelerator's machine balance, peak / memory bandwidth", domain="positive"
+    ),
+    "utilization": Quantity(
+        "fraction",
+        "hardware FLOP/s over peak while training (the roofline, with the stack and MoE overheads)",
+        domain="open_fraction",
+    ),
     "mfu": Quantity("fraction", "model FLOPs utilization while training (before downtime)", domain="open_fraction"),
-    "training_gpu_hours": Quantity("GPU-hours", "accelerator-hours the figure covers, on the chosen accelerator",
-                                   domain="positive"),
-    "effective_mfu": Quantity("fraction", "model FLOPs over (accelerator-hours x peak): the utilization the "
-                              "hours imply", domain="open_fraction"),
-    "training_h100_months": Quantity("H100-equivalent-months", "the hours in H100-months (x peak / the H100's "
-                                     "peak; 30-day months)", domain="positive"),
+    "training_gpu_hours": Quantity(
+        "GPU-hours", "accelerator-hours the figure covers, on the chosen accelerator", domain="positive"
+    ),
+    "effective_mfu": Quantity(
+        "fraction",
+        "model FLOPs over (accelerator-hours x peak): the utilization the hours imply",
+        domain="open_fraction",
+    ),
+    "training_h100_months": Quantity(
+        "H100-equivalent-months",
+        "the hours in H100-months (x peak / the H100's peak; 30-day months)",
+        domain="positive",
+    ),
     "training_usd": Quantity("USD", "rental cost of the hours at gpu_usd_per_hour", domain="positive"),
 }
 
@@ -156,8 +278,10 @@ KEY_OUTPUTS = ("training_gpu_hours", "training_h100_months", "training_usd")
 def flops_per_token(flops_per_param_token, active_params, attention_factor, layers, hidden_size, sequence_length):
     """PaLM appendix B: 6N + 12 L H Q T per token (N active parameters; H Q = d the attention width;
     T the sequence length). Llama 2 70B at 4,096 tokens: 6 x 69e9 + 12 x 80 x 8192 x 4096 = 4.46e11."""
-    return (flops_per_param_token * active_params
-            + attention_factor * ATTENTION_FLOPS_PER_LAYER_WIDTH_TOKEN * layers * hidden_size * sequence_length)
+    return (
+        flops_per_param_token * active_params
+        + attention_factor * ATTENTION_FLOPS_PER_LAYER_WIDTH_TOKEN * layers * hidden_size * sequence_length
+    )
 
 
 def recompute_factor(recompute_fraction):
@@ -190,8 +314,15 @@ def moe_slowdown(moe_overhead, active_params, total_params):
     return 1.0 + moe_overhead * (1.0 - active_params / total_params)
 
 
-def hours_multiplier(downtime_fraction, evaluation_fraction, extra_stage_fraction, failed_run_fraction,
-                     include_downtime, include_stages, include_failed):
+def hours_multiplier(
+    downtime_fraction,
+    evaluation_fraction,
+    extra_stage_fraction,
+    failed_run_fraction,
+    include_downtime,
+    include_stages,
+    include_failed,
+):
     """What the disclosed hours hold beyond the steady-state training of the counted tokens: wall-clock =
     busy time / (1 - downtime) plus evaluation; stages and failed runs add their share. A switch at 0
     leaves its term out."""
@@ -210,20 +341,33 @@ def h100_months(gpu_hours, peak_flops, reference_peak_flops):
 
 
 def evaluate(x: Mapping[str, Any]) -> dict[str, Any]:
-    per_token = flops_per_token(x["flops_per_param_token"], x["active_params"], x["attention_factor"], x["layers"],
-                                x["hidden_size"], x["sequence_length"])
+    per_token = flops_per_token(
+        x["flops_per_param_token"],
+        x["active_params"],
+        x["attention_factor"],
+        x["layers"],
+        x["hidden_size"],
+        x["sequence_length"],
+    )
     attention = per_token - x["flops_per_param_token"] * x["active_params"]
     model = per_token * x["training_tokens"]
     recompute = recompute_factor(x["recompute_fraction"])
     hardware = model * recompute
     ridge_ = ridge(x["gpu_peak_flops"], x["gpu_memory_bandwidth"])
-    roof = roofline_utilization(x["matmul_efficiency"], ridge_,
-                                intensity(x["intensity_at_8k"], x["width_exponent"], x["hidden_size"]))
+    roof = roofline_utilization(
+        x["matmul_efficiency"], ridge_, intensity(x["intensity_at_8k"], x["width_exponent"], x["hidden_size"])
+    )
     util = roof / ((1.0 + x["stack_overhead"]) * moe_slowdown(x["moe_overhead"], x["active_params"], x["total_params"]))
     busy = accelerator_hours(hardware, x["gpu_peak_flops"], util)
-    hours = busy * hours_multiplier(x["downtime_fraction"], x["evaluation_fraction"], x["extra_stage_fraction"],
-                                    x["failed_run_fraction"], x["hours_include_downtime"],
-                                    x["hours_include_stages"], x["hours_include_failed_runs"])
+    hours = busy * hours_multiplier(
+        x["downtime_fraction"],
+        x["evaluation_fraction"],
+        x["extra_stage_fraction"],
+        x["failed_run_fraction"],
+        x["hours_include_downtime"],
+        x["hours_include_stages"],
+        x["hours_include_failed_runs"],
+    )
     return {
         "flops_per_token": per_token,
         "attention_share": attention / per_token,
@@ -243,9 +387,16 @@ def check(x: Mapping[str, float]) -> list[tuple[str, str]]:
     """An MoE activates at most all its parameters; a share of wall-clock lost is below 1."""
     problems: list[tuple[str, str]] = []
     if "active_params" in x and "total_params" in x and float(x["active_params"]) > float(x["total_params"]):
-        problems.append(("active_params", f"{float(x['active_params']):g} active parameters exceed total_params "
-                                          f"{float(x['total_params']):g}: give total_params >= active_params "
-                                          "(equal for a dense model)"))
+        problems.append(
+            (
+                "active_params",
+                f"{float(x['active_params']):g} active parameters exceed total_params "
+                f"{float(x['total_params']):g}: give total_params >= active_params "
+                "(equal for a dense model)",
+            )
+        )
     if "downtime_fraction" in x and float(x["downtime_fraction"]) >= 1:
-        problems.append(("downtime_fraction", f"must be below 1 (a share of wall-clock), got {float(x['downtime_fraction']):g}"))
+        problems.append(
+            ("downtime_fraction", f"must be below 1 (a share of wall-clock), got {float(x['downtime_fraction']):g}")
+        )
     return problems

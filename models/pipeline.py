@@ -32,25 +32,52 @@ from typing import Any, Mapping
 from flopcast.models._spec import Quantity
 
 INPUTS = {
-    "stages": Quantity("stages", "pipeline depth d (model partitions)", None,
-                       '[P "给定m个均匀分割的微批次和d个分区"]', domain="count"),
-    "micro_batches": Quantity("micro-batches", "micro-batches m per mini-batch", None,
-                              '[P "给定m个均匀分割的微批次和d个分区"]', domain="positive"),
-    "model_chunks": Quantity("chunks/stage", "model chunks v per device (interleaved schedule)", 1.0,
-                             '[P "如果每个worker有v个模型块 ... 气泡时间可以减少 v 倍"]; 1 = GPipe', domain="integer"),
-    "other_efficiency": Quantity("fraction", "fraction of peak the pipeline's busy time achieves", None,
-                                 "not in the source: kernel and communication efficiency outside the bubble", domain="fraction"),
-    "bubble_target": Quantity("fraction", "bubble fraction read as 'negligible'", 0.05,
-                              '[P "几乎可以忽略不计"] gives no number; 5% is our reading', domain="open_fraction"),
+    "stages": Quantity(
+        "stages", "pipeline depth d (model partitions)", None, '[P "给定m个均匀分割的微批次和d个分区"]', domain="count"
+    ),
+    "micro_batches": Quantity(
+        "micro-batches",
+        "micro-batches m per mini-batch",
+        None,
+        '[P "给定m个均匀分割的微批次和d个分区"]',
+        domain="positive",
+    ),
+    "model_chunks": Quantity(
+        "chunks/stage",
+        "model chunks v per device (interleaved schedule)",
+        1.0,
+        '[P "如果每个worker有v个模型块 ... 气泡时间可以减少 v 倍"]; 1 = GPipe',
+        domain="integer",
+    ),
+    "other_efficiency": Quantity(
+        "fraction",
+        "fraction of peak the pipeline's busy time achieves",
+        None,
+        "not in the source: kernel and communication efficiency outside the bubble",
+        domain="fraction",
+    ),
+    "bubble_target": Quantity(
+        "fraction",
+        "bubble fraction read as 'negligible'",
+        0.05,
+        '[P "几乎可以忽略不计"] gives no number; 5% is our reading',
+        domain="open_fraction",
+    ),
 }
 
 OUTPUTS = {
     "bubble_fraction": Quantity("fraction", "share of a training step the devices sit idle", domain="fraction"),
-    "utilization_upper_bound": Quantity("fraction", "achievable utilization: (1 - bubble) x other_efficiency", domain="fraction"),
+    "utilization_upper_bound": Quantity(
+        "fraction", "achievable utilization: (1 - bubble) x other_efficiency", domain="fraction"
+    ),
     "pipeline_speedup": Quantity("x one device", "throughput over one device: d x (1 - bubble)", domain="positive"),
     "bubble_fraction_at_4d": Quantity("fraction", "bubble at m = 4d for the same d and v", domain="fraction"),
-    "micro_batches_for_target": Quantity("micro-batches", "smallest m with bubble <= bubble_target", domain="nonnegative"),
-    "micro_batches_per_stage_for_target": Quantity("micro-batches/stage", "that m over d (the source's rule says 4)", domain="nonnegative"),
+    "micro_batches_for_target": Quantity(
+        "micro-batches", "smallest m with bubble <= bubble_target", domain="nonnegative"
+    ),
+    "micro_batches_per_stage_for_target": Quantity(
+        "micro-batches/stage", "that m over d (the source's rule says 4)", domain="nonnegative"
+    ),
 }
 
 KEY_OUTPUTS = ("bubble_fraction", "utilization_upper_bound", "bubble_fraction_at_4d")

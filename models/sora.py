@@ -20,57 +20,142 @@ SECONDS_PER_MONTH = 30 * 24 * 3600.0  # [S04 "H100 运行一个月"]: one month 
 HOURS_PER_DAY = 24.0
 
 INPUTS = {
-    "dit_params": Quantity("parameters", "DiT-XL parameter count", 675e6,
-                           '[S04 "DiT-XL 有 6.75 亿个参数"]', domain="positive"),
-    "dit_train_flops": Quantity("FLOP", "DiT-XL total training compute", 1e21,
-                                '[S04 "使用了大约 10^21 FLOPS 的总计算资源进行训练"]', domain="positive",
-                                convention=dit.TRAIN_CONVENTION),
-    "dit_flops_per_step": Quantity("FLOP", "DiT-XL FLOPs per denoising step (one 512x512 image)", 524e9,
-                                   '[S04 "DiT-XL 每一步推理使用 524×10^9 FLOPS"]', domain="positive",
-                                   convention=dit.STEP_CONVENTION),
-    "sora_params": Quantity("parameters", "Sora parameter count", None,
-                            '[S04 "200 亿规模的参数量也是有可能的 ... DiT 30 倍"]', domain="positive"),
-    "video_seconds": Quantity("s", "length of one generated video", None, '[S04 "Sora 最长可以生成 1 分钟的视频"]', domain="positive"),
-    "fps": Quantity("frames/s", "frame rate of generated video", None, '[S04 "编码帧率为 24 帧每秒"]', domain="positive"),
-    "temporal_compression": Quantity("frames per latent frame", "video frames per latent frame", None,
-                                     '[S04 "8 倍压缩,那么在 latent space 中就有 180 帧"]', domain="positive"),
-    "dataset_multiplier": Quantity("x DiT-XL data", "training data seen relative to DiT-XL", None,
-                                   '[S04 "计算量增加的乘数给到 4 到 10 倍更为合理"]', domain="positive"),
-    "video_fraction": Quantity("fraction", "share of training data that is video", None,
-                               '[S04 "50% 的静态图像和 50% 的视频"]', domain="fraction"),
-    "sampling_steps": Quantity("steps", "denoising steps per generated video", None,
-                               '[S04 "每个视频有 250 个 diffusion 步骤"]', domain="positive"),
-    "h100_peak_flops": Quantity("FLOP/s", "dense BF16 peak of one H100 SXM", 989.4e12,
-                                "NVIDIA H100 SXM datasheet: 989.4 TFLOPS dense BF16", domain="positive",
-                                convention=dit.PEAK_CONVENTION,
-                                hardware="peak_flops"),
-    "training_utilization": Quantity("fraction", "achieved FLOP/s over peak when training", None,
-                                     '[S04 "4211 - 10528 张 H100 运行一个月" assumes 100%]', domain="open_fraction"),
-    "inference_utilization": Quantity("fraction", "achieved FLOP/s over peak when serving", None,
-                                      '[S04 "50%的利用率会更符合实际"]', domain="open_fraction"),
+    "dit_params": Quantity(
+        "parameters", "DiT-XL parameter count", 675e6, '[S04 "DiT-XL 有 6.75 亿个参数"]', domain="positive"
+    ),
+    "dit_train_flops": Quantity(
+        "FLOP",
+        "DiT-XL total training compute",
+        1e21,
+        '[S04 "使用了大约 10^21 FLOPS 的总计算资源进行训练"]',
+        domain="positive",
+        convention=dit.TRAIN_CONVENTION,
+    ),
+    "dit_flops_per_step": Quantity(
+        "FLOP",
+        "DiT-XL FLOPs per denoising step (one 512x512 image)",
+        524e9,
+        '[S04 "DiT-XL 每一步推理使用 524×10^9 FLOPS"]',
+        domain="positive",
+        convention=dit.STEP_CONVENTION,
+    ),
+    "sora_params": Quantity(
+        "parameters",
+        "Sora parameter count",
+        None,
+        '[S04 "200 亿规模的参数量也是有可能的 ... DiT 30 倍"]',
+        domain="positive",
+    ),
+    "video_seconds": Quantity(
+        "s", "length of one generated video", None, '[S04 "Sora 最长可以生成 1 分钟的视频"]', domain="positive"
+    ),
+    "fps": Quantity(
+        "frames/s", "frame rate of generated video", None, '[S04 "编码帧率为 24 帧每秒"]', domain="positive"
+    ),
+    "temporal_compression": Quantity(
+        "frames per latent frame",
+        "video frames per latent frame",
+        None,
+        '[S04 "8 倍压缩,那么在 latent space 中就有 180 帧"]',
+        domain="positive",
+    ),
+    "dataset_multiplier": Quantity(
+        "x DiT-XL data",
+        "training data seen relative to DiT-XL",
+        None,
+        '[S04 "计算量增加的乘数给到 4 到 10 倍更为合理"]',
+        domain="positive",
+    ),
+    "video_fraction": Quantity(
+        "fraction",
+        "share of training data that is video",
+        None,
+        '[S04 "50% 的静态图像和 50% 的视频"]',
+        domain="fraction",
+    ),
+    "sampling_steps": Quantity(
+        "steps",
+        "denoising steps per generated video",
+        None,
+        '[S04 "每个视频有 250 个 diffusion 步骤"]',
+        domain="positive",
+    ),
+    "h100_peak_flops": Quantity(
+        "FLOP/s",
+        "dense BF16 peak of one H100 SXM",
+        989.4e12,
+        "NVIDIA H100 SXM datasheet: 989.4 TFLOPS dense BF16",
+        domain="positive",
+        convention=dit.PEAK_CONVENTION,
+        hardware="peak_flops",
+    ),
+    "training_utilization": Quantity(
+        "fraction",
+        "achieved FLOP/s over peak when training",
+        None,
+        '[S04 "4211 - 10528 张 H100 运行一个月" assumes 100%]',
+        domain="open_fraction",
+    ),
+    "inference_utilization": Quantity(
+        "fraction",
+        "achieved FLOP/s over peak when serving",
+        None,
+        '[S04 "50%的利用率会更符合实际"]',
+        domain="open_fraction",
+    ),
     # The demand side is the fleet layer's (models/video_fleet.py), shared rather than copied.
-    **{name: video_fleet.INPUTS[name] for name in (
-        "tiktok_minutes_per_day", "youtube_minutes_per_day", "tiktok_ai_share", "youtube_ai_share",
-        "peak_factor", "generations_per_upload")},
+    **{
+        name: video_fleet.INPUTS[name]
+        for name in (
+            "tiktok_minutes_per_day",
+            "youtube_minutes_per_day",
+            "tiktok_ai_share",
+            "youtube_ai_share",
+            "peak_factor",
+            "generations_per_upload",
+        )
+    },
     # Not in the source: cost and power of the fleet, with documented defaults.
-    "h100_usd_per_hour": Quantity("USD/GPU-hour", "rental price of one H100", 2.5,
-                                  "default: typical 2024-2025 on-demand/reserved H100 cloud price, ~2-3 USD/h", domain="positive",
-                                  hardware="usd_per_hour"),
-    "h100_power_kw": Quantity("kW/GPU", "all-in power per H100 (GPU TDP 0.7 kW plus host, network, cooling)", 1.4,
-                              "default: 0.7 kW SXM TDP x ~2 for server, network and PUE", domain="positive",
-                              hardware="power_kw"),
+    "h100_usd_per_hour": Quantity(
+        "USD/GPU-hour",
+        "rental price of one H100",
+        2.5,
+        "default: typical 2024-2025 on-demand/reserved H100 cloud price, ~2-3 USD/h",
+        domain="positive",
+        hardware="usd_per_hour",
+    ),
+    "h100_power_kw": Quantity(
+        "kW/GPU",
+        "all-in power per H100 (GPU TDP 0.7 kW plus host, network, cooling)",
+        1.4,
+        "default: 0.7 kW SXM TDP x ~2 for server, network and PUE",
+        domain="positive",
+        hardware="power_kw",
+    ),
 }
 
 OUTPUTS = {
     "training_flops": Quantity("FLOP", "total training compute", domain="nonnegative"),
-    "training_h100_months": Quantity("H100-months", "H100-months to train at training_utilization (30-day months)", domain="nonnegative"),
-    "inference_flops_per_video_minute": Quantity("FLOP/video min", "inference compute per minute of generated video", domain="positive"),
-    "video_minutes_per_h100_hour": Quantity("video min/H100-hour", "video generated per H100-hour at 100% utilization", domain="positive"),
-    "break_even_video_minutes": Quantity("video min", "minutes generated before inference compute equals training compute", domain="nonnegative"),
+    "training_h100_months": Quantity(
+        "H100-months", "H100-months to train at training_utilization (30-day months)", domain="nonnegative"
+    ),
+    "inference_flops_per_video_minute": Quantity(
+        "FLOP/video min", "inference compute per minute of generated video", domain="positive"
+    ),
+    "video_minutes_per_h100_hour": Quantity(
+        "video min/H100-hour", "video generated per H100-hour at 100% utilization", domain="positive"
+    ),
+    "break_even_video_minutes": Quantity(
+        "video min", "minutes generated before inference compute equals training compute", domain="nonnegative"
+    ),
     "ai_video_minutes_per_day": Quantity("video min/day", "AI-generated video uploaded per day", domain="nonnegative"),
-    "average_fleet_h100_full_utilization": Quantity("H100s", "H100s for flat demand at 100% utilization (the source's 89k step)", domain="nonnegative"),
+    "average_fleet_h100_full_utilization": Quantity(
+        "H100s", "H100s for flat demand at 100% utilization (the source's 89k step)", domain="nonnegative"
+    ),
     "peak_fleet_h100": Quantity("H100s", "H100s to serve peak demand", domain="nonnegative"),
-    "inference_usd_per_video_minute": Quantity("USD/video min", "GPU rental cost per generated minute at inference_utilization", domain="positive"),
+    "inference_usd_per_video_minute": Quantity(
+        "USD/video min", "GPU rental cost per generated minute at inference_utilization", domain="positive"
+    ),
     "peak_fleet_power_mw": Quantity("MW", "all-in power of the peak fleet", domain="nonnegative"),
 }
 

@@ -31,31 +31,70 @@ from typing import Any, Mapping
 from flopcast.models._spec import Quantity
 
 INPUTS = {
-    "width": Quantity("px", "frame width in pixels", None,
-                      "not stated; 512 reproduces the source's ~1,000 patches per frame (module docstring)", domain="positive"),
-    "height": Quantity("px", "frame height in pixels", None,
-                       "not stated; 512 reproduces the source's ~1,000 patches per frame (module docstring)", domain="positive"),
-    "frames": Quantity("frames", "video frames per generated video", None, '[T "一个60帧的视频(约6—8秒)"]', domain="count"),
-    "vae_temporal": Quantity("frames per latent frame", "temporal compression of the video autoencoder", None,
-                             "not stated; 1 (no temporal compression) reproduces 60 frames -> 60k patches", domain="count"),
-    "vae_spatial": Quantity("px per latent px", "spatial compression of the autoencoder, per side", None,
-                            "not stated; 8 as in DiT / Stable Diffusion VAEs", domain="count"),
-    "causal_vae": Quantity("0/1", "1: causal VAE, the first frame is encoded alone (latent = 1 + (frames - 1) / "
-                           "vae_temporal); 0: frames / vae_temporal", 0.0,
-                           "not stated; 0, the plain count (identical to 1 when vae_temporal = 1, the source's reading). "
-                           "Same name and meaning as in models/video_diffusion.py, whose default is 1", domain="switch"),
-    "patch_temporal": Quantity("latent frames per token", "patch size along time", None,
-                               "not stated; 1 (per-frame patches)", domain="count"),
-    "patch_spatial": Quantity("latent px per token side", "patch size per side, in latent pixels", None,
-                              "not stated; 2 as in DiT-XL/2", domain="count"),
-    "sampling_steps": Quantity("steps", "denoising steps per generated video", None, '[T "如果去噪步数是20的话"]', domain="positive"),
+    "width": Quantity(
+        "px",
+        "frame width in pixels",
+        None,
+        "not stated; 512 reproduces the source's ~1,000 patches per frame (module docstring)",
+        domain="positive",
+    ),
+    "height": Quantity(
+        "px",
+        "frame height in pixels",
+        None,
+        "not stated; 512 reproduces the source's ~1,000 patches per frame (module docstring)",
+        domain="positive",
+    ),
+    "frames": Quantity(
+        "frames", "video frames per generated video", None, '[T "一个60帧的视频(约6—8秒)"]', domain="count"
+    ),
+    "vae_temporal": Quantity(
+        "frames per latent frame",
+        "temporal compression of the video autoencoder",
+        None,
+        "not stated; 1 (no temporal compression) reproduces 60 frames -> 60k patches",
+        domain="count",
+    ),
+    "vae_spatial": Quantity(
+        "px per latent px",
+        "spatial compression of the autoencoder, per side",
+        None,
+        "not stated; 8 as in DiT / Stable Diffusion VAEs",
+        domain="count",
+    ),
+    "causal_vae": Quantity(
+        "0/1",
+        "1: causal VAE, the first frame is encoded alone (latent = 1 + (frames - 1) / "
+        "vae_temporal); 0: frames / vae_temporal",
+        0.0,
+        "not stated; 0, the plain count (identical to 1 when vae_temporal = 1, the source's reading). "
+        "Same name and meaning as in models/video_diffusion.py, whose default is 1",
+        domain="switch",
+    ),
+    "patch_temporal": Quantity(
+        "latent frames per token", "patch size along time", None, "not stated; 1 (per-frame patches)", domain="count"
+    ),
+    "patch_spatial": Quantity(
+        "latent px per token side",
+        "patch size per side, in latent pixels",
+        None,
+        "not stated; 2 as in DiT-XL/2",
+        domain="count",
+    ),
+    "sampling_steps": Quantity(
+        "steps", "denoising steps per generated video", None, '[T "如果去噪步数是20的话"]', domain="positive"
+    ),
 }
 
 OUTPUTS = {
     "latent_frames": Quantity("latent frames", "frames after temporal compression", domain="positive"),
-    "patches_per_latent_frame": Quantity("tokens/latent frame", "spatial patches in one latent frame", domain="positive"),
+    "patches_per_latent_frame": Quantity(
+        "tokens/latent frame", "spatial patches in one latent frame", domain="positive"
+    ),
     "tokens_per_video": Quantity("tokens", "spacetime patches (tokens) in one video", domain="positive"),
-    "tokens_processed_per_video": Quantity("tokens", "tokens processed over all denoising steps of one video", domain="positive"),
+    "tokens_processed_per_video": Quantity(
+        "tokens", "tokens processed over all denoising steps of one video", domain="positive"
+    ),
 }
 
 KEY_OUTPUTS = ("tokens_per_video", "tokens_processed_per_video")

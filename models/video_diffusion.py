@@ -37,8 +37,9 @@ SECONDS_PER_DAY = 86400.0
 SECONDS_PER_MONTH = 30 * 24 * 3600.0  # 30-day months, as in models/sora.py
 # FLOP conventions (models/_convention.py): this model counts 2 FLOPs per multiply-add
 # (flops_per_param_token = 2) and divides by dense peaks.
-COUNT_CONVENTION = declare(Convention(count="flop"), Convention(count="flop"),
-                           "Kaplan et al. 2020, section 2.1: 2N FLOPs per token")
+COUNT_CONVENTION = declare(
+    Convention(count="flop"), Convention(count="flop"), "Kaplan et al. 2020, section 2.1: 2N FLOPs per token"
+)
 PEAK_CONVENTION = declare(DENSE, DENSE, "NVIDIA H100 SXM datasheet: 989.4 TFLOPS dense BF16")
 
 INPUTS = {
@@ -50,94 +51,207 @@ INPUTS = {
         "Close to the model-card count for single-stream DiTs (Wan 2.1 14B: 11.95B of 14B; CogVideoX-5B: "
         "4.76B of ~5.6B); about half of it for double-stream MMDiTs whose text-stream and modulation "
         "weights never touch a video token (HunyuanVideo: 6.79B of 13B; Open-Sora 2.0: 6.45B of 11B); "
-        "DiT-XL/2: 12 x 28 x 1152^2 = 446M of 675M. The card count overstates the linear term.", domain="positive",
+        "DiT-XL/2: 12 x 28 x 1152^2 = 446M of 675M. The card count overstates the linear term.",
+        domain="positive",
     ),
-    "layers": Quantity("layers", "transformer blocks that run self-attention over the video tokens", None,
-                       "model config (e.g. Wan 2.1 14B: 40; HunyuanVideo: 20 double + 40 single = 60)", domain="positive"),
-    "hidden_size": Quantity("dims", "transformer width d (attention inner dimension)", None,
-                            "model config (e.g. Wan 2.1 14B: 5120; HunyuanVideo, CogVideoX-5B: 3072)", domain="positive"),
+    "layers": Quantity(
+        "layers",
+        "transformer blocks that run self-attention over the video tokens",
+        None,
+        "model config (e.g. Wan 2.1 14B: 40; HunyuanVideo: 20 double + 40 single = 60)",
+        domain="positive",
+    ),
+    "hidden_size": Quantity(
+        "dims",
+        "transformer width d (attention inner dimension)",
+        None,
+        "model config (e.g. Wan 2.1 14B: 5120; HunyuanVideo, CogVideoX-5B: 3072)",
+        domain="positive",
+    ),
     "width": Quantity("px", "width of the generated video", None, "generation setting", domain="positive"),
     "height": Quantity("px", "height of the generated video", None, "generation setting", domain="positive"),
-    "frames": Quantity("frames", "frames of the generated video (pixel space)", None,
-                       "generation setting (CogVideoX: 49; Wan 2.1: 81; HunyuanVideo, Open-Sora 2.0: 129)", domain="count"),
-    "fps": Quantity("frames/s", "frame rate of the generated video", None,
-                    "generation setting (CogVideoX: 8; Wan 2.1: 16; HunyuanVideo, Open-Sora 2.0: 24)", domain="positive"),
-    "vae_temporal": Quantity("frames per latent frame", "VAE temporal compression", None,
-                             "4 for CogVideoX, HunyuanVideo, Wan 2.1, Open-Sora 2.0; 8 for LTX-Video", domain="count"),
-    "vae_spatial": Quantity("px per latent px", "VAE spatial compression (per side)", None,
-                            "8 for CogVideoX, HunyuanVideo, Wan 2.1; 16-32 for deep-compression VAEs", domain="count"),
+    "frames": Quantity(
+        "frames",
+        "frames of the generated video (pixel space)",
+        None,
+        "generation setting (CogVideoX: 49; Wan 2.1: 81; HunyuanVideo, Open-Sora 2.0: 129)",
+        domain="count",
+    ),
+    "fps": Quantity(
+        "frames/s",
+        "frame rate of the generated video",
+        None,
+        "generation setting (CogVideoX: 8; Wan 2.1: 16; HunyuanVideo, Open-Sora 2.0: 24)",
+        domain="positive",
+    ),
+    "vae_temporal": Quantity(
+        "frames per latent frame",
+        "VAE temporal compression",
+        None,
+        "4 for CogVideoX, HunyuanVideo, Wan 2.1, Open-Sora 2.0; 8 for LTX-Video",
+        domain="count",
+    ),
+    "vae_spatial": Quantity(
+        "px per latent px",
+        "VAE spatial compression (per side)",
+        None,
+        "8 for CogVideoX, HunyuanVideo, Wan 2.1; 16-32 for deep-compression VAEs",
+        domain="count",
+    ),
     "causal_vae": Quantity(
-        "0/1", "1: causal VAE, the first frame is encoded alone (latent = (frames - 1) // vae_temporal + 1); "
-        "0: non-causal, latent = frames // vae_temporal", 1.0,
+        "0/1",
+        "1: causal VAE, the first frame is encoded alone (latent = (frames - 1) // vae_temporal + 1); "
+        "0: non-causal, latent = frames // vae_temporal",
+        1.0,
         "Causal: CogVideoX, HunyuanVideo, Wan, Mochi 1, LTX-Video, Open-Sora 1.2 and 2.0 (hence 4k+1 frame counts: "
-        "49, 81, 129); non-causal: Allegro, Open-Sora 1.0/1.1 (2-D VAE), the source's 1440 / 8 frames.", domain="switch",
+        "49, 81, 129); non-causal: Allegro, Open-Sora 1.0/1.1 (2-D VAE), the source's 1440 / 8 frames.",
+        domain="switch",
     ),
-    "patch_temporal": Quantity("latent frames per token", "patch size along time", 1.0,
-                               "1 for CogVideoX 1.0, HunyuanVideo, Wan 2.1 (patch (1, 2, 2)), Open-Sora 2.0", domain="count"),
-    "patch_spatial": Quantity("latent px per token side", "patch size along height and width", None,
-                              "2 for DiT-XL/2, CogVideoX, HunyuanVideo, Wan 2.1, Open-Sora 2.0", domain="count"),
+    "patch_temporal": Quantity(
+        "latent frames per token",
+        "patch size along time",
+        1.0,
+        "1 for CogVideoX 1.0, HunyuanVideo, Wan 2.1 (patch (1, 2, 2)), Open-Sora 2.0",
+        domain="count",
+    ),
+    "patch_spatial": Quantity(
+        "latent px per token side",
+        "patch size along height and width",
+        None,
+        "2 for DiT-XL/2, CogVideoX, HunyuanVideo, Wan 2.1, Open-Sora 2.0",
+        domain="count",
+    ),
     # --- sampling ------------------------------------------------------------------------------
-    "sampling_steps": Quantity("steps", "denoising steps per generated video", None,
-                               "50 in the open models' defaults; 250 in DiT and the source; 1-8 for distilled samplers", domain="positive"),
-    "cfg_passes": Quantity(
-        "passes/step", "forward passes per denoising step", None,
-        "2 with classifier-free guidance (CogVideoX, Wan 2.1), 1 when guidance is distilled into the model "
-        "(HunyuanVideo's embedded guidance), 3 for Open-Sora 2.0's text + image guidance", domain="count",
+    "sampling_steps": Quantity(
+        "steps",
+        "denoising steps per generated video",
+        None,
+        "50 in the open models' defaults; 250 in DiT and the source; 1-8 for distilled samplers",
+        domain="positive",
     ),
-    "overhead_fraction": Quantity("fraction", "per-step work the FLOP count leaves out (norms, modulation, RoPE, "
-                                  "text tokens in joint attention, scheduler), as a fraction of the denoiser's FLOPs; "
-                                  "per-video work is fixed_seconds_per_video", None, "judgment, see scenarios", domain="nonnegative"),
+    "cfg_passes": Quantity(
+        "passes/step",
+        "forward passes per denoising step",
+        None,
+        "2 with classifier-free guidance (CogVideoX, Wan 2.1), 1 when guidance is distilled into the model "
+        "(HunyuanVideo's embedded guidance), 3 for Open-Sora 2.0's text + image guidance",
+        domain="count",
+    ),
+    "overhead_fraction": Quantity(
+        "fraction",
+        "per-step work the FLOP count leaves out (norms, modulation, RoPE, "
+        "text tokens in joint attention, scheduler), as a fraction of the denoiser's FLOPs; "
+        "per-video work is fixed_seconds_per_video",
+        None,
+        "judgment, see scenarios",
+        domain="nonnegative",
+    ),
     "flops_per_param_token": Quantity(
-        "FLOP per param per token", "FLOPs counted per multiply-accumulate (applies to attention matmuls too)", 2.0,
+        "FLOP per param per token",
+        "FLOPs counted per multiply-accumulate (applies to attention matmuls too)",
+        2.0,
         "2: a multiply-add is 2 FLOPs, the convention of GPU peak FLOP/s (Kaplan et al. 2020: 2N per token); "
-        "1: MAC counting, as the DiT paper's 'Gflops' (Peebles & Xie 2023, Table 4).", domain="positive",
+        "1: MAC counting, as the DiT paper's 'Gflops' (Peebles & Xie 2023, Table 4).",
+        domain="positive",
         convention=COUNT_CONVENTION,
     ),
     "attention_factor": Quantity(
-        "x full attention", "share of full 3-D self-attention computed (0 switches it off, as the source did; "
-        "<1 for sparse or windowed attention)", 1.0, "full 3-D attention: CogVideoX, HunyuanVideo, Wan 2.1, Open-Sora 2.0", domain="fraction",
+        "x full attention",
+        "share of full 3-D self-attention computed (0 switches it off, as the source did; "
+        "<1 for sparse or windowed attention)",
+        1.0,
+        "full 3-D attention: CogVideoX, HunyuanVideo, Wan 2.1, Open-Sora 2.0",
+        domain="fraction",
     ),
-    "gpu_peak_flops": Quantity("FLOP/s", "dense BF16 peak of one GPU", 989.4e12,
-                               "NVIDIA H100 SXM datasheet: 989.4 TFLOPS dense BF16 (H800 SXM the same)", domain="positive",
-                               convention=PEAK_CONVENTION,
-                               hardware="peak_flops"),
-    "inference_utilization": Quantity("fraction", "achieved FLOP/s over peak when generating, on an accelerator "
-                                      "of the H100 SXM's machine balance (989.4 TFLOP/s / 3.35 TB/s = 295 FLOP/byte)",
-                                      None, "judgment calibrated on priors/evidence/video-timings.toml (see scenarios)",
-                                      domain="open_fraction"),
+    "gpu_peak_flops": Quantity(
+        "FLOP/s",
+        "dense BF16 peak of one GPU",
+        989.4e12,
+        "NVIDIA H100 SXM datasheet: 989.4 TFLOPS dense BF16 (H800 SXM the same)",
+        domain="positive",
+        convention=PEAK_CONVENTION,
+        hardware="peak_flops",
+    ),
+    "inference_utilization": Quantity(
+        "fraction",
+        "achieved FLOP/s over peak when generating, on an accelerator "
+        "of the H100 SXM's machine balance (989.4 TFLOP/s / 3.35 TB/s = 295 FLOP/byte)",
+        None,
+        "judgment calibrated on priors/evidence/video-timings.toml (see scenarios)",
+        domain="open_fraction",
+    ),
     # --- the accelerator and the software stack (added with issue 22) ---------------------------
-    "gpu_memory_bandwidth": Quantity("TB/s", "memory bandwidth of one GPU", 3.35, "NVIDIA H100 SXM datasheet: 3.35 TB/s",
-                                     domain="positive", hardware="memory_bandwidth"),
+    "gpu_memory_bandwidth": Quantity(
+        "TB/s",
+        "memory bandwidth of one GPU",
+        3.35,
+        "NVIDIA H100 SXM datasheet: 3.35 TB/s",
+        domain="positive",
+        hardware="memory_bandwidth",
+    ),
     "balance_elasticity": Quantity(
-        "x", "how the time a step spends off peak scales with the accelerator's machine balance (peak / memory "
-        "bandwidth): (1/u - 1) ~ balance ^ k; 0: utilization the same on every accelerator", 0.0,
+        "x",
+        "how the time a step spends off peak scales with the accelerator's machine balance (peak / memory "
+        "bandwidth): (1/u - 1) ~ balance ^ k; 0: utilization the same on every accelerator",
+        0.0,
         "0 reproduces the single-utilization model; see the scenario (FlashAttention-2/-3 on A100 vs H100)",
-        domain="nonnegative"),
+        domain="nonnegative",
+    ),
     "stack_overhead": Quantity(
-        "fraction", "extra denoising time of the pipeline's software stack over the FLOP count at "
-        "inference_utilization (older attention kernels, tiled VAE decoding, CPU offload), as a fraction", 0.0,
-        "0 reproduces the FLOP-only model; see the scenario", domain="nonnegative"),
+        "fraction",
+        "extra denoising time of the pipeline's software stack over the FLOP count at "
+        "inference_utilization (older attention kernels, tiled VAE decoding, CPU offload), as a fraction",
+        0.0,
+        "0 reproduces the FLOP-only model; see the scenario",
+        domain="nonnegative",
+    ),
     # --- training --------------------------------------------------------------------------------
     "training_clips": Quantity("clips", "video clips in the training set", None, "judgment", domain="positive"),
     "training_clip_seconds": Quantity("s", "average length of a training clip", None, "judgment", domain="positive"),
     "training_width": Quantity("px", "token-weighted average training width", None, "judgment", domain="positive"),
     "training_height": Quantity("px", "token-weighted average training height", None, "judgment", domain="positive"),
     "training_epochs": Quantity("epochs", "passes over the clip set", None, "judgment", domain="positive"),
-    "training_utilization": Quantity("fraction", "achieved FLOP/s over peak when training", None, "judgment", domain="open_fraction"),
+    "training_utilization": Quantity(
+        "fraction", "achieved FLOP/s over peak when training", None, "judgment", domain="open_fraction"
+    ),
     # --- costs the equations above leave out (added with issue 16) --------------------------------
     "fixed_seconds_per_video": Quantity(
-        "GPU-s", "per-video work that does not scale with steps: text encoding, VAE decoding, weight offload", 0.0,
-        "0 reproduces the FLOP-only model; see the scenarios' priors (published VAE decode times)", domain="nonnegative"),
-    "training_images": Quantity("images", "image samples seen in training (one latent frame each, at the "
-                                "training size), beside the video clips", 0.0, "0: video clips only", domain="nonnegative"),
-    "training_padding_fraction": Quantity("fraction", "extra tokens from padding and bucketing, as a fraction of "
-                                          "the real tokens", 0.0, "0: perfectly packed batches", domain="nonnegative"),
+        "GPU-s",
+        "per-video work that does not scale with steps: text encoding, VAE decoding, weight offload",
+        0.0,
+        "0 reproduces the FLOP-only model; see the scenarios' priors (published VAE decode times)",
+        domain="nonnegative",
+    ),
+    "training_images": Quantity(
+        "images",
+        "image samples seen in training (one latent frame each, at the training size), beside the video clips",
+        0.0,
+        "0: video clips only",
+        domain="nonnegative",
+    ),
+    "training_padding_fraction": Quantity(
+        "fraction",
+        "extra tokens from padding and bucketing, as a fraction of the real tokens",
+        0.0,
+        "0: perfectly packed batches",
+        domain="nonnegative",
+    ),
     "training_recompute_fraction": Quantity(
-        "forward passes", "extra forward passes per step for activation recomputation (0 none, 1 full "
-        "recomputation: 4 forward-equivalents instead of 3)", 0.0, "0: no activation checkpointing", domain="nonnegative"),
+        "forward passes",
+        "extra forward passes per step for activation recomputation (0 none, 1 full "
+        "recomputation: 4 forward-equivalents instead of 3)",
+        0.0,
+        "0: no activation checkpointing",
+        domain="nonnegative",
+    ),
     "training_encoder_fraction": Quantity(
-        "fraction", "VAE encoding and text encoding during training, as a fraction of the denoiser's training "
-        "FLOPs (0 when latents and text embeddings are cached)", 0.0, "0: cached latents", domain="nonnegative"),
+        "fraction",
+        "VAE encoding and text encoding during training, as a fraction of the denoiser's training "
+        "FLOPs (0 when latents and text embeddings are cached)",
+        0.0,
+        "0: cached latents",
+        domain="nonnegative",
+    ),
 }
 
 OUTPUTS = {
@@ -145,18 +259,32 @@ OUTPUTS = {
     "tokens_per_video": Quantity("tokens", "transformer tokens per generated video", domain="positive"),
     "flops_per_forward": Quantity("FLOP", "one forward pass of the denoiser over one video", domain="positive"),
     "attention_share": Quantity("fraction", "share of a forward pass spent in self-attention", domain="fraction"),
-    "flops_per_video": Quantity("FLOP", "all sampling steps, guidance passes and overhead for one video", domain="positive"),
-    "flops_per_video_minute": Quantity("FLOP/video min", "inference compute per minute of generated video", domain="positive"),
+    "flops_per_video": Quantity(
+        "FLOP", "all sampling steps, guidance passes and overhead for one video", domain="positive"
+    ),
+    "flops_per_video_minute": Quantity(
+        "FLOP/video min", "inference compute per minute of generated video", domain="positive"
+    ),
     "video_seconds": Quantity("s", "length of one generated video", domain="positive"),
     "gpu_seconds_per_video": Quantity("GPU-s", "GPU time per video at inference_utilization", domain="positive"),
-    "video_seconds_per_gpu_hour": Quantity("video s/GPU-hour", "seconds of video one GPU generates per hour, "
-                                           "at inference_utilization", domain="positive"),
+    "video_seconds_per_gpu_hour": Quantity(
+        "video s/GPU-hour", "seconds of video one GPU generates per hour, at inference_utilization", domain="positive"
+    ),
     "training_tokens": Quantity("tokens", "video tokens seen in training", domain="positive"),
-    "training_flops": Quantity("FLOP", "training compute as the hardware runs it: forward + backward (3x forward) "
-                               "+ recomputation, over clips and images, with padding and encoder passes", domain="positive"),
-    "training_gpu_months": Quantity("GPU-months", "GPU-months to train at training_utilization (30-day months)", domain="positive"),
-    "training_gpu_days": Quantity("GPU-days", "GPU-days to train on GPUs of gpu_peak_flops at training_utilization "
-                                  "(the unit training runs are disclosed in)", domain="positive"),
+    "training_flops": Quantity(
+        "FLOP",
+        "training compute as the hardware runs it: forward + backward (3x forward) "
+        "+ recomputation, over clips and images, with padding and encoder passes",
+        domain="positive",
+    ),
+    "training_gpu_months": Quantity(
+        "GPU-months", "GPU-months to train at training_utilization (30-day months)", domain="positive"
+    ),
+    "training_gpu_days": Quantity(
+        "GPU-days",
+        "GPU-days to train on GPUs of gpu_peak_flops at training_utilization (the unit training runs are disclosed in)",
+        domain="positive",
+    ),
 }
 
 KEY_OUTPUTS = ("gpu_seconds_per_video", "video_seconds_per_gpu_hour", "training_gpu_months")
@@ -164,11 +292,22 @@ KEY_OUTPUTS = ("gpu_seconds_per_video", "video_seconds_per_gpu_hour", "training_
 # Inputs that are whole numbers in every real configuration. The equations floor and pad them as a
 # pipeline does, so a sampled prior over them should be drawn on whole numbers (a step function of a
 # continuous draw is still well defined, but reads as an average over configurations).
-INTEGER_INPUTS = ("layers", "hidden_size", "width", "height", "frames", "vae_temporal", "vae_spatial",
-                  "patch_temporal", "patch_spatial", "sampling_steps")
+INTEGER_INPUTS = (
+    "layers",
+    "hidden_size",
+    "width",
+    "height",
+    "frames",
+    "vae_temporal",
+    "vae_spatial",
+    "patch_temporal",
+    "patch_spatial",
+    "sampling_steps",
+)
 
 
 # --- tokens ------------------------------------------------------------------------------------
+
 
 def floor_div(a, b):
     """Whole quotient, rounded down: ``a // b`` (numpy and PyTensor both define it; its gradient is 0)."""
@@ -210,8 +349,9 @@ def latent_side(px, vae_spatial):
 def tokens_per_frame(width, height, vae_spatial, patch_spatial):
     """Tokens per latent frame: patches across x patches down, each latent side padded up to whole patches.
     DiT-XL/2 at 512x512: (64 / 2)^2 = 1024; 1280x720 with 8x VAE and 2x2 patches: 80 x 45 = 3600."""
-    return (patch_count(latent_side(width, vae_spatial), patch_spatial)
-            * patch_count(latent_side(height, vae_spatial), patch_spatial))
+    return patch_count(latent_side(width, vae_spatial), patch_spatial) * patch_count(
+        latent_side(height, vae_spatial), patch_spatial
+    )
 
 
 def tokens(latent, patch_temporal, per_frame):
@@ -221,6 +361,7 @@ def tokens(latent, patch_temporal, per_frame):
 
 
 # --- FLOPs per forward pass --------------------------------------------------------------------
+
 
 def linear_flops(flops_per_param_token, params, n_tokens):
     """Dense layers: every token multiplies every per-token weight once, flops_per_param_token x N x T
@@ -233,7 +374,7 @@ def attention_flops(attention_factor, flops_per_param_token, layers, hidden_size
     2 x flops_per_param_token x layers x d x T^2 = 4 L d T^2 FLOPs at 2 FLOPs per MAC. DiT-XL/2 at 512x512
     (MAC counting): 446M x 1024 + 2 x 28 x 1152 x 1024^2 = 524.3e9, the paper's 524.6 Gflops.
     ``attention_factor`` 0 drops the term, as [S04 "524×10^9 FLOPS × 30 × 180"] implicitly does."""
-    return attention_factor * 2.0 * flops_per_param_token * layers * hidden_size * n_tokens ** 2
+    return attention_factor * 2.0 * flops_per_param_token * layers * hidden_size * n_tokens**2
 
 
 def flops_per_video(forward, cfg_passes, sampling_steps, overhead_fraction):
@@ -312,10 +453,14 @@ def evaluate(x: Mapping[str, Any]) -> dict[str, Any]:
     forward = lin + att
     per_video = flops_per_video(forward, x["cfg_passes"], x["sampling_steps"], x["overhead_fraction"])
     seconds = x["frames"] / x["fps"]
-    util = utilization_on(x["inference_utilization"], balance(x["gpu_peak_flops"], _get(x, "gpu_memory_bandwidth")),
-                          _get(x, "balance_elasticity"))
-    gpu_s = gpu_seconds_total(per_video * (1.0 + _get(x, "stack_overhead")), x["gpu_peak_flops"], util,
-                              x["fixed_seconds_per_video"])
+    util = utilization_on(
+        x["inference_utilization"],
+        balance(x["gpu_peak_flops"], _get(x, "gpu_memory_bandwidth")),
+        _get(x, "balance_elasticity"),
+    )
+    gpu_s = gpu_seconds_total(
+        per_video * (1.0 + _get(x, "stack_overhead")), x["gpu_peak_flops"], util, x["fixed_seconds_per_video"]
+    )
 
     clip_frames = x["training_clip_seconds"] * x["fps"]
     clip_latent = latent_frames(clip_frames, x["vae_temporal"], x["causal_vae"])
@@ -324,8 +469,9 @@ def evaluate(x: Mapping[str, Any]) -> dict[str, Any]:
     clip_lin, clip_att = _forward(x, clip_tokens)
     image_lin, image_att = _forward(x, frame_tokens)
     recompute = x["training_recompute_fraction"]
-    denoiser = (training_flops(clip_lin + clip_att, x["training_clips"], x["training_epochs"], recompute)
-                + training_flops(image_lin + image_att, x["training_images"], x["training_epochs"], recompute))
+    denoiser = training_flops(
+        clip_lin + clip_att, x["training_clips"], x["training_epochs"], recompute
+    ) + training_flops(image_lin + image_att, x["training_images"], x["training_epochs"], recompute)
     train = denoiser * (1.0 + x["training_padding_fraction"]) * (1.0 + x["training_encoder_fraction"])
     return {
         "latent_frames": latent,
@@ -337,7 +483,8 @@ def evaluate(x: Mapping[str, Any]) -> dict[str, Any]:
         "video_seconds": seconds,
         "gpu_seconds_per_video": gpu_s,
         "video_seconds_per_gpu_hour": video_seconds_per_gpu_hour(seconds, gpu_s),
-        "training_tokens": (clip_tokens * x["training_clips"] + frame_tokens * x["training_images"]) * x["training_epochs"],
+        "training_tokens": (clip_tokens * x["training_clips"] + frame_tokens * x["training_images"])
+        * x["training_epochs"],
         "training_flops": train,
         "training_gpu_months": gpu_months(train, x["gpu_peak_flops"], x["training_utilization"]),
         "training_gpu_days": gpu_days(train, x["gpu_peak_flops"], x["training_utilization"]),
@@ -347,13 +494,40 @@ def evaluate(x: Mapping[str, Any]) -> dict[str, Any]:
 # --- constraints a prior cannot express ---------------------------------------------------------
 
 _POSITIVE = (
-    "params", "layers", "hidden_size", "width", "height", "frames", "fps", "vae_temporal", "vae_spatial",
-    "patch_temporal", "patch_spatial", "sampling_steps", "cfg_passes", "flops_per_param_token", "gpu_peak_flops",
-    "inference_utilization", "training_clips", "training_clip_seconds", "training_width", "training_height",
-    "training_epochs", "training_utilization",
+    "params",
+    "layers",
+    "hidden_size",
+    "width",
+    "height",
+    "frames",
+    "fps",
+    "vae_temporal",
+    "vae_spatial",
+    "patch_temporal",
+    "patch_spatial",
+    "sampling_steps",
+    "cfg_passes",
+    "flops_per_param_token",
+    "gpu_peak_flops",
+    "inference_utilization",
+    "training_clips",
+    "training_clip_seconds",
+    "training_width",
+    "training_height",
+    "training_epochs",
+    "training_utilization",
 )
-_NON_NEGATIVE = ("overhead_fraction", "attention_factor", "stack_overhead", "balance_elasticity", "fixed_seconds_per_video", "training_images",
-                 "training_padding_fraction", "training_recompute_fraction", "training_encoder_fraction")
+_NON_NEGATIVE = (
+    "overhead_fraction",
+    "attention_factor",
+    "stack_overhead",
+    "balance_elasticity",
+    "fixed_seconds_per_video",
+    "training_images",
+    "training_padding_fraction",
+    "training_recompute_fraction",
+    "training_encoder_fraction",
+)
 _FRACTIONS = ("inference_utilization", "training_utilization")
 
 
@@ -383,14 +557,20 @@ def check(x: Mapping[str, float]) -> list[tuple[str, str]]:
     get = lambda n: float(x[n]) if n in x else None  # noqa: E731
     frames, vt, causal = get("frames"), get("vae_temporal"), get("causal_vae")
     if None not in (frames, vt, causal) and latent_frames(frames, vt, causal) < 1:
-        problems.append(("frames", f"{frames:g} frames give no latent frame with a non-causal VAE of "
-                                   f"vae_temporal={vt:g}: give at least {vt:g} frames (or causal_vae = 1)"))
+        problems.append(
+            (
+                "frames",
+                f"{frames:g} frames give no latent frame with a non-causal VAE of "
+                f"vae_temporal={vt:g}: give at least {vt:g} frames (or causal_vae = 1)",
+            )
+        )
     vs = get("vae_spatial")
     for name in ("width", "height"):
         size = get(name)
         if None not in (size, vs) and latent_side(size, vs) < 1:
-            problems.append((name, f"{size:g} px is less than one latent pixel (vae_spatial={vs:g}): "
-                                   f"give at least {vs:g} px"))
+            problems.append(
+                (name, f"{size:g} px is less than one latent pixel (vae_spatial={vs:g}): give at least {vs:g} px")
+            )
     return problems
 
 
@@ -404,21 +584,27 @@ def notes(x: Mapping[str, float]) -> list[str]:
     for name in ("frames", "vae_temporal", "vae_spatial", "patch_temporal", "patch_spatial", "width", "height"):
         v = get(name)
         if v is not None and not _whole(v):
-            out.append(f"{name} = {v:g} is not a whole number: the model floors and pads it as a continuous "
-                       "value, read it as an average over configurations")
+            out.append(
+                f"{name} = {v:g} is not a whole number: the model floors and pads it as a continuous "
+                "value, read it as an average over configurations"
+            )
     if None not in (frames, vt, causal) and frames > 0 and vt > 0:
         c = 1.0 if causal else 0.0
         latent = latent_frames(frames, vt, c)
         used = c + (latent - c) * vt
         if used < frames and _whole(frames) and _whole(vt):
             rule = f"({frames:g} - 1) // {vt:g} + 1" if c else f"{frames:g} // {vt:g}"
-            out.append(f"frames: {frames:g} frames give {rule} = {latent:g} latent frames "
-                       f"({'causal' if c else 'non-causal'} VAE); the last {frames - used:g} frame(s) fill no "
-                       f"latent frame (diffusers floors them; a pipeline that rounds to {used:g} frames costs the same)")
+            out.append(
+                f"frames: {frames:g} frames give {rule} = {latent:g} latent frames "
+                f"({'causal' if c else 'non-causal'} VAE); the last {frames - used:g} frame(s) fill no "
+                f"latent frame (diffusers floors them; a pipeline that rounds to {used:g} frames costs the same)"
+            )
         if pt is not None and pt > 0 and latent % pt:
             padded = patch_count(latent, pt) * pt
-            out.append(f"frames: {latent:g} latent frames padded up to {padded:g}, a multiple of patch_temporal="
-                       f"{pt:g} (as CogVideoX1.5's pipeline pads 21 to 22)")
+            out.append(
+                f"frames: {latent:g} latent frames padded up to {padded:g}, a multiple of patch_temporal="
+                f"{pt:g} (as CogVideoX1.5's pipeline pads 21 to 22)"
+            )
     vs, ps = get("vae_spatial"), get("patch_spatial")
     for name in ("width", "height"):
         size = get(name)
@@ -426,9 +612,13 @@ def notes(x: Mapping[str, float]) -> list[str]:
             continue
         side = latent_side(size, vs)
         if side * vs < size and _whole(size) and _whole(vs):
-            out.append(f"{name}: {size:g} px // vae_spatial {vs:g} = {side:g} latent px; the last "
-                       f"{size - side * vs:g} px are cropped")
+            out.append(
+                f"{name}: {size:g} px // vae_spatial {vs:g} = {side:g} latent px; the last "
+                f"{size - side * vs:g} px are cropped"
+            )
         if side % ps:
-            out.append(f"{name}: {side:g} latent px padded up to {patch_count(side, ps) * ps:g}, a multiple of "
-                       f"patch_spatial={ps:g}")
+            out.append(
+                f"{name}: {side:g} latent px padded up to {patch_count(side, ps) * ps:g}, a multiple of "
+                f"patch_spatial={ps:g}"
+            )
     return out

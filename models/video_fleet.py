@@ -17,37 +17,85 @@ HOURS_PER_DAY = 24.0
 HOURS_PER_YEAR = 8760.0
 
 INPUTS = {
-    "video_seconds_per_gpu_hour": Quantity("video s/GPU-hour", "seconds of video one GPU generates per hour, "
-                                           "at the serving utilization", None,
-                                           "produced upstream (e.g. by models/video_diffusion.py)", domain="positive"),
-    "tiktok_minutes_per_day": Quantity("video min/day", "minutes of video uploaded to TikTok per day", None,
-                                       '[S04 "每天上传 1700 万分钟的视频(3400 万条 × 30 秒)"]', domain="nonnegative"),
-    "youtube_minutes_per_day": Quantity("video min/day", "minutes of video uploaded to YouTube per day", None,
-                                        '[S04 "每天上传 4300 万分钟的视频"]', domain="nonnegative"),
-    "tiktok_ai_share": Quantity("fraction", "share of TikTok uploads that are AI-generated", None,
-                                '[S04 "AI 的渗透率为 50%"]', domain="fraction"),
-    "youtube_ai_share": Quantity("fraction", "share of YouTube uploads that are AI-generated", None,
-                                 '[S04 "AI 的渗透率为 15%"]', domain="fraction"),
-    "peak_factor": Quantity("x average", "peak-hour demand over average demand", None,
-                            '[S04 "考虑峰值流量的情况,又要给 GPU 需求数量一个 2X 的乘数"]', domain="positive"),
-    "generations_per_upload": Quantity("videos/upload", "videos generated per video uploaded", None,
-                                       '[S04 "平均每个上传的视频都对应 2 次生成"]', domain="count"),
-    "gpu_usd_per_hour": Quantity("USD/GPU-hour", "rental price of one GPU", 2.5,
-                                 "default: typical 2024-2025 on-demand/reserved H100 cloud price, ~2-3 USD/h "
-                                 "(as models/sora.py)", domain="positive", hardware="usd_per_hour"),
-    "gpu_power_kw": Quantity("kW/GPU", "all-in power per GPU (GPU, host, network, cooling)", 1.4,
-                             "default: 0.7 kW H100 SXM TDP x ~2 for server, network and PUE (as models/sora.py)", domain="positive",
-                             hardware="power_kw"),
+    "video_seconds_per_gpu_hour": Quantity(
+        "video s/GPU-hour",
+        "seconds of video one GPU generates per hour, at the serving utilization",
+        None,
+        "produced upstream (e.g. by models/video_diffusion.py)",
+        domain="positive",
+    ),
+    "tiktok_minutes_per_day": Quantity(
+        "video min/day",
+        "minutes of video uploaded to TikTok per day",
+        None,
+        '[S04 "每天上传 1700 万分钟的视频(3400 万条 × 30 秒)"]',
+        domain="nonnegative",
+    ),
+    "youtube_minutes_per_day": Quantity(
+        "video min/day",
+        "minutes of video uploaded to YouTube per day",
+        None,
+        '[S04 "每天上传 4300 万分钟的视频"]',
+        domain="nonnegative",
+    ),
+    "tiktok_ai_share": Quantity(
+        "fraction",
+        "share of TikTok uploads that are AI-generated",
+        None,
+        '[S04 "AI 的渗透率为 50%"]',
+        domain="fraction",
+    ),
+    "youtube_ai_share": Quantity(
+        "fraction",
+        "share of YouTube uploads that are AI-generated",
+        None,
+        '[S04 "AI 的渗透率为 15%"]',
+        domain="fraction",
+    ),
+    "peak_factor": Quantity(
+        "x average",
+        "peak-hour demand over average demand",
+        None,
+        '[S04 "考虑峰值流量的情况,又要给 GPU 需求数量一个 2X 的乘数"]',
+        domain="positive",
+    ),
+    "generations_per_upload": Quantity(
+        "videos/upload",
+        "videos generated per video uploaded",
+        None,
+        '[S04 "平均每个上传的视频都对应 2 次生成"]',
+        domain="count",
+    ),
+    "gpu_usd_per_hour": Quantity(
+        "USD/GPU-hour",
+        "rental price of one GPU",
+        2.5,
+        "default: typical 2024-2025 on-demand/reserved H100 cloud price, ~2-3 USD/h (as models/sora.py)",
+        domain="positive",
+        hardware="usd_per_hour",
+    ),
+    "gpu_power_kw": Quantity(
+        "kW/GPU",
+        "all-in power per GPU (GPU, host, network, cooling)",
+        1.4,
+        "default: 0.7 kW H100 SXM TDP x ~2 for server, network and PUE (as models/sora.py)",
+        domain="positive",
+        hardware="power_kw",
+    ),
 }
 
 OUTPUTS = {
     "ai_video_minutes_per_day": Quantity("video min/day", "AI-generated video uploaded per day", domain="nonnegative"),
-    "generated_video_minutes_per_day": Quantity("video min/day", "video generated per day (uploads x generations)", domain="nonnegative"),
+    "generated_video_minutes_per_day": Quantity(
+        "video min/day", "video generated per day (uploads x generations)", domain="nonnegative"
+    ),
     "gpu_hours_per_day": Quantity("GPU-hours/day", "GPU time to generate a day's video", domain="nonnegative"),
     "average_fleet_gpus": Quantity("GPUs", "GPUs busy on average over the day", domain="nonnegative"),
     "peak_fleet_gpus": Quantity("GPUs", "GPUs to serve peak demand", domain="nonnegative"),
     "peak_fleet_power_mw": Quantity("MW", "all-in power of the peak fleet", domain="nonnegative"),
-    "usd_per_generated_minute": Quantity("USD/video min", "GPU rental cost per generated minute of video", domain="positive"),
+    "usd_per_generated_minute": Quantity(
+        "USD/video min", "GPU rental cost per generated minute of video", domain="positive"
+    ),
     "fleet_usd_per_year": Quantity("USD/year", "renting the peak fleet all year", domain="nonnegative"),
 }
 
@@ -76,8 +124,9 @@ def peak_fleet(average, peak):
 
 
 def evaluate(x: Mapping[str, Any]) -> dict[str, Any]:
-    minutes = ai_minutes_per_day(x["tiktok_minutes_per_day"], x["tiktok_ai_share"],
-                                 x["youtube_minutes_per_day"], x["youtube_ai_share"])
+    minutes = ai_minutes_per_day(
+        x["tiktok_minutes_per_day"], x["tiktok_ai_share"], x["youtube_minutes_per_day"], x["youtube_ai_share"]
+    )
     generated = minutes * x["generations_per_upload"]
     hours = gpu_hours_per_day(generated, x["video_seconds_per_gpu_hour"])
     average = average_fleet(hours)

@@ -69,8 +69,13 @@ class Comparison:
 
     def header(self) -> dict[str, str]:
         """The ``[comparison]`` table as a dict (name, title, unit, source, description)."""
-        return {"name": self.name, "title": self.title, "unit": self.unit, "source": self.source,
-                "description": self.description}
+        return {
+            "name": self.name,
+            "title": self.title,
+            "unit": self.unit,
+            "source": self.source,
+            "description": self.description,
+        }
 
 
 def bundled_comparisons() -> list[Path]:
@@ -110,8 +115,15 @@ def load_comparison(ref: str | Path) -> Comparison:
     from flopcast.priors.scenario import check_name
 
     check_name(head.get("name") or path.stem, f"{file}: comparison.name")
-    return Comparison(head.get("name") or path.stem, head["title"], head["unit"], entries, head.get("source", ""),
-                      head.get("description", ""), path)
+    return Comparison(
+        head.get("name") or path.stem,
+        head["title"],
+        head["unit"],
+        entries,
+        head.get("source", ""),
+        head.get("description", ""),
+        path,
+    )
 
 
 def _parse_entry(i: int, spec: dict[str, Any], file: str) -> ComparisonEntry:

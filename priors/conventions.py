@@ -20,9 +20,12 @@ FLOP_CONVENTIONS = ("as_published", "corrected")
 
 def check_flop_convention(value: Any, where: str) -> str:
     if value not in FLOP_CONVENTIONS:
-        raise InputError(where, f"must be one of {', '.join(repr(v) for v in FLOP_CONVENTIONS)}, got {value!r}: "
-                                "'corrected' converts MAC counts and sparse peaks to the FLOPs and dense peaks the "
-                                "model's equations expect")
+        raise InputError(
+            where,
+            f"must be one of {', '.join(repr(v) for v in FLOP_CONVENTIONS)}, got {value!r}: "
+            "'corrected' converts MAC counts and sparse peaks to the FLOPs and dense peaks the "
+            "model's equations expect",
+        )
     return value
 
 
@@ -46,13 +49,18 @@ def convert(scenario, inputs: Mapping[str, Any]):
             if default is None:  # no prior and no default: binding reports the missing input
                 continue
             value = float(default) * m.factor
-            priors[m.input] = Prior(m.input, Constant(value), value,
-                                    source=f"model default {default:g} {m.unit}, {note(m)}")
+            priors[m.input] = Prior(
+                m.input, Constant(value), value, source=f"model default {default:g} {m.unit}, {note(m)}"
+            )
         elif prior.is_constant:
             value = prior.point * m.factor
             priors[m.input] = replace(prior, dist=Constant(value), point=value, source=f"{prior.source} [{note(m)}]")
         else:
-            priors[m.input] = replace(prior, dist=Scaled(prior.dist, m.factor), point=prior.point * m.factor,
-                                      source=f"{prior.source} [{note(m)}]")
+            priors[m.input] = replace(
+                prior,
+                dist=Scaled(prior.dist, m.factor),
+                point=prior.point * m.factor,
+                source=f"{prior.source} [{note(m)}]",
+            )
         done.append(m)
     return replace(scenario, priors=priors), done

@@ -54,11 +54,14 @@ def prior_problem(dist: Distribution, point: float, domain: Any) -> str | None:
         problem = value_problem(dist.median, domain)
         return None if problem is None else f"{problem}; {_value_fix(domain)}"
     if domain.whole:
-        return (f"{domain.label} takes no sampled prior: {dist.family} draws non-whole numbers and no family here "
-                f"draws whole ones; {_value_fix(domain)}, one value per run")
+        return (
+            f"{domain.label} takes no sampled prior: {dist.family} draws non-whole numbers and no family here "
+            f"draws whole ones; {_value_fix(domain)}, one value per run"
+        )
     if not _support_inside(dist, domain):
-        return (f"{domain.label} needs a prior inside {domain.interval}; {_support_text(dist)}; "
-                f"{_family_fix(dist, domain)}")
+        return (
+            f"{domain.label} needs a prior inside {domain.interval}; {_support_text(dist)}; {_family_fix(dist, domain)}"
+        )
     problem = value_problem(point, domain)
     return None if problem is None else f"point = {problem}"
 
@@ -98,20 +101,26 @@ def range_prior(lo: float, hi: float, domain: Any, name: str = "NAME") -> Distri
     kind = getattr(domain, "name", None)
     if kind is not None and domain.whole:
         one = f"--set {name}=0 or --set {name}=1" if kind == "switch" else f"--set {name}=N with a whole N >= 1"
-        raise ValueError(f"{domain.label} in {domain.interval} takes no range (no family draws whole numbers); "
-                         f"run once per value ({one}) and compare the runs")
+        raise ValueError(
+            f"{domain.label} in {domain.interval} takes no range (no family draws whole numbers); "
+            f"run once per value ({one}) and compare the runs"
+        )
     if kind in _FRACTIONS:
         if not (0.0 < lo and hi < 1.0):
-            raise ValueError(f"{domain.label}'s range 'A to B' builds a beta with 90% interval [A, B], so "
-                             f"0 < A < B < 1; for a range reaching 0 or 1 write a uniform, triangular or pert "
-                             f"prior in the scenario")
+            raise ValueError(
+                f"{domain.label}'s range 'A to B' builds a beta with 90% interval [A, B], so "
+                f"0 < A < B < 1; for a range reaching 0 or 1 write a uniform, triangular or pert "
+                f"prior in the scenario"
+            )
         return Beta.from_ci90((lo, hi))
     if kind == "count":
         dist = _loguniform_ci90(lo, hi)
         if dist is None:
-            raise ValueError(f"{domain.label}'s range 'A to B' builds a loguniform with 90% interval [A, B], whose "
-                             f"lower end A x (A/B)^(1/18) must be >= 1: raise A, or write a pert or uniform prior "
-                             f"with low >= 1 in the scenario")
+            raise ValueError(
+                f"{domain.label}'s range 'A to B' builds a loguniform with 90% interval [A, B], whose "
+                f"lower end A x (A/B)^(1/18) must be >= 1: raise A, or write a pert or uniform prior "
+                f"with low >= 1 in the scenario"
+            )
         return dist
     if kind == "real" and lo <= 0.0:
         return Normal.from_ci90((lo, hi))
@@ -166,7 +175,9 @@ def _family_fix(dist: Distribution, domain: Any) -> str:
     if domain.name in ("positive", "nonnegative"):
         example = f" (ci90 = [{ci[0]:.3g}, {ci[1]:.3g}])" if ci and ci[0] > 0 else ""
         low = "low > 0" if domain.lower_open else "low >= 0"
-        return f'use dist = "lognormal"{example}, "loguniform", or a bounded family (uniform, triangular, pert) with {low}'
+        return (
+            f'use dist = "lognormal"{example}, "loguniform", or a bounded family (uniform, triangular, pert) with {low}'
+        )
     if domain.name == "count":
         return 'use a family bounded below: "loguniform", "uniform", "triangular" or "pert" with low >= 1'
     return f"use a prior whose support lies in {domain.interval}"

@@ -69,7 +69,9 @@ def parse_outputs(table: Any, file: str, inputs: Iterable[str], formulas: bool =
         where = f"{file}: outputs.{name}" if isinstance(name, str) and len(name) <= 64 else f"{file}: outputs"
         check_identifier(name, where)
         if name in inputs:
-            raise InputError(where, f"{name!r} is already an input (a [priors.{name}] table); outputs need their own names")
+            raise InputError(
+                where, f"{name!r} is already an input (a [priors.{name}] table); outputs need their own names"
+            )
         spec = {"formula": spec} if isinstance(spec, str) else spec
         if not isinstance(spec, dict):
             raise InputError(where, 'must be a formula string or a table with formula = "..."')
@@ -83,16 +85,19 @@ def parse_outputs(table: Any, file: str, inputs: Iterable[str], formulas: bool =
             raise InputError(f"{where}.key", "must be true or false")
         domain = check_domain_name(spec["domain"], f"{where}.domain") if "domain" in spec else None
         formula = _formula(spec, where, formulas, inputs, [o.name for o in out])
-        out.append(OutputSpec(name, formula, spec.get("unit", ""), spec.get("description", ""), domain,
-                              spec.get("key", True)))
+        out.append(
+            OutputSpec(name, formula, spec.get("unit", ""), spec.get("description", ""), domain, spec.get("key", True))
+        )
     return tuple(out)
 
 
 def _formula(spec: Mapping[str, Any], where: str, formulas: bool, inputs: list[str], earlier: list[str]):
     if not formulas:
         if "formula" in spec:
-            raise InputError(f"{where}.formula", "the scenario's Python model computes this output; give only "
-                                                 "unit and description here")
+            raise InputError(
+                f"{where}.formula",
+                "the scenario's Python model computes this output; give only unit and description here",
+            )
         return None
     if "formula" not in spec:
         raise InputError(f"{where}.formula", 'missing; e.g. formula = "a * b"')
@@ -106,7 +111,12 @@ def _formula(spec: Mapping[str, Any], where: str, formulas: bool, inputs: list[s
         name = where.rsplit(".", 1)[-1]
         if n == name:
             raise InputError(where, f"formula reads {n!r}, the output it defines")
-        hint = f"inputs: {', '.join(inputs) or 'none'}" + (f"; outputs above it: {', '.join(earlier)}" if earlier else "")
-        raise InputError(where, f"formula reads {n!r}, which is neither an input (a [priors.{n}] table) nor an "
-                                f"output defined above it ({hint})")
+        hint = f"inputs: {', '.join(inputs) or 'none'}" + (
+            f"; outputs above it: {', '.join(earlier)}" if earlier else ""
+        )
+        raise InputError(
+            where,
+            f"formula reads {n!r}, which is neither an input (a [priors.{n}] table) nor an "
+            f"output defined above it ({hint})",
+        )
     return formula

@@ -100,17 +100,31 @@ class Observation:
         return f"90% [{lo:g}, {hi:g}]"
 
     def to_json(self) -> dict:
-        return {"label": self.label, "output": self.output, "value": self.value, "sigma_log": self.sigma_log,
-                "sd": self.sd, "interval90": list(self.interval90) if self.interval90 else None,
-                "set": dict(self.set), "accelerator": self.accelerator, "precision": self.precision,
-                "source": self.source, "note": self.note}
+        return {
+            "label": self.label,
+            "output": self.output,
+            "value": self.value,
+            "sigma_log": self.sigma_log,
+            "sd": self.sd,
+            "interval90": list(self.interval90) if self.interval90 else None,
+            "set": dict(self.set),
+            "accelerator": self.accelerator,
+            "precision": self.precision,
+            "source": self.source,
+            "note": self.note,
+        }
 
 
 class Evidence(list):
     """The observations of one evidence file (a ``list[Observation]``) plus the file's header."""
 
-    def __init__(self, observations: Iterable[Observation] = (), path: Path | None = None,
-                 scenario: str = "", description: str = ""):
+    def __init__(
+        self,
+        observations: Iterable[Observation] = (),
+        path: Path | None = None,
+        scenario: str = "",
+        description: str = "",
+    ):
         super().__init__(observations)
         self.path = path
         self.scenario = scenario
@@ -159,8 +173,10 @@ def with_hardware(evidence: Evidence, inputs: Mapping[str, Any]) -> Evidence:
             if kind not in ("peak_flops", "memory_bandwidth", "reference_peak_flops"):
                 continue
             if name in obs.set:
-                raise InputError(obs.where(f"set.{name}"), f"fixes {name}, which set.accelerator = "
-                                 f"{obs.accelerator!r} gives: keep one of them")
+                raise InputError(
+                    obs.where(f"set.{name}"),
+                    f"fixes {name}, which set.accelerator = {obs.accelerator!r} gives: keep one of them",
+                )
             if kind == "reference_peak_flops":
                 figures[name] = hw.reference().peak(obs.precision or "bf16")
             elif kind == "peak_flops":
@@ -169,13 +185,17 @@ def with_hardware(evidence: Evidence, inputs: Mapping[str, Any]) -> Evidence:
                 except InputError as exc:
                     raise InputError(obs.where("set.precision"), exc.reason) from None
             elif acc.memory_bandwidth is None:
-                raise InputError(obs.where("set.accelerator"), f"the library has no memory bandwidth for {acc.name}; "
-                                 f"give {name} in set instead")
+                raise InputError(
+                    obs.where("set.accelerator"),
+                    f"the library has no memory bandwidth for {acc.name}; give {name} in set instead",
+                )
             else:
                 figures[name] = acc.memory_bandwidth
         if not figures:
-            raise InputError(obs.where("set.accelerator"), "the model takes no accelerator figures (no input "
-                                                           "declares hardware=); drop set.accelerator")
+            raise InputError(
+                obs.where("set.accelerator"),
+                "the model takes no accelerator figures (no input declares hardware=); drop set.accelerator",
+            )
         out.append(replace(obs, set={**obs.set, **figures}, hardware_applied=True))
     return type(evidence)(out, evidence.path, evidence.scenario, evidence.description)
 
@@ -188,7 +208,9 @@ def load_evidence(ref: str | Path, inputs: Mapping[str, Any] | None = None) -> E
     data = read_toml(path, file)
     extra = sorted(set(data) - {"evidence", "observation"})
     if extra:
-        raise InputError(f"{file}: {extra[0]}", "unknown key; an evidence file has [evidence] and [[observation]] tables")
+        raise InputError(
+            f"{file}: {extra[0]}", "unknown key; an evidence file has [evidence] and [[observation]] tables"
+        )
     head = data.get("evidence", {})
     if not isinstance(head, dict):
         raise InputError(f"{file}: evidence", "must be a table")
@@ -200,8 +222,12 @@ def load_evidence(ref: str | Path, inputs: Mapping[str, Any] | None = None) -> E
     items = data.get("observation")
     if not isinstance(items, list) or not items or not all(isinstance(i, dict) for i in items):
         raise InputError(f"{file}: observation", "no [[observation]] tables; every measurement is one [[observation]]")
-    evidence = Evidence((_parse_observation(i, spec, file) for i, spec in enumerate(items)), path,
-                        head.get("scenario", ""), head.get("description", ""))
+    evidence = Evidence(
+        (_parse_observation(i, spec, file) for i, spec in enumerate(items)),
+        path,
+        head.get("scenario", ""),
+        head.get("description", ""),
+    )
     return with_hardware(evidence, inputs) if inputs is not None else evidence
 
 
@@ -256,7 +282,9 @@ def _parse_observation(i: int, spec: dict, file: str) -> Observation:
         from flopcast.priors import hardware as hw
 
         if not isinstance(accelerator, str):
-            raise InputError(f"{where}.set.accelerator", f"must be an accelerator's name (flopcast hardware), got {accelerator!r}")
+            raise InputError(
+                f"{where}.set.accelerator", f"must be an accelerator's name (flopcast hardware), got {accelerator!r}"
+            )
         accelerator = hw.find(accelerator, f"{where}.set.accelerator").name
     if precision is not None:
         from flopcast.priors import hardware as hw
@@ -275,9 +303,22 @@ def _parse_observation(i: int, spec: dict, file: str) -> Observation:
             raise InputError(f"{where}.{key}", "must be a string")
     for key in ("label", "source", "note"):  # shown in tables and on terminals: no escape sequences
         if isinstance(spec.get(key), str) and _UNPRINTABLE.search(spec[key]):
-            raise InputError(f"{where}.{key}", "holds a control or bidirectional-text character (an escape "
-                                               "sequence?); write plain text")
-    return Observation(i, spec["output"], value, source.strip(), sigma_log, sd, interval,
-                       {k: float(v) for k, v in sets.items()}, spec.get("note", ""), spec.get("label", ""), file,
-                       accelerator, precision)
-
+            raise InputError(
+                f"{where}.{key}",
+                "holds a control or bidirectional-text character (an escape sequence?); write plain text",
+            )
+    return Observation(
+        i,
+        spec["output"],
+        value,
+        source.strip(),
+        sigma_log,
+        sd,
+        interval,
+        {k: float(v) for k, v in sets.items()},
+        spec.get("note", ""),
+        spec.get("label", ""),
+        file,
+        accelerator,
+        precision,
+    )

@@ -50,8 +50,15 @@ ALL_IN_PER_TDP = 2.0
 SOURCE_PREFIX = "hardware library: "  # marks priors set by choosing an accelerator (not explicit ones)
 EQUIVALENT_SUFFIX = "_h100e"
 _FIGURES = ("dense_bf16_flops", "dense_fp8_flops", "dense_fp16_flops", "memory_gb", "memory_bandwidth", "power_w")
-_UNITS = {"dense_bf16_flops": "FLOP/s", "dense_fp8_flops": "FLOP/s", "dense_fp16_flops": "FLOP/s", "memory_gb": "GB",
-          "memory_bandwidth": "TB/s", "power_w": "W", "usd_per_hour": "USD/accelerator-hour"}
+_UNITS = {
+    "dense_bf16_flops": "FLOP/s",
+    "dense_fp8_flops": "FLOP/s",
+    "dense_fp16_flops": "FLOP/s",
+    "memory_gb": "GB",
+    "memory_bandwidth": "TB/s",
+    "power_w": "W",
+    "usd_per_hour": "USD/accelerator-hour",
+}
 _KEYS = {"name", "aliases", "vendor", *_FIGURES, "usd_per_hour"}
 
 
@@ -73,15 +80,20 @@ class Accelerator:
         """The dense peak [FLOP/s] at ``precision``; an InputError when the library has none."""
         figure = getattr(self, PRECISIONS[precision])
         if figure is None:
-            raise InputError(f"accelerator {self.name}", f"no published dense {precision.upper()} peak; "
-                                                         "choose another precision or accelerator")
+            raise InputError(
+                f"accelerator {self.name}",
+                f"no published dense {precision.upper()} peak; choose another precision or accelerator",
+            )
         return figure
 
     def to_json(self) -> dict[str, Any]:
         figures = {f: {"value": getattr(self, f), "unit": _UNITS[f], "source": self.sources.get(f)} for f in _FIGURES}
         low_high = list(self.usd_per_hour) if self.usd_per_hour else None
-        figures["usd_per_hour"] = {"value": low_high, "unit": _UNITS["usd_per_hour"],
-                                   "source": self.sources.get("usd_per_hour")}
+        figures["usd_per_hour"] = {
+            "value": low_high,
+            "unit": _UNITS["usd_per_hour"],
+            "source": self.sources.get("usd_per_hour"),
+        }
         return {"name": self.name, "vendor": self.vendor, "aliases": list(self.aliases), "figures": figures}
 
 
@@ -121,15 +133,21 @@ def parse_accelerator(spec: Any, where: str) -> Accelerator:
         if not isinstance(fs, dict):
             raise InputError(f"{where}.{f}", "must be a table { value = ..., source = ... }")
         if f in PRECISIONS.values() and fs.get("sparsity") != "dense":
-            raise InputError(f"{where}.{f}.sparsity", f"must be \"dense\", got {fs.get('sparsity')!r}: the library "
-                             "stores dense peaks only (a figure 'with sparsity' is twice the dense one: halve it)")
+            raise InputError(
+                f"{where}.{f}.sparsity",
+                f'must be "dense", got {fs.get("sparsity")!r}: the library '
+                "stores dense peaks only (a figure 'with sparsity' is twice the dense one: halve it)",
+            )
         values[f] = _positive(fs.get("value"), f"{where}.{f}.value")
         sources[f] = _source(fs, f"{where}.{f}")
     if "usd_per_hour" in spec:
         ps = spec["usd_per_hour"]
         if not isinstance(ps, dict):
             raise InputError(f"{where}.usd_per_hour", "must be a table { low = ..., high = ..., source = ... }")
-        low, high = _positive(ps.get("low"), f"{where}.usd_per_hour.low"), _positive(ps.get("high"), f"{where}.usd_per_hour.high")
+        low, high = (
+            _positive(ps.get("low"), f"{where}.usd_per_hour.low"),
+            _positive(ps.get("high"), f"{where}.usd_per_hour.high"),
+        )
         if low > high:
             raise InputError(f"{where}.usd_per_hour", f"low ({low:g}) is above high ({high:g})")
         values["usd_per_hour"] = (low, high)
@@ -172,7 +190,9 @@ def find(name: str, where: str = "gpu") -> Accelerator:
                 return a
     name = str(name)
     shown = name if len(name) <= 40 and name.isprintable() else repr(name[:40]) + ("..." if len(name) > 40 else "")
-    raise InputError(f"{where} {shown}", f"unknown accelerator; the library (flopcast hardware) has: {', '.join(names())}")
+    raise InputError(
+        f"{where} {shown}", f"unknown accelerator; the library (flopcast hardware) has: {', '.join(names())}"
+    )
 
 
 def reference() -> Accelerator:
@@ -187,8 +207,15 @@ def check_precision(precision: Any, where: str) -> str:
 
 # --- what choosing an accelerator does to a scenario's priors and a model's outputs --------------
 
-def hardware_priors(priors: Mapping[str, Any], inputs: Mapping[str, Any], acc: Accelerator, precision: str,
-                    given: set[str] = frozenset(), where: str = "") -> dict[str, Any]:
+
+def hardware_priors(
+    priors: Mapping[str, Any],
+    inputs: Mapping[str, Any],
+    acc: Accelerator,
+    precision: str,
+    given: set[str] = frozenset(),
+    where: str = "",
+) -> dict[str, Any]:
     """``priors`` with every ``hardware=`` input of the model taken from ``acc`` (see the module
     docstring). ``given``: inputs a --set will give, which need no library figure."""
     from flopcast.priors.families import Constant
@@ -234,14 +261,19 @@ def hardware_priors(priors: Mapping[str, Any], inputs: Mapping[str, Any], acc: A
                 missing.append((name, "power"))
                 continue
             value = acc.power_w / 1000.0 * ALL_IN_PER_TDP
-            src = (f"{acc.name} {acc.power_w:g} W x {ALL_IN_PER_TDP:g} for host, network and cooling (the bundled "
-                   f"models' H100 factor, 0.7 -> 1.4 kW): {acc.sources['power_w']}")
+            src = (
+                f"{acc.name} {acc.power_w:g} W x {ALL_IN_PER_TDP:g} for host, network and cooling (the bundled "
+                f"models' H100 factor, 0.7 -> 1.4 kW): {acc.sources['power_w']}"
+            )
             out[name] = Prior(name, Constant(value), value, unit, SOURCE_PREFIX + src)
     if missing:
         listed = ", ".join(f"{what} ({n})" for n, what in missing)
         sets = " ".join(f"--set {n}=VALUE" for n, _ in missing)
-        raise InputError(where or f"accelerator {acc.name}", f"the library has no published {listed} for "
-                         f"{acc.name}; give it yourself ({sets}) or choose another accelerator")
+        raise InputError(
+            where or f"accelerator {acc.name}",
+            f"the library has no published {listed} for "
+            f"{acc.name}; give it yourself ({sets}) or choose another accelerator",
+        )
     return out
 
 
@@ -273,8 +305,10 @@ def equivalents(outputs: Mapping[str, Any], acc: Accelerator, precision: str) ->
         specs[name] = replace(spec, unit=unit, description=f"{spec.description} [in {acc.name}s]")
         per = re.search(r"/\s*(H100|GPU)", spec.unit) is not None  # a rate per accelerator: the inverse
         twin = f"{name}{EQUIVALENT_SUFFIX}"
-        specs[twin] = replace(spec, unit=_TOKEN.sub("H100-equivalent", spec.unit),
-                              description=f"{name} in H100-equivalents ({acc.name} = {ratio:.3g} H100 at dense "
-                                          f"{precision.upper()} peak)")
+        specs[twin] = replace(
+            spec,
+            unit=_TOKEN.sub("H100-equivalent", spec.unit),
+            description=f"{name} in H100-equivalents ({acc.name} = {ratio:.3g} H100 at dense {precision.upper()} peak)",
+        )
         twins.append((twin, name, 1.0 / ratio if per else ratio))
     return specs, tuple(twins)

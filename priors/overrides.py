@@ -32,8 +32,11 @@ def _quantile_override(name: str, value: str, domain: Any, where: str, field: st
             if not all(map(math.isfinite, pair)):
                 raise ValueError
         except ValueError:
-            raise InputError(where, f"quantiles are written q<probability>=<value>, comma-separated, e.g. "
-                                    f'{name}="q0.1=5e9, q0.5=17e9, q0.9=50e9"; got {item.strip()!r}') from None
+            raise InputError(
+                where,
+                f"quantiles are written q<probability>=<value>, comma-separated, e.g. "
+                f'{name}="q0.1=5e9, q0.5=17e9, q0.9=50e9"; got {item.strip()!r}',
+            ) from None
         pairs.append(pair)
     try:
         dist = quantile_prior(pairs, domain)
@@ -49,7 +52,7 @@ def parse_override(text: str, known: Mapping[str, Any], file: str = "") -> tuple
 
     where = f"--set {text}"
     if "=" not in text:
-        raise InputError(where, "expected NAME=VALUE or NAME=\"A to B\"")
+        raise InputError(where, 'expected NAME=VALUE or NAME="A to B"')
     name, value = (part.strip() for part in text.split("=", 1))
     if name not in known:
         raise InputError(where, f"unknown input {name!r}; the model's inputs are: {', '.join(sorted(known))}")
@@ -68,8 +71,9 @@ def parse_override(text: str, known: Mapping[str, Any], file: str = "") -> tuple
             if not math.isfinite(number):
                 raise ValueError
     except ValueError:
-        raise InputError(where, f"{value!r} is not a finite number or an 'A to B' range (numbers as in "
-                                f"{EXAMPLES})") from None
+        raise InputError(
+            where, f"{value!r} is not a finite number or an 'A to B' range (numbers as in {EXAMPLES})"
+        ) from None
     if match:
         try:
             dist = range_prior(lo, hi, domain, name)

@@ -128,8 +128,10 @@ class Scenario:
             else:
                 name, value = item
                 if name not in known:
-                    raise InputError(f"set {str(name)[:60]}", f"unknown input {str(name)[:60]!r}; the model's inputs "
-                                                              f"are: {', '.join(sorted(known))}")
+                    raise InputError(
+                        f"set {str(name)[:60]}",
+                        f"unknown input {str(name)[:60]!r}; the model's inputs are: {', '.join(sorted(known))}",
+                    )
                 prior = to_prior(name, value, getattr(known[name], "domain", None), f"set {name}")
                 text = f"{name}={describe(value)}"
             old = priors.get(name)
@@ -149,8 +151,11 @@ _NAME = re.compile(r"[^\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\
 def check_name(name: str, where: str) -> str:
     """A name shown in tables, figures and (as a slug) folder names: 1-120 printable characters."""
     if not _NAME.fullmatch(name):
-        raise InputError(where, f"must be 1-120 printable characters (no NUL, tab, newline, escape or bidi control), got "
-                                f"{len(name)} characters {name[:40]!r}")
+        raise InputError(
+            where,
+            f"must be 1-120 printable characters (no NUL, tab, newline, escape or bidi control), got "
+            f"{len(name)} characters {name[:40]!r}",
+        )
     return name
 
 
@@ -203,18 +208,18 @@ def parse_scenario(data: Mapping[str, Any], path: Path | None = None, file: str 
     outputs: tuple[OutputSpec, ...] = ()
     if "outputs" in data:
         if model and not is_model_file(model):
-            raise InputError(f"{file}: outputs", f"the {model} model defines its own outputs; a scenario with "
-                                                 "[outputs] has no model = line (or names a Python file)")
+            raise InputError(
+                f"{file}: outputs",
+                f"the {model} model defines its own outputs; a scenario with "
+                "[outputs] has no model = line (or names a Python file)",
+            )
         for name in priors:
             check_identifier(name, f"{file}: priors.{name[:64]}", "an input of equations")
         outputs = parse_outputs(data["outputs"], file, priors, formulas=not model)
 
-    headlines = tuple(
-        _parse_headline(i, h, file) for i, h in enumerate(_array_of_tables(data, "headlines", file))
-    )
+    headlines = tuple(_parse_headline(i, h, file) for i, h in enumerate(_array_of_tables(data, "headlines", file)))
     correlations = tuple(
-        _parse_correlation(i, c, file, priors)
-        for i, c in enumerate(_array_of_tables(data, "correlations", file))
+        _parse_correlation(i, c, file, priors) for i, c in enumerate(_array_of_tables(data, "correlations", file))
     )
     _no_repeated_pairs(correlations, file)
     waterfall = _parse_waterfall(data["waterfall"], file) if "waterfall" in data else None
@@ -249,9 +254,15 @@ def posterior_priors(priors: Mapping[str, Prior], posterior: Posterior) -> dict[
     for j, name in enumerate(posterior.inputs):
         old = out.get(name)
         dist = Empirical.from_draws(posterior.draws[:, j])
-        out[name] = Prior(name, dist, dist.median, unit=old.unit if old else None,
-                          source=f"posterior: {posterior.note or posterior.file.name}",
-                          rationale=old.rationale if old else "", domain=old.domain if old else None)
+        out[name] = Prior(
+            name,
+            dist,
+            dist.median,
+            unit=old.unit if old else None,
+            source=f"posterior: {posterior.note or posterior.file.name}",
+            rationale=old.rationale if old else "",
+            domain=old.domain if old else None,
+        )
     return out
 
 
@@ -271,9 +282,12 @@ def _parse_model(head: Mapping[str, Any], data: Mapping[str, Any], file: str, pa
     model = head.get("model")
     if model is None:
         if "outputs" not in data:
-            raise InputError(f"{file}: scenario.model", "missing: name a bundled model (flopcast models), a Python "
-                                                        'file (model = "my_model.py"), or write the equations in an '
-                                                        '[outputs] table (y = "a * b")')
+            raise InputError(
+                f"{file}: scenario.model",
+                "missing: name a bundled model (flopcast models), a Python "
+                'file (model = "my_model.py"), or write the equations in an '
+                '[outputs] table (y = "a * b")',
+            )
         return ""
     if not isinstance(model, str) or not model:
         raise InputError(f"{file}: scenario.model", "must be a model name or a .py file")
@@ -293,8 +307,10 @@ def _parse_hardware(head: Mapping[str, Any], file: str) -> tuple[str | None, str
     if name is not None:
         name = find(name, f"{file}: scenario.accelerator").name
     elif "precision" in head:
-        raise InputError(f"{file}: scenario.precision", "chooses the peak of an accelerator: add accelerator = "
-                                                        "\"NAME\" (H100-SXM for the H100)")
+        raise InputError(
+            f"{file}: scenario.precision",
+            'chooses the peak of an accelerator: add accelerator = "NAME" (H100-SXM for the H100)',
+        )
     return name, check_precision(head.get("precision", "bf16"), f"{file}: scenario.precision")
 
 
@@ -399,8 +415,11 @@ def _no_repeated_pairs(correlations: tuple[Correlation, ...], file: str) -> None
         if key in seen:
             j, first = seen[key]
             what = "repeats" if first.rank == c.rank else f"contradicts (rank {c.rank:g} vs {first.rank:g})"
-            raise InputError(f"{file}: correlations[{i}]", f"{what} correlations[{j}] for the pair "
-                             f"({c.inputs[0]}, {c.inputs[1]}); give each pair one [[correlations]] table")
+            raise InputError(
+                f"{file}: correlations[{i}]",
+                f"{what} correlations[{j}] for the pair "
+                f"({c.inputs[0]}, {c.inputs[1]}); give each pair one [[correlations]] table",
+            )
         seen[key] = (i, c)
 
 
@@ -424,8 +443,9 @@ def _parse_waterfall(spec: Any, file: str) -> Waterfall:
         if unknown:
             raise InputError(f"{where}.steps[{i}].inputs", f"{unknown[0]!r} is not set in waterfall.start")
         steps.append(WaterfallStep(str(step.get("label", ", ".join(inputs))), tuple(inputs)))
-    return Waterfall(spec["output"], {k: float(v) for k, v in start.items()}, tuple(steps),
-                     str(spec.get("start_label", "start")))
+    return Waterfall(
+        spec["output"], {k: float(v) for k, v in start.items()}, tuple(steps), str(spec.get("start_label", "start"))
+    )
 
 
 def _is_num(v: Any) -> bool:

@@ -58,11 +58,19 @@ def _toml_string(s: str) -> str:
     return tomlkit.string(str(s)).as_string()
 
 
-
-def posterior_scenario_text(scenario: Scenario, informed: Sequence[str], nc_name: str, note: str, *,
-                            kept: Iterable[Correlation], units: Mapping[str, str] | None = None,
-                            evidence: Evidence | None = None, seed: int | None = None, created: str = "",
-                            version: str = "") -> str:
+def posterior_scenario_text(
+    scenario: Scenario,
+    informed: Sequence[str],
+    nc_name: str,
+    note: str,
+    *,
+    kept: Iterable[Correlation],
+    units: Mapping[str, str] | None = None,
+    evidence: Evidence | None = None,
+    seed: int | None = None,
+    created: str = "",
+    version: str = "",
+) -> str:
     """The original scenario file with a ``[posterior]`` table appended, renamed ``<name>-calibrated``.
 
     ``kept`` are the correlations the bound scenario keeps (a ``--set`` that fixes an input drops the
@@ -84,7 +92,7 @@ def posterior_scenario_text(scenario: Scenario, informed: Sequence[str], nc_name
     corr_index = 0
     kept_pairs = {tuple(c.inputs) for c in kept}
     for i, table, is_array in reversed(tables):  # reversed: commenting does not move line numbers
-        if not is_array and table.startswith("priors.") and table[len("priors."):].strip('"') in overridden:
+        if not is_array and table.startswith("priors.") and table[len("priors.") :].strip('"') in overridden:
             _comment_out(lines, i, tables, "replaced by a --set override below")
     corr_lines = [i for i, t, arr in tables if arr and t == "correlations"]
     for i, corr in zip(corr_lines, sc.correlations):
@@ -94,9 +102,13 @@ def posterior_scenario_text(scenario: Scenario, informed: Sequence[str], nc_name
             _comment_out(lines, i, tables, "dropped: a --set override fixed one of its inputs")
         elif pair[0] in informed or pair[1] in informed:
             _comment_out(lines, i, tables, "carried by the joint posterior draws")
-    stamp = [f"# Calibrated by flopcast calibrate {version} ({created or 'now'}, seed {seed}) from {_one_line(sc.file)}"]
+    stamp = [
+        f"# Calibrated by flopcast calibrate {version} ({created or 'now'}, seed {seed}) from {_one_line(sc.file)}"
+    ]
     if evidence is not None:
-        stamp.append(f"# on {_one_line(evidence.file)}: {len(evidence)} observation(s). The [posterior] table at the end replaces")
+        stamp.append(
+            f"# on {_one_line(evidence.file)}: {len(evidence)} observation(s). The [posterior] table at the end replaces"
+        )
     else:
         stamp.append("# The [posterior] table at the end replaces")
     stamp.append(f"# the priors of {', '.join(informed)} by joint posterior draws ({nc_name}, beside this file);")
@@ -113,9 +125,14 @@ def posterior_scenario_text(scenario: Scenario, informed: Sequence[str], nc_name
         if unit:
             out.append(f"unit = {_toml_string(unit)}")
         out.append(f"source = {_toml_string(prior.source)}")
-    out += ["", "[posterior]", f"file = {_toml_string(nc_name)}",
-            "inputs = [" + ", ".join(_toml_string(n) for n in informed) + "]",
-            f"note = {_toml_string(note)}", ""]
+    out += [
+        "",
+        "[posterior]",
+        f"file = {_toml_string(nc_name)}",
+        "inputs = [" + ", ".join(_toml_string(n) for n in informed) + "]",
+        f"note = {_toml_string(note)}",
+        "",
+    ]
     text = "\n".join(out)
     _verify_text(text, sc, kept, informed, name)
     return text
@@ -153,8 +170,9 @@ def _dist_lines(d) -> list[str]:
     return [f"dist = {_toml_string(d.family)}", *(f"{k} = {_toml_value(v)}" for k, v in params.items())]
 
 
-def _verify_text(text: str, scenario: Scenario, kept: Sequence[Correlation], informed: Sequence[str],
-                 name: str) -> None:
+def _verify_text(
+    text: str, scenario: Scenario, kept: Sequence[Correlation], informed: Sequence[str], name: str
+) -> None:
     from flopcast.priors.hardware import SOURCE_PREFIX
 
     data = tomllib.loads(text)  # a bug here is ours, not the user's: let it raise
@@ -181,9 +199,9 @@ def _verify_text(text: str, scenario: Scenario, kept: Sequence[Correlation], inf
         raise RuntimeError(f"calibrated scenario text differs from the original in: {', '.join(problems)}")
 
 
-
-def scenario_from_text(text: str, folder: Path, file_name: str = "scenario.toml", posterior: Posterior | None = None
-                       ) -> Scenario:
+def scenario_from_text(
+    text: str, folder: Path, file_name: str = "scenario.toml", posterior: Posterior | None = None
+) -> Scenario:
     """Parse scenario TOML text as if it were the file ``<folder>/<file_name>``. ``file_name`` is the
     caller's (a checked plain file name), never the scenario's ``name``: a name is data and may hold
     ``/`` or ``..``. With ``posterior`` (draws in memory) the text's ``[posterior]`` table is replaced by

@@ -29,8 +29,11 @@ def read_toml(path: str | Path, file: str | None = None) -> dict[str, Any]:
     except OSError as exc:
         raise InputError(file, f"cannot be read ({exc.strerror or exc}); check the path and its permissions") from None
     if len(raw) > MAX_BYTES:
-        raise InputError(file, f"is larger than {MAX_BYTES:,} bytes; a scenario, evidence or comparison file "
-                               "is a few kB of TOML (is this the right file?)")
+        raise InputError(
+            file,
+            f"is larger than {MAX_BYTES:,} bytes; a scenario, evidence or comparison file "
+            "is a few kB of TOML (is this the right file?)",
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -41,12 +44,16 @@ def read_toml(path: str | Path, file: str | None = None) -> dict[str, Any]:
 def loads_toml(text: str, file: str) -> dict[str, Any]:
     """Parse TOML text; every parser failure becomes one ``InputError`` naming ``file``."""
     if len(text) > MAX_BYTES:
-        raise InputError(file, f"is larger than {MAX_BYTES:,} characters; a scenario, evidence or comparison "
-                               "file is a few kB of TOML")
+        raise InputError(
+            file,
+            f"is larger than {MAX_BYTES:,} characters; a scenario, evidence or comparison file is a few kB of TOML",
+        )
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(file, f"malformed TOML: {exc}") from None
     except RecursionError:
-        raise InputError(file, "malformed TOML: arrays or tables nested too deeply; flatten them "
-                               "(a few levels are all a scenario needs)") from None
+        raise InputError(
+            file,
+            "malformed TOML: arrays or tables nested too deeply; flatten them (a few levels are all a scenario needs)",
+        ) from None

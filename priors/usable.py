@@ -18,10 +18,18 @@ def _is_num(v: Any) -> bool:
 def check_ci90_width(params: Mapping[str, Any], where: str) -> None:
     """A ci90 narrower than a millionth of its value has no distribution to fit: a constant."""
     ci90 = params.get("ci90")
-    if isinstance(ci90, list) and len(ci90) == 2 and all(_is_num(v) for v in ci90) and ci90[0] < ci90[1] \
-            and ci90[1] - ci90[0] <= 1e-6 * max(abs(ci90[0]), abs(ci90[1])):
-        raise InputError(f"{where}.ci90", f"[{ci90[0]!r}, {ci90[1]!r}] is too narrow to fit a distribution (width "
-                                          "under a millionth of the value); use dist = \"constant\" with that value")
+    if (
+        isinstance(ci90, list)
+        and len(ci90) == 2
+        and all(_is_num(v) for v in ci90)
+        and ci90[0] < ci90[1]
+        and ci90[1] - ci90[0] <= 1e-6 * max(abs(ci90[0]), abs(ci90[1]))
+    ):
+        raise InputError(
+            f"{where}.ci90",
+            f"[{ci90[0]!r}, {ci90[1]!r}] is too narrow to fit a distribution (width "
+            'under a millionth of the value); use dist = "constant" with that value',
+        )
 
 
 def check_usable(dist: Distribution, family: str, params: Mapping[str, Any], where: str) -> None:
@@ -44,16 +52,17 @@ def check_usable(dist: Distribution, family: str, params: Mapping[str, Any], whe
     else:
         lo, hi = dist.support
         open_lo, open_hi = getattr(dist, "support_open", (False, False))
-        inside = np.all(np.isfinite(q)) and np.all(q > lo if open_lo else q >= lo) and \
-            np.all(q < hi if open_hi else q <= hi)
+        inside = (
+            np.all(np.isfinite(q)) and np.all(q > lo if open_lo else q >= lo) and np.all(q < hi if open_hi else q <= hi)
+        )
         spread = inside and q[0] < q[2] and q[3] < q[5]  # no spread: a constant in disguise
         if spread:
             return
-        detail = "its quantiles are " + ", ".join(f"{v:.3g}" for v in q[:3]) + ("" if not inside else
-                                                                               ": no spread")
+        detail = "its quantiles are " + ", ".join(f"{v:.3g}" for v in q[:3]) + ("" if not inside else ": no spread")
     given = ", ".join(f"{k} = {v!r}" for k, v in params.items())
-    raise InputError(where, f"dist = {family!r} with {given} gives no usable distribution ({detail}); give a "
-                            "ci90 = [p05, p95] of moderate width, shape parameters between about 1e-3 and 1e6, or "
-                            "dist = \"constant\" for a value without spread")
-
-
+    raise InputError(
+        where,
+        f"dist = {family!r} with {given} gives no usable distribution ({detail}); give a "
+        "ci90 = [p05, p95] of moderate width, shape parameters between about 1e-3 and 1e6, or "
+        'dist = "constant" for a value without spread',
+    )

@@ -37,21 +37,35 @@ def family(name: str) -> Callable[..., Prior]:
     def make(*, point: float | None = None, unit: str | None = None, source: str = "", **params: Any) -> Prior:
         from flopcast.priors.scenario import parse_prior
 
-        spec = {"dist": name, **params, **({} if point is None else {"point": point}),
-                **({} if unit is None else {"unit": unit}), "source": source or f"{name}({_args(params)})"}
+        spec = {
+            "dist": name,
+            **params,
+            **({} if point is None else {"point": point}),
+            **({} if unit is None else {"unit": unit}),
+            "source": source or f"{name}({_args(params)})",
+        }
         return parse_prior("", spec, "prior")
 
     make.__name__ = make.__qualname__ = name
-    make.__doc__ = (f"A {name} prior for ``priors=``/``set=``: ``flopcast.{name}({next(iter(_examples(name)))})``. "
-                    f"Parameters, as in TOML: ({forms}); optional ``point``, ``unit``, ``source``.")
+    make.__doc__ = (
+        f"A {name} prior for ``priors=``/``set=``: ``flopcast.{name}({next(iter(_examples(name)))})``. "
+        f"Parameters, as in TOML: ({forms}); optional ``point``, ``unit``, ``source``."
+    )
     return make
 
 
 def _examples(name: str):
-    yield {"lognormal": "ci90=(1, 10)", "beta": "ci90=(0.2, 0.6)", "uniform": "low=0, high=1",
-           "loguniform": "low=1, high=100", "normal": "ci90=(-1, 1)", "triangular": "low=0, mode=1, high=3",
-           "pert": "low=0, mode=1, high=3", "metalog": "quantiles=[[0.1, 5], [0.5, 12], [0.9, 80]]",
-           "constant": "value=3"}.get(name, "...")
+    yield {
+        "lognormal": "ci90=(1, 10)",
+        "beta": "ci90=(0.2, 0.6)",
+        "uniform": "low=0, high=1",
+        "loguniform": "low=1, high=100",
+        "normal": "ci90=(-1, 1)",
+        "triangular": "low=0, mode=1, high=3",
+        "pert": "low=0, mode=1, high=3",
+        "metalog": "quantiles=[[0.1, 5], [0.5, 12], [0.9, 80]]",
+        "constant": "value=3",
+    }.get(name, "...")
 
 
 def _args(params: Mapping[str, Any]) -> str:
@@ -102,7 +116,9 @@ def to_prior(name: str, value: Any, domain: Any = None, where: str | None = None
 
 def _positive_quantiles(spec: Mapping[str, Any]) -> bool:
     """Only ``quantiles`` (no family, no bounds), every value > 0."""
-    if set(spec) - {"quantiles", "point", "unit", "source", "rationale", "description"} or spec.get("dist") not in (None,):
+    if set(spec) - {"quantiles", "point", "unit", "source", "rationale", "description"} or spec.get("dist") not in (
+        None,
+    ):
         return False
     try:
         return all(float(x) > 0 for _, x in spec["quantiles"])
@@ -119,13 +135,19 @@ class _Known:
 
 def _number(value: Any, where: str) -> float:
     if isinstance(value, bool):
-        raise InputError(where, f"must be a number, a (low, high) pair, a string such as \"1 to 10\", a dict or "
-                                f"a prior object; got {value!r}")
+        raise InputError(
+            where,
+            f'must be a number, a (low, high) pair, a string such as "1 to 10", a dict or '
+            f"a prior object; got {value!r}",
+        )
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise InputError(where, f"must be a number, a (low, high) pair, a string such as \"1 to 10\", a dict or "
-                                f"a prior object; got {type(value).__name__} {str(value)[:40]!r}") from None
+        raise InputError(
+            where,
+            f'must be a number, a (low, high) pair, a string such as "1 to 10", a dict or '
+            f"a prior object; got {type(value).__name__} {str(value)[:40]!r}",
+        ) from None
     if not math.isfinite(number):
         raise InputError(where, f"must be finite, got {number}")
     return number
@@ -155,7 +177,7 @@ def function_scenario(fn: Callable, priors: Mapping[str, Any] | None, name: str 
     if priors is None:
         priors = {}
     if not isinstance(priors, Mapping):
-        raise InputError("priors", "must be a dict {input name: prior}, e.g. {\"a\": (1, 10), \"b\": 3}")
+        raise InputError("priors", 'must be a dict {input name: prior}, e.g. {"a": (1, 10), "b": 3}')
     label = name or getattr(fn, "__name__", "") or "model"
     if not label.isidentifier():
         label = "model"  # a lambda
@@ -169,5 +191,11 @@ def function_scenario(fn: Callable, priors: Mapping[str, Any] | None, name: str 
     from flopcast.priors.equations import OutputSpec
 
     outputs = tuple(OutputSpec(n, None, str(u)) for n, u in units.items())
-    return Scenario(name=label, model="", description=getattr(fn, "__doc__", None) or "", priors=parsed,
-                    outputs=outputs, function=fn)
+    return Scenario(
+        name=label,
+        model="",
+        description=getattr(fn, "__doc__", None) or "",
+        priors=parsed,
+        outputs=outputs,
+        function=fn,
+    )

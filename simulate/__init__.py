@@ -41,8 +41,18 @@ _PLAIN = {  # API name -> (module, function): functions that take no model
     "scenarios": ("flopcast.priors.catalog", "bundled_scenario_heads"),
     "hardware": ("flopcast.analyze.hardware", "hardware"),
 }
-_MODEL_FIRST = ("run", "point", "evaluate_point", "sensitivity", "stress", "audit", "voi", "waterfall", "calibrate",
-                "validate")  # fc.<name>(model, ..., priors=, set=, gpu=, flop_convention=): flopcast.api
+_MODEL_FIRST = (
+    "run",
+    "point",
+    "evaluate_point",
+    "sensitivity",
+    "stress",
+    "audit",
+    "voi",
+    "waterfall",
+    "calibrate",
+    "validate",
+)  # fc.<name>(model, ..., priors=, set=, gpu=, flop_convention=): flopcast.api
 _PRIORS = ("constant", "uniform", "loguniform", "normal", "lognormal", "beta", "triangular", "pert", "metalog")
 
 __all__ = sorted([*_EXPORTS, *_PLAIN, *_MODEL_FIRST, *_PRIORS, "__version__"])

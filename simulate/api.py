@@ -27,12 +27,28 @@ from flopcast.priors.scenario import Scenario
 
 ModelRef = "str | os.PathLike | Scenario | Plan | Callable[..., dict]"
 _PLAN_KEYWORDS = ("priors", "set", "gpu", "flop_convention")
-_HIDDEN = {"sets", "set", "gpu", "flop_convention", "columns", "mapper", "summarize_outputs", "keep_inputs",
-           "progress", "result"}  # engine plumbing the notebook API does not take
+_HIDDEN = {
+    "sets",
+    "set",
+    "gpu",
+    "flop_convention",
+    "columns",
+    "mapper",
+    "summarize_outputs",
+    "keep_inputs",
+    "progress",
+    "result",
+}  # engine plumbing the notebook API does not take
 
 
-def bind(model: Any, *, priors: Mapping[str, Any] | None = None, set: Mapping[str, Any] | None = None,  # noqa: A002
-         gpu: str | None = None, flop_convention: str | None = None) -> Plan:
+def bind(
+    model: Any,
+    *,
+    priors: Mapping[str, Any] | None = None,
+    set: Mapping[str, Any] | None = None,  # noqa: A002
+    gpu: str | None = None,
+    flop_convention: str | None = None,
+) -> Plan:
     """``fc.bind("plappert-2024", set={"sora_params": (5e9, 60e9)})``: a model bound to its priors
     (what every analysis computes on); see the module docstring for ``model``, ``priors`` and ``set``."""
     from flopcast.engine import plan_for
@@ -77,7 +93,7 @@ def with_model(function: Callable, name: str, example: str) -> Callable:
 
 # API name -> (module, function, how to call it)
 ANALYSES = {
-    "run": ("flopcast.engine", "run", 'model, priors=None, set=None, draws=200_000, seed=1'),
+    "run": ("flopcast.engine", "run", "model, priors=None, set=None, draws=200_000, seed=1"),
     "point": ("flopcast.engine", "point", '"plappert-2024", set={"dataset_multiplier": 10}'),
     "evaluate_point": ("flopcast.engine", "evaluate_point", '"plappert-2024"'),
     "sensitivity": ("flopcast.analyze.sensitivity", "analyze", 'model, "peak_fleet_h100", log=True'),

@@ -45,8 +45,11 @@ def dask_mapper(scheduler: str | None = None, workers: int | None = None) -> Ite
         try:
             client = Client(scheduler, timeout="5s")
         except (OSError, TimeoutError, ValueError, TypeError) as exc:  # unreachable, or not an address
-            raise InputError(f"scheduler {scheduler}", f"cannot connect ({type(exc).__name__}: {exc}); give the "
-                                                         "address a dask scheduler prints, e.g. tcp://HOST:8786") from None
+            raise InputError(
+                f"scheduler {scheduler}",
+                f"cannot connect ({type(exc).__name__}: {exc}); give the "
+                "address a dask scheduler prints, e.g. tcp://HOST:8786",
+            ) from None
     else:
         import dask
 
@@ -58,8 +61,13 @@ def dask_mapper(scheduler: str | None = None, workers: int | None = None) -> Ite
             # distributed's own log lines (task cancelled, worker killed) would follow a Ctrl-C; the CLI
             # says "interrupted" in one line instead. ":0": a free port, so two runs never collide on 8787
             with _workers_ignore_ctrl_c():
-                cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
-                                       silence_logs=logging.CRITICAL)
+                cluster = LocalCluster(
+                    n_workers=n,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=":0",
+                    silence_logs=logging.CRITICAL,
+                )
         client = Client(cluster)
 
     def mapper(fn, items):

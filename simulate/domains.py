@@ -41,17 +41,23 @@ def _inside(arr: np.ndarray, domain: Any) -> bool:
     return bool(domain.contains(low)) and bool(domain.contains(high))
 
 
-def _message(plan: Plan, kind: str, name: str, domain: Any, arr: np.ndarray, bad: np.ndarray, count: int,
-             x: Mapping[str, Any]) -> str:
+def _message(
+    plan: Plan, kind: str, name: str, domain: Any, arr: np.ndarray, bad: np.ndarray, count: int, x: Mapping[str, Any]
+) -> str:
     first = int(np.argmax(bad)) if bad.ndim else 0
     value = float(arr.reshape(-1)[first]) if arr.ndim else float(arr)
     n = bad.size
     drawn = {k: float(np.asarray(v).reshape(-1)[first]) for k, v in x.items() if np.ndim(v) and k in plan.dists}
     example = ", ".join(f"{k}={v:.4g}" for k, v in list(drawn.items())[:_SHOWN]) or "no uncertain inputs"
-    fix = ("its prior must stay inside the domain" if kind == "input" else
-           "narrow the priors of the inputs that drive it (see the example), or check the model's equations")
-    return (f"{kind} {name} leaves its domain ({domain}) in {count} of {n} draws "
-            f"(first at draw {first}: {value:.4g}; inputs there: {example}); {fix}")
+    fix = (
+        "its prior must stay inside the domain"
+        if kind == "input"
+        else "narrow the priors of the inputs that drive it (see the example), or check the model's equations"
+    )
+    return (
+        f"{kind} {name} leaves its domain ({domain}) in {count} of {n} draws "
+        f"(first at draw {first}: {value:.4g}; inputs there: {example}); {fix}"
+    )
 
 
 def check_model_constraints(plan: Plan, x: Mapping[str, float]) -> None:

@@ -48,9 +48,14 @@ def sampled_columns(plan: Plan) -> list[str]:
     return cols + ([POSTERIOR_COLUMN] if plan.joint else [])
 
 
-def plan_for(scenario: Any, sets: Sequence[Any] | Mapping[str, Any] = (), *,
-             gpu: str | None = None, flop_convention: str | None = None,
-             priors: Mapping[str, Any] | None = None) -> Plan:
+def plan_for(
+    scenario: Any,
+    sets: Sequence[Any] | Mapping[str, Any] = (),
+    *,
+    gpu: str | None = None,
+    flop_convention: str | None = None,
+    priors: Mapping[str, Any] | None = None,
+) -> Plan:
     """A model bound to its priors, with overrides. ``scenario``: a bundled name, a path, a ``Scenario``,
     a ``Plan``, or a Python function of named inputs returning a dict of outputs (its inputs' priors in
     ``priors``). ``sets``: ``--set`` strings or a mapping ``{name: value}`` in the prior vocabulary
@@ -74,8 +79,10 @@ def plan_for(scenario: Any, sets: Sequence[Any] | Mapping[str, Any] = (), *,
         scenario = scenario.published or scenario.scenario
     elif not isinstance(scenario, Scenario):
         if not isinstance(scenario, (str, PurePath)):
-            raise InputError("model", f"must be a scenario name, a path, a Scenario, a Plan or a function; got "
-                                      f"{type(scenario).__name__}")
+            raise InputError(
+                "model",
+                f"must be a scenario name, a path, a Scenario, a Plan or a function; got {type(scenario).__name__}",
+            )
         scenario = load_scenario(scenario)
     if flop_convention is not None:
         from flopcast.priors.conventions import check_flop_convention
@@ -90,8 +97,12 @@ def check_draws(draws: object) -> int:
     return int(draws)
 
 
-def evaluate_point(scenario: str | Scenario | Plan, sets: Sequence[str] = (), at: Mapping[str, float] | None = None,
-                   gpu: str | None = None) -> dict[str, float]:
+def evaluate_point(
+    scenario: str | Scenario | Plan,
+    sets: Sequence[str] = (),
+    at: Mapping[str, float] | None = None,
+    gpu: str | None = None,
+) -> dict[str, float]:
     """Evaluate the model once at every prior's ``point`` (``at`` overrides single inputs)."""
     plan = plan_for(scenario, sets, gpu=gpu)
     x = {name: np.float64(v) for name, v in plan.points.items()}
@@ -111,8 +122,12 @@ def evaluate_point(scenario: str | Scenario | Plan, sets: Sequence[str] = (), at
     return {name: float(v) for name, v in y.items()}
 
 
-def point(scenario: str | Scenario | Plan, sets: Sequence[str] = (), gpu: str | None = None,
-          set: Mapping[str, Any] | None = None) -> PointResult:  # noqa: A002 - the API's name for --set, as in run
+def point(
+    scenario: str | Scenario | Plan,
+    sets: Sequence[str] = (),
+    gpu: str | None = None,
+    set: Mapping[str, Any] | None = None,
+) -> PointResult:  # noqa: A002 - the API's name for --set, as in run
     """``evaluate_point`` as a typed result (``to_json``), for the CLI and notebooks; ``set`` as in ``run``."""
     plan = plan_for(scenario, sets if set is None else set, gpu=gpu)
     return PointResult(plan, evaluate_point(plan))
@@ -138,8 +153,9 @@ class BlockContext:
         return evaluate_uniforms(self.plan, self.names, u)
 
 
-def evaluate_uniforms(plan: Plan, names: Sequence[str], u: np.ndarray) -> tuple[dict[str, np.ndarray],
-                                                                                dict[str, np.ndarray]]:
+def evaluate_uniforms(
+    plan: Plan, names: Sequence[str], u: np.ndarray
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """The drawn inputs and the outputs at an (m, columns) block of uniforms, already correlated by
     the copula: column j is ``names[j]`` (``sampled_columns``), mapped by its prior's inverse CDF (or
     picking a joint posterior draw); fixed inputs stay fixed."""
@@ -179,8 +195,9 @@ def long_runs_allowed(allowed: bool = True) -> Iterator[None]:
         _ALLOW_LONG.reset(token)
 
 
-def check_budget(plan: Plan, draws: int | None, *, allow_long: bool | None = None,
-                 in_memory: bool | None = None) -> None:
+def check_budget(
+    plan: Plan, draws: int | None, *, allow_long: bool | None = None, in_memory: bool | None = None
+) -> None:
     """Refuse, with an estimate, a draw count that would exceed memory or take hours. ``run`` and
     ``stream_setup`` call it once the draws are decided (``None``: the scenario's, else the default),
     whatever decided them. Memory: an in-memory run (``in_memory``; default: up to ``STREAM_ABOVE``)
@@ -199,18 +216,24 @@ def check_budget(plan: Plan, draws: int | None, *, allow_long: bool | None = Non
         except (ValueError, OSError):
             avail = None
         if avail and need > 0.8 * avail:
-            raise InputError("draws", f"{draws:,} draws need about {need / 1e9:.1f} GB in memory, more than the "
-                             f"{avail / 1e9:.1f} GB free; use fewer draws (above {STREAM_ABOVE:,} `flopcast run` "
-                             "summaries stream)")
+            raise InputError(
+                "draws",
+                f"{draws:,} draws need about {need / 1e9:.1f} GB in memory, more than the "
+                f"{avail / 1e9:.1f} GB free; use fewer draws (above {STREAM_ABOVE:,} `flopcast run` "
+                "summaries stream)",
+            )
     if draws <= PILOT_ABOVE or allow_long:
         return
     per_draw = _per_draw_seconds(plan)
     seconds = draws * per_draw * 2.2 / min(default_workers(), 4)  # two streaming passes, the threads
     if seconds > BUDGET_SECONDS:
-        raise InputError("draws", f"{draws:,} draws would take about {_duration(seconds)} here "
-                         f"({per_draw * 1e6:.2f} us per draw measured); ask for fewer draws, spread them over "
-                         "machines with --engine dask --scheduler ADDRESS, or accept the wait with --allow-long "
-                         "(allow_long=True in Python)")
+        raise InputError(
+            "draws",
+            f"{draws:,} draws would take about {_duration(seconds)} here "
+            f"({per_draw * 1e6:.2f} us per draw measured); ask for fewer draws, spread them over "
+            "machines with --engine dask --scheduler ADDRESS, or accept the wait with --allow-long "
+            "(allow_long=True in Python)",
+        )
 
 
 def _per_draw_seconds(plan: Plan) -> float:
@@ -288,15 +311,19 @@ def run(
     check_budget(plan, draws, allow_long=allow_long, in_memory=not streaming)  # whatever decided the draws
     if streaming:
         if not ctx.design.random_access:
-            raise InputError("sampler lhs", "a Latin hypercube needs its whole design in memory; use mc or "
-                             f"sobol above {LHS_STREAM_ABOVE:,} draws or with --engine dask")
+            raise InputError(
+                "sampler lhs",
+                "a Latin hypercube needs its whole design in memory; use mc or "
+                f"sobol above {LHS_STREAM_ABOVE:,} draws or with --engine dask",
+            )
         return _run_streaming(ctx, draws, seed, created, chunk_size, workers, progress, mapper)
 
     kept = draws if keep_inputs is None else max(0, min(draws, int(keep_inputs)))
     inputs = {name: np.empty(kept) for name in plan.uncertain}
     _, probe = ctx.evaluate(0, min(draws, 2))  # an output of the fixed inputs only: one value broadcast
-    fixed = {n: np.broadcast_to(np.float64(v[0]), (draws,)) for n, v in probe.items()
-             if v.size == 2 and v.strides == (0,)}
+    fixed = {
+        n: np.broadcast_to(np.float64(v[0]), (draws,)) for n, v in probe.items() if v.size == 2 and v.strides == (0,)
+    }
     outputs = {name: fixed.get(name) if name in fixed else np.empty(draws) for name in plan.model.outputs}
     failed: list[tuple[int, InputError]] = []
 
@@ -324,12 +351,27 @@ def run(
         raise InputError(exc.where, f"{exc.reason} (in the block of draws starting at draw {start})")
     if not summarize_outputs:
         return RunResult(plan, seed, sampler, draws, inputs, outputs, created=created)
-    each = _thread_map(lambda name: summarize_output(outputs[name], plan.unit(name),  # ess: a posterior's
-                                                     ess=plan.mcse_ess(draws, PROBS, name)),
-                       [(name,) for name in outputs], workers)
-    return RunResult(plan, seed, sampler, draws, inputs, outputs, Summaries(zip(outputs, (e.summary for e in each))),
-                     created=created, float32_summary=dict(zip(outputs, (e.float32 for e in each))),
-                     log_hdi90=dict(zip(outputs, (e.log_hdi90 for e in each))))
+    each = _thread_map(
+        lambda name: summarize_output(
+            outputs[name],
+            plan.unit(name),  # ess: a posterior's
+            ess=plan.mcse_ess(draws, PROBS, name),
+        ),
+        [(name,) for name in outputs],
+        workers,
+    )
+    return RunResult(
+        plan,
+        seed,
+        sampler,
+        draws,
+        inputs,
+        outputs,
+        Summaries(zip(outputs, (e.summary for e in each))),
+        created=created,
+        float32_summary=dict(zip(outputs, (e.float32 for e in each))),
+        log_hdi90=dict(zip(outputs, (e.log_hdi90 for e in each))),
+    )
 
 
 def _stream_outputs(ctx: BlockContext, start: int, m: int) -> dict[str, np.ndarray]:
@@ -339,8 +381,14 @@ def _stream_outputs(ctx: BlockContext, start: int, m: int) -> dict[str, np.ndarr
     return y
 
 
-def stream_setup(plan: Plan, draws: int, seed: int, sampler: str = "mc", columns: Sequence[str] | None = None,
-                 chunk_size: int = DEFAULT_CHUNK) -> tuple[BlockContext, int, int]:
+def stream_setup(
+    plan: Plan,
+    draws: int,
+    seed: int,
+    sampler: str = "mc",
+    columns: Sequence[str] | None = None,
+    chunk_size: int = DEFAULT_CHUNK,
+) -> tuple[BlockContext, int, int]:
     """The block evaluator of a streamed pass over ``draws`` draws (the same draws ``run`` makes for
     this seed, sampler and columns), the draws of its in-memory prefix and the chunk size."""
     from flopcast import streaming as S
@@ -350,33 +398,67 @@ def stream_setup(plan: Plan, draws: int, seed: int, sampler: str = "mc", columns
     factor = copula_factor(plan.correlations, names, f"{plan.scenario.file}: correlations")
     ctx = BlockContext(plan, names, factor, Design(sampler, draws, len(names), seed))
     if not ctx.design.random_access:
-        raise InputError("sampler lhs", "a Latin hypercube needs its whole design in memory; use mc or "
-                         f"sobol above {STREAM_ABOVE:,} draws or with --engine dask")
+        raise InputError(
+            "sampler lhs",
+            "a Latin hypercube needs its whole design in memory; use mc or "
+            f"sobol above {STREAM_ABOVE:,} draws or with --engine dask",
+        )
     chunk = max(S.SUM_BLOCK, (chunk_size // S.SUM_BLOCK) * S.SUM_BLOCK)
     return ctx, min(KEEP_DRAWS, draws), chunk
 
 
-def stream_summaries(derive, draws: int, keep: int, first: dict[str, np.ndarray], workers: int | None = None,
-                     chunk: int = DEFAULT_CHUNK, pilots: dict[str, np.ndarray] | None = None,
-                     units: Mapping[str, str] | None = None, mapper=None, progress=None):
+def stream_summaries(
+    derive,
+    draws: int,
+    keep: int,
+    first: dict[str, np.ndarray],
+    workers: int | None = None,
+    chunk: int = DEFAULT_CHUNK,
+    pilots: dict[str, np.ndarray] | None = None,
+    units: Mapping[str, str] | None = None,
+    mapper=None,
+    progress=None,
+):
     """The summaries of ``stream_reductions``: exact quantiles (and N) of quantities ``derive(start, m)``
     over all ``draws``; ``first`` holds their values on [0, keep)."""
     got = stream_reductions(derive, draws, keep, first, workers, chunk, pilots, units, mapper, progress)
     return {n: None if r is None else r.summary for n, r in got.items()}
 
 
-def stream_reductions(derive, draws: int, keep: int, first: dict[str, np.ndarray], workers: int | None = None,
-                      chunk: int = DEFAULT_CHUNK, pilots: dict[str, np.ndarray] | None = None,
-                      units: Mapping[str, str] | None = None, mapper=None, progress=None,
-                      below: Mapping[str, Sequence[float]] | None = None, log_hdi: bool = False):
+def stream_reductions(
+    derive,
+    draws: int,
+    keep: int,
+    first: dict[str, np.ndarray],
+    workers: int | None = None,
+    chunk: int = DEFAULT_CHUNK,
+    pilots: dict[str, np.ndarray] | None = None,
+    units: Mapping[str, str] | None = None,
+    mapper=None,
+    progress=None,
+    below: Mapping[str, Sequence[float]] | None = None,
+    log_hdi: bool = False,
+):
     """``streaming.reduce_blocks`` on this engine's thread pool (or ``mapper``): per quantity, its
     summary, extent, log-scale HDI and draws below each of ``below[name]``, over all ``draws``."""
     from flopcast import streaming as S
 
     task = chunk if mapper is None else max(chunk, -(-draws // (8 * chunk)) * chunk)  # dask: ~8 tasks
     mapper = mapper or thread_mapper(default_workers() if workers is None else workers)
-    return S.reduce_blocks(derive, draws, keep, first, dict(units or {}), mapper, task, chunk, progress=progress,
-                           pilots=pilots, below={n: tuple(v) for n, v in (below or {}).items()}, log_hdi=log_hdi)
+    return S.reduce_blocks(
+        derive,
+        draws,
+        keep,
+        first,
+        dict(units or {}),
+        mapper,
+        task,
+        chunk,
+        progress=progress,
+        pilots=pilots,
+        below={n: tuple(v) for n, v in (below or {}).items()},
+        log_hdi=log_hdi,
+    )
 
 
 def headline_thresholds(plan: Plan) -> dict[str, list[float]]:
@@ -393,8 +475,9 @@ def headline_thresholds(plan: Plan) -> dict[str, list[float]]:
     return out
 
 
-def _run_streaming(ctx: BlockContext, draws: int, seed: int, created: str, chunk_size: int, workers: int,
-                   progress, mapper) -> RunResult:
+def _run_streaming(
+    ctx: BlockContext, draws: int, seed: int, created: str, chunk_size: int, workers: int, progress, mapper
+) -> RunResult:
     from functools import partial
 
     from flopcast import streaming as S
@@ -407,12 +490,25 @@ def _run_streaming(ctx: BlockContext, draws: int, seed: int, created: str, chunk
     constants = {name: np.float64(v) for name, v in plan.constants.items()}
     check_finite(plan, kept_inputs, kept_outputs, constants)
     try:
-        reduced = stream_reductions(partial(_stream_outputs, ctx), draws, keep, kept_outputs, workers, chunk,
-                                    units={n: plan.unit(n) for n in plan.model.outputs}, mapper=mapper,
-                                    progress=progress, below=headline_thresholds(plan), log_hdi=True)
+        reduced = stream_reductions(
+            partial(_stream_outputs, ctx),
+            draws,
+            keep,
+            kept_outputs,
+            workers,
+            chunk,
+            units={n: plan.unit(n) for n in plan.model.outputs},
+            mapper=mapper,
+            progress=progress,
+            below=headline_thresholds(plan),
+            log_hdi=True,
+        )
     except S.NonFinite as exc:
-        raise InputError(plan.scenario.file, f"output {exc.name} is NaN or infinite in some of {draws} draws "
-                         f"(first in the block starting at draw {exc.start})") from None
+        raise InputError(
+            plan.scenario.file,
+            f"output {exc.name} is NaN or infinite in some of {draws} draws "
+            f"(first in the block starting at draw {exc.start})",
+        ) from None
     except ValueError as exc:  # an output constant over the prefix that varies later
         raise InputError(plan.scenario.file, str(exc)) from None
     summaries = Summaries((n, r.summary) for n, r in reduced.items())
@@ -420,10 +516,20 @@ def _run_streaming(ctx: BlockContext, draws: int, seed: int, created: str, chunk
         if (ess := plan.mcse_ess(draws, PROBS, n)) is not None:
             e = summarize(kept_outputs[n], ess=ess)
             summaries[n] = replace(s, mcse_p05=e.mcse_p05, mcse_p50=e.mcse_p50, mcse_p95=e.mcse_p95)
-    return RunResult(plan, seed, ctx.design.sampler, draws, kept_inputs, kept_outputs, summaries, created=created,
-                     kept=keep, log_hdi90={n: r.log_hdi90 for n, r in reduced.items()},
-                     below={n: r.below for n, r in reduced.items() if r.below},
-                     extent={n: r.extent for n, r in reduced.items()})
+    return RunResult(
+        plan,
+        seed,
+        ctx.design.sampler,
+        draws,
+        kept_inputs,
+        kept_outputs,
+        summaries,
+        created=created,
+        kept=keep,
+        log_hdi90={n: r.log_hdi90 for n, r in reduced.items()},
+        below={n: r.below for n, r in reduced.items() if r.below},
+        extent={n: r.extent for n, r in reduced.items()},
+    )
 
 
 AUTO_START = 20_000
@@ -442,12 +548,20 @@ def run_auto(
     model's key outputs. MCSE falls like 1/sqrt(n), so each round jumps to the size it predicts
     (x1.2); because the draws are chunk-invariant, the final run's draws extend the earlier ones.
     Returns the result and the (draws, worst relative MCSE) of every round."""
-    plan = plan_for(scenario, kwargs.pop("sets", ()), gpu=kwargs.pop("gpu", None),
-                    flop_convention=kwargs.pop("flop_convention", None))
+    plan = plan_for(
+        scenario,
+        kwargs.pop("sets", ()),
+        gpu=kwargs.pop("gpu", None),
+        flop_convention=kwargs.pop("flop_convention", None),
+    )
     if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not 0 < tol < 1:
         raise InputError("tol", f"must be a number in (0, 1), got {tol!r}")
     max_draws = check_draws(max_draws)
-    watch = list(outputs) if outputs else sorted({h.output for h in plan.scenario.headlines}) or list(plan.model.key_outputs)
+    watch = (
+        list(outputs)
+        if outputs
+        else sorted({h.output for h in plan.scenario.headlines}) or list(plan.model.key_outputs)
+    )
     n = min(AUTO_START, max_draws)
     rounds: list[tuple[int, float]] = []
     while True:

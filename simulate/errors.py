@@ -3,14 +3,21 @@
 first of them) and re-exported here."""
 
 from flopcast.priors.errors import (
-                                    EXIT_CODES,
-                                    EXIT_INTERRUPTED,
-                                    ConvergenceError,
-                                    FlopcastError,
-                                    InputError,
-                                    OutputError,
-                                    exit_code,
+    EXIT_CODES,
+    EXIT_INTERRUPTED,
+    ConvergenceError,
+    FlopcastError,
+    InputError,
+    OutputError,
+    exit_code,
 )
 
-__all__ = ["EXIT_CODES", "EXIT_INTERRUPTED", "ConvergenceError", "FlopcastError", "InputError", "OutputError",
-           "exit_code"]
+__all__ = [
+    "EXIT_CODES",
+    "EXIT_INTERRUPTED",
+    "ConvergenceError",
+    "FlopcastError",
+    "InputError",
+    "OutputError",
+    "exit_code",
+]

@@ -110,6 +110,4 @@ def markdown(header: list[str], rows: list[list[str]], align: str | None = None)
     align = align or "l" + "r" * (len(header) - 1)
     sep = ["---:" if a == "r" else ":---" for a in align]
     esc = lambda c: str(c).replace("|", "\\|")  # noqa: E731
-    return "\n".join(
-        "| " + " | ".join(esc(c) for c in r) + " |" for r in [header, sep, *rows]
-    )
+    return "\n".join("| " + " | ".join(esc(c) for c in r) + " |" for r in [header, sep, *rows])

@@ -54,8 +54,11 @@ def check_path_text(text: str, flag: str = "out") -> None:
     if _UNSAFE.search(text):
         raise InputError(flag, "contains a control or bidirectional-text character; use a plain path")
     if len(os.fsencode(text)) >= PATH_MAX or any(len(os.fsencode(part)) > NAME_MAX - 24 for part in Path(text).parts):
-        raise InputError(flag, f"a path of {len(text)} characters with a part longer than {NAME_MAX - 24} bytes "
-                               "is longer than the file system takes; use a shorter name")
+        raise InputError(
+            flag,
+            f"a path of {len(text)} characters with a part longer than {NAME_MAX - 24} bytes "
+            "is longer than the file system takes; use a shorter name",
+        )
 
 
 def check_out(out: str | Path | None) -> None:
@@ -128,7 +131,9 @@ def default_folder(kind: str, scenario: str, seed: int | None, root: Path = OUTP
     """``outputs/<slug(scenario)>[-<kind>]-<UTC time>[-seed<S>]``; the name is a proposal: ``staged``
     moves to ``-2``, ``-3``... if another process takes it first."""
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    parts = [slug(scenario)] + ([kind] if kind != "run" else []) + [stamp] + ([f"seed{seed}"] if seed is not None else [])
+    parts = (
+        [slug(scenario)] + ([kind] if kind != "run" else []) + [stamp] + ([f"seed{seed}"] if seed is not None else [])
+    )
     return root / "-".join(parts)
 
 
@@ -193,8 +198,9 @@ def staged(target: Path, unique: bool = False) -> Iterator[Stage]:
         if isinstance(exc, OSError):
             raise OutputError(str(target), _reason(exc)) from None
         if _is_write_failure(exc):
-            raise OutputError(str(target), f"writing failed ({type(exc).__name__}: {str(exc)[:120]}); "
-                                           "is the disk full?") from None
+            raise OutputError(
+                str(target), f"writing failed ({type(exc).__name__}: {str(exc)[:120]}); is the disk full?"
+            ) from None
         raise
     if interrupted() is not None:  # a signal whose exception a library swallowed: still nothing written
         shutil.rmtree(stage_path, ignore_errors=True)
@@ -219,14 +225,21 @@ def _rename(stage_path: Path, target: Path, unique: bool) -> Path:
                 continue
             shutil.rmtree(stage_path, ignore_errors=True)
             if exc.errno in (errno.ENOTEMPTY, errno.EEXIST):
-                raise InputError(f"out {target}", "appeared while the command was writing; nothing was written") from None
+                raise InputError(
+                    f"out {target}", "appeared while the command was writing; nothing was written"
+                ) from None
             raise OutputError(str(target), _reason(exc)) from None
 
 
 def _reason(exc: OSError) -> str:
-    hints = {errno.ENOSPC: "no space left on the device", errno.EFBIG: "file too large (a file-size limit?)",
-             errno.EACCES: "permission denied", errno.EROFS: "read-only file system", errno.ENOTDIR:
-             "a file is in the way of a folder", errno.EDQUOT: "disk quota exceeded"}
+    hints = {
+        errno.ENOSPC: "no space left on the device",
+        errno.EFBIG: "file too large (a file-size limit?)",
+        errno.EACCES: "permission denied",
+        errno.EROFS: "read-only file system",
+        errno.ENOTDIR: "a file is in the way of a folder",
+        errno.EDQUOT: "disk quota exceeded",
+    }
     return f"{hints.get(exc.errno, exc.strerror or str(exc))}; nothing was written"
 
 

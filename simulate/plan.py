@@ -69,8 +69,11 @@ class Plan:
             return None
         out = {}
         for p in probs:
-            e = min(post.ess(n, q) for n, sign in signs.items()
-                    for q in ({p} if sign > 0 else {1.0 - p} if sign < 0 else {p, 1.0 - p}))
+            e = min(
+                post.ess(n, q)
+                for n, sign in signs.items()
+                for q in ({p} if sign > 0 else {1.0 - p} if sign < 0 else {p, 1.0 - p})
+            )
             out[p] = 1.0 / (1.0 / e + 1.0 / draws)
         return out
 
@@ -104,9 +107,11 @@ class Plan:
         e = min(post.ess(n, p) for n in self.joint for p in probs)
         if draws <= 10 * e:
             return None
-        return (f"{draws:,} draws resample {post.draws.shape[0]:,} posterior draws whose effective sample size "
-                f"is about {e:,.0f}; beyond ~{10 * e:,.0f} draws the MCSE no longer falls (it is set by the "
-                "posterior): draw more posterior samples (flopcast calibrate --draws/--chains) to narrow it")
+        return (
+            f"{draws:,} draws resample {post.draws.shape[0]:,} posterior draws whose effective sample size "
+            f"is about {e:,.0f}; beyond ~{10 * e:,.0f} draws the MCSE no longer falls (it is set by the "
+            "posterior): draw more posterior samples (flopcast calibrate --draws/--chains) to narrow it"
+        )
 
     def prior_source(self, name: str) -> str:
         prior = self.scenario.priors.get(name)
@@ -138,16 +143,21 @@ def bind(scenario: Scenario, sets: tuple[str, ...] | list[str] = ()) -> Plan:
     scenario, converted = convert(scenario, model.inputs)  # flop_convention = "corrected"
     for name, prior in scenario.priors.items():
         if name not in model.inputs:
-            problems.append((f"priors.{name}", f"the {model.name} model has no input {name!r}; "
-                                               f"its inputs are: {', '.join(model.inputs)}"))
+            problems.append(
+                (
+                    f"priors.{name}",
+                    f"the {model.name} model has no input {name!r}; its inputs are: {', '.join(model.inputs)}",
+                )
+            )
             continue
         unit = model.inputs[name].unit
         if prior.unit is not None and prior.unit != unit:
             problems.append((f"priors.{name}.unit", f"{prior.unit!r} does not match the model's unit {unit!r}"))
         problem = prior_problem(prior.dist, prior.point, model.inputs[name].domain)
         if problem is not None:
-            problems.append((f"priors.{name}", f"{prior.source}: {problem}" if prior.source.startswith("--set")
-                             else problem))
+            problems.append(
+                (f"priors.{name}", f"{prior.source}: {problem}" if prior.source.startswith("--set") else problem)
+            )
     dists: dict[str, Distribution] = {}
     constants: dict[str, float] = {}
     points: dict[str, float] = {}
@@ -155,8 +165,13 @@ def bind(scenario: Scenario, sets: tuple[str, ...] | list[str] = ()) -> Plan:
         given = scenario.priors.get(name)
         if given is None:
             if spec.default is None:
-                problems.append((f"priors.{name}", f"missing: the {model.name} model needs {name} "
-                                                   f"({spec.unit}, {spec.description}) and has no default"))
+                problems.append(
+                    (
+                        f"priors.{name}",
+                        f"missing: the {model.name} model needs {name} "
+                        f"({spec.unit}, {spec.description}) and has no default",
+                    )
+                )
                 continue
             constants[name] = float(spec.default)
             points[name] = float(spec.default)
@@ -168,8 +183,13 @@ def bind(scenario: Scenario, sets: tuple[str, ...] | list[str] = ()) -> Plan:
             points[name] = given.point
     for i, headline in enumerate(scenario.headlines):
         if headline.output not in model.outputs:
-            problems.append(("headlines", f"unknown output {headline.output!r}; the {model.name} model's "
-                                          f"outputs are: {', '.join(model.outputs)}"))
+            problems.append(
+                (
+                    "headlines",
+                    f"unknown output {headline.output!r}; the {model.name} model's "
+                    f"outputs are: {', '.join(model.outputs)}",
+                )
+            )
         for name, value in headline.set.items():
             if name not in model.inputs:
                 problems.append(("headlines.set", f"unknown input {name!r}"))
@@ -192,14 +212,17 @@ def bind(scenario: Scenario, sets: tuple[str, ...] | list[str] = ()) -> Plan:
         scale = {m.input: m.factor for m in converted}
         if joint_draws is not None and any(n in scale for n in joint):
             joint_draws = joint_draws * [scale.get(n, 1.0) for n in joint]
-    return Plan(scenario, model, dists, constants, points, correlations, joint, joint_draws, published,
-                tuple(converted))
+    return Plan(
+        scenario, model, dists, constants, points, correlations, joint, joint_draws, published, tuple(converted)
+    )
 
 
 HARDWARE_SETS = ("accelerator", "precision")  # ``--gpu NAME`` arrives as the override ``accelerator=NAME``
 
 
-def with_accelerator(scenario: Scenario, model: Model, sets: tuple[str, ...]) -> tuple[Scenario, Model, tuple[str, ...]]:
+def with_accelerator(
+    scenario: Scenario, model: Model, sets: tuple[str, ...]
+) -> tuple[Scenario, Model, tuple[str, ...]]:
     """Apply the accelerator the scenario names or an ``accelerator=NAME`` override chooses (the last
     wins; ``precision=bf16|fp8`` likewise) to the scenario's hardware inputs and the model's H100
     units (priors/hardware.py); the other overrides are returned to be applied as usual."""
@@ -214,28 +237,42 @@ def with_accelerator(scenario: Scenario, model: Model, sets: tuple[str, ...]) ->
     name = chosen.get("accelerator", scenario.accelerator)
     if name is None:
         if "precision" in chosen:
-            raise InputError("set precision", "chooses the peak of an accelerator: add --gpu NAME (H100-SXM for "
-                                                "the H100 the scenario is written in)")
+            raise InputError(
+                "set precision",
+                "chooses the peak of an accelerator: add --gpu NAME (H100-SXM for the H100 the scenario is written in)",
+            )
         return scenario, model, rest
     acc = hw.find(name, "gpu" if "accelerator" in chosen else f"{scenario.file}: scenario.accelerator")
     if not any(getattr(q, "hardware", None) for q in model.inputs.values()):
-        raise InputError(f"gpu {name}", f"the {model.name} model takes no accelerator figures (no input "
-                                          "declares hardware=); run it without --gpu")
+        raise InputError(
+            f"gpu {name}",
+            f"the {model.name} model takes no accelerator figures (no input declares hardware=); run it without --gpu",
+        )
     given = {override_key(s) for s in rest}
-    scenario = replace(scenario, headlines=tuple(  # a plan bound before: its published figures back in H100s
-        replace(h, output=h.output.removesuffix(hw.EQUIVALENT_SUFFIX)) for h in scenario.headlines))
+    scenario = replace(
+        scenario,
+        headlines=tuple(  # a plan bound before: its published figures back in H100s
+            replace(h, output=h.output.removesuffix(hw.EQUIVALENT_SUFFIX)) for h in scenario.headlines
+        ),
+    )
     priors = hw.hardware_priors(scenario.priors, model.inputs, acc, precision, given, f"--gpu {acc.name}")
     applied = tuple(f"{k}={v}" for k, v in chosen.items())
-    scenario = replace(scenario, priors=priors, accelerator=acc.name, precision=precision,
-                       overrides=scenario.overrides + applied)
+    scenario = replace(
+        scenario, priors=priors, accelerator=acc.name, precision=precision, overrides=scenario.overrides + applied
+    )
     if acc.name == hw.REFERENCE:
         return scenario, model, rest
     outputs, twins = hw.equivalents(model.outputs, acc, precision)
-    headlines = tuple(replace(h, output=h.output + hw.EQUIVALENT_SUFFIX) if h.output + hw.EQUIVALENT_SUFFIX in outputs
-                      else h for h in scenario.headlines)  # published H100 figures sit in the H100-equivalent band
+    headlines = tuple(
+        replace(h, output=h.output + hw.EQUIVALENT_SUFFIX) if h.output + hw.EQUIVALENT_SUFFIX in outputs else h
+        for h in scenario.headlines
+    )  # published H100 figures sit in the H100-equivalent band
     key = tuple(k for name in model.key_outputs for k in (name, name + hw.EQUIVALENT_SUFFIX) if k in outputs)
-    return replace(scenario, headlines=headlines), replace(model, outputs=outputs, equivalents=twins,
-                                                            key_outputs=key), rest
+    return (
+        replace(scenario, headlines=headlines),
+        replace(model, outputs=outputs, equivalents=twins, key_outputs=key),
+        rest,
+    )
 
 
 def _fit_domains(scenario: Scenario, model: Model) -> tuple[Scenario, list[tuple[str, str]]]:
@@ -312,7 +349,7 @@ override_strings = override_items  # the name earlier code and tests use
 def _all_problems(file: str, problems: list[tuple[str, str]]) -> InputError:
     """One error for every problem: ``file: field: reason`` for one, a numbered list on one line for more."""
     if len(problems) == 1:
-        (field_, reason), = problems
+        ((field_, reason),) = problems
         error = InputError(f"{file}: {field_}", reason)
     else:
         listed = "; ".join(f"({i}) {field_}: {reason}" for i, (field_, reason) in enumerate(problems, 1))

@@ -79,6 +79,7 @@ class Model:
 
 # -- bundled modules -----------------------------------------------------------------------------
 
+
 def available_models() -> list[str]:
     from flopcast import models
 
@@ -140,6 +141,7 @@ def model_for(scenario: Scenario) -> Model:
 
 # -- inputs known only from their priors ---------------------------------------------------------
 
+
 def inferred_domain(prior: Prior) -> str:
     """An input's domain when no model declares it: the prior's ``domain``, else its support's."""
     if prior.domain is not None:
@@ -165,8 +167,7 @@ def _input_specs(scenario: Scenario, names) -> dict[str, Quantity]:
         prior = scenario.priors.get(name)
         if prior is None:
             continue
-        specs[name] = Quantity(prior.unit or "", prior.rationale or prior.source or "",
-                               domain=inferred_domain(prior))
+        specs[name] = Quantity(prior.unit or "", prior.rationale or prior.source or "", domain=inferred_domain(prior))
     return specs
 
 
@@ -179,8 +180,10 @@ def _output_specs(scenario: Scenario, names) -> dict[str, Quantity]:
             return ""
         return o.description or (f"{n} = {o.formula.text}" if o.formula is not None else "")
 
-    return {n: Quantity(given[n].unit if n in given else "", described(n),
-                        domain=given[n].domain if n in given else None) for n in names}
+    return {
+        n: Quantity(given[n].unit if n in given else "", described(n), domain=given[n].domain if n in given else None)
+        for n in names
+    }
 
 
 def _key_outputs(scenario: Scenario, names) -> tuple[str, ...]:
@@ -190,6 +193,7 @@ def _key_outputs(scenario: Scenario, names) -> tuple[str, ...]:
 
 
 # -- a scenario's own equations ------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class _Equations:
@@ -217,6 +221,7 @@ def _equations_model(scenario: Scenario) -> Model:
 
 # -- a Python function ---------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class _Function:
     """A function of named inputs returning ``{output: value}``; its exceptions become one-line errors."""
@@ -235,12 +240,17 @@ class _Function:
             raise
         except (Exception, SystemExit) as exc:  # the user's code: one line naming it, the traceback chained
             symbolic = any(type(v).__module__.startswith("pytensor") for v in args.values())
-            why = ("; calibrate evaluates the function on PyTensor tensors, so it must use operators and numpy "
-                   "ufuncs only (no float(), math.*, if on values)" if symbolic else "")
+            why = (
+                "; calibrate evaluates the function on PyTensor tensors, so it must use operators and numpy "
+                "ufuncs only (no float(), math.*, if on values)"
+                if symbolic
+                else ""
+            )
             raise InputError(self.label, f"the model function raised {type(exc).__name__}: {exc}{why}") from exc
         if not isinstance(y, Mapping) or not y or not all(isinstance(k, str) for k in y):
-            raise InputError(self.label, f"the model function must return a dict {{output name: value}}, got "
-                                         f"{type(y).__name__}")
+            raise InputError(
+                self.label, f"the model function must return a dict {{output name: value}}, got {type(y).__name__}"
+            )
         return dict(y)
 
 
@@ -255,8 +265,11 @@ def _parameters(fn: Callable, label: str) -> tuple[tuple[str, ...] | None, dict[
         if p.kind is p.VAR_KEYWORD:
             anything = True
         elif p.kind is p.VAR_POSITIONAL or p.kind is p.POSITIONAL_ONLY:
-            raise InputError(label, f"the model function takes inputs by name; *{p.name} and positional-only "
-                                    "parameters cannot be given one")
+            raise InputError(
+                label,
+                f"the model function takes inputs by name; *{p.name} and positional-only "
+                "parameters cannot be given one",
+            )
         else:
             names.append(p.name)
             if p.default is not p.empty:
@@ -275,12 +288,17 @@ def function_model(fn: Callable, scenario: Scenario, where: str = "model", label
     names = list(takes) if takes is not None else list(scenario.priors)
     missing = [n for n in names if n not in scenario.priors and n not in defaults]
     if missing:
-        raise InputError(f"{label}", f"no prior for input {missing[0]!r} of the model function; give one in "
-                                     f"priors= (e.g. priors={{{missing[0]!r}: (1, 10)}}) or a default in its signature")
+        raise InputError(
+            f"{label}",
+            f"no prior for input {missing[0]!r} of the model function; give one in "
+            f"priors= (e.g. priors={{{missing[0]!r}: (1, 10)}}) or a default in its signature",
+        )
     unknown = [n for n in scenario.priors if takes is not None and n not in takes]
     if unknown:
-        raise InputError(f"priors.{unknown[0]}", f"the model function takes no input {unknown[0]!r}; "
-                                                 f"it takes: {', '.join(names) or 'nothing'}")
+        raise InputError(
+            f"priors.{unknown[0]}",
+            f"the model function takes no input {unknown[0]!r}; it takes: {', '.join(names) or 'nothing'}",
+        )
     inputs = _input_specs(scenario, names)
     for n, value in defaults.items():
         if n not in inputs:
@@ -297,8 +315,10 @@ def function_model(fn: Callable, scenario: Scenario, where: str = "model", label
     declared = [o.name for o in scenario.outputs]
     extra = [n for n in declared if n not in y]
     if extra:
-        raise InputError(f"{scenario.file}: outputs.{extra[0]}", f"the model function returns no {extra[0]!r}; "
-                                                                 f"it returns: {', '.join(y)}")
+        raise InputError(
+            f"{scenario.file}: outputs.{extra[0]}",
+            f"the model function returns no {extra[0]!r}; it returns: {', '.join(y)}",
+        )
     names_out = list(y)
     outputs = _output_specs(scenario, names_out)
     part = _Function(inputs, outputs, fn, label, takes)
@@ -307,14 +327,18 @@ def function_model(fn: Callable, scenario: Scenario, where: str = "model", label
 
 # -- a Python file next to the scenario ----------------------------------------------------------
 
+
 def _file_model(scenario: Scenario, where: str) -> Model:
     path = scenario.model_file
     function_name = scenario.model.rsplit(":", 1)[1] if ".py:" in scenario.model else None
     if path is None or not path.is_file():
-        raise InputError(where, f"no such Python file: {scenario.model.rsplit(':', 1)[0]!r} (relative to the "
-                                "scenario file)")
+        raise InputError(
+            where, f"no such Python file: {scenario.model.rsplit(':', 1)[0]!r} (relative to the scenario file)"
+        )
     if function_name is not None and (not function_name.isidentifier() or function_name.startswith("_")):
-        raise InputError(where, f"{function_name[:60]!r} is not a function name (letters, digits, _; not starting with _)")
+        raise InputError(
+            where, f"{function_name[:60]!r} is not a function name (letters, digits, _; not starting with _)"
+        )
     module = _import_file(path, where)
     if function_name is None and hasattr(module, "evaluate") and hasattr(module, "OUTPUTS"):
         _check_contract(module, path.name, where)
@@ -322,8 +346,11 @@ def _file_model(scenario: Scenario, where: str) -> Model:
     name = function_name or "model"
     fn = vars(module).get(name)
     if not callable(fn) or isinstance(fn, type):
-        raise InputError(where, f"{path.name} defines no function {name!r} (and no INPUTS/OUTPUTS/evaluate); "
-                                f'name it in the scenario: model = "{path.name}:my_function"')
+        raise InputError(
+            where,
+            f"{path.name} defines no function {name!r} (and no INPUTS/OUTPUTS/evaluate); "
+            f'name it in the scenario: model = "{path.name}:my_function"',
+        )
     return function_model(fn, scenario, where, label=f"{path.name}:{name}")
 
 

@@ -19,8 +19,19 @@ from flopcast.plan import Plan
 from flopcast.priors.scenario import Scenario
 from flopcast.summary import Summary
 
-SUMMARY_COLUMNS = ["unit", "mean", "median", "p05", "p95", "hdi90_low", "hdi90_high", "mcse_p05", "mcse_p50",
-                   "mcse_p95", "draws"]
+SUMMARY_COLUMNS = [
+    "unit",
+    "mean",
+    "median",
+    "p05",
+    "p95",
+    "hdi90_low",
+    "hdi90_high",
+    "mcse_p05",
+    "mcse_p50",
+    "mcse_p95",
+    "draws",
+]
 
 
 class Result:
@@ -54,8 +65,12 @@ class Result:
 
     def __repr__(self) -> str:
         j = self.to_json()
-        keys = [k for k in ("scenario", "output", "headline", "draws", "seed") if k in j and
-                (isinstance(j[k], (int, float)) or isinstance(j[k], str) and len(j[k]) <= 60 and "\n" not in j[k])]
+        keys = [
+            k
+            for k in ("scenario", "output", "headline", "draws", "seed")
+            if k in j
+            and (isinstance(j[k], (int, float)) or isinstance(j[k], str) and len(j[k]) <= 60 and "\n" not in j[k])
+        ]
         return f"<{type(self).__name__} " + ", ".join(f"{k}={j[k]!r}" for k in keys) + ">"
 
     def wording(self) -> dict:
@@ -134,8 +149,22 @@ class Summaries(dict):
     def __call__(self):
         import pandas as pd
 
-        rows = {name: [s.unit, s.mean, s.median, s.p05, s.p95, s.hdi90[0], s.hdi90[1], s.mcse_p05, s.mcse_p50,
-                       s.mcse_p95, s.draws] for name, s in self.items()}
+        rows = {
+            name: [
+                s.unit,
+                s.mean,
+                s.median,
+                s.p05,
+                s.p95,
+                s.hdi90[0],
+                s.hdi90[1],
+                s.mcse_p05,
+                s.mcse_p50,
+                s.mcse_p95,
+                s.draws,
+            ]
+            for name, s in self.items()
+        }
         frame = pd.DataFrame.from_dict(rows, orient="index", columns=SUMMARY_COLUMNS)
         frame.index.name = "output"
         return frame
@@ -155,9 +184,13 @@ def convention_json(plan: Plan) -> dict:
     published figures to its equations' convention; nothing for one that takes them as published."""
     if plan.scenario.flop_convention == "as_published":
         return {}
-    return {"flop_convention": plan.scenario.flop_convention,
-            "converted": [{"input": m.input, "factor": m.factor, "from": str(m.published), "to": str(m.expects)}
-                          for m in plan.converted]}
+    return {
+        "flop_convention": plan.scenario.flop_convention,
+        "converted": [
+            {"input": m.input, "factor": m.factor, "from": str(m.published), "to": str(m.expects)}
+            for m in plan.converted
+        ],
+    }
 
 
 def _finite(x: float) -> float | None:
@@ -196,8 +229,10 @@ class RunResult(Result):
         return self.samples
 
     def _rows(self) -> list[dict]:
-        return [{"output": name, **dict(zip(SUMMARY_COLUMNS, row))} for name, row in
-                zip(self.summary, self.summary().itertuples(index=False))]
+        return [
+            {"output": name, **dict(zip(SUMMARY_COLUMNS, row))}
+            for name, row in zip(self.summary, self.summary().itertuples(index=False))
+        ]
 
     @property
     def scenario(self) -> Scenario:
@@ -244,9 +279,15 @@ class RunResult(Result):
             "version": __version__,
             "correlations": self.achieved_correlations(),
             "outputs": {
-                name: {"unit": s.unit, "mean": s.mean, "median": s.median, "p05": s.p05, "p95": s.p95,
-                       "hdi90": list(s.hdi90), "mcse": {"p05": _finite(s.mcse_p05), "p50": _finite(s.mcse_p50),
-                                                         "p95": _finite(s.mcse_p95)}}
+                name: {
+                    "unit": s.unit,
+                    "mean": s.mean,
+                    "median": s.median,
+                    "p05": s.p05,
+                    "p95": s.p95,
+                    "hdi90": list(s.hdi90),
+                    "mcse": {"p05": _finite(s.mcse_p05), "p50": _finite(s.mcse_p50), "p95": _finite(s.mcse_p95)},
+                }
                 for name, s in self.summary.items()
             },
         }
@@ -258,10 +299,12 @@ class RunResult(Result):
             from flopcast.summary import PROBS
 
             obj["posterior"] = {
-                "draws": int(post.draws.shape[0]), "chains": post.chains, "inputs": list(self.plan.joint),
+                "draws": int(post.draws.shape[0]),
+                "chains": post.chains,
+                "inputs": list(self.plan.joint),
                 "ess": {n: {f"p{round(100 * p):02d}": post.ess(n, p) for p in PROBS} for n in self.plan.joint},
                 "mcse_from": "each output's MCSE uses the posterior's quantile ESS (ArviZ) of the inputs that move "
-                             "it, combined with the run's draws: 1 / (1/ESS + 1/draws)",
+                "it, combined with the run's draws: 1 / (1/ESS + 1/draws)",
             }
         return obj
 
@@ -269,8 +312,10 @@ class RunResult(Result):
 
     def __repr__(self) -> str:
         sc = self.plan.scenario
-        return (f"<RunResult {sc.name} [{self.plan.model.name}]: {self.draws:,} draws, seed {self.seed}, "
-                f"{len(self.summary)} outputs>")
+        return (
+            f"<RunResult {sc.name} [{self.plan.model.name}]: {self.draws:,} draws, seed {self.seed}, "
+            f"{len(self.summary)} outputs>"
+        )
 
     def _report_context(self) -> dict:
         """What ``flopcast run`` adds to a run's folder, computed here (the report only renders): the

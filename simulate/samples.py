@@ -67,13 +67,17 @@ def to_dataset(result, limit: int | None = None) -> Draws:
         data[name] = ((), np.float64(value), _attrs(plan, name, "input (fixed)"))
     for name, values in result.outputs.items():
         spec = plan.model.outputs[name]
-        data[name] = (("draw",), _read_only(values[:n]),
-                      {"unit": spec.unit, "units": spec.unit, "kind": "output", "description": spec.description})
+        data[name] = (
+            ("draw",),
+            _read_only(values[:n]),
+            {"unit": spec.unit, "units": spec.unit, "kind": "output", "description": spec.description},
+        )
     attrs = {k: _text(v if not isinstance(v, list) else "; ".join(v)) for k, v in result.provenance().items()}
     attrs["stored_draws"] = n
     if n < result.draws:
-        attrs["note"] = (f"the first {n:,} of {result.draws:,} draws (same seed and sampler reproduce them); "
-                         "summaries use all draws")
+        attrs["note"] = (
+            f"the first {n:,} of {result.draws:,} draws (same seed and sampler reproduce them); summaries use all draws"
+        )
     return Draws(data, n, attrs)
 
 
@@ -89,7 +93,7 @@ def _text(value):
     """NetCDF attributes cannot hold NUL; other control characters are shown as ``?``."""
     if not isinstance(value, str):
         return value
-    return "".join("?" if (ord(c) < 32 and c not in "\t\n") or 0x7f <= ord(c) <= 0x9f else c for c in value)
+    return "".join("?" if (ord(c) < 32 and c not in "\t\n") or 0x7F <= ord(c) <= 0x9F else c for c in value)
 
 
 def _attrs(plan, name: str, kind: str) -> dict:
@@ -129,8 +133,11 @@ def save_samples(ds, path: Path) -> None:
     directly: ``import arviz`` costs ~5 s and xarray's writer pulls in pandas and dask. ``ds``: a
     ``Draws`` or an ``xarray.Dataset`` of the same layout."""
     if not isinstance(ds, Draws):
-        ds = Draws({k: (v.dims, v.values, dict(v.attrs)) for k, v in ds.data_vars.items()},
-                   int(ds.sizes.get("draw", 0)), dict(ds.attrs))
+        ds = Draws(
+            {k: (v.dims, v.values, dict(v.attrs)) for k, v in ds.data_vars.items()},
+            int(ds.sizes.get("draw", 0)),
+            dict(ds.attrs),
+        )
     import h5netcdf
 
     path = Path(path)
@@ -169,6 +176,8 @@ def load_samples(path: str | Path):
         with xr.open_dataset(path, group="constant_data", engine="h5netcdf") as const:
             ds = ds.merge(const.load())
     except (OSError, ValueError, KeyError) as exc:  # not a file, not NetCDF/HDF5, no such group
-        raise InputError(str(path), f"not a flopcast samples.nc ({type(exc).__name__}: {str(exc)[:160]}); "
-                                    "give the samples.nc of a run folder") from None
+        raise InputError(
+            str(path),
+            f"not a flopcast samples.nc ({type(exc).__name__}: {str(exc)[:160]}); give the samples.nc of a run folder",
+        ) from None
     return ds

@@ -69,9 +69,7 @@ class Design:
         return u
 
 
-def unit_cube_chunks(
-    sampler: str, n: int, k: int, rng_or_seed, chunk_size: int
-) -> Iterator[np.ndarray]:
+def unit_cube_chunks(sampler: str, n: int, k: int, rng_or_seed, chunk_size: int) -> Iterator[np.ndarray]:
     """Yield consecutive (m, k) blocks of an n-row design (see ``Design``)."""
     if chunk_size <= 0:
         raise InputError("chunk_size", "must be a positive integer")

@@ -15,8 +15,19 @@ import numpy as np
 from flopcast.priors.errors import InputError
 
 # purpose -> spawn key; "sampling" is the root. Append new purposes, never renumber.
-PURPOSES = {"sampling": None, "sobol": 0, "bootstrap": 1, "goal_seek": 2, "nuts": 3, "propagation": 4,
-            "importance": 5, "validate": 6, "shapley": 7, "pawn": 8, "tail": 9}
+PURPOSES = {
+    "sampling": None,
+    "sobol": 0,
+    "bootstrap": 1,
+    "goal_seek": 2,
+    "nuts": 3,
+    "propagation": 4,
+    "importance": 5,
+    "validate": 6,
+    "shapley": 7,
+    "pawn": 8,
+    "tail": 9,
+}
 MAX_SEED = 2**63 - 1
 
 

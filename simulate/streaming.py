@@ -92,8 +92,13 @@ class Pass1:
         return self
 
 
-def pass1(binning: Binning, values: np.ndarray, start: int, window: np.ndarray | None = None,
-          thresholds: tuple[float, ...] = ()) -> Pass1:
+def pass1(
+    binning: Binning,
+    values: np.ndarray,
+    start: int,
+    window: np.ndarray | None = None,
+    thresholds: tuple[float, ...] = (),
+) -> Pass1:
     """Histogram, min/max and aligned-block sums of one chunk starting at draw ``start``
     (the chunk must start and end on SUM_BLOCK boundaries, except at the last draw); with a
     ``window`` (``window_lut``), also the values in its bins; with ``thresholds``, the count of
@@ -103,14 +108,14 @@ def pass1(binning: Binning, values: np.ndarray, start: int, window: np.ndarray |
         return Pass1(np.zeros(BINS + 2, dtype=np.int64), below=below)
     index = binning.index(values)
     counts = np.bincount(index, minlength=BINS + 2)
-    sums = {(start + i) // SUM_BLOCK: float(values[i : i + SUM_BLOCK].sum())
-            for i in range(0, values.size, SUM_BLOCK)}
+    sums = {(start + i) // SUM_BLOCK: float(values[i : i + SUM_BLOCK].sum()) for i in range(0, values.size, SUM_BLOCK)}
     kept = [values[window[index]]] if window is not None and binning.constant is None else []
     return Pass1(counts, sums, float(values.min()), float(values.max()), kept, below)
 
 
-def window_lut(binning: Binning, pilot: np.ndarray, n: int, counts: np.ndarray | None = None,
-               log_hdi: bool = False) -> np.ndarray | None:
+def window_lut(
+    binning: Binning, pilot: np.ndarray, n: int, counts: np.ndarray | None = None, log_hdi: bool = False
+) -> np.ndarray | None:
     """Bins (as a boolean lookup table over bin indices) that will hold the order statistics of
     ``needed_ranks(n)`` with overwhelming probability, predicted from the pilot draws: for each
     rank's probability p, the bins of the pilot's order statistics at p -/+ WINDOW_Z sd (numpy's
@@ -151,8 +156,9 @@ def _log_edges(binning: Binning, lo: float, hi: float) -> tuple[np.ndarray, np.n
     return lower, upper
 
 
-def log_hdi_bins(binning: Binning, counts: np.ndarray, lo: float, hi: float, n: int,
-                 prob: float = HDI_PROB) -> np.ndarray:
+def log_hdi_bins(
+    binning: Binning, counts: np.ndarray, lo: float, hi: float, n: int, prob: float = HDI_PROB
+) -> np.ndarray:
     """Every bin that can hold an end of the narrowest interval of log(values) holding
     ``floor(prob n)`` + 1 draws (``summary.hdi`` on the sorted logs), from a log-spaced histogram:
     for each bin b of candidate starts, the bins its ends fall in follow from the counts (ranks), so
@@ -179,8 +185,9 @@ def log_hdi_bins(binning: Binning, counts: np.ndarray, lo: float, hi: float, n: 
     return np.union1d(b[pick], ends)
 
 
-def exact_log_hdi(counts: np.ndarray, kept_sorted: np.ndarray, wanted_bins: np.ndarray, n: int,
-                  prob: float = HDI_PROB) -> tuple[float, float]:
+def exact_log_hdi(
+    counts: np.ndarray, kept_sorted: np.ndarray, wanted_bins: np.ndarray, n: int, prob: float = HDI_PROB
+) -> tuple[float, float]:
     """``summary.hdi`` of log(values), back on the value scale, from the sorted values of
     ``wanted_bins`` (which hold every candidate end, ``log_hdi_bins``): the same draws, the same
     widths and the same first minimum as over all ``n`` sorted logs."""
@@ -240,8 +247,10 @@ def finish(binning: Binning, p1: Pass1, kept: np.ndarray, wanted_bins: np.ndarra
     mean = math.fsum(p1.sums[k] for k in sorted(p1.sums)) / n
     if binning.constant is not None:
         if p1.lo != p1.hi:
-            raise ValueError("an output that was constant over the first draws varies later; "
-                             "summarise it in memory (fewer draws, or stream=False)")
+            raise ValueError(
+                "an output that was constant over the first draws varies later; "
+                "summarise it in memory (fewer draws, or stream=False)"
+            )
         c = binning.constant
         return Summary(unit, c, c, c, c, (c, c), 0.0, 0.0, 0.0, n)
     cum = np.concatenate([[0], np.cumsum(p1.counts)])  # cum[b] = draws in bins < b
@@ -263,10 +272,22 @@ def finish(binning: Binning, p1: Pass1, kept: np.ndarray, wanted_bins: np.ndarra
 
     def mcse(q: float) -> float:
         a, b = beta_ppf(_ONE_SIGMA, n * q + 1, n * (1 - q) + 1)
-        return (order_stat(int(np.clip(np.ceil(b * n), 0, n - 1))) - order_stat(int(np.clip(np.floor(a * n), 0, n - 1)))) / 2
+        return (
+            order_stat(int(np.clip(np.ceil(b * n), 0, n - 1))) - order_stat(int(np.clip(np.floor(a * n), 0, n - 1)))
+        ) / 2
 
-    return Summary(unit, mean, quantile(0.5), quantile(0.05), quantile(0.95), histogram_hdi(binning, p1, n),
-                   mcse(0.05), mcse(0.5), mcse(0.95), n)
+    return Summary(
+        unit,
+        mean,
+        quantile(0.5),
+        quantile(0.05),
+        quantile(0.95),
+        histogram_hdi(binning, p1, n),
+        mcse(0.05),
+        mcse(0.5),
+        mcse(0.95),
+        n,
+    )
 
 
 def histogram_hdi(binning: Binning, p1: Pass1, n: int, prob: float = HDI_PROB) -> tuple[float, float]:
@@ -304,18 +325,37 @@ class Reduced:
     log_hdi90: tuple[float, float] | None
 
 
-def summarize_blocks(evaluate, draws: int, keep: int, first: dict[str, np.ndarray], units: dict[str, str], mapper,
-                     task: int, chunk: int, progress=None, pilots: dict[str, np.ndarray] | None = None
-                     ) -> dict[str, Summary | None]:
+def summarize_blocks(
+    evaluate,
+    draws: int,
+    keep: int,
+    first: dict[str, np.ndarray],
+    units: dict[str, str],
+    mapper,
+    task: int,
+    chunk: int,
+    progress=None,
+    pilots: dict[str, np.ndarray] | None = None,
+) -> dict[str, Summary | None]:
     """The summaries of ``reduce_blocks`` (which see)."""
     got = reduce_blocks(evaluate, draws, keep, first, units, mapper, task, chunk, progress=progress, pilots=pilots)
     return {n: None if r is None else r.summary for n, r in got.items()}
 
 
-def reduce_blocks(evaluate, draws: int, keep: int, first: dict[str, np.ndarray], units: dict[str, str], mapper,
-                  task: int, chunk: int, progress=None, pilots: dict[str, np.ndarray] | None = None,
-                  below: dict[str, tuple[float, ...]] | None = None, log_hdi: bool = False
-                  ) -> dict[str, Reduced | None]:
+def reduce_blocks(
+    evaluate,
+    draws: int,
+    keep: int,
+    first: dict[str, np.ndarray],
+    units: dict[str, str],
+    mapper,
+    task: int,
+    chunk: int,
+    progress=None,
+    pilots: dict[str, np.ndarray] | None = None,
+    below: dict[str, tuple[float, ...]] | None = None,
+    log_hdi: bool = False,
+) -> dict[str, Reduced | None]:
     """The reductions of quantities computed block by block over draws [0, draws), in one pass when
     the predicted windows cover the wanted bins (``covered``), else two: every quantity's summary,
     extent and log-scale HDI, and the count of its draws below each of ``below[name]``.
@@ -338,8 +378,10 @@ def reduce_blocks(evaluate, draws: int, keep: int, first: dict[str, np.ndarray],
     thresholds = {n: tuple(float(x) for x in (below or {}).get(n, ())) for n in first}
     binnings = {n: Binning.from_pilot(pilots.get(n, v)) for n, v in first.items()}
     p1 = {n: pass1(binnings[n], _finite_or_raise(n, v, 0), 0, thresholds=thresholds[n]) for n, v in first.items()}
-    windows = {n: window_lut(binnings[n], v, max(1, round(v.size * draws / max(keep, 1))),
-                             p1[n].counts, log_hdi=log_hdi) for n, v in first.items()}
+    windows = {
+        n: window_lut(binnings[n], v, max(1, round(v.size * draws / max(keep, 1))), p1[n].counts, log_hdi=log_hdi)
+        for n, v in first.items()
+    }
     for n, v in first.items():  # the prefix's own values in the windows
         if windows[n] is not None and v.size:
             p1[n].window.append(v[windows[n][binnings[n].index(v)]])
@@ -352,12 +394,17 @@ def reduce_blocks(evaluate, draws: int, keep: int, first: dict[str, np.ndarray],
         p1 = {n: p1[n].merge(part[0][n]) for n in p1}
         if progress is not None:
             progress(int(part[1] * share))
-    wanted = {n: bins_for_ranks(p1[n].counts, needed_ranks(int(p1[n].counts.sum()))) if p1[n].counts.any()
-              else np.empty(0, dtype=np.int64) for n in p1}
+    wanted = {
+        n: bins_for_ranks(p1[n].counts, needed_ranks(int(p1[n].counts.sum())))
+        if p1[n].counts.any()
+        else np.empty(0, dtype=np.int64)
+        for n in p1
+    }
     for n in p1 if log_hdi else ():
         if binnings[n].constant is None and binnings[n].log and p1[n].lo > 0 and p1[n].counts.any():
-            wanted[n] = np.union1d(wanted[n], log_hdi_bins(binnings[n], p1[n].counts, p1[n].lo, p1[n].hi,
-                                                           int(p1[n].counts.sum())))
+            wanted[n] = np.union1d(
+                wanted[n], log_hdi_bins(binnings[n], p1[n].counts, p1[n].lo, p1[n].hi, int(p1[n].counts.sum()))
+            )
     if all(binnings[n].constant is not None or covered(p1[n], wanted[n], windows[n]) for n in p1):
         kept = {n: from_window(binnings[n], p1[n], wanted[n]) for n in p1}
     else:
@@ -376,8 +423,11 @@ def reduce_blocks(evaluate, draws: int, keep: int, first: dict[str, np.ndarray],
         total = int(p1[n].counts.sum())
         summary = finish(binnings[n], p1[n], kept[n], wanted[n], total, units.get(n, ""))
         counts = p1[n].below if p1[n].below is not None else np.zeros(len(thresholds[n]), dtype=np.int64)
-        band = exact_log_hdi(p1[n].counts, np.sort(kept[n]), wanted[n], total) \
-            if log_hdi and spans_decade(binnings[n], p1[n], summary) else None
+        band = (
+            exact_log_hdi(p1[n].counts, np.sort(kept[n]), wanted[n], total)
+            if log_hdi and spans_decade(binnings[n], p1[n], summary)
+            else None
+        )
         out[n] = Reduced(summary, dict(zip(thresholds[n], (int(c) for c in counts))), (p1[n].lo, p1[n].hi), band)
     return out
 

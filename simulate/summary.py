@@ -195,9 +195,11 @@ def summarize_output(values: np.ndarray, unit: str = "", ess=None) -> OutputSumm
         return OutputSummaries(summarize(values, unit, ess), summarize(values.astype(np.float32), unit, ess), None)
     s = order_statistics(values, ess=ess)
     rounded_mean = values.astype(np.float32).astype(float).mean()
-    return OutputSummaries(summarize_ordered(s, float(values.mean()), unit, ess),
-                           summarize_ordered(s.astype(np.float32).astype(float), rounded_mean, unit, ess),
-                           log_hdi90_ordered(s))
+    return OutputSummaries(
+        summarize_ordered(s, float(values.mean()), unit, ess),
+        summarize_ordered(s.astype(np.float32).astype(float), rounded_mean, unit, ess),
+        log_hdi90_ordered(s),
+    )
 
 
 def summarize_ordered(s: np.ndarray, mean: float, unit: str = "", ess=None) -> Summary:

@@ -41,7 +41,11 @@ LOGNORMAL = {
 }
 # (a range on a fraction such as inference_utilization builds a beta, not a lognormal: fixed here)
 SETS = [f"{n}={lo} to {hi}" for n, ((lo, hi), _) in LOGNORMAL.items()] + [
-    "inference_utilization=0.4", "generations_per_upload=2", "dataset_multiplier=4", "training_utilization=0.4"]
+    "inference_utilization=0.4",
+    "generations_per_upload=2",
+    "dataset_multiplier=4",
+    "training_utilization=0.4",
+]
 SIGMA = {n: np.log(hi / lo) / (2 * stats.norm.ppf(0.95)) for n, ((lo, hi), _) in LOGNORMAL.items()}
 
 
@@ -165,21 +169,60 @@ def test_compare_uses_common_random_numbers():
 
 
 def test_cli_json_shapes(capsys, tmp_path):
-    assert main(["sensitivity", "plappert-2024", "--output", "peak_fleet_h100", "--n", "256", "--seed", "1",
-                 "--json", "--out", str(tmp_path / "s")]) == 0
+    assert (
+        main(
+            [
+                "sensitivity",
+                "plappert-2024",
+                "--output",
+                "peak_fleet_h100",
+                "--n",
+                "256",
+                "--seed",
+                "1",
+                "--json",
+                "--out",
+                str(tmp_path / "s"),
+            ]
+        )
+        == 0
+    )
     obj = json.loads(capsys.readouterr().out)
     assert obj["output"] == "peak_fleet_h100" and "baseline" in obj
     assert set(obj["inputs"]["sora_params"]) >= {"low", "high", "swing", "s1", "s1_ci", "st", "st_ci", "spearman"}
     assert (tmp_path / "s" / "tornado-peak_fleet_h100.png").exists()
 
-    assert main(["stress", "plappert-2024", "--output", "peak_fleet_h100", "--headline", "720000", "--draws", "20000",
-                 "--seed", "1", "--json", "--out", str(tmp_path / "t")]) == 0
+    assert (
+        main(
+            [
+                "stress",
+                "plappert-2024",
+                "--output",
+                "peak_fleet_h100",
+                "--headline",
+                "720000",
+                "--draws",
+                "20000",
+                "--seed",
+                "1",
+                "--json",
+                "--out",
+                str(tmp_path / "t"),
+            ]
+        )
+        == 0
+    )
     obj = json.loads(capsys.readouterr().out)
     assert set(obj) >= {"output", "headline", "p_exceed", "p_exceed_mcse", "percentile", "conditional", "goal_seek"}
-    assert set(obj["conditional"]["sora_params"]) == {"prior_median", "conditional_median",
-                                                      "prior_percentile_of_conditional_median"}
+    assert set(obj["conditional"]["sora_params"]) == {
+        "prior_median",
+        "conditional_median",
+        "prior_percentile_of_conditional_median",
+    }
 
-    assert main(["audit", "plappert-2024", "--draws", "5000", "--seed", "1", "--json", "--out", str(tmp_path / "a")]) == 0
+    assert (
+        main(["audit", "plappert-2024", "--draws", "5000", "--seed", "1", "--json", "--out", str(tmp_path / "a")]) == 0
+    )
     obj = json.loads(capsys.readouterr().out)
     h = obj["headlines"][0]
     assert set(h) >= {"output", "published", "rederived", "ratio", "consistent", "percentile", "p_exceed"}

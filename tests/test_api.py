@@ -61,9 +61,14 @@ def test_stress_on_a_run_uses_its_draws(plappert):
 
 
 def test_results_render_compactly(plappert, tmp_path):
-    results = [plappert, fc.point("plappert-2024"), plappert.stress("peak_fleet_h100", 720_000),
-               fc.audit("plappert-2024", draws=2000, seed=1), fc.waterfall("sora-2026"),
-               fc.compare("plappert-2024", "sora-2026", draws=2000, seed=1)]
+    results = [
+        plappert,
+        fc.point("plappert-2024"),
+        plappert.stress("peak_fleet_h100", 720_000),
+        fc.audit("plappert-2024", draws=2000, seed=1),
+        fc.waterfall("sora-2026"),
+        fc.compare("plappert-2024", "sora-2026", draws=2000, seed=1),
+    ]
     for i, res in enumerate(results):
         html = res._repr_html_()
         assert "<table" in html and len(html) < 6000, type(res).__name__
@@ -79,8 +84,10 @@ def test_save_writes_what_the_cli_writes(plappert, tmp_path, capsys):
     assert main(["run", "plappert-2024", "--draws", "40000", "--seed", "3", "--out", str(tmp_path / "cli")]) == 0
     capsys.readouterr()
     assert sorted(p.name for p in api.iterdir()) == sorted(p.name for p in (tmp_path / "cli").iterdir())
-    assert json.loads((api / "summary.json").read_text())["outputs"] == \
-        json.loads((tmp_path / "cli" / "summary.json").read_text())["outputs"]
+    assert (
+        json.loads((api / "summary.json").read_text())["outputs"]
+        == json.loads((tmp_path / "cli" / "summary.json").read_text())["outputs"]
+    )
 
 
 def test_sampling_stream_is_numpys_default_rng():
@@ -103,8 +110,11 @@ def test_seeds_are_checked_the_same_everywhere(seed):
 
 def test_analyses_share_the_seed_check(tmp_path, capsys):
     """The same --seed is accepted or refused alike by every command (it used to drift)."""
-    for argv in (["run", "plappert-2024", "--draws", "100"], ["stress", "plappert-2024", "--output",
-                 "peak_fleet_h100", "--headline", "1e6", "--draws", "100"], ["audit", "plappert-2024", "--draws", "100"]):
+    for argv in (
+        ["run", "plappert-2024", "--draws", "100"],
+        ["stress", "plappert-2024", "--output", "peak_fleet_h100", "--headline", "1e6", "--draws", "100"],
+        ["audit", "plappert-2024", "--draws", "100"],
+    ):
         assert main([*argv, "--seed", str(2**64), "--out", str(tmp_path / "x")]) == 2
         assert "--seed" in capsys.readouterr().err
 
@@ -112,8 +122,14 @@ def test_analyses_share_the_seed_check(tmp_path, capsys):
 @pytest.mark.slow
 def test_notebook_example_runs(tmp_path):
     env = {**os.environ, "MPLBACKEND": "Agg"}
-    proc = subprocess.run([sys.executable, str(ROOT / "examples" / "notebook_tour.py"), str(tmp_path / "tour")],
-                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "notebook_tour.py"), str(tmp_path / "tour")],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "percentile" in proc.stdout and (tmp_path / "tour" / "report.html").is_file()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tour"]  # nothing stray in the working directory

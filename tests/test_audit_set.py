@@ -36,7 +36,9 @@ def test_constant_output_has_no_band():
 def test_repeated_correlation_pair_is_refused(write_scenario, second, fragment):
     from conftest import MINI
 
-    text = MINI + f"""
+    text = (
+        MINI
+        + f"""
 [[correlations]]
 inputs = ["sora_params", "training_utilization"]
 rank = 0.5
@@ -45,6 +47,7 @@ rank = 0.5
 inputs = ["training_utilization", "sora_params"]
 rank = {second}
 """
+    )
     with pytest.raises(InputError, match=re.escape(fragment)) as exc:
         load_scenario(write_scenario(text))
     assert "correlations[1]" in str(exc.value)

@@ -23,8 +23,11 @@ def fill(text: str) -> str:
             continue
         if active and line.startswith("# "):
             line = line[2:]
-            nums = {"LOW": "0.2", "MODE": "0.4", "HIGH": "0.6", "VALUE": "0.4"} if frac else \
-                {"LOW": "1", "MODE": "2", "HIGH": "3", "VALUE": "1" if line.startswith("value") else "2"}
+            nums = (
+                {"LOW": "0.2", "MODE": "0.4", "HIGH": "0.6", "VALUE": "0.4"}
+                if frac
+                else {"LOW": "1", "MODE": "2", "HIGH": "3", "VALUE": "1" if line.startswith("value") else "2"}
+            )
             line = re.sub(r"\b(LOW|MODE|HIGH|VALUE)\b", lambda m: nums[m.group(1)], line)  # noqa: B023
         elif not line.strip():
             active = False
@@ -59,14 +62,23 @@ def test_models_lists_inputs_outputs_units_domains(capsys):
     assert max(len(ln) for ln in out.splitlines()) <= 100
 
 
-@pytest.mark.parametrize("argv", [
-    ["new", "../evil", "--model", "sora"], ["new", "a/b", "--model", "sora"], ["new", "x" * 200, "--model", "sora"],
-    ["new", "ok", "--model", "nosuchmodel"], ["new", "ok", "--model", "../sora"], ["new", "ok", "--model", "sora",
-    "--out", "{tmp}/missing/dir/x.toml"], ["new", "ok", "--model", "sora", "--out", "{tmp}/x.txt"],
-    ["new", "ok", "--model", "sora", "--out", "{tmp}/exists.toml"], ["new", "nan", "--model", ""],
-    ["models", "no_such"], ["compare", "plappert-2024", "sora-2026", "--map", "peak_fleet_h100"],
-    ["compare", "plappert-2024", "sora-2026", "--map", "nope=peak_fleet_h100"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["new", "../evil", "--model", "sora"],
+        ["new", "a/b", "--model", "sora"],
+        ["new", "x" * 200, "--model", "sora"],
+        ["new", "ok", "--model", "nosuchmodel"],
+        ["new", "ok", "--model", "../sora"],
+        ["new", "ok", "--model", "sora", "--out", "{tmp}/missing/dir/x.toml"],
+        ["new", "ok", "--model", "sora", "--out", "{tmp}/x.txt"],
+        ["new", "ok", "--model", "sora", "--out", "{tmp}/exists.toml"],
+        ["new", "nan", "--model", ""],
+        ["models", "no_such"],
+        ["compare", "plappert-2024", "sora-2026", "--map", "peak_fleet_h100"],
+        ["compare", "plappert-2024", "sora-2026", "--map", "nope=peak_fleet_h100"],
+    ],
+)
 def test_hostile_authoring_input_is_one_line_exit_2_nothing_written(tmp_path, capsys, monkeypatch, argv):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "exists.toml").write_text("keep me\n")
@@ -80,14 +92,32 @@ def test_hostile_authoring_input_is_one_line_exit_2_nothing_written(tmp_path, ca
 
 
 def test_compare_map_matches_differently_named_outputs(tmp_path, capsys):
-    assert main(["compare", "plappert-2024", "sora-2026", "--map", "peak_fleet_h100=peak_fleet_gpus",
-                 "--draws", "3000", "--seed", "2", "--json", "--out", str(tmp_path / "c")]) == 0
+    assert (
+        main(
+            [
+                "compare",
+                "plappert-2024",
+                "sora-2026",
+                "--map",
+                "peak_fleet_h100=peak_fleet_gpus",
+                "--draws",
+                "3000",
+                "--seed",
+                "2",
+                "--json",
+                "--out",
+                str(tmp_path / "c"),
+            ]
+        )
+        == 0
+    )
     obj = json.loads(capsys.readouterr().out)
     assert list(obj["outputs"]) == ["peak_fleet_h100=peak_fleet_gpus"]
     # the same draws as running each scenario alone with the same seed and the comparison's columns
     from flopcast.analyze.compare import compare
 
     same = compare("plappert-2024", "sora-2026", outputs=["peak_fleet_power_mw"], draws=3000, seed=2)
-    mapped = compare("plappert-2024", "sora-2026", draws=3000, seed=2,
-                     mapping={"peak_fleet_power_mw": "peak_fleet_power_mw"})
+    mapped = compare(
+        "plappert-2024", "sora-2026", draws=3000, seed=2, mapping={"peak_fleet_power_mw": "peak_fleet_power_mw"}
+    )
     assert mapped.outputs["peak_fleet_power_mw"].ratio == same.outputs["peak_fleet_power_mw"].ratio

@@ -38,8 +38,9 @@ FIXED = ["fixed_seconds_per_video=8", "stack_overhead=0.1", "balance_elasticity=
 CONFIGS = {  # architectures the timings were "measured" on (video-timings.toml's, plus the Wan default)
     "cog5b": dict(params=4.756e9, layers=42, hidden_size=3072, width=720, height=480, frames=49, fps=8, cfg_passes=2),
     "cog2b": dict(params=1.327e9, layers=30, hidden_size=1920, width=720, height=480, frames=49, fps=8, cfg_passes=2),
-    "opensora": dict(params=6.455e9, layers=57, hidden_size=3072, width=1024, height=576, frames=129, fps=24,
-                     cfg_passes=3),
+    "opensora": dict(
+        params=6.455e9, layers=57, hidden_size=3072, width=1024, height=576, frames=129, fps=24, cfg_passes=3
+    ),
     "wan": {},
 }
 
@@ -72,6 +73,7 @@ def _recovery_evidence(tmp_path: Path) -> Path:
 
 # --- the CLI ----------------------------------------------------------------------------------------
 
+
 def _main(argv: list[str]) -> int:
     from flopcast.cli import main
 
@@ -80,11 +82,15 @@ def _main(argv: list[str]) -> int:
 
 # --- evidence files -------------------------------------------------------------------------------
 
+
 def test_bundled_evidence_fits_its_scenarios():
     timings = load_evidence(EVIDENCE / "video-timings.toml", engine.plan_for("video-diffusion"))
     assert timings.scenario == "video-diffusion" and len(timings) == 9
-    assert all(o.output == "gpu_seconds_per_video" and o.source and o.note and 0.2 <= o.sigma_log <= 0.3
-               for o in timings if "HunyuanVideo" not in o.label)
+    assert all(
+        o.output == "gpu_seconds_per_video" and o.source and o.note and 0.2 <= o.sigma_log <= 0.3
+        for o in timings
+        if "HunyuanVideo" not in o.label
+    )
     opensora = next(o for o in timings if "Open-Sora" in o.label)
     assert opensora.set["cfg_passes"] == 3 and opensora.set["width"] * opensora.set["height"] == 768 * 768
     economics = load_evidence(EVIDENCE / "sora2-economics.toml", engine.plan_for("sora-2026"))
@@ -100,25 +106,42 @@ def test_interval90_is_a_centred_lognormal(tmp_path):
 
 
 BAD = {
-    "unknown output": (_observation("gpu_hours_per_video", 90.0, "sigma_log = 0.2"),
-                       "observation[0].output: unknown output or input 'gpu_hours_per_video'"),
-    "negative sigma": (_observation("gpu_seconds_per_video", 90.0, "sigma_log = -0.2"),
-                       "observation[0].sigma_log: must be a positive number"),
-    "set of an unknown input": (_observation("gpu_seconds_per_video", 90.0, "sigma_log = 0.2", {"bogus": 1}),
-                                "observation[0].set.bogus: unknown input 'bogus'"),
-    "observation of a constant": (_observation("params", 5e9, "sigma_log = 0.2"),
-                                  "cannot calibrate params: the scenario fixes it as a constant; give it a prior"),
-    "two spreads": (_observation("gpu_seconds_per_video", 90.0, "sigma_log = 0.2\nsd = 10"),
-                    "give exactly one of sigma_log, sd, interval90"),
-    "no source": (_observation("gpu_seconds_per_video", 90.0, "sigma_log = 0.2", source=""),
-                  "observation[0].source: missing"),
-    "value outside its interval": (_observation("gpu_seconds_per_video", 900.0, "interval90 = [50.0, 400.0]"),
-                                   "lies outside its interval90"),
-    "frames that give no latent frame": (_observation("gpu_seconds_per_video", 90.0, "sigma_log = 0.2",
-                                                      {"frames": 3, "causal_vae": 0}),
-                                         "give no latent frame"),
-    "nothing uncertain to inform": (_observation("tokens_per_video", 7e4, "sigma_log = 0.2"),
-                                    "does not depend on any uncertain input"),
+    "unknown output": (
+        _observation("gpu_hours_per_video", 90.0, "sigma_log = 0.2"),
+        "observation[0].output: unknown output or input 'gpu_hours_per_video'",
+    ),
+    "negative sigma": (
+        _observation("gpu_seconds_per_video", 90.0, "sigma_log = -0.2"),
+        "observation[0].sigma_log: must be a positive number",
+    ),
+    "set of an unknown input": (
+        _observation("gpu_seconds_per_video", 90.0, "sigma_log = 0.2", {"bogus": 1}),
+        "observation[0].set.bogus: unknown input 'bogus'",
+    ),
+    "observation of a constant": (
+        _observation("params", 5e9, "sigma_log = 0.2"),
+        "cannot calibrate params: the scenario fixes it as a constant; give it a prior",
+    ),
+    "two spreads": (
+        _observation("gpu_seconds_per_video", 90.0, "sigma_log = 0.2\nsd = 10"),
+        "give exactly one of sigma_log, sd, interval90",
+    ),
+    "no source": (
+        _observation("gpu_seconds_per_video", 90.0, "sigma_log = 0.2", source=""),
+        "observation[0].source: missing",
+    ),
+    "value outside its interval": (
+        _observation("gpu_seconds_per_video", 900.0, "interval90 = [50.0, 400.0]"),
+        "lies outside its interval90",
+    ),
+    "frames that give no latent frame": (
+        _observation("gpu_seconds_per_video", 90.0, "sigma_log = 0.2", {"frames": 3, "causal_vae": 0}),
+        "give no latent frame",
+    ),
+    "nothing uncertain to inform": (
+        _observation("tokens_per_video", 7e4, "sigma_log = 0.2"),
+        "does not depend on any uncertain input",
+    ),
 }
 
 
@@ -139,8 +162,15 @@ def test_bad_evidence_is_one_line_exit_2_nothing_written(case, tmp_path, capsys)
 
 def test_bad_options_are_refused(tmp_path, capsys):
     evidence = _recovery_evidence(tmp_path)
-    for flag, value in (("--draws", "0"), ("--chains", "two"), ("--target-accept", "1.5"), ("--discrepancy", "0"),
-                        ("--discrepancy", "-0.5"), ("--discrepancy", "wide"), ("--discrepancy", "inf")):
+    for flag, value in (
+        ("--draws", "0"),
+        ("--chains", "two"),
+        ("--target-accept", "1.5"),
+        ("--discrepancy", "0"),
+        ("--discrepancy", "-0.5"),
+        ("--discrepancy", "wide"),
+        ("--discrepancy", "inf"),
+    ):
         code = _main(["calibrate", "video-diffusion", "--evidence", str(evidence), flag, value])
         err = capsys.readouterr().err.strip().splitlines()
         assert code == 2 and len(err) == 1 and flag in err[0]
@@ -199,8 +229,10 @@ def test_copula_density_matches_scipy(tmp_path):
 
     defaults = {n: v for n, v in engine.plan_for("video-diffusion").points.items()}
     text = COPULA_SCENARIO + "".join(
-        f"[priors.{n}]\ndist = \"constant\"\nvalue = {v!r}\n" for n, v in defaults.items()
-        if n not in ("params", "layers", "width", "height", "inference_utilization", "overhead_fraction"))
+        f'[priors.{n}]\ndist = "constant"\nvalue = {v!r}\n'
+        for n, v in defaults.items()
+        if n not in ("params", "layers", "width", "height", "inference_utilization", "overhead_fraction")
+    )
     (tmp_path / "copula.toml").write_text(text)
     plan = engine.plan_for(str(tmp_path / "copula.toml"))
     names = tuple(plan.uncertain)
@@ -228,14 +260,18 @@ def test_copula_density_matches_scipy(tmp_path):
         d = plan.dists
         a, b = d["layers"].shape
         tri = d["width"]
-        lp = (stats.lognorm.logpdf(x["params"], d["params"].sigma, scale=math.exp(d["params"].mu))
-              + stats.beta.logpdf((x["layers"] - 20) / 44, a, b)  # the unit beta PyMC samples
-              + stats.triang.logpdf(x["width"], (tri.mode - tri.low) / (tri.high - tri.low), loc=tri.low,
-                                    scale=tri.high - tri.low)
-              + stats.uniform.logpdf(x["height"], 360, 720)
-              + stats.beta.logpdf(x["inference_utilization"], d["inference_utilization"].alpha,
-                                  d["inference_utilization"].beta)
-              + stats.uniform.logpdf(math.log(x["overhead_fraction"]), math.log(0.01), math.log(50)))
+        lp = (
+            stats.lognorm.logpdf(x["params"], d["params"].sigma, scale=math.exp(d["params"].mu))
+            + stats.beta.logpdf((x["layers"] - 20) / 44, a, b)  # the unit beta PyMC samples
+            + stats.triang.logpdf(
+                x["width"], (tri.mode - tri.low) / (tri.high - tri.low), loc=tri.low, scale=tri.high - tri.low
+            )
+            + stats.uniform.logpdf(x["height"], 360, 720)
+            + stats.beta.logpdf(
+                x["inference_utilization"], d["inference_utilization"].alpha, d["inference_utilization"].beta
+            )
+            + stats.uniform.logpdf(math.log(x["overhead_fraction"]), math.log(0.01), math.log(50))
+        )
         r = np.eye(len(names))
         for c in plan.correlations:
             i1, i2 = names.index(c.inputs[0]), names.index(c.inputs[1])
@@ -249,12 +285,14 @@ def test_copula_density_matches_scipy(tmp_path):
 
 # --- sampling ---------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def recovery(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("recovery")
     evidence = _recovery_evidence(tmp)
-    cal = calibrate("video-diffusion", evidence, draws=300, tune=300, chains=2, seed=11, propagate_draws=5000,
-                    sets=FIXED)
+    cal = calibrate(
+        "video-diffusion", evidence, draws=300, tune=300, chains=2, seed=11, propagate_draws=5000, sets=FIXED
+    )
     from flopcast.report.calibration import write_calibration
 
     folder = tmp / "calibration"
@@ -284,8 +322,15 @@ def test_recovers_known_inputs(recovery):
 
 def test_calibration_folder_and_calibrated_scenario_run(recovery):
     cal, folder, written, evidence = recovery
-    for name in ("posterior.nc", "video-diffusion-calibrated.toml", "calibration.json", "calibration.md",
-                 "report.html", "input_inference_utilization.png", "output_gpu_seconds_per_video.png"):
+    for name in (
+        "posterior.nc",
+        "video-diffusion-calibrated.toml",
+        "calibration.json",
+        "calibration.md",
+        "report.html",
+        "input_inference_utilization.png",
+        "output_gpu_seconds_per_video.png",
+    ):
         assert (folder / name).is_file() and name in written, name
     html = (folder / "report.html").read_text()
     assert "data:image/png;base64," in html and "r_hat" in html and "<script" not in html
@@ -299,8 +344,9 @@ def test_calibration_folder_and_calibrated_scenario_run(recovery):
     run = engine.run(scenario, draws=4000, seed=2)
     posterior = cal.posterior_draws("inference_utilization")
     assert set(np.unique(run.inputs["inference_utilization"])) <= set(posterior)
-    np.testing.assert_allclose(run.summary["gpu_seconds_per_video"].median,
-                               cal.outputs["gpu_seconds_per_video"].posterior.median, rtol=0.05)
+    np.testing.assert_allclose(
+        run.summary["gpu_seconds_per_video"].median, cal.outputs["gpu_seconds_per_video"].posterior.median, rtol=0.05
+    )
     # the engine's other analyses take it too
     from flopcast.analyze import sensitivity
 
@@ -316,8 +362,22 @@ def test_too_few_draws_fail_loudly(tmp_path, capsys):
     assert isinstance(info.value, ConvergenceError) and not isinstance(info.value, InputError)
     assert not info.value.diagnostics.ok
     out = tmp_path / "out"
-    code = _main(["calibrate", "video-diffusion", "--evidence", str(evidence), "--draws", "5", "--tune", "5",
-                  "--seed", "3", "--out", str(out)])
+    code = _main(
+        [
+            "calibrate",
+            "video-diffusion",
+            "--evidence",
+            str(evidence),
+            "--draws",
+            "5",
+            "--tune",
+            "5",
+            "--seed",
+            "3",
+            "--out",
+            str(out),
+        ]
+    )
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 3 and len(err) == 1 and "did not converge" in err[0]  # flopcast.errors.EXIT_CODES
     assert not out.exists()
@@ -327,24 +387,61 @@ def test_conjugate_lognormal_posterior_through_the_cli(tmp_path, capsys):
     """One lognormal input, an output proportional to it (attention off, everything else fixed), a
     lognormal observation of the output and an interval90 observation of the input itself: the
     posterior of log(params) is normal with the precision-weighted closed form."""
-    sets = ["inference_utilization=0.4", "overhead_fraction=0", "fixed_seconds_per_video=0", "attention_factor=0",
-            "stack_overhead=0", "balance_elasticity=0", "params=5e9 to 20e9"]
+    sets = [
+        "inference_utilization=0.4",
+        "overhead_fraction=0",
+        "fixed_seconds_per_video=0",
+        "attention_factor=0",
+        "stack_overhead=0",
+        "balance_elasticity=0",
+        "params=5e9 to 20e9",
+    ]
     plan = engine.plan_for("video-diffusion", sets)
     c = engine.evaluate_point(plan, at={"params": 1.0})["gpu_seconds_per_video"]
     y, s1 = 3000.0, 0.3
     lo, hi = 6e9, 15e9
     evidence = tmp_path / "conjugate.toml"
-    evidence.write_text(_observation("gpu_seconds_per_video", y, f"sigma_log = {s1}")
-                        + _observation("params", 9e9, f"interval90 = [{lo!r}, {hi!r}]"))
+    evidence.write_text(
+        _observation("gpu_seconds_per_video", y, f"sigma_log = {s1}")
+        + _observation("params", 9e9, f"interval90 = [{lo!r}, {hi!r}]")
+    )
     out = tmp_path / "out"
-    argv = ["calibrate", "video-diffusion", "--evidence", str(evidence), "--draws", "500", "--tune", "500",
-            "--chains", "2", "--seed", "7", "--propagate-draws", "5000", "--json", "--out", str(out)]
+    argv = [
+        "calibrate",
+        "video-diffusion",
+        "--evidence",
+        str(evidence),
+        "--draws",
+        "500",
+        "--tune",
+        "500",
+        "--chains",
+        "2",
+        "--seed",
+        "7",
+        "--propagate-draws",
+        "5000",
+        "--json",
+        "--out",
+        str(out),
+    ]
     for s in sets:
         argv += ["--set", s]
     assert _main(argv) == 0
     obj = json.loads(capsys.readouterr().out)
-    assert set(obj) >= {"scenario", "evidence", "observations", "draws", "chains", "seed", "diagnostics", "inputs",
-                        "outputs", "posterior_scenario", "folder"}
+    assert set(obj) >= {
+        "scenario",
+        "evidence",
+        "observations",
+        "draws",
+        "chains",
+        "seed",
+        "diagnostics",
+        "inputs",
+        "outputs",
+        "posterior_scenario",
+        "folder",
+    }
     assert obj["observations"] == 2 and obj["draws"] == 500 and obj["chains"] == 2 and obj["seed"] == 7
     assert list(obj["inputs"]) == ["params"] and obj["diagnostics"]["ok"]
 
@@ -352,7 +449,7 @@ def test_conjugate_lognormal_posterior_through_the_cli(tmp_path, capsys):
     s2 = math.log(hi / lo) / (2 * Z95)
     precision = 1 / s0**2 + 1 / s1**2 + 1 / s2**2
     mu_post = (mu0 / s0**2 + (math.log(y) - math.log(c)) / s1**2 + math.log(math.sqrt(lo * hi)) / s2**2) / precision
-    sd_post = precision ** -0.5
+    sd_post = precision**-0.5
     import xarray as xr
 
     with xr.open_dataset(out / "posterior.nc", group="posterior", engine="h5netcdf") as ds:
@@ -379,10 +476,15 @@ def test_calibrated_text_drops_correlations_the_posterior_carries(tmp_path):
     plan = engine.plan_for("sora-2026")
     informed = ("params", "layers", "hidden_size", "inference_utilization")
     rng = np.random.default_rng(0)
-    data = {"params": rng.lognormal(math.log(12e9), 0.3, (2, 200)), "layers": rng.uniform(30, 50, (2, 200)),
-            "hidden_size": rng.uniform(3072, 6144, (2, 200)), "inference_utilization": rng.uniform(0.3, 0.5, (2, 200))}
+    data = {
+        "params": rng.lognormal(math.log(12e9), 0.3, (2, 200)),
+        "layers": rng.uniform(30, 50, (2, 200)),
+        "hidden_size": rng.uniform(3072, 6144, (2, 200)),
+        "inference_utilization": rng.uniform(0.3, 0.5, (2, 200)),
+    }
     xr.Dataset({k: (("chain", "draw"), v) for k, v in data.items()}).to_netcdf(
-        tmp_path / "posterior.nc", group="posterior", engine="h5netcdf")
+        tmp_path / "posterior.nc", group="posterior", engine="h5netcdf"
+    )
     evidence = Evidence([Observation(0, "usd_per_generated_minute", 7.8, "test", sigma_log=0.7)])
     text = calibrated_scenario_text(plan, informed, "posterior.nc", "test note", evidence, 1)
     path = tmp_path / "sora-2026-calibrated.toml"
@@ -476,8 +578,10 @@ def test_discrepancy_widens_the_posterior_of_evidence_the_equations_cannot_fit(t
     assert draws.ndim == 1 and draws.size == 2 * 500 and np.all(draws > 0)
     median = float(np.median(draws))
     assert median > tol["smallest discrepancy median (log-scale sd)"]
-    assert median == pytest.approx(_grid_posterior_median(values, DISCREPANCY_SCALE),
-                                   rel=tol["discrepancy median vs the grid posterior (relative)"])
+    assert median == pytest.approx(
+        _grid_posterior_median(values, DISCREPANCY_SCALE),
+        rel=tol["discrepancy median vs the grid posterior (relative)"],
+    )
     obj = wide.to_json()["discrepancy"]
     assert obj["scale"] == DISCREPANCY_SCALE and obj["posterior"]["median"] == pytest.approx(median)
     assert obj["posterior"]["p05"] < median < obj["posterior"]["p95"]

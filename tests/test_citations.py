@@ -37,6 +37,6 @@ def test_no_citation_of_files_the_repository_does_not_ship(pattern, what):
 
 def test_the_pattern_catches_what_it_should():
     seed = FORBIDDEN[2][0]
-    assert seed.search("source = \"000_fa6efbad8168eecb.txt section 04\"")
+    assert seed.search('source = "000_fa6efbad8168eecb.txt section 04"')
     assert not seed.search("value = 1_000_000")
     assert FORBIDDEN[0][0].search("../shared/seeds/x.txt") and not FORBIDDEN[0][0].search("shared_config.py")

@@ -18,14 +18,22 @@ def run_cli(capsys, *argv):
 
 def test_run_json_contract_and_folder(capsys, tmp_path):
     out_dir = tmp_path / "run"
-    code, out, err = run_cli(capsys, "run", "plappert-2024", "--draws", "3000", "--seed", "7", "--json", "--out", str(out_dir))
+    code, out, err = run_cli(
+        capsys, "run", "plappert-2024", "--draws", "3000", "--seed", "7", "--json", "--out", str(out_dir)
+    )
     assert code == 0
     obj = json.loads(out)  # exactly one JSON object on stdout
     assert obj["scenario"] == "plappert-2024" and obj["model"] == "sora"
     assert obj["draws"] == 3000 and obj["seed"] == 7
-    for name in ("training_h100_months", "break_even_video_minutes", "peak_fleet_h100",
-                 "training_flops", "inference_flops_per_video_minute", "video_minutes_per_h100_hour",
-                 "ai_video_minutes_per_day"):
+    for name in (
+        "training_h100_months",
+        "break_even_video_minutes",
+        "peak_fleet_h100",
+        "training_flops",
+        "inference_flops_per_video_minute",
+        "video_minutes_per_h100_hour",
+        "ai_video_minutes_per_day",
+    ):
         o = obj["outputs"][name]
         assert set(o) >= {"unit", "mean", "median", "p05", "p95", "hdi90"}
         assert o["p05"] <= o["median"] <= o["p95"]
@@ -44,8 +52,9 @@ def test_point_json_contract(capsys, tmp_path):
 
 
 def test_human_output_shows_bands(capsys, tmp_path):
-    code, out, _ = run_cli(capsys, "run", "plappert-2024", "--draws", "2000", "--seed", "1",
-                           "--no-report", "--out", str(tmp_path / "r"))
+    code, out, _ = run_cli(
+        capsys, "run", "plappert-2024", "--draws", "2000", "--seed", "1", "--no-report", "--out", str(tmp_path / "r")
+    )
     assert code == 0 and "peak_fleet_h100" in out and "p05" in out and "H100-months" in out
     assert not (tmp_path / "r" / "report.html").exists() and (tmp_path / "r" / "samples.nc").exists()
 
@@ -59,8 +68,22 @@ def test_default_folder_is_new_each_time(capsys, tmp_path, monkeypatch):
 
 
 def test_set_range_and_value(capsys, tmp_path):
-    code, out, _ = run_cli(capsys, "run", "plappert-2024", "--draws", "4000", "--seed", "1", "--json",
-                           "--set", "sampling_steps=30 to 100", "--set", "sora_params=20e9", "--out", str(tmp_path / "s"))
+    code, out, _ = run_cli(
+        capsys,
+        "run",
+        "plappert-2024",
+        "--draws",
+        "4000",
+        "--seed",
+        "1",
+        "--json",
+        "--set",
+        "sampling_steps=30 to 100",
+        "--set",
+        "sora_params=20e9",
+        "--out",
+        str(tmp_path / "s"),
+    )
     obj = json.loads(out)
     assert code == 0 and obj["overrides"] == ["sampling_steps=30 to 100", "sora_params=20e9"]
 
@@ -82,7 +105,10 @@ BAD_SCENARIOS = [
     (MINI.replace("ci90 = [5e9, 60e9]", "ci90 = [60e9, 5e9]"), "priors.sora_params.ci90: lower bound"),
     (MINI.replace("ci90 = [5e9, 60e9]", "ci90 = [-5e9, 60e9]"), "must be > 0"),
     (MINI.replace("ci90 = [0.25, 0.55]", "ci90 = [0.25, 1.5]"), "inside (0, 1)"),
-    (MINI + '\n[priors.warp_factor]\ndist = "constant"\nvalue = 9\n', "priors.warp_factor: the sora model has no input"),
+    (
+        MINI + '\n[priors.warp_factor]\ndist = "constant"\nvalue = 9\n',
+        "priors.warp_factor: the sora model has no input",
+    ),
     (MINI.replace('[priors.fps]\ndist = "constant"\nvalue = 24\n', ""), "priors.fps: missing"),
     (MINI.replace("point = 4\n", "point = 40\n"), "priors.dataset_multiplier.point: 40 lies outside"),
 ]
@@ -131,8 +157,12 @@ def test_existing_nonempty_out_is_refused(capsys, tmp_path):
 
 
 def test_console_script_exits_nonzero_without_traceback(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "flopcast", "run", "plappert-2024", "--draws", "-3"],
-                          capture_output=True, text=True, cwd=tmp_path)
+    proc = subprocess.run(
+        [sys.executable, "-m", "flopcast", "run", "plappert-2024", "--draws", "-3"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert proc.returncode == 2 and "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1
     assert not (tmp_path / "outputs").exists()
 

@@ -9,8 +9,9 @@ import flopcast.api
 import flopcast.engine
 
 
-@pytest.mark.parametrize("module", [flopcast.engine, flopcast.analyze.calibration, flopcast.api],
-                         ids=lambda m: m.__name__)
+@pytest.mark.parametrize(
+    "module", [flopcast.engine, flopcast.analyze.calibration, flopcast.api], ids=lambda m: m.__name__
+)
 def test_docstring_examples_run(module):
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0
@@ -36,7 +37,7 @@ def readme_commands() -> list[tuple[str, list[str]]]:
     out = []
     for block in re.findall(r"^( *)```[a-z]*\n(.*?)^\1```", README.read_text(), flags=re.S | re.M):
         indent, body = block
-        lines = [line[len(indent):] for line in body.splitlines()]
+        lines = [line[len(indent) :] for line in body.splitlines()]
         if not lines or not lines[0].startswith("$ flopcast "):
             continue
         command = lines.pop(0)[2:]
@@ -59,23 +60,30 @@ def _run(capsys, tmp_path, command: str) -> str:
 @pytest.mark.parametrize("command, expected", readme_commands(), ids=lambda v: v if isinstance(v, str) else "")
 def test_readme_command_blocks_print_what_they_show(capsys, tmp_path, command, expected):
     printed = [line.rstrip() for line in _run(capsys, tmp_path, command).splitlines() if not line.startswith("wrote ")]
-    pattern = "".join(r"(?:.*\n)*?" if line.strip() == "..." else re.escape(line.rstrip()) + r"\n"
-                        for line in expected)
+    pattern = "".join(r"(?:.*\n)*?" if line.strip() == "..." else re.escape(line.rstrip()) + r"\n" for line in expected)
     assert re.match(pattern, "\n".join(printed) + "\n"), "\n".join(printed)
 
 
 # (command, a sentence the README says it prints or computes)
 README_CLAIMS = [
-    ("flopcast run plappert-2024 --seed 1",
-     "peak fleet: 720k H100s is the 14th percentile of a 90% band 392k-13.9M; the source's own assumptions give "
-     "990k (22nd percentile), not 720k"),
-    ("flopcast stress plappert-2024 --output peak_fleet_h100 --headline 3e8 --draws 200000 --seed 1",
-     "P(>= 3.000e+08) = 4.9e-06 ± 1e-07 (importance sampling, 20,000 draws, ESS 2,200; plain Monte Carlo saw 0 "
-     "of 200,000 draws there)"),
-    ('flopcast voi plappert-2024 --output peak_fleet_h100 --decision ">= 720000" --seed 1',
-     "removes 47% of the variance of log(peak_fleet_h100) on average"),
-    ('flopcast voi plappert-2024 --output peak_fleet_h100 --decision ">= 720000" --seed 1',
-     "flips the answer with probability 0.0608 ± 0.0032"),
+    (
+        "flopcast run plappert-2024 --seed 1",
+        "peak fleet: 720k H100s is the 14th percentile of a 90% band 392k-13.9M; the source's own assumptions give "
+        "990k (22nd percentile), not 720k",
+    ),
+    (
+        "flopcast stress plappert-2024 --output peak_fleet_h100 --headline 3e8 --draws 200000 --seed 1",
+        "P(>= 3.000e+08) = 4.9e-06 ± 1e-07 (importance sampling, 20,000 draws, ESS 2,200; plain Monte Carlo saw 0 "
+        "of 200,000 draws there)",
+    ),
+    (
+        'flopcast voi plappert-2024 --output peak_fleet_h100 --decision ">= 720000" --seed 1',
+        "removes 47% of the variance of log(peak_fleet_h100) on average",
+    ),
+    (
+        'flopcast voi plappert-2024 --output peak_fleet_h100 --decision ">= 720000" --seed 1',
+        "flips the answer with probability 0.0608 ± 0.0032",
+    ),
 ]
 
 
@@ -105,8 +113,11 @@ def test_readme_gpu_sentence():
     from flopcast.report.style import eng
 
     text = _squash(README.read_text())
-    m = re.search(r"gives a peak fleet of (\S+) B200s \(90%: (\S+)-(\S+)\), i.e. (\S+) H100-equivalents, where the "
-                  r"source's 720k H100s sit at the (\d+)th percentile", text)
+    m = re.search(
+        r"gives a peak fleet of (\S+) B200s \(90%: (\S+)-(\S+)\), i.e. (\S+) H100-equivalents, where the "
+        r"source's 720k H100s sit at the (\d+)th percentile",
+        text,
+    )
     assert m, "the README's --gpu B200 sentence changed"
     r = fc.run("plappert-2024", gpu="B200", seed=1)
     s, e = r.summary["peak_fleet_h100"], r.summary["peak_fleet_h100_h100e"]

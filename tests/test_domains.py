@@ -24,13 +24,13 @@ def _replace_prior(text: str, name: str, body: str) -> str:
 
 # (family, parameters, domain, fits?): the family's support (closed form) against the domain's interval
 SUPPORT = [
-    ("normal", {"mean": 0.5, "sd": 0.1}, "fraction", False),       # (-inf, inf)
+    ("normal", {"mean": 0.5, "sd": 0.1}, "fraction", False),  # (-inf, inf)
     ("normal", {"mean": 0.5, "sd": 0.1}, "real", True),
-    ("lognormal", {"ci90": (0.1, 0.5)}, "fraction", False),        # (0, inf) leaves [0, 1]
-    ("lognormal", {"ci90": (0.1, 0.5)}, "positive", True),         # 0 never drawn
-    ("lognormal", {"ci90": (2, 8)}, "count", False),               # reaches below 1
-    ("beta", {"ci90": (0.2, 0.6)}, "open_fraction", True),         # (0, 1): 0 never drawn
-    ("uniform", {"low": 0.0, "high": 0.6}, "fraction", True),      # [0, 0.6] in [0, 1]
+    ("lognormal", {"ci90": (0.1, 0.5)}, "fraction", False),  # (0, inf) leaves [0, 1]
+    ("lognormal", {"ci90": (0.1, 0.5)}, "positive", True),  # 0 never drawn
+    ("lognormal", {"ci90": (2, 8)}, "count", False),  # reaches below 1
+    ("beta", {"ci90": (0.2, 0.6)}, "open_fraction", True),  # (0, 1): 0 never drawn
+    ("uniform", {"low": 0.0, "high": 0.6}, "fraction", True),  # [0, 0.6] in [0, 1]
     ("uniform", {"low": 0.0, "high": 0.6}, "open_fraction", False),  # 0 can be drawn; (0, 1] excludes it
     ("uniform", {"low": 0.0, "high": 3.0}, "positive", False),
     ("uniform", {"low": 0.0, "high": 3.0}, "nonnegative", True),
@@ -38,7 +38,7 @@ SUPPORT = [
     ("pert", {"low": 1, "mode": 2, "high": 8}, "count", True),
     ("triangular", {"low": 0.5, "mode": 2, "high": 8}, "count", False),
     ("loguniform", {"low": 20, "high": 250}, "count", True),
-    ("uniform", {"low": 1, "high": 4}, "integer", False),          # whole numbers: constants only
+    ("uniform", {"low": 1, "high": 4}, "integer", False),  # whole numbers: constants only
     ("constant", {"value": 8}, "integer", True),
     ("constant", {"value": 8.5}, "integer", False),
     ("constant", {"value": 0}, "switch", True),
@@ -91,10 +91,15 @@ def test_headline_set_values_are_checked(write_scenario):
 
 # --set NAME=VALUE: (input, value, accepted?)
 SET_VALUES = [
-    ("training_utilization", "1", True), ("training_utilization", "1.5", False),
-    ("training_utilization", "-0.5", False), ("training_utilization", "0", False),
-    ("tiktok_ai_share", "0", True), ("sora_params", "-20e9", False), ("tiktok_minutes_per_day", "0", True),
-    ("generations_per_upload", "0.5", False), ("generations_per_upload", "1", True),
+    ("training_utilization", "1", True),
+    ("training_utilization", "1.5", False),
+    ("training_utilization", "-0.5", False),
+    ("training_utilization", "0", False),
+    ("tiktok_ai_share", "0", True),
+    ("sora_params", "-20e9", False),
+    ("tiktok_minutes_per_day", "0", True),
+    ("generations_per_upload", "0.5", False),
+    ("generations_per_upload", "1", True),
 ]
 
 
@@ -160,6 +165,7 @@ def test_count_range_is_a_loguniform_with_that_90_percent_interval():
 
 # --- every draw ------------------------------------------------------------------------------------
 
+
 def _shifted_model():
     """y = a - 1 declared positive: in its domain only where a > 1 (a lognormal median 2 crosses 1)."""
     import types
@@ -213,8 +219,11 @@ def test_check_draws_counts_inputs_and_outputs_out_of_domain():
     y = {"bubble_fraction": rng.uniform(0.0, 0.5, 1000)}
     check_draws(plan, x, y)  # in domain: silent
     y["bubble_fraction"][[17, 400, 999]] = -0.01
-    with pytest.raises(InputError, match=r"output bubble_fraction leaves its domain \(a fraction in \[0, 1\]\) "
-                                         r"in 3 of 1000 draws \(first at draw 17: -0.01; inputs there: other_eff"):
+    with pytest.raises(
+        InputError,
+        match=r"output bubble_fraction leaves its domain \(a fraction in \[0, 1\]\) "
+        r"in 3 of 1000 draws \(first at draw 17: -0.01; inputs there: other_eff",
+    ):
         check_draws(plan, x, y)
     x["other_efficiency"][5] = 1.2
     with pytest.raises(InputError, match=r"input other_efficiency leaves its domain .* in 1 of 1000 draws"):

@@ -23,7 +23,12 @@ def _multiplicative_scenario(write_scenario):
     text = open(load_scenario("plappert-2024").path, encoding="utf-8").read()
     path = write_scenario(text)
     sets = [f"{n}={lo} to {hi}" for n, ((lo, hi), _) in LOGNORMAL_INPUTS.items()]
-    sets += ["dataset_multiplier=4", "inference_utilization=0.4", "generations_per_upload=2", "training_utilization=0.4"]
+    sets += [
+        "dataset_multiplier=4",
+        "inference_utilization=0.4",
+        "generations_per_upload=2",
+        "training_utilization=0.4",
+    ]
     return path, sets
 
 
@@ -55,8 +60,10 @@ CHUNKS = [("mc", (1000, 7919, 50_000)), ("lhs", (1000, 7919, 50_000)), ("sobol",
 
 @pytest.mark.parametrize("sampler, sizes", CHUNKS)
 def test_same_seed_same_numbers_whatever_the_chunk_size(sampler, sizes):
-    runs = [engine.run("plappert-2024", draws=20_000, seed=5, sampler=sampler, chunk_size=c, summarize_outputs=False)
-            for c in sizes]
+    runs = [
+        engine.run("plappert-2024", draws=20_000, seed=5, sampler=sampler, chunk_size=c, summarize_outputs=False)
+        for c in sizes
+    ]
     for other in runs[1:]:
         for name, values in runs[0].outputs.items():
             assert np.array_equal(values, other.outputs[name]), name
@@ -101,13 +108,18 @@ def test_copula_achieves_requested_rank_correlation(write_scenario):
     rho = stats.spearmanr(r.inputs["sora_params"], r.inputs["dataset_multiplier"]).statistic
     assert rho == pytest.approx(0.6, abs=3 / np.sqrt(40_000) * 1.1)
     # the marginals are untouched: the prior's median stays where it was
-    assert np.median(r.inputs["sora_params"]) == pytest.approx(load_scenario("plappert-2024").priors["sora_params"].dist.median, rel=0.02)
+    assert np.median(r.inputs["sora_params"]) == pytest.approx(
+        load_scenario("plappert-2024").priors["sora_params"].dist.median, rel=0.02
+    )
 
 
 def test_non_psd_correlations_are_refused(write_scenario):
     text = open(load_scenario("plappert-2024").path, encoding="utf-8").read()
-    for a, b, rank in (("sora_params", "dataset_multiplier", 0.9), ("sora_params", "peak_factor", 0.9),
-                       ("dataset_multiplier", "peak_factor", -0.9)):
+    for a, b, rank in (
+        ("sora_params", "dataset_multiplier", 0.9),
+        ("sora_params", "peak_factor", 0.9),
+        ("dataset_multiplier", "peak_factor", -0.9),
+    ):
         text += f'\n[[correlations]]\ninputs = ["{a}", "{b}"]\nrank = {rank}\n'
     path = write_scenario(text)
     with pytest.raises(InputError, match="positive semi-definite"):

@@ -53,13 +53,24 @@ def test_unwritable_folder_is_an_output_error(tmp_path, capsys):
     assert code == 1 and len(err) == 1 and err[0].startswith("flopcast: error: ")
 
 
-@pytest.mark.parametrize(("call", "parameter", "argv", "flag"), [
-    (lambda fc: fc.run("plappert-2024", draws=0), "draws: ", ["run", "plappert-2024", "--draws", "0"], "--draws: "),
-    (lambda fc: fc.sensitivity("plappert-2024", "nope"), "output nope: ",
-     ["sensitivity", "plappert-2024", "--output", "nope"], "--output nope: "),
-    (lambda fc: fc.run("plappert-2024", draws=30_000_001, sampler="lhs"), "sampler lhs: ",
-     ["run", "plappert-2024", "--draws", "30000001", "--sampler", "lhs"], "--sampler lhs: "),
-])
+@pytest.mark.parametrize(
+    ("call", "parameter", "argv", "flag"),
+    [
+        (lambda fc: fc.run("plappert-2024", draws=0), "draws: ", ["run", "plappert-2024", "--draws", "0"], "--draws: "),
+        (
+            lambda fc: fc.sensitivity("plappert-2024", "nope"),
+            "output nope: ",
+            ["sensitivity", "plappert-2024", "--output", "nope"],
+            "--output nope: ",
+        ),
+        (
+            lambda fc: fc.run("plappert-2024", draws=30_000_001, sampler="lhs"),
+            "sampler lhs: ",
+            ["run", "plappert-2024", "--draws", "30000001", "--sampler", "lhs"],
+            "--sampler lhs: ",
+        ),
+    ],
+)
 def test_the_api_names_parameters_and_the_cli_names_flags(capsys, call, parameter, argv, flag):
     import flopcast as fc
     from flopcast.cli.app import main

@@ -23,7 +23,9 @@ def _hook(event: str, args: tuple) -> None:
         return
     if event == "open" and args and isinstance(args[0], (str, bytes, os.PathLike)):
         mode, flags = args[1], args[2]
-        if (isinstance(mode, str) and any(c in mode for c in "wax+")) or (isinstance(flags, int) and flags & _WRITE_FLAGS):
+        if (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
+            isinstance(flags, int) and flags & _WRITE_FLAGS
+        ):
             record.append((event, os.fsdecode(args[0])))
     elif event in ("os.rename", "os.link", "os.symlink") and len(args) >= 2:
         record.append((event, os.fsdecode(args[1])))
@@ -55,15 +57,44 @@ COMMANDS = [  # every command that writes a folder, small and seeded
     ["run", "{plappert-2024}", "--draws", "2000", "--seed", "1"],
     ["run", "{plappert-2024}", "--point"],
     ["sensitivity", "{plappert-2024}", "--output", "peak_fleet_h100", "--n", "64", "--seed", "1"],
-    ["stress", "{plappert-2024}", "--output", "peak_fleet_h100", "--headline", "720000", "--draws", "2000", "--seed", "1"],
+    [
+        "stress",
+        "{plappert-2024}",
+        "--output",
+        "peak_fleet_h100",
+        "--headline",
+        "720000",
+        "--draws",
+        "2000",
+        "--seed",
+        "1",
+    ],
     ["audit", "{plappert-2024}", "--draws", "2000", "--seed", "1"],
     ["compare", "{plappert-2024}", "{sora-2026}", "--draws", "2000", "--seed", "1"],
     ["waterfall", "{sora-2026}"],
     ["voi", "{plappert-2024}", "--output", "peak_fleet_h100", "--draws", "2000", "--seed", "1"],
     ["validate", "{video-diffusion}", "--evidence", "video-timings", "--draws", "2000", "--seed", "1"],
-    ["calibrate", "{video-diffusion}", "--evidence", "video-timings", "--set", "fixed_seconds_per_video=8",
-     "--set", "stack_overhead=0.1", "--set", "balance_elasticity=1.1", "--draws", "300", "--tune", "300",
-     "--propagate-draws", "2000", "--seed", "1", "--quiet"],
+    [
+        "calibrate",
+        "{video-diffusion}",
+        "--evidence",
+        "video-timings",
+        "--set",
+        "fixed_seconds_per_video=8",
+        "--set",
+        "stack_overhead=0.1",
+        "--set",
+        "balance_elasticity=1.1",
+        "--draws",
+        "300",
+        "--tune",
+        "300",
+        "--propagate-draws",
+        "2000",
+        "--seed",
+        "1",
+        "--quiet",
+    ],
 ]
 
 

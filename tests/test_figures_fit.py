@@ -67,7 +67,7 @@ def test_hdi_is_on_the_axis_scale(plappert):
     hdi += [ln.get_xdata()[0] for ln in ax.get_lines() if ln.get_linestyle() == ":" and ln.get_label().startswith("_")]
     v = np.sort(np.log(r.outputs["peak_fleet_h100"]))
     k = int(np.ceil(0.9 * v.size))
-    i = int(np.argmin(v[k - 1:] - v[:v.size - k + 1]))
+    i = int(np.argmin(v[k - 1 :] - v[: v.size - k + 1]))
     # the run's log HDI (the one its table prints) is read off its order statistics: within 0.5% of the exact
     assert hdi == pytest.approx([np.exp(v[i]), np.exp(v[i + k - 1])], rel=5e-3)
 
@@ -85,7 +85,7 @@ def test_lead_figure_is_the_lead_headlines_output(tmp_path):
     out = tmp_path / "r"
     assert main(["run", "plappert-2024", "--draws", "2000", "--seed", "1", "--out", str(out)]) == 0
     page = (out / "report.html").read_text()
-    lead = page[page.index("<div class='lead'>"):]
+    lead = page[page.index("<div class='lead'>") :]
     assert lead.index("peak_fleet_h100") < lead.index("</div>")  # the summary is about the peak fleet
 
 
@@ -104,14 +104,26 @@ def test_analysis_figures_keep_their_text_on_the_canvas():
     sens = sensitivity.analyze("plappert-2024", "peak_fleet_h100", n=64, seed=1, log=True)
     shap = sensitivity.analyze("sora-2026", "peak_fleet_gpus", n=64, seed=1, log=True)
     st = stress(plan_for("plappert-2024"), "peak_fleet_h100", 720_000, draws=5000, seed=1)
-    cmp = compare("plappert-2024", "plappert-2024", sets_a=["accelerator=H100-SXM"], sets_b=["accelerator=B200"],
-                  draws=2000, seed=1)
+    cmp = compare(
+        "plappert-2024",
+        "plappert-2024",
+        sets_a=["accelerator=H100-SXM"],
+        sets_b=["accelerator=B200"],
+        draws=2000,
+        seed=1,
+    )
     wf = waterfall("sora-2026")
     v = voi("plappert-2024", "peak_fleet_h100", decision=">= 720k", draws=3000, seed=1)
-    figs = {"tornado": plots.tornado_figure(sens), "sobol": plots.variance_figure(sens),
-            "shapley": plots.variance_figure(shap), "exceedance": plots.exceedance_figure(st),
-            "conditional": plots.conditional_figure(st), "waterfall": plots.waterfall_figure(wf.output, wf.unit, wf.bars),
-            "compare": compare_figure(cmp), "voi": voi_report.figure(v)}
+    figs = {
+        "tornado": plots.tornado_figure(sens),
+        "sobol": plots.variance_figure(sens),
+        "shapley": plots.variance_figure(shap),
+        "exceedance": plots.exceedance_figure(st),
+        "conditional": plots.conditional_figure(st),
+        "waterfall": plots.waterfall_figure(wf.output, wf.unit, wf.bars),
+        "compare": compare_figure(cmp),
+        "voi": voi_report.figure(v),
+    }
     for name, fig in figs.items():
         assert not texts_outside(fig), (name, texts_outside(fig))
         words = " ".join(t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text")))

@@ -20,25 +20,53 @@ def test_run_answers_on_the_first_screen(capsys, tmp_path):
     lines = _stdout(capsys, ["run", "plappert-2024", "--seed", "1", "--draws", "20000"], tmp_path)
     first = "\n".join(lines[:SCREEN])
     # the source's conclusion (lead headline) first, as one sentence: percentile, band, re-derived value
-    assert re.search(r"peak fleet: 720k H100s is the \d+(st|nd|rd|th) percentile of a 90% band \S+-\S+; the\s+"
-                     r"source's own\s+assumptions give 990k", first), first
+    assert re.search(
+        r"peak fleet: 720k H100s is the \d+(st|nd|rd|th) percentile of a 90% band \S+-\S+; the\s+"
+        r"source's own\s+assumptions give 990k",
+        first,
+    ), first
     table_at = next(i for i, line in enumerate(lines) if line.startswith("output "))
     sentences = [line for line in lines[:table_at] if line.startswith("- ")]
     assert len(sentences) == 11  # one per [[headlines]] entry of plappert-2024, all before any table
     assert table_at < SCREEN + 2
 
 
-@pytest.mark.parametrize("argv", [
-    ["run", "plappert-2024", "--seed", "1", "--draws", "5000"],
-    ["run", "sora-2026", "--seed", "1", "--draws", "5000"],
-    ["sensitivity", "plappert-2024", "--output", "peak_fleet_h100", "--log", "--seed", "1", "--n", "64"],
-    ["sensitivity", "sora-2026", "--output", "peak_fleet_gpus", "--log", "--seed", "1", "--n", "64"],
-    ["compare", "plappert-2024", "--gpu", "H100-SXM", "--gpu", "B200", "--draws", "2000", "--seed", "1"],
-    ["compare", "plappert-2024", "sora-2026", "--draws", "2000", "--seed", "1"],
-    ["audit", "plappert-2024", "--draws", "5000", "--seed", "1"],
-    ["stress", "plappert-2024", "--output", "peak_fleet_h100", "--headline", "720k", "--draws", "5000", "--seed", "1"],
-    ["voi", "plappert-2024", "--output", "peak_fleet_h100", "--decision", ">= 720k", "--draws", "5000", "--seed", "1"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["run", "plappert-2024", "--seed", "1", "--draws", "5000"],
+        ["run", "sora-2026", "--seed", "1", "--draws", "5000"],
+        ["sensitivity", "plappert-2024", "--output", "peak_fleet_h100", "--log", "--seed", "1", "--n", "64"],
+        ["sensitivity", "sora-2026", "--output", "peak_fleet_gpus", "--log", "--seed", "1", "--n", "64"],
+        ["compare", "plappert-2024", "--gpu", "H100-SXM", "--gpu", "B200", "--draws", "2000", "--seed", "1"],
+        ["compare", "plappert-2024", "sora-2026", "--draws", "2000", "--seed", "1"],
+        ["audit", "plappert-2024", "--draws", "5000", "--seed", "1"],
+        [
+            "stress",
+            "plappert-2024",
+            "--output",
+            "peak_fleet_h100",
+            "--headline",
+            "720k",
+            "--draws",
+            "5000",
+            "--seed",
+            "1",
+        ],
+        [
+            "voi",
+            "plappert-2024",
+            "--output",
+            "peak_fleet_h100",
+            "--decision",
+            ">= 720k",
+            "--draws",
+            "5000",
+            "--seed",
+            "1",
+        ],
+    ],
+)
 def test_text_fits_100_columns(capsys, tmp_path, argv):
     lines = _stdout(capsys, argv, tmp_path)
     wide = [line for line in lines if columns(line) > WIDTH]
@@ -46,8 +74,11 @@ def test_text_fits_100_columns(capsys, tmp_path, argv):
 
 
 def test_shapley_columns_where_sobol_cannot_be(capsys, tmp_path):
-    lines = _stdout(capsys, ["sensitivity", "sora-2026", "--output", "peak_fleet_gpus", "--log", "--seed", "1",
-                             "--n", "64"], tmp_path)
+    lines = _stdout(
+        capsys,
+        ["sensitivity", "sora-2026", "--output", "peak_fleet_gpus", "--log", "--seed", "1", "--n", "64"],
+        tmp_path,
+    )
     head = next(line for line in lines if line.startswith("input "))
     assert "Shapley ± CI/2" in head and "PAWN" in head and "S1" not in head
     row = next(line for line in lines if line.startswith("sampling_steps"))

@@ -25,29 +25,43 @@ DRAWS, SEED = 4000, 7
 
 # output -> exponent of 2 when both DiT figures are converted (closed form, see the module docstring)
 PLAPPERT_RATIOS = [
-    ("training_flops", 1), ("training_h100_months", 1),
-    ("inference_flops_per_video_minute", 1), ("video_minutes_per_h100_hour", -1),
+    ("training_flops", 1),
+    ("training_h100_months", 1),
+    ("inference_flops_per_video_minute", 1),
+    ("video_minutes_per_h100_hour", -1),
     ("break_even_video_minutes", 0),  # training / inference: both doubled
-    ("ai_video_minutes_per_day", 0), ("average_fleet_h100_full_utilization", 1), ("peak_fleet_h100", 1),
-    ("inference_usd_per_video_minute", 1), ("peak_fleet_power_mw", 1),
+    ("ai_video_minutes_per_day", 0),
+    ("average_fleet_h100_full_utilization", 1),
+    ("peak_fleet_h100", 1),
+    ("inference_usd_per_video_minute", 1),
+    ("peak_fleet_power_mw", 1),
 ]
 DIT_RATIOS = [
-    ("inference_flops_per_image", 1), ("break_even_images", 0), ("days_of_instagram_to_break_even", 0),
-    ("training_h100_days", 1), ("training_h100_months", 1), ("h100_seconds_per_image", 1),
-    ("images_per_h100_hour", -1), ("inference_usd_per_image", 1), ("llm_flops_per_output", 0),
+    ("inference_flops_per_image", 1),
+    ("break_even_images", 0),
+    ("days_of_instagram_to_break_even", 0),
+    ("training_h100_days", 1),
+    ("training_h100_months", 1),
+    ("h100_seconds_per_image", 1),
+    ("images_per_h100_hour", -1),
+    ("inference_usd_per_image", 1),
+    ("llm_flops_per_output", 0),
     ("image_over_llm_output_flops", 1),
 ]
 RTOL = 1e-12
 
 
-@pytest.mark.parametrize("published, expects, factor", [
-    (MAC_FORWARD, FLOP_FORWARD, 2.0),
-    (FLOP_FORWARD, MAC_FORWARD, 0.5),
-    (Convention(peak="sparse"), DENSE, 0.5),
-    (Convention(count="flop", passes="forward"), Convention(count="flop", passes="forward+backward"), 3.0),
-    (Convention(count="mac", passes="forward"), Convention(count="flop", passes="forward+backward"), 6.0),
-    (FLOP_FORWARD, FLOP_FORWARD, 1.0),
-])
+@pytest.mark.parametrize(
+    "published, expects, factor",
+    [
+        (MAC_FORWARD, FLOP_FORWARD, 2.0),
+        (FLOP_FORWARD, MAC_FORWARD, 0.5),
+        (Convention(peak="sparse"), DENSE, 0.5),
+        (Convention(count="flop", passes="forward"), Convention(count="flop", passes="forward+backward"), 3.0),
+        (Convention(count="mac", passes="forward"), Convention(count="flop", passes="forward+backward"), 6.0),
+        (FLOP_FORWARD, FLOP_FORWARD, 1.0),
+    ],
+)
 def test_conversion_factors(published, expects, factor):
     got = 1.0
     for s in steps(published, expects):
@@ -84,7 +98,7 @@ def test_corrected_run_moves_each_output_by_its_closed_form_draw_for_draw(scenar
     b = fc.run(scenario, draws=DRAWS, seed=SEED, flop_convention="corrected")
     assert set(dict(table)) == set(a.outputs)
     for output, power in table:
-        np.testing.assert_allclose(b.outputs[output], a.outputs[output] * 2.0 ** power, rtol=RTOL, err_msg=output)
+        np.testing.assert_allclose(b.outputs[output], a.outputs[output] * 2.0**power, rtol=RTOL, err_msg=output)
     for name in a.inputs:  # the uncertain inputs are drawn the same (dit-xl: dit_train_flops, scaled)
         factor = 2.0 if name in ("dit_train_flops", "dit_flops_per_step") else 1.0
         np.testing.assert_allclose(b.inputs[name], a.inputs[name] * factor, rtol=RTOL, err_msg=name)
@@ -92,8 +106,9 @@ def test_corrected_run_moves_each_output_by_its_closed_form_draw_for_draw(scenar
     assert "flop_convention" not in a.to_json()
 
 
-@pytest.mark.parametrize("scenario", ["sora-2026", "video-diffusion", "llm-economics", "pipeline-bubble",
-                                      "tokens-per-video"])
+@pytest.mark.parametrize(
+    "scenario", ["sora-2026", "video-diffusion", "llm-economics", "pipeline-bubble", "tokens-per-video"]
+)
 def test_scenarios_without_a_mismatch_have_no_premise(scenario):
     plan = fc.plan_for(scenario)
     assert mismatches(plan.model.inputs) == []
@@ -114,14 +129,22 @@ def test_declared_models_expect_flops_and_dense_peaks():
 def test_a_model_input_declared_in_sparse_peaks_is_found():
     from flopcast.models._spec import Quantity
 
-    inputs = {"peak": Quantity("FLOP/s", "sparse peak", 1979e12, "datasheet", "positive",
-                               declare(Convention(peak="sparse"), DENSE, "datasheet, with sparsity"))}
+    inputs = {
+        "peak": Quantity(
+            "FLOP/s",
+            "sparse peak",
+            1979e12,
+            "datasheet",
+            "positive",
+            declare(Convention(peak="sparse"), DENSE, "datasheet, with sparsity"),
+        )
+    }
     (m,) = mismatches(inputs)
     assert m.factor == 0.5
 
 
 def test_scenario_key_and_bad_value(tmp_path):
-    text = (fc.load_scenario("dit-xl").path.read_text())
+    text = fc.load_scenario("dit-xl").path.read_text()
     good = tmp_path / "c.toml"
     good.write_text('flop_convention = "corrected"\n' + text)
     plan = fc.plan_for(str(good))
@@ -136,8 +159,25 @@ def test_scenario_key_and_bad_value(tmp_path):
 
 
 def test_cli_flop_convention_on_run_and_audit(tmp_path, capsys):
-    assert main(["run", "dit-xl", "--draws", "2000", "--seed", "1", "--no-report", "--json",
-                 "--flop-convention", "corrected", "--out", str(tmp_path / "r")]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "dit-xl",
+                "--draws",
+                "2000",
+                "--seed",
+                "1",
+                "--no-report",
+                "--json",
+                "--flop-convention",
+                "corrected",
+                "--out",
+                str(tmp_path / "r"),
+            ]
+        )
+        == 0
+    )
     obj = json.loads(capsys.readouterr().out)
     assert obj["flop_convention"] == "corrected"
     assert {c["input"] for c in obj["converted"]} == {"dit_train_flops", "dit_flops_per_step"}
@@ -145,8 +185,24 @@ def test_cli_flop_convention_on_run_and_audit(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "premises:" in out and "dit_flops_per_step" in out
     assert "Premises: FLOP conventions" in (tmp_path / "a" / "audit.md").read_text()
-    assert main(["audit", "dit-xl", "--draws", "2000", "--seed", "1", "--flop-convention", "corrected",
-                 "--json", "--out", str(tmp_path / "c")]) == 0
+    assert (
+        main(
+            [
+                "audit",
+                "dit-xl",
+                "--draws",
+                "2000",
+                "--seed",
+                "1",
+                "--flop-convention",
+                "corrected",
+                "--json",
+                "--out",
+                str(tmp_path / "c"),
+            ]
+        )
+        == 0
+    )
     obj = json.loads(capsys.readouterr().out)
     assert "conventions" not in obj and obj["flop_convention"] == "corrected"
 
@@ -172,10 +228,25 @@ def test_scaled_prior_is_the_closed_form_lognormal(factor):
 def test_run_report_leads_with_the_premise(tmp_path):
     assert main(["run", "plappert-2024", "--draws", "2000", "--seed", "1", "--out", str(tmp_path / "r")]) == 0
     page = (tmp_path / "r" / "report.html").read_text()
-    summary = page[page.index("<div class='summary'>"):]
-    summary = summary[:summary.index("</div>")]
+    summary = page[page.index("<div class='summary'>") :]
+    summary = summary[: summary.index("</div>")]
     assert "Premise: dit_flops_per_step" in summary and "--flop-convention corrected" in summary
-    assert main(["run", "plappert-2024", "--draws", "2000", "--seed", "1", "--flop-convention", "corrected",
-                 "--out", str(tmp_path / "c")]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "plappert-2024",
+                "--draws",
+                "2000",
+                "--seed",
+                "1",
+                "--flop-convention",
+                "corrected",
+                "--out",
+                str(tmp_path / "c"),
+            ]
+        )
+        == 0
+    )
     page = (tmp_path / "c" / "report.html").read_text()
     assert "FLOP convention: corrected" in page and "Premise:" not in page

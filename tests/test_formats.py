@@ -29,11 +29,19 @@ BAD_COMPARISONS = [
     ("unknown entry key", GOOD_HEAD + GOOD_ENTRY + "scael = 2\n", "c.toml: entry[0].scael", "unknown key"),
     ("no header", GOOD_ENTRY, "c.toml: comparison", "missing table"),
     ("no unit", '[comparison]\ntitle = "t"\n' + GOOD_ENTRY, "c.toml: comparison.unit", "missing"),
-    ("title not a string", '[comparison]\ntitle = 3\nunit = "FLOP"\n' + GOOD_ENTRY, "c.toml: comparison.title",
-     "must be a string"),
+    (
+        "title not a string",
+        '[comparison]\ntitle = 3\nunit = "FLOP"\n' + GOOD_ENTRY,
+        "c.toml: comparison.title",
+        "must be a string",
+    ),
     ("no entries", GOOD_HEAD, "c.toml: entry", "at least one [[entry]]"),
-    ("entry without output", GOOD_HEAD + '[[entry]]\nlabel = "a"\nscenario = "dit-xl"\n', "c.toml: entry[0].output",
-     "missing"),
+    (
+        "entry without output",
+        GOOD_HEAD + '[[entry]]\nlabel = "a"\nscenario = "dit-xl"\n',
+        "c.toml: entry[0].output",
+        "missing",
+    ),
     ("scale not positive", GOOD_HEAD + GOOD_ENTRY + "scale = -2\n", "c.toml: entry[0].scale", "positive number"),
     ("scale a boolean", GOOD_HEAD + GOOD_ENTRY + "scale = true\n", "c.toml: entry[0].scale", "positive number"),
     ("set not a list", GOOD_HEAD + GOOD_ENTRY + 'set = "params=1"\n', "c.toml: entry[0].set", "'NAME=VALUE'"),
@@ -86,11 +94,14 @@ def test_scenario_heads_match_the_full_loader():
 
 
 def test_scenario_heads_import_neither_numpy_nor_scipy(tmp_path):
-    code = ("import sys\nfrom flopcast.priors import bundled_scenario_heads\nassert bundled_scenario_heads()\n"
-            "print(sorted(m for m in ('numpy', 'scipy') if m in sys.modules))")
+    code = (
+        "import sys\nfrom flopcast.priors import bundled_scenario_heads\nassert bundled_scenario_heads()\n"
+        "print(sorted(m for m in ('numpy', 'scipy') if m in sys.modules))"
+    )
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
-                          timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"
 

@@ -9,9 +9,16 @@ from flopcast import engine
 from flopcast.analyze import stress
 
 # sora's peak fleet is a product of lognormal inputs (exponent +1 or -1): a smooth median in each
-SETS = ["sora_params=5e9 to 60e9", "peak_factor=1.3 to 3.5", "temporal_compression=3 to 12",
-        "sampling_steps=100 to 300", "inference_utilization=0.4", "generations_per_upload=2",
-        "dataset_multiplier=4", "training_utilization=0.4"]
+SETS = [
+    "sora_params=5e9 to 60e9",
+    "peak_factor=1.3 to 3.5",
+    "temporal_compression=3 to 12",
+    "sampling_steps=100 to 300",
+    "inference_utilization=0.4",
+    "generations_per_upload=2",
+    "dataset_multiplier=4",
+    "training_utilization=0.4",
+]
 
 # (draws per goal seek, seeds, accepted range of mean reported MCSE / sd over seeds)
 CASES = [(2_000, 40, (0.6, 1.6))]

@@ -27,8 +27,19 @@ def test_library_loads_and_every_figure_has_a_source():
     accs = hw.library()
     assert len(accs) >= 9
     for a in accs:
-        present = {f for f in ("dense_bf16_flops", "dense_fp8_flops", "dense_fp16_flops", "memory_gb", "memory_bandwidth", "power_w",
-                               "usd_per_hour") if getattr(a, f) is not None}
+        present = {
+            f
+            for f in (
+                "dense_bf16_flops",
+                "dense_fp8_flops",
+                "dense_fp16_flops",
+                "memory_gb",
+                "memory_bandwidth",
+                "power_w",
+                "usd_per_hour",
+            )
+            if getattr(a, f) is not None
+        }
         assert set(a.sources) == present, a.name
         assert all(len(s) > 20 for s in a.sources.values()), a.name
         # every accelerator publishes a 16-bit peak: BF16, or FP16 where it has no BF16 (the V100)
@@ -71,8 +82,9 @@ def test_reader_refuses_a_figure_without_source():
         hw.parse_accelerator(spec, "hardware.toml: accelerator[0]")
 
 
-@pytest.mark.parametrize("name, rtol", [("B200", 1e-12), ("MI300X", 1e-12), ("GB200", 1e-12), ("H200", 1e-12),
-                                        ("TPU7x", 1e-12)])
+@pytest.mark.parametrize(
+    "name, rtol", [("B200", 1e-12), ("MI300X", 1e-12), ("GB200", 1e-12), ("H200", 1e-12), ("TPU7x", 1e-12)]
+)
 def test_fleet_scales_inversely_with_the_peak_draw_by_draw(name, rtol):
     sets = {"h100_usd_per_hour": 2.5, "h100_power_kw": 1.4}  # TPUs publish neither: give both everywhere
     ref = fc.run("plappert-2024", draws=4000, seed=11, set=sets, gpu="H100-SXM")
@@ -81,8 +93,9 @@ def test_fleet_scales_inversely_with_the_peak_draw_by_draw(name, rtol):
     a, b = ref.outputs["peak_fleet_h100"], other.outputs["peak_fleet_h100"]
     np.testing.assert_allclose(b, a * H100_DENSE_BF16 / peak, rtol=rtol)
     np.testing.assert_allclose(other.outputs["peak_fleet_h100_h100e"], a, rtol=rtol)
-    np.testing.assert_allclose(other.outputs["training_h100_months"], ref.outputs["training_h100_months"]
-                               * H100_DENSE_BF16 / peak, rtol=rtol)
+    np.testing.assert_allclose(
+        other.outputs["training_h100_months"], ref.outputs["training_h100_months"] * H100_DENSE_BF16 / peak, rtol=rtol
+    )
     assert other.samples["peak_fleet_h100"].attrs["unit"] == f"{hw.find(name).name}s"
     assert other.samples["peak_fleet_h100_h100e"].attrs["unit"] == "H100-equivalents"
     assert other.samples["training_h100_months"].attrs["unit"] == f"{hw.find(name).name}-months"
@@ -95,8 +108,12 @@ def test_h100_changes_no_unit_and_no_figure():
     plan = fc.plan_for("plappert-2024", gpu="H100-SXM")
     assert plan.unit("peak_fleet_h100") == "H100s" and "peak_fleet_h100_h100e" not in plan.model.outputs
     assert fc.plan_for("plappert-2024", gpu="B200").model.key_outputs == (
-        "training_h100_months", "training_h100_months_h100e", "break_even_video_minutes", "peak_fleet_h100",
-        "peak_fleet_h100_h100e")
+        "training_h100_months",
+        "training_h100_months_h100e",
+        "break_even_video_minutes",
+        "peak_fleet_h100",
+        "peak_fleet_h100_h100e",
+    )
 
 
 def test_price_becomes_the_library_range_unless_the_scenario_gives_one():
@@ -150,8 +167,25 @@ def test_unknown_gpu_is_one_line_exit_2(capsys):
 
 
 def test_compare_one_scenario_on_two_accelerators(capsys, tmp_path):
-    code = main(["compare", "plappert-2024", "--gpu", "H100-SXM", "--gpu", "B200", "--output", "peak_fleet_h100",
-                 "--draws", "3000", "--seed", "3", "--json", "--out", str(tmp_path / "c")])
+    code = main(
+        [
+            "compare",
+            "plappert-2024",
+            "--gpu",
+            "H100-SXM",
+            "--gpu",
+            "B200",
+            "--output",
+            "peak_fleet_h100",
+            "--draws",
+            "3000",
+            "--seed",
+            "3",
+            "--json",
+            "--out",
+            str(tmp_path / "c"),
+        ]
+    )
     obj = json.loads(capsys.readouterr().out)
     assert code == 0 and obj["a"] == "plappert-2024 on H100-SXM" and obj["b"] == "plappert-2024 on B200"
     out = obj["outputs"]["peak_fleet_h100"]
@@ -165,7 +199,11 @@ def test_hardware_command_lists_the_library(capsys):
     names = [a["name"] for a in obj["accelerators"]]
     assert names == hw.names()
     b200 = obj["accelerators"][names.index("B200")]["figures"]
-    assert b200["dense_bf16_flops"] == {"value": 2.25e15, "unit": "FLOP/s", "source": hw.find("B200").sources["dense_bf16_flops"]}
+    assert b200["dense_bf16_flops"] == {
+        "value": 2.25e15,
+        "unit": "FLOP/s",
+        "source": hw.find("B200").sources["dense_bf16_flops"],
+    }
     assert main(["hardware"]) == 0
     text = capsys.readouterr().out
     assert "BF16 TFLOP/s" in text and "H100-SXM" in text and "989" in text
@@ -179,9 +217,12 @@ def test_published_h100_figures_are_placed_in_the_h100_equivalent_band():
     assert "peak_fleet_h100" not in outputs
     # at the source's point values, the B200 run's H100-equivalent fleet is the H100 figure (closed form)
     assert fc.evaluate_point(plan)["peak_fleet_h100_h100e"] == pytest.approx(
-        fc.evaluate_point("plappert-2024")["peak_fleet_h100"], rel=1e-12)
+        fc.evaluate_point("plappert-2024")["peak_fleet_h100"], rel=1e-12
+    )
     back = fc.plan_for(plan, gpu="H100-SXM")  # rebinding a B200 plan on the H100 restores the names
-    assert {h.output for h in back.scenario.headlines} == {h.output for h in fc.plan_for("plappert-2024").scenario.headlines}
+    assert {h.output for h in back.scenario.headlines} == {
+        h.output for h in fc.plan_for("plappert-2024").scenario.headlines
+    }
     assert back.dists["h100_usd_per_hour"].support == hw.find("H100").usd_per_hour  # the library range, not B200's
 
 
@@ -189,31 +230,34 @@ def test_published_h100_figures_are_placed_in_the_h100_equivalent_band():
 # BF16 FLOP/clock/SM x 1.83 GHz (NVIDIA H100 whitepaper; Lockwood's H100 page); MI300X: 304 CUs x
 # 2,048 x 2.1 GHz (AMD CDNA 3 white paper); MI355X: 256 CUs x 8,192 FP8 FLOP/clock/CU (AMD, ISSCC 2026)
 # x 2.4 GHz, BF16 at half the FP8 rate per clock.
-@pytest.mark.parametrize("name, figure, units, per_clock, ghz, rtol", [
-    ("H100-SXM", "dense_bf16_flops", 132, 4096, 1.83, 1e-4),
-    ("H100-SXM", "dense_fp8_flops", 132, 8192, 1.83, 1e-4),
-    ("MI300X", "dense_bf16_flops", 304, 2048, 2.1, 1e-4),
-    ("MI300X", "dense_fp8_flops", 304, 4096, 2.1, 1e-4),
-    ("MI355X", "dense_fp8_flops", 256, 8192, 2.4, 1e-4),
-    ("MI355X", "dense_bf16_flops", 256, 4096, 2.4, 1e-4),
-    # A100 (NVIDIA A100 whitepaper): 108 SMs x 2,048 dense FP16/BF16 FLOP/clock/SM x 1.41 GHz boost = 311.9
-    ("A100-SXM-40GB", "dense_bf16_flops", 108, 2048, 1.41, 1e-3),
-    ("A100-SXM-80GB", "dense_bf16_flops", 108, 2048, 1.41, 1e-3),
-    ("A800", "dense_bf16_flops", 108, 2048, 1.41, 1e-3),
-    # H800: the H100 SXM's GH100 configuration
-    ("H800", "dense_bf16_flops", 132, 4096, 1.83, 1e-4),
-    ("H800", "dense_fp8_flops", 132, 8192, 1.83, 1e-4),
-    # H100 PCIe: 114 SMs x 4,096 x 1.62 GHz boost (NVIDIA H100 whitepaper)
-    ("H100-PCIe", "dense_bf16_flops", 114, 4096, 1.62, 1e-3),
-    # V100 SXM2 (Volta whitepaper): 80 SMs x 8 Tensor Cores x 64 FMA x 2 = 1,024 FP16 FLOP/clock/SM x 1.53 GHz
-    ("V100-SXM", "dense_fp16_flops", 80, 1024, 1.53, 4e-3),  # 125.3, printed as 125
-    # RTX 4090 (Ada whitepaper): 128 SMs x 512 BF16 FLOP/clock/SM (FP32 accumulate) x 2.52 GHz boost
-    ("RTX-4090", "dense_bf16_flops", 128, 512, 2.52, 1e-3),
-    # L40S: 142 SMs x 1,024 x 2.52 GHz = 366.4; the datasheet's 362.05 is 1.2% below (a lower tensor clock)
-    ("L40S", "dense_bf16_flops", 142, 1024, 2.52, 0.015),
-    # TPU v4 (Jouppi et al. 2023, 'TPU v4'): 2 TensorCores x 4 MXUs x 128 x 128 MACs x 2 FLOP = 262,144 x 1.05 GHz
-    ("TPU-v4", "dense_bf16_flops", 1, 262144, 1.05, 1e-3),
-])
+@pytest.mark.parametrize(
+    "name, figure, units, per_clock, ghz, rtol",
+    [
+        ("H100-SXM", "dense_bf16_flops", 132, 4096, 1.83, 1e-4),
+        ("H100-SXM", "dense_fp8_flops", 132, 8192, 1.83, 1e-4),
+        ("MI300X", "dense_bf16_flops", 304, 2048, 2.1, 1e-4),
+        ("MI300X", "dense_fp8_flops", 304, 4096, 2.1, 1e-4),
+        ("MI355X", "dense_fp8_flops", 256, 8192, 2.4, 1e-4),
+        ("MI355X", "dense_bf16_flops", 256, 4096, 2.4, 1e-4),
+        # A100 (NVIDIA A100 whitepaper): 108 SMs x 2,048 dense FP16/BF16 FLOP/clock/SM x 1.41 GHz boost = 311.9
+        ("A100-SXM-40GB", "dense_bf16_flops", 108, 2048, 1.41, 1e-3),
+        ("A100-SXM-80GB", "dense_bf16_flops", 108, 2048, 1.41, 1e-3),
+        ("A800", "dense_bf16_flops", 108, 2048, 1.41, 1e-3),
+        # H800: the H100 SXM's GH100 configuration
+        ("H800", "dense_bf16_flops", 132, 4096, 1.83, 1e-4),
+        ("H800", "dense_fp8_flops", 132, 8192, 1.83, 1e-4),
+        # H100 PCIe: 114 SMs x 4,096 x 1.62 GHz boost (NVIDIA H100 whitepaper)
+        ("H100-PCIe", "dense_bf16_flops", 114, 4096, 1.62, 1e-3),
+        # V100 SXM2 (Volta whitepaper): 80 SMs x 8 Tensor Cores x 64 FMA x 2 = 1,024 FP16 FLOP/clock/SM x 1.53 GHz
+        ("V100-SXM", "dense_fp16_flops", 80, 1024, 1.53, 4e-3),  # 125.3, printed as 125
+        # RTX 4090 (Ada whitepaper): 128 SMs x 512 BF16 FLOP/clock/SM (FP32 accumulate) x 2.52 GHz boost
+        ("RTX-4090", "dense_bf16_flops", 128, 512, 2.52, 1e-3),
+        # L40S: 142 SMs x 1,024 x 2.52 GHz = 366.4; the datasheet's 362.05 is 1.2% below (a lower tensor clock)
+        ("L40S", "dense_bf16_flops", 142, 1024, 2.52, 0.015),
+        # TPU v4 (Jouppi et al. 2023, 'TPU v4'): 2 TensorCores x 4 MXUs x 128 x 128 MACs x 2 FLOP = 262,144 x 1.05 GHz
+        ("TPU-v4", "dense_bf16_flops", 1, 262144, 1.05, 1e-3),
+    ],
+)
 def test_dense_peaks_match_units_times_rate_times_clock(name, figure, units, per_clock, ghz, rtol):
     assert getattr(hw.find(name), figure) == pytest.approx(units * per_clock * ghz * 1e9, rel=rtol)
 
@@ -231,8 +275,18 @@ def test_a_calibrated_copy_keeps_the_accelerator():
 def test_new_accelerators_are_listed_with_their_sources(capsys):
     assert main(["hardware", "--sources"]) == 0
     text = capsys.readouterr().out
-    for name in ("A100-SXM-40GB", "A100-SXM-80GB", "A800", "H800", "V100-SXM", "L40S", "RTX-4090", "TPU-v4",
-                 "H100-PCIe", "TPU-v5e"):
+    for name in (
+        "A100-SXM-40GB",
+        "A100-SXM-80GB",
+        "A800",
+        "H800",
+        "V100-SXM",
+        "L40S",
+        "RTX-4090",
+        "TPU-v4",
+        "H100-PCIe",
+        "TPU-v5e",
+    ):
         acc = hw.find(name)
         assert acc.name == name and acc.memory_bandwidth is not None and acc.memory_gb is not None
         assert f"{name} memory_bandwidth:" in text and f"{name} dense_" in text
@@ -253,8 +307,14 @@ def test_memory_bandwidth_is_fixed_by_the_accelerator_like_the_peak():
     assert plan.unit("training_gpu_hours") == "A100-SXM-80GB-hours"
 
 
-@pytest.mark.parametrize("sets, match", [(["precision=fp8"], "add --gpu"), (["precision=fp4"], "one of 'bf16', 'fp8'"),
-                                         (["accelerator="], "unknown accelerator")])
+@pytest.mark.parametrize(
+    "sets, match",
+    [
+        (["precision=fp8"], "add --gpu"),
+        (["precision=fp4"], "one of 'bf16', 'fp8'"),
+        (["accelerator="], "unknown accelerator"),
+    ],
+)
 def test_bad_hardware_overrides_are_refused(sets, match):
     with pytest.raises(InputError, match=match):
         fc.plan_for("plappert-2024", sets)

@@ -16,42 +16,76 @@ H100 = 989.4e12  # NVIDIA H100 SXM datasheet: 1,979 TFLOPS BF16 with sparsity / 
 A100 = 312e12  # NVIDIA A100 datasheet: BF16 312 TFLOPS dense
 
 # Llama 2 70B (meta-llama/llama-models: dim 8192, 80 layers, 4k context; 69.0e9 parameters from the config)
-LLAMA2_70B = dict(active_params=69e9, total_params=69e9, training_tokens=2e12, sequence_length=4096, layers=80,
-                  hidden_size=8192)
+LLAMA2_70B = dict(
+    active_params=69e9, total_params=69e9, training_tokens=2e12, sequence_length=4096, layers=80, hidden_size=8192
+)
 # DeepSeek-V3 report, section 4.2: 37B of 671B activated, 14.8T tokens, 61 layers, hidden 7168, 4K sequences
-DEEPSEEK_V3 = dict(active_params=37e9, total_params=671e9, training_tokens=14.8e12, sequence_length=4096, layers=61,
-                   hidden_size=7168)
+DEEPSEEK_V3 = dict(
+    active_params=37e9, total_params=671e9, training_tokens=14.8e12, sequence_length=4096, layers=61, hidden_size=7168
+)
 
 
 # --- closed forms --------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("run, per_token, rtol", [
-    # PaLM appendix B, 6N + 12 L d s: 6 x 69e9 + 12 x 80 x 8192 x 4096 = 4.14e11 + 3.221e10
-    (LLAMA2_70B, 6 * 69e9 + 12 * 80 * 8192 * 4096, 1e-12),
-    # PaLM 540B: 6 x 540.35e9 + 12 x 118 x 18432 x 2048 (appendix B's own 6N + 12LHQT with H Q = 18432)
-    (dict(active_params=540.35e9, layers=118, hidden_size=18432, sequence_length=2048), 6 * 540.35e9 + 12 * 118 * 18432 * 2048, 1e-12),
-])
+
+@pytest.mark.parametrize(
+    "run, per_token, rtol",
+    [
+        # PaLM appendix B, 6N + 12 L d s: 6 x 69e9 + 12 x 80 x 8192 x 4096 = 4.14e11 + 3.221e10
+        (LLAMA2_70B, 6 * 69e9 + 12 * 80 * 8192 * 4096, 1e-12),
+        # PaLM 540B: 6 x 540.35e9 + 12 x 118 x 18432 x 2048 (appendix B's own 6N + 12LHQT with H Q = 18432)
+        (
+            dict(active_params=540.35e9, layers=118, hidden_size=18432, sequence_length=2048),
+            6 * 540.35e9 + 12 * 118 * 18432 * 2048,
+            1e-12,
+        ),
+    ],
+)
 def test_flops_per_token_is_6n_plus_palm_attention(run, per_token, rtol):
     got = m.flops_per_token(6.0, run["active_params"], 1.0, run["layers"], run["hidden_size"], run["sequence_length"])
     assert got == pytest.approx(per_token, rel=rtol)
 
 
-@pytest.mark.parametrize("name, ridge, rtol", [("H100-SXM", 989.4 / 3.35, 1e-12), ("A100-SXM-80GB", 312 / 2.039, 1e-12),
-                                               ("TPU-v4", 275 / 1.2, 1e-12), ("H800", 989.4 / 3.35, 1e-12)])
+@pytest.mark.parametrize(
+    "name, ridge, rtol",
+    [
+        ("H100-SXM", 989.4 / 3.35, 1e-12),
+        ("A100-SXM-80GB", 312 / 2.039, 1e-12),
+        ("TPU-v4", 275 / 1.2, 1e-12),
+        ("H800", 989.4 / 3.35, 1e-12),
+    ],
+)
 def test_ridge_is_peak_over_bandwidth(name, ridge, rtol):
     acc = hw.find(name)
     assert m.ridge(acc.dense_bf16_flops, acc.memory_bandwidth) == pytest.approx(ridge, rel=rtol)
 
 
-FIXED = dict(matmul_efficiency=0.8, intensity_at_8k=200.0, width_exponent=0.5, stack_overhead=0.1, moe_overhead=0.5,
-             recompute_fraction=0.2, downtime_fraction=0.1, evaluation_fraction=0.02, extra_stage_fraction=0.1,
-             failed_run_fraction=0.3, gpu_usd_per_hour=2.0)
+FIXED = dict(
+    matmul_efficiency=0.8,
+    intensity_at_8k=200.0,
+    width_exponent=0.5,
+    stack_overhead=0.1,
+    moe_overhead=0.5,
+    recompute_fraction=0.2,
+    downtime_fraction=0.1,
+    evaluation_fraction=0.02,
+    extra_stage_fraction=0.1,
+    failed_run_fraction=0.3,
+    gpu_usd_per_hour=2.0,
+)
 
 
-@pytest.mark.parametrize("run, gpu, switches", [
-    (LLAMA2_70B, "A100-SXM-80GB", dict(hours_include_downtime=1, hours_include_stages=0, hours_include_failed_runs=0)),
-    (DEEPSEEK_V3, "H800", dict(hours_include_downtime=0, hours_include_stages=1, hours_include_failed_runs=1)),
-])
+@pytest.mark.parametrize(
+    "run, gpu, switches",
+    [
+        (
+            LLAMA2_70B,
+            "A100-SXM-80GB",
+            dict(hours_include_downtime=1, hours_include_stages=0, hours_include_failed_runs=0),
+        ),
+        (DEEPSEEK_V3, "H800", dict(hours_include_downtime=0, hours_include_stages=1, hours_include_failed_runs=1)),
+    ],
+)
 def test_hours_h100_months_and_usd_by_hand(run, gpu, switches):
     """Every output from the point values, written out once by hand (tight tolerance: the same arithmetic)."""
     acc = hw.find(gpu)
@@ -85,8 +119,19 @@ def test_a100_reaches_a_larger_share_of_peak_than_h100_at_the_same_width():
 
 # --- every accelerator, dense and MoE ------------------------------------------------------------
 
-NEW = ["A100-SXM-40GB", "A100-SXM-80GB", "A800", "H800", "V100-SXM", "L40S", "RTX-4090", "TPU-v4", "H100-PCIe",
-       "TPU-v5e", "H100-SXM"]
+NEW = [
+    "A100-SXM-40GB",
+    "A100-SXM-80GB",
+    "A800",
+    "H800",
+    "V100-SXM",
+    "L40S",
+    "RTX-4090",
+    "TPU-v4",
+    "H100-PCIe",
+    "TPU-v5e",
+    "H100-SXM",
+]
 
 
 @pytest.mark.parametrize("gpu", NEW)
@@ -116,6 +161,7 @@ def test_moe_needs_total_at_least_active():
 
 # --- the evidence ----------------------------------------------------------------------------------
 
+
 def test_evidence_applies_each_runs_accelerator():
     from flopcast.analyze.calibration import load_evidence
 
@@ -127,22 +173,29 @@ def test_evidence_applies_each_runs_accelerator():
     assert by_label["Llama 2 70B"].set["gpu_memory_bandwidth"] == 2.039
     assert by_label["PaLM 540B"].set["gpu_peak_flops"] == 275e12
     assert by_label["MPT-7B"].set["gpu_memory_bandwidth"] == 1.555  # the 40 GB part
-    assert by_label["Llama 4 Maverick (17B active, 128 experts)"].set["gpu_peak_flops"] == 1978.9e12  # its FP8 peak (datasheet: 3,958 with sparsity / 2)
+    assert (
+        by_label["Llama 4 Maverick (17B active, 128 experts)"].set["gpu_peak_flops"] == 1978.9e12
+    )  # its FP8 peak (datasheet: 3,958 with sparsity / 2)
     assert all(o.source and o.note and o.hardware_applied and 0.05 <= o.sigma_log <= 0.3 for o in ev)
 
 
-@pytest.mark.parametrize("extra, match", [
-    ('accelerator = "Z9000"', "unknown accelerator"),
-    ('accelerator = "A100", gpu_peak_flops = 312e12', "keep one of them"),
-    ('accelerator = "A100", precision = "fp8"', "no published dense FP8 peak"),
-    ('precision = "fp8"', "add set.accelerator"),
-])
+@pytest.mark.parametrize(
+    "extra, match",
+    [
+        ('accelerator = "Z9000"', "unknown accelerator"),
+        ('accelerator = "A100", gpu_peak_flops = 312e12', "keep one of them"),
+        ('accelerator = "A100", precision = "fp8"', "no published dense FP8 peak"),
+        ('precision = "fp8"', "add set.accelerator"),
+    ],
+)
 def test_bad_accelerator_in_evidence_is_one_error(tmp_path, extra, match):
     from flopcast.analyze.calibration import load_evidence
 
     path = tmp_path / "ev.toml"
-    path.write_text('[[observation]]\noutput = "training_gpu_hours"\nvalue = 1e6\nsigma_log = 0.1\n'
-                    f'set = {{ {extra}, active_params = 7e9, total_params = 7e9 }}\nsource = "synthetic"\n')
+    path.write_text(
+        '[[observation]]\noutput = "training_gpu_hours"\nvalue = 1e6\nsigma_log = 0.1\n'
+        f'set = {{ {extra}, active_params = 7e9, total_params = 7e9 }}\nsource = "synthetic"\n'
+    )
     with pytest.raises(InputError, match=match):
         load_evidence(path, engine.plan_for("llm-training"))
 

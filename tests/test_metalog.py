@@ -24,11 +24,24 @@ def _replace_prior(text: str, name: str, body: str) -> str:
 # (quantile pairs, lower, upper, the same law's ppf)
 CLOSED = [
     (((0.25, 1.0), (0.75, 3.0)), None, None, stats.logistic(2.0, 1.0 / np.log(3.0)).ppf),
-    (((0.1, 5e9), (0.9, 50e9)), 0.0, None,
-     stats.fisk(2 * np.log(9) / np.log(10), scale=np.sqrt(5e9 * 50e9)).ppf),
-    (((0.2, 0.3), (0.8, 0.6)), 0.0, 1.0,
-     lambda u: 1 / (1 + np.exp(-(stats.logistic(0.0, 1.0).ppf(u) * (np.log(1.5) + np.log(7 / 3)) / (2 * np.log(4))
-                                 + (np.log(1.5) - np.log(7 / 3)) / 2)))),
+    (((0.1, 5e9), (0.9, 50e9)), 0.0, None, stats.fisk(2 * np.log(9) / np.log(10), scale=np.sqrt(5e9 * 50e9)).ppf),
+    (
+        ((0.2, 0.3), (0.8, 0.6)),
+        0.0,
+        1.0,
+        lambda u: (
+            1
+            / (
+                1
+                + np.exp(
+                    -(
+                        stats.logistic(0.0, 1.0).ppf(u) * (np.log(1.5) + np.log(7 / 3)) / (2 * np.log(4))
+                        + (np.log(1.5) - np.log(7 / 3)) / 2
+                    )
+                )
+            )
+        ),
+    ),
 ]
 
 
@@ -62,12 +75,15 @@ def test_fit_passes_through_every_quantile_and_sampling_agrees(pairs, lower, upp
     np.testing.assert_allclose(np.quantile(x, [p for p, _ in pairs]), [v for _, v in pairs], rtol=0.03)
 
 
-@pytest.mark.parametrize("pairs, fragment", [
-    (((0.1, 1.0), (0.2, 10.0), (0.3, 11.0), (0.9, 12.0)), "not increasing"),
-    (((0.1, 5.0), (0.9, 1.0)), "must increase"),
-    (((0.5, 5.0),), "at least two"),
-    (((0.0, 5.0), (0.9, 9.0)), "strictly between 0 and 1"),
-])
+@pytest.mark.parametrize(
+    "pairs, fragment",
+    [
+        (((0.1, 1.0), (0.2, 10.0), (0.3, 11.0), (0.9, 12.0)), "not increasing"),
+        (((0.1, 5.0), (0.9, 1.0)), "must increase"),
+        (((0.5, 5.0),), "at least two"),
+        (((0.0, 5.0), (0.9, 9.0)), "strictly between 0 and 1"),
+    ],
+)
 def test_impossible_quantiles_are_refused(pairs, fragment):
     with pytest.raises(ValueError, match=fragment):
         Metalog.from_quantiles(pairs)
@@ -84,11 +100,14 @@ def test_scenario_quantiles_take_the_inputs_domain(write_scenario):
     assert np.quantile(r.inputs["sora_params"], 0.9) == pytest.approx(50e9, rel=0.03)
 
 
-@pytest.mark.parametrize("body, fragment", [
-    ('quantiles = [[0.1, 0.5], [0.5, 1.0], [0.9, 1.5]]', "strictly inside the bounds"),  # a fraction above 1
-    ('quantiles = [[0.1, 0.1], [0.2, 0.5], [0.3, 0.52], [0.9, 0.55]]', "not increasing"),
-    ('quantiles = [0.1, 0.5]', "[probability, value] pairs"),
-])
+@pytest.mark.parametrize(
+    "body, fragment",
+    [
+        ("quantiles = [[0.1, 0.5], [0.5, 1.0], [0.9, 1.5]]", "strictly inside the bounds"),  # a fraction above 1
+        ("quantiles = [[0.1, 0.1], [0.2, 0.5], [0.3, 0.52], [0.9, 0.55]]", "not increasing"),
+        ("quantiles = [0.1, 0.5]", "[probability, value] pairs"),
+    ],
+)
 def test_bad_quantiles_in_a_scenario_name_the_field(write_scenario, body, fragment):
     with pytest.raises(InputError) as info:
         engine.plan_for(str(write_scenario(_replace_prior(MINI, "video_fraction", body))))
@@ -102,10 +121,13 @@ def test_set_takes_quantiles():
     assert [round(got / want, 9) for _, want, got in d.achieved()] == [1.0, 1.0, 1.0]
 
 
-@pytest.mark.parametrize("text, fragment", [
-    ("sora_params=q0.1=5e9, 0.5=17e9", "q<probability>=<value>"),
-    ("sora_params=q0.1=-1, q0.5=5e9", "strictly inside the bounds"),
-])
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("sora_params=q0.1=5e9, 0.5=17e9", "q<probability>=<value>"),
+        ("sora_params=q0.1=-1, q0.5=5e9", "strictly inside the bounds"),
+    ],
+)
 def test_bad_set_quantiles_are_refused(text, fragment):
     with pytest.raises(InputError, match=fragment):
         engine.plan_for("plappert-2024", [text])
@@ -137,10 +159,13 @@ def test_mass_outside_0_1_is_refused(mass):
         Normal.from_spec({"ci": [1, 2], "mass": mass}, "f.toml: priors.x")
 
 
-@pytest.mark.parametrize("pairs, lower, upper, rtol", [
-    (((0.1, 5e9), (0.5, 17e9), (0.9, 50e9)), 0.0, None, 0.05),
-    (((0.1, 0.2), (0.5, 0.35), (0.9, 0.6)), 0.0, 1.0, 0.05),
-])
+@pytest.mark.parametrize(
+    "pairs, lower, upper, rtol",
+    [
+        (((0.1, 5e9), (0.5, 17e9), (0.9, 50e9)), 0.0, None, 0.05),
+        (((0.1, 0.2), (0.5, 0.35), (0.9, 0.6)), 0.0, 1.0, 0.05),
+    ],
+)
 def test_pymc_variable_is_the_same_distribution(pairs, lower, upper, rtol):
     import pymc as pm
 

@@ -110,8 +110,12 @@ def test_runs_on_pytensor_tensors(name):
     symbols = {k: pt.dvector(k) for k in module.INPUTS}
     graph = module.evaluate(symbols)
     outs = list(module.OUTPUTS)
-    fn = pytensor.function([symbols[k] for k in module.INPUTS], [pt.as_tensor_variable(graph[o]) for o in outs],
-                           mode="FAST_COMPILE", on_unused_input="raise")
+    fn = pytensor.function(
+        [symbols[k] for k in module.INPUTS],
+        [pt.as_tensor_variable(graph[o]) for o in outs],
+        mode="FAST_COMPILE",
+        on_unused_input="raise",
+    )
     got = fn(*[x[k] for k in module.INPUTS])
     with np.errstate(all="ignore"):
         want = module.evaluate(x)

@@ -12,19 +12,43 @@ from flopcast.priors.numbers import numbers_in, parse_number, to_number
 
 
 # (text, value): the suffixes flopcast prints (report/style.py eng: k, M, B, T) read back
-@pytest.mark.parametrize("text, value", [
-    ("720000", 720000.0), ("720k", 720e3), ("720K", 720e3), ("1.5M", 1.5e6), ("2.3B", 2.3e9), ("2.3G", 2.3e9),
-    ("1.1T", 1.1e12), ("3e8", 3e8), ("3E+08", 3e8), ("720_000", 720000.0), (" 13.9M ", 13.9e6), ("50%", 0.5),
-    ("-2.5k", -2500.0), (".5", 0.5), (720000, 720000.0), (1.5, 1.5),
-])
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("720000", 720000.0),
+        ("720k", 720e3),
+        ("720K", 720e3),
+        ("1.5M", 1.5e6),
+        ("2.3B", 2.3e9),
+        ("2.3G", 2.3e9),
+        ("1.1T", 1.1e12),
+        ("3e8", 3e8),
+        ("3E+08", 3e8),
+        ("720_000", 720000.0),
+        (" 13.9M ", 13.9e6),
+        ("50%", 0.5),
+        ("-2.5k", -2500.0),
+        (".5", 0.5),
+        (720000, 720000.0),
+        (1.5, 1.5),
+    ],
+)
 def test_numbers_as_written(text, value):
     assert to_number(text) == pytest.approx(value, rel=1e-15)
 
 
-@pytest.mark.parametrize("text, fragment", [
-    ("5m", "write M for million"), ("lots", "not a number"), ("1.5 MB", "not a number"), ("1__0", "not a number"),
-    ("inf", "not a number"), ("k", "not a number"), (True, "not a number"),
-])
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("5m", "write M for million"),
+        ("lots", "not a number"),
+        ("1.5 MB", "not a number"),
+        ("1__0", "not a number"),
+        ("inf", "not a number"),
+        ("k", "not a number"),
+        (True, "not a number"),
+    ],
+)
 def test_what_is_no_number_is_refused(text, fragment):
     with pytest.raises(ValueError, match=fragment):
         to_number(text)
@@ -33,8 +57,11 @@ def test_what_is_no_number_is_refused(text, fragment):
 
 
 def test_toml_strings_become_numbers_and_other_strings_stay():
-    assert numbers_in({"ci90": ["5B", "60B"], "point": "20.25B", "source": "a text"}) == \
-        {"ci90": [5e9, 60e9], "point": 20.25e9, "source": "a text"}
+    assert numbers_in({"ci90": ["5B", "60B"], "point": "20.25B", "source": "a text"}) == {
+        "ci90": [5e9, 60e9],
+        "point": 20.25e9,
+        "source": "a text",
+    }
 
 
 def test_set_and_range_take_suffixes():
@@ -64,8 +91,23 @@ def test_scenario_file_takes_number_strings(write_scenario):
 
 
 def test_headline_720k_on_the_command_line(capsys, tmp_path):
-    code = main(["stress", "plappert-2024", "--output", "peak_fleet_h100", "--headline", "720k", "--draws", "2000",
-                 "--seed", "1", "--json", "--out", str(tmp_path / "s")])
+    code = main(
+        [
+            "stress",
+            "plappert-2024",
+            "--output",
+            "peak_fleet_h100",
+            "--headline",
+            "720k",
+            "--draws",
+            "2000",
+            "--seed",
+            "1",
+            "--json",
+            "--out",
+            str(tmp_path / "s"),
+        ]
+    )
     assert code == 0
     j = json.loads(capsys.readouterr().out)
     assert j["headline"] == 720000.0

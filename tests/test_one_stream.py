@@ -15,10 +15,20 @@ from flopcast.summary import log_hdi90_ordered, order_statistics
 
 def _reduce(values: np.ndarray, keep: int, thresholds=()):
     def evaluate(start, m):
-        return {"y": values[start:start + m]}
+        return {"y": values[start : start + m]}
 
-    return S.reduce_blocks(evaluate, values.size, keep, {"y": values[:keep]}, {}, lambda fn, items: [fn(*i) for i in items],
-                           2 * S.SUM_BLOCK, S.SUM_BLOCK, below={"y": tuple(thresholds)}, log_hdi=True)["y"]
+    return S.reduce_blocks(
+        evaluate,
+        values.size,
+        keep,
+        {"y": values[:keep]},
+        {},
+        lambda fn, items: [fn(*i) for i in items],
+        2 * S.SUM_BLOCK,
+        S.SUM_BLOCK,
+        below={"y": tuple(thresholds)},
+        log_hdi=True,
+    )["y"]
 
 
 # (distribution, draws, pilot draws): seeded; exact equality with the in-memory values (golden tier)
@@ -71,7 +81,8 @@ def _calibrated_plan(tmp_path):
         z[:, t] = 0.8 * z[:, t - 1] + 0.6 * rng.normal(size=2)
     util = 0.2 + 0.25 / (1 + np.exp(-z))
     xr.Dataset({"inference_utilization": (("chain", "draw"), util)}).to_netcdf(
-        tmp_path / "posterior.nc", group="posterior", engine="h5netcdf")
+        tmp_path / "posterior.nc", group="posterior", engine="h5netcdf"
+    )
     text = open(load_scenario("plappert-2024").path, encoding="utf-8").read()
     text += '\n[posterior]\nfile = "posterior.nc"\ninputs = ["inference_utilization"]\nnote = "AR(1) test"\n'
     (tmp_path / "calibrated.toml").write_text(text)
@@ -108,5 +119,8 @@ def test_five_million_draws_printed_figures_use_every_draw():
     for a, b in zip(got.items, want.items, strict=True):
         assert (a.published_percentile, a.rederived_percentile) == (b.published_percentile, b.rederived_percentile)
     for name, s in streamed.summary.items():  # the quantiles were exact already
-        assert (s.p05, s.median, s.p95) == (memory.summary[name].p05, memory.summary[name].median,
-                                           memory.summary[name].p95)
+        assert (s.p05, s.median, s.p95) == (
+            memory.summary[name].p05,
+            memory.summary[name].median,
+            memory.summary[name].p95,
+        )

@@ -22,7 +22,7 @@ Z95 = stats.norm.ppf(0.95)
 CI90 = {"a": (1.0, 10.0), "b": (0.5, 2.0), "c": (100.0, 1000.0)}  # the issue's three-factor example
 MU = {n: (math.log(lo) + math.log(hi)) / 2 for n, (lo, hi) in CI90.items()}
 SIGMA = {n: (math.log(hi) - math.log(lo)) / (2 * Z95) for n, (lo, hi) in CI90.items()}
-MU_Y, SD_Y = sum(MU.values()), math.sqrt(sum(s ** 2 for s in SIGMA.values()))
+MU_Y, SD_Y = sum(MU.values()), math.sqrt(sum(s**2 for s in SIGMA.values()))
 
 THREE = """\
 [scenario]
@@ -65,8 +65,14 @@ def three(tmp_path) -> Path:
 
 def cli(*args, cwd=None):
     env = {**os.environ, "MPLBACKEND": "Agg"}
-    return subprocess.run([sys.executable, "-m", "flopcast", *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd, env=env, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "flopcast", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=600,
+    )
 
 
 # -- analytic tier: closed forms, loose tolerance ---------------------------------------------------
@@ -85,8 +91,9 @@ def test_equation_scenario_matches_closed_form(three, field, p):
 
 @pytest.mark.parametrize(("field", "p"), QUANTILES)
 def test_function_model_matches_closed_form(field, p):
-    r = fc.run(lambda a, b, c: {"y": a * b * c}, priors={"a": (1, 10), "b": (0.5, 2), "c": (100, 1000)},
-               draws=400_000, seed=1)
+    r = fc.run(
+        lambda a, b, c: {"y": a * b * c}, priors={"a": (1, 10), "b": (0.5, 2), "c": (100, 1000)}, draws=400_000, seed=1
+    )
     assert getattr(r.summary["y"], field) == pytest.approx(closed_form(p), rel=0.02)
 
 
@@ -102,7 +109,7 @@ def test_cli_run_of_the_issue_toml(three, tmp_path):
 
 def test_sobol_shares_of_log_y_are_the_variance_shares(three):
     sens = fc.sensitivity(three, "y", log=True, n=1024, seed=3)
-    total = sum(s ** 2 for s in SIGMA.values())
+    total = sum(s**2 for s in SIGMA.values())
     for name, row in sens.inputs.items():
         assert row.s1 == pytest.approx(SIGMA[name] ** 2 / total, abs=0.06), name
 
@@ -115,7 +122,7 @@ def test_stress_probability_is_the_lognormal_tail(three):
 
 def test_voi_of_a_product_is_each_log_variance_share(three):
     v = fc.voi(three, "y", draws=100_000, seed=1)
-    total = sum(s ** 2 for s in SIGMA.values())
+    total = sum(s**2 for s in SIGMA.values())
     shares = {row.name: row.share for row in v.rows}
     for n in CI90:
         assert shares[n] == pytest.approx(SIGMA[n] ** 2 / total, abs=0.03), n
@@ -124,11 +131,13 @@ def test_voi_of_a_product_is_each_log_variance_share(three):
 @pytest.mark.slow
 def test_calibrate_an_equation_scenario_is_the_conjugate_posterior(three, tmp_path):
     evidence = tmp_path / "ev.toml"
-    evidence.write_text('[evidence]\nscenario = "three.toml"\n\n[[observation]]\nlabel = "y measured"\n'
-                        'output = "y"\nvalue = 2000\nsigma_log = 0.2\nsource = "a test measurement"\n')
+    evidence.write_text(
+        '[evidence]\nscenario = "three.toml"\n\n[[observation]]\nlabel = "y measured"\n'
+        'output = "y"\nvalue = 2000\nsigma_log = 0.2\nsource = "a test measurement"\n'
+    )
     cal = fc.calibrate(three, evidence, draws=1000, chains=2, seed=1)
-    prec = 1 / SD_Y ** 2 + 1 / 0.2 ** 2
-    mean = (MU_Y / SD_Y ** 2 + math.log(2000) / 0.2 ** 2) / prec
+    prec = 1 / SD_Y**2 + 1 / 0.2**2
+    mean = (MU_Y / SD_Y**2 + math.log(2000) / 0.2**2) / prec
     post = cal.posterior_run.summary["y"]  # the posterior propagated through the equations
     assert post.median == pytest.approx(math.exp(mean), rel=0.05)
     assert post.p95 == pytest.approx(math.exp(mean + Z95 / math.sqrt(prec)), rel=0.07)
@@ -137,13 +146,16 @@ def test_calibrate_an_equation_scenario_is_the_conjugate_posterior(three, tmp_pa
 @pytest.mark.slow
 def test_calibrate_a_notebook_function_in_memory(tmp_path):
     evidence = tmp_path / "ev.toml"
-    evidence.write_text('[[observation]]\nlabel = "y measured"\noutput = "y"\nvalue = 2000\nsigma_log = 0.2\n'
-                        'source = "a test measurement"\n')
+    evidence.write_text(
+        '[[observation]]\nlabel = "y measured"\noutput = "y"\nvalue = 2000\nsigma_log = 0.2\n'
+        'source = "a test measurement"\n'
+    )
     priors = {"a": (1, 10), "b": (0.5, 2), "c": (100, 1000)}
-    cal = fc.calibrate(lambda a, b, c: {"y": np.exp(np.log(a) + np.log(b)) * c}, evidence, priors=priors,
-                       draws=1000, chains=2, seed=1)
-    prec = 1 / SD_Y ** 2 + 1 / 0.2 ** 2
-    mean = (MU_Y / SD_Y ** 2 + math.log(2000) / 0.2 ** 2) / prec
+    cal = fc.calibrate(
+        lambda a, b, c: {"y": np.exp(np.log(a) + np.log(b)) * c}, evidence, priors=priors, draws=1000, chains=2, seed=1
+    )
+    prec = 1 / SD_Y**2 + 1 / 0.2**2
+    mean = (MU_Y / SD_Y**2 + math.log(2000) / 0.2**2) / prec
     assert cal.posterior_run.summary["y"].median == pytest.approx(math.exp(mean), rel=0.05)
     cal.save(tmp_path / "cal")
     assert (tmp_path / "cal" / "posterior.nc").is_file() and not list((tmp_path / "cal").glob("*.toml"))
@@ -203,16 +215,23 @@ def test_formula_evaluates_the_same_on_numpy_and_pytensor():
 
     from flopcast.models._formula import parse
 
-    f = parse("where(a > 2, log(a) * max(b, 1, 0.5), sqrt(b)) + clip(a, 1, 3) ** 2 - abs(-b) / exp(floor(a))"
-              " + ceil(b) * (a <= b) + min(a, b)")
+    f = parse(
+        "where(a > 2, log(a) * max(b, 1, 0.5), sqrt(b)) + clip(a, 1, 3) ** 2 - abs(-b) / exp(floor(a))"
+        " + ceil(b) * (a <= b) + min(a, b)"
+    )
     a = np.array([0.5, 1.5, 2.5, 7.0])
     b = np.array([0.3, 2.0, 4.0, 0.9])
     expected = f({"a": a.copy(), "b": b.copy()})
     ta, tb = pt.dvector("a"), pt.dvector("b")
     got = pytensor.function([ta, tb], f({"a": ta, "b": tb}))(a, b)
     np.testing.assert_allclose(got, expected, rtol=1e-12)
-    direct = (np.where(a > 2, np.log(a) * np.maximum(np.maximum(b, 1), 0.5), np.sqrt(b)) + np.clip(a, 1, 3) ** 2
-              - np.abs(-b) / np.exp(np.floor(a)) + np.ceil(b) * (a <= b) + np.minimum(a, b))
+    direct = (
+        np.where(a > 2, np.log(a) * np.maximum(np.maximum(b, 1), 0.5), np.sqrt(b))
+        + np.clip(a, 1, 3) ** 2
+        - np.abs(-b) / np.exp(np.floor(a))
+        + np.ceil(b) * (a <= b)
+        + np.minimum(a, b)
+    )
     np.testing.assert_allclose(expected, direct, rtol=1e-12)
 
 
@@ -226,15 +245,18 @@ def test_in_place_evaluation_never_writes_into_inputs_or_earlier_outputs(three):
     np.testing.assert_allclose(y["cost"], [45e-6, 144e-6])
 
 
-@pytest.mark.parametrize(("change", "says"), [
-    ('[outputs]\ny = "a * b * c"', None),
-    ('[outputs]\na = "b * c"', "already an input"),
-    ('[outputs]\ny = "later * 2"\nlater = "a"', "'later'"),
-    ('[outputs]\n"bad name" = "a"', "cannot name an output"),
-    ('[outputs]\ny = 3', "formula string"),
-    ('[outputs.y]\nformula = "a"\ncolour = "red"', "unknown key"),
-    ('[outputs.y]\nformula = "a"\ndomain = "tiny"', "unknown domain"),
-])
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        ('[outputs]\ny = "a * b * c"', None),
+        ('[outputs]\na = "b * c"', "already an input"),
+        ('[outputs]\ny = "later * 2"\nlater = "a"', "'later'"),
+        ('[outputs]\n"bad name" = "a"', "cannot name an output"),
+        ("[outputs]\ny = 3", "formula string"),
+        ('[outputs.y]\nformula = "a"\ncolour = "red"', "unknown key"),
+        ('[outputs.y]\nformula = "a"\ndomain = "tiny"', "unknown domain"),
+    ],
+)
 def test_outputs_table_is_checked_at_load(tmp_path, change, says):
     path = tmp_path / "s.toml"
     path.write_text(THREE.split("[outputs]")[0] + change + "\n")
@@ -265,7 +287,9 @@ def test_input_domain_follows_the_prior_and_drives_set_ranges(three):
     assert plan.model.inputs["b"].domain.name == "positive"
     assert plan.dists["b"].family == "lognormal"
     assert plan.dists["b"].quantile([0.05, 0.95]) == pytest.approx([0.5, 4.0])
-    beta = THREE.replace('[priors.b]\ndist = "lognormal"\nci90 = [0.5, 2]', '[priors.b]\ndist = "beta"\nci90 = [0.2, 0.6]')
+    beta = THREE.replace(
+        '[priors.b]\ndist = "lognormal"\nci90 = [0.5, 2]', '[priors.b]\ndist = "beta"\nci90 = [0.2, 0.6]'
+    )
     path = three.parent / "beta.toml"
     path.write_text(beta)
     assert fc.bind(path, set={"b": (0.3, 0.5)}).dists["b"].family == "beta"
@@ -275,8 +299,12 @@ def test_input_domain_follows_the_prior_and_drives_set_ranges(three):
 
 # -- one prior vocabulary ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("value", [(5e9, 60e9), "5e9 to 60e9", {"dist": "lognormal", "ci90": [5e9, 60e9]},
-                                   "lognormal-object"], ids=["pair", "string", "dict", "object"])
+
+@pytest.mark.parametrize(
+    "value",
+    [(5e9, 60e9), "5e9 to 60e9", {"dist": "lognormal", "ci90": [5e9, 60e9]}, "lognormal-object"],
+    ids=["pair", "string", "dict", "object"],
+)
 def test_every_form_of_the_vocabulary_gives_the_same_prior(value):
     if value == "lognormal-object":
         value = fc.lognormal(ci90=(5e9, 60e9))
@@ -288,22 +316,26 @@ def test_every_form_of_the_vocabulary_gives_the_same_prior(value):
 
 
 def test_quantiles_dict_and_fixed_values():
-    plan = fc.bind(lambda a, b: {"y": a * b},
-                   priors={"a": {"quantiles": [[0.1, 5.0], [0.5, 12.0], [0.9, 80.0]]}, "b": 3})
+    plan = fc.bind(
+        lambda a, b: {"y": a * b}, priors={"a": {"quantiles": [[0.1, 5.0], [0.5, 12.0], [0.9, 80.0]]}, "b": 3}
+    )
     assert plan.dists["a"].quantile([0.1, 0.5, 0.9]) == pytest.approx([5.0, 12.0, 80.0], rel=1e-6)
     assert plan.constants["b"] == 3.0
     assert plan.model.inputs["a"].domain.name == "positive"
 
 
-@pytest.mark.parametrize(("priors", "says"), [
-    ({"a": (1, 10)}, "no prior for input 'b'"),
-    ({"a": (1, 10), "b": 2, "z": 1}, "takes no input 'z'"),
-    ({"a": (10, 1), "b": 2}, "lower bound"),
-    ({"a": True, "b": 2}, "must be a number"),
-    ({"a": float("nan"), "b": 2}, "finite"),
-    ({"a": (1, 2, 3), "b": 2}, "pair"),
-    ({"a": {"dist": "gamma"}, "b": 2}, "unknown distribution"),
-])
+@pytest.mark.parametrize(
+    ("priors", "says"),
+    [
+        ({"a": (1, 10)}, "no prior for input 'b'"),
+        ({"a": (1, 10), "b": 2, "z": 1}, "takes no input 'z'"),
+        ({"a": (10, 1), "b": 2}, "lower bound"),
+        ({"a": True, "b": 2}, "must be a number"),
+        ({"a": float("nan"), "b": 2}, "finite"),
+        ({"a": (1, 2, 3), "b": 2}, "pair"),
+        ({"a": {"dist": "gamma"}, "b": 2}, "unknown distribution"),
+    ],
+)
 def test_bad_priors_for_a_function_are_one_error(priors, says):
     with pytest.raises(InputError, match=says):
         fc.run(lambda a, b: {"y": a * b}, priors=priors, draws=100, seed=1)
@@ -344,12 +376,15 @@ def test_signatures_are_real():
 
 # -- a Python file next to the scenario ---------------------------------------------------------------
 
+
 def test_model_file_next_to_the_scenario(tmp_path):
     (tmp_path / "m").mkdir()
-    (tmp_path / "m" / "my_model.py").write_text("def model(a, b, c):\n    return {'y': a * b * c}\n\n"
-                                                "def other(a, b, c):\n    return {'z': a + b + c}\n")
-    scenario = THREE.split("[priors.usd_per_unit]")[0].replace('description = "three-factor product"',
-                                                                'model = "my_model.py"')
+    (tmp_path / "m" / "my_model.py").write_text(
+        "def model(a, b, c):\n    return {'y': a * b * c}\n\ndef other(a, b, c):\n    return {'z': a + b + c}\n"
+    )
+    scenario = THREE.split("[priors.usd_per_unit]")[0].replace(
+        'description = "three-factor product"', 'model = "my_model.py"'
+    )
     (tmp_path / "m" / "s.toml").write_text(scenario + '\n[outputs.y]\nunit = "widgets"\n')
     r = fc.run(tmp_path / "m" / "s.toml", draws=100_000, seed=1)
     assert r.summary["y"].median == pytest.approx(closed_form(0.5), rel=0.02)
@@ -358,17 +393,22 @@ def test_model_file_next_to_the_scenario(tmp_path):
     assert set(fc.run(tmp_path / "m" / "t.toml", draws=1000, seed=1).summary) == {"z"}
 
 
-@pytest.mark.parametrize(("model", "body", "says"), [
-    ("missing.py", None, "no such Python file"),
-    ("bad.py", "raise SystemExit(3)\n", "failed to load: SystemExit"),
-    ("bad.py", "x = 1\n", "defines no function 'model'"),
-    ("bad.py:__class__", "def model(a): return {'y': a}\n", "not a function name"),
-    ("bad.py:print", "def model(a): return {'y': a}\n", "defines no function"),
-])
+@pytest.mark.parametrize(
+    ("model", "body", "says"),
+    [
+        ("missing.py", None, "no such Python file"),
+        ("bad.py", "raise SystemExit(3)\n", "failed to load: SystemExit"),
+        ("bad.py", "x = 1\n", "defines no function 'model'"),
+        ("bad.py:__class__", "def model(a): return {'y': a}\n", "not a function name"),
+        ("bad.py:print", "def model(a): return {'y': a}\n", "defines no function"),
+    ],
+)
 def test_model_file_problems_are_one_line(tmp_path, model, body, says):
     if body is not None:
         (tmp_path / model.split(":")[0]).write_text(body)
-    (tmp_path / "s.toml").write_text(f'[scenario]\nname = "s"\nmodel = "{model}"\n\n[priors.a]\ndist = "constant"\nvalue = 1\n')
+    (tmp_path / "s.toml").write_text(
+        f'[scenario]\nname = "s"\nmodel = "{model}"\n\n[priors.a]\ndist = "constant"\nvalue = 1\n'
+    )
     proc = cli("run", tmp_path / "s.toml", "--draws", 10, "--out", tmp_path / "out")
     assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
     assert says in proc.stderr and not (tmp_path / "out").exists()
@@ -406,8 +446,10 @@ def test_a_module_file_uses_the_public_quantity(tmp_path):
         "from flopcast import Quantity\n"
         "INPUTS = {'a': Quantity('s', 'a time', domain='positive')}\n"
         "OUTPUTS = {'twice': Quantity('s', 'twice a', domain='positive')}\n"
-        "def evaluate(x):\n    return {'twice': 2 * x['a']}\n")
-    (tmp_path / "s.toml").write_text('[scenario]\nname = "s"\nmodel = "m.py"\n\n[priors.a]\ndist = "lognormal"\n'
-                                     'ci90 = [1, 4]\n')
+        "def evaluate(x):\n    return {'twice': 2 * x['a']}\n"
+    )
+    (tmp_path / "s.toml").write_text(
+        '[scenario]\nname = "s"\nmodel = "m.py"\n\n[priors.a]\ndist = "lognormal"\nci90 = [1, 4]\n'
+    )
     s = fc.run(tmp_path / "s.toml", draws=50_000, seed=1).summary["twice"]
     assert s.unit == "s" and s.median == pytest.approx(4.0, rel=0.02)  # closed form: 2 x sqrt(1 x 4)

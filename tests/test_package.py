@@ -25,9 +25,10 @@ def test_users_models_and_priors_do_not_shadow_flopcast(tmp_path):
     (tmp_path / "priors").mkdir()
     (tmp_path / "priors" / "__init__.py").write_text("raise SystemExit('the user priors/ was imported')\n")
     (tmp_path / "simulate.py").write_text("raise SystemExit('the user simulate.py was imported')\n")
-    proc = _python("import flopcast\n"
-                   "v = flopcast.evaluate_point('plappert-2024')['training_h100_months']\n"
-                   "print(round(v))\n", tmp_path)
+    proc = _python(
+        "import flopcast\nv = flopcast.evaluate_point('plappert-2024')['training_h100_months']\nprint(round(v))\n",
+        tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "4211"  # the source's 4,211 H100-months at 4x data
 

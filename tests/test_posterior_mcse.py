@@ -31,7 +31,8 @@ def _ar1_chains(rho: float, chains: int = 2, n: int = 1000, seed: int = 0) -> np
 def _calibrated(tmp_path, rho):
     util = 0.2 + 0.25 / (1 + np.exp(-_ar1_chains(rho)))  # a fraction in (0.2, 0.45)
     xr.Dataset({"inference_utilization": (("chain", "draw"), util)}).to_netcdf(
-        tmp_path / "posterior.nc", group="posterior", engine="h5netcdf")
+        tmp_path / "posterior.nc", group="posterior", engine="h5netcdf"
+    )
     text = open(load_scenario("plappert-2024").path, encoding="utf-8").read()
     text += '\n[posterior]\nfile = "posterior.nc"\ninputs = ["inference_utilization"]\nnote = "AR(1) test"\n'
     path = tmp_path / "calibrated.toml"

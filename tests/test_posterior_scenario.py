@@ -13,9 +13,9 @@ def _posterior_scenario(tmp_path, write_scenario):
     rng = np.random.default_rng(0)
     util = rng.uniform(0.3, 0.5, size=(2, 500))
     peak = 1.0 + 4.0 * util  # a function of util: joint sampling must keep the pairs
-    xr.Dataset({"inference_utilization": (("chain", "draw"), util),
-                "peak_factor": (("chain", "draw"), peak)}).to_netcdf(
-        tmp_path / "posterior.nc", group="posterior", engine="h5netcdf")
+    xr.Dataset(
+        {"inference_utilization": (("chain", "draw"), util), "peak_factor": (("chain", "draw"), peak)}
+    ).to_netcdf(tmp_path / "posterior.nc", group="posterior", engine="h5netcdf")
     text = open(load_scenario("plappert-2024").path, encoding="utf-8").read()
     text += '\n[posterior]\nfile = "posterior.nc"\ninputs = ["inference_utilization", "peak_factor"]\nnote = "test"\n'
     return write_scenario(text, "post.toml")

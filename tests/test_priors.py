@@ -88,7 +88,12 @@ def test_bad_parameters_name_the_field(family, params, message):
 
 
 # (distribution, tolerance on |F(sample_ppf(u)) - u|)
-FAST = [(Beta.from_ci90((0.2, 0.6)), 1e-9), (Beta(2.0, 5.0), 1e-9), (Pert(1.0, 2.0, 8.0), 1e-9), (Beta(0.5, 0.5), 1e-11)]
+FAST = [
+    (Beta.from_ci90((0.2, 0.6)), 1e-9),
+    (Beta(2.0, 5.0), 1e-9),
+    (Pert(1.0, 2.0, 8.0), 1e-9),
+    (Beta(0.5, 0.5), 1e-11),
+]
 
 
 @pytest.mark.parametrize("dist, u_tol", FAST, ids=[d.describe() for d, _ in FAST])

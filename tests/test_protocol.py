@@ -123,14 +123,17 @@ class Spread(Result):
     ratios: dict
 
     def to_json(self) -> dict:
-        return {"scenario": self.scenario, "draws": self.draws, "seed": self.seed,
-                "outputs": {n: {"p95_over_p05": r} for n, r in self.ratios.items()}}
+        return {
+            "scenario": self.scenario,
+            "draws": self.draws,
+            "seed": self.seed,
+            "outputs": {n: {"p95_over_p05": r} for n, r in self.ratios.items()},
+        }
 
 
 def spread(scenario, draws: int = 2000, seed: int | None = None) -> Spread:
     r = fc.run(scenario, draws=draws, seed=seed)
-    return Spread(r.plan.scenario.name, draws, r.seed,
-                  {n: s.p95 / s.p05 for n, s in r.summary.items() if s.p05 > 0})
+    return Spread(r.plan.scenario.name, draws, r.seed, {n: s.p95 / s.p05 for n, s in r.summary.items() if s.p05 > 0})
 
 
 def spread_figure(res, ax=None):  # report/spread.py: draws into given axes
@@ -166,12 +169,14 @@ def test_a_toy_analysis_gets_everything_for_free(toy, tmp_path, capsys):
     res = spread("plappert-2024", seed=1)
     assert "<table" in res._repr_html_() and "peak_fleet_h100" in res._repr_html_()
     assert isinstance(res.plot(), Figure)
-    assert {"spread.json", "spread.csv", "spread.png", "report.html"} == {p.name for p in
-                                                                        res.save(tmp_path / "api").iterdir()}
+    assert {"spread.json", "spread.csv", "spread.png", "report.html"} == {
+        p.name for p in res.save(tmp_path / "api").iterdir()
+    }
     assert json.loads((tmp_path / "api" / "spread.json").read_text()) == res.to_json()
     frame = res.to_dataframe()
-    np.testing.assert_allclose(frame.set_index("name")["p95_over_p05"].to_dict()["peak_fleet_h100"],
-                               res.ratios["peak_fleet_h100"])
+    np.testing.assert_allclose(
+        frame.set_index("name")["p95_over_p05"].to_dict()["peak_fleet_h100"], res.ratios["peak_fleet_h100"]
+    )
 
     parser = Parser(prog="flopcast")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
@@ -189,8 +194,15 @@ def test_calibration_follows_the_protocol(tmp_path):
 
     from flopcast.analyze.calibration import calibrate
 
-    cal = calibrate("video-diffusion", "video-timings", draws=300, tune=300, seed=1, propagate_draws=2000,
-                    sets=["fixed_seconds_per_video=8", "stack_overhead=0.1", "balance_elasticity=1.1"])
+    cal = calibrate(
+        "video-diffusion",
+        "video-timings",
+        draws=300,
+        tune=300,
+        seed=1,
+        propagate_draws=2000,
+        sets=["fixed_seconds_per_video=8", "stack_overhead=0.1", "balance_elasticity=1.1"],
+    )
     assert registry.kind(cal) == "calibrate" and type(cal).__dataclass_params__.frozen
     assert len(repr(cal)) < 300 and len(cal._repr_html_()) < 8000  # was a ~30 KB dump
     assert json.loads(json.dumps(cal.to_json(), allow_nan=False))

@@ -27,10 +27,12 @@ def plappert(tmp_path_factory):
 
 
 def _summary_links(page: str) -> list[tuple[str, float, str]]:
-    block = page[page.index("<div class='summary'>"):]
-    block = block[:block.index("</div>")]
-    return [(a, float(v), html.unescape(t)) for a, v, t in
-            re.findall(r"<a href='#([\w-]+)' data-value='([^']+)'>([^<]+)</a>", block)]
+    block = page[page.index("<div class='summary'>") :]
+    block = block[: block.index("</div>")]
+    return [
+        (a, float(v), html.unescape(t))
+        for a, v, t in re.findall(r"<a href='#([\w-]+)' data-value='([^']+)'>([^<]+)</a>", block)
+    ]
 
 
 def test_summary_numbers_are_the_json_results_and_link_to_their_rows(plappert):
@@ -59,7 +61,7 @@ def test_first_screen_says_where_720k_sits_and_what_the_assumptions_give(plapper
 
     page = (plappert / "report.html").read_text()
     obj = json.loads((plappert / "summary.json").read_text())
-    first = page[:page.index("</div>", page.index("<div class='summary'>"))]
+    first = page[: page.index("</div>", page.index("<div class='summary'>"))]
     peak = next(h for h in obj["headlines"] if h["output"] == "peak_fleet_h100")
     assert peak["published"] == 720_000
     assert peak["rederived"] == pytest.approx(990_000, rel=0.01)  # the source's own note: ~990k
@@ -87,16 +89,33 @@ def test_percentiles_are_the_share_of_stored_draws_below(plappert):
         assert h["band_has_set"]
 
 
-@pytest.mark.parametrize("samples, stored", [("all", {"sora_params", "peak_fleet_h100"}),
-                                             ("outputs", {"peak_fleet_h100"}), ("none", None)])
+@pytest.mark.parametrize(
+    "samples, stored", [("all", {"sora_params", "peak_fleet_h100"}), ("outputs", {"peak_fleet_h100"}), ("none", None)]
+)
 def test_samples_option_and_float32_changes_no_printed_digit(tmp_path, samples, stored):
     from flopcast.report.run import _printed
     from flopcast.samples import load_samples
     from flopcast.summary import Summary, summarize
 
     out = tmp_path / "r"
-    assert main(["run", "plappert-2024", "--draws", "5000", "--seed", "4", "--no-report", "--samples", samples,
-                 "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "plappert-2024",
+                "--draws",
+                "5000",
+                "--seed",
+                "4",
+                "--no-report",
+                "--samples",
+                samples,
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     if stored is None:
         assert not (out / "samples.nc").exists()
         return
@@ -104,8 +123,18 @@ def test_samples_option_and_float32_changes_no_printed_digit(tmp_path, samples, 
     assert stored <= set(ds.data_vars) and ("sora_params" in ds) == (samples == "all")
     obj = json.loads((out / "summary.json").read_text())
     for name, o in obj["outputs"].items():
-        want = Summary(o["unit"], o["mean"], o["median"], o["p05"], o["p95"], tuple(o["hdi90"]), o["mcse"]["p05"],
-                       o["mcse"]["p50"], o["mcse"]["p95"], 5000)
+        want = Summary(
+            o["unit"],
+            o["mean"],
+            o["median"],
+            o["p05"],
+            o["p95"],
+            tuple(o["hdi90"]),
+            o["mcse"]["p05"],
+            o["mcse"]["p50"],
+            o["mcse"]["p95"],
+            5000,
+        )
         assert _printed(summarize(ds[name].values, o["unit"])) == _printed(want), name
     assert any(ds[n].dtype == np.float32 for n in obj["outputs"])
 
@@ -121,10 +150,23 @@ def test_log_hdi_of_a_lognormal_is_its_central_interval(mu, sigma):
     assert log_hdi90(np.random.default_rng(0).normal(10, 1, 1000)) is None  # within a decade
 
 
-@pytest.mark.parametrize("x, text", [(720_000, "720k"), (989_716, "990k"), (391_586, "392k"), (13.88e6, "13.9M"),
-                                     (4.2e9, "4.2B"), (1.1e25, "1.1e25"), (999.96, "1k"), (5.035, "5.04"),
-                                     (-3500, "-3.5k"), (0, "0"), (1.7950000000000001e308, "1.8e308"),
-                                     (float("inf"), "inf")])
+@pytest.mark.parametrize(
+    "x, text",
+    [
+        (720_000, "720k"),
+        (989_716, "990k"),
+        (391_586, "392k"),
+        (13.88e6, "13.9M"),
+        (4.2e9, "4.2B"),
+        (1.1e25, "1.1e25"),
+        (999.96, "1k"),
+        (5.035, "5.04"),
+        (-3500, "-3.5k"),
+        (0, "0"),
+        (1.7950000000000001e308, "1.8e308"),
+        (float("inf"), "inf"),
+    ],
+)
 def test_engineering_numbers(x, text):
     from flopcast.report.style import eng
 
@@ -132,8 +174,10 @@ def test_engineering_numbers(x, text):
 
 
 def test_run_terminal_output_fits_100_columns_and_shows_headlines(capsys, tmp_path):
-    assert main(["run", "plappert-2024", "--draws", "5000", "--seed", "1", "--no-report",
-                 "--out", str(tmp_path / "r")]) == 0
+    assert (
+        main(["run", "plappert-2024", "--draws", "5000", "--seed", "1", "--no-report", "--out", str(tmp_path / "r")])
+        == 0
+    )
     out = capsys.readouterr().out
     lines = [ln for ln in out.splitlines() if not ln.startswith("wrote ")]
     assert max(len(ln) for ln in lines) <= 100, max(lines, key=len)
@@ -151,7 +195,7 @@ def test_figures_carry_words_units_and_headline_markers(plappert):
 
 
 def figures_svg_body(document: str) -> str:
-    return document[document.index("<svg"):]
+    return document[document.index("<svg") :]
 
 
 @pytest.mark.parametrize("fmt, small_px, featured_px", [("png", 1200, 1200)])  # report.style: 6 in at 200 dpi
@@ -160,8 +204,25 @@ def test_png_figures_are_rendered_once_at_their_width(tmp_path, fmt, small_px, f
     from PIL import Image
 
     out = tmp_path / "r"
-    assert main(["run", "plappert-2024", "--draws", "2000", "--seed", "3", "--figures", fmt, "--samples", "none",
-                 "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "plappert-2024",
+                "--draws",
+                "2000",
+                "--seed",
+                "3",
+                "--figures",
+                fmt,
+                "--samples",
+                "none",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     assert not list(out.glob("*.svg"))
     with Image.open(out / "peak_fleet_h100.png") as im:  # a published figure: full size
         assert im.size[0] == featured_px
@@ -171,11 +232,27 @@ def test_png_figures_are_rendered_once_at_their_width(tmp_path, fmt, small_px, f
     assert "<svg" not in page and page.count("data:image/png;base64,") == len(list(out.glob("*.png")))
 
 
-@pytest.mark.parametrize("argv", [
-    ["show", "plappert-2024"], ["show", "sora-2026"], ["show", "llm-economics"],
-    ["stress", "plappert-2024", "--output", "peak_fleet_h100", "--headline", "720000", "--draws", "4000", "--seed", "1"],
-    ["audit", "plappert-2024", "--draws", "4000", "--seed", "1"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["show", "plappert-2024"],
+        ["show", "sora-2026"],
+        ["show", "llm-economics"],
+        [
+            "stress",
+            "plappert-2024",
+            "--output",
+            "peak_fleet_h100",
+            "--headline",
+            "720000",
+            "--draws",
+            "4000",
+            "--seed",
+            "1",
+        ],
+        ["audit", "plappert-2024", "--draws", "4000", "--seed", "1"],
+    ],
+)
 def test_terminal_output_fits_100_columns(capsys, tmp_path, argv):
     from flopcast.report.text import columns
 
@@ -195,11 +272,22 @@ def test_show_sources_prints_every_source_in_full(capsys):
     assert "lognormal(mu=" in out
 
 
-@pytest.mark.parametrize("values, want", [
-    ([1.0, 2.0], True), ([1.0, float("nan")], False), ([1.0, float("inf")], False), ([1e-40, 1.0], False),
-    ([1.0, 1e39], False), ([0.0, 1.0], True), ([-1.0, 1.0], True), ([-float("inf"), 1.0], False),
-    ([float("nan")], False), ([], True), ([-1e-40, 2.0], False),
-])
+@pytest.mark.parametrize(
+    "values, want",
+    [
+        ([1.0, 2.0], True),
+        ([1.0, float("nan")], False),
+        ([1.0, float("inf")], False),
+        ([1e-40, 1.0], False),
+        ([1.0, 1e39], False),
+        ([0.0, 1.0], True),
+        ([-1.0, 1.0], True),
+        ([-float("inf"), 1.0], False),
+        ([float("nan")], False),
+        ([], True),
+        ([-1e-40, 2.0], False),
+    ],
+)
 def test_float32_range_check(values, want):
     """samples.nc stores float32 only for finite values inside float32's normal range (zeros allowed)."""
     import numpy as np

@@ -20,7 +20,9 @@ def full():
 def test_fixed_output_is_a_broadcast_value(full):
     v = full.outputs["ai_video_minutes_per_day"]  # plappert-2024: depends on fixed inputs only
     assert v.strides == (0,) and v.shape == (50_000,)
-    assert full.summary["ai_video_minutes_per_day"] == summarize(np.array(v), full.plan.unit("ai_video_minutes_per_day"))
+    assert full.summary["ai_video_minutes_per_day"] == summarize(
+        np.array(v), full.plan.unit("ai_video_minutes_per_day")
+    )
     assert all(full.outputs[n].strides == (8,) for n in full.outputs if n != "ai_video_minutes_per_day")
 
 
@@ -34,11 +36,13 @@ def test_keep_inputs_keeps_a_prefix_and_the_same_summaries(full, keep):
 
 
 def test_no_report_run_imports_no_heavy_library(tmp_path):
-    code = ("import sys; from flopcast.cli.app import main; "
-            f"main(['run', 'plappert-2024', '--draws', '20000', '--no-report', '--quiet', '--out', r'{tmp_path / 'r'}']); "
-            "print('IMPORTED:' + ' '.join(m for m in ('matplotlib', 'pandas', 'dask', 'distributed', 'pymc', 'xarray', 'arviz', "
-            "'scipy.stats', 'scipy.optimize') "
-            "if m in sys.modules))")
+    code = (
+        "import sys; from flopcast.cli.app import main; "
+        f"main(['run', 'plappert-2024', '--draws', '20000', '--no-report', '--quiet', '--out', r'{tmp_path / 'r'}']); "
+        "print('IMPORTED:' + ' '.join(m for m in ('matplotlib', 'pandas', 'dask', 'distributed', 'pymc', 'xarray', 'arviz', "
+        "'scipy.stats', 'scipy.optimize') "
+        "if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     imported = [line for line in out.splitlines() if line.startswith("IMPORTED:")]
     assert imported == ["IMPORTED:"], imported

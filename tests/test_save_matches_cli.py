@@ -33,9 +33,15 @@ def test_save_is_the_cli_folder(name, tmp_path, capsys):
 
 def test_save_without_report_is_no_report(tmp_path, capsys):
     api = fc.run("sora-2026", draws=2000, seed=5).save(tmp_path / "api", report=False)
-    assert _main(["run", "sora-2026", "--draws", "2000", "--seed", "5", "--no-report", "--out", str(tmp_path / "cli")]) == 0
+    assert (
+        _main(["run", "sora-2026", "--draws", "2000", "--seed", "5", "--no-report", "--out", str(tmp_path / "cli")])
+        == 0
+    )
     capsys.readouterr()
     cli = tmp_path / "cli"
-    assert sorted(p.name for p in api.iterdir()) == sorted(p.name for p in cli.iterdir()) == \
-        ["samples.nc", "summary.csv", "summary.json"]
+    assert (
+        sorted(p.name for p in api.iterdir())
+        == sorted(p.name for p in cli.iterdir())
+        == ["samples.nc", "summary.csv", "summary.json"]
+    )
     assert json.loads((api / "summary.json").read_text()) == json.loads((cli / "summary.json").read_text())

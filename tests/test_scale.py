@@ -56,8 +56,25 @@ def test_lhs_cannot_stream():
 
 @pytest.mark.parametrize("tol", [0.01])
 def test_draws_auto_meets_its_tolerance(capsys, tmp_path, tol):
-    assert main(["run", "plappert-2024", "--draws", "auto", "--tol", str(tol), "--seed", "3", "--json",
-                 "--no-report", "--out", str(tmp_path / "a")]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "plappert-2024",
+                "--draws",
+                "auto",
+                "--tol",
+                str(tol),
+                "--seed",
+                "3",
+                "--json",
+                "--no-report",
+                "--out",
+                str(tmp_path / "a"),
+            ]
+        )
+        == 0
+    )
     obj = json.loads(capsys.readouterr().out)
     rounds = obj["auto"]["rounds"]
     assert rounds[-1]["draws"] == obj["draws"] and rounds[-1]["max_relative_mcse"] <= tol

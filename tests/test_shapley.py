@@ -37,20 +37,31 @@ def linear_gaussian_shapley(beta: np.ndarray, cov: np.ndarray) -> np.ndarray:
 def iooss_prieur_three(s1, s2, s3, rho):
     """Iooss & Prieur (2019), section 3.1: Y = X1 + X2 + X3, X1 independent of (X2, X3), corr(X2, X3) = rho."""
     v = s1**2 + s2**2 + s3**2 + 2 * rho * s2 * s3
-    return np.array([s1**2, s2**2 * (1 - rho**2 / 2) + rho * s2 * s3 + rho**2 * s3**2 / 2,
-                     s3**2 * (1 - rho**2 / 2) + rho * s2 * s3 + rho**2 * s2**2 / 2]) / v
+    return (
+        np.array(
+            [
+                s1**2,
+                s2**2 * (1 - rho**2 / 2) + rho * s2 * s3 + rho**2 * s3**2 / 2,
+                s3**2 * (1 - rho**2 / 2) + rho * s2 * s3 + rho**2 * s2**2 / 2,
+            ]
+        )
+        / v
+    )
 
 
 def _normal_ppfs(sd):
-    return [(lambda s: (lambda u: s * special.ndtri(u)))(s) for s in sd]  # noqa: B023 (s is bound by the outer call)
+    return [(lambda s: lambda u: s * special.ndtri(u))(s) for s in sd]  # noqa: B023 (s is bound by the outer call)
 
 
-@pytest.mark.parametrize("sd, rho, tol", [
-    ((1.0, 1.0, 1.0), 0.0, 0.015),
-    ((1.0, 1.5, 2.0), 0.7, 0.015),
-    ((1.0, 1.0, 3.0), -0.5, 0.015),
-    ((2.0, 1.0, 1.0), 0.95, 0.015),
-])
+@pytest.mark.parametrize(
+    "sd, rho, tol",
+    [
+        ((1.0, 1.0, 1.0), 0.0, 0.015),
+        ((1.0, 1.5, 2.0), 0.7, 0.015),
+        ((1.0, 1.0, 3.0), -0.5, 0.015),
+        ((2.0, 1.0, 1.0), 0.95, 0.015),
+    ],
+)
 def test_three_input_linear_gaussian_matches_iooss_prieur(sd, rho, tol):
     sd = np.array(sd)
     corr = np.array([[1, 0, 0], [0, 1, rho], [0, rho, 1.0]])
@@ -63,10 +74,13 @@ def test_three_input_linear_gaussian_matches_iooss_prieur(sd, rho, tol):
     assert np.all(got.ci[:, 0] - tol <= want) and np.all(want <= got.ci[:, 1] + tol)
 
 
-@pytest.mark.parametrize("beta, pairs, tol", [
-    ((1.0, -2.0, 0.5, 1.5, 0.0), [(0, 1, 0.6), (2, 3, -0.4), (1, 3, 0.3)], 0.02),
-    ((1.0, 1.0, 1.0, 1.0, 1.0), [(0, 4, 0.8)], 0.02),
-])
+@pytest.mark.parametrize(
+    "beta, pairs, tol",
+    [
+        ((1.0, -2.0, 0.5, 1.5, 0.0), [(0, 1, 0.6), (2, 3, -0.4), (1, 3, 0.3)], 0.02),
+        ((1.0, 1.0, 1.0, 1.0, 1.0), [(0, 4, 0.8)], 0.02),
+    ],
+)
 def test_linear_gaussian_with_several_correlations(beta, pairs, tol):
     beta = np.array(beta)
     corr = np.eye(5)
@@ -112,8 +126,9 @@ def test_negative_estimates_are_clipped_at_zero_with_a_note():
     exact = linear_gaussian_shapley(np.ones(3), corr * np.outer(sd, sd))
     assert exact[1] == pytest.approx(0.0025 / 3.0025)
     y = np.random.default_rng(0).multivariate_normal(np.zeros(3), corr * np.outer(sd, sd), 20_000).sum(axis=1)
-    got = shapley_effects(lambda x: x.sum(axis=1), _normal_ppfs(sd), corr, y, np.random.SeedSequence(0),
-                          ["a", "b", "c"], permutations=300)
+    got = shapley_effects(
+        lambda x: x.sum(axis=1), _normal_ppfs(sd), corr, y, np.random.SeedSequence(0), ["a", "b", "c"], permutations=300
+    )
     assert set(got.clipped) == {"b"} and got.clipped["b"] < 0
     assert got.effects[1] == 0.0 and np.all(got.effects >= 0) and np.all(got.ci >= 0)
     assert got.ci[1, 1] > exact[1]  # the interval still reaches the true small effect

@@ -15,11 +15,21 @@ GOLDEN = [
     ("inference_flops_per_video_minute", [], 708e15, 0.005, "'每个视频的总 FLOPS 为 708×1015 FLOPS'"),
     ("video_minutes_per_h100_hour", [], 5.0, 0.01, "'每小时每张 Nvidia H100 生成 5 分钟的视频' (5.035)"),
     ("break_even_video_minutes", [], 15.3e6, 0.05e6 / 15.3e6, "'需要生成 1530 万分钟的视频'"),
-    ("break_even_video_minutes", ["dataset_multiplier=10"], 38.15e6, 0.06e6 / 38.15e6,
-     "'3810万分钟' (38.17M; the summary says 3810-3820万)"),
+    (
+        "break_even_video_minutes",
+        ["dataset_multiplier=10"],
+        38.15e6,
+        0.06e6 / 38.15e6,
+        "'3810万分钟' (38.17M; the summary says 3810-3820万)",
+    ),
     ("ai_video_minutes_per_day", [], 14.95e6, 1e-9, "17M x 0.5 + 43M x 0.15 (printed '1500 万')"),
-    ("average_fleet_h100_full_utilization", [], 125e3, 0.012,
-     "15M / 120 per H100-day = 125k (the source prints 8.9 万: its own arithmetic slip)"),
+    (
+        "average_fleet_h100_full_utilization",
+        [],
+        125e3,
+        0.012,
+        "15M / 120 per H100-day = 125k (the source prints 8.9 万: its own arithmetic slip)",
+    ),
     ("peak_fleet_h100", [], 990e3, 0.005, "125k / 0.5 x 2 x 2 (~990k, not the printed 72 万)"),
 ]
 

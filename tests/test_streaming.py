@@ -17,10 +17,10 @@ def stream(values: np.ndarray, pilot: int, chunk: int, use_window: bool = True):
     window = S.window_lut(binning, values[:pilot], n) if use_window else None
     p1 = None
     for start in range(0, n, chunk):
-        part = S.pass1(binning, values[start:start + chunk], start, window)
+        part = S.pass1(binning, values[start : start + chunk], start, window)
         p1 = part if p1 is None else p1.merge(part)
     wanted = S.bins_for_ranks(p1.counts, S.needed_ranks(n))
-    two_pass = np.concatenate([S.pass2(binning, values[s:s + chunk], wanted) for s in range(0, n, chunk)])
+    two_pass = np.concatenate([S.pass2(binning, values[s : s + chunk], wanted) for s in range(0, n, chunk)])
     ok = S.covered(p1, wanted, window)
     kept = S.from_window(binning, p1, wanted) if ok else two_pass
     return S.finish(binning, p1, kept, wanted, n, ""), ok, two_pass, kept

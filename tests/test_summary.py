@@ -22,9 +22,17 @@ from flopcast.summary import (
 def full_sort_summary(values: np.ndarray) -> dict:
     s = np.sort(values)
     p05, p50, p95 = (sorted_quantile(s, q) for q in PROBS)
-    return {"mean": float(s.mean()), "median": p50, "p05": p05, "p95": p95, "hdi90": hdi(s),
-            "mcse_p05": quantile_mcse(s, 0.05), "mcse_p50": quantile_mcse(s, 0.5),
-            "mcse_p95": quantile_mcse(s, 0.95), "draws": s.size}
+    return {
+        "mean": float(s.mean()),
+        "median": p50,
+        "p05": p05,
+        "p95": p95,
+        "hdi90": hdi(s),
+        "mcse_p05": quantile_mcse(s, 0.05),
+        "mcse_p50": quantile_mcse(s, 0.5),
+        "mcse_p95": quantile_mcse(s, 0.95),
+        "draws": s.size,
+    }
 
 
 def _ties(rng, n):
@@ -72,7 +80,7 @@ def test_order_statistics_agree_with_sort_at_every_rank_read(n):
     s, o = np.sort(values), order_statistics(values)
     tail = n - int(np.floor(0.9 * n))
     np.testing.assert_array_equal(o[:tail], s[:tail])
-    np.testing.assert_array_equal(o[n - tail:], s[n - tail:])
+    np.testing.assert_array_equal(o[n - tail :], s[n - tail :])
     for q in PROBS:
         for r in (*quantile_ranks(n, q), *mcse_ranks(n, q)):
             assert o[r] == s[r]

@@ -27,7 +27,7 @@ CI = {"x1": (1.0, 10.0), "x2": (2.0, 8.0), "x3": (0.5, 3.0)}
 
 
 def scenario_text(ci: dict, fixed: dict | None = None, ranks: dict | None = None, dist: str = "lognormal") -> str:
-    lines = ['[scenario]', 'name = "product"', 'model = "product_model"']
+    lines = ["[scenario]", 'name = "product"', 'model = "product_model"']
     for name, (lo, hi) in ci.items():
         if name in (fixed or {}):
             lines += [f"[priors.{name}]", 'dist = "constant"', f"value = {fixed[name]}"]
@@ -155,8 +155,25 @@ def test_cli_tail_flag(product, tmp_path, capsys):
     path = product().scenario.path
     m, s = log_normal_of_product(CI)
     for tail, method in (("mc", "monte_carlo"), ("is", "importance_sampling")):
-        code = main(["stress", str(path), "--output", "y", "--headline", f"{math.exp(m + s):.6g}", "--draws", "2000",
-                     "--seed", "1", "--tail", tail, "--json", "--out", str(tmp_path / f"out-{tail}")])
+        code = main(
+            [
+                "stress",
+                str(path),
+                "--output",
+                "y",
+                "--headline",
+                f"{math.exp(m + s):.6g}",
+                "--draws",
+                "2000",
+                "--seed",
+                "1",
+                "--tail",
+                tail,
+                "--json",
+                "--out",
+                str(tmp_path / f"out-{tail}"),
+            ]
+        )
         assert code == 0
         assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["p_exceed_method"] == method
     assert main(["stress", str(path), "--output", "y", "--headline", "5", "--tail", "bogus"]) != 0
@@ -213,8 +230,9 @@ def test_posterior_column_is_not_shifted_and_the_estimate_stays_exact(product, t
     from scipy import optimize
 
     x3 = np.random.default_rng(0).lognormal(0.2, 0.3, size=(2, 1000))
-    xr.Dataset({"x3": (("chain", "draw"), x3)}).to_netcdf(tmp_path / "posterior.nc", group="posterior",
-                                                         engine="h5netcdf")
+    xr.Dataset({"x3": (("chain", "draw"), x3)}).to_netcdf(
+        tmp_path / "posterior.nc", group="posterior", engine="h5netcdf"
+    )
     path = product().scenario.path
     path.write_text(path.read_text() + '[posterior]\nfile = "posterior.nc"\ninputs = ["x3"]\nnote = "test"\n')
     plan = engine.plan_for(str(path))
@@ -230,10 +248,13 @@ def test_posterior_column_is_not_shifted_and_the_estimate_stays_exact(product, t
     assert abs(est.p - exact(y)) < k * est.mcse and est.mcse / est.p < rel
 
 
-@pytest.mark.parametrize("ranks, direction, p_exact", [
-    (None, ">=", 1e-7),
-    ({("x1", "x3"): 0.5}, "<=", 1e-7),
-])
+@pytest.mark.parametrize(
+    "ranks, direction, p_exact",
+    [
+        (None, ">=", 1e-7),
+        ({("x1", "x3"): 0.5}, "<=", 1e-7),
+    ],
+)
 def test_mcse_is_honest_over_repeated_seeds(product, ranks, direction, p_exact):
     """The reported MCSE against the spread of the estimate over 40 seeds on the closed-form lognormal
     product (log Y normal, module docstring of product_model): the mean MCSE within 25% of the seeds'

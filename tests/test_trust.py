@@ -55,20 +55,26 @@ def test_memory_check_applies_to_in_memory_runs_of_any_size(one_us_per_draw):
         engine.check_budget(plan, 10**12, allow_long=True, in_memory=True)
 
 
-@pytest.mark.parametrize("args", [
-    ["rm", "-r", "outputs/.x'; touch PWNED; echo '.partial-1"],  # the folder name
-    ["flopcast", "run", "my scenarios/a b.toml", "--set", "sora_params=5e9 to 60e9"],
-    ["flopcast", "run", "$(touch PWNED)`id`;|&.toml"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["rm", "-r", "outputs/.x'; touch PWNED; echo '.partial-1"],  # the folder name
+        ["flopcast", "run", "my scenarios/a b.toml", "--set", "sora_params=5e9 to 60e9"],
+        ["flopcast", "run", "$(touch PWNED)`id`;|&.toml"],
+    ],
+)
 def test_printed_commands_split_back_into_the_same_arguments(args):
     assert shlex.split(command(*args)) == args
 
 
-@pytest.mark.parametrize("arg, shown", [
-    ("a\x1b[31mb", "$'a\\x1b[31mb'"),           # ESC: terminal colour codes
-    ("x\u202eexe.toml", "$'x\\u202eexe.toml'"),  # RIGHT-TO-LEFT OVERRIDE (Trojan Source, CVE-2021-42574)
-    ("c1\x9b", "$'c1\\u009b'"),                 # C1 control sequence introducer
-])
+@pytest.mark.parametrize(
+    "arg, shown",
+    [
+        ("a\x1b[31mb", "$'a\\x1b[31mb'"),  # ESC: terminal colour codes
+        ("x\u202eexe.toml", "$'x\\u202eexe.toml'"),  # RIGHT-TO-LEFT OVERRIDE (Trojan Source, CVE-2021-42574)
+        ("c1\x9b", "$'c1\\u009b'"),  # C1 control sequence introducer
+    ],
+)
 def test_control_and_bidi_characters_are_escaped_in_commands(arg, shown):
     text = command(arg)
     assert text == shown
@@ -82,11 +88,14 @@ def test_safe_shows_bidi_and_c1_as_question_marks():
     assert safe("a\u202eb\u2066c\x85d\x1be") == "a?b?c?d?e"
 
 
-@pytest.mark.parametrize("name, file_name", [
-    ("video-diffusion", "video-diffusion-calibrated.toml"),
-    ("/tmp/prev/video-diffusion", "tmp-prev-video-diffusion-calibrated.toml"),
-    ("../../../escaped", "escaped-calibrated.toml"),
-])
+@pytest.mark.parametrize(
+    "name, file_name",
+    [
+        ("video-diffusion", "video-diffusion-calibrated.toml"),
+        ("/tmp/prev/video-diffusion", "tmp-prev-video-diffusion-calibrated.toml"),
+        ("../../../escaped", "escaped-calibrated.toml"),
+    ],
+)
 def test_calibrated_copy_is_named_by_the_writers_check(name, file_name):
     from flopcast.analyze.calibration.propagation import toml_file_name
     from flopcast.outdir import check_file_name
@@ -119,7 +128,8 @@ def test_the_figure_worker_dies_with_a_killed_parent(tmp_path):
         "    else:\n"
         "        time.sleep(120)\n"
         "    return x\n"
-        "render_all(range(8), job)\n")
+        "render_all(range(8), job)\n"
+    )
     proc = subprocess.Popen([sys.executable, "-c", script])
     try:
         assert _until(lambda: mark.is_file() and mark.read_text(), 60), "the worker never started"
@@ -151,23 +161,51 @@ def _until(predicate, timeout: float) -> bool:
 
 def _flopcast(argv, **kw):
     env = {**os.environ, "MPLBACKEND": "Agg", **kw.pop("env", {})}
-    return subprocess.run([sys.executable, "-m", "flopcast", *argv], capture_output=True, text=True, env=env,
-                          check=False, timeout=300, **kw)
+    return subprocess.run(
+        [sys.executable, "-m", "flopcast", *argv],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=300,
+        **kw,
+    )
 
 
 def test_a_full_stdout_ends_in_one_line(tmp_path):
     with open("/dev/full", "w") as full:
-        proc = subprocess.run([sys.executable, "-m", "flopcast", "run", "plappert-2024", "--draws", "1000", "--seed",
-                               "1", "--no-report", "--out", str(tmp_path / "out")], stdout=full, stderr=subprocess.PIPE,
-                              text=True, env={**os.environ, "MPLBACKEND": "Agg"}, check=False, timeout=300)
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "flopcast",
+                "run",
+                "plappert-2024",
+                "--draws",
+                "1000",
+                "--seed",
+                "1",
+                "--no-report",
+                "--out",
+                str(tmp_path / "out"),
+            ],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "MPLBACKEND": "Agg"},
+            check=False,
+            timeout=300,
+        )
     assert proc.returncode == 1
     assert proc.stderr.splitlines() == [proc.stderr.strip()] and "standard output" in proc.stderr, proc.stderr
     assert (tmp_path / "out" / "summary.json").is_file()  # the folder was complete before printing
 
 
 def test_an_ascii_terminal_gets_escapes_not_a_traceback(tmp_path):
-    proc = _flopcast(["run", "plappert-2024", "--draws", "1000", "--seed", "1", "--no-report", "--out",
-                      str(tmp_path / "out")], env={"PYTHONIOENCODING": "ascii"})
+    proc = _flopcast(
+        ["run", "plappert-2024", "--draws", "1000", "--seed", "1", "--no-report", "--out", str(tmp_path / "out")],
+        env={"PYTHONIOENCODING": "ascii"},
+    )
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
     proc = _flopcast(["hardware"], env={"PYTHONIOENCODING": "ascii"})
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr

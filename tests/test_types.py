@@ -13,8 +13,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PUBLIC = ["flopcast.api", "flopcast.registry", "flopcast.plan", "flopcast.errors", "flopcast.priors.vocabulary",
-          "flopcast.priors.equations", "flopcast.models._formula"]
+PUBLIC = [
+    "flopcast.api",
+    "flopcast.registry",
+    "flopcast.plan",
+    "flopcast.errors",
+    "flopcast.priors.vocabulary",
+    "flopcast.priors.equations",
+    "flopcast.models._formula",
+]
 
 
 def package_tree(folder: Path) -> Path:
@@ -33,8 +40,17 @@ def package_tree(folder: Path) -> Path:
 def test_public_api_type_checks(tmp_path):
     pytest.importorskip("mypy")
     tree = package_tree(tmp_path)
-    args = [sys.executable, "-m", "mypy", "--ignore-missing-imports", "--follow-imports=silent",
-            "--cache-dir", str(tmp_path / ".mypy_cache"), *(arg for m in PUBLIC for arg in ("-p", m))]
-    proc = subprocess.run(args, cwd=tree, capture_output=True, text=True, timeout=600,
-                          env={**os.environ, "MYPYPATH": ""})
+    args = [
+        sys.executable,
+        "-m",
+        "mypy",
+        "--ignore-missing-imports",
+        "--follow-imports=silent",
+        "--cache-dir",
+        str(tmp_path / ".mypy_cache"),
+        *(arg for m in PUBLIC for arg in ("-p", m)),
+    ]
+    proc = subprocess.run(
+        args, cwd=tree, capture_output=True, text=True, timeout=600, env={**os.environ, "MYPYPATH": ""}
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -26,8 +26,10 @@ def _inline(table: dict) -> str:
 def _evidence(tmp_path, rows) -> str:
     text = '[evidence]\nscenario = "video-diffusion"\n'
     for label, value, sets in rows:
-        text += (f'\n[[observation]]\nlabel = "{label}"\noutput = "gpu_seconds_per_video"\nvalue = {value!r}\n'
-                 f'sigma_log = 0.1\nset = {_inline(sets)}\nsource = "synthetic, tests/test_validate.py"\n')
+        text += (
+            f'\n[[observation]]\nlabel = "{label}"\noutput = "gpu_seconds_per_video"\nvalue = {value!r}\n'
+            f'sigma_log = 0.1\nset = {_inline(sets)}\nsource = "synthetic, tests/test_validate.py"\n'
+        )
     path = tmp_path / "ev.toml"
     path.write_text(text)
     return str(path)
@@ -42,8 +44,9 @@ def test_pit_and_band_membership(tmp_path, q, in50, in90):
     at_point = engine.plan_for("video-diffusion", [f"{k}={v}" for k, v in COG5B.items()])
     draws = engine.run(at_point, draws=n, seed=5, summarize_outputs=False).outputs["gpu_seconds_per_video"]
     value = float(np.quantile(draws, q))
-    v = validate("video-diffusion", _evidence(tmp_path, [("cog5b", value, COG5B)]), draws=n, seed=5,
-                 measurement_error=False)  # the model's band alone: the run's own draws
+    v = validate(
+        "video-diffusion", _evidence(tmp_path, [("cog5b", value, COG5B)]), draws=n, seed=5, measurement_error=False
+    )  # the model's band alone: the run's own draws
     (case,) = v.cases
     assert case.pit == pytest.approx(q, abs=4 * math.sqrt(q * (1 - q) / n) + 1e-3)
     assert (case.in50, case.in90) == (in50, in90)
@@ -70,8 +73,14 @@ def test_measurement_error_band_is_the_lognormal_around_a_fixed_model(tmp_path, 
     assert case.p95 == pytest.approx(y * math.exp(1.6449 * s), rel=rtol)
     assert case.median == pytest.approx(y, rel=rtol)
     assert case.pit == pytest.approx(norm.cdf(shift / s), abs=4 * math.sqrt(0.25 / n) + 1e-3)
-    alone = validate("video-diffusion", _evidence(tmp_path, [("cog5b", m, COG5B)]), draws=n, seed=6, sets=fixed,
-                     measurement_error=False)
+    alone = validate(
+        "video-diffusion",
+        _evidence(tmp_path, [("cog5b", m, COG5B)]),
+        draws=n,
+        seed=6,
+        sets=fixed,
+        measurement_error=False,
+    )
     assert alone.cases[0].p05 == alone.cases[0].p95 == pytest.approx(y, rel=1e-12)  # the model alone: no band
     assert v.to_json()["measurement_error"] is True and alone.to_json()["measurement_error"] is False
 
@@ -80,9 +89,11 @@ def test_coverage_and_log_error_closed_form():
     def case(measured, p05, p25, med, p75, p95):
         return Case("c", "y", "s", measured, p05, p25, med, p75, p95, 0.5)
 
-    cases = [case(1.0, 0.5, 0.8, 1.0, 1.2, 2.0),   # in both bands, ratio 1
-             case(1.5, 0.5, 0.8, 1.0, 1.2, 2.0),   # in 90 only, ratio 1/1.5
-             case(4.0, 0.5, 0.8, 2.0, 1.2, 2.0)]   # in neither, ratio 0.5
+    cases = [
+        case(1.0, 0.5, 0.8, 1.0, 1.2, 2.0),  # in both bands, ratio 1
+        case(1.5, 0.5, 0.8, 1.0, 1.2, 2.0),  # in 90 only, ratio 1/1.5
+        case(4.0, 0.5, 0.8, 2.0, 1.2, 2.0),
+    ]  # in neither, ratio 0.5
     v = Validation("s", "e", False, None, "none", 10, 1, cases, 0.0)
     assert v.coverage50 == pytest.approx(1 / 3) and v.coverage90 == pytest.approx(2 / 3)
     assert v.median_abs_log_error == pytest.approx(math.log(1.5))
@@ -110,8 +121,9 @@ def test_discrepancy_widens_every_band_by_the_lognormal_it_adds(tmp_path):
         assert b.median == pytest.approx(a.median, rel=0.05)  # a symmetric error on the log scale
 
 
-@pytest.mark.parametrize("kw, where", [({"discrepancy": -1.0}, "discrepancy: "), ({"draws": 3}, "draws: "),
-                                       ({"seed": -2}, "seed: ")])
+@pytest.mark.parametrize(
+    "kw, where", [({"discrepancy": -1.0}, "discrepancy: "), ({"draws": 3}, "draws: "), ({"seed": -2}, "seed: ")]
+)
 def test_bad_arguments(kw, where):
     with pytest.raises(InputError) as info:
         validate("video-diffusion", "video-timings", **kw)
@@ -122,14 +134,17 @@ def test_leave_one_out_predicts_the_case_it_did_not_see(tmp_path):
     """Noise-free timings simulated at known inputs: each calibration sees the other case only."""
     truth = {"inference_utilization": 0.45, "overhead_fraction": 0.08}
     sets = ["fixed_seconds_per_video=8"]
-    rows = [(label, engine.evaluate_point("video-diffusion", sets, at={**truth, **cfg})["gpu_seconds_per_video"], cfg)
-            for label, cfg in (("cog5b", COG5B), ("cog2b", COG2B))]
+    rows = [
+        (label, engine.evaluate_point("video-diffusion", sets, at={**truth, **cfg})["gpu_seconds_per_video"], cfg)
+        for label, cfg in (("cog5b", COG5B), ("cog2b", COG2B))
+    ]
     v = validate("video-diffusion", _evidence(tmp_path, rows), loo=True, draws=300, seed=4, sets=sets)
     assert v.loo and [c.calibrated_on for c in v.cases] == [1, 1]
     assert all(c.in90 for c in v.cases)
 
 
 # --- the CLI ----------------------------------------------------------------------------------------
+
 
 def _main(argv: list[str]) -> int:
     from flopcast.cli import main
@@ -139,8 +154,23 @@ def _main(argv: list[str]) -> int:
 
 def test_cli_writes_every_file(tmp_path, capsys):
     out = tmp_path / "out"
-    code = _main(["validate", "video-diffusion", "--evidence", "video-timings", "--draws", "1000", "--seed", "1",
-                  "--discrepancy", "0.2", "--json", "--out", str(out)])
+    code = _main(
+        [
+            "validate",
+            "video-diffusion",
+            "--evidence",
+            "video-timings",
+            "--draws",
+            "1000",
+            "--seed",
+            "1",
+            "--discrepancy",
+            "0.2",
+            "--json",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
     obj = json.loads(capsys.readouterr().out)
     assert obj["n"] == 9 and obj["discrepancy"] == 0.2 and obj["folder"] == str(out)
@@ -162,7 +192,8 @@ def test_cli_no_measurement_error_gives_the_model_band(tmp_path, capsys):
 
 def test_cli_bad_input_is_one_line_exit_2_nothing_written(tmp_path, capsys):
     out = tmp_path / "out"
-    code = _main(["validate", "video-diffusion", "--evidence", "video-timings", "--discrepancy", "x",
-                  "--out", str(out)])
+    code = _main(
+        ["validate", "video-diffusion", "--evidence", "video-timings", "--discrepancy", "x", "--out", str(out)]
+    )
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and "--discrepancy" in err[0] and not out.exists()

@@ -56,15 +56,19 @@ def test_every_set_names_real_inputs_in_their_domains(evidence, plan):
 def test_open_sora_1_0_closed_form(evidence, utilization, padding, encoder):
     obs = next(o for o in evidence if o.label == "Open-Sora 1.0 16x256x256 (366K)")
     samples = 80_000 * 8 * 64
-    n_per_token = 28 * 18 * 1152 ** 2
+    n_per_token = 28 * 18 * 1152**2
     frames, per_frame = 16, (256 // 8 // 2) ** 2
     tokens = frames * per_frame
-    forward = 2 * n_per_token * tokens + 4 * 28 * 1152 * (frames * per_frame ** 2 + per_frame * frames ** 2)
+    forward = 2 * n_per_token * tokens + 4 * 28 * 1152 * (frames * per_frame**2 + per_frame * frames**2)
     flops = (3 + 1) * (1 + padding) * (1 + encoder) * samples * forward
     want = flops / (H800 * utilization * 86400)
     assert obs.set["training_clips"] == samples and obs.set["params"] == pytest.approx(n_per_token, rel=1e-3)
-    at = {**obs.set, "training_utilization": utilization, "training_padding_fraction": padding,
-          "training_encoder_fraction": encoder}
+    at = {
+        **obs.set,
+        "training_utilization": utilization,
+        "training_padding_fraction": padding,
+        "training_encoder_fraction": encoder,
+    }
     y = engine.evaluate_point("video-diffusion", at=at)
     assert y["training_tokens"] == samples * tokens
     assert y["training_gpu_days"] == pytest.approx(want, rel=2e-3)  # params rounded to 4 figures
@@ -73,8 +77,13 @@ def test_open_sora_1_0_closed_form(evidence, utilization, padding, encoder):
 def test_open_sora_1_0_implied_utilization_as_noted(evidence):
     """The note's 6.9%: denoiser FLOPs (no recomputation, no encoders) over 117 H800-days at peak."""
     obs = next(o for o in evidence if o.label == "Open-Sora 1.0 16x256x256 (366K)")
-    at = {**obs.set, "training_utilization": 1.0, "training_recompute_fraction": 0.0,
-          "training_padding_fraction": 0.0, "training_encoder_fraction": 0.0}
+    at = {
+        **obs.set,
+        "training_utilization": 1.0,
+        "training_recompute_fraction": 0.0,
+        "training_padding_fraction": 0.0,
+        "training_encoder_fraction": 0.0,
+    }
     implied = engine.evaluate_point("video-diffusion", at=at)["training_gpu_days"] / obs.value
     assert implied == pytest.approx(0.069, abs=0.001) and "6.9%" in obs.note
 

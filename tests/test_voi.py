@@ -25,11 +25,14 @@ def gaussian_evppi(a: np.ndarray, known: list[int], t: float) -> float:
     return integrate.quad(f, -12 * s_w, 12 * s_w, points=[t], limit=200)[0] - max(p, 1 - p)
 
 
-@pytest.mark.parametrize("a, t, rho, tol_share, tol_evppi", [
-    ((1.0, 0.7, 0.4), 0.5, 0.0, 0.02, 0.01),
-    ((0.3, 1.0, 0.5), -0.2, 0.0, 0.02, 0.01),
-    ((1.0, 0.7, 0.4), 0.5, 0.6, 0.02, 0.01),  # Z0, Z1 correlated: the regression handles dependence
-])
+@pytest.mark.parametrize(
+    "a, t, rho, tol_share, tol_evppi",
+    [
+        ((1.0, 0.7, 0.4), 0.5, 0.0, 0.02, 0.01),
+        ((0.3, 1.0, 0.5), -0.2, 0.0, 0.02, 0.01),
+        ((1.0, 0.7, 0.4), 0.5, 0.6, 0.02, 0.01),  # Z0, Z1 correlated: the regression handles dependence
+    ],
+)
 def test_gaussian_closed_form(a, t, rho, tol_share, tol_evppi):
     a = np.array(a)
     cov = np.eye(3)
@@ -53,8 +56,13 @@ def test_gaussian_closed_form(a, t, rho, tol_share, tol_evppi):
 
 
 def test_plappert_names_the_input_that_matters_for_720k():
-    v = voi("plappert-2024", "peak_fleet_h100", decision=">= 720000", seed=1,
-            groups={"utilisation": ["inference_utilization", "peak_factor"]})
+    v = voi(
+        "plappert-2024",
+        "peak_fleet_h100",
+        decision=">= 720000",
+        seed=1,
+        groups={"utilisation": ["inference_utilization", "peak_factor"]},
+    )
     assert v.rows[0].name == "sora_params" and max(v.rows, key=lambda r: r.evppi).name == "sora_params"
     assert "pin down sora_params" in v.headline()
     j = v.to_json()
@@ -69,12 +77,15 @@ def test_bad_decision_is_refused(text):
         parse_decision(text)
 
 
-@pytest.mark.parametrize("groups, fragment", [
-    (["g=sora_params"], "at least two"),
-    (["g=sora_params,nonsense"], "nonsense"),
-    (["sora_params=peak_factor,inference_utilization"], "already an input"),
-    (["nothing"], "NAME=input1,input2"),
-])
+@pytest.mark.parametrize(
+    "groups, fragment",
+    [
+        (["g=sora_params"], "at least two"),
+        (["g=sora_params,nonsense"], "nonsense"),
+        (["sora_params=peak_factor,inference_utilization"], "already an input"),
+        (["nothing"], "NAME=input1,input2"),
+    ],
+)
 def test_bad_group_is_refused(groups, fragment):
     with pytest.raises(InputError, match=fragment):
         voi("plappert-2024", "peak_fleet_h100", groups=groups, draws=2000, seed=1)
@@ -87,9 +98,24 @@ def test_cli_module_writes_table_figure_and_report(tmp_path, capsys):
 
     parser = Parser(prog="flopcast")
     voi_cli.register(parser.add_subparsers(dest="command", parser_class=Parser))
-    args = parser.parse_args(["voi", "sora-2026", "--output", "peak_fleet_gpus", "--decision", ">= 1e7",
-                              "--group", "geometry=width,height,frames", "--draws", "5000", "--seed", "2",
-                              "--out", str(tmp_path / "v")])
+    args = parser.parse_args(
+        [
+            "voi",
+            "sora-2026",
+            "--output",
+            "peak_fleet_gpus",
+            "--decision",
+            ">= 1e7",
+            "--group",
+            "geometry=width,height,frames",
+            "--draws",
+            "5000",
+            "--seed",
+            "2",
+            "--out",
+            str(tmp_path / "v"),
+        ]
+    )
     assert execute(args.handler, args) == 0
     out = capsys.readouterr().out
     assert "P(flip)" in out and "pin down" in out
@@ -103,10 +129,13 @@ def test_cli_module_writes_table_figure_and_report(tmp_path, capsys):
 # An input whose flip region holds less than 1/64 of its mass (issue 24: 64 fixed bins gave P(flip) = 0).
 # log Y = Z0 + a Z1, Z ~ N(0, I), decision log Y >= t: P(yes | Z1 = z) < 1/2 iff a z < t, so learning Z1
 # flips the "yes" taken now with probability Phi(t / a) (closed form); EVPPI by quadrature as above.
-@pytest.mark.parametrize("a, t, draws, tol_flip", [
-    (0.6, -1.5, 200_000, 0.002),   # Phi(-2.5) = 0.0062: 0.4 of a 64th
-    (0.5, -1.2, 100_000, 0.003),   # Phi(-2.4) = 0.0082
-])
+@pytest.mark.parametrize(
+    "a, t, draws, tol_flip",
+    [
+        (0.6, -1.5, 200_000, 0.002),  # Phi(-2.5) = 0.0062: 0.4 of a 64th
+        (0.5, -1.2, 100_000, 0.003),  # Phi(-2.4) = 0.0082
+    ],
+)
 def test_small_flip_region_is_resolved(a, t, draws, tol_flip):
     z = np.random.default_rng(3).standard_normal((draws, 2))
     log_y = z[:, 0] + a * z[:, 1]
@@ -126,8 +155,9 @@ def test_mcse_matches_the_spread_over_seeds():
     figs, errs = [], []
     for seed in range(12):
         z = np.random.default_rng(seed).standard_normal((10_000, 3))
-        _, _, rows = voi_from_draws({f"z{i}": z[:, i] for i in range(3)}, z @ a, z @ a >= t,
-                                    rng=np.random.default_rng(100 + seed))
+        _, _, rows = voi_from_draws(
+            {f"z{i}": z[:, i] for i in range(3)}, z @ a, z @ a >= t, rng=np.random.default_rng(100 + seed)
+        )
         by = {r.name: r for r in rows}
         figs.append([[by[n].share, by[n].evppi, by[n].p_flip] for n in ("z0", "z1")])
         errs.append([[by[n].share_mcse, by[n].evppi_mcse, by[n].p_flip_mcse] for n in ("z0", "z1")])

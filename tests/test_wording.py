@@ -54,4 +54,6 @@ def test_results_hold_numbers_the_report_holds_words():
     au = fc.audit("dit-xl", draws=2000, seed=1)  # dit-xl counts MACs as FLOPs: premise findings
     findings = au.conventions.findings
     assert findings and all("sentence" not in f.to_json() for f in findings)
-    assert [f["sentence"] for f in au.to_json()["conventions"]["findings"]] == [text.finding_sentence(f) for f in findings]
+    assert [f["sentence"] for f in au.to_json()["conventions"]["findings"]] == [
+        text.finding_sentence(f) for f in findings
+    ]

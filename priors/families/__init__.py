@@ -12,8 +12,7 @@ from flopcast.priors.families.triangular import Triangular
 from flopcast.priors.families.uniform import Uniform
 
 FAMILIES: dict[str, type[Distribution]] = {
-    cls.family: cls
-    for cls in (Constant, Uniform, LogUniform, Normal, LogNormal, Beta, Triangular, Pert, Metalog)
+    cls.family: cls for cls in (Constant, Uniform, LogUniform, Normal, LogNormal, Beta, Triangular, Pert, Metalog)
 }
 
 __all__ = [

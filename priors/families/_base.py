@@ -102,13 +102,13 @@ def _short(v: float) -> str:
 
 def _number_or_pair(value: Any, key: str, where: str):
     if key in ("ci90", "ci"):
-        if (
-            not isinstance(value, (list, tuple))
-            or len(value) != 2
-            or not all(_is_number(v) for v in value)
-        ):
-            raise InputError(f"{where}.{key}", "must be a pair of numbers [p05, p95]" if key == "ci90" else
-                             "must be a pair of numbers [low, high] holding `mass` of the prior")
+        if not isinstance(value, (list, tuple)) or len(value) != 2 or not all(_is_number(v) for v in value):
+            raise InputError(
+                f"{where}.{key}",
+                "must be a pair of numbers [p05, p95]"
+                if key == "ci90"
+                else "must be a pair of numbers [low, high] holding `mass` of the prior",
+            )
         lo, hi = float(value[0]), float(value[1])
         if not lo < hi:
             raise InputError(f"{where}.{key}", f"lower bound {lo:g} must be below upper bound {hi:g}")

@@ -83,8 +83,11 @@ class Metalog(Distribution):
     def from_spec(cls, spec: Mapping[str, Any], where: str) -> "Metalog":
         keys = frozenset(spec)
         if keys not in cls.FORMS:
-            raise InputError(where, "metalog takes quantiles = [[p, value], ...] and optionally lower and/or upper; "
-                                    f"got ({', '.join(sorted(keys)) or 'none'})")
+            raise InputError(
+                where,
+                "metalog takes quantiles = [[p, value], ...] and optionally lower and/or upper; "
+                f"got ({', '.join(sorted(keys)) or 'none'})",
+            )
         pairs = parse_quantiles(spec["quantiles"], f"{where}.quantiles")
         bounds = {}
         for key in ("lower", "upper"):
@@ -101,8 +104,14 @@ class Metalog(Distribution):
             raise InputError(where, str(exc)) from None
 
     @classmethod
-    def from_quantiles(cls, quantiles, lower: float = -math.inf, upper: float = math.inf,
-                       domain_bounds: bool | None = None, strict: bool = True) -> "Metalog":
+    def from_quantiles(
+        cls,
+        quantiles,
+        lower: float = -math.inf,
+        upper: float = math.inf,
+        domain_bounds: bool | None = None,
+        strict: bool = True,
+    ) -> "Metalog":
         """The metalog through ``quantiles`` inside (lower, upper). ``strict=False`` keeps a fit that is not
         increasing (its reason in ``problem``) for ``with_bounds`` to refit in the bounded space (binding a
         prior to its input, ``fit_domain``, refits it or raises the reason)."""
@@ -116,8 +125,10 @@ class Metalog(Distribution):
         p, x = p[order], x[order]
         require(bool(np.all(np.diff(p) > 0)), "quantile probabilities must be distinct")
         require(bool(np.all(np.diff(x) > 0)), "values must increase with their probabilities")
-        require(bool(np.all((x > lower) & (x < upper))),
-                f"every value must lie strictly inside the bounds ({lower:g}, {upper:g})")
+        require(
+            bool(np.all((x > lower) & (x < upper))),
+            f"every value must lie strictly inside the bounds ({lower:g}, {upper:g})",
+        )
         z = cls._to_z(x, lower, upper)
         k = min(len(p), MAX_TERMS)
         basis = _basis(p, k)
@@ -126,9 +137,11 @@ class Metalog(Distribution):
         problem = ""
         if not np.all(slope > 0):
             bad = _check_grid()[np.argmin(slope)]
-            problem = (f"the metalog through these quantiles is not increasing (its quantile function falls "
-                       f"near p = {bad:.3g}), so it is no distribution; move the quantiles apart, drop one, or "
-                       "give fewer (two or three give smoother fits)")
+            problem = (
+                f"the metalog through these quantiles is not increasing (its quantile function falls "
+                f"near p = {bad:.3g}), so it is no distribution; move the quantiles apart, drop one, or "
+                "give fewer (two or three give smoother fits)"
+            )
             if strict:
                 raise ValueError(problem)
         auto = domain_bounds if domain_bounds is not None else (lower == -math.inf and upper == math.inf)
@@ -230,12 +243,17 @@ def parse_quantiles(value: Any, where: str) -> tuple[tuple[float, float], ...]:
     ok = isinstance(value, (list, tuple)) and len(value) >= 2
     pairs = []
     for item in value if ok else ():
-        if not (isinstance(item, (list, tuple)) and len(item) == 2
-                and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in item)):
+        if not (
+            isinstance(item, (list, tuple))
+            and len(item) == 2
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in item)
+        ):
             ok = False
             break
         pairs.append((float(item[0]), float(item[1])))
     if not ok:
-        raise InputError(where, "must be a list of at least two [probability, value] pairs, e.g. "
-                                "[[0.1, 5e9], [0.5, 17e9], [0.9, 50e9]]")
+        raise InputError(
+            where,
+            "must be a list of at least two [probability, value] pairs, e.g. [[0.1, 5e9], [0.5, 17e9], [0.9, 50e9]]",
+        )
     return tuple(pairs)

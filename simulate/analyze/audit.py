@@ -51,16 +51,30 @@ class AuditLine:
 
     def to_json(self) -> dict:
         return {
-            "output": self.output, "label": self.label, "unit": self.unit,
-            "published": self.published, "rederived": self.rederived, "ratio": self.ratio,
-            "consistent": self.consistent, "percentile": self.percentile, "p_exceed": self.p_exceed,
-            "quote": self.quote, "note": self.note, "set": dict(self.set),
-            "inherited_from": self.inherited_from, "band_fixed": self.band_fixed,
+            "output": self.output,
+            "label": self.label,
+            "unit": self.unit,
+            "published": self.published,
+            "rederived": self.rederived,
+            "ratio": self.ratio,
+            "consistent": self.consistent,
+            "percentile": self.percentile,
+            "p_exceed": self.p_exceed,
+            "quote": self.quote,
+            "note": self.note,
+            "set": dict(self.set),
+            "inherited_from": self.inherited_from,
+            "band_fixed": self.band_fixed,
             "single_input_fixes": [
-                {"input": f.input, "point": f.point, "needed": f.needed, "unit": f.unit,
-                 "same_effect_as": f.alternatives,
-                 "breaks_headlines": f.breaks,
-                 "then": {k: {"before": a, "after": b} for k, (a, b) in f.side_effects.items()}}
+                {
+                    "input": f.input,
+                    "point": f.point,
+                    "needed": f.needed,
+                    "unit": f.unit,
+                    "same_effect_as": f.alternatives,
+                    "breaks_headlines": f.breaks,
+                    "then": {k: {"before": a, "after": b} for k, (a, b) in f.side_effects.items()},
+                }
                 for f in self.fixes
             ],
         }
@@ -114,9 +128,14 @@ class Audit(Result):
 
     def to_json(self) -> dict:
         words = self.wording()
-        obj = {"scenario": self.scenario, "draws": self.draws, "seed": self.seed,
-               "headlines": [ln.to_json() for ln in self.lines], "summary": words.get("summary", []),
-               **self.convention}
+        obj = {
+            "scenario": self.scenario,
+            "draws": self.draws,
+            "seed": self.seed,
+            "headlines": [ln.to_json() for ln in self.lines],
+            "summary": words.get("summary", []),
+            **self.convention,
+        }
         if self.conventions is not None:
             conv = self.conventions.to_json()
             for finding, sentence in zip(conv["findings"], words.get("findings", [])):
@@ -153,9 +172,23 @@ def audit(plan: Plan, draws: int | None = None, seed: int | None = None, max_fix
         else:
             p, pct = float(re >= h.value), 100.0 * float(re < h.value)
         fixed = values is None or bool(np.ptp(values) <= 1e-9 * np.max(np.abs(values)))  # constant to rounding
-        lines.append(AuditLine(h.output, h.label or h.output, plan.unit(h.output), h.value, re, ratio,
-                               TOLERANCE[0] <= ratio <= TOLERANCE[1], pct, p, h.quote, h.note, dict(h.set),
-                               band_fixed=fixed))
+        lines.append(
+            AuditLine(
+                h.output,
+                h.label or h.output,
+                plan.unit(h.output),
+                h.value,
+                re,
+                ratio,
+                TOLERANCE[0] <= ratio <= TOLERANCE[1],
+                pct,
+                p,
+                h.quote,
+                h.note,
+                dict(h.set),
+                band_fixed=fixed,
+            )
+        )
     for line, h in zip(lines, headlines):
         if line.consistent:
             continue
@@ -164,8 +197,14 @@ def audit(plan: Plan, draws: int | None = None, seed: int | None = None, max_fix
     from flopcast.analyze.conventions import check
     from flopcast.results import convention_json
 
-    return Audit(plan.scenario.name, lines, band.draws if band else 0, band.seed if band else 0,
-                 check(plan, band), convention_json(plan))
+    return Audit(
+        plan.scenario.name,
+        lines,
+        band.draws if band else 0,
+        band.seed if band else 0,
+        check(plan, band),
+        convention_json(plan),
+    )
 
 
 def _band(h, bands: dict):
@@ -188,8 +227,11 @@ def _exceedances_streamed(plan: Plan, band, headlines):
     for h in headlines:
         wanted.setdefault(h.output, []).append(h.value)
     got = streamed.counts(plan, band.draws, band.seed, band.sampler, wanted)
-    return {(o, x): (ge / band.draws, 100.0 * (lt / band.draws)) for o, xs in wanted.items()
-            for x, (ge, lt) in zip(xs, got[o])}
+    return {
+        (o, x): (ge / band.draws, 100.0 * (lt / band.draws))
+        for o, xs in wanted.items()
+        for x, (ge, lt) in zip(xs, got[o])
+    }
 
 
 def _dependencies(plan: Plan, output: str) -> frozenset[str]:
@@ -242,8 +284,11 @@ def _fixes(plan: Plan, line: AuditLine, h, headlines, derived, max_fixes: int) -
             was_ok = TOLERANCE[0] <= other.value / d[other.output] <= TOLERANCE[1]
             if was_ok and not TOLERANCE[0] <= other.value / y <= TOLERANCE[1]:
                 breaks.append(f"{other.output} ({other.label})" if other.label else other.output)
-        side = {k: (before[k], after[k]) for k in after if k != line.output
-                and not math.isclose(before[k], after[k], rel_tol=1e-9)}
+        side = {
+            k: (before[k], after[k])
+            for k in after
+            if k != line.output and not math.isclose(before[k], after[k], rel_tol=1e-9)
+        }
         point = h.set.get(name, plan.points[name])
         fixes.append(Fix(name, point, needed, plan.unit(name), breaks, side))
 
@@ -258,5 +303,3 @@ def _fixes(plan: Plan, line: AuditLine, h, headlines, derived, max_fixes: int) -
         f.alternatives = [g.input for g in routes[frozenset(f.side_effects)][1:]]
     best.sort(key=lambda f: (len(f.breaks), size(f)))
     return best[:max_fixes]
-
-

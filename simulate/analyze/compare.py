@@ -47,8 +47,10 @@ class Comparison(Result):
 
         close = [(difflib.SequenceMatcher(None, x, y).ratio(), x, y) for x in a for y in b]
         _, x, y = max(close)
-        return (f"not compared, names differ: A has {', '.join(a)}; B has {', '.join(b)}; pair outputs that measure "
-                f"the same thing with --map A_OUTPUT=B_OUTPUT (e.g. --map {x}={y})")
+        return (
+            f"not compared, names differ: A has {', '.join(a)}; B has {', '.join(b)}; pair outputs that measure "
+            f"the same thing with --map A_OUTPUT=B_OUTPUT (e.g. --map {x}={y})"
+        )
 
     def __repr__(self) -> str:
         return f"<Comparison {self.a} (A) vs {self.b} (B): {len(self.outputs)} outputs, {self.draws:,} draws, seed {self.seed}>"
@@ -58,11 +60,23 @@ class Comparison(Result):
             return {"median": x.median, "p05": x.p05, "p95": x.p95, "mean": x.mean, "hdi90": list(x.hdi90)}
 
         return {
-            "a": self.a, "b": self.b, "draws": self.draws, "seed": self.seed, "sampler": self.sampler,
+            "a": self.a,
+            "b": self.b,
+            "draws": self.draws,
+            "seed": self.seed,
+            "sampler": self.sampler,
             "common_random_numbers": self.shared_inputs,
             "not_compared": self.unmatched,
-            "outputs": {n: {"unit": c.unit, "a": s(c.a), "b": s(c.b), "ratio_b_over_a": s(c.ratio),
-                            "p_b_greater": c.p_b_greater} for n, c in self.outputs.items()},
+            "outputs": {
+                n: {
+                    "unit": c.unit,
+                    "a": s(c.a),
+                    "b": s(c.b),
+                    "ratio_b_over_a": s(c.ratio),
+                    "p_b_greater": c.p_b_greater,
+                }
+                for n, c in self.outputs.items()
+            },
         }
 
 
@@ -81,8 +95,18 @@ def label(plan) -> str:
     return f"{plan.scenario.name} on {acc}" if acc else plan.scenario.name
 
 
-def compare(a, b, outputs=(), sets_a=(), sets_b=(), draws: int | None = None, seed: int | None = None,
-            sampler: str = "mc", mapping: dict[str, str] | None = None, stream: bool | None = None) -> Comparison:
+def compare(
+    a,
+    b,
+    outputs=(),
+    sets_a=(),
+    sets_b=(),
+    draws: int | None = None,
+    seed: int | None = None,
+    sampler: str = "mc",
+    mapping: dict[str, str] | None = None,
+    stream: bool | None = None,
+) -> Comparison:
     """B against A on their shared outputs with common random numbers, over all ``draws`` (streamed
     above ``engine.STREAM_ABOVE`` or with ``stream=True``: ``_compare_streamed``). ``mapping``:
     {output of A: output of B} for outputs named differently; they are compared as ``A=B`` (units
@@ -94,37 +118,52 @@ def compare(a, b, outputs=(), sets_a=(), sets_b=(), draws: int | None = None, se
     for name_a, name_b in (mapping or {}).items():
         for plan, name in ((plan_a, name_a), (plan_b, name_b)):
             if name not in plan.model.outputs:
-                raise InputError(f"mapping {name_a}={name_b}", f"{name!r} is not an output of {plan.scenario.name}; "
-                                 f"its outputs: {', '.join(plan.model.outputs)}")
+                raise InputError(
+                    f"mapping {name_a}={name_b}",
+                    f"{name!r} is not an output of {plan.scenario.name}; its outputs: {', '.join(plan.model.outputs)}",
+                )
         ua, ub = plan_a.unit(name_a), plan_b.unit(name_b)
         if _dimension(ua) != _dimension(ub):
-            raise InputError(f"mapping {name_a}={name_b}", f"{ua!r} and {ub!r} measure different things, so B/A of "
-                             "them means nothing; map outputs of one unit (accelerator names aside: H100s = GPUs)")
+            raise InputError(
+                f"mapping {name_a}={name_b}",
+                f"{ua!r} and {ub!r} measure different things, so B/A of "
+                "them means nothing; map outputs of one unit (accelerator names aside: H100s = GPUs)",
+            )
         pairs[name_a if name_a == name_b else f"{name_a}={name_b}"] = (name_a, name_b)
     for name in outputs:
         if name not in common:
-            raise InputError(f"output {name}", f"not an output of both models; shared outputs: {', '.join(common) or 'none'}")
+            raise InputError(
+                f"output {name}", f"not an output of both models; shared outputs: {', '.join(common) or 'none'}"
+            )
     unmatched = {}
     if outputs or pairs:  # only what was named
         common = list(outputs)
     else:
-        unmatched = {"a": [n for n in plan_a.model.outputs if n not in plan_b.model.outputs],
-                     "b": [n for n in plan_b.model.outputs if n not in plan_a.model.outputs]}
+        unmatched = {
+            "a": [n for n in plan_a.model.outputs if n not in plan_b.model.outputs],
+            "b": [n for n in plan_b.model.outputs if n not in plan_a.model.outputs],
+        }
     pairs = {**{n: (n, n) for n in common}, **pairs}
     if not pairs:
-        raise InputError(f"{plan_a.scenario.name} vs {plan_b.scenario.name}",
-                         "the two models share no output name; pair outputs with --map A_OUTPUT=B_OUTPUT (A's: "
-                         f"{', '.join(plan_a.model.outputs)}; B's: {', '.join(plan_b.model.outputs)})")
-    draws = check_draws(draws if draws is not None else max(plan_a.scenario.default_draws or 0,
-                                                           plan_b.scenario.default_draws or 0) or 200_000)
+        raise InputError(
+            f"{plan_a.scenario.name} vs {plan_b.scenario.name}",
+            "the two models share no output name; pair outputs with --map A_OUTPUT=B_OUTPUT (A's: "
+            f"{', '.join(plan_a.model.outputs)}; B's: {', '.join(plan_b.model.outputs)})",
+        )
+    draws = check_draws(
+        draws
+        if draws is not None
+        else max(plan_a.scenario.default_draws or 0, plan_b.scenario.default_draws or 0) or 200_000
+    )
     seed = resolve_seed(seed)
     columns = sorted(set(sampled_columns(plan_a)) | set(sampled_columns(plan_b)))
     shared = sorted(set(plan_a.uncertain) & set(plan_b.uncertain))
     if _streams(draws, stream, sampler):
         from dataclasses import replace
 
-        return replace(_compare_streamed(plan_a, plan_b, pairs, draws, seed, sampler, columns, shared),
-                       unmatched=unmatched)
+        return replace(
+            _compare_streamed(plan_a, plan_b, pairs, draws, seed, sampler, columns, shared), unmatched=unmatched
+        )
     ra = run(plan_a, draws=draws, seed=seed, sampler=sampler, summarize_outputs=False, columns=columns, stream=False)
     rb = run(plan_b, draws=draws, seed=seed, sampler=sampler, summarize_outputs=False, columns=columns, stream=False)
     out = {}
@@ -134,8 +173,14 @@ def compare(a, b, outputs=(), sets_a=(), sets_b=(), draws: int | None = None, se
             ratio = yb / ya
         ua, ub = plan_a.unit(name_a), plan_b.unit(name_b)
         unit = ua if ua == ub else f"{ua} / {ub}"
-        out[name] = OutputComparison(name, unit, summarize(ya, unit), summarize(yb, unit),
-                                     summarize(ratio[np.isfinite(ratio)], "ratio"), float(np.mean(yb > ya)))
+        out[name] = OutputComparison(
+            name,
+            unit,
+            summarize(ya, unit),
+            summarize(yb, unit),
+            summarize(ratio[np.isfinite(ratio)], "ratio"),
+            float(np.mean(yb > ya)),
+        )
     return Comparison(label(plan_a), label(plan_b), draws, seed, sampler, out, shared, unmatched)
 
 

@@ -27,9 +27,16 @@ class Entry:
     note: str = ""
 
     def to_json(self) -> dict:
-        return {"label": self.label, "scenario": self.scenario, "output": self.output, "unit": self.unit,
-                "point": self.point, "median": self.summary.median, "p05": self.summary.p05,
-                "p95": self.summary.p95}
+        return {
+            "label": self.label,
+            "scenario": self.scenario,
+            "output": self.output,
+            "unit": self.unit,
+            "point": self.point,
+            "median": self.summary.median,
+            "p05": self.summary.p05,
+            "p95": self.summary.p95,
+        }
 
 
 @dataclass(frozen=True, repr=False)
@@ -61,8 +68,12 @@ class OutputsComparison(Result):
         return f"<OutputsComparison {self.name}: {len(self.entries)} entries, {self.draws:,} draws, seed {self.seed}>"
 
     def to_json(self) -> dict:
-        return {"comparison": self.name, "draws": self.draws, "seed": self.seed,
-                "entries": [e.to_json() for e in self.entries]}
+        return {
+            "comparison": self.name,
+            "draws": self.draws,
+            "seed": self.seed,
+            "entries": [e.to_json() for e in self.entries],
+        }
 
 
 def compare_outputs(ref: str | Comparison, draws: int = 50_000, seed: int | None = None) -> OutputsComparison:
@@ -82,8 +93,11 @@ def compare_outputs(ref: str | Comparison, draws: int = 50_000, seed: int | None
             values = run(plan, draws=draws, seed=seed, summarize_outputs=False).outputs[e.output] * e.scale
             point = evaluate_point(plan)[e.output] * e.scale
         if not (np.all(np.isfinite(values)) and np.isfinite(point)):
-            raise InputError(f"{comparison.file}: entry[{i}].scale", f"{e.scale:g} x {e.output} exceeds the largest "
-                             "float (infinite for some draws); use a scale that keeps the figures finite")
+            raise InputError(
+                f"{comparison.file}: entry[{i}].scale",
+                f"{e.scale:g} x {e.output} exceeds the largest "
+                "float (infinite for some draws); use a scale that keeps the figures finite",
+            )
         unit = plan.unit(e.output) + (f" x {e.scale:g}" if e.scale != 1 else "")
         entries.append(Entry(e.label, e.scenario, e.output, unit, e.scale, point, summarize(values, unit), e.note))
     return OutputsComparison(comparison.header(), entries, draws, seed)

@@ -31,8 +31,12 @@ class Finding:
     def to_json(self) -> dict:
         """Numbers only; its sentence is ``report.text.finding_sentence`` (the containing result's
         JSON adds it)."""
-        return {**self.mismatch.to_json(), "value": self.value, "corrected": self.corrected,
-                "moves_alone": dict(self.moves)}
+        return {
+            **self.mismatch.to_json(),
+            "value": self.value,
+            "corrected": self.corrected,
+            "moves_alone": dict(self.moves),
+        }
 
     def short(self) -> str:
         """One terminal line: the input, the two conventions and the factor."""
@@ -40,8 +44,10 @@ class Finding:
 
         m = self.mismatch
         words = {"mac": "MACs", "flop": "FLOPs", "forward+backward": "forward + backward"}
-        steps = ", ".join(f"{words.get(s.published, s.published)} counted, {words.get(s.expects, s.expects)} expected"
-                          for s in m.steps)
+        steps = ", ".join(
+            f"{words.get(s.published, s.published)} counted, {words.get(s.expects, s.expects)} expected"
+            for s in m.steps
+        )
         return f"{m.input} = {num(self.value, 3)} {m.unit}: {steps}: x{m.factor:g} = {num(self.corrected, 3)} {m.unit}"
 
 
@@ -64,10 +70,17 @@ class Moved:
         return b / a if a != 0 else math.inf
 
     def to_json(self) -> dict:
-        return {"output": self.output, "unit": self.unit, "point": self.point,
-                "point_corrected": self.point_corrected, "median": self.median,
-                "median_corrected": self.median_corrected, "p05_corrected": self.p05_corrected,
-                "p95_corrected": self.p95_corrected, "ratio_of_medians": self.ratio}
+        return {
+            "output": self.output,
+            "unit": self.unit,
+            "point": self.point,
+            "point_corrected": self.point_corrected,
+            "median": self.median,
+            "median_corrected": self.median_corrected,
+            "p05_corrected": self.p05_corrected,
+            "p95_corrected": self.p95_corrected,
+            "ratio_of_medians": self.ratio,
+        }
 
 
 @dataclass
@@ -82,8 +95,13 @@ class ConventionCheck:
     def to_json(self) -> dict:
         """Numbers only; the sentences are ``report.text.convention_sentences`` (the containing
         result's JSON adds them as ``summary``)."""
-        return {"findings": [f.to_json() for f in self.findings], "moved": [m.to_json() for m in self.moved],
-                "unmoved": list(self.unmoved), "draws": self.draws, "seed": self.seed}
+        return {
+            "findings": [f.to_json() for f in self.findings],
+            "moved": [m.to_json() for m in self.moved],
+            "unmoved": list(self.unmoved),
+            "draws": self.draws,
+            "seed": self.seed,
+        }
 
 
 def findings(plan: Plan) -> list[Finding]:
@@ -113,8 +131,7 @@ def check(plan: Plan, band=None) -> ConventionCheck | None:
     before, after = evaluate_point(plan), evaluate_point(corrected)
     fixed = None
     if band is not None:
-        fixed = run(corrected, draws=band.draws, seed=band.seed, sampler=band.sampler,
-                    columns=sampled_columns(plan))
+        fixed = run(corrected, draws=band.draws, seed=band.seed, sampler=band.sampler, columns=sampled_columns(plan))
     moved, unmoved = [], []
     for name in plan.model.outputs:
         s0 = band.summary[name] if band is not None else None
@@ -123,8 +140,23 @@ def check(plan: Plan, band=None) -> ConventionCheck | None:
         if a == b or (a != 0 and abs(b / a - 1) <= SAME):
             unmoved.append(name)
             continue
-        moved.append(Moved(name, plan.unit(name), before[name], after[name], s0 and s0.median, s1 and s1.median,
-                           s1 and s1.p05, s1 and s1.p95))
-    return ConventionCheck(found, moved, unmoved, band.draws if band is not None else 0,
-                           band.seed if band is not None else 0,
-                           {n: plan.unit(n) for n in plan.model.outputs})
+        moved.append(
+            Moved(
+                name,
+                plan.unit(name),
+                before[name],
+                after[name],
+                s0 and s0.median,
+                s1 and s1.median,
+                s1 and s1.p05,
+                s1 and s1.p95,
+            )
+        )
+    return ConventionCheck(
+        found,
+        moved,
+        unmoved,
+        band.draws if band is not None else 0,
+        band.seed if band is not None else 0,
+        {n: plan.unit(n) for n in plan.model.outputs},
+    )

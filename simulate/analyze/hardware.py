@@ -33,10 +33,19 @@ class Hardware(Result):
         rows = []
         for a in self.accelerators:
             low, high = a.usd_per_hour if a.usd_per_hour is not None else (None, None)
-            rows.append({"accelerator": a.name, "vendor": a.vendor, "dense_bf16_flops": a.dense_bf16_flops,
-                         "dense_fp8_flops": a.dense_fp8_flops, "memory_gb": a.memory_gb,
-                         "memory_bandwidth_tb_s": a.memory_bandwidth, "power_w": a.power_w,
-                         "usd_per_hour_low": low, "usd_per_hour_high": high})
+            rows.append(
+                {
+                    "accelerator": a.name,
+                    "vendor": a.vendor,
+                    "dense_bf16_flops": a.dense_bf16_flops,
+                    "dense_fp8_flops": a.dense_fp8_flops,
+                    "memory_gb": a.memory_gb,
+                    "memory_bandwidth_tb_s": a.memory_bandwidth,
+                    "power_w": a.power_w,
+                    "usd_per_hour_low": low,
+                    "usd_per_hour_high": high,
+                }
+            )
         return rows
 
 

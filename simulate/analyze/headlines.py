@@ -48,12 +48,20 @@ class HeadlineFigure:
         return ", ".join(f"{k}={v:g}" for k, v in self.set.items())
 
     def to_json(self) -> dict:
-        return {"output": self.output, "label": self.label, "unit": self.unit, "published": self.published,
-                "rederived": self.rederived, "ratio": self.ratio,
-                "published_percentile": self.published_percentile,
-                "rederived_percentile": self.rederived_percentile, "set": dict(self.set),
-                "band_has_set": self.band_has_set, "note": self.note,
-                "band90": list(self.band) if self.band is not None else None}
+        return {
+            "output": self.output,
+            "label": self.label,
+            "unit": self.unit,
+            "published": self.published,
+            "rederived": self.rederived,
+            "ratio": self.ratio,
+            "published_percentile": self.published_percentile,
+            "rederived_percentile": self.rederived_percentile,
+            "set": dict(self.set),
+            "band_has_set": self.band_has_set,
+            "note": self.note,
+            "band90": list(self.band) if self.band is not None else None,
+        }
 
 
 @dataclass(frozen=True, repr=False)
@@ -78,12 +86,18 @@ class Headlines(Result):
         return self.items[-1] if self.items else None
 
     def to_json(self) -> dict:
-        obj = {"scenario": self.scenario, "draws": self.draws, "headlines": [h.to_json() for h in self.items],
-               "log_hdi90": {k: list(v) for k, v in self.log_hdi90.items()}}
+        obj = {
+            "scenario": self.scenario,
+            "draws": self.draws,
+            "headlines": [h.to_json() for h in self.items],
+            "log_hdi90": {k: list(v) for k, v in self.log_hdi90.items()},
+        }
         if self.premises:
             words = self.wording().get("findings", [])
-            obj["premises"] = [{**f.to_json(), **({"sentence": s} if s is not None else {})}
-                               for f, s in zip(self.premises, [*words, *[None] * len(self.premises)])]
+            obj["premises"] = [
+                {**f.to_json(), **({"sentence": s} if s is not None else {})}
+                for f, s in zip(self.premises, [*words, *[None] * len(self.premises)])
+            ]
         return obj
 
 
@@ -120,9 +134,19 @@ def headline_band(result, sets: dict, cache: dict | None = None):
 
         fixed = plan_for(plan, dict(sets))
         streamed = is_streamed(result)
-        cache[key] = run(fixed, draws=result.draws, seed=result.seed, sampler=result.sampler,
-                         columns=sampled_columns(plan), summarize_outputs=streamed,
-                         stream=streamed) if fixed.uncertain else None
+        cache[key] = (
+            run(
+                fixed,
+                draws=result.draws,
+                seed=result.seed,
+                sampler=result.sampler,
+                columns=sampled_columns(plan),
+                summarize_outputs=streamed,
+                stream=streamed,
+            )
+            if fixed.uncertain
+            else None
+        )
     return cache[key]
 
 
@@ -155,8 +179,21 @@ def headlines(result) -> Headlines:
             p90 = (band.summary[h.output].p05, band.summary[h.output].p95)  # the band's printed quantiles
         else:
             p90 = tuple(float(q) for q in np.quantile(band.outputs[h.output], [0.05, 0.95]))
-        items.append(HeadlineFigure(h.output, h.label or h.output, plan.unit(h.output), float(h.value), derived,
-                                    pub, re, dict(h.set), True, h.note, p90))
+        items.append(
+            HeadlineFigure(
+                h.output,
+                h.label or h.output,
+                plan.unit(h.output),
+                float(h.value),
+                derived,
+                pub,
+                re,
+                dict(h.set),
+                True,
+                h.note,
+                p90,
+            )
+        )
     spans = {}
     known = result.log_hdi90  # read off the run's own partition (in memory) or its histogram (streamed)
     for name, values in result.outputs.items():

@@ -69,12 +69,18 @@ class Sensitivity(Result):
             "seed": self.seed,
             "inputs": {
                 name: {
-                    "low": s.low, "high": s.high, "swing": s.swing,
-                    "input_p05": s.input_p05, "input_p95": s.input_p95,
-                    "s1": s.s1, "s1_ci": list(s.s1_ci) if s.s1_ci else None,
-                    "st": s.st, "st_ci": list(s.st_ci) if s.st_ci else None,
+                    "low": s.low,
+                    "high": s.high,
+                    "swing": s.swing,
+                    "input_p05": s.input_p05,
+                    "input_p95": s.input_p95,
+                    "s1": s.s1,
+                    "s1_ci": list(s.s1_ci) if s.s1_ci else None,
+                    "st": s.st,
+                    "st_ci": list(s.st_ci) if s.st_ci else None,
                     "spearman": s.spearman,
-                    "shapley": s.shapley, "shapley_ci": list(s.shapley_ci) if s.shapley_ci else None,
+                    "shapley": s.shapley,
+                    "shapley_ci": list(s.shapley_ci) if s.shapley_ci else None,
                     "pawn": s.pawn,
                 }
                 for name, s in self.inputs.items()
@@ -87,8 +93,10 @@ class Sensitivity(Result):
 
 def check_output(plan: Plan, output: str) -> None:
     if output not in plan.model.outputs:
-        raise InputError(f"output {output}", f"unknown output; the {plan.model.name} model's outputs are: "
-                         f"{', '.join(plan.model.outputs)}")
+        raise InputError(
+            f"output {output}",
+            f"unknown output; the {plan.model.name} model's outputs are: {', '.join(plan.model.outputs)}",
+        )
 
 
 def _evaluate(plan: Plan, x: dict) -> dict:
@@ -108,8 +116,10 @@ def tornado(plan: Plan, output: str) -> tuple[float, dict[str, tuple[float, floa
         grid[1 + 2 * j, j] = plan.dists[n].quantile(0.05)
         grid[2 + 2 * j, j] = plan.dists[n].quantile(0.95)
     y = np.broadcast_to(_evaluate(plan, {n: grid[:, j] for j, n in enumerate(names)})[output], (2 * k + 1,))
-    out = {n: (grid[1 + 2 * j, j], grid[2 + 2 * j, j], float(y[1 + 2 * j]), float(y[2 + 2 * j]))
-           for j, n in enumerate(names)}
+    out = {
+        n: (grid[1 + 2 * j, j], grid[2 + 2 * j, j], float(y[1 + 2 * j]), float(y[2 + 2 * j]))
+        for j, n in enumerate(names)
+    }
     return float(y[0]), out
 
 
@@ -133,8 +143,12 @@ def sobol_indices(plan: Plan, output: str, n: int, seed: int, log: bool):
         warnings.simplefilter("ignore")
         res = analyze.analyze(problem, y, calc_second_order=False, num_resamples=100, seed=int_seed(seed, "bootstrap"))
     return {
-        name: (float(res["S1"][j]), (float(res["S1"][j] - res["S1_conf"][j]), float(res["S1"][j] + res["S1_conf"][j])),
-               float(res["ST"][j]), (float(res["ST"][j] - res["ST_conf"][j]), float(res["ST"][j] + res["ST_conf"][j])))
+        name: (
+            float(res["S1"][j]),
+            (float(res["S1"][j] - res["S1_conf"][j]), float(res["S1"][j] + res["S1_conf"][j])),
+            float(res["ST"][j]),
+            (float(res["ST"][j] - res["ST_conf"][j]), float(res["ST"][j] + res["ST_conf"][j])),
+        )
         for j, name in enumerate(names)
     }
 
@@ -181,14 +195,21 @@ def pawn_indices(r, names: list[str], y: np.ndarray, seed: int) -> dict[str, flo
     from SALib.analyze import pawn
 
     x = np.column_stack([r.inputs[name] for name in names])
-    problem = {"num_vars": len(names), "names": names,
-               "bounds": [[float(c.min()), float(c.max())] for c in x.T]}
+    problem = {"num_vars": len(names), "names": names, "bounds": [[float(c.min()), float(c.max())] for c in x.T]}
     res = pawn.analyze(problem, x, y, S=10, seed=int_seed(seed, "pawn"))
     return {name: float(res["median"][j]) for j, name in enumerate(names)}
 
 
-def analyze(scenario, output: str, sets=(), n: int = DEFAULT_SOBOL_N, seed: int | None = None,
-            log: bool = False, spearman_draws: int = 20_000, shapley: bool | None = None) -> Sensitivity:
+def analyze(
+    scenario,
+    output: str,
+    sets=(),
+    n: int = DEFAULT_SOBOL_N,
+    seed: int | None = None,
+    log: bool = False,
+    spearman_draws: int = 20_000,
+    shapley: bool | None = None,
+) -> Sensitivity:
     """Tornado, rank correlations, and variance shares: Sobol indices for independent inputs,
     Shapley effects (with PAWN) for dependent ones; ``shapley=True`` computes them for independent
     inputs too (``False`` never)."""
@@ -205,17 +226,22 @@ def analyze(scenario, output: str, sets=(), n: int = DEFAULT_SOBOL_N, seed: int 
     draws = run(plan, draws=spearman_draws, seed=seed, summarize_outputs=False)
     constant = np.asarray(draws.outputs[output], dtype=float)
     if constant.size and np.all(constant == constant[0]):  # variance shares would be 0/0, not 0
-        raise InputError(f"output {output}", f"is {constant[0]:.4g} on every draw of {plan.scenario.file}: no "
-                                               "uncertain input moves it, so no input has a share of its variance")
+        raise InputError(
+            f"output {output}",
+            f"is {constant[0]:.4g} on every draw of {plan.scenario.file}: no "
+            "uncertain input moves it, so no input has a share of its variance",
+        )
     correlated = [(c.inputs[0], c.inputs[1], c.rank) for c in plan.correlations]
     warn: list[str] = []
     sobol = None
     if not plan.independent:
         why = "inputs are correlated" if correlated else "posterior inputs are drawn jointly (dependent)"
-        warn.append(f"{why}: Sobol indices assume independent inputs and are not computed; "
-                    "Shapley effects (which stay valid under dependence) and PAWN are given instead"
-                    if shapley is not False else
-                    f"{why}: Sobol indices assume independent inputs and are not computed")
+        warn.append(
+            f"{why}: Sobol indices assume independent inputs and are not computed; "
+            "Shapley effects (which stay valid under dependence) and PAWN are given instead"
+            if shapley is not False
+            else f"{why}: Sobol indices assume independent inputs and are not computed"
+        )
     else:
         sobol = sobol_indices(plan, output, n, seed, log)
     rho = rank_correlations(draws, output)
@@ -242,15 +268,30 @@ def analyze(scenario, output: str, sets=(), n: int = DEFAULT_SOBOL_N, seed: int 
         inputs[name] = s
     inputs = dict(sorted(inputs.items(), key=lambda kv: -kv[1].swing))
     if sobol is not None:
-        unstable = [name for name, s in inputs.items()
-                    if (s.s1 < 0 and s.s1_ci[1] < 0) or (s.s1 > 0.01 and s.s1_ci[1] - s.s1_ci[0] > s.s1)]
+        unstable = [
+            name
+            for name, s in inputs.items()
+            if (s.s1 < 0 and s.s1_ci[1] < 0) or (s.s1 > 0.01 and s.s1_ci[1] - s.s1_ci[0] > s.s1)
+        ]
         if unstable:
-            warn.append(f"N = {n} is too small for stable indices of {', '.join(unstable)} "
-                        f"(negative first-order index or CI wider than the index); raise --n")
-    meta = None if shap is None else {"permutations": shap.permutations, "inner": shap.inner, "note": shap.note,
-                                      "null_inputs": shap.null, "clipped": shap.clipped}
-    return Sensitivity(plan.scenario.name, output, plan.unit(output), baseline, log, n, seed, inputs, warn, correlated,
-                       meta)
+            warn.append(
+                f"N = {n} is too small for stable indices of {', '.join(unstable)} "
+                f"(negative first-order index or CI wider than the index); raise --n"
+            )
+    meta = (
+        None
+        if shap is None
+        else {
+            "permutations": shap.permutations,
+            "inner": shap.inner,
+            "note": shap.note,
+            "null_inputs": shap.null,
+            "clipped": shap.clipped,
+        }
+    )
+    return Sensitivity(
+        plan.scenario.name, output, plan.unit(output), baseline, log, n, seed, inputs, warn, correlated, meta
+    )
 
 
 # -- figures -------------------------------------------------------------------------------------

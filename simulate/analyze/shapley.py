@@ -53,8 +53,10 @@ class ShapleyEffects:
         if not self.clipped:
             return ""
         items = ", ".join(f"{n} ({v:+.3f})" for n, v in self.clipped.items())
-        return (f"negative Shapley estimates clipped at 0: {items}; a Shapley effect is >= 0 (Song, Nelson & Staum "
-                "2016), so a negative estimate is the Monte Carlo noise of a small effect (its 95% CI reaches 0)")
+        return (
+            f"negative Shapley estimates clipped at 0: {items}; a Shapley effect is >= 0 (Song, Nelson & Staum "
+            "2016), so a negative estimate is the Monte Carlo noise of a small effect (its 95% CI reaches 0)"
+        )
 
 
 def permutations_for(d: int, budget: int = ROW_BUDGET, inner: int = INNER) -> int:
@@ -99,9 +101,17 @@ def conditional_normals(corr: np.ndarray, moved: np.ndarray, outer: np.ndarray, 
     return z
 
 
-def shapley_effects(f: Callable[[np.ndarray], np.ndarray], ppfs: Sequence[Callable], corr: np.ndarray,
-                    y: np.ndarray, seed: np.random.SeedSequence, names: Sequence[str] | None = None,
-                    permutations: int | None = None, inner: int = INNER, bootstrap: int = BOOTSTRAP) -> ShapleyEffects:
+def shapley_effects(
+    f: Callable[[np.ndarray], np.ndarray],
+    ppfs: Sequence[Callable],
+    corr: np.ndarray,
+    y: np.ndarray,
+    seed: np.random.SeedSequence,
+    names: Sequence[str] | None = None,
+    permutations: int | None = None,
+    inner: int = INNER,
+    bootstrap: int = BOOTSTRAP,
+) -> ShapleyEffects:
     """Shapley effects of ``f`` (a vectorized map of an (r, d) input array to r outputs) for inputs
     with marginal inverse CDFs ``ppfs`` joined by a Gaussian copula of correlation ``corr``;
     ``y`` are outputs of draws from that joint law (they give Var(Y)). Song, Nelson & Staum (2016),
@@ -178,14 +188,16 @@ def plan_copula(plan: Plan) -> tuple[list[Callable], np.ndarray, str]:
         grid = (np.arange(n_post) + 0.5) / n_post
         cols = [index[n] for n in plan.joint]
         for k, i in enumerate(cols):
-            ppfs[i] = (lambda s: (lambda u: np.interp(u, grid, s)))(np.sort(draws[:, k]))
+            ppfs[i] = (lambda s: lambda u: np.interp(u, grid, s))(np.sort(draws[:, k]))
         if len(cols) > 1:
             scores = special.ndtri(stats.rankdata(draws, axis=0) / (n_post + 1))
             block = np.corrcoef(scores, rowvar=False)
             corr[np.ix_(cols, cols)] = np.nan_to_num(block, nan=0.0)
             corr[cols, cols] = 1.0
-        note = (f"the calibrated posterior of {', '.join(plan.joint)} enters as its empirical marginals joined by a "
-                "Gaussian copula fitted to its draws (an approximation of its dependence)")
+        note = (
+            f"the calibrated posterior of {', '.join(plan.joint)} enters as its empirical marginals joined by a "
+            "Gaussian copula fitted to its draws (an approximation of its dependence)"
+        )
     return ppfs, corr, note
 
 
@@ -206,8 +218,15 @@ def null_inputs(f: Callable, x: np.ndarray, corr: np.ndarray) -> np.ndarray:
     return out
 
 
-def plan_shapley(plan: Plan, output: str, y: np.ndarray, seed: np.random.SeedSequence, log: bool,
-                 inputs: dict[str, np.ndarray] | None = None, permutations: int | None = None) -> ShapleyEffects:
+def plan_shapley(
+    plan: Plan,
+    output: str,
+    y: np.ndarray,
+    seed: np.random.SeedSequence,
+    log: bool,
+    inputs: dict[str, np.ndarray] | None = None,
+    permutations: int | None = None,
+) -> ShapleyEffects:
     """Shapley effects of ``output`` (its log with ``log``) for a bound plan; ``y`` are the analysed
     values of the scenario's own joint draws and ``inputs`` their inputs (used to find null inputs)."""
     from flopcast.priors.errors import InputError
@@ -218,8 +237,9 @@ def plan_shapley(plan: Plan, output: str, y: np.ndarray, seed: np.random.SeedSeq
 
     def f_all(x: np.ndarray, cols: Sequence[str] = names, fill: dict | None = None) -> np.ndarray:
         with np.errstate(all="ignore"):
-            out = plan.model.evaluate({**const, **(fill or {}),
-                                       **{n: np.ascontiguousarray(x[:, i]) for i, n in enumerate(cols)}})
+            out = plan.model.evaluate(
+                {**const, **(fill or {}), **{n: np.ascontiguousarray(x[:, i]) for i, n in enumerate(cols)}}
+            )
         v = np.broadcast_to(out[output], (x.shape[0],)).astype(float)
         with np.errstate(all="ignore"):
             return np.log(v) if log else v
@@ -235,12 +255,24 @@ def plan_shapley(plan: Plan, output: str, y: np.ndarray, seed: np.random.SeedSeq
     def f(x: np.ndarray) -> np.ndarray:
         v = f_all(x, kept, medians)
         if not np.all(np.isfinite(v)):
-            raise InputError(f"output {output}", "is NaN, infinite or (with --log) <= 0 for some conditional "
-                             "draws; Shapley effects need a finite output")
+            raise InputError(
+                f"output {output}",
+                "is NaN, infinite or (with --log) <= 0 for some conditional "
+                "draws; Shapley effects need a finite output",
+            )
         return v
 
     res = shapley_effects(f, [ppfs[i] for i in keep], corr[np.ix_(keep, keep)], y, seed, kept, permutations)
     effects, ci = np.zeros(len(names)), np.zeros((len(names), 2))
     effects[keep], ci[keep] = res.effects, res.ci
-    return ShapleyEffects(names, effects, ci, res.variance, res.permutations, res.inner, note,
-                          [names[i] for i in np.flatnonzero(null)], res.clipped)
+    return ShapleyEffects(
+        names,
+        effects,
+        ci,
+        res.variance,
+        res.permutations,
+        res.inner,
+        note,
+        [names[i] for i in np.flatnonzero(null)],
+        res.clipped,
+    )

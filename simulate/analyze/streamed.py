@@ -42,8 +42,10 @@ def counts(plan: Plan, draws: int, seed: int, sampler: str, thresholds: dict[str
 
     def part(start: int, m: int):
         _, y = block(start, m)
-        return {n: np.array([[np.count_nonzero(y[n] >= x), np.count_nonzero(y[n] < x)] for x in xs])
-                for n, xs in thresholds.items()}
+        return {
+            n: np.array([[np.count_nonzero(y[n] >= x), np.count_nonzero(y[n] < x)] for x in xs])
+            for n, xs in thresholds.items()
+        }
 
     parts = _thread_map(part, _blocks(draws, chunk), default_workers())
     return {n: [tuple(int(c) for c in row) for row in sum(p[n] for p in parts)] for n in thresholds}
@@ -57,8 +59,9 @@ def exceedance(plan: Plan, output: str, x: float, draws: int, seed: int, sampler
     return p, exceedance_mcse(p, draws, exceedance_ess(plan, output, lt / draws, draws)), 100.0 * (lt / draws)
 
 
-def stress_tail(plan: Plan, output: str, headline: float, draws: int, seed: int, sampler: str = "mc",
-                min_tail: int = 30):
+def stress_tail(
+    plan: Plan, output: str, headline: float, draws: int, seed: int, sampler: str = "mc", min_tail: int = 30
+):
     """Everything ``stress`` reads from the draws, over all of them: (p, mcse, percentile, median,
     direction, tail draws, {input: conditional median or None}, the output's kept prefix)."""
     block, keep, chunk = _evaluator(plan, draws, seed, sampler)
@@ -67,8 +70,9 @@ def stress_tail(plan: Plan, output: str, headline: float, draws: int, seed: int,
 
     def median_of(values: Callable, pilots=None) -> dict:
         first = values(x0, y0)
-        return engine.stream_summaries(lambda s, m: values(*block(s, m)), draws, keep, first, chunk=chunk,
-                                       pilots=pilots)
+        return engine.stream_summaries(
+            lambda s, m: values(*block(s, m)), draws, keep, first, chunk=chunk, pilots=pilots
+        )
 
     median = median_of(lambda x, y: {"y": y[output]})["y"].median
     direction = ">=" if headline >= median else "<="
@@ -84,8 +88,9 @@ def stress_tail(plan: Plan, output: str, headline: float, draws: int, seed: int,
     return p, se, pct, median, direction, n_tail, cond, np.asarray(y0[output])
 
 
-def compare_summaries(plans: tuple[Plan, Plan], pairs: dict[str, tuple[str, str]], draws: int, seed: int,
-                      sampler: str, columns: list[str]) -> dict[str, tuple]:
+def compare_summaries(
+    plans: tuple[Plan, Plan], pairs: dict[str, tuple[str, str]], draws: int, seed: int, sampler: str, columns: list[str]
+) -> dict[str, tuple]:
     """Per compared pair ``{label: (output of A, output of B)}``: (summary of A, of B, of the finite B/A
     ratios, P(B > A)) over all draws, with common random numbers (the same unit-cube columns)."""
     block_a, keep, chunk = _evaluator(plans[0], draws, seed, sampler, columns)
@@ -96,20 +101,32 @@ def compare_summaries(plans: tuple[Plan, Plan], pairs: dict[str, tuple[str, str]
         for n, (na, nb) in pairs.items():
             with np.errstate(all="ignore"):
                 ratio = yb[nb] / ya[na]
-            out |= {f"a:{n}": ya[na], f"b:{n}": yb[nb], f"r:{n}": ratio[np.isfinite(ratio)],
-                    f"g:{n}": yb[nb][yb[nb] > ya[na]]}
+            out |= {
+                f"a:{n}": ya[na],
+                f"b:{n}": yb[nb],
+                f"r:{n}": ratio[np.isfinite(ratio)],
+                f"g:{n}": yb[nb][yb[nb] > ya[na]],
+            }
         return out
 
     first = values(block_a(0, keep)[1], block_b(0, keep)[1])
     pilots = {f"g:{n}": first[f"b:{n}"] for n in pairs}
-    got = engine.stream_summaries(lambda s, m: values(block_a(s, m)[1], block_b(s, m)[1]), draws, keep, first,
-                                  chunk=chunk, pilots=pilots)
+    got = engine.stream_summaries(
+        lambda s, m: values(block_a(s, m)[1], block_b(s, m)[1]), draws, keep, first, chunk=chunk, pilots=pilots
+    )
     units = {}
     for n, (na, nb) in pairs.items():
         ua, ub = plans[0].unit(na), plans[1].unit(nb)
         units[n] = ua if ua == ub else f"{ua} / {ub}"
-    return {n: (_unit(got[f"a:{n}"], units[n]), _unit(got[f"b:{n}"], units[n]), _unit(got[f"r:{n}"], "ratio"),
-                (got[f"g:{n}"].draws if got[f"g:{n}"] is not None else 0) / draws) for n in pairs}
+    return {
+        n: (
+            _unit(got[f"a:{n}"], units[n]),
+            _unit(got[f"b:{n}"], units[n]),
+            _unit(got[f"r:{n}"], "ratio"),
+            (got[f"g:{n}"].draws if got[f"g:{n}"] is not None else 0) / draws,
+        )
+        for n in pairs
+    }
 
 
 def _unit(summary, unit: str):

@@ -65,9 +65,10 @@ class Stress(Result):
         import xarray as xr
 
         values = np.asarray(self.values if self.values is not None else [], dtype=float)
-        return xr.Dataset({self.output: ("draw", values, {"unit": self.unit})},
-                          attrs={"scenario": self.scenario, "headline": self.headline, "seed": self.seed,
-                                 "draws": self.draws})
+        return xr.Dataset(
+            {self.output: ("draw", values, {"unit": self.unit})},
+            attrs={"scenario": self.scenario, "headline": self.headline, "seed": self.seed, "draws": self.draws},
+        )
 
     def to_json(self) -> dict:
         return {
@@ -84,7 +85,9 @@ class Stress(Result):
             "direction": self.direction,
             "tail_draws": self.tail_draws,
             "conditional": {
-                n: None if c is None else {
+                n: None
+                if c is None
+                else {
                     "prior_median": c.prior_median,
                     "conditional_median": c.conditional_median,
                     "prior_percentile_of_conditional_median": c.prior_percentile_of_conditional_median,
@@ -125,8 +128,12 @@ def conditional_shift(plan: Plan, inputs: dict[str, np.ndarray], mask: np.ndarra
             continue
         cm = float(np.median(values[mask]))
         out[name] = Conditional(dist.median, cm, 100.0 * float(dist.cdf(cm)), plan.unit(name))
-    return dict(sorted(out.items(), key=lambda kv: -abs(kv[1].prior_percentile_of_conditional_median - 50.0)
-                       if kv[1] is not None else 0.0))
+    return dict(
+        sorted(
+            out.items(),
+            key=lambda kv: -abs(kv[1].prior_percentile_of_conditional_median - 50.0) if kv[1] is not None else 0.0,
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -176,8 +183,12 @@ def goal_seek(plan: Plan, output: str, target: float, seed: int, draws: int = GO
         if g[i] == 0:
             u = float(grid_u[i])
         else:
-            u = optimize.brentq(lambda uu: float(median_at(dist.ppf(np.array([uu])))[0] - target),  # noqa: B023
-                                grid_u[i], grid_u[i + 1], xtol=1e-6)
+            u = optimize.brentq(
+                lambda uu: float(median_at(dist.ppf(np.array([uu])))[0] - target),  # noqa: B023
+                grid_u[i],
+                grid_u[i + 1],
+                xtol=1e-6,
+            )
         found[name] = v = float(dist.ppf(np.array(u)))
         errors[name] = _goal_mcse(dist, u, v, outputs_at, ess, quantile_mcse)
     return GoalSeek(found, errors, draws)
@@ -203,8 +214,17 @@ def _ordinal(q: float) -> str:
     return f"{n}{suffix}"
 
 
-def stress(plan: Plan, output: str, headline: float, draws: int | None = None, seed: int | None = None,
-           sampler: str = "mc", result=None, stream: bool | None = None, tail: str = "auto") -> Stress:
+def stress(
+    plan: Plan,
+    output: str,
+    headline: float,
+    draws: int | None = None,
+    seed: int | None = None,
+    sampler: str = "mc",
+    result=None,
+    stream: bool | None = None,
+    tail: str = "auto",
+) -> Stress:
     """Where ``headline`` sits in the band of ``output``. ``result``: a run of this plan whose draws
     are used as they are (none are drawn again); otherwise ``draws`` are drawn with ``seed``, all of
     them, streamed above ``engine.STREAM_ABOVE`` (or with ``stream=True``; ``_stress_streamed``).
@@ -220,14 +240,18 @@ def stress(plan: Plan, output: str, headline: float, draws: int | None = None, s
     if not plan.uncertain:
         raise InputError(plan.scenario.file, "has no uncertain inputs; nothing to stress")
     if result is None and _streams(draws, stream, sampler):
-        p, se, pct, median, direction, tail, cond, y, n, used_seed = _stress_streamed(plan, output, headline, draws,
-                                                                                      seed, sampler)
+        p, se, pct, median, direction, tail, cond, y, n, used_seed = _stress_streamed(
+            plan, output, headline, draws, seed, sampler
+        )
     else:
         if result is None:
             result = run(plan, draws=draws, seed=seed, sampler=sampler, summarize_outputs=False, stream=False)
         elif result.kept is not None and result.kept < result.draws:
-            raise InputError("stress", f"this run kept only its first {result.kept:,} of {result.draws:,} draws "
-                             "(streamed); run stress on the scenario to use all of them")
+            raise InputError(
+                "stress",
+                f"this run kept only its first {result.kept:,} of {result.draws:,} draws "
+                "(streamed); run stress on the scenario to use all of them",
+            )
         y = result.outputs[output]
         p, se, pct = exceedance(y, headline, exceedance_ess(plan, output, float(np.mean(y < headline)), y.size))
         median = float(np.median(y))
@@ -250,11 +274,30 @@ def stress(plan: Plan, output: str, headline: float, draws: int | None = None, s
         p, se, pct, upper = _from_tail(est, n)
         if tail < 30 and est.conditional_medians:
             cond = _weighted_conditional(plan, est)
-    return Stress(plan.scenario.name, output, plan.unit(output), headline, n, used_seed, p, se, pct,
-                  direction, tail, cond, seek.values, median, values=y, goal_seek_mcse=seek.mcse,
-                  goal_seek_draws=seek.draws, p_exceed_method="monte_carlo" if est is None else "importance_sampling",
-                  tail=est, p_upper_95=upper, tail_failed=failed,
-                  input_units={name: plan.unit(name) for name in plan.uncertain})
+    return Stress(
+        plan.scenario.name,
+        output,
+        plan.unit(output),
+        headline,
+        n,
+        used_seed,
+        p,
+        se,
+        pct,
+        direction,
+        tail,
+        cond,
+        seek.values,
+        median,
+        values=y,
+        goal_seek_mcse=seek.mcse,
+        goal_seek_draws=seek.draws,
+        p_exceed_method="monte_carlo" if est is None else "importance_sampling",
+        tail=est,
+        p_upper_95=upper,
+        tail_failed=failed,
+        input_units={name: plan.unit(name) for name in plan.uncertain},
+    )
 
 
 def _from_tail(est: TailEstimate, mc_draws: int) -> tuple[float, float, float, float | None]:
@@ -296,6 +339,10 @@ def _stress_streamed(plan: Plan, output: str, headline: float, draws: int | None
     for name in (n for n in plan.uncertain if n in medians):
         cm, dist = medians[name], plan.dists[name]
         cond[name] = None if cm is None else Conditional(dist.median, cm, 100.0 * float(dist.cdf(cm)), plan.unit(name))
-    cond = dict(sorted(cond.items(), key=lambda kv: -abs(kv[1].prior_percentile_of_conditional_median - 50.0)
-                       if kv[1] is not None else 0.0))
+    cond = dict(
+        sorted(
+            cond.items(),
+            key=lambda kv: -abs(kv[1].prior_percentile_of_conditional_median - 50.0) if kv[1] is not None else 0.0,
+        )
+    )
     return p, se, pct, median, direction, tail, cond, y, n, seed

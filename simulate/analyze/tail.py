@@ -96,8 +96,11 @@ class TailEstimate:
 
 def check_tail(method: object) -> str:
     if method not in TAIL_METHODS:
-        raise InputError("tail", f"must be one of {', '.join(TAIL_METHODS)} (auto: importance sampling when "
-                         f"plain Monte Carlo sees fewer than {MIN_EXCEEDANCES} draws in the tail), got {method!r}")
+        raise InputError(
+            "tail",
+            f"must be one of {', '.join(TAIL_METHODS)} (auto: importance sampling when "
+            f"plain Monte Carlo sees fewer than {MIN_EXCEEDANCES} draws in the tail), got {method!r}",
+        )
     return str(method)
 
 
@@ -116,8 +119,11 @@ class _Tail:
         check_domains(self.plan, x, y)
         g = self.sign * np.asarray(y[self.output], dtype=float)
         if not np.all(np.isfinite(g)):
-            raise InputError(self.plan.scenario.file, f"output {self.output} is NaN or infinite in "
-                             f"{int(np.count_nonzero(~np.isfinite(g)))} importance-sampling draws toward its tail")
+            raise InputError(
+                self.plan.scenario.file,
+                f"output {self.output} is NaN or infinite in "
+                f"{int(np.count_nonzero(~np.isfinite(g)))} importance-sampling draws toward its tail",
+            )
         return g, x
 
 
@@ -126,8 +132,14 @@ def _log_weights(z: np.ndarray, mu: np.ndarray) -> np.ndarray:
     return -(z @ mu) + 0.5 * float(mu @ mu)
 
 
-def cross_entropy_shift(g: _Tail, target: float, generator: np.random.Generator, draws: int = CE_DRAWS,
-                        rho: float = CE_RHO, max_levels: int = CE_MAX_LEVELS) -> tuple[np.ndarray, list, float]:
+def cross_entropy_shift(
+    g: _Tail,
+    target: float,
+    generator: np.random.Generator,
+    draws: int = CE_DRAWS,
+    rho: float = CE_RHO,
+    max_levels: int = CE_MAX_LEVELS,
+) -> tuple[np.ndarray, list, float]:
     """The multi-level CE mean shift toward g >= target: (mu, [(gamma_t, |mu_t|)], the largest g seen)."""
     k = len(g.names)
     mu = np.zeros(k)
@@ -159,8 +171,9 @@ def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
     return float(values[order][np.searchsorted(cum, 0.5 * cum[-1])])
 
 
-def estimate_tail(plan: Plan, output: str, headline: float, direction: str, seed: int,
-                  draws: int = IS_DRAWS, ce_draws: int = CE_DRAWS) -> TailEstimate:
+def estimate_tail(
+    plan: Plan, output: str, headline: float, direction: str, seed: int, draws: int = IS_DRAWS, ce_draws: int = CE_DRAWS
+) -> TailEstimate:
     """P(output ``direction`` headline) under the plan's priors by importance sampling (module doc).
     The random numbers come from the ``"tail"`` stream of ``seed`` (``flopcast.seeds``)."""
     if direction not in (">=", "<="):
@@ -188,6 +201,18 @@ def estimate_tail(plan: Plan, output: str, headline: float, direction: str, seed
     if ess >= MIN_CONDITIONAL_ESS:
         conditional = {name: _weighted_median(np.asarray(vals, dtype=float)[hit], w) for name, vals in x.items()}
     return TailEstimate(
-        output, plan.unit(output), float(headline), direction, p, mcse, n, hits, ess,
+        output,
+        plan.unit(output),
+        float(headline),
+        direction,
+        p,
+        mcse,
+        n,
+        hits,
+        ess,
         [{"threshold": sign * gam, "shift_norm": norm} for gam, norm in levels],
-        {name: float(m) for name, m in zip(g.names, mu)}, sign * max(best, float(v.max())), seed, conditional)
+        {name: float(m) for name, m in zip(g.names, mu)},
+        sign * max(best, float(v.max())),
+        seed,
+        conditional,
+    )

@@ -85,10 +85,23 @@ class Case:
         return self.median / self.measured
 
     def as_json(self) -> dict:
-        return {"label": self.label, "output": self.output, "unit": self.unit, "measured": self.measured,
-                "p05": self.p05, "p25": self.p25, "median": self.median, "p75": self.p75, "p95": self.p95,
-                "pit": self.pit, "in50": self.in50, "in90": self.in90, "median_over_measured": self.ratio,
-                "calibrated_on": self.calibrated_on, "source": self.source}
+        return {
+            "label": self.label,
+            "output": self.output,
+            "unit": self.unit,
+            "measured": self.measured,
+            "p05": self.p05,
+            "p25": self.p25,
+            "median": self.median,
+            "p75": self.p75,
+            "p95": self.p95,
+            "pit": self.pit,
+            "in50": self.in50,
+            "in90": self.in90,
+            "median_over_measured": self.ratio,
+            "calibrated_on": self.calibrated_on,
+            "source": self.source,
+        }
 
 
 @dataclass(frozen=True, repr=False)
@@ -122,19 +135,33 @@ class Validation(Result):
         return "leave-one-out posterior" if self.loo else "prior"
 
     def __repr__(self) -> str:
-        return (f"<Validation {self.scenario} on {len(self.cases)} cases ({self.mode}): coverage 50% "
-                f"{self.coverage50:.2f}, 90% {self.coverage90:.2f}>")
+        return (
+            f"<Validation {self.scenario} on {len(self.cases)} cases ({self.mode}): coverage 50% "
+            f"{self.coverage50:.2f}, 90% {self.coverage90:.2f}>"
+        )
 
     def _rows(self) -> list[dict]:
         return [c.as_json() for c in self.cases]
 
     def to_json(self) -> dict:
-        return {"scenario": self.scenario, "evidence": self.evidence, "loo": self.loo, "mode": self.mode,
-                "measurement_error": self.measurement_error, "discrepancy": self.discrepancy, "discrepancy_source": self.discrepancy_source,
-                "draws": self.draws, "seed": self.seed, "cases": [c.as_json() for c in self.cases],
-                "n": len(self.cases), "coverage50": self.coverage50, "coverage90": self.coverage90,
-                "median_abs_log_error": self.median_abs_log_error, "seconds": self.seconds,
-                "warnings": list(self.warnings)}
+        return {
+            "scenario": self.scenario,
+            "evidence": self.evidence,
+            "loo": self.loo,
+            "mode": self.mode,
+            "measurement_error": self.measurement_error,
+            "discrepancy": self.discrepancy,
+            "discrepancy_source": self.discrepancy_source,
+            "draws": self.draws,
+            "seed": self.seed,
+            "cases": [c.as_json() for c in self.cases],
+            "n": len(self.cases),
+            "coverage50": self.coverage50,
+            "coverage90": self.coverage90,
+            "median_abs_log_error": self.median_abs_log_error,
+            "seconds": self.seconds,
+            "warnings": list(self.warnings),
+        }
 
 
 # --- the predictive draws of one case -----------------------------------------------------------
@@ -179,8 +206,9 @@ def _sigma_prior(scale: float | None, n: int, rng: np.random.Generator) -> np.nd
 
 
 def _check(discrepancy, draws, seed) -> None:
-    if discrepancy is not None and (isinstance(discrepancy, bool) or not isinstance(discrepancy, (int, float))
-                                    or not 0 < discrepancy < 10):
+    if discrepancy is not None and (
+        isinstance(discrepancy, bool) or not isinstance(discrepancy, (int, float)) or not 0 < discrepancy < 10
+    ):
         raise InputError("discrepancy", f"must be a HalfNormal scale in (0, 10) (log units), got {discrepancy!r}")
     if draws is not None and (isinstance(draws, bool) or not isinstance(draws, (int, np.integer)) or draws < 10):
         raise InputError("draws", f"must be an integer >= 10, got {draws!r}")
@@ -188,9 +216,17 @@ def _check(discrepancy, draws, seed) -> None:
         raise InputError("seed", f"must be a non-negative integer, got {seed!r}")
 
 
-def validate(scenario, evidence, loo: bool = False, discrepancy: float | None = None, draws: int | None = None,
-             seed: int | None = None, sets: Sequence[str] = (), target_accept: float = 0.9,
-             measurement_error: bool = True) -> Validation:
+def validate(
+    scenario,
+    evidence,
+    loo: bool = False,
+    discrepancy: float | None = None,
+    draws: int | None = None,
+    seed: int | None = None,
+    sets: Sequence[str] = (),
+    target_accept: float = 0.9,
+    measurement_error: bool = True,
+) -> Validation:
     """Place every evidence case in the scenario's predictive band (the priors, or with ``loo`` the
     posterior calibrated on the other cases; widened by the case's own measurement error unless
     ``measurement_error=False``); see the module docstring. ``target_accept`` is NUTS's, for the
@@ -235,14 +271,24 @@ def validate(scenario, evidence, loo: bool = False, discrepancy: float | None = 
         n = per_chain * LOO_CHAINS
         prior = engine.run(plan, draws=n, seed=seed, summarize_outputs=False)
         if discrepancy is not None and not takes_discrepancy:
-            warn.append("this calibration takes no discrepancy= keyword: sigma is drawn from its HalfNormal prior, "
-                        "not calibrated")
+            warn.append(
+                "this calibration takes no discrepancy= keyword: sigma is drawn from its HalfNormal prior, "
+                "not calibrated"
+            )
         for i, obs in enumerate(ev):
             rest = type(ev)([o for j, o in enumerate(ev) if j != i], ev.path, ev.scenario, ev.description)
             kw = {"discrepancy": discrepancy} if discrepancy is not None and takes_discrepancy else {}
-            cal = calibrate(plan, rest, draws=per_chain, tune=per_chain, chains=LOO_CHAINS,
-                            seed=int(fits[i].generate_state(1)[0]), target_accept=target_accept,
-                            propagate_draws=100, **kw)
+            cal = calibrate(
+                plan,
+                rest,
+                draws=per_chain,
+                tune=per_chain,
+                chains=LOO_CHAINS,
+                seed=int(fits[i].generate_state(1)[0]),
+                target_accept=target_accept,
+                propagate_draws=100,
+                **kw,
+            )
             post = {name: cal.posterior_draws(name)[:n] for name in cal.informed}
             x = {**_base(plan), **prior.inputs, **post}
             sigma = _sigma_prior(discrepancy, n, rng)
@@ -253,8 +299,19 @@ def validate(scenario, evidence, loo: bool = False, discrepancy: float | None = 
             cases.append(_case(obs, _unit(plan, obs), values, len(rest)))
             warn.extend(f"{obs.name}: {w}" for w in cal.warnings)
     n_draws = (draws or DEFAULT_DRAWS) if not loo else (draws or DEFAULT_LOO_DRAWS)
-    return Validation(plan.scenario.name, str(ev.path) if ev.path else ev.file, bool(loo), discrepancy, source,
-                      n_draws, seed, cases, time.perf_counter() - started, warn, measurement_error)
+    return Validation(
+        plan.scenario.name,
+        str(ev.path) if ev.path else ev.file,
+        bool(loo),
+        discrepancy,
+        source,
+        n_draws,
+        seed,
+        cases,
+        time.perf_counter() - started,
+        warn,
+        measurement_error,
+    )
 
 
 def _unit(plan, obs) -> str:
@@ -281,5 +338,3 @@ def _module_unit(plan, output: str) -> str | None:
         return None
     spec = getattr(module, "OUTPUTS", {}).get(output)
     return getattr(spec, "unit", None)
-
-

@@ -68,8 +68,9 @@ def parse_decision(text: str | None) -> Decision | None:
     except ValueError:
         value = None
     if m is None or value is None or not np.isfinite(value):
-        raise InputError("decision", f"must be an operator (>=, >, <=, <) and a number, e.g. \">= 720000\" or \">= 720k\"; "
-                         f"got {text!r}")
+        raise InputError(
+            "decision", f'must be an operator (>=, >, <=, <) and a number, e.g. ">= 720000" or ">= 720k"; got {text!r}'
+        )
     return Decision(m.group(1), value)
 
 
@@ -81,9 +82,12 @@ def parse_groups(items, inputs: list[str]) -> dict[str, tuple[str, ...]]:
         members = tuple(members)
         bad = [m for m in members if m not in inputs]
         if not name or len(members) < 2 or bad or len(set(members)) != len(members):
-            raise InputError(f"groups {name}", (f"unknown or fixed input(s) {', '.join(bad)}; uncertain inputs are: "
-                                                 f"{', '.join(inputs)}") if bad else
-                             "needs a name and at least two different inputs: NAME=a,b")
+            raise InputError(
+                f"groups {name}",
+                (f"unknown or fixed input(s) {', '.join(bad)}; uncertain inputs are: {', '.join(inputs)}")
+                if bad
+                else "needs a name and at least two different inputs: NAME=a,b",
+            )
         if name in inputs or name in out:
             raise InputError(f"groups {name}", "the name is already an input or another group")
         out[name] = members
@@ -137,6 +141,7 @@ def _smoother(centers: np.ndarray, weights: np.ndarray, means: np.ndarray, grid:
 @dataclass
 class _Binned:
     """One input's draws in equal-count bins of its rank, and the grid the conditional mean is read on."""
+
     bins: np.ndarray  # bin index per draw
     k: int
     centers: np.ndarray
@@ -174,12 +179,20 @@ def _bin_sums(binned: _Binned, log_y: np.ndarray, yes: np.ndarray | None) -> np.
     """Per-bin sums of (1, log y, log y^2, yes): shape (k, 4) (yes = 0 without a decision)."""
     b, k = binned.bins, binned.k
     y = np.zeros_like(log_y) if yes is None else yes
-    return np.stack([np.bincount(b, minlength=k).astype(float), np.bincount(b, log_y, minlength=k),
-                     np.bincount(b, log_y**2, minlength=k), np.bincount(b, y, minlength=k)], axis=-1)
+    return np.stack(
+        [
+            np.bincount(b, minlength=k).astype(float),
+            np.bincount(b, log_y, minlength=k),
+            np.bincount(b, log_y**2, minlength=k),
+            np.bincount(b, y, minlength=k),
+        ],
+        axis=-1,
+    )
 
 
-def _bootstrap_sums(binned: _Binned, log_y: np.ndarray, yes: np.ndarray | None, replicates: int,
-                    rng: np.random.Generator) -> np.ndarray:
+def _bootstrap_sums(
+    binned: _Binned, log_y: np.ndarray, yes: np.ndarray | None, replicates: int, rng: np.random.Generator
+) -> np.ndarray:
     """(replicates, k, 4) Poisson-bootstrap replicates of the per-bin sums. With every draw weighted by an
     independent Poisson(1) count, a bin's sums of T = (1, l, l^2, y) have mean sum(T) and covariance
     sum(T T'), and the bins are independent; the replicates are drawn from that normal (the bins hold
@@ -288,27 +301,48 @@ class ValueOfInformation(Rendered):
     def headline(self) -> str:
         top = self.rows[0]
         what = f"the group {top.name} ({', '.join(top.inputs)})" if len(top.inputs) > 1 else top.name
-        s = (f"The cheapest way to narrow this band is to pin down {what}: learning it exactly removes "
-             f"{100 * top.share:.0f}% of the variance of log({self.output}) on average.")
+        s = (
+            f"The cheapest way to narrow this band is to pin down {what}: learning it exactly removes "
+            f"{100 * top.share:.0f}% of the variance of log({self.output}) on average."
+        )
         if self.decision is not None:
             best = max(self.rows, key=lambda r: r.evppi)
-            pm = (lambda v, e: f"{v:.3f}" if not e else f"{v:.{_digits(e)}f} ± {e:.{_digits(e)}f}")
-            s += (f" For '{self.decision.text(self.output)}' (now P = {self.p_yes:.3f}, answer {self.choice}), "
-                  f"{best.name} matters most: learning it flips the answer with probability "
-                  f"{pm(best.p_flip, best.p_flip_mcse)} (EVPPI {pm(best.evppi, best.evppi_mcse)} under 0-1 loss).")
+            pm = lambda v, e: f"{v:.3f}" if not e else f"{v:.{_digits(e)}f} ± {e:.{_digits(e)}f}"
+            s += (
+                f" For '{self.decision.text(self.output)}' (now P = {self.p_yes:.3f}, answer {self.choice}), "
+                f"{best.name} matters most: learning it flips the answer with probability "
+                f"{pm(best.p_flip, best.p_flip_mcse)} (EVPPI {pm(best.evppi, best.evppi_mcse)} under 0-1 loss)."
+            )
         return s
 
     def to_json(self) -> dict:
         return {
-            "scenario": self.scenario, "output": self.output, "unit": self.unit, "draws": self.draws,
-            "seed": self.seed, "variance_log_output": self.variance,
-            "decision": None if self.decision is None else {"op": self.decision.op,
-                                                            "threshold": self.decision.threshold,
-                                                            "p_yes": self.p_yes, "choice": self.choice},
-            "ranking": [{"name": r.name, "inputs": list(r.inputs), "variance_reduction": r.variance_reduction,
-                         "share": r.share, "evppi": r.evppi, "p_flip": r.p_flip,
-                         "mcse": {"share": r.share_mcse, "evppi": r.evppi_mcse, "p_flip": r.p_flip_mcse}}
-                        for r in self.rows],
+            "scenario": self.scenario,
+            "output": self.output,
+            "unit": self.unit,
+            "draws": self.draws,
+            "seed": self.seed,
+            "variance_log_output": self.variance,
+            "decision": None
+            if self.decision is None
+            else {
+                "op": self.decision.op,
+                "threshold": self.decision.threshold,
+                "p_yes": self.p_yes,
+                "choice": self.choice,
+            },
+            "ranking": [
+                {
+                    "name": r.name,
+                    "inputs": list(r.inputs),
+                    "variance_reduction": r.variance_reduction,
+                    "share": r.share,
+                    "evppi": r.evppi,
+                    "p_flip": r.p_flip,
+                    "mcse": {"share": r.share_mcse, "evppi": r.evppi_mcse, "p_flip": r.p_flip_mcse},
+                }
+                for r in self.rows
+            ],
             "headline": self.headline(),
             "warnings": self.warnings,
         }
@@ -319,9 +353,14 @@ def _digits(mcse: float) -> int:
     return max(3, 1 - int(np.floor(np.log10(mcse))))
 
 
-def voi_from_draws(inputs: dict[str, np.ndarray], log_y: np.ndarray, yes: np.ndarray | None = None,
-                   groups: dict[str, tuple[str, ...]] | None = None, replicates: int = REPLICATES,
-                   rng: np.random.Generator | None = None) -> tuple[float, float | None, list[VoiRow]]:
+def voi_from_draws(
+    inputs: dict[str, np.ndarray],
+    log_y: np.ndarray,
+    yes: np.ndarray | None = None,
+    groups: dict[str, tuple[str, ...]] | None = None,
+    replicates: int = REPLICATES,
+    rng: np.random.Generator | None = None,
+) -> tuple[float, float | None, list[VoiRow]]:
     """(Var[log Y], P(yes), ranked rows) from joint draws of the inputs, log(output) and the decision's
     yes/no per draw. See the module docstring for the estimators.
 
@@ -341,18 +380,44 @@ def voi_from_draws(inputs: dict[str, np.ndarray], log_y: np.ndarray, yes: np.nda
         if len(members) == 1:
             binned = _bin(np.asarray(inputs[name], dtype=float), yes_f)
             point = _single(binned, _bin_sums(binned, log_y, yes_f), decision)[1:]
-            reps = (np.column_stack([v for v in _single(binned, _bootstrap_sums(binned, log_y, yes_f, replicates, rng),
-                                                        decision) if v is not None])
-                    if replicates > 1 else None)
+            reps = (
+                np.column_stack(
+                    [
+                        v
+                        for v in _single(binned, _bootstrap_sums(binned, log_y, yes_f, replicates, rng), decision)
+                        if v is not None
+                    ]
+                )
+                if replicates > 1
+                else None
+            )
         else:
             targets = [log_y] + ([yes_f] if decision else [])
             fits, local = knn_fit(np.column_stack([inputs[m] for m in members]), targets)
             point = _group(fits, local, log_y, yes_f)[1:]
-            reps = (np.array([[v for v in _group(fits, local, log_y, yes_f, rng.poisson(1.0, log_y.size).astype(float))
-                               if v is not None] for _ in range(replicates)]) if replicates > 1 else None)
+            reps = (
+                np.array(
+                    [
+                        [
+                            v
+                            for v in _group(fits, local, log_y, yes_f, rng.poisson(1.0, log_y.size).astype(float))
+                            if v is not None
+                        ]
+                        for _ in range(replicates)
+                    ]
+                )
+                if replicates > 1
+                else None
+            )
         reduction, evppi, flip = point
-        row = VoiRow(name, members, float(reduction), float(reduction) / total if total > 0 else 0.0,
-                     None if evppi is None else float(evppi), None if flip is None else float(flip))
+        row = VoiRow(
+            name,
+            members,
+            float(reduction),
+            float(reduction) / total if total > 0 else 0.0,
+            None if evppi is None else float(evppi),
+            None if flip is None else float(flip),
+        )
         if reps is not None:
             shares = np.where(reps[:, 0] > 0, reps[:, 1] / np.where(reps[:, 0] > 0, reps[:, 0], 1.0), 0.0)
             row.share_mcse = float(np.std(shares, ddof=1))
@@ -363,8 +428,15 @@ def voi_from_draws(inputs: dict[str, np.ndarray], log_y: np.ndarray, yes: np.nda
     return total, p, rows
 
 
-def voi(scenario, output: str, decision: str | Decision | None = None, groups=None, draws: int = DEFAULT_DRAWS,
-        seed: int | None = None, sets=()) -> ValueOfInformation:
+def voi(
+    scenario,
+    output: str,
+    decision: str | Decision | None = None,
+    groups=None,
+    draws: int = DEFAULT_DRAWS,
+    seed: int | None = None,
+    sets=(),
+) -> ValueOfInformation:
     """Rank the scenario's uncertain inputs (and named groups) by the value of learning them exactly."""
     from flopcast.analyze.sensitivity import check_output
     from flopcast.engine import check_draws, plan_for, run
@@ -392,6 +464,8 @@ def voi(scenario, output: str, decision: str | Decision | None = None, groups=No
     if total == 0:
         warn.append(f"log({output}) does not vary; nothing to learn")
     if p is not None and min(p, 1 - p) * draws < 100:
-        warn.append(f"fewer than 100 of {draws:,} draws fall on the minority side of the decision; EVPPI is "
-                    "imprecise: raise --draws")
+        warn.append(
+            f"fewer than 100 of {draws:,} draws fall on the minority side of the decision; EVPPI is "
+            "imprecise: raise --draws"
+        )
     return ValueOfInformation(plan.scenario.name, output, plan.unit(output), draws, seed, total, dec, p, rows, warn)

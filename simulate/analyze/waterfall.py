@@ -28,8 +28,12 @@ class Waterfall(Result):
     bars: list[Bar]
 
     def to_json(self) -> dict:
-        return {"scenario": self.scenario, "output": self.output, "unit": self.unit,
-                "bars": [{"label": b.label, "value": b.value, "factor": b.factor} for b in self.bars]}
+        return {
+            "scenario": self.scenario,
+            "output": self.output,
+            "unit": self.unit,
+            "bars": [{"label": b.label, "value": b.value, "factor": b.factor} for b in self.bars],
+        }
 
 
 def waterfall(scenario, sets=()) -> Waterfall:
@@ -56,8 +60,6 @@ def waterfall(scenario, sets=()) -> Waterfall:
         new = evaluate_point(plan, at={})[wf.output]
         bars.append(Bar("remaining inputs: " + ", ".join(at), new, _ratio(new, value)))
     return Waterfall(plan.scenario.name, wf.output, plan.unit(wf.output), bars)
-
-
 
 
 def _ratio(new: float, old: float) -> float | None:

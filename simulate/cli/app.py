@@ -29,81 +29,208 @@ EXIT_OUTPUT = EXIT_CODES[OutputError]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = Parser(prog="flopcast", description="Honest uncertainty bands for AI-compute estimates.",
-               epilog="examples:\n" + "\n".join(f"  {x}" for x in EXAMPLES[""]))
+    p = Parser(
+        prog="flopcast",
+        description="Honest uncertainty bands for AI-compute estimates.",
+        epilog="examples:\n" + "\n".join(f"  {x}" for x in EXAMPLES[""]),
+    )
     p.add_argument("--version", action="version", version=f"flopcast {__version__}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=Parser)
 
     command = partial(declare, sub)
 
-    run = command("run", commands.run, "sample a scenario's priors; credible intervals, figures and a report",
-                  "scenario", "sets", "seed", "sampler", "json", "out", "quiet", "flop_convention")
-    run.add_argument("--draws", default=None,
-                     help="number of draws (default: the scenario's, else 200000), or 'auto': draw until the "
-                          "MCSE of p05/p50/p95 of every headline output is below --tol x its value")
+    run = command(
+        "run",
+        commands.run,
+        "sample a scenario's priors; credible intervals, figures and a report",
+        "scenario",
+        "sets",
+        "seed",
+        "sampler",
+        "json",
+        "out",
+        "quiet",
+        "flop_convention",
+    )
+    run.add_argument(
+        "--draws",
+        default=None,
+        help="number of draws (default: the scenario's, else 200000), or 'auto': draw until the "
+        "MCSE of p05/p50/p95 of every headline output is below --tol x its value",
+    )
     run.add_argument("--tol", default="0.01", help="relative MCSE target for --draws auto (default 0.01)")
     run.add_argument("--max-draws", default="100000000", help="cap for --draws auto")
-    run.add_argument("--allow-long", action="store_true",
-                     help="accept a draw count estimated to take more than an hour here (refused otherwise)")
+    run.add_argument(
+        "--allow-long",
+        action="store_true",
+        help="accept a draw count estimated to take more than an hour here (refused otherwise)",
+    )
     run.add_argument("--workers", default=None, help="threads (or dask workers) for chunks of draws")
-    run.add_argument("--engine", choices=["threads", "dask"], default="threads",
-                     help="threads in this process, or dask tasks (a LocalCluster unless --scheduler)")
+    run.add_argument(
+        "--engine",
+        choices=["threads", "dask"],
+        default="threads",
+        help="threads in this process, or dask tasks (a LocalCluster unless --scheduler)",
+    )
     run.add_argument("--scheduler", default=None, help="address of a running dask scheduler (tcp://HOST:8786)")
     run.add_argument("--point", action="store_true", help="evaluate once at every prior's point value")
     run.add_argument("--no-report", action="store_true", help="skip figures and the HTML/Markdown report")
-    run.add_argument("--figures", choices=["svg", "png"], default="svg",
-                     help="figure files of the report: svg (vector, default) or png (1200 px wide)")
-    run.add_argument("--samples", choices=["all", "outputs", "none"], default="all",
-                     help="draws kept in samples.nc: inputs and outputs (default), outputs only, or no file")
+    run.add_argument(
+        "--figures",
+        choices=["svg", "png"],
+        default="svg",
+        help="figure files of the report: svg (vector, default) or png (1200 px wide)",
+    )
+    run.add_argument(
+        "--samples",
+        choices=["all", "outputs", "none"],
+        default="all",
+        help="draws kept in samples.nc: inputs and outputs (default), outputs only, or no file",
+    )
     run.add_argument("--chunk-size", type=int, default=None, help=argparse.SUPPRESS)
 
     scen = command("scenarios", commands.scenarios, "list bundled scenarios", "json", skeleton=False)
     del scen
-    shw = command("show", commands.show, "a scenario's priors: distribution, 5/50/95%%, unit, source",
-                  "scenario", "sets", "json", skeleton=False)
+    shw = command(
+        "show",
+        commands.show,
+        "a scenario's priors: distribution, 5/50/95%%, unit, source",
+        "scenario",
+        "sets",
+        "json",
+        skeleton=False,
+    )
     shw.add_argument("--sources", action="store_true", help="print every source in full (default: first line)")
 
-    sens = command("sensitivity", commands.sensitivity, "tornado, Sobol variance shares and rank correlations",
-                   "scenario", "sets", "seed", "json", "out", "quiet")
+    sens = command(
+        "sensitivity",
+        commands.sensitivity,
+        "tornado, Sobol variance shares and rank correlations",
+        "scenario",
+        "sets",
+        "seed",
+        "json",
+        "out",
+        "quiet",
+    )
     sens.add_argument("--output", required=True, help="the model output to analyse")
     sens.add_argument("--n", default=None, help="Sobol base sample size N (N (k + 2) model runs; default 8192)")
     sens.add_argument("--log", action="store_true", help="variance shares of log(output): readable for products")
 
-    st = command("stress", commands.stress, "where a headline sits, what one must believe for it, goal seek",
-                 "scenario", "sets", "seed", "draws", "sampler", "json", "out", "quiet")
+    st = command(
+        "stress",
+        commands.stress,
+        "where a headline sits, what one must believe for it, goal seek",
+        "scenario",
+        "sets",
+        "seed",
+        "draws",
+        "sampler",
+        "json",
+        "out",
+        "quiet",
+    )
     st.add_argument("--output", required=True, help="the model output the headline is about")
-    st.add_argument("--headline", required=True,
-                    help="the published figure, in the output's unit (e.g. 720000, 720k, 3e8)")
-    st.add_argument("--tail", choices=("auto", "mc", "is"), default="auto",
-                    help="P(>= headline) by counting draws (mc), by importance sampling toward the tail (is), or "
-                         "auto (default): importance sampling when fewer than 100 draws reach the headline")
+    st.add_argument(
+        "--headline", required=True, help="the published figure, in the output's unit (e.g. 720000, 720k, 3e8)"
+    )
+    st.add_argument(
+        "--tail",
+        choices=("auto", "mc", "is"),
+        default="auto",
+        help="P(>= headline) by counting draws (mc), by importance sampling toward the tail (is), or "
+        "auto (default): importance sampling when fewer than 100 draws reach the headline",
+    )
 
-    command("audit", commands.audit, "re-derive the scenario's published headlines and locate them in the band",
-            "scenario", "sets", "seed", "draws", "json", "out", "quiet", "flop_convention")
+    command(
+        "audit",
+        commands.audit,
+        "re-derive the scenario's published headlines and locate them in the band",
+        "scenario",
+        "sets",
+        "seed",
+        "draws",
+        "json",
+        "out",
+        "quiet",
+        "flop_convention",
+    )
 
-    cmp = command("compare", commands.compare, "two scenarios (or one on two --gpu accelerators) side by side "
-                  "with common random numbers",
-                  "sets", "seed", "draws", "sampler", "json", "out", "quiet")
+    cmp = command(
+        "compare",
+        commands.compare,
+        "two scenarios (or one on two --gpu accelerators) side by side with common random numbers",
+        "sets",
+        "seed",
+        "draws",
+        "sampler",
+        "json",
+        "out",
+        "quiet",
+    )
     cmp.add_argument("scenario_a", help="scenario A: bundled name or .toml path")
-    cmp.add_argument("scenario_b", nargs="?", default=None,
-                     help="default: scenario_a again (e.g. with --gpu H100-SXM --gpu B200: A on the first, B on the second)")
-    cmp.add_argument("--output", action="append", default=[],
-                     help="an output to compare, repeatable (default: every output both scenarios name alike)")
-    cmp.add_argument("--map", action="append", default=[], metavar="A=B",
-                     help="compare output A of the first scenario with output B of the second, repeatable "
-                          "(e.g. peak_fleet_h100=peak_fleet_gpus)")
-    cmp.add_argument("--set-a", dest="sets_a", action="append", default=[], metavar="NAME=VALUE",
-                     help="like --set, for scenario A only")
-    cmp.add_argument("--set-b", dest="sets_b", action="append", default=[], metavar="NAME=VALUE",
-                     help="like --set, for scenario B only")
+    cmp.add_argument(
+        "scenario_b",
+        nargs="?",
+        default=None,
+        help="default: scenario_a again (e.g. with --gpu H100-SXM --gpu B200: A on the first, B on the second)",
+    )
+    cmp.add_argument(
+        "--output",
+        action="append",
+        default=[],
+        help="an output to compare, repeatable (default: every output both scenarios name alike)",
+    )
+    cmp.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="A=B",
+        help="compare output A of the first scenario with output B of the second, repeatable "
+        "(e.g. peak_fleet_h100=peak_fleet_gpus)",
+    )
+    cmp.add_argument(
+        "--set-a",
+        dest="sets_a",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="like --set, for scenario A only",
+    )
+    cmp.add_argument(
+        "--set-b",
+        dest="sets_b",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="like --set, for scenario B only",
+    )
 
-    co = command("compare-outputs", commands.compare_outputs,
-                 "one output across scenarios on one log axis (e.g. FLOPs per output)", "seed", "draws", "json", "out")
-    co.add_argument("comparison", nargs="?", default="inference-per-output",
-                    help="bundled comparison name or path (default: inference-per-output)")
+    co = command(
+        "compare-outputs",
+        commands.compare_outputs,
+        "one output across scenarios on one log axis (e.g. FLOPs per output)",
+        "seed",
+        "draws",
+        "json",
+        "out",
+    )
+    co.add_argument(
+        "comparison",
+        nargs="?",
+        default="inference-per-output",
+        help="bundled comparison name or path (default: inference-per-output)",
+    )
 
-    command("waterfall", commands.waterfall, "what each of the scenario's [waterfall] steps is worth",
-            "scenario", "sets", "json", "out")
+    command(
+        "waterfall",
+        commands.waterfall,
+        "what each of the scenario's [waterfall] steps is worth",
+        "scenario",
+        "sets",
+        "json",
+        "out",
+    )
 
     from flopcast.cli import authoring, calibrate, hardware, validate, voi
 
@@ -141,6 +268,7 @@ def _unraisable(hook):
     ignored in ..."): an interrupt raised while a finaliser ran (the signal is recorded,
     ``outdir.interrupted``, and ends the command), and HDF5 objects freed after a failed write (disk
     full, a file-size limit: the writer has reported it and removed the stage)."""
+
     def quiet(unraisable):
         exc = unraisable.exc_value
         if isinstance(exc, (KeyboardInterrupt, _Terminated)):
@@ -148,6 +276,7 @@ def _unraisable(hook):
         if "h5py" in repr(unraisable.object) and "write failed" in str(exc):
             return
         hook(unraisable)
+
     return quiet
 
 
@@ -211,8 +340,7 @@ def _command(argv: Sequence[str] | None) -> int:
         return _failure(exc)
     signum = outdir.interrupted()
     if signum is not None:  # the signal came while a finaliser ran and was swallowed: the command completed
-        print(f"flopcast: interrupted by {signal.Signals(signum).name} after the command completed",
-              file=sys.stderr)
+        print(f"flopcast: interrupted by {signal.Signals(signum).name} after the command completed", file=sys.stderr)
         return _EXIT_FOR.get(signum, EXIT_INTERRUPTED)
     return code
 
@@ -227,8 +355,9 @@ def _failure(exc: BaseException) -> int:
     signum = outdir.interrupted()
     if signum is not None or isinstance(exc, (KeyboardInterrupt, _Terminated)):
         # whatever the signal turned into on its way out (a library may wrap it), it ends here
-        done = f"{safe(outdir.WRITTEN[-1])}/ was written completely before it" if outdir.WRITTEN else \
-            "nothing was written"
+        done = (
+            f"{safe(outdir.WRITTEN[-1])}/ was written completely before it" if outdir.WRITTEN else "nothing was written"
+        )
         print(f"flopcast: interrupted; {done}", file=sys.stderr)
         return _EXIT_FOR.get(signum, EXIT_INTERRUPTED)
     if isinstance(exc, SystemExit):  # argparse: usage and its own message already printed
@@ -239,8 +368,10 @@ def _failure(exc: BaseException) -> int:
     if isinstance(exc, MemoryError):
         from flopcast.engine import STREAM_ABOVE
 
-        print(f"flopcast: error: out of memory; use fewer --draws (above {STREAM_ABOVE:,} draws summaries stream)",
-              file=sys.stderr)
+        print(
+            f"flopcast: error: out of memory; use fewer --draws (above {STREAM_ABOVE:,} draws summaries stream)",
+            file=sys.stderr,
+        )
         return EXIT_INPUT
     if isinstance(exc, BrokenPipeError):  # e.g. piped into `head`
         _silence_stdout()
@@ -248,8 +379,10 @@ def _failure(exc: BaseException) -> int:
     if isinstance(exc, OSError) and exc.errno in _STDOUT_ERRNOS:  # `> /dev/full`: files go through the
         # writer, which turns these into OutputError, so what is left is a print
         _silence_stdout()  # no second error when Python flushes stdout at exit
-        print(f"flopcast: error: standard output: {exc.strerror or exc}; the output folder, if any, is complete",
-              file=sys.stderr)
+        print(
+            f"flopcast: error: standard output: {exc.strerror or exc}; the output folder, if any, is complete",
+            file=sys.stderr,
+        )
         return EXIT_OUTPUT
     raise exc
 
@@ -264,11 +397,30 @@ def _silence_stdout() -> None:
 # The API names what was wrong by its parameter (``draws``, ``output peak_fleet``); the command line by
 # the flag that sets it. The one place the two vocabularies meet.
 PARAMETER_FLAGS = {
-    "draws": "--draws", "seed": "--seed", "sampler": "--sampler", "chunk_size": "--chunk-size", "out": "--out",
-    "tol": "--tol", "max_draws": "--max-draws", "gpu": "--gpu", "set": "--set", "priors": "--set",
-    "engine": "--engine", "scheduler": "--scheduler", "output": "--output", "mapping": "--map", "tail": "--tail",
-    "discrepancy": "--discrepancy", "decision": "--decision", "groups": "--group", "headline": "--headline",
-    "n": "--n", "evidence": "--evidence", "tune": "--tune", "chains": "--chains", "target_accept": "--target-accept",
+    "draws": "--draws",
+    "seed": "--seed",
+    "sampler": "--sampler",
+    "chunk_size": "--chunk-size",
+    "out": "--out",
+    "tol": "--tol",
+    "max_draws": "--max-draws",
+    "gpu": "--gpu",
+    "set": "--set",
+    "priors": "--set",
+    "engine": "--engine",
+    "scheduler": "--scheduler",
+    "output": "--output",
+    "mapping": "--map",
+    "tail": "--tail",
+    "discrepancy": "--discrepancy",
+    "decision": "--decision",
+    "groups": "--group",
+    "headline": "--headline",
+    "n": "--n",
+    "evidence": "--evidence",
+    "tune": "--tune",
+    "chains": "--chains",
+    "target_accept": "--target-accept",
     "flop_convention": "--flop-convention",
 }
 
@@ -294,8 +446,11 @@ def _note_stale_stages() -> None:
     from flopcast.outdir import stale_stages
 
     for p in stale_stages():
-        print(f"flopcast: note: {safe(p)} was left by an interrupted run (its process is gone); remove it with "
-              f"{command('rm', '-r', '--', p)}", file=sys.stderr)
+        print(
+            f"flopcast: note: {safe(p)} was left by an interrupted run (its process is gone); remove it with "
+            f"{command('rm', '-r', '--', p)}",
+            file=sys.stderr,
+        )
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -40,8 +40,11 @@ def register(sub) -> None:
     m.set_defaults(handler=cmd_models, skeleton=False)
     n = sub.add_parser("new", help="write a scenario template for a model, every input listed and commented")
     n.add_argument("name", help="scenario name (letters, digits, . _ -; also the file name)")
-    n.add_argument("--model", help="a bundled model to write every input of (see 'flopcast models'; chain with +); "
-                                   "without it: a short scenario with its own equations, runnable as written")
+    n.add_argument(
+        "--model",
+        help="a bundled model to write every input of (see 'flopcast models'; chain with +); "
+        "without it: a short scenario with its own equations, runnable as written",
+    )
     n.add_argument("--out", default=None, metavar="FILE.toml", help="where to write (default: ./NAME.toml)")
     n.set_defaults(handler=cmd_new, skeleton=False)
 
@@ -52,14 +55,21 @@ def _domain(spec) -> str:
 
 def model_json(model) -> dict:
     def q(spec) -> dict:
-        d = {"unit": spec.unit, "description": spec.description,
-             "domain": str(spec.domain) if spec.domain is not None else ""}
+        d = {
+            "unit": spec.unit,
+            "description": spec.description,
+            "domain": str(spec.domain) if spec.domain is not None else "",
+        }
         if getattr(spec, "default", None) is not None:
             d["default"] = spec.default
         return d
 
-    return {"model": model.name, "key_outputs": list(model.key_outputs),
-            "inputs": {n: q(s) for n, s in model.inputs.items()}, "outputs": {n: q(s) for n, s in model.outputs.items()}}
+    return {
+        "model": model.name,
+        "key_outputs": list(model.key_outputs),
+        "inputs": {n: q(s) for n, s in model.inputs.items()},
+        "outputs": {n: q(s) for n, s in model.outputs.items()},
+    }
 
 
 def cmd_models(args) -> int:
@@ -78,11 +88,17 @@ def cmd_models(args) -> int:
             print()
         print("\n".join(wrap(f"{m.name}: key outputs {', '.join(m.key_outputs)}", "")))
         for kind, specs in (("inputs", m.inputs), ("outputs", m.outputs)):
-            rows = [[n, s.unit, s.domain.interval if s.domain is not None else "",
-                     num(s.default) if getattr(s, "default", None) is not None else "", s.description]
-                    for n, s in specs.items()]
-            text = table([kind, "unit", "domain", "default" if kind == "inputs" else "", "description"], rows,
-                         "lllrl")
+            rows = [
+                [
+                    n,
+                    s.unit,
+                    s.domain.interval if s.domain is not None else "",
+                    num(s.default) if getattr(s, "default", None) is not None else "",
+                    s.description,
+                ]
+                for n, s in specs.items()
+            ]
+            text = table([kind, "unit", "domain", "default" if kind == "inputs" else "", "description"], rows, "lllrl")
             print("\n".join(clip(line) for line in text.splitlines()))
     return 0
 
@@ -105,15 +121,26 @@ def template(name: str, model) -> str:
     for n, spec in model.inputs.items():
         default = getattr(spec, "default", None)
         dist, params = _TEMPLATE.get(_domain(spec), _TEMPLATE["positive"])
-        head = (f"# REQUIRED: {n} [{spec.unit}]: {spec.description}; {spec.domain}" if default is None else
-                f"# optional (model default {default:g} {spec.unit}): {n}: {spec.description}")
-        block = [f"[priors.{n}]", f"dist = {dist}", *params,
-                 "point = VALUE" if dist != '"constant"' else None, f'unit = "{spec.unit}"',
-                 'source = "author, title, date, where published, section"']
+        head = (
+            f"# REQUIRED: {n} [{spec.unit}]: {spec.description}; {spec.domain}"
+            if default is None
+            else f"# optional (model default {default:g} {spec.unit}): {n}: {spec.description}"
+        )
+        block = [
+            f"[priors.{n}]",
+            f"dist = {dist}",
+            *params,
+            "point = VALUE" if dist != '"constant"' else None,
+            f'unit = "{spec.unit}"',
+            'source = "author, title, date, where published, section"',
+        ]
         lines += [head.replace("\n", " "), *(f"# {b}" for b in block if b is not None), ""]
-    lines += ["# Figures the source published (checked by `flopcast audit`, shown in every run report):",
-              f'# [[headlines]]\n# output = "{model.key_outputs[0]}"\n# value = VALUE\n# label = "what the figure is"',
-              '# quote = "the sentence it comes from"\n# source = "author, title, date, section"', ""]
+    lines += [
+        "# Figures the source published (checked by `flopcast audit`, shown in every run report):",
+        f'# [[headlines]]\n# output = "{model.key_outputs[0]}"\n# value = VALUE\n# label = "what the figure is"',
+        '# quote = "the sentence it comes from"\n# source = "author, title, date, section"',
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -139,8 +166,11 @@ def cmd_new(args) -> int:
     from flopcast.plan import load_model
 
     if not NAME.fullmatch(args.name) or ".." in args.name:
-        raise InputError("new", f"{args.name!r} is not a scenario name: 1-80 letters, digits, '.', '_' or '-', "
-                                "starting with a letter or digit (no '/' or '..')")
+        raise InputError(
+            "new",
+            f"{args.name!r} is not a scenario name: 1-80 letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit (no '/' or '..')",
+        )
     model = load_model(args.model, "--model") if args.model is not None else None
     out = Path(args.out) if args.out else Path(f"{args.name}.toml")
     if out.suffix != ".toml":
@@ -150,10 +180,14 @@ def cmd_new(args) -> int:
     text = template(args.name, model) if model is not None else EQUATIONS_TEMPLATE.format(name=args.name, file=out)
     create_file(out, text)  # whole or not at all, never over a file
     if model is None:
-        print(f"wrote {safe(out)}: three priors and one formula, runnable as written (flopcast run {safe(out)})",
-              file=sys.stdout)
+        print(
+            f"wrote {safe(out)}: three priors and one formula, runnable as written (flopcast run {safe(out)})",
+            file=sys.stdout,
+        )
         return 0
     required = sum(getattr(s, "default", None) is None for s in model.inputs.values())
-    print(f"wrote {safe(out)}: {len(model.inputs)} inputs of {model.name}, {required} REQUIRED blocks to fill in",
-          file=sys.stdout)
+    print(
+        f"wrote {safe(out)}: {len(model.inputs)} inputs of {model.name}, {required} REQUIRED blocks to fill in",
+        file=sys.stdout,
+    )
     return 0

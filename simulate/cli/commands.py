@@ -17,8 +17,7 @@ def run(args, opts) -> Outcome:
 
     auto = args.draws == "auto"
     pool = "dask-remote" if args.scheduler else args.engine  # a remote cluster's workers are not ours to count
-    workers = positive_int(args.workers, "--workers", maximum=max_workers(pool)) \
-        if args.workers is not None else None
+    workers = positive_int(args.workers, "--workers", maximum=max_workers(pool)) if args.workers is not None else None
     if args.scheduler and args.engine != "dask":
         raise InputError("--scheduler", "only applies with --engine dask")
     plan = engine.plan_for(args.scenario, args.sets, flop_convention=getattr(args, "flop_convention", None))
@@ -37,8 +36,14 @@ def run(args, opts) -> Outcome:
     with mapping as mapper:
         from flopcast.samples import SAVE_AT_MOST
 
-        options = dict(seed=opts.seed, sampler=args.sampler, chunk_size=args.chunk_size or engine.DEFAULT_CHUNK,
-                       workers=workers, mapper=mapper, keep_inputs=SAVE_AT_MOST)  # inputs: only what is saved
+        options = dict(
+            seed=opts.seed,
+            sampler=args.sampler,
+            chunk_size=args.chunk_size or engine.DEFAULT_CHUNK,
+            workers=workers,
+            mapper=mapper,
+            keep_inputs=SAVE_AT_MOST,
+        )  # inputs: only what is saved
         if auto:
             result, rounds = engine.run_auto(plan, tol=tol, max_draws=max_draws, **options)
         else:
@@ -52,9 +57,11 @@ def run(args, opts) -> Outcome:
     note = plan.posterior_note(result.draws)
     outcome.warnings += [note] if note else []
     if rounds and rounds[-1][1] > tol:  # stopped by --max-draws, not by the tolerance
-        outcome.warnings.append(f"--draws auto stopped at --max-draws {rounds[-1][0]:,} with a relative MCSE of "
-                                f"{100 * rounds[-1][1]:.2f}%, above --tol {100 * tol:.2f}%; raise --max-draws for "
-                                "the tolerance")
+        outcome.warnings.append(
+            f"--draws auto stopped at --max-draws {rounds[-1][0]:,} with a relative MCSE of "
+            f"{100 * rounds[-1][1]:.2f}%, above --tol {100 * tol:.2f}%; raise --max-draws for "
+            "the tolerance"
+        )
     return outcome
 
 
@@ -64,10 +71,16 @@ def run_outcome(result, obj: dict, rounds, args) -> Outcome:
     from flopcast.report import registry, text
 
     context = result._report_context()
-    return Outcome("run", result.plan.scenario.name, result.seed,
-                   lambda stage: registry.write(result, stage, report=not args.no_report, samples=args.samples,
-                                                figure_format=args.figures, **context),
-                   obj, text.run_lines(result, rounds, headlines=context["headlines"]))
+    return Outcome(
+        "run",
+        result.plan.scenario.name,
+        result.seed,
+        lambda stage: registry.write(
+            result, stage, report=not args.no_report, samples=args.samples, figure_format=args.figures, **context
+        ),
+        obj,
+        text.run_lines(result, rounds, headlines=context["headlines"]),
+    )
 
 
 def _point(plan, args) -> Outcome:
@@ -75,8 +88,14 @@ def _point(plan, args) -> Outcome:
     from flopcast.report import registry, text
 
     pt = engine.point(plan)
-    return Outcome("point", plan.scenario.name, None, lambda stage: registry.write(pt, stage, report=not args.no_report),
-                   pt.to_json(), text.point_lines(pt))
+    return Outcome(
+        "point",
+        plan.scenario.name,
+        None,
+        lambda stage: registry.write(pt, stage, report=not args.no_report),
+        pt.to_json(),
+        text.point_lines(pt),
+    )
 
 
 def scenarios(args) -> int:
@@ -106,10 +125,18 @@ def show(args) -> int:
     rows = priors_rows(plan)
     equations = [o for o in plan.scenario.outputs if o.formula is not None]
     if args.json:
-        emit_json({"scenario": plan.scenario.name, "model": plan.model.name,
-                   "priors": [dict(zip(PRIOR_HEADER, r)) for r in rows],
-                   **({"outputs": [{"name": o.name, "formula": o.formula.text, "unit": o.unit}
-                                   for o in equations]} if equations else {})})
+        emit_json(
+            {
+                "scenario": plan.scenario.name,
+                "model": plan.model.name,
+                "priors": [dict(zip(PRIOR_HEADER, r)) for r in rows],
+                **(
+                    {"outputs": [{"name": o.name, "formula": o.formula.text, "unit": o.unit} for o in equations]}
+                    if equations
+                    else {}
+                ),
+            }
+        )
         return 0
     print("\n".join(wrap(f"{plan.scenario.name} [{plan.model.name}]: {plan.scenario.description}", "")))
     sources: dict[str, int] = {}
@@ -117,9 +144,20 @@ def show(args) -> int:
     for name, r in zip(plan.model.inputs, rows):  # sources are paragraphs: footnotes under the table
         prior = plan.scenario.priors.get(name)
         dist = prior.dist.describe().split("(")[0] if prior is not None else "model default"
-        q = [prior.dist.quantile(p) for p in (0.05, 0.5, 0.95)] if prior is not None else \
-            [plan.model.inputs[name].default] * 3
-        short.append([name, dist, *(eng(v) for v in q), r[5], f"[{sources.setdefault(r[6] or '(no source given)', len(sources) + 1)}]"])
+        q = (
+            [prior.dist.quantile(p) for p in (0.05, 0.5, 0.95)]
+            if prior is not None
+            else [plan.model.inputs[name].default] * 3
+        )
+        short.append(
+            [
+                name,
+                dist,
+                *(eng(v) for v in q),
+                r[5],
+                f"[{sources.setdefault(r[6] or '(no source given)', len(sources) + 1)}]",
+            ]
+        )
     print(safe(table(["input", "distribution", "p05", "median", "p95", "unit", "source"], short, "llrrrll")))
     if not args.sources:
         print("sources (first line; --sources for the full text and every distribution's parameters):")
@@ -151,8 +189,15 @@ def sensitivity(args, opts) -> Outcome:
     plan = engine.plan_for(args.scenario, args.sets)
     with busy(f"sensitivity of {args.output}", opts):
         sens = S.analyze(plan, args.output, n=n, seed=opts.seed, log=args.log)
-    return Outcome("sensitivity", plan.scenario.name, sens.seed, lambda stage: registry.write(sens, stage),
-                   sens.to_json(), text.sensitivity_lines(sens), warnings=list(sens.warnings))
+    return Outcome(
+        "sensitivity",
+        plan.scenario.name,
+        sens.seed,
+        lambda stage: registry.write(sens, stage),
+        sens.to_json(),
+        text.sensitivity_lines(sens),
+        warnings=list(sens.warnings),
+    )
 
 
 def stress(args, opts) -> Outcome:
@@ -164,10 +209,17 @@ def stress(args, opts) -> Outcome:
     plan = engine.plan_for(args.scenario, args.sets)
     engine.check_budget(plan, opts.draws)
     with busy(f"stress test of {args.output}", opts):
-        st = S.stress(plan, args.output, headline, draws=opts.draws, seed=opts.seed, sampler=args.sampler,
-                      tail=args.tail)
-    return Outcome("stress", plan.scenario.name, st.seed, lambda stage: registry.write(st, stage), st.to_json(),
-                   text.stress_lines(st))
+        st = S.stress(
+            plan, args.output, headline, draws=opts.draws, seed=opts.seed, sampler=args.sampler, tail=args.tail
+        )
+    return Outcome(
+        "stress",
+        plan.scenario.name,
+        st.seed,
+        lambda stage: registry.write(st, stage),
+        st.to_json(),
+        text.stress_lines(st),
+    )
 
 
 def audit(args, opts) -> Outcome:
@@ -181,8 +233,14 @@ def audit(args, opts) -> Outcome:
     engine.check_budget(plan, opts.draws)
     with busy("audit", opts):
         au = A.audit(plan, draws=opts.draws, seed=opts.seed)
-    return Outcome("audit", plan.scenario.name, au.seed, lambda stage: registry.write(au, stage), au.to_json(),
-                   text.audit_lines(au))
+    return Outcome(
+        "audit",
+        plan.scenario.name,
+        au.seed,
+        lambda stage: registry.write(au, stage),
+        au.to_json(),
+        text.audit_lines(au),
+    )
 
 
 def compare(args, opts) -> Outcome:
@@ -197,14 +255,30 @@ def compare(args, opts) -> Outcome:
         mapping[a.strip()] = b.strip()
     shared, gpus = C.split_accelerators(args.sets)  # two --gpu: A on the first, B on the second
     if args.scenario_b is None and len(gpus) < 2:
-        raise InputError("compare: scenario_b", "missing: give a second scenario, or two --gpu to compare one "
-                                                "scenario on two accelerators")
+        raise InputError(
+            "compare: scenario_b",
+            "missing: give a second scenario, or two --gpu to compare one scenario on two accelerators",
+        )
     with busy("compare", opts):
-        cmp = C.compare(args.scenario_a, args.scenario_b or args.scenario_a, outputs=args.output,
-                        sets_a=[*shared, *gpus[:1], *args.sets_a], sets_b=[*shared, *gpus[-1:], *args.sets_b],
-                        draws=opts.draws, seed=opts.seed, sampler=args.sampler, mapping=mapping or None)
-    return Outcome("compare", f"{cmp.a}-vs-{cmp.b}", cmp.seed, lambda stage: registry.write(cmp, stage),
-                   cmp.to_json(), text.compare_lines(cmp))
+        cmp = C.compare(
+            args.scenario_a,
+            args.scenario_b or args.scenario_a,
+            outputs=args.output,
+            sets_a=[*shared, *gpus[:1], *args.sets_a],
+            sets_b=[*shared, *gpus[-1:], *args.sets_b],
+            draws=opts.draws,
+            seed=opts.seed,
+            sampler=args.sampler,
+            mapping=mapping or None,
+        )
+    return Outcome(
+        "compare",
+        f"{cmp.a}-vs-{cmp.b}",
+        cmp.seed,
+        lambda stage: registry.write(cmp, stage),
+        cmp.to_json(),
+        text.compare_lines(cmp),
+    )
 
 
 def compare_outputs(args, opts) -> Outcome:
@@ -219,8 +293,9 @@ def waterfall(args, opts) -> Outcome:
     from flopcast.report import registry, text
 
     wf = compute(args.scenario, args.sets)
-    return Outcome("waterfall", wf.scenario, None, lambda stage: registry.write(wf, stage), wf.to_json(),
-                   text.waterfall_lines(wf))
+    return Outcome(
+        "waterfall", wf.scenario, None, lambda stage: registry.write(wf, stage), wf.to_json(), text.waterfall_lines(wf)
+    )
 
 
 def progress_bar(total: int, unit: str, quiet: bool, minimum: int = 2_000_000):
@@ -253,8 +328,8 @@ def busy(label: str, opts, interval: float = 0.5):
     @contextmanager
     def ticking():
         stop = threading.Event()
-        with tqdm(total=None, desc=label, bar_format="{desc}: {elapsed} elapsed", file=sys.stderr,
-                  leave=False) as t:
+        with tqdm(total=None, desc=label, bar_format="{desc}: {elapsed} elapsed", file=sys.stderr, leave=False) as t:
+
             def tick():
                 while not stop.wait(interval):
                     t.refresh()

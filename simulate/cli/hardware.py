@@ -8,11 +8,16 @@ def register(sub) -> None:
     """Add ``hardware`` to the CLI's subparsers."""
     from flopcast.cli.options import command
 
-    p = command(sub, "hardware", cmd_hardware,
-                "the accelerator library: dense peaks, memory, power, rental range, each with its source",
-                "json", skeleton=False,
-                description="Every accelerator --gpu NAME can choose. Peaks are dense (datasheet figures 'with "
-                            "sparsity' halved); a figure no public source gives is shown as '-'.")
+    p = command(
+        sub,
+        "hardware",
+        cmd_hardware,
+        "the accelerator library: dense peaks, memory, power, rental range, each with its source",
+        "json",
+        skeleton=False,
+        description="Every accelerator --gpu NAME can choose. Peaks are dense (datasheet figures 'with "
+        "sparsity' halved); a figure no public source gives is shown as '-'.",
+    )
     p.add_argument("--sources", action="store_true", help="print every source in full (default: first 100 characters)")
 
 
@@ -31,11 +36,28 @@ def cmd_hardware(args) -> int:
     def num(v, scale=1.0, fmt="{:,.0f}"):
         return "-" if v is None else fmt.format(v / scale)
 
-    rows = [[a.name, a.vendor, num(a.dense_bf16_flops, 1e12), num(a.dense_fp8_flops, 1e12), num(a.memory_gb, 1, "{:g}"),
-             num(a.memory_bandwidth, 1, "{:g}"), num(a.power_w),
-             _price(a.usd_per_hour)] for a in accs]
-    print(safe(table(["accelerator", "vendor", "BF16 TFLOP/s", "FP8 TFLOP/s", "memory GB", "TB/s", "power W",
-                      "USD/h"], rows, "llrrrrrr")))
+    rows = [
+        [
+            a.name,
+            a.vendor,
+            num(a.dense_bf16_flops, 1e12),
+            num(a.dense_fp8_flops, 1e12),
+            num(a.memory_gb, 1, "{:g}"),
+            num(a.memory_bandwidth, 1, "{:g}"),
+            num(a.power_w),
+            _price(a.usd_per_hour),
+        ]
+        for a in accs
+    ]
+    print(
+        safe(
+            table(
+                ["accelerator", "vendor", "BF16 TFLOP/s", "FP8 TFLOP/s", "memory GB", "TB/s", "power W", "USD/h"],
+                rows,
+                "llrrrrrr",
+            )
+        )
+    )
     print("peaks are dense (no sparsity); USD/h: public on-demand range per accelerator-hour; '-': not published")
     print("sources:")
     for a in accs:

@@ -67,6 +67,12 @@ def result_outcome(result, name: str | None = None, **context) -> Outcome:
 
     obj = result.to_json()
     name = name or obj.get("scenario") or obj.get("comparison") or registry.kind(result)
-    return Outcome(registry.kind(result), str(name), obj.get("seed"),
-                   lambda stage: registry.write(result, stage, **context), obj, registry.render_lines(result),
-                   warnings=list(getattr(result, "warnings", None) or []))
+    return Outcome(
+        registry.kind(result),
+        str(name),
+        obj.get("seed"),
+        lambda stage: registry.write(result, stage, **context),
+        obj,
+        registry.render_lines(result),
+        warnings=list(getattr(result, "warnings", None) or []),
+    )

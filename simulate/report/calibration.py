@@ -31,8 +31,10 @@ def _set_text(obs) -> str:
 
 def _discrepancy_text(cal) -> str:
     b = cal.discrepancy_band
-    return (f"discrepancy_sigma ~ HalfNormal({cal.discrepancy:g}) widens each log-scale likelihood to "
-            f"sqrt(s^2 + discrepancy_sigma^2) (Kennedy & O'Hagan 2001); posterior {_band_text(b)} (log-scale sd)")
+    return (
+        f"discrepancy_sigma ~ HalfNormal({cal.discrepancy:g}) widens each log-scale likelihood to "
+        f"sqrt(s^2 + discrepancy_sigma^2) (Kennedy & O'Hagan 2001); posterior {_band_text(b)} (log-scale sd)"
+    )
 
 
 def provenance_rows(cal, folder_name: str = "") -> list[list[str]]:
@@ -42,13 +44,19 @@ def provenance_rows(cal, folder_name: str = "") -> list[list[str]]:
         ["scenario", f"{sc.name} ({sc.path})"],
         ["overrides", "; ".join(sc.overrides) or "none"],
         ["evidence", f"{cal.evidence.path or cal.evidence.file} ({len(cal.evidence)} observations)"],
-        ["sampler", f"PyMC NUTS, {cal.chains} chains x {cal.draws} draws after {cal.tune} tuning steps, "
-                    f"target_accept {cal.target_accept}"],
+        [
+            "sampler",
+            f"PyMC NUTS, {cal.chains} chains x {cal.draws} draws after {cal.tune} tuning steps, "
+            f"target_accept {cal.target_accept}",
+        ],
         ["seed", str(cal.seed)],
         ["informed inputs (sampled)", ", ".join(cal.informed)],
         *([["model discrepancy", _discrepancy_text(cal)]] if cal.discrepancy is not None else []),
-        ["propagation", f"{cal.posterior_run.draws:,} draws of the prior and of the calibrated scenario, "
-                        "same seed and unit-cube columns (common random numbers)"],
+        [
+            "propagation",
+            f"{cal.posterior_run.draws:,} draws of the prior and of the calibrated scenario, "
+            "same seed and unit-cube columns (common random numbers)",
+        ],
         ["runtime", f"{cal.seconds:.1f} s (sampling {cal.diagnostics.seconds:.1f} s)"],
         ["created (UTC)", cal.created],
         ["run the calibrated scenario", f"flopcast run {toml}"],
@@ -63,36 +71,74 @@ def diagnostics_rows(cal) -> list[list[str]]:
 def diagnostics_summary(cal) -> str:
     d = cal.diagnostics
     bfmi = ", ".join(f"{b:.2f}" for b in d.bfmi) or "n/a"
-    return (f"max r_hat {d.max_r_hat:.4f} (limit {d.rhat_limit}); min bulk ESS {d.min_ess_bulk:.0f}, "
-            f"min tail ESS {d.min_ess_tail:.0f} (limit {d.ess_limit:.0f} = 100 per chain); "
-            f"{d.divergences} divergent transitions of {d.samples} (none allowed); "
-            f"{d.treedepth_hits} at maximum tree depth; E-BFMI per chain {bfmi}")
+    return (
+        f"max r_hat {d.max_r_hat:.4f} (limit {d.rhat_limit}); min bulk ESS {d.min_ess_bulk:.0f}, "
+        f"min tail ESS {d.min_ess_tail:.0f} (limit {d.ess_limit:.0f} = 100 per chain); "
+        f"{d.divergences} divergent transitions of {d.samples} (none allowed); "
+        f"{d.treedepth_hits} at maximum tree depth; E-BFMI per chain {bfmi}"
+    )
 
 
 EVIDENCE_HEADER = ["observation", "output", "value", "unit", "uncertainty", "set", "source", "note"]
 
 
 def evidence_rows(cal) -> list[list[str]]:
-    return [[o.name, o.output, num(o.value), cal.plan.unit(o.output), o.spread_text(), _set_text(o), o.source, o.note]
-            for o in cal.evidence]
+    return [
+        [o.name, o.output, num(o.value), cal.plan.unit(o.output), o.spread_text(), _set_text(o), o.source, o.note]
+        for o in cal.evidence
+    ]
 
 
-FIT_HEADER = ["observation", "output", "unit", "measured", "prior median [p05 - p95]", "posterior median [p05 - p95]",
-              "z (log, posterior)"]
+FIT_HEADER = [
+    "observation",
+    "output",
+    "unit",
+    "measured",
+    "prior median [p05 - p95]",
+    "posterior median [p05 - p95]",
+    "z (log, posterior)",
+]
 
 
 def fit_rows(cal) -> list[list[str]]:
-    return [[f.observation.name, f.observation.output, f.unit, num(f.observation.value), _band_text(f.prior),
-             _band_text(f.posterior), "-" if f.z is None else f"{f.z:+.2f}"] for f in cal.fits]
+    return [
+        [
+            f.observation.name,
+            f.observation.output,
+            f.unit,
+            num(f.observation.value),
+            _band_text(f.prior),
+            _band_text(f.posterior),
+            "-" if f.z is None else f"{f.z:+.2f}",
+        ]
+        for f in cal.fits
+    ]
 
 
-INPUT_HEADER = ["input", "unit", "prior median [p05 - p95]", "posterior median [p05 - p95]", "shift", "90% width",
-                "moved"]
+INPUT_HEADER = [
+    "input",
+    "unit",
+    "prior median [p05 - p95]",
+    "posterior median [p05 - p95]",
+    "shift",
+    "90% width",
+    "moved",
+]
 
 
 def input_rows(cal) -> list[list[str]]:
-    return [[n, s.unit, _band_text(s.prior), _band_text(s.posterior), f"{s.shift:+.2f}", f"x{s.width_ratio:.2f}",
-             "yes" if s.moved else "no"] for n, s in cal.inputs.items()]
+    return [
+        [
+            n,
+            s.unit,
+            _band_text(s.prior),
+            _band_text(s.posterior),
+            f"{s.shift:+.2f}",
+            f"x{s.width_ratio:.2f}",
+            "yes" if s.moved else "no",
+        ]
+        for n, s in cal.inputs.items()
+    ]
 
 
 OUTPUT_HEADER = ["output", "unit", "prior median [p05 - p95]", "posterior median [p05 - p95]", "posterior/prior median"]
@@ -114,8 +160,9 @@ def figure_outputs(cal) -> list[str]:
 
 
 @styled
-def density_figure(prior: np.ndarray, posterior: np.ndarray, name: str, unit: str,
-                   markers: dict[str, float] | None = None):
+def density_figure(
+    prior: np.ndarray, posterior: np.ndarray, name: str, unit: str, markers: dict[str, float] | None = None
+):
     """Prior and posterior densities of one quantity on shared bins (log axis over a decade)."""
     fig = figures.new_figure(6.4, 3.3)
     ax = fig.add_subplot()
@@ -133,8 +180,15 @@ def density_figure(prior: np.ndarray, posterior: np.ndarray, name: str, unit: st
         for values, label, color, fill in ((prior, "prior", "0.45", False), (posterior, "posterior", "C0", True)):
             counts, _ = np.histogram(values, bins=bins)
             q05, q50, q95 = np.quantile(values, [0.05, 0.5, 0.95])
-            ax.stairs(counts / (values.size * widths), bins, fill=fill, color=color, alpha=0.5 if fill else 1.0,
-                      lw=1.5, label=f"{label}: {q50:.3g} [{q05:.3g}, {q95:.3g}]")
+            ax.stairs(
+                counts / (values.size * widths),
+                bins,
+                fill=fill,
+                color=color,
+                alpha=0.5 if fill else 1.0,
+                lw=1.5,
+                label=f"{label}: {q50:.3g} [{q05:.3g}, {q95:.3g}]",
+            )
             ax.axvline(q50, color=color, lw=1.2, ls="--")
     for label, x in (markers or {}).items():
         ax.axvline(x, color="C3", lw=1.5, label=label)
@@ -177,8 +231,9 @@ def write_figures(cal, folder: Path) -> dict[str, bytes]:
         fig = density_figure(prior, cal.posterior_draws(n), n, cal.plan.unit(n), _markers(cal, n))
         figs[f"input_{n}.png"] = figures.png_bytes(fig)
     for n in figure_outputs(cal):
-        fig = density_figure(cal.prior_run.outputs[n], cal.posterior_run.outputs[n], n, cal.plan.unit(n),
-                             _markers(cal, n))
+        fig = density_figure(
+            cal.prior_run.outputs[n], cal.posterior_run.outputs[n], n, cal.plan.unit(n), _markers(cal, n)
+        )
         figs[f"output_{n}.png"] = figures.png_bytes(fig)
     if cal.informed:
         figs["trace.png"] = figures.png_bytes(trace_figure(cal))
@@ -206,21 +261,37 @@ METHOD = [
 def markdown_report(cal, figs: dict[str, bytes]) -> str:
     sc = cal.scenario
     parts = [
-        f"# flopcast calibrate: {sc.name} on {cal.evidence.file}", "",
-        cal.evidence.description or sc.description, "",
-        markdown(["", ""], [[a, f"`{b}`" if a.startswith("run the") else b] for a, b in provenance_rows(cal)], "ll"), "",
-        "## Convergence", "", "Passed: " + diagnostics_summary(cal) + ".", "",
-        markdown(["variable", "r_hat", "ESS bulk", "ESS tail"], diagnostics_rows(cal), "lrrr"), "",
+        f"# flopcast calibrate: {sc.name} on {cal.evidence.file}",
+        "",
+        cal.evidence.description or sc.description,
+        "",
+        markdown(["", ""], [[a, f"`{b}`" if a.startswith("run the") else b] for a, b in provenance_rows(cal)], "ll"),
+        "",
+        "## Convergence",
+        "",
+        "Passed: " + diagnostics_summary(cal) + ".",
+        "",
+        markdown(["variable", "r_hat", "ESS bulk", "ESS tail"], diagnostics_rows(cal), "lrrr"),
+        "",
     ]
     if cal.warnings:
         parts += ["Warnings:", ""] + [f"- {w}" for w in cal.warnings] + [""]
     parts += [
-        "## Evidence", "", markdown(EVIDENCE_HEADER, evidence_rows(cal), "llrlllll"), "",
-        "## Fit: each measurement against the model", "",
+        "## Evidence",
+        "",
+        markdown(EVIDENCE_HEADER, evidence_rows(cal), "llrlllll"),
+        "",
+        "## Fit: each measurement against the model",
+        "",
         "The model's band for the measured quantity under the observation's `set`, before and after calibration; "
-        "z is (log measured - log posterior median) / sigma_log.", "",
-        markdown(FIT_HEADER, fit_rows(cal), "lllrllr"), "",
-        "## Inputs: prior vs posterior", "", markdown(INPUT_HEADER, input_rows(cal), "lllllrl"), "",
+        "z is (log measured - log posterior median) / sigma_log.",
+        "",
+        markdown(FIT_HEADER, fit_rows(cal), "lllrllr"),
+        "",
+        "## Inputs: prior vs posterior",
+        "",
+        markdown(INPUT_HEADER, input_rows(cal), "lllllrl"),
+        "",
     ]
     parts += [f"![{n}]({n})" for n in figs if n.startswith("input_")] + [""]
     parts += ["## Outputs: prior vs posterior", "", markdown(OUTPUT_HEADER, output_rows(cal), "lllll"), ""]
@@ -244,14 +315,17 @@ def html_report(cal, figs: dict[str, bytes]) -> str:
     if cal.warnings:
         sections.append("<p><b>Warnings</b></p><ul>" + "".join(f"<li>{esc(w)}</li>" for w in cal.warnings) + "</ul>")
     sections += [
-        "<h2>Evidence</h2>", _html_table(EVIDENCE_HEADER, evidence_rows(cal), "llrlllll"),
+        "<h2>Evidence</h2>",
+        _html_table(EVIDENCE_HEADER, evidence_rows(cal), "llrlllll"),
         "<h2>Fit: each measurement against the model</h2><p>The model's band for the measured quantity under the "
         "observation's <code>set</code>, before and after calibration; z is (log measured - log posterior median) / "
         "sigma_log.</p>",
         _html_table(FIT_HEADER, fit_rows(cal), "lllrllr"),
-        "<h2>Inputs: prior vs posterior</h2>", _html_table(INPUT_HEADER, input_rows(cal), "lllllrl"),
+        "<h2>Inputs: prior vs posterior</h2>",
+        _html_table(INPUT_HEADER, input_rows(cal), "lllllrl"),
         "<div class='figs'>" + "".join(img_tag(p, n) for n, p in figs.items() if n.startswith("input_")) + "</div>",
-        "<h2>Outputs: prior vs posterior</h2>", _html_table(OUTPUT_HEADER, output_rows(cal), "lllll"),
+        "<h2>Outputs: prior vs posterior</h2>",
+        _html_table(OUTPUT_HEADER, output_rows(cal), "lllll"),
         "<div class='figs'>" + "".join(img_tag(p, n) for n, p in figs.items() if n.startswith("output_")) + "</div>",
     ]
     if "trace.png" in figs:

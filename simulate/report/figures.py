@@ -32,8 +32,12 @@ def load() -> None:
     """Import matplotlib's figure, backends and style now (once, before a worker is forked to share them)."""
     import importlib
 
-    for module in ("matplotlib.figure", "matplotlib.backends.backend_agg", "matplotlib.backends.backend_svg",
-                   "flopcast.report.style"):
+    for module in (
+        "matplotlib.figure",
+        "matplotlib.backends.backend_agg",
+        "matplotlib.backends.backend_svg",
+        "flopcast.report.style",
+    ):
         importlib.import_module(module)
 
 
@@ -55,7 +59,7 @@ def svg_document(fig) -> str:
 
 def svg_inline(document: str) -> str:
     """An SVG document as an inline ``<svg>`` element (no XML prologue), for HTML."""
-    return document[document.index("<svg"):]
+    return document[document.index("<svg") :]
 
 
 FORMATS = ("svg", "png")  # a report's figure files: vector (default: smaller, faster) or 1200-px PNG
@@ -86,8 +90,6 @@ def wants_log(lo: float, hi: float) -> bool:
     return lo > 0 and hi > 0 and hi / lo > 10.0
 
 
-
-
 def ordinal(q: float | None) -> str:
     """``14th``; ``fixed`` for a percentile that does not exist (an output no input moves)."""
     if q is None:
@@ -108,7 +110,7 @@ def log_hdi(values: np.ndarray, mass: float = 0.9) -> tuple[float, float]:
     axis shows as narrowest; values must be positive)."""
     s = np.sort(np.log(np.asarray(values, dtype=float)))
     k = max(int(np.ceil(mass * s.size)), 1)
-    i = int(np.argmin(s[k - 1:] - s[:s.size - k + 1]))
+    i = int(np.argmin(s[k - 1 :] - s[: s.size - k + 1]))
     return float(np.exp(s[i])), float(np.exp(s[i + k - 1]))
 
 
@@ -120,9 +122,18 @@ def is_fixed(values: np.ndarray) -> bool:
 
 
 @styled
-def distribution(values: np.ndarray, summary, name: str, unit: str, markers: dict[str, float] | None = None,
-                 title: str = "", subtitle: str = "", headlines=(), log_hdi: tuple[float, float] | None = None,
-                 small: bool = False):
+def distribution(
+    values: np.ndarray,
+    summary,
+    name: str,
+    unit: str,
+    markers: dict[str, float] | None = None,
+    title: str = "",
+    subtitle: str = "",
+    headlines=(),
+    log_hdi: tuple[float, float] | None = None,
+    small: bool = False,
+):
     """Histogram density of one output: median, 90% interval (p05-p95), 90% HDI on the axis' scale (of
     log values on a log axis), and each published headline (its own line style) with the value the
     source's assumptions give; the legend below the axes, outside the data. An output no uncertain input
@@ -139,8 +150,12 @@ def distribution(values: np.ndarray, summary, name: str, unit: str, markers: dic
     n_items = 4 + len(markers or {}) + sum(1 + (abs(h.ratio - 1) > 0.05) for h in headlines)
     ncols = 1 if small else 2
     legend_rows = -(-n_items // ncols)
-    fig = new_figure(width, (2.6 if small else 3.2) + (0.11 if small else 0.17) * legend_rows, layout="constrained",
-                     dpi=style.SMALL_DPI if small else style.PNG_DPI)
+    fig = new_figure(
+        width,
+        (2.6 if small else 3.2) + (0.11 if small else 0.17) * legend_rows,
+        layout="constrained",
+        dpi=style.SMALL_DPI if small else style.PNG_DPI,
+    )
     ax = fig.add_subplot()
     lo, hi = np.quantile(values, [0.001, 0.999])
     log = wants_log(lo, hi)
@@ -149,14 +164,24 @@ def distribution(values: np.ndarray, summary, name: str, unit: str, markers: dic
     # On a log axis, density per decade (so areas read as probabilities), else per unit.
     widths = np.diff(np.log10(bins)) if log else np.diff(bins)
     ax.stairs(counts / (values.size * widths), bins, fill=True, color=style.SKY, alpha=0.6, label="draws")
-    ax.axvspan(summary.p05, summary.p95, color=style.BLUE, alpha=0.10,
-               label=f"90% interval {style.eng(summary.p05)} - {style.eng(summary.p95)}")
+    ax.axvspan(
+        summary.p05,
+        summary.p95,
+        color=style.BLUE,
+        alpha=0.10,
+        label=f"90% interval {style.eng(summary.p05)} - {style.eng(summary.p95)}",
+    )
     if log:  # the HDI on the axis' scale: narrowest in log values
         h_lo, h_hi = log_hdi if log_hdi is not None else globals()["log_hdi"](values)
     else:
         h_lo, h_hi = summary.hdi90
-    ax.axvline(h_lo, color=style.GREEN, ls=":", lw=1.3,
-               label=("90% HDI of log values" if log else "90% HDI") + f" {style.eng(h_lo)} - {style.eng(h_hi)}")
+    ax.axvline(
+        h_lo,
+        color=style.GREEN,
+        ls=":",
+        lw=1.3,
+        label=("90% HDI of log values" if log else "90% HDI") + f" {style.eng(h_lo)} - {style.eng(h_hi)}",
+    )
     ax.axvline(h_hi, color=style.GREEN, ls=":", lw=1.3)
     ax.axvline(summary.median, color=style.BLUE, lw=2, label=f"median {style.eng(summary.median)}")
     for text, x in (markers or {}).items():
@@ -164,13 +189,23 @@ def distribution(values: np.ndarray, summary, name: str, unit: str, markers: dic
     for i, h in enumerate(headlines):
         cond = f" [{h.set_text}]" if h.set else ""
         ls, color = _PUBLISHED[i % len(_PUBLISHED)]
-        ax.axvline(h.published, color=color, ls=ls, lw=1.5,
-                   label=f"published {style.eng(h.published)}{cond} ({ordinal(h.published_percentile)} pct)")
+        ax.axvline(
+            h.published,
+            color=color,
+            ls=ls,
+            lw=1.5,
+            label=f"published {style.eng(h.published)}{cond} ({ordinal(h.published_percentile)} pct)",
+        )
         if abs(h.ratio - 1) > 0.05:
             ls, color = _REDERIVED[i % len(_REDERIVED)]
-            ax.axvline(h.rederived, color=color, ls=ls, lw=1.5,
-                       label=f"source's assumptions give {style.eng(h.rederived)}{cond} "
-                             f"({ordinal(h.rederived_percentile)} pct)")
+            ax.axvline(
+                h.rederived,
+                color=color,
+                ls=ls,
+                lw=1.5,
+                label=f"source's assumptions give {style.eng(h.rederived)}{cond} "
+                f"({ordinal(h.rederived_percentile)} pct)",
+            )
     if log:
         from matplotlib.ticker import LogLocator
 
@@ -182,8 +217,14 @@ def distribution(values: np.ndarray, summary, name: str, unit: str, markers: dic
     ax.set_yticks([])
     ax.spines["left"].set_visible(False)
     style.titles(ax, style.sentence_case(title or name), subtitle)
-    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=ncols,
-               fontsize=6 if small else 7.5, handlelength=2.4, frameon=False)
+    fig.legend(
+        *ax.get_legend_handles_labels(),
+        loc="outside lower center",
+        ncols=ncols,
+        fontsize=6 if small else 7.5,
+        handlelength=2.4,
+        frameon=False,
+    )
     return fig
 
 
@@ -191,8 +232,9 @@ def _fixed_figure(value: float, unit: str, title: str, subtitle: str, headlines,
     """An output no uncertain input moves: its value in words, and any published figure beside it."""
     from flopcast.report import style
 
-    fig = new_figure(width, 1.6 if small else 1.9, layout="constrained",
-                     dpi=style.SMALL_DPI if small else style.PNG_DPI)
+    fig = new_figure(
+        width, 1.6 if small else 1.9, layout="constrained", dpi=style.SMALL_DPI if small else style.PNG_DPI
+    )
     ax = fig.add_subplot()
     ax.set_axis_off()
     style.titles(ax, style.sentence_case(title), subtitle)
@@ -200,6 +242,14 @@ def _fixed_figure(value: float, unit: str, title: str, subtitle: str, headlines,
     pub = [f"published {style.eng(h.published)}" + (f" [{h.set_text}]" if h.set else "") for h in headlines]
     ax.text(0.0, 0.55, label(text), fontsize=9 if small else 12, ha="left", va="center", transform=ax.transAxes)
     if pub:
-        ax.text(0.0, 0.15, label("; ".join(pub)), fontsize=7 if small else 9, ha="left", va="center",
-                color="#444444", transform=ax.transAxes)
+        ax.text(
+            0.0,
+            0.15,
+            label("; ".join(pub)),
+            fontsize=7 if small else 9,
+            ha="left",
+            va="center",
+            color="#444444",
+            transform=ax.transAxes,
+        )
     return fig

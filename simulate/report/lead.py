@@ -57,36 +57,48 @@ def summary_sentences(result, headlines, commands: list[str], md: bool = False) 
         s = result.summary[name]
         spec = plan.model.outputs[name]
         a = f"out-{name}"
-        out.append(f"{e(spec.description[:1].upper() + spec.description[1:])} ({code(name)}, {e(s.unit)}): "
-                   f"median {_link(s.median, a, md)}, 90% band {_link(s.p05, a, md)} to {_link(s.p95, a, md)} "
-                   f"over {result.draws:,} draws.")
+        out.append(
+            f"{e(spec.description[:1].upper() + spec.description[1:])} ({code(name)}, {e(s.unit)}): "
+            f"median {_link(s.median, a, md)}, 90% band {_link(s.p05, a, md)} to {_link(s.p95, a, md)} "
+            f"over {result.draws:,} draws."
+        )
     if lead is not None:
         i = headlines.items.index(lead)
         a = f"headline-{i}"
-        out.append(f"The source's published {e(lead.label)}, {_link(lead.published, a, md)}, is about the "
-                   f"{_pct(lead.published_percentile, a, md)} of that band; the source's own stated assumptions "
-                   f"give {_link(lead.rederived, a, md)} ({_pct(lead.rederived_percentile, a, md)}).")
+        out.append(
+            f"The source's published {e(lead.label)}, {_link(lead.published, a, md)}, is about the "
+            f"{_pct(lead.published_percentile, a, md)} of that band; the source's own stated assumptions "
+            f"give {_link(lead.rederived, a, md)} ({_pct(lead.rederived_percentile, a, md)})."
+        )
         off = [h for h in headlines.items if abs(h.ratio - 1) > TOLERANCE]
         n = len(headlines.items)
         if off:
             names = ", ".join(e(h.label) for h in off)
-            out.append(f"{n - len(off)} of {n} published figures follow from the source's assumptions within "
-                       f"{TOLERANCE:.0%}; these do not: {names} (see {_anchor_text('published figures', 'headlines', md)}).")
+            out.append(
+                f"{n - len(off)} of {n} published figures follow from the source's assumptions within "
+                f"{TOLERANCE:.0%}; these do not: {names} (see {_anchor_text('published figures', 'headlines', md)})."
+            )
         else:
             out.append(f"All {n} published figures follow from the source's assumptions within {TOLERANCE:.0%}.")
         if any(h.set for h in headlines.items):
-            out.append("Figures the source states under other assumptions (a set, such as "
-                       f"{e(next(h.set_text for h in headlines.items if h.set))}) are placed in the band with "
-                       "those inputs fixed as stated (the same draws), as flopcast audit places them.")
+            out.append(
+                "Figures the source states under other assumptions (a set, such as "
+                f"{e(next(h.set_text for h in headlines.items if h.set))}) are placed in the band with "
+                "those inputs fixed as stated (the same draws), as flopcast audit places them."
+            )
         ref = commands[0].split()[2] if commands else plan.scenario.name
-        out.append(f"What one would have to believe for {eng(lead.published)} to hold: "
-                   f"{code(f'flopcast stress {ref} --output {lead.output} --headline {lead.published:g}')}.")
+        out.append(
+            f"What one would have to believe for {eng(lead.published)} to hold: "
+            f"{code(f'flopcast stress {ref} --output {lead.output} --headline {lead.published:g}')}."
+        )
     out += premise_sentences(headlines, lead.output if lead else (outputs[0] if outputs else None), e, code)
     if commands:
         mine = [c for c in commands if lead is not None and f" --output {lead.output} " in c]
-        out.append(f"Which assumption drives most of the variance is not computed by a run: "
-                   f"{code((mine or commands)[0])} (one command per key output under "
-                   f"{_anchor_text('Sensitivity', 'sensitivity', md)}).")
+        out.append(
+            f"Which assumption drives most of the variance is not computed by a run: "
+            f"{code((mine or commands)[0])} (one command per key output under "
+            f"{_anchor_text('Sensitivity', 'sensitivity', md)})."
+        )
     return out
 
 
@@ -102,13 +114,19 @@ def premise_sentences(headlines, output: str | None, e=html.escape, code=html.es
     for f in headlines.premises:
         m = f.mismatch
         moved = f" (alone it moves {output} x{f.moves[output]:.3g})" if output in f.moves else ""
-        out.append(e(f"Premise: {m.input} = {eng(f.value)} {m.unit} is counted as {m.published} ({m.source}); "
-                               f"the model's equations expect {m.expects}, in which it is {eng(f.corrected)} "
-                               f"(x{m.factor:g}){moved}."))
+        out.append(
+            e(
+                f"Premise: {m.input} = {eng(f.value)} {m.unit} is counted as {m.published} ({m.source}); "
+                f"the model's equations expect {m.expects}, in which it is {eng(f.corrected)} "
+                f"(x{m.factor:g}){moved}."
+            )
+        )
     if out:
         ref = headlines.scenario
-        out.append(f"The band with every such figure converted: {code(command('flopcast', 'audit', ref))} (premises) "
-                   f"or {code(command('flopcast', 'run', ref, '--flop-convention', 'corrected'))}.")
+        out.append(
+            f"The band with every such figure converted: {code(command('flopcast', 'audit', ref))} (premises) "
+            f"or {code(command('flopcast', 'run', ref, '--flop-convention', 'corrected'))}."
+        )
     return out
 
 
@@ -116,16 +134,36 @@ def _anchor_text(text: str, anchor: str, md: bool) -> str:
     return f"[{text}](#{anchor})" if md else f"<a href='#{anchor}'>{html.escape(text)}</a>"
 
 
-HEADLINE_HEADER = ["published figure", "output", "unit", "published", "percentile in band",
-                   "source's assumptions give", "percentile in band", "published / re-derived", "assumed"]
+HEADLINE_HEADER = [
+    "published figure",
+    "output",
+    "unit",
+    "published",
+    "percentile in band",
+    "source's assumptions give",
+    "percentile in band",
+    "published / re-derived",
+    "assumed",
+]
 
 
 def headline_rows(headlines) -> list[list[str]]:
     rows = []
     for h in headlines.items:
         assumed = h.set_text if h.set else "the scenario's points"
-        rows.append([h.label, h.output, h.unit, num(h.published), _num_pct(h.published_percentile, 1),
-                     num(h.rederived), _num_pct(h.rederived_percentile, 1), f"{h.ratio:.3f}", assumed])
+        rows.append(
+            [
+                h.label,
+                h.output,
+                h.unit,
+                num(h.published),
+                _num_pct(h.published_percentile, 1),
+                num(h.rederived),
+                _num_pct(h.rederived_percentile, 1),
+                f"{h.ratio:.3f}",
+                assumed,
+            ]
+        )
     return rows
 
 
@@ -144,8 +182,7 @@ def headline_sentence(h) -> str:
     gives = f"the source's own assumptions give {eng(h.rederived)}"
     if off:
         gives += f" ({_pct_text(h.rederived_percentile)}), not {eng(h.published)}"
-    return (f"{h.label}: {eng(h.published)}{unit} is the {pct} of a 90% band {eng(lo)}-{eng(hi)}{under}; "
-            f"{gives}.")
+    return f"{h.label}: {eng(h.published)}{unit} is the {pct} of a 90% band {eng(lo)}-{eng(hi)}{under}; {gives}."
 
 
 def _pct_text(q: float | None) -> str:
@@ -171,23 +208,31 @@ def headline_sentences(headlines, key_outputs=(), width: int = 100, max_lines: i
         return []
     lead = lead_headline(headlines, key_outputs)
     rest = [h for h in headlines.items if h is not lead]
-    order = [lead] + [h for h in rest if abs(h.ratio - 1) > TOLERANCE] + [h for h in rest if abs(h.ratio - 1) <= TOLERANCE]
+    order = (
+        [lead] + [h for h in rest if abs(h.ratio - 1) > TOLERANCE] + [h for h in rest if abs(h.ratio - 1) <= TOLERANCE]
+    )
     out = ["Published figures in this run's bands:"]
     for i, h in enumerate(order):
-        lines = textwrap.wrap(headline_sentence(h), width, initial_indent="- ", subsequent_indent="  ",
-                              break_on_hyphens=False)
+        lines = textwrap.wrap(
+            headline_sentence(h), width, initial_indent="- ", subsequent_indent="  ", break_on_hyphens=False
+        )
         left = len(order) - i
         if len(out) + len(lines) + (1 if left > 1 else 0) > max_lines:
-            out.append(f"- and {left} more: summary.md and report.html list every published figure "
-                       f"(or flopcast audit {headlines.scenario})")
+            out.append(
+                f"- and {left} more: summary.md and report.html list every published figure "
+                f"(or flopcast audit {headlines.scenario})"
+            )
             break
         out += lines
     return out
 
 
 SAMPLES_HOWTO = (
-    "samples.nc is an ArviZ InferenceData file: the draws are in its group \"prior\" (plain "
-    "xarray.open_dataset(path) shows only the empty root group) and fixed inputs in \"constant_data\".")
-SAMPLES_CODE = ('import xarray as xr\nds = xr.open_dataset("samples.nc", group="prior")  # dims chain, draw\n'
-                'import arviz as az\nidata = az.from_netcdf("samples.nc")  # idata.prior, idata.constant_data\n'
-                'import flopcast as fc\nds = fc.load_samples("samples.nc")  # flat Dataset, dim draw')
+    'samples.nc is an ArviZ InferenceData file: the draws are in its group "prior" (plain '
+    'xarray.open_dataset(path) shows only the empty root group) and fixed inputs in "constant_data".'
+)
+SAMPLES_CODE = (
+    'import xarray as xr\nds = xr.open_dataset("samples.nc", group="prior")  # dims chain, draw\n'
+    'import arviz as az\nidata = az.from_netcdf("samples.nc")  # idata.prior, idata.constant_data\n'
+    'import flopcast as fc\nds = fc.load_samples("samples.nc")  # flat Dataset, dim draw'
+)

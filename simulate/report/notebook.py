@@ -25,11 +25,24 @@ def _band(s) -> str:
 
 def run_html(result) -> str:
     sc = result.plan.scenario
-    rows = [[n, s.unit, num(s.median), num(s.p05), num(s.p95), f"{num(s.hdi90[0])} - {num(s.hdi90[1])}",
-             percent(s.max_relative_mcse)] for n, s in result.summary.items()]
-    return _table(["output", "unit", "median", "p05", "p95", "90% HDI", "max rel. MCSE"], rows,
-                  f"<b>{e(sc.name)}</b> [{e(result.plan.model.name)}]: {result.draws:,} draws, seed {result.seed}, "
-                  f"sampler {e(result.sampler)}")
+    rows = [
+        [
+            n,
+            s.unit,
+            num(s.median),
+            num(s.p05),
+            num(s.p95),
+            f"{num(s.hdi90[0])} - {num(s.hdi90[1])}",
+            percent(s.max_relative_mcse),
+        ]
+        for n, s in result.summary.items()
+    ]
+    return _table(
+        ["output", "unit", "median", "p05", "p95", "90% HDI", "max rel. MCSE"],
+        rows,
+        f"<b>{e(sc.name)}</b> [{e(result.plan.model.name)}]: {result.draws:,} draws, seed {result.seed}, "
+        f"sampler {e(result.sampler)}",
+    )
 
 
 def run_figure(result, *args, headlines=None, output=None, **_):
@@ -55,30 +68,58 @@ def sensitivity_html(result) -> str:
 
     header, rows, _ = plots.table(result)  # Sobol indices, or Shapley effects and PAWN under dependence
     shares = "Sobol" if any(s.s1 is not None for s in result.inputs.values()) else "Shapley"
-    return (_table(header, rows, f"<b>{e(result.scenario)}</b>: sensitivity of {e(result.output)} [{e(result.unit)}], "
-                                 f"{shares}, N = {result.n}, seed {result.seed}")
-            + f"<div><small>{e(plots.table_legend(result))}</small></div>")
+    return (
+        _table(
+            header,
+            rows,
+            f"<b>{e(result.scenario)}</b>: sensitivity of {e(result.output)} [{e(result.unit)}], "
+            f"{shares}, N = {result.n}, seed {result.seed}",
+        )
+        + f"<div><small>{e(plots.table_legend(result))}</small></div>"
+    )
 
 
 def stress_html(result) -> str:
-    return _table(["finding"], [[s] for s in result.sentences],
-                  f"<b>{e(result.scenario)}</b>: {e(result.output)} vs {num(result.headline)} {e(result.unit)} "
-                  f"({result.draws:,} draws, seed {result.seed})")
+    return _table(
+        ["finding"],
+        [[s] for s in result.sentences],
+        f"<b>{e(result.scenario)}</b>: {e(result.output)} vs {num(result.headline)} {e(result.unit)} "
+        f"({result.draws:,} draws, seed {result.seed})",
+    )
 
 
 def audit_html(result) -> str:
-    rows = [[ln.label, num(ln.published), num(ln.rederived), f"{ln.ratio:.3f}", "yes" if ln.consistent else "NO",
-             f"{ln.percentile:.0f}"] for ln in result.lines]
+    rows = [
+        [
+            ln.label,
+            num(ln.published),
+            num(ln.rederived),
+            f"{ln.ratio:.3f}",
+            "yes" if ln.consistent else "NO",
+            f"{ln.percentile:.0f}",
+        ]
+        for ln in result.lines
+    ]
     premises = "".join(f"<p>{e(s)}</p>" for s in result.premises)
-    return _table(["headline", "published", "re-derived", "ratio", "consistent", "band percentile"], rows,
-                  f"<b>{e(result.scenario)}</b>: audit ({result.draws:,} draws, seed {result.seed})") + premises
+    return (
+        _table(
+            ["headline", "published", "re-derived", "ratio", "consistent", "band percentile"],
+            rows,
+            f"<b>{e(result.scenario)}</b>: audit ({result.draws:,} draws, seed {result.seed})",
+        )
+        + premises
+    )
 
 
 def compare_html(result) -> str:
-    rows = [[n, c.unit, _band(c.a), _band(c.b), _band(c.ratio), f"{c.p_b_greater:.3f}"]
-            for n, c in result.outputs.items()]
-    return _table(["output", "unit", "A", "B", "B/A", "P(B>A)"], rows,
-                  f"<b>{e(result.a)}</b> (A) vs <b>{e(result.b)}</b> (B): {result.draws:,} draws, seed {result.seed}")
+    rows = [
+        [n, c.unit, _band(c.a), _band(c.b), _band(c.ratio), f"{c.p_b_greater:.3f}"] for n, c in result.outputs.items()
+    ]
+    return _table(
+        ["output", "unit", "A", "B", "B/A", "P(B>A)"],
+        rows,
+        f"<b>{e(result.a)}</b> (A) vs <b>{e(result.b)}</b> (B): {result.draws:,} draws, seed {result.seed}",
+    )
 
 
 def waterfall_html(result) -> str:
@@ -88,35 +129,46 @@ def waterfall_html(result) -> str:
 
 def compare_outputs_html(result) -> str:
     rows = [[x.label, f"{x.scenario}: {x.output}", x.unit, num(x.point), _band(x.summary)] for x in result.entries]
-    return _table(["entry", "scenario: output", "unit", "point", "median [p05, p95]"], rows,
-                  f"<b>{e(result.title)}</b>: {result.draws:,} draws per entry, seed {result.seed}")
+    return _table(
+        ["entry", "scenario: output", "unit", "point", "median [p05, p95]"],
+        rows,
+        f"<b>{e(result.title)}</b>: {result.draws:,} draws per entry, seed {result.seed}",
+    )
 
 
 def calibration_html(result) -> str:
     from flopcast.report.calibration import input_rows
 
     d = result.diagnostics
-    return _table(["input", "unit", "prior median [p05 - p95]", "posterior median [p05 - p95]", "shift",
-                   "width ratio", "moved"], input_rows(result),
-                  f"<b>{e(result.scenario.name)}</b> calibrated on {len(result.evidence)} observations: "
-                  f"{result.chains} chains x {result.draws:,} draws, seed {result.seed}, max R-hat "
-                  f"{d.max_r_hat:.3f}, min bulk ESS {d.min_ess_bulk:,.0f}")
+    return _table(
+        ["input", "unit", "prior median [p05 - p95]", "posterior median [p05 - p95]", "shift", "width ratio", "moved"],
+        input_rows(result),
+        f"<b>{e(result.scenario.name)}</b> calibrated on {len(result.evidence)} observations: "
+        f"{result.chains} chains x {result.draws:,} draws, seed {result.seed}, max R-hat "
+        f"{d.max_r_hat:.3f}, min bulk ESS {d.min_ess_bulk:,.0f}",
+    )
 
 
 def validation_html(result) -> str:
     from flopcast.report.validate import CASE_HEADER, case_rows
 
-    return _table(CASE_HEADER, case_rows(result),
-                  f"<b>{e(result.scenario)}</b> on {len(result.cases)} cases (bands from the {e(result.mode)}): "
-                  f"coverage 50% band {result.coverage50:.2f}, 90% band {result.coverage90:.2f}, median "
-                  f"|log(median/measured)| {result.median_abs_log_error:.3f}")
+    return _table(
+        CASE_HEADER,
+        case_rows(result),
+        f"<b>{e(result.scenario)}</b> on {len(result.cases)} cases (bands from the {e(result.mode)}): "
+        f"coverage 50% band {result.coverage50:.2f}, 90% band {result.coverage90:.2f}, median "
+        f"|log(median/measured)| {result.median_abs_log_error:.3f}",
+    )
 
 
 def headlines_html(result) -> str:
     from flopcast.report.lead import HEADLINE_HEADER, headline_rows
 
-    return _table(HEADLINE_HEADER, headline_rows(result),
-                  f"<b>{e(result.scenario)}</b>: published figures in a band of {result.draws:,} draws")
+    return _table(
+        HEADLINE_HEADER,
+        headline_rows(result),
+        f"<b>{e(result.scenario)}</b>: published figures in a band of {result.draws:,} draws",
+    )
 
 
 def headlines_lines(result) -> list[str]:
@@ -148,11 +200,21 @@ def headlines_figure(result):
 
 
 def hardware_html(result) -> str:
-    rows = [[a.name, a.vendor, num(a.dense_bf16_flops / 1e12) if a.dense_bf16_flops else "-",
-             num(a.memory_gb) if a.memory_gb else "-", num(a.power_w) if a.power_w else "-"]
-            for a in result.accelerators]
-    return _table(["accelerator", "vendor", "dense BF16 [TFLOP/s]", "memory [GB]", "power [W]"], rows,
-                  f"accelerator library: {len(rows)} accelerators (dense peaks)")
+    rows = [
+        [
+            a.name,
+            a.vendor,
+            num(a.dense_bf16_flops / 1e12) if a.dense_bf16_flops else "-",
+            num(a.memory_gb) if a.memory_gb else "-",
+            num(a.power_w) if a.power_w else "-",
+        ]
+        for a in result.accelerators
+    ]
+    return _table(
+        ["accelerator", "vendor", "dense BF16 [TFLOP/s]", "memory [GB]", "power [W]"],
+        rows,
+        f"accelerator library: {len(rows)} accelerators (dense peaks)",
+    )
 
 
 def hardware_figure(result):

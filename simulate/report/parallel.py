@@ -63,8 +63,7 @@ def render_all(items: Sequence, job: Callable, parallel: bool = True) -> list:
 
     half = len(items) // 2
     _JOB, _PARENT = job, os.getpid()
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"),
-                               initializer=_worker_start)
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"), initializer=_worker_start)
     done = False
     try:
         theirs = pool.map(_call, items[half:])

@@ -28,8 +28,14 @@ def tornado_figure(sens):
     log = all(v > 0 for v in values) and wants_log(min(values), max(values))
     for i, s in enumerate(items):
         lo, hi = sorted((s.low, s.high))
-        ax.barh(i, hi - lo, left=lo, color="C0", alpha=0.7, label="output with the input at its p05 / p95"
-                if i == 0 else None)
+        ax.barh(
+            i,
+            hi - lo,
+            left=lo,
+            color="C0",
+            alpha=0.7,
+            label="output with the input at its p05 / p95" if i == 0 else None,
+        )
         # which end is the input's p05 and which its p95
         left_label, right_label = (s.input_p05, s.input_p95) if s.low <= s.high else (s.input_p95, s.input_p05)
         ax.text(lo, i, f"{eng(left_label)} ", ha="right", va="center", fontsize=8)
@@ -45,9 +51,13 @@ def tornado_figure(sens):
         ax.set_xlim(lo - 0.2 * (hi - lo), hi + 0.2 * (hi - lo))
     eng_axis(ax.xaxis)
     ax.set_xlabel(label(f"{sens.output} [{sens.unit}]" + (" (log scale)" if log else "")))
-    titles(ax, f"Which input alone moves {sens.output} the most",
-           f"{sens.scenario}; each input at its 5th and 95th percentile (values at the bar ends), the others at "
-           f"their medians", fit=True)
+    titles(
+        ax,
+        f"Which input alone moves {sens.output} the most",
+        f"{sens.scenario}; each input at its 5th and 95th percentile (values at the bar ends), the others at "
+        f"their medians",
+        fit=True,
+    )
     _legend_below(fig, ax)
     return fig
 
@@ -75,14 +85,12 @@ def variance_figure(sens):
 
     if sobol:
         s1, st = [s.s1 for s in items], [s.st for s in items]
-        ax.barh(y - 0.2, s1, 0.4, xerr=err(s1, [s.s1_ci for s in items]), label="first-order S1", color="C0",
-                capsize=2)
+        ax.barh(y - 0.2, s1, 0.4, xerr=err(s1, [s.s1_ci for s in items]), label="first-order S1", color="C0", capsize=2)
         ax.barh(y + 0.2, st, 0.4, xerr=err(st, [s.st_ci for s in items]), label="total ST", color="C1", capsize=2)
         kind, how = "Sobol indices", f"SALib, N = {sens.n}"
     else:
         sh = [s.shapley for s in items]
-        ax.barh(y, sh, 0.6, xerr=err(sh, [s.shapley_ci for s in items]), label="Shapley effect", color="C0",
-                capsize=2)
+        ax.barh(y, sh, 0.6, xerr=err(sh, [s.shapley_ci for s in items]), label="Shapley effect", color="C0", capsize=2)
         kind, how = "Shapley effects", "random permutations; inputs are dependent, so no Sobol indices"
     ax.set_yticks(y, [s.input for s in items], fontsize=8)
     ax.invert_yaxis()
@@ -90,8 +98,7 @@ def variance_figure(sens):
     ax.set_xlabel(f"Share of Var[{what}] (bars: bootstrap 95% CI)")
     top = float(np.max([c[1] for s in items for c in ([s.s1_ci, s.st_ci] if sobol else [s.shapley_ci])]))
     ax.set_xlim(0, min(max(top * 1.1, 0.05), 1.05))  # the bars and their intervals fill the width
-    titles(ax, f"Which inputs drive {sens.output}: {kind}", f"{sens.scenario}; {how}; seed {sens.seed}",
-           fit=True)
+    titles(ax, f"Which inputs drive {sens.output}: {kind}", f"{sens.scenario}; {how}; seed {sens.seed}", fit=True)
     ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return fig
 
@@ -128,8 +135,18 @@ def table(sens) -> tuple[list[str], list[list[str]], str]:
 
 
 # The wide table of earlier versions (report/notebook.py renders it); text, Markdown and HTML use ``table``.
-HEADER = ["input", "input p05 / p95", "output at p05", "output at p95", "swing", "S1", "S1 95% CI",
-          "ST", "ST 95% CI", "Spearman"]
+HEADER = [
+    "input",
+    "input p05 / p95",
+    "output at p05",
+    "output at p95",
+    "swing",
+    "S1",
+    "S1 95% CI",
+    "ST",
+    "ST 95% CI",
+    "Spearman",
+]
 
 
 def table_rows(sens) -> list[list[str]]:
@@ -141,24 +158,43 @@ def table_rows(sens) -> list[list[str]]:
     def ci(c):
         return "-" if c is None else f"[{c[0]:.3f}, {c[1]:.3f}]"
 
-    return [[s.input, f"{num(s.input_p05)} / {num(s.input_p95)}", num(s.low), num(s.high), num(s.swing),
-             f(s.s1), ci(s.s1_ci), f(s.st), ci(s.st_ci), f(s.spearman)] for s in sens.inputs.values()]
+    return [
+        [
+            s.input,
+            f"{num(s.input_p05)} / {num(s.input_p95)}",
+            num(s.low),
+            num(s.high),
+            num(s.swing),
+            f(s.s1),
+            ci(s.s1_ci),
+            f(s.st),
+            ci(s.st_ci),
+            f(s.spearman),
+        ]
+        for s in sens.inputs.values()
+    ]
 
 
 def table_legend(sens) -> str:
     items = list(sens.inputs.values())
     what = f"log({sens.output})" if sens.log else sens.output
-    return ("output range: the output with the input at its p05 and at its p95, the others at their medians "
-            "(swing: the difference); " + _shares_legend(sens, items, what))
+    return (
+        "output range: the output with the input at its p05 and at its p95, the others at their medians "
+        "(swing: the difference); " + _shares_legend(sens, items, what)
+    )
 
 
 def _shares_legend(sens, items, what: str) -> str:
     if any(s.s1 is not None for s in items):
-        return (f"S1, ST: first-order and total Sobol indices of {what} (share of its variance), ± half the "
-                f"bootstrap 95% CI; Spearman: rank correlation of input and output")
+        return (
+            f"S1, ST: first-order and total Sobol indices of {what} (share of its variance), ± half the "
+            f"bootstrap 95% CI; Spearman: rank correlation of input and output"
+        )
     if any(s.shapley is not None for s in items):
-        return (f"Shapley: share of Var[{what}] (valid under dependence), ± half the bootstrap 95% CI; PAWN: "
-                "distribution-based index (0 = no effect); Spearman: rank correlation of input and output")
+        return (
+            f"Shapley: share of Var[{what}] (valid under dependence), ± half the bootstrap 95% CI; PAWN: "
+            "distribution-based index (0 = no effect); Spearman: rank correlation of input and output"
+        )
     return "Spearman: rank correlation of input and output"
 
 
@@ -189,8 +225,12 @@ def exceedance_figure(st, extra: dict[str, float] | None = None):
     ax.set_xlabel(label(f"{st.output} [{st.unit}]" + (" (log scale)" if log else "")))
     below = tail is not None and tail.direction == "<="
     ax.set_ylabel("probability of falling below (CDF)" if below else "probability of exceeding (1 - CDF)")
-    titles(ax, f"How likely {st.output} is to reach each value",
-           f"{st.scenario}; {st.draws:,} draws, seed {st.seed}", fit=True)
+    titles(
+        ax,
+        f"How likely {st.output} is to reach each value",
+        f"{st.scenario}; {st.draws:,} draws, seed {st.seed}",
+        fit=True,
+    )
     _legend_below(fig, ax)
     return fig
 
@@ -207,12 +247,24 @@ def _deep_tail(ax, st, tail, y, idx) -> None:
     ax.axvline(st.headline, color="C3", ls="--", lw=1, label=f"headline {eng(st.headline)}")
     if tail.reached and tail.p > 0:
         err = 2 * tail.mcse if tail.mcse == tail.mcse else 0.0
-        ax.errorbar([st.headline], [tail.p], yerr=[[min(err, 0.9 * tail.p)], [err]], fmt="o", color="C3",
-                    label=f"importance sampling: P = {tail.p:.2g} +/- {tail.mcse:.1g} (bars: 2 MCSE)")
+        ax.errorbar(
+            [st.headline],
+            [tail.p],
+            yerr=[[min(err, 0.9 * tail.p)], [err]],
+            fmt="o",
+            color="C3",
+            label=f"importance sampling: P = {tail.p:.2g} +/- {tail.mcse:.1g} (bars: 2 MCSE)",
+        )
         low = tail.p / 10
     else:
-        ax.plot([st.headline], [st.p_upper_95], marker="v", color="C3", ls="none",
-                label=f"no draw reached it: P < {st.p_upper_95:.2g} (95%)")
+        ax.plot(
+            [st.headline],
+            [st.p_upper_95],
+            marker="v",
+            color="C3",
+            ls="none",
+            label=f"no draw reached it: P < {st.p_upper_95:.2g} (95%)",
+        )
         low = st.p_upper_95 / 10
     ax.set_yscale("log")
     ax.set_ylim(min(low, 0.5 / n), 1.5)
@@ -240,8 +292,12 @@ def conditional_figure(st):
     ax.set_yticks(ys, [n for n, _ in items], fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel("where the input's median sits in its prior [percentile]")
-    titles(ax, f"What one must believe for {st.output} {st.direction} {eng(st.headline)}",
-           f"{st.scenario}; each input's median among the draws that reach the headline", fit=True)
+    titles(
+        ax,
+        f"What one must believe for {st.output} {st.direction} {eng(st.headline)}",
+        f"{st.scenario}; each input's median among the draws that reach the headline",
+        fit=True,
+    )
     _legend_below(fig, ax)
     return fig
 
@@ -262,8 +318,11 @@ def waterfall_figure(output: str, unit: str, bars):
         lo, hi = (bar.value, bar.value) if i == 0 else sorted((prev, bar.value))
         kind = "start" if i == 0 else ("raises it" if bar.value > prev else "lowers it")
         color = {"start": "0.5", "raises it": "C3", "lowers it": "C2"}[kind]
-        text = {"start": "start: the source's own figure", "raises it": "a step that raises it",
-                "lowers it": "a step that lowers it"}[kind]
+        text = {
+            "start": "start: the source's own figure",
+            "raises it": "a step that raises it",
+            "lowers it": "a step that lowers it",
+        }[kind]
         if i == 0:
             ax.plot([bar.value], [i], "s", color=color, label=text)
         else:
@@ -281,8 +340,12 @@ def waterfall_figure(output: str, unit: str, bars):
         ax.set_xlim(min(values) / 1.5, max(values) * 6.0)  # room for the labels right of the bars
     eng_axis(ax.xaxis)
     ax.set_xlabel(label(f"{output} [{unit}] at point values" + (" (log scale)" if log else "")))
-    titles(ax, f"What each step of the estimate does to {output}", "one factor at a time, from the source's "
-           "own assumptions", fit=True)
+    titles(
+        ax,
+        f"What each step of the estimate does to {output}",
+        "one factor at a time, from the source's own assumptions",
+        fit=True,
+    )
     _legend_below(fig, ax, ncols=3)
     return fig
 
@@ -295,8 +358,15 @@ def compare_outputs_figure(title: str, unit: str, entries):
     ax = fig.add_subplot()
     for i, e in enumerate(entries):
         s = e.summary
-        ax.plot([s.p05, s.p95], [i, i], color="C0", lw=6, alpha=0.45, solid_capstyle="butt",
-                label="90% interval" if i == 0 else None)
+        ax.plot(
+            [s.p05, s.p95],
+            [i, i],
+            color="C0",
+            lw=6,
+            alpha=0.45,
+            solid_capstyle="butt",
+            label="90% interval" if i == 0 else None,
+        )
         ax.plot([s.median], [i], "o", color="C3", label="median" if i == 0 else None)
         ax.plot([e.point], [i], "kx", label="point value (the scenario's points)" if i == 0 else None)
     ax.set_xscale("log")

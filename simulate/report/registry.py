@@ -40,8 +40,9 @@ class Renderer:
 _REGISTRY: dict[type, Renderer] = {}
 
 
-def register(cls: type, *, kind: str, write=None, html=None, figure=None, lines=None, axes: bool = False,
-             wording=None) -> Renderer:
+def register(
+    cls: type, *, kind: str, write=None, html=None, figure=None, lines=None, axes: bool = False, wording=None
+) -> Renderer:
     """Register how results of type ``cls`` (and its subclasses, unless they register their own) are
     rendered and written; returns the ``Renderer``. A second registration of ``cls`` replaces the first."""
     if not isinstance(cls, type):
@@ -58,8 +59,9 @@ def renderer(result) -> Renderer:
             _LOADERS.pop(cls.__module__)()
         if cls in _REGISTRY:
             return _REGISTRY[cls]
-    raise TypeError(f"no renderer registered for a {type(result).__name__}; "
-                    "register one with flopcast.report.registry.register")
+    raise TypeError(
+        f"no renderer registered for a {type(result).__name__}; register one with flopcast.report.registry.register"
+    )
 
 
 # -- what every result gets through its renderer ----------------------------------------------
@@ -131,8 +133,10 @@ def table_html(result, caption: str | None = None) -> str:
     """The result's ``to_dataframe()`` as a compact HTML table, captioned with its repr."""
     frame = result.to_dataframe()
     head = "".join(f"<th>{_html.escape(str(c))}</th>" for c in frame.columns)
-    body = "".join("<tr>" + "".join(f"<td>{_html.escape(_cell(v))}</td>" for v in row) + "</tr>"
-                   for row in frame.itertuples(index=False))
+    body = "".join(
+        "<tr>" + "".join(f"<td>{_html.escape(_cell(v))}</td>" for v in row) + "</tr>"
+        for row in frame.itertuples(index=False)
+    )
     cap = _html.escape(repr(result) if caption is None else caption)
     return f"<div><div>{cap}</div><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
 
@@ -147,8 +151,11 @@ def write_default(result, folder: Path, name: str) -> None:
     result.to_dataframe().to_csv(folder / f"{name}.csv", index=False)
     png = figures.png_bytes(figure(result))
     (folder / f"{name}.png").write_bytes(png)
-    (folder / "report.html").write_text(html_page(f"flopcast {name}", [
-        f"<h1>flopcast {_html.escape(name)}</h1>", render_html(result), img_tag(png, name)]))
+    (folder / "report.html").write_text(
+        html_page(
+            f"flopcast {name}", [f"<h1>flopcast {_html.escape(name)}</h1>", render_html(result), img_tag(png, name)]
+        )
+    )
 
 
 def _into(ax, fig):
@@ -177,6 +184,7 @@ def _loads(*modules: str):
         for m in modules:
             _LOADERS[m] = fn
         return fn
+
     return mark
 
 
@@ -190,13 +198,31 @@ def _runs() -> None:
     from flopcast.report.run import write_point, write_run
     from flopcast.results import PointResult, RunResult
 
-    register(RunResult, kind="run", html=notebook.run_html, figure=notebook.run_figure,
-             lines=lambda r: text.run_lines(r, headlines=r.headlines()),
-             write=lambda r, folder, report=True, samples="all", figure_format="svg", headlines=None,
-             waterfall=None: write_run(r, folder, report=report, waterfall=waterfall, headlines=headlines,
-                                       samples=samples, figure_format=figure_format))
-    register(PointResult, kind="point", html=notebook.point_html, lines=text.point_lines,
-             write=lambda r, folder, report=True, **_: write_point(r, folder, report=report))
+    register(
+        RunResult,
+        kind="run",
+        html=notebook.run_html,
+        figure=notebook.run_figure,
+        lines=lambda r: text.run_lines(r, headlines=r.headlines()),
+        write=lambda r, folder, report=True, samples="all", figure_format="svg", headlines=None, waterfall=None: (
+            write_run(
+                r,
+                folder,
+                report=report,
+                waterfall=waterfall,
+                headlines=headlines,
+                samples=samples,
+                figure_format=figure_format,
+            )
+        ),
+    )
+    register(
+        PointResult,
+        kind="point",
+        html=notebook.point_html,
+        lines=text.point_lines,
+        write=lambda r, folder, report=True, **_: write_point(r, folder, report=report),
+    )
 
 
 @_loads("flopcast.analyze.sensitivity")
@@ -204,8 +230,14 @@ def _sensitivity() -> None:
     from flopcast.analyze.sensitivity import Sensitivity
     from flopcast.report import analyses, notebook, plots, text
 
-    register(Sensitivity, kind="sensitivity", html=notebook.sensitivity_html, figure=plots.tornado_figure,
-             lines=text.sensitivity_lines, write=_only(analyses.write_sensitivity))
+    register(
+        Sensitivity,
+        kind="sensitivity",
+        html=notebook.sensitivity_html,
+        figure=plots.tornado_figure,
+        lines=text.sensitivity_lines,
+        write=_only(analyses.write_sensitivity),
+    )
 
 
 @_loads("flopcast.analyze.stress")
@@ -213,9 +245,15 @@ def _stress() -> None:
     from flopcast.analyze.stress import Stress
     from flopcast.report import analyses, notebook, plots, text
 
-    register(Stress, kind="stress", html=notebook.stress_html, figure=plots.exceedance_figure,
-             lines=text.stress_lines, write=_only(analyses.write_stress),
-             wording=lambda st: {"summary": text.stress_sentences(st)})
+    register(
+        Stress,
+        kind="stress",
+        html=notebook.stress_html,
+        figure=plots.exceedance_figure,
+        lines=text.stress_lines,
+        write=_only(analyses.write_stress),
+        wording=lambda st: {"summary": text.stress_sentences(st)},
+    )
 
 
 @_loads("flopcast.analyze.audit")
@@ -223,8 +261,14 @@ def _audit() -> None:
     from flopcast.analyze.audit import Audit
     from flopcast.report import analyses, notebook, text
 
-    register(Audit, kind="audit", html=notebook.audit_html, lines=text.audit_lines, write=_only(analyses.write_audit),
-             wording=text.audit_wording)
+    register(
+        Audit,
+        kind="audit",
+        html=notebook.audit_html,
+        lines=text.audit_lines,
+        write=_only(analyses.write_audit),
+        wording=text.audit_wording,
+    )
 
 
 @_loads("flopcast.analyze.compare")
@@ -232,8 +276,14 @@ def _compare() -> None:
     from flopcast.analyze.compare import Comparison
     from flopcast.report import analyses, notebook, text
 
-    register(Comparison, kind="compare", html=notebook.compare_html, figure=analyses.compare_figure,
-             lines=text.compare_lines, write=_only(analyses.write_compare))
+    register(
+        Comparison,
+        kind="compare",
+        html=notebook.compare_html,
+        figure=analyses.compare_figure,
+        lines=text.compare_lines,
+        write=_only(analyses.write_compare),
+    )
 
 
 @_loads("flopcast.analyze.waterfall")
@@ -241,8 +291,14 @@ def _waterfall() -> None:
     from flopcast.analyze.waterfall import Waterfall
     from flopcast.report import analyses, notebook, plots, text
 
-    register(Waterfall, kind="waterfall", html=notebook.waterfall_html, lines=text.waterfall_lines,
-             figure=lambda r: plots.waterfall_figure(r.output, r.unit, r.bars), write=_only(analyses.write_waterfall))
+    register(
+        Waterfall,
+        kind="waterfall",
+        html=notebook.waterfall_html,
+        lines=text.waterfall_lines,
+        figure=lambda r: plots.waterfall_figure(r.output, r.unit, r.bars),
+        write=_only(analyses.write_waterfall),
+    )
 
 
 @_loads("flopcast.analyze.voi")
@@ -250,8 +306,14 @@ def _voi() -> None:
     from flopcast.analyze.voi import ValueOfInformation
     from flopcast.report import voi
 
-    register(ValueOfInformation, kind="voi", html=voi.render_html, figure=voi.figure, lines=voi.lines,
-             write=_only(voi.write_voi))
+    register(
+        ValueOfInformation,
+        kind="voi",
+        html=voi.render_html,
+        figure=voi.figure,
+        lines=voi.lines,
+        write=_only(voi.write_voi),
+    )
 
 
 @_loads("flopcast.analyze.compare_outputs")
@@ -259,10 +321,14 @@ def _compare_outputs() -> None:
     from flopcast.analyze.compare_outputs import OutputsComparison
     from flopcast.report import analyses, notebook, plots, text
 
-    register(OutputsComparison, kind="compare-outputs", html=notebook.compare_outputs_html,
-             figure=lambda r: plots.compare_outputs_figure(r.title, r.unit, r.entries),
-             lines=lambda r: text.compare_outputs_lines(r.title, r.entries, r.draws, r.seed),
-             write=lambda r, folder, **_: analyses.write_compare_outputs(r.head, r.entries, r.draws, r.seed, folder))
+    register(
+        OutputsComparison,
+        kind="compare-outputs",
+        html=notebook.compare_outputs_html,
+        figure=lambda r: plots.compare_outputs_figure(r.title, r.unit, r.entries),
+        lines=lambda r: text.compare_outputs_lines(r.title, r.entries, r.draws, r.seed),
+        write=lambda r, folder, **_: analyses.write_compare_outputs(r.head, r.entries, r.draws, r.seed, folder),
+    )
 
 
 @_loads("flopcast.analyze.calibration.propagation")
@@ -270,8 +336,14 @@ def _calibration() -> None:
     from flopcast.analyze.calibration.propagation import Calibration
     from flopcast.report import calibration, notebook, text
 
-    register(Calibration, kind="calibrate", html=notebook.calibration_html, figure=calibration.trace_figure,
-             lines=text.calibration_lines, write=_only(calibration.write_calibration))
+    register(
+        Calibration,
+        kind="calibrate",
+        html=notebook.calibration_html,
+        figure=calibration.trace_figure,
+        lines=text.calibration_lines,
+        write=_only(calibration.write_calibration),
+    )
 
 
 @_loads("flopcast.analyze.validate")
@@ -279,8 +351,14 @@ def _validation() -> None:
     from flopcast.analyze.validate import Validation
     from flopcast.report import notebook, validate
 
-    register(Validation, kind="validate", html=notebook.validation_html, figure=validate.pit_figure,
-             lines=lambda v: validate.summary_text(v).splitlines(), write=_only(validate.write_validation))
+    register(
+        Validation,
+        kind="validate",
+        html=notebook.validation_html,
+        figure=validate.pit_figure,
+        lines=lambda v: validate.summary_text(v).splitlines(),
+        write=_only(validate.write_validation),
+    )
 
 
 @_loads("flopcast.analyze.headlines")
@@ -288,8 +366,14 @@ def _headlines() -> None:
     from flopcast.analyze.headlines import Headlines
     from flopcast.report import notebook, text
 
-    register(Headlines, kind="headlines", html=notebook.headlines_html, figure=notebook.headlines_figure,
-             lines=notebook.headlines_lines, wording=text.headlines_wording)
+    register(
+        Headlines,
+        kind="headlines",
+        html=notebook.headlines_html,
+        figure=notebook.headlines_figure,
+        lines=notebook.headlines_lines,
+        wording=text.headlines_wording,
+    )
 
 
 @_loads("flopcast.analyze.hardware")

@@ -11,16 +11,42 @@ from flopcast.fmt import command, markdown, md_text, num, strict_json, table
 from flopcast.report import figures, lead, plots
 from flopcast.report.parallel import render_all
 
-SUMMARY_FIELDS = ["output", "unit", "mean", "median", "p05", "p95", "hdi90_low", "hdi90_high",
-                  "mcse_p05", "mcse_p50", "mcse_p95", "draws"]
+SUMMARY_FIELDS = [
+    "output",
+    "unit",
+    "mean",
+    "median",
+    "p05",
+    "p95",
+    "hdi90_low",
+    "hdi90_high",
+    "mcse_p05",
+    "mcse_p50",
+    "mcse_p95",
+    "draws",
+]
 
 
 def summary_rows(result, human: bool = True) -> list[list]:
     f = num if human else (lambda x: x)
     rows = []
     for name, s in result.summary.items():
-        rows.append([name, s.unit, f(s.mean), f(s.median), f(s.p05), f(s.p95), f(s.hdi90[0]), f(s.hdi90[1]),
-                     f(s.mcse_p05), f(s.mcse_p50), f(s.mcse_p95), s.draws])
+        rows.append(
+            [
+                name,
+                s.unit,
+                f(s.mean),
+                f(s.median),
+                f(s.p05),
+                f(s.p95),
+                f(s.hdi90[0]),
+                f(s.hdi90[1]),
+                f(s.mcse_p05),
+                f(s.mcse_p50),
+                f(s.mcse_p95),
+                s.draws,
+            ]
+        )
     return rows
 
 
@@ -33,8 +59,15 @@ def summary_text(result, log_hdi90: dict | None = None) -> str:
     rows = []
     for name, s in result.summary.items():
         lo, hi = logs.get(name, s.hdi90)
-        rows.append([name, eng(s.median), f"{eng(s.p05)}–{eng(s.p95)}",
-                     f"{eng(lo)}–{eng(hi)}{'*' if name in logs else ''}", s.unit])
+        rows.append(
+            [
+                name,
+                eng(s.median),
+                f"{eng(s.p05)}–{eng(s.p95)}",
+                f"{eng(lo)}–{eng(hi)}{'*' if name in logs else ''}",
+                s.unit,
+            ]
+        )
     text = table(["output", "median", "p05–p95", "90% HDI", "unit"], rows, "lrrrl")
     if logs:
         text += "\n* HDI of log(values): the band spans more than a decade"
@@ -46,8 +79,17 @@ def priors_rows(plan) -> list[list[str]]:
     for name, spec in plan.model.inputs.items():
         prior = plan.scenario.priors.get(name)
         if prior is None:
-            rows.append([name, f"default {num(spec.default)}", num(spec.default), num(spec.default),
-                         num(spec.default), spec.unit, f"model default: {spec.source}"])
+            rows.append(
+                [
+                    name,
+                    f"default {num(spec.default)}",
+                    num(spec.default),
+                    num(spec.default),
+                    num(spec.default),
+                    spec.unit,
+                    f"model default: {spec.source}",
+                ]
+            )
             continue
         q05, q50, q95 = (prior.dist.quantile(p) for p in (0.05, 0.5, 0.95))
         rows.append([name, prior.dist.describe(), num(q05), num(q50), num(q95), spec.unit, prior.source])
@@ -68,8 +110,9 @@ def regenerate_command(result) -> str:
     sc = result.plan.scenario
     ref = scenario_ref(result)
     sets = [w for s in sc.overrides for w in ("--set", s)]
-    return command("flopcast", "run", ref, "--draws", result.draws, "--seed", result.seed, "--sampler",
-                   result.sampler, *sets)
+    return command(
+        "flopcast", "run", ref, "--draws", result.draws, "--seed", result.seed, "--sampler", result.sampler, *sets
+    )
 
 
 def write_point(pt, folder: Path, report: bool = True) -> None:
@@ -78,15 +121,25 @@ def write_point(pt, folder: Path, report: bool = True) -> None:
 
     (folder / "point.json").write_text(strict_json(pt.to_json(), indent=2) + "\n")
     if report:
-        (folder / "point.md").write_text(f"# {pt.plan.scenario.name}: point values\n\n"
-                                         + markdown(["output", "unit", "value"], point_rows(pt), "llr") + "\n")
+        (folder / "point.md").write_text(
+            f"# {pt.plan.scenario.name}: point values\n\n"
+            + markdown(["output", "unit", "value"], point_rows(pt), "llr")
+            + "\n"
+        )
 
 
 SAMPLES_CHOICES = ("all", "outputs", "none")
 
 
-def write_run(result, folder: Path, report: bool = True, waterfall=None, headlines=None,
-              samples: str = "all", figure_format: str = "svg") -> list[str]:
+def write_run(
+    result,
+    folder: Path,
+    report: bool = True,
+    waterfall=None,
+    headlines=None,
+    samples: str = "all",
+    figure_format: str = "svg",
+) -> list[str]:
     """Write a run's files into ``folder`` (a staging folder); returns the names written.
 
     Renders what it is given: the run, the published figures placed in its band (``headlines``,
@@ -148,9 +201,17 @@ def distribution_figure(result, name: str, headlines=None, small: bool = False):
     log_hdi = headlines.log_hdi90.get(name) if headlines is not None else None
     n = len(result.outputs[name])
     drawn = f"{result.draws:,} draws" if n == result.draws else f"first {n:,} of {result.draws:,} draws"
-    return figures.distribution(result.outputs[name], s, name, s.unit, title=spec.description,
-                                subtitle=f"{result.plan.scenario.name}: {name}, {drawn}, seed {result.seed}",
-                                headlines=mine, log_hdi=log_hdi, small=small)
+    return figures.distribution(
+        result.outputs[name],
+        s,
+        name,
+        s.unit,
+        title=spec.description,
+        subtitle=f"{result.plan.scenario.name}: {name}, {drawn}, seed {result.seed}",
+        headlines=mine,
+        log_hdi=log_hdi,
+        small=small,
+    )
 
 
 def write_samples(result, path: Path, inputs: bool = True) -> None:
@@ -205,17 +266,23 @@ def in_float32_range(values) -> bool:
 
 
 def _printed(s) -> list[str]:
-    return [*(num(x) for x in (s.mean, s.median, s.p05, s.p95, *s.hdi90, s.mcse_p05, s.mcse_p50, s.mcse_p95)),
-            f"{100 * s.max_relative_mcse:.2f}%"]
+    return [
+        *(num(x) for x in (s.mean, s.median, s.p05, s.p95, *s.hdi90, s.mcse_p05, s.mcse_p50, s.mcse_p95)),
+        f"{100 * s.max_relative_mcse:.2f}%",
+    ]
 
 
 def correlation_section(result) -> tuple[list[str], str]:
-    rows = [[" & ".join(c["inputs"]), f"{c['rank']:.3f}", f"{c['achieved']:.3f}"] for c in result.achieved_correlations()]
+    rows = [
+        [" & ".join(c["inputs"]), f"{c['rank']:.3f}", f"{c['achieved']:.3f}"] for c in result.achieved_correlations()
+    ]
     if not rows:
         return [], ""
     header = ["inputs", "requested rank correlation", "achieved Spearman"]
-    return ([f"<h2>Correlated inputs (Gaussian copula)</h2>{_html_table(header, rows, 'lrr')}"],
-            "\n## Correlated inputs (Gaussian copula)\n\n" + markdown(header, rows, "lrr") + "\n")
+    return (
+        [f"<h2>Correlated inputs (Gaussian copula)</h2>{_html_table(header, rows, 'lrr')}"],
+        "\n## Correlated inputs (Gaussian copula)\n\n" + markdown(header, rows, "lrr") + "\n",
+    )
 
 
 def waterfall_section(wf, folder: Path) -> tuple[list[str], str]:
@@ -227,28 +294,42 @@ def waterfall_section(wf, folder: Path) -> tuple[list[str], str]:
     (folder / "waterfall.png").write_bytes(png)
     header = ["step", f"{output} [{unit}]", "factor"]
     rows = [[b.label, num(b.value), b.factor_text(3)] for b in bars]
-    return ([f"<h2>What each shortcut is worth</h2><p>From the start assumptions to this scenario's point "
-             f"values, one factor at a time (cumulative; the factors depend on the order).</p>"
-             f"{img_tag(png, 'waterfall')}{_html_table(header, rows, 'lrr')}"],
-            "\n## What each shortcut is worth\n\n" + markdown(header, rows, "lrr") + "\n")
+    return (
+        [
+            f"<h2>What each shortcut is worth</h2><p>From the start assumptions to this scenario's point "
+            f"values, one factor at a time (cumulative; the factors depend on the order).</p>"
+            f"{img_tag(png, 'waterfall')}{_html_table(header, rows, 'lrr')}"
+        ],
+        "\n## What each shortcut is worth\n\n" + markdown(header, rows, "lrr") + "\n",
+    )
 
 
 def sensitivity_commands(result) -> list[str]:
     """The commands that give the variance shares of each key output (a run computes none)."""
     ref = scenario_ref(result)
     sets = [w for s in result.plan.scenario.overrides for w in ("--set", s)]
-    return [command("flopcast", "sensitivity", ref, "--output", n, "--log", "--seed", result.seed, *sets)
-            for n in result.plan.model.key_outputs]
+    return [
+        command("flopcast", "sensitivity", ref, "--output", n, "--log", "--seed", result.seed, *sets)
+        for n in result.plan.model.key_outputs
+    ]
 
 
 def sensitivity_pointer(result) -> tuple[list[str], str]:
     if not result.plan.uncertain:
         return [], ""
     cmds = sensitivity_commands(result)
-    text = ("Which assumption drives the band (tornado, Sobol variance shares with bootstrap CIs, rank "
-            "correlations) is a separate analysis, not recomputed by a run:")
-    return ([f"<h2 id='sensitivity'>Sensitivity</h2><p>{html.escape(text)}</p><pre>" + html.escape("\n".join(cmds)) + "</pre>"],
-            "\n<a id='sensitivity'></a>\n\n## Sensitivity\n\n" + text + "\n\n```\n" + "\n".join(cmds) + "\n```\n")
+    text = (
+        "Which assumption drives the band (tornado, Sobol variance shares with bootstrap CIs, rank "
+        "correlations) is a separate analysis, not recomputed by a run:"
+    )
+    return (
+        [
+            f"<h2 id='sensitivity'>Sensitivity</h2><p>{html.escape(text)}</p><pre>"
+            + html.escape("\n".join(cmds))
+            + "</pre>"
+        ],
+        "\n<a id='sensitivity'></a>\n\n## Sensitivity\n\n" + text + "\n\n```\n" + "\n".join(cmds) + "\n```\n",
+    )
 
 
 def _provenance_rows(result, samples: str = "all") -> list[list[str]]:
@@ -277,26 +358,53 @@ def _stored(result, samples: str = "all") -> str:
     n = min(result.draws, SAVE_AT_MOST, result.kept or result.draws)
     if n == result.draws:
         return f"all, {what}, in samples.nc (float32 where it changes no reported digit)"
-    streamed = (" (summaries streamed: exact quantiles, MCSE, log-scale HDI and published-figure percentiles; "
-                "histogram HDI on the linear scale)") if result.kept else ""
+    streamed = (
+        (
+            " (summaries streamed: exact quantiles, MCSE, log-scale HDI and published-figure percentiles; "
+            "histogram HDI on the linear scale)"
+        )
+        if result.kept
+        else ""
+    )
     return f"the first {n:,} ({what}) in samples.nc; figures from them; summaries use all {result.draws:,}{streamed}"
 
 
-INTERVAL_HEADER = ["output", "unit", "median", "p05", "p95", "90% HDI", "90% HDI of log values", "mean",
-                   "MCSE p05 / p50 / p95"]
+INTERVAL_HEADER = [
+    "output",
+    "unit",
+    "median",
+    "p05",
+    "p95",
+    "90% HDI",
+    "90% HDI of log values",
+    "mean",
+    "MCSE p05 / p50 / p95",
+]
 
 
 def interval_rows(result, headlines=None) -> list[list[str]]:
     logs = headlines.log_hdi90 if headlines is not None else {}
-    return [[n, s.unit, num(s.median), num(s.p05), num(s.p95), f"{num(s.hdi90[0])} - {num(s.hdi90[1])}",
-             f"{num(logs[n][0])} - {num(logs[n][1])}" if n in logs else "",
-             num(s.mean), f"{num(s.mcse_p05)} / {num(s.mcse_p50)} / {num(s.mcse_p95)}"]
-            for n, s in result.summary.items()]
+    return [
+        [
+            n,
+            s.unit,
+            num(s.median),
+            num(s.p05),
+            num(s.p95),
+            f"{num(s.hdi90[0])} - {num(s.hdi90[1])}",
+            f"{num(logs[n][0])} - {num(logs[n][1])}" if n in logs else "",
+            num(s.mean),
+            f"{num(s.mcse_p05)} / {num(s.mcse_p50)} / {num(s.mcse_p95)}",
+        ]
+        for n, s in result.summary.items()
+    ]
 
 
-INTERVALS_TEXT = ("Equal-tailed 90% interval (p05-p95); 90% highest-density interval (HDI), and for outputs "
-                  "whose band spans more than a decade the 90% HDI of log(values), the one to read for them "
-                  "(on the linear scale the HDI hugs zero); Monte Carlo standard errors (MCSE) of p05/p50/p95.")
+INTERVALS_TEXT = (
+    "Equal-tailed 90% interval (p05-p95); 90% highest-density interval (HDI), and for outputs "
+    "whose band spans more than a decade the 90% HDI of log(values), the one to read for them "
+    "(on the linear scale the HDI hugs zero); Monte Carlo standard errors (MCSE) of p05/p50/p95."
+)
 
 
 def markdown_report(result, headlines=None, samples: str = "all") -> str:
@@ -311,12 +419,27 @@ def markdown_report(result, headlines=None, samples: str = "all") -> str:
         hrows = lead.headline_rows(headlines)
         for i, r in enumerate(hrows):
             r[0] = f"<a id='headline-{i}'></a>{md_text(r[0])}"
-        parts += ["<a id='headlines'></a>", "## Published figures in the band", "",
-                  markdown(lead.HEADLINE_HEADER, hrows, "lllrrrrrl"), ""]
-    parts += [markdown(["", ""], [[k, md_text(v)] for k, v in _provenance_rows(result, samples)], "ll"), "",
-              "## Credible intervals", "", INTERVALS_TEXT, "", markdown(INTERVAL_HEADER, rows, "llrrrrrrr"), "",
-              "## Priors", "", markdown(PRIOR_HEADER, [[*r[:-1], md_text(r[-1])] for r in priors_rows(result.plan)],
-                                         "llrrrll"), ""]
+        parts += [
+            "<a id='headlines'></a>",
+            "## Published figures in the band",
+            "",
+            markdown(lead.HEADLINE_HEADER, hrows, "lllrrrrrl"),
+            "",
+        ]
+    parts += [
+        markdown(["", ""], [[k, md_text(v)] for k, v in _provenance_rows(result, samples)], "ll"),
+        "",
+        "## Credible intervals",
+        "",
+        INTERVALS_TEXT,
+        "",
+        markdown(INTERVAL_HEADER, rows, "llrrrrrrr"),
+        "",
+        "## Priors",
+        "",
+        markdown(PRIOR_HEADER, [[*r[:-1], md_text(r[-1])] for r in priors_rows(result.plan)], "llrrrll"),
+        "",
+    ]
     rationale = [(n, p.rationale) for n, p in sc.priors.items() if p.rationale]
     if rationale:
         parts += ["## Why these widths", ""] + [f"- **{n}**: {md_text(r)}" for n, r in rationale] + [""]
@@ -335,23 +458,28 @@ def _html_table(header, rows, align, ids=None) -> str:
     out = ["<table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in header) + "</tr>"]
     for i, r in enumerate(rows):
         row_id = f" id='{html.escape(ids[i])}'" if ids else ""
-        out.append(f"<tr{row_id}>" + "".join(
-            f"<td class='{'r' if a == 'r' else 'l'}'>{html.escape(str(c))}</td>" for c, a in zip(r, align)
-        ) + "</tr>")
+        out.append(
+            f"<tr{row_id}>"
+            + "".join(f"<td class='{'r' if a == 'r' else 'l'}'>{html.escape(str(c))}</td>" for c, a in zip(r, align))
+            + "</tr>"
+        )
     return "".join(out) + "</table>"
 
 
 def html_page(title: str, sections: list[str]) -> str:
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-            f"<style>{_CSS}</style></head><body>{''.join(sections)}</body></html>\n")
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+        f"<style>{_CSS}</style></head><body>{''.join(sections)}</body></html>\n"
+    )
 
 
 def img_tag(png: bytes, alt: str) -> str:
     return f"<img alt='{html.escape(alt)}' src='data:image/png;base64,{base64.b64encode(png).decode()}'>"
 
 
-def html_report(result, figs: dict[str, bytes | str], extra_sections: list[str] = (), headlines=None,
-                samples: str = "all") -> str:
+def html_report(
+    result, figs: dict[str, bytes | str], extra_sections: list[str] = (), headlines=None, samples: str = "all"
+) -> str:
     sc = result.plan.scenario
     key = [n for n in result.plan.model.key_outputs if n in figs]
     first = lead.lead_headline(headlines, result.plan.model.key_outputs)
@@ -368,33 +496,57 @@ def html_report(result, figs: dict[str, bytes | str], extra_sections: list[str] 
     if key:
         sections.append(f"<div class='lead'>{_fig(figs[key[0]], key[0])}</div>")
     if headlines is not None and headlines.items:
-        sections.append("<h2 id='headlines'>Published figures in the band</h2><p>Each figure the source published, "
-                        "the value the source's own stated assumptions give (the model at every prior's point "
-                        "value), and the percentile of each among this run's draws.</p>"
-                        + _html_table(lead.HEADLINE_HEADER, lead.headline_rows(headlines), "lllrrrrrl",
-                                      [f"headline-{i}" for i in range(len(headlines.items))]))
+        sections.append(
+            "<h2 id='headlines'>Published figures in the band</h2><p>Each figure the source published, "
+            "the value the source's own stated assumptions give (the model at every prior's point "
+            "value), and the percentile of each among this run's draws.</p>"
+            + _html_table(
+                lead.HEADLINE_HEADER,
+                lead.headline_rows(headlines),
+                "lllrrrrrl",
+                [f"headline-{i}" for i in range(len(headlines.items))],
+            )
+        )
     sections += [
         "<h2>Credible intervals</h2><p>" + html.escape(INTERVALS_TEXT) + "</p>",
-        _html_table(INTERVAL_HEADER, interval_rows(result, headlines), "llrrrrrrr",
-                    [f"out-{n}" for n in result.summary]),
+        _html_table(
+            INTERVAL_HEADER, interval_rows(result, headlines), "llrrrrrrr", [f"out-{n}" for n in result.summary]
+        ),
         "<h2>Key outputs</h2><div class='figs'>" + "".join(_fig(figs[n], n) for n in key[1:]) + "</div>",
-        *(["<h2>Outputs with published figures</h2><div class='figs'>"
-           + "".join(_fig(figs[n], n) for n in more) + "</div>"] if more else []),
+        *(
+            [
+                "<h2>Outputs with published figures</h2><div class='figs'>"
+                + "".join(_fig(figs[n], n) for n in more)
+                + "</div>"
+            ]
+            if more
+            else []
+        ),
         *extra_sections,
-        *(["<h2>Other outputs</h2><div class='figs small'>" + "".join(_fig(figs[n], n) for n in rest) + "</div>"]
-          if rest else []),
+        *(
+            ["<h2>Other outputs</h2><div class='figs small'>" + "".join(_fig(figs[n], n) for n in rest) + "</div>"]
+            if rest
+            else []
+        ),
         "<h2>Priors</h2>",
         _html_table(PRIOR_HEADER, priors_rows(result.plan), "llrrrll"),
     ]
     rationale = [(n, p.rationale) for n, p in sc.priors.items() if p.rationale]
     if rationale:
-        sections.append("<h2>Why these widths</h2><ul>" + "".join(
-            f"<li><b>{html.escape(n)}</b>: {html.escape(r)}</li>" for n, r in rationale) + "</ul>")
-    sections.append("<h2>Provenance</h2>" + _html_table(
-        ["", ""], [[a, b.strip("`")] for a, b in _provenance_rows(result, samples)], "ll"))
+        sections.append(
+            "<h2>Why these widths</h2><ul>"
+            + "".join(f"<li><b>{html.escape(n)}</b>: {html.escape(r)}</li>" for n, r in rationale)
+            + "</ul>"
+        )
+    sections.append(
+        "<h2>Provenance</h2>"
+        + _html_table(["", ""], [[a, b.strip("`")] for a, b in _provenance_rows(result, samples)], "ll")
+    )
     if samples != "none":
-        sections.append(f"<h2>Opening samples.nc</h2><p>{html.escape(lead.SAMPLES_HOWTO)}</p>"
-                        f"<pre>{html.escape(lead.SAMPLES_CODE)}</pre>")
+        sections.append(
+            f"<h2>Opening samples.nc</h2><p>{html.escape(lead.SAMPLES_HOWTO)}</p>"
+            f"<pre>{html.escape(lead.SAMPLES_CODE)}</pre>"
+        )
     return html_page(f"flopcast: {sc.name}", sections)
 
 

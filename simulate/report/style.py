@@ -15,7 +15,15 @@ import math
 
 # Okabe-Ito, in the order the figures use them
 BLUE, ORANGE, GREEN, VERMILLION, SKY, PURPLE, YELLOW, BLACK = (
-    "#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000")
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#D55E00",
+    "#56B4E9",
+    "#CC79A7",
+    "#F0E442",
+    "#000000",
+)
 PALETTE = (BLUE, ORANGE, GREEN, VERMILLION, SKY, PURPLE, YELLOW, BLACK)
 
 WIDTH_IN = 6.0  # inches; at PNG_DPI: 1200 px
@@ -121,11 +129,19 @@ def titles(ax, title: str, subtitle: str = "", fit: bool = False) -> None:
         width = (fig.bbox.x1 - ax.get_window_extent().x0) / fig.dpi - 0.1
     sub = _wrap_to(label(subtitle), width, 8.5) if subtitle else ""
     lines = sub.count("\n") + 1 if sub else 0
-    ax.set_title(_wrap_to(label(title), width, RC["axes.titlesize"], bold=True), loc="left",
-                 pad=6 + 11.5 * lines)
+    ax.set_title(_wrap_to(label(title), width, RC["axes.titlesize"], bold=True), loc="left", pad=6 + 11.5 * lines)
     if sub:
-        ax.annotate(sub, (0.0, 1.0), xycoords="axes fraction", xytext=(0, 4), textcoords="offset points",
-                    fontsize=8.5, color="#555555", ha="left", va="bottom")
+        ax.annotate(
+            sub,
+            (0.0, 1.0),
+            xycoords="axes fraction",
+            xytext=(0, 4),
+            textcoords="offset points",
+            fontsize=8.5,
+            color="#555555",
+            ha="left",
+            va="bottom",
+        )
 
 
 def sentence_case(text: str) -> str:

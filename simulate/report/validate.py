@@ -13,8 +13,19 @@ from flopcast.report import figures
 from flopcast.report.run import _html_table, html_page, img_tag
 from flopcast.report.style import styled
 
-CASE_HEADER = ["case", "output", "unit", "measured", "p05", "median", "p95", "PIT", "in 50%", "in 90%",
-               "median/measured"]
+CASE_HEADER = [
+    "case",
+    "output",
+    "unit",
+    "measured",
+    "p05",
+    "median",
+    "p95",
+    "PIT",
+    "in 50%",
+    "in 90%",
+    "median/measured",
+]
 CASE_ALIGN = "lllrrrrrllr"
 METHOD = [
     "Each case runs the scenario with the case's `set` (its architecture and settings) and reads the band of the "
@@ -31,20 +42,44 @@ METHOD = [
 
 
 def case_rows(v) -> list[list[str]]:
-    return [[c.label, c.output, c.unit, num(c.measured), num(c.p05), num(c.median), num(c.p95), f"{c.pit:.2f}",
-             "yes" if c.in50 else "no", "yes" if c.in90 else "no", f"{c.ratio:.2f}"] for c in v.cases]
+    return [
+        [
+            c.label,
+            c.output,
+            c.unit,
+            num(c.measured),
+            num(c.p05),
+            num(c.median),
+            num(c.p95),
+            f"{c.pit:.2f}",
+            "yes" if c.in50 else "no",
+            "yes" if c.in90 else "no",
+            f"{c.ratio:.2f}",
+        ]
+        for c in v.cases
+    ]
 
 
 def summary_rows(v) -> list[list[str]]:
     disc = "none" if v.discrepancy is None else f"HalfNormal({v.discrepancy:g}), {v.discrepancy_source}"
-    measured = ("widened by each case's measurement error" if getattr(v, "measurement_error", False)
-                else "the model alone (--no-measurement-error)")
-    return [["scenario", v.scenario], ["evidence", v.evidence], ["bands from", v.mode], ["bands", measured],
-            ["model discrepancy", disc], ["cases", str(len(v.cases))],
-            ["coverage of the 50% band", f"{v.coverage50:.2f} (honest: 0.50)"],
-            ["coverage of the 90% band", f"{v.coverage90:.2f} (honest: 0.90)"],
-            ["median |log(median/measured)|", f"{v.median_abs_log_error:.3f}"],
-            ["draws", f"{v.draws:,}{' NUTS per chain' if v.loo else ' per case'}"], ["seed", str(v.seed)]]
+    measured = (
+        "widened by each case's measurement error"
+        if getattr(v, "measurement_error", False)
+        else "the model alone (--no-measurement-error)"
+    )
+    return [
+        ["scenario", v.scenario],
+        ["evidence", v.evidence],
+        ["bands from", v.mode],
+        ["bands", measured],
+        ["model discrepancy", disc],
+        ["cases", str(len(v.cases))],
+        ["coverage of the 50% band", f"{v.coverage50:.2f} (honest: 0.50)"],
+        ["coverage of the 90% band", f"{v.coverage90:.2f} (honest: 0.90)"],
+        ["median |log(median/measured)|", f"{v.median_abs_log_error:.3f}"],
+        ["draws", f"{v.draws:,}{' NUTS per chain' if v.loo else ' per case'}"],
+        ["seed", str(v.seed)],
+    ]
 
 
 @styled
@@ -101,9 +136,16 @@ def write_figures(v, folder: Path) -> dict[str, bytes]:
 
 
 def markdown_report(v, figs: dict[str, bytes]) -> str:
-    lines = [f"# flopcast validate: {v.scenario} on {Path(v.evidence).name}", "",
-             markdown(["", ""], summary_rows(v), "ll"), "", "## Cases", "",
-             markdown(CASE_HEADER, case_rows(v), CASE_ALIGN), ""]
+    lines = [
+        f"# flopcast validate: {v.scenario} on {Path(v.evidence).name}",
+        "",
+        markdown(["", ""], summary_rows(v), "ll"),
+        "",
+        "## Cases",
+        "",
+        markdown(CASE_HEADER, case_rows(v), CASE_ALIGN),
+        "",
+    ]
     if v.warnings:
         lines += ["## Warnings", ""] + [f"- {w}" for w in v.warnings] + [""]
     lines += ["## Figures", ""] + [f"![{n}]({n})" for n in figs] + ["", "## Method", ""]
@@ -113,10 +155,13 @@ def markdown_report(v, figs: dict[str, bytes]) -> str:
 
 def html_report(v, figs: dict[str, bytes]) -> str:
     esc = html.escape
-    sections = [f"<h1>flopcast validate: {esc(v.scenario)} on {esc(Path(v.evidence).name)}</h1>",
-                _html_table(["", ""], summary_rows(v), "ll"), "<h2>Cases</h2>",
-                _html_table(CASE_HEADER, case_rows(v), CASE_ALIGN),
-                "<div class='figs'>" + "".join(img_tag(p, n) for n, p in figs.items()) + "</div>"]
+    sections = [
+        f"<h1>flopcast validate: {esc(v.scenario)} on {esc(Path(v.evidence).name)}</h1>",
+        _html_table(["", ""], summary_rows(v), "ll"),
+        "<h2>Cases</h2>",
+        _html_table(CASE_HEADER, case_rows(v), CASE_ALIGN),
+        "<div class='figs'>" + "".join(img_tag(p, n) for n, p in figs.items()) + "</div>",
+    ]
     if v.warnings:
         sections.append("<h2>Warnings</h2><ul>" + "".join(f"<li>{esc(w)}</li>" for w in v.warnings) + "</ul>")
     sections.append("<h2>Method</h2><ul>" + "".join(f"<li>{esc(m)}</li>" for m in METHOD) + "</ul>")
@@ -135,11 +180,21 @@ def write_validation(v, folder: Path) -> list[str]:
 def summary_text(v) -> str:
     from flopcast.fmt import safe, table
 
-    return safe("\n".join([
-        f"{v.scenario} validated on {Path(v.evidence).name} ({len(v.cases)} cases, bands from the {v.mode}"
-        + (", widened by each case's measurement error" if getattr(v, "measurement_error", False)
-           else ", model alone") + (f", discrepancy HalfNormal({v.discrepancy:g}) {v.discrepancy_source}" if v.discrepancy else "") + "):",
-        table(CASE_HEADER, case_rows(v), CASE_ALIGN), "",
-        f"coverage: 50% band {v.coverage50:.2f} (honest 0.50), 90% band {v.coverage90:.2f} (honest 0.90); "
-        f"median |log(median/measured)| {v.median_abs_log_error:.3f}",
-    ]))  # labels and names from files: no escape sequence reaches the terminal
+    return safe(
+        "\n".join(
+            [
+                f"{v.scenario} validated on {Path(v.evidence).name} ({len(v.cases)} cases, bands from the {v.mode}"
+                + (
+                    ", widened by each case's measurement error"
+                    if getattr(v, "measurement_error", False)
+                    else ", model alone"
+                )
+                + (f", discrepancy HalfNormal({v.discrepancy:g}) {v.discrepancy_source}" if v.discrepancy else "")
+                + "):",
+                table(CASE_HEADER, case_rows(v), CASE_ALIGN),
+                "",
+                f"coverage: 50% band {v.coverage50:.2f} (honest 0.50), 90% band {v.coverage90:.2f} (honest 0.90); "
+                f"median |log(median/measured)| {v.median_abs_log_error:.3f}",
+            ]
+        )
+    )  # labels and names from files: no escape sequence reaches the terminal

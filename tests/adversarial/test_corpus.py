@@ -38,9 +38,13 @@ def _bases() -> dict[str, str]:
     from flopcast.priors.scenario import SCENARIO_DIR
 
     read = lambda p: p.read_text(encoding="utf-8")  # noqa: E731
-    return {"mini": MINI, "plappert": read(SCENARIO_DIR / "plappert-2024.toml"),
-            "llm": read(SCENARIO_DIR / "llm-economics.toml"), "vd": read(SCENARIO_DIR / "video-diffusion.toml"),
-            "video-timings": read(EVIDENCE_DIR / "video-timings.toml")}
+    return {
+        "mini": MINI,
+        "plappert": read(SCENARIO_DIR / "plappert-2024.toml"),
+        "llm": read(SCENARIO_DIR / "llm-economics.toml"),
+        "vd": read(SCENARIO_DIR / "video-diffusion.toml"),
+        "video-timings": read(EVIDENCE_DIR / "video-timings.toml"),
+    }
 
 
 def _content(spec: dict, root: Path) -> bytes:
@@ -84,8 +88,9 @@ def _snapshot(root: Path) -> set[str]:
 
 
 def _outside(new: set[str]) -> list[str]:
-    return sorted(p for p in new if not (p == "out" or p.startswith("out/") or p == "outputs"
-                                         or p.startswith("outputs/")))
+    return sorted(
+        p for p in new if not (p == "out" or p.startswith("out/") or p == "outputs" or p.startswith("outputs/"))
+    )
 
 
 def _strict_json(text: str):
@@ -95,8 +100,9 @@ def _strict_json(text: str):
     return json.loads(text, parse_constant=no_constant)
 
 
-def check(case: dict, code: int, stdout: str, stderr: str, root: Path, before: set[str],
-          kept: dict[Path, bytes] | None = None) -> None:
+def check(
+    case: dict, code: int, stdout: str, stderr: str, root: Path, before: set[str], kept: dict[Path, bytes] | None = None
+) -> None:
     want = case.get("exit", 2)
     assert "Traceback" not in stderr, stderr
     assert code == want, f"exit {code}, expected {want}; stderr: {stderr[-800:]}"
@@ -122,7 +128,9 @@ def check(case: dict, code: int, stdout: str, stderr: str, root: Path, before: s
     after = _snapshot(root)
     assert not _outside(after - before), f"written outside --out and outputs/: {_outside(after - before)}"
     assert not [p for p in after if ".partial-" in p], f"stage left behind: {after}"
-    changed = [str(p.relative_to(root)) for p, data in (kept or {}).items() if not p.is_file() or p.read_bytes() != data]
+    changed = [
+        str(p.relative_to(root)) for p, data in (kept or {}).items() if not p.is_file() or p.read_bytes() != data
+    ]
     assert not changed, f"files outside --out were changed: {changed}"
 
 
@@ -134,8 +142,9 @@ def workdir(tmp_path, monkeypatch):
     return root
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if c.get("kind", "inprocess") not in SUBPROCESS_KINDS],
-                         ids=lambda c: c["id"])
+@pytest.mark.parametrize(
+    "case", [c for c in CASES if c.get("kind", "inprocess") not in SUBPROCESS_KINDS], ids=lambda c: c["id"]
+)
 def test_inprocess_case(case, workdir, capsys):
     from flopcast.cli import main
 
@@ -212,13 +221,21 @@ def test_fault_case(case, workdir):
         def limit_files():
             resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
-        proc = subprocess.run(_command(argv), cwd=workdir, env=_env(), capture_output=True, text=True, timeout=300,
-                              preexec_fn=limit_files)
+        proc = subprocess.run(
+            _command(argv), cwd=workdir, env=_env(), capture_output=True, text=True, timeout=300, preexec_fn=limit_files
+        )
         check(case, proc.returncode, proc.stdout, proc.stderr, workdir, before)
     elif kind in ("sigterm", "sigint_dask"):
         # a session of its own, so the interrupt reaches the whole process group as a terminal's does
-        proc = subprocess.Popen(_command(argv), cwd=workdir, env=_env(), stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True, start_new_session=True)
+        proc = subprocess.Popen(
+            _command(argv),
+            cwd=workdir,
+            env=_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
         try:
             if kind == "sigterm":  # mid-write: once the stage folder exists
                 started = _wait_for(lambda: any(".partial-" in p for p in _snapshot(workdir)), proc, 120)
@@ -235,11 +252,16 @@ def test_fault_case(case, workdir):
                 proc.kill()
                 proc.communicate()
         check(case, proc.returncode, out, err, workdir, before)
-        assert _wait_until(lambda: not _session_members(proc.pid), 10), \
+        assert _wait_until(lambda: not _session_members(proc.pid), 10), (
             f"processes of the run outlived it: {_session_members(proc.pid)}"
+        )
     elif kind == "parallel":
-        procs = [subprocess.Popen(_command(argv), cwd=workdir, env=_env(), stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True) for _ in range(2)]
+        procs = [
+            subprocess.Popen(
+                _command(argv), cwd=workdir, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            )
+            for _ in range(2)
+        ]
         results = [(p.wait(timeout=300), *p.communicate()) for p in procs]
         for code, out, err in results:
             check(case, code, out, err, workdir, before)
@@ -249,8 +271,19 @@ def test_fault_case(case, workdir):
 
 def test_corpus_is_large_and_covers_every_command():
     commands = {c["argv"][0] for c in CASES if c["argv"]}
-    every = {"run", "show", "scenarios", "sensitivity", "stress", "audit", "compare", "compare-outputs", "waterfall",
-             "calibrate", "validate"}
+    every = {
+        "run",
+        "show",
+        "scenarios",
+        "sensitivity",
+        "stress",
+        "audit",
+        "compare",
+        "compare-outputs",
+        "waterfall",
+        "calibrate",
+        "validate",
+    }
     assert every <= commands, every - commands
     assert len(CASES) >= 60
     assert len({c["id"] for c in CASES}) == len(CASES)

@@ -20,12 +20,48 @@ from hypothesis import strategies as st
 
 from flopcast.priors.families import FAMILIES
 
-INPUTS = ["sora_params", "dataset_multiplier", "temporal_compression", "video_seconds", "fps", "video_fraction",
-          "sampling_steps", "training_utilization", "inference_utilization"]
-KEYS = ["ci90", "low", "high", "mu", "sigma", "alpha", "beta", "value", "mode", "min", "max", "point", "median",
-        "values"]
-HOSTILE_NAMES = ["../../x", "/etc/passwd", "a\x00b", "$\\alpha$", "\x1b[31mred", "x" * 300, "", " ", "ok", "..",
-                 "con", "a/b\\c", "\u202eevil"]
+INPUTS = [
+    "sora_params",
+    "dataset_multiplier",
+    "temporal_compression",
+    "video_seconds",
+    "fps",
+    "video_fraction",
+    "sampling_steps",
+    "training_utilization",
+    "inference_utilization",
+]
+KEYS = [
+    "ci90",
+    "low",
+    "high",
+    "mu",
+    "sigma",
+    "alpha",
+    "beta",
+    "value",
+    "mode",
+    "min",
+    "max",
+    "point",
+    "median",
+    "values",
+]
+HOSTILE_NAMES = [
+    "../../x",
+    "/etc/passwd",
+    "a\x00b",
+    "$\\alpha$",
+    "\x1b[31mred",
+    "x" * 300,
+    "",
+    " ",
+    "ok",
+    "..",
+    "con",
+    "a/b\\c",
+    "\u202eevil",
+]
 
 numbers = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
@@ -39,15 +75,23 @@ loose_priors = st.fixed_dictionaries(
 )
 # a family with one of its own parameter sets, every value hostile or not: reaches sampling more often
 FORMS = sorted((family, tuple(sorted(keys))) for family, cls in FAMILIES.items() for keys in cls.FORMS)
-well_formed = st.sampled_from(FORMS).flatmap(lambda form: st.fixed_dictionaries(
-    {"dist": st.just(form[0]), **{k: st.one_of(numbers, st.tuples(numbers, numbers).map(list),
-                                               st.lists(numbers, min_size=1, max_size=4)) for k in form[1]}}))
+well_formed = st.sampled_from(FORMS).flatmap(
+    lambda form: st.fixed_dictionaries(
+        {
+            "dist": st.just(form[0]),
+            **{
+                k: st.one_of(numbers, st.tuples(numbers, numbers).map(list), st.lists(numbers, min_size=1, max_size=4))
+                for k in form[1]
+            },
+        }
+    )
+)
 priors = st.one_of(loose_priors, well_formed)
 names = st.one_of(st.just("gen"), st.just("gen-2"), st.sampled_from(HOSTILE_NAMES), st.text(max_size=130))
-set_values = st.one_of(numbers.map(repr), st.tuples(numbers, numbers).map(lambda p: f"{p[0]!r} to {p[1]!r}"),
-                       st.text(max_size=12))
-sets = st.lists(st.tuples(st.sampled_from(INPUTS + ["nosuch"]), set_values).map(lambda p: f"{p[0]}={p[1]}"),
-                max_size=2)
+set_values = st.one_of(
+    numbers.map(repr), st.tuples(numbers, numbers).map(lambda p: f"{p[0]!r} to {p[1]!r}"), st.text(max_size=12)
+)
+sets = st.lists(st.tuples(st.sampled_from(INPUTS + ["nosuch"]), set_values).map(lambda p: f"{p[0]}={p[1]}"), max_size=2)
 
 
 def _toml_value(v) -> str:
@@ -95,9 +139,13 @@ def _contract(code: int, stderr: str) -> None:
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(name=names, changed=st.dictionaries(st.sampled_from(INPUTS), priors, max_size=2),
-       dropped=st.lists(st.sampled_from(INPUTS + ["name", "model"]), max_size=1), overrides=sets,
-       command=st.sampled_from(["run", "show"]))
+@given(
+    name=names,
+    changed=st.dictionaries(st.sampled_from(INPUTS), priors, max_size=2),
+    dropped=st.lists(st.sampled_from(INPUTS + ["name", "model"]), max_size=1),
+    overrides=sets,
+    command=st.sampled_from(["run", "show"]),
+)
 def test_generated_scenarios_end_in_one_line(name, changed, dropped, overrides, command):
     data = _mini()
     data["scenario"]["name"] = name

@@ -15,11 +15,29 @@ import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-VOLATILE = {"folder", "created", "scenario_file", "elapsed_s", "version", "calibrated_scenario", "files",
-            "sampling_seconds", "posterior_scenario", "evidence"}
+VOLATILE = {
+    "folder",
+    "created",
+    "scenario_file",
+    "elapsed_s",
+    "version",
+    "calibrated_scenario",
+    "files",
+    "sampling_seconds",
+    "posterior_scenario",
+    "evidence",
+}
 
-SCENARIOS = ["dit-xl", "llm-economics", "llm-training", "pipeline-bubble", "plappert-2024", "sora-2026",
-             "tokens-per-video", "video-diffusion"]
+SCENARIOS = [
+    "dit-xl",
+    "llm-economics",
+    "llm-training",
+    "pipeline-bubble",
+    "plappert-2024",
+    "sora-2026",
+    "tokens-per-video",
+    "video-diffusion",
+]
 KEY = {  # one output per scenario for sensitivity and stress, with a headline near its band
     "dit-xl": ("break_even_images", None),
     "llm-economics": ("inference_usd_per_1k_tokens", None),
@@ -41,14 +59,38 @@ def cases() -> dict[str, list[str]]:
         output, headline = KEY[sc]
         out[f"sensitivity:{sc}"] = ["sensitivity", sc, "--output", output, "--n", "256", "--seed", "1", "--log"]
         if headline is not None:
-            out[f"stress:{sc}"] = ["stress", sc, "--output", output, "--headline", str(headline), "--draws", "20000",
-                                   "--seed", "1"]
+            out[f"stress:{sc}"] = [
+                "stress",
+                sc,
+                "--output",
+                output,
+                "--headline",
+                str(headline),
+                "--draws",
+                "20000",
+                "--seed",
+                "1",
+            ]
         out[f"audit:{sc}"] = ["audit", sc, "--draws", "20000", "--seed", "1"]
     out["compare:plappert-vs-sora2026"] = ["compare", "plappert-2024", "sora-2026", "--draws", "20000", "--seed", "1"]
     out["compare-outputs"] = ["compare-outputs", "--draws", "5000", "--seed", "1"]
     out["waterfall:sora-2026"] = ["waterfall", "sora-2026"]
-    out["calibrate:video-diffusion"] = ["calibrate", "video-diffusion", "--evidence", "video-timings", "--draws", "400",
-                                        "--tune", "400", "--chains", "2", "--seed", "3", "--propagate-draws", "5000"]
+    out["calibrate:video-diffusion"] = [
+        "calibrate",
+        "video-diffusion",
+        "--evidence",
+        "video-timings",
+        "--draws",
+        "400",
+        "--tune",
+        "400",
+        "--chains",
+        "2",
+        "--seed",
+        "3",
+        "--propagate-draws",
+        "5000",
+    ]
     return out
 
 

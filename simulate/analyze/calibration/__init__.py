@@ -54,9 +54,27 @@ from flopcast.plan import Plan
 from flopcast.priors.errors import InputError
 from flopcast.priors.scenario import Scenario
 
-__all__ = ["Band", "Calibration", "CalibrationFailed", "Diagnostics", "Evidence", "Fit", "InputShift", "Observation",
-           "OutputShift", "build_model", "calibrate", "calibrated_scenario_text", "check_evidence", "diagnose",
-           "informed_inputs", "load_evidence", "propagation_columns", "resolve_evidence_path", "write_idata"]
+__all__ = [
+    "Band",
+    "Calibration",
+    "CalibrationFailed",
+    "Diagnostics",
+    "Evidence",
+    "Fit",
+    "InputShift",
+    "Observation",
+    "OutputShift",
+    "build_model",
+    "calibrate",
+    "calibrated_scenario_text",
+    "check_evidence",
+    "diagnose",
+    "informed_inputs",
+    "load_evidence",
+    "propagation_columns",
+    "resolve_evidence_path",
+    "write_idata",
+]
 
 
 def calibrate(
@@ -89,30 +107,45 @@ def calibrate(
     chains = _count(chains, "chains", minimum=1)
     if isinstance(target_accept, bool) or not isinstance(target_accept, (int, float)) or not 0 < target_accept < 1:
         raise InputError("target_accept", f"must lie in (0, 1), got {target_accept!r}")
-    if discrepancy is not None and (isinstance(discrepancy, bool) or not isinstance(discrepancy, (int, float))
-                                    or not math.isfinite(discrepancy) or not discrepancy > 0):
+    if discrepancy is not None and (
+        isinstance(discrepancy, bool)
+        or not isinstance(discrepancy, (int, float))
+        or not math.isfinite(discrepancy)
+        or not discrepancy > 0
+    ):
         raise InputError("discrepancy", f"must be a positive number (a log-scale sd, e.g. 0.5), got {discrepancy!r}")
     discrepancy = float(discrepancy) if discrepancy is not None else None
     seed = engine.resolve_seed(seed)
     if plan.scenario.posterior is not None:
-        raise InputError(plan.scenario.file, "is a calibrated scenario already (it has a [posterior] table); "
-                                             "calibrate the original scenario on all the evidence instead")
+        raise InputError(
+            plan.scenario.file,
+            "is a calibrated scenario already (it has a [posterior] table); "
+            "calibrate the original scenario on all the evidence instead",
+        )
     if plan.scenario.path is None and plan.scenario.function is None:
-        raise InputError(plan.scenario.file, "calibration needs a scenario file (the calibrated scenario is a copy of it)")
+        raise InputError(
+            plan.scenario.file, "calibration needs a scenario file (the calibrated scenario is a copy of it)"
+        )
     if isinstance(evidence, (str, Path)):
         evidence = load_evidence(evidence, plan)
     else:
         if isinstance(evidence, (dict, bytes)) or not all(isinstance(o, Observation) for o in evidence):
-            raise InputError("evidence", "give an evidence file (a path or a bundled name such as "
-                                         "'video-timings') or a list of flopcast Observation objects; got "
-                                         f"{type(evidence).__name__}")
+            raise InputError(
+                "evidence",
+                "give an evidence file (a path or a bundled name such as "
+                "'video-timings') or a list of flopcast Observation objects; got "
+                f"{type(evidence).__name__}",
+            )
         evidence = evidence if isinstance(evidence, Evidence) else Evidence(evidence)
         if not evidence:
             raise InputError(evidence.file, "no observations")
         check_evidence(evidence, plan)
     if discrepancy is not None and not any(o.kind == "lognormal" for o in evidence):
-        raise InputError("discrepancy", f"{evidence.file} has no sigma_log or interval90 observation for the "
-                                        "discrepancy to widen; drop --discrepancy or give the spreads on the log scale")
+        raise InputError(
+            "discrepancy",
+            f"{evidence.file} has no sigma_log or interval90 observation for the "
+            "discrepancy to widen; drop --discrepancy or give the spreads on the log scale",
+        )
     warn: list[str] = []
     if evidence.scenario and evidence.scenario not in (plan.scenario.name,):
         warn.append(f"{evidence.file} was written for scenario {evidence.scenario!r}, not {plan.scenario.name!r}")
@@ -120,8 +153,9 @@ def calibrate(
         warn.append("one chain: R-hat cannot compare chains; use --chains 2 or more")
 
     informed = informed_inputs(plan, evidence)
-    idata, model_vars, seconds = sample(plan, evidence, informed, draws, tune, chains, seed, target_accept,
-                                        discrepancy, progress)
+    idata, model_vars, seconds = sample(
+        plan, evidence, informed, draws, tune, chains, seed, target_accept, discrepancy, progress
+    )
     diag = diagnose(idata, model_vars, draws, chains, seconds)
     where = f"{plan.scenario.file} + {evidence.file}"
     if not diag.ok:
@@ -130,22 +164,50 @@ def calibrate(
 
     name = f"{plan.scenario.name}-calibrated"
     note = posterior_note(evidence, discrepancy)
-    text = ("" if plan.scenario.function is not None else  # a notebook function: no file to copy
-            calibrated_scenario_text(plan, informed, Calibration.NC_NAME, note, evidence, seed, created))
+    text = (
+        ""
+        if plan.scenario.function is not None
+        # a notebook function: no file to copy
+        else calibrated_scenario_text(plan, informed, Calibration.NC_NAME, note, evidence, seed, created)
+    )
     n_prop = propagate_draws or plan.scenario.default_draws or engine.DEFAULT_DRAWS
     prior_run, post_run = propagate(plan, idata, text, n_prop, seed)
 
     inputs = {n: input_shift(plan, n, prior_run.inputs[n], idata.posterior[n].values) for n in informed}
-    outputs = {n: OutputShift(n, plan.unit(n), band(prior_run.summary[n]), band(post_run.summary[n]))
-               for n in plan.model.outputs}
+    outputs = {
+        n: OutputShift(n, plan.unit(n), band(prior_run.summary[n]), band(post_run.summary[n]))
+        for n in plan.model.outputs
+    }
     fitted = fits(plan, evidence, prior_run, idata, informed)
     for f in fitted:
         if f.z is not None and abs(f.z) > 2.5:
-            warn.append(f"{f.observation.name}: the posterior median of {f.observation.output} is "
-                        f"{abs(f.z):.1f} sigma_log from the measured value; the evidence and the priors disagree")
-    return Calibration(plan, evidence, informed, idata, draws, tune, chains, seed, float(target_accept), diag,
-                       name, text, prior_run, post_run, inputs, outputs, fitted, warn,
-                       time.perf_counter() - started, created, discrepancy)
+            warn.append(
+                f"{f.observation.name}: the posterior median of {f.observation.output} is "
+                f"{abs(f.z):.1f} sigma_log from the measured value; the evidence and the priors disagree"
+            )
+    return Calibration(
+        plan,
+        evidence,
+        informed,
+        idata,
+        draws,
+        tune,
+        chains,
+        seed,
+        float(target_accept),
+        diag,
+        name,
+        text,
+        prior_run,
+        post_run,
+        inputs,
+        outputs,
+        fitted,
+        warn,
+        time.perf_counter() - started,
+        created,
+        discrepancy,
+    )
 
 
 def _count(value: object, flag: str, minimum: int) -> int:
@@ -153,4 +215,3 @@ def _count(value: object, flag: str, minimum: int) -> int:
         kind = "a positive" if minimum > 0 else "a non-negative"
         raise InputError(flag, f"must be {kind} integer, got {value!r}")
     return int(value)
-

@@ -78,15 +78,25 @@ class Diagnostics:
 
     def to_json(self) -> dict:
         return {
-            "ok": self.ok, "max_r_hat": _json_num(self.max_r_hat), "min_ess_bulk": _json_num(self.min_ess_bulk),
-            "min_ess_tail": _json_num(self.min_ess_tail), "divergences": self.divergences, "samples": self.samples,
-            "treedepth_hits": self.treedepth_hits, "bfmi": [_json_num(b) for b in self.bfmi],
-            "thresholds": {"r_hat": self.rhat_limit, "ess_bulk": self.ess_limit, "ess_tail": self.ess_limit,
-                           "divergences": MAX_DIVERGENCES},
+            "ok": self.ok,
+            "max_r_hat": _json_num(self.max_r_hat),
+            "min_ess_bulk": _json_num(self.min_ess_bulk),
+            "min_ess_tail": _json_num(self.min_ess_tail),
+            "divergences": self.divergences,
+            "samples": self.samples,
+            "treedepth_hits": self.treedepth_hits,
+            "bfmi": [_json_num(b) for b in self.bfmi],
+            "thresholds": {
+                "r_hat": self.rhat_limit,
+                "ess_bulk": self.ess_limit,
+                "ess_tail": self.ess_limit,
+                "divergences": MAX_DIVERGENCES,
+            },
             "r_hat": {k: _json_num(v) for k, v in self.r_hat.items()},
             "ess_bulk": {k: _json_num(v) for k, v in self.ess_bulk.items()},
             "ess_tail": {k: _json_num(v) for k, v in self.ess_tail.items()},
-            "sampling_seconds": self.seconds, "warnings": list(self.warnings),
+            "sampling_seconds": self.seconds,
+            "warnings": list(self.warnings),
         }
 
 
@@ -109,7 +119,6 @@ def quiet():
     finally:
         for lg, level in zip(loggers, levels):
             lg.setLevel(level)
-
 
 
 def diagnose(idata, variables: Sequence[str], draws: int, chains: int, seconds: float = 0.0) -> Diagnostics:
@@ -140,35 +149,51 @@ def diagnose(idata, variables: Sequence[str], draws: int, chains: int, seconds: 
     bad_r = {n: v for n, v in r_hat.items() if not (v <= rhat_limit)}
     if bad_r:
         n, v = max(bad_r.items(), key=lambda kv: kv[1] if math.isfinite(kv[1]) else math.inf)
-        failures.append(f"max r_hat {v:.3f} ({n}) > {rhat_limit}" if math.isfinite(v)
-                        else f"r_hat of {n} could not be computed (too few draws)")
+        failures.append(
+            f"max r_hat {v:.3f} ({n}) > {rhat_limit}"
+            if math.isfinite(v)
+            else f"r_hat of {n} could not be computed (too few draws)"
+        )
     for label, ess in (("bulk", ess_b), ("tail", ess_t)):
         bad = {n: v for n, v in ess.items() if not (v >= ess_limit)}
         if bad:
             n, v = min(bad.items(), key=lambda kv: kv[1] if math.isfinite(kv[1]) else -math.inf)
-            failures.append(f"min {label} ESS {v:.0f} ({n}) < {ess_limit:.0f} (100 per chain)" if math.isfinite(v)
-                            else f"{label} ESS of {n} could not be computed (too few draws)")
+            failures.append(
+                f"min {label} ESS {v:.0f} ({n}) < {ess_limit:.0f} (100 per chain)"
+                if math.isfinite(v)
+                else f"{label} ESS of {n} could not be computed (too few draws)"
+            )
     if divergences > MAX_DIVERGENCES:
         failures.append(f"{divergences} divergent transitions of {samples} (none allowed)")
     warn: list[str] = []
     if samples and hits / samples > TREEDEPTH_WARN:
-        warn.append(f"{hits} of {samples} draws hit the maximum tree depth: sampling is inefficient "
-                    "(strongly correlated or badly scaled posterior)")
+        warn.append(
+            f"{hits} of {samples} draws hit the maximum tree depth: sampling is inefficient "
+            "(strongly correlated or badly scaled posterior)"
+        )
     low = [b for b in bfmi if b < BFMI_WARN]
     if low:
         warn.append(f"E-BFMI {min(low):.2f} < {BFMI_WARN} in {len(low)} chain(s): the tails may be under-explored")
-    return Diagnostics(r_hat, ess_b, ess_t, divergences, samples, hits, bfmi, rhat_limit, ess_limit, seconds,
-                       failures, warn)
+    return Diagnostics(
+        r_hat, ess_b, ess_t, divergences, samples, hits, bfmi, rhat_limit, ess_limit, seconds, failures, warn
+    )
 
 
 def failure_message(diag: Diagnostics, draws: int, tune: int, target_accept: float) -> str:
     fixes = []
     if any("r_hat" in f or "ESS" in f for f in diag.failures):
-        fixes.append(f"run longer (e.g. --tune {max(2 * tune, 1000)} --draws {max(2 * draws, 1000)}) or with more --chains")
+        fixes.append(
+            f"run longer (e.g. --tune {max(2 * tune, 1000)} --draws {max(2 * draws, 1000)}) or with more --chains"
+        )
     if diag.divergences > MAX_DIVERGENCES:
         higher = 0.95 if target_accept < 0.95 else 0.99
-        fixes.append(f"raise target_accept (e.g. {higher}) and --tune; divergences that persist mean the "
-                     "evidence conflicts with the priors or a prior has a hard edge where the data push")
-    return ("the posterior did not converge: " + "; ".join(diag.failures) + ". Nothing is reported or written. Fix: "
-            + "; ".join(fixes))
-
+        fixes.append(
+            f"raise target_accept (e.g. {higher}) and --tune; divergences that persist mean the "
+            "evidence conflicts with the priors or a prior has a hard edge where the data push"
+        )
+    return (
+        "the posterior did not converge: "
+        + "; ".join(diag.failures)
+        + ". Nothing is reported or written. Fix: "
+        + "; ".join(fixes)
+    )

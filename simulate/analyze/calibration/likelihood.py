@@ -38,8 +38,18 @@ from flopcast.priors.domains import set_problems
 from flopcast.priors.errors import InputError
 from flopcast.priors.evidence import EVIDENCE_DIR, Evidence, Observation, resolve_evidence_path
 
-__all__ = ["EVIDENCE_DIR", "Evidence", "Observation", "add_likelihood", "base_inputs", "check_evidence",
-           "informed_inputs", "load_evidence", "observed", "resolve_evidence_path"]
+__all__ = [
+    "EVIDENCE_DIR",
+    "Evidence",
+    "Observation",
+    "add_likelihood",
+    "base_inputs",
+    "check_evidence",
+    "informed_inputs",
+    "load_evidence",
+    "observed",
+    "resolve_evidence_path",
+]
 
 
 def load_evidence(ref: str | Path, plan: Plan | None = None) -> Evidence:
@@ -57,8 +67,10 @@ def check_evidence(evidence: Sequence[Observation], plan: Plan) -> None:
     model = plan.model
     for obs in evidence:
         if getattr(obs, "accelerator", None) is not None and not obs.hardware_applied:
-            raise InputError(obs.where("set.accelerator"), "not applied to the model's inputs: load the evidence "
-                                                           "with the model's inputs (with_hardware)")
+            raise InputError(
+                obs.where("set.accelerator"),
+                "not applied to the model's inputs: load the evidence with the model's inputs (with_hardware)",
+            )
         if obs.output not in model.outputs and obs.output not in model.inputs:
             raise InputError(
                 obs.where("output"),
@@ -67,15 +79,23 @@ def check_evidence(evidence: Sequence[Observation], plan: Plan) -> None:
             )
         if obs.output in model.inputs:
             if obs.output not in plan.dists:
-                by = "a --set fixes" if any(t.split("=", 1)[0].strip() == obs.output
-                                            for t in plan.scenario.overrides) else "the scenario fixes"
-                raise InputError(obs.where("output"),
-                                 f"cannot calibrate {obs.output}: {by} it as a constant; give it a prior")
+                by = (
+                    "a --set fixes"
+                    if any(t.split("=", 1)[0].strip() == obs.output for t in plan.scenario.overrides)
+                    else "the scenario fixes"
+                )
+                raise InputError(
+                    obs.where("output"), f"cannot calibrate {obs.output}: {by} it as a constant; give it a prior"
+                )
             if obs.output in obs.set:
                 raise InputError(obs.where(f"set.{obs.output}"), f"fixes the observed input {obs.output} itself")
         for name, reason in set_problems(obs.set, model.inputs):  # the domains --set and headlines use
-            raise InputError(obs.where(f"set.{name}"), reason if name in model.inputs else
-                             f"unknown input {name!r}; the {model.name} model's inputs are: {', '.join(model.inputs)}")
+            raise InputError(
+                obs.where(f"set.{name}"),
+                reason
+                if name in model.inputs
+                else f"unknown input {name!r}; the {model.name} model's inputs are: {', '.join(model.inputs)}",
+            )
         x = {n: np.float64(v) for n, v in plan.points.items()}
         x.update({n: np.float64(v) for n, v in obs.set.items()})
         problems = model.check(x)
@@ -84,9 +104,11 @@ def check_evidence(evidence: Sequence[Observation], plan: Plan) -> None:
             raise InputError(obs.where(f"set.{name}" if name in obs.set else "set"), f"{name}: {reason}")
         value = x[obs.output] if obs.output in model.inputs else _evaluate_numpy(plan, x)[obs.output]
         if not np.isfinite(value) or (obs.kind == "lognormal" and not value > 0):
-            raise InputError(obs.where("output"),
-                             f"{obs.output} is {float(value):g} at the scenario's point values with this set; "
-                             "a lognormal likelihood needs a positive, finite output")
+            raise InputError(
+                obs.where("output"),
+                f"{obs.output} is {float(value):g} at the scenario's point values with this set; "
+                "a lognormal likelihood needs a positive, finite output",
+            )
 
 
 def _evaluate_numpy(plan: Plan, x: Mapping[str, Any]) -> dict[str, Any]:
@@ -112,6 +134,7 @@ def informed_inputs(plan: Plan, evidence: Sequence[Observation]) -> tuple[str, .
     """Uncertain inputs some observation depends on (graph ancestors of its PyTensor expression),
     closed under the scenario's correlations; in the plan's order."""
     import pytensor.tensor as pt
+
     try:
         from pytensor.graph.traversal import ancestors
     except ImportError:  # pytensor < 2.32
@@ -124,9 +147,11 @@ def informed_inputs(plan: Plan, evidence: Sequence[Observation]) -> tuple[str, .
         y = pt.as_tensor_variable(observed(plan, obs, x))
         deps = {v.name for v in ancestors([y]) if v.owner is None and v.name in symbols and v is symbols[v.name]}
         if not deps:
-            raise InputError(obs.where("output"),
-                             f"{obs.output} does not depend on any uncertain input of {plan.scenario.file}"
-                             f"{' once its set is applied' if obs.set else ''}, so it cannot inform the calibration")
+            raise InputError(
+                obs.where("output"),
+                f"{obs.output} does not depend on any uncertain input of {plan.scenario.file}"
+                f"{' once its set is applied' if obs.set else ''}, so it cannot inform the calibration",
+            )
         found |= deps
     changed = True
     while changed:  # a correlated partner's posterior moves too
@@ -152,5 +177,5 @@ def add_likelihood(obs: Observation, y, discrepancy_sigma=None) -> None:
         return
     sigma = obs.log_sigma
     if discrepancy_sigma is not None:
-        sigma = pt.sqrt(sigma ** 2 + discrepancy_sigma ** 2)
+        sigma = pt.sqrt(sigma**2 + discrepancy_sigma**2)
     pm.Normal(label, mu=pt.log(y), sigma=sigma, observed=math.log(obs.center))

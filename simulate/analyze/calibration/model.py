@@ -28,8 +28,7 @@ DISCREPANCY = "discrepancy_sigma"
 DISCREPANCY_UNIT = "log-scale sd (1 = a factor e)"
 
 
-def build_model(plan: Plan, evidence: Sequence[Observation], informed: Sequence[str],
-                discrepancy: float | None = None):
+def build_model(plan: Plan, evidence: Sequence[Observation], informed: Sequence[str], discrepancy: float | None = None):
     """The PyMC model: priors of the informed inputs (with their copula), one likelihood per observation;
     with ``discrepancy`` (a positive scale s_d) also ``discrepancy_sigma ~ HalfNormal(s_d)``."""
     import pymc as pm
@@ -40,8 +39,10 @@ def build_model(plan: Plan, evidence: Sequence[Observation], informed: Sequence[
             try:
                 rvs[n] = plan.dists[n].to_pymc(n)
             except NotImplementedError:
-                raise InputError(f"{plan.scenario.file}: priors.{n}",
-                                 f"a {plan.dists[n].family} prior cannot be calibrated (no PyMC form)") from None
+                raise InputError(
+                    f"{plan.scenario.file}: priors.{n}",
+                    f"a {plan.dists[n].family} prior cannot be calibrated (no PyMC form)",
+                ) from None
         _copula_potential(plan, informed, rvs)
         delta = pm.HalfNormal(DISCREPANCY, sigma=float(discrepancy)) if discrepancy is not None else None
         x = {**base_inputs(plan), **rvs}
@@ -76,9 +77,9 @@ def _normal_score(dist, x, where: str):
         if c <= 0:
             u = 1.0 - (1.0 - t) ** 2
         elif c >= 1:
-            u = t ** 2
+            u = t**2
         else:
-            u = pt.switch(t <= c, t ** 2 / c, 1.0 - (1.0 - t) ** 2 / (1.0 - c))
+            u = pt.switch(t <= c, t**2 / c, 1.0 - (1.0 - t) ** 2 / (1.0 - c))
     else:
         raise InputError(where, f"a correlated {fam} prior cannot be calibrated")
     u = pt.clip(u, 1e-12, 1.0 - 1e-12)
@@ -103,14 +104,20 @@ def _copula_potential(plan: Plan, informed: Sequence[str], rvs: Mapping[str, Any
         r[i, j] = r[j, i] = rank_to_pearson(c.rank)
     eig = np.linalg.eigvalsh(r)
     if eig.min() < 1e-8:
-        raise InputError(f"{plan.scenario.file}: correlations",
-                         f"the correlation matrix is (nearly) singular (smallest eigenvalue {eig.min():.2g}); "
-                         "calibration needs every |rank| clearly below 1")
+        raise InputError(
+            f"{plan.scenario.file}: correlations",
+            f"the correlation matrix is (nearly) singular (smallest eigenvalue {eig.min():.2g}); "
+            "calibration needs every |rank| clearly below 1",
+        )
     precision = np.linalg.inv(r) - np.eye(len(names))
     z = [_normal_score(plan.dists[n], rvs[n], f"{plan.scenario.file}: priors.{n}") for n in names]
     # the quadratic form written out (a few terms): no BLAS dot for a handful of scalars
-    quad = sum(float(precision[i, j]) * z[i] * z[j] for i in range(len(names)) for j in range(len(names))
-               if abs(precision[i, j]) > 1e-15)
+    quad = sum(
+        float(precision[i, j]) * z[i] * z[j]
+        for i in range(len(names))
+        for j in range(len(names))
+        if abs(precision[i, j]) > 1e-15
+    )
     logdet = float(np.sum(np.log(eig)))
     pm.Potential("prior_copula", -0.5 * logdet - 0.5 * quad)
 
@@ -125,15 +132,22 @@ def sample(plan, evidence, informed, draws, tune, chains, seed, target_accept, d
     model_vars = list(dict.fromkeys(sampled + [n for n in informed if n not in sampled]))
     t0 = time.perf_counter()
     with quiet(), model:
-        idata = pm.sample(draws=draws, tune=tune, chains=chains, cores=1, random_seed=seed,
-                          target_accept=target_accept, progressbar=bool(progress), compute_convergence_checks=False,
-                          return_inferencedata=True, idata_kwargs={"log_likelihood": False})
+        idata = pm.sample(
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            cores=1,
+            random_seed=seed,
+            target_accept=target_accept,
+            progressbar=bool(progress),
+            compute_convergence_checks=False,
+            return_inferencedata=True,
+            idata_kwargs={"log_likelihood": False},
+        )
     seconds = time.perf_counter() - t0
-    idata.posterior.attrs.update({"flopcast_inputs": " ".join(informed), "seed": seed,
-                                  "scenario": plan.scenario.name})
+    idata.posterior.attrs.update({"flopcast_inputs": " ".join(informed), "seed": seed, "scenario": plan.scenario.name})
     for n in informed:
         idata.posterior[n].attrs["unit"] = plan.unit(n)
     if discrepancy is not None:
         idata.posterior[DISCREPANCY].attrs.update({"unit": DISCREPANCY_UNIT, "prior": f"HalfNormal({discrepancy:g})"})
     return idata, model_vars, seconds
-

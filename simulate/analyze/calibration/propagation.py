@@ -61,8 +61,14 @@ class InputShift:
         return abs(self.shift) >= MOVED_SHIFT or self.width_ratio <= MOVED_WIDTH
 
     def to_json(self) -> dict:
-        return {"unit": self.unit, "prior": self.prior.to_json(), "posterior": self.posterior.to_json(),
-                "shift": self.shift, "width_ratio": self.width_ratio, "moved": self.moved}
+        return {
+            "unit": self.unit,
+            "prior": self.prior.to_json(),
+            "posterior": self.posterior.to_json(),
+            "shift": self.shift,
+            "width_ratio": self.width_ratio,
+            "moved": self.moved,
+        }
 
 
 @dataclass(frozen=True)
@@ -94,9 +100,15 @@ class Fit:
         return (math.log(self.observation.center) - math.log(self.posterior.median)) / s
 
     def to_json(self) -> dict:
-        return {"observation": self.observation.name, "output": self.observation.output, "unit": self.unit,
-                "value": self.observation.value, "prior": self.prior.to_json(),
-                "posterior": self.posterior.to_json(), "z": self.z}
+        return {
+            "observation": self.observation.name,
+            "output": self.observation.output,
+            "unit": self.unit,
+            "value": self.observation.value,
+            "prior": self.prior.to_json(),
+            "posterior": self.posterior.to_json(),
+            "z": self.z,
+        }
 
 
 @dataclass(frozen=True, repr=False)
@@ -140,8 +152,10 @@ class Calibration(Result):
         return [n for n, s in self.inputs.items() if s.moved]
 
     def __repr__(self) -> str:
-        return (f"<Calibration {self.scenario.name} on {len(self.evidence)} observations: {self.chains} chains x "
-                f"{self.draws:,} draws, seed {self.seed}; moved: {', '.join(self.moved) or 'none'}>")
+        return (
+            f"<Calibration {self.scenario.name} on {len(self.evidence)} observations: {self.chains} chains x "
+            f"{self.draws:,} draws, seed {self.seed}; moved: {', '.join(self.moved) or 'none'}>"
+        )
 
     def to_xarray(self):
         """The posterior draws of the informed inputs (``xarray.Dataset``, dimensions chain and draw)."""
@@ -190,8 +204,12 @@ class Calibration(Result):
             "created": self.created,
         }
         if self.discrepancy is not None:
-            obj["discrepancy"] = {"prior": f"HalfNormal({self.discrepancy:g})", "scale": self.discrepancy,
-                                  "unit": DISCREPANCY_UNIT, "posterior": self.discrepancy_band.to_json()}
+            obj["discrepancy"] = {
+                "prior": f"HalfNormal({self.discrepancy:g})",
+                "scale": self.discrepancy,
+                "unit": DISCREPANCY_UNIT,
+                "posterior": self.discrepancy_band.to_json(),
+            }
         return obj
 
 
@@ -216,18 +234,35 @@ def posterior_note(evidence: Evidence, discrepancy: float | None = None) -> str:
     sources = list(dict.fromkeys(o.label or o.source for o in evidence))
     plural = "s" if len(evidence) != 1 else ""
     model_error = f" with a model discrepancy term (HalfNormal({discrepancy:g}))" if discrepancy is not None else ""
-    return (f"after calibration on {len(evidence)} measurement{plural} ({evidence.file}){model_error}: "
-            + "; ".join(sources))
+    return f"after calibration on {len(evidence)} measurement{plural} ({evidence.file}){model_error}: " + "; ".join(
+        sources
+    )
 
 
-def calibrated_scenario_text(plan: Plan, informed: Sequence[str], nc_name: str, note: str,
-                             evidence: Evidence | None = None, seed: int | None = None, created: str = "") -> str:
+def calibrated_scenario_text(
+    plan: Plan,
+    informed: Sequence[str],
+    nc_name: str,
+    note: str,
+    evidence: Evidence | None = None,
+    seed: int | None = None,
+    created: str = "",
+) -> str:
     """The calibrated copy of the plan's scenario file (``flopcast.priors.scenario_text``), keeping the
     correlations and units of the bound plan."""
     overridden = {t.split("=", 1)[0].strip() for t in plan.scenario.overrides}
-    return posterior_scenario_text(plan.scenario, informed, nc_name, note, kept=plan.correlations,
-                                   units={n: plan.unit(n) for n in overridden}, evidence=evidence, seed=seed,
-                                   created=created, version=__version__)
+    return posterior_scenario_text(
+        plan.scenario,
+        informed,
+        nc_name,
+        note,
+        kept=plan.correlations,
+        units={n: plan.unit(n) for n in overridden},
+        evidence=evidence,
+        seed=seed,
+        created=created,
+        version=__version__,
+    )
 
 
 def propagation_columns(plan: Plan, informed: Sequence[str]) -> list[str]:
@@ -248,8 +283,11 @@ def propagate(plan: Plan, idata, text: str, draws: int, seed: int):
     columns = propagation_columns(plan, informed)
     if text:
         folder = plan.scenario.path.parent if plan.scenario.path is not None else Path(".")
-        post_plan = engine.plan_for(scenario_from_text(text, folder, toml_file_name(plan.scenario.name),
-                                                       posterior=posterior_of(idata, informed)))
+        post_plan = engine.plan_for(
+            scenario_from_text(
+                text, folder, toml_file_name(plan.scenario.name), posterior=posterior_of(idata, informed)
+            )
+        )
     else:  # a notebook function: its posterior scenario lives in memory (no file to copy)
         from flopcast.priors.scenario import with_posterior
 
@@ -298,4 +336,3 @@ def fits(plan, evidence, prior_run, idata, informed) -> list[Fit]:
             post = np.asarray(observed(plan, obs, post_x), dtype=float)
         fits.append(Fit(obs, plan.unit(obs.output), Band.of(pri), Band.of(post)))
     return fits
-
