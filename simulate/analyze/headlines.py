@@ -134,20 +134,56 @@ def headline_band(result, sets: dict, cache: dict | None = None):
 
         fixed = plan_for(plan, dict(sets))
         streamed = is_streamed(result)
+        held = _on_held_draws(result, fixed) if fixed.uncertain and not streamed else None
         cache[key] = (
-            run(
-                fixed,
-                draws=result.draws,
-                seed=result.seed,
-                sampler=result.sampler,
-                columns=sampled_columns(plan),
-                summarize_outputs=streamed,
-                stream=streamed,
+            held
+            if held is not None
+            else (
+                run(
+                    fixed,
+                    draws=result.draws,
+                    seed=result.seed,
+                    sampler=result.sampler,
+                    columns=sampled_columns(plan),
+                    summarize_outputs=streamed,
+                    stream=streamed,
+                )
+                if fixed.uncertain
+                else None
             )
-            if fixed.uncertain
-            else None
         )
     return cache[key]
+
+
+def _on_held_draws(result, fixed):
+    """The set band from the draws ``result`` holds: its drawn inputs, the set ones fixed, through the
+    model once; the same numbers a re-run with the same seed and unit-cube columns draws (common random
+    numbers), without drawing them again. None when the run kept only some of its inputs' draws or a set
+    input is correlated with others."""
+    from flopcast.domains import check_draws
+    from flopcast.engine import DEFAULT_CHUNK
+    from flopcast.executors import _blocks, _thread_map, default_workers
+    from flopcast.results import RunResult
+
+    n = result.draws
+    if not all(name in result.inputs and len(result.inputs[name]) == n for name in fixed.uncertain):
+        return None
+    if fixed.correlations != result.plan.correlations or fixed.joint != result.plan.joint:
+        return None  # fixing a correlated input changes the copula of the others: draw them again
+    drawn = {name: result.inputs[name] for name in fixed.uncertain}
+    constants = {k: np.float64(v) for k, v in fixed.constants.items()}
+    outputs = {name: np.empty(n) for name in fixed.model.outputs}
+
+    def fill(start: int, m: int) -> None:  # blocks on the engine's threads, as the run itself computed
+        part = {name: v[start : start + m] for name, v in drawn.items()}
+        with np.errstate(all="ignore"):
+            y = fixed.model.evaluate({**constants, **part})
+        for name, arr in outputs.items():
+            arr[start : start + m] = y[name]
+        check_draws(fixed, part, {name: arr[start : start + m] for name, arr in outputs.items()})
+
+    _thread_map(fill, _blocks(n, DEFAULT_CHUNK), default_workers())
+    return RunResult(fixed, result.seed, result.sampler, n, drawn, outputs)
 
 
 def is_streamed(result) -> bool:
