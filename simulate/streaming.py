@@ -24,7 +24,7 @@ with ``math.fsum``, so the mean does not depend on the chunk size or the number 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -138,32 +138,37 @@ def window_lut(
     lut = np.zeros(BINS + 2, dtype=bool)
     for a, b in zip(first, last):
         lut[a : b + 1] = True
-    if log_hdi and binning.log and pilot.size and float(pilot.min()) > 0:  # and the log-HDI ends' bins
-        ends = log_hdi_bins(binning, counts, float(pilot.min()), float(pilot.max()), k)
+    finite = pilot[np.isfinite(pilot)]
+    spaces = [False] + ([True] if log_hdi and binning.log and finite.size and float(finite.min()) > 0 else [])
+    for log_space in spaces:  # and the bins of the HDI's ends (of the values; of their logs)
+        ends = hdi_bins(binning, counts, float(finite.min()), float(finite.max()), k, log_space)
         lut[np.clip(ends[:, None] + np.arange(-HDI_MARGIN, HDI_MARGIN + 1), 0, BINS + 1)] = True
     share = int(counts[lut].sum()) / k  # pilot share of draws in the window
     return lut if share * n <= WINDOW_BUDGET else None
 
 
-def _log_edges(binning: Binning, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
-    """Lower and upper edge of every bin 0..BINS+1 in log(value) (under/overflow: the extreme draws
-    ``lo``, ``hi``, both > 0)."""
+def _edges(binning: Binning, lo: float, hi: float, log_space: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper edge of every bin 0..BINS+1, in log(value) (``log_space``: a log binning) or in
+    the value itself (under/overflow: out to the extreme draws ``lo``, ``hi``)."""
     w = (binning.hi - binning.lo) / BINS
     i = np.arange(BINS + 2, dtype=float)
-    lower, upper = binning.lo + (i - 1) * w, binning.lo + i * w
-    lower[0], upper[0] = min(math.log(lo), binning.lo), binning.lo
-    lower[-1], upper[-1] = binning.hi, max(math.log(hi), binning.hi)
+    lower, upper = binning.lo + (i - 1) * w, binning.lo + i * w  # in the binning's own scale
+    lower[0], upper[-1] = -np.inf, np.inf
+    if binning.log and not log_space:
+        lower, upper = np.exp(lower), np.exp(upper)
+    lo_t, hi_t = (math.log(lo), math.log(hi)) if log_space else (lo, hi)
+    lower[0], upper[-1] = min(lo_t, upper[0]), max(hi_t, lower[-1])
     return lower, upper
 
 
-def log_hdi_bins(
-    binning: Binning, counts: np.ndarray, lo: float, hi: float, n: int, prob: float = HDI_PROB
+def hdi_bins(
+    binning: Binning, counts: np.ndarray, lo: float, hi: float, n: int, log_space: bool, prob: float = HDI_PROB
 ) -> np.ndarray:
-    """Every bin that can hold an end of the narrowest interval of log(values) holding
-    ``floor(prob n)`` + 1 draws (``summary.hdi`` on the sorted logs), from a log-spaced histogram:
-    for each bin b of candidate starts, the bins its ends fall in follow from the counts (ranks), so
-    the width is bounded below and above by bin edges; a bin whose lower bound exceeds the smallest
-    upper bound cannot hold the HDI. Exact: the HDI's start and end lie in the bins returned."""
+    """Every bin that can hold an end of the narrowest interval (of log(values) with ``log_space``, else of
+    the values) holding ``floor(prob n)`` + 1 draws (``summary.hdi`` on the sorted draws), from the
+    histogram: for each bin b of candidate starts, the bins its ends fall in follow from the counts
+    (ranks), so the width is bounded below and above by bin edges; a bin whose lower bound exceeds the
+    smallest upper bound cannot hold the HDI. Exact: the HDI's start and end lie in the bins returned."""
     keep = int(math.floor(prob * n))
     starts = n - keep  # start ranks 0 .. starts - 1
     cum = np.concatenate([[0], np.cumsum(counts)])  # bin b holds ranks [cum[b], cum[b + 1])
@@ -173,8 +178,8 @@ def log_hdi_bins(
     first, last = cum[b], np.minimum(cum[b + 1], starts) - 1
     end_first = np.searchsorted(cum, first + keep, side="right") - 1
     end_last = np.searchsorted(cum, last + keep, side="right") - 1
-    lower, upper = _log_edges(binning, lo, hi)
-    slack = 1e-9  # bin indices come from floating-point logs: an edge is exact to ~1e-15
+    lower, upper = _edges(binning, lo, hi, log_space)
+    slack = 1e-9 * max(1.0, float(np.max(np.abs(upper[np.isfinite(upper)]))))  # edges from floating point
     lowest = lower[end_first] - upper[b] - slack
     highest = upper[end_last] - lower[b] + slack
     pick = lowest <= highest.min()
@@ -185,12 +190,24 @@ def log_hdi_bins(
     return np.union1d(b[pick], ends)
 
 
-def exact_log_hdi(
-    counts: np.ndarray, kept_sorted: np.ndarray, wanted_bins: np.ndarray, n: int, prob: float = HDI_PROB
+def log_hdi_bins(
+    binning: Binning, counts: np.ndarray, lo: float, hi: float, n: int, prob: float = HDI_PROB
+) -> np.ndarray:
+    """``hdi_bins`` of log(values)."""
+    return hdi_bins(binning, counts, lo, hi, n, True, prob)
+
+
+def exact_hdi(
+    counts: np.ndarray,
+    kept_sorted: np.ndarray,
+    wanted_bins: np.ndarray,
+    n: int,
+    log_space: bool,
+    prob: float = HDI_PROB,
 ) -> tuple[float, float]:
-    """``summary.hdi`` of log(values), back on the value scale, from the sorted values of
-    ``wanted_bins`` (which hold every candidate end, ``log_hdi_bins``): the same draws, the same
-    widths and the same first minimum as over all ``n`` sorted logs."""
+    """``summary.hdi`` of log(values) (``log_space``, back on the value scale) or of the values, from the
+    sorted values of ``wanted_bins`` (which hold every candidate end, ``hdi_bins``): the same draws, the
+    same widths and the same first minimum as over all ``n`` sorted draws."""
     bins = np.sort(wanted_bins)
     sizes = counts[bins]
     cum = np.concatenate([[0], np.cumsum(counts)])
@@ -201,9 +218,18 @@ def exact_log_hdi(
     ok = (ranks < n - keep) & (pos < ranks.size)
     ok[ok] = ranks[pos[ok]] == ranks[ok] + keep
     r = np.nonzero(ok)[0]
-    logs = np.log(kept_sorted)
-    k = int(np.argmin(logs[pos[r]] - logs[r]))
-    return float(np.exp(logs[r[k]])), float(np.exp(logs[pos[r[k]]]))
+    t = np.log(kept_sorted) if log_space else kept_sorted
+    k = int(np.argmin(t[pos[r]] - t[r]))
+    if log_space:  # back from the logs, as summary.log_hdi90_ordered gives it in memory
+        return float(np.exp(t[r[k]])), float(np.exp(t[pos[r[k]]]))
+    return float(kept_sorted[r[k]]), float(kept_sorted[pos[r[k]]])
+
+
+def exact_log_hdi(
+    counts: np.ndarray, kept_sorted: np.ndarray, wanted_bins: np.ndarray, n: int, prob: float = HDI_PROB
+) -> tuple[float, float]:
+    """``exact_hdi`` of log(values), back on the value scale."""
+    return exact_hdi(counts, kept_sorted, wanted_bins, n, True, prob)
 
 
 def covered(p1: Pass1, wanted_bins: np.ndarray, window: np.ndarray | None) -> bool:
@@ -400,11 +426,13 @@ def reduce_blocks(
         else np.empty(0, dtype=np.int64)
         for n in p1
     }
-    for n in p1 if log_hdi else ():
-        if binnings[n].constant is None and binnings[n].log and p1[n].lo > 0 and p1[n].counts.any():
-            wanted[n] = np.union1d(
-                wanted[n], log_hdi_bins(binnings[n], p1[n].counts, p1[n].lo, p1[n].hi, int(p1[n].counts.sum()))
-            )
+    for n in p1:  # the bins that can hold the HDI's ends (of the values; of their logs): kept too
+        if binnings[n].constant is not None or not p1[n].counts.any():
+            continue
+        spaces = [False] + ([True] if log_hdi and binnings[n].log and p1[n].lo > 0 else [])
+        for log_space in spaces:
+            ends = hdi_bins(binnings[n], p1[n].counts, p1[n].lo, p1[n].hi, int(p1[n].counts.sum()), log_space)
+            wanted[n] = np.union1d(wanted[n], ends)
     if all(binnings[n].constant is not None or covered(p1[n], wanted[n], windows[n]) for n in p1):
         kept = {n: from_window(binnings[n], p1[n], wanted[n]) for n in p1}
     else:
@@ -422,9 +450,12 @@ def reduce_blocks(
             continue
         total = int(p1[n].counts.sum())
         summary = finish(binnings[n], p1[n], kept[n], wanted[n], total, units.get(n, ""))
+        ordered = np.sort(kept[n])
+        if binnings[n].constant is None:  # the exact HDI of the values, as in memory (not the histogram's)
+            summary = replace(summary, hdi90=exact_hdi(p1[n].counts, ordered, wanted[n], total, False))
         counts = p1[n].below if p1[n].below is not None else np.zeros(len(thresholds[n]), dtype=np.int64)
         band = (
-            exact_log_hdi(p1[n].counts, np.sort(kept[n]), wanted[n], total)
+            exact_log_hdi(p1[n].counts, ordered, wanted[n], total)
             if log_hdi and spans_decade(binnings[n], p1[n], summary)
             else None
         )
