@@ -34,7 +34,7 @@ BINS = 2**14
 SUM_BLOCK = 2**16
 WINDOW_Z = 8.0  # margin of the predicted windows, in standard deviations of rank
 WINDOW_BUDGET = 4_000_000  # at most this many window values kept per output in pass 1
-HDI_MARGIN = 32  # bins added on each side of the pilot's candidate log-HDI end bins in the window
+HDI_MARGIN = 96  # bins added on each side of the pilot's candidate HDI end bins in the window
 
 
 @dataclass
@@ -139,12 +139,18 @@ def window_lut(
     for a, b in zip(first, last):
         lut[a : b + 1] = True
     finite = pilot[np.isfinite(pilot)]
-    spaces = [False] + ([True] if log_hdi and binning.log and finite.size and float(finite.min()) > 0 else [])
-    for log_space in spaces:  # and the bins of the HDI's ends (of the values; of their logs)
-        ends = hdi_bins(binning, counts, float(finite.min()), float(finite.max()), k, log_space)
+    if log_hdi and binning.log and finite.size and float(finite.min()) > 0:  # and the log-HDI ends' bins
+        ends = hdi_bins(binning, counts, float(finite.min()), float(finite.max()), k, True)
         lut[np.clip(ends[:, None] + np.arange(-HDI_MARGIN, HDI_MARGIN + 1), 0, BINS + 1)] = True
-    share = int(counts[lut].sum()) / k  # pilot share of draws in the window
-    return lut if share * n <= WINDOW_BUDGET else None
+    if int(counts[lut].sum()) / k * n > WINDOW_BUDGET:  # pilot share of draws in the window, scaled
+        return None
+    # the HDI of the values: every bin between the pilot's candidate ends (each end's run of bins, with a
+    # margin), kept in this window while it stays within budget; bins outside it are read in a second pass
+    ends = hdi_bins(binning, counts, float(finite.min()), float(finite.max()), k, False)
+    grown = lut.copy()
+    for run in np.split(ends, np.nonzero(np.diff(ends) > 4 * HDI_MARGIN)[0] + 1) if ends.size else ():
+        grown[max(0, int(run[0]) - HDI_MARGIN) : int(run[-1]) + HDI_MARGIN + 1] = True
+    return grown if int(counts[grown].sum()) / k * n <= WINDOW_BUDGET else lut
 
 
 def _edges(binning: Binning, lo: float, hi: float, log_space: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -426,13 +432,15 @@ def reduce_blocks(
         else np.empty(0, dtype=np.int64)
         for n in p1
     }
+    exact = set()  # outputs whose HDI of the values is read off the kept values (not the histogram's)
     for n in p1:  # the bins that can hold the HDI's ends (of the values; of their logs): kept too
         if binnings[n].constant is not None or not p1[n].counts.any():
             continue
         spaces = [False] + ([True] if log_hdi and binnings[n].log and p1[n].lo > 0 else [])
         for log_space in spaces:
             ends = hdi_bins(binnings[n], p1[n].counts, p1[n].lo, p1[n].hi, int(p1[n].counts.sum()), log_space)
-            wanted[n] = np.union1d(wanted[n], ends)
+            wanted[n] = np.union1d(wanted[n], ends)  # outside the first pass's window: read in a second
+            exact.update(() if log_space else (n,))
     if all(binnings[n].constant is not None or covered(p1[n], wanted[n], windows[n]) for n in p1):
         kept = {n: from_window(binnings[n], p1[n], wanted[n]) for n in p1}
     else:
@@ -451,7 +459,7 @@ def reduce_blocks(
         total = int(p1[n].counts.sum())
         summary = finish(binnings[n], p1[n], kept[n], wanted[n], total, units.get(n, ""))
         ordered = np.sort(kept[n])
-        if binnings[n].constant is None:  # the exact HDI of the values, as in memory (not the histogram's)
+        if n in exact:  # the exact HDI of the values, as in memory (not the histogram's)
             summary = replace(summary, hdi90=exact_hdi(p1[n].counts, ordered, wanted[n], total, False))
         counts = p1[n].below if p1[n].below is not None else np.zeros(len(thresholds[n]), dtype=np.int64)
         band = (
