@@ -10,21 +10,9 @@ from pathlib import Path
 from flopcast.fmt import command, markdown, md_text, num, strict_json, table
 from flopcast.report import figures, lead, plots
 from flopcast.report.parallel import render_all
+from flopcast.results import SUMMARY_COLUMNS
 
-SUMMARY_FIELDS = [
-    "output",
-    "unit",
-    "mean",
-    "median",
-    "p05",
-    "p95",
-    "hdi90_low",
-    "hdi90_high",
-    "mcse_p05",
-    "mcse_p50",
-    "mcse_p95",
-    "draws",
-]
+SUMMARY_FIELDS = ["output", *SUMMARY_COLUMNS]  # summary.csv: one row per output
 
 
 def summary_rows(result, human: bool = True) -> list[list]:
