@@ -19,6 +19,7 @@ equation scenario gets every analysis a bundled model gets.
 from __future__ import annotations
 
 import ast
+import functools
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
@@ -369,10 +370,9 @@ class _PyTensor:
 
 
 NUMPY = _Numpy()
-_PT: list[_PyTensor] = []
 
 
+@functools.cache
 def _pytensor_backend() -> _PyTensor:
-    if not _PT:
-        _PT.append(_PyTensor())
-    return _PT[0]
+    """Built on first use: PyTensor is imported only when a formula meets a tensor (calibrate)."""
+    return _PyTensor()

@@ -48,24 +48,23 @@ def family(name: str) -> Callable[..., Prior]:
 
     make.__name__ = make.__qualname__ = name
     make.__doc__ = (
-        f"A {name} prior for ``priors=``/``set=``: ``flopcast.{name}({next(iter(_examples(name)))})``. "
+        f"A {name} prior for ``priors=``/``set=``: ``flopcast.{name}({_EXAMPLES.get(name, '...')})``. "
         f"Parameters, as in TOML: ({forms}); optional ``point``, ``unit``, ``source``."
     )
     return make
 
 
-def _examples(name: str):
-    yield {
-        "lognormal": "ci90=(1, 10)",
-        "beta": "ci90=(0.2, 0.6)",
-        "uniform": "low=0, high=1",
-        "loguniform": "low=1, high=100",
-        "normal": "ci90=(-1, 1)",
-        "triangular": "low=0, mode=1, high=3",
-        "pert": "low=0, mode=1, high=3",
-        "metalog": "quantiles=[[0.1, 5], [0.5, 12], [0.9, 80]]",
-        "constant": "value=3",
-    }.get(name, "...")
+_EXAMPLES = {  # how each family's docstring shows a call
+    "lognormal": "ci90=(1, 10)",
+    "beta": "ci90=(0.2, 0.6)",
+    "uniform": "low=0, high=1",
+    "loguniform": "low=1, high=100",
+    "normal": "ci90=(-1, 1)",
+    "triangular": "low=0, mode=1, high=3",
+    "pert": "low=0, mode=1, high=3",
+    "metalog": "quantiles=[[0.1, 5], [0.5, 12], [0.9, 80]]",
+    "constant": "value=3",
+}
 
 
 def _args(params: Mapping[str, Any]) -> str:
@@ -116,9 +115,7 @@ def to_prior(name: str, value: Any, domain: Any = None, where: str | None = None
 
 def _positive_quantiles(spec: Mapping[str, Any]) -> bool:
     """Only ``quantiles`` (no family, no bounds), every value > 0."""
-    if set(spec) - {"quantiles", "point", "unit", "source", "rationale", "description"} or spec.get("dist") not in (
-        None,
-    ):
+    if set(spec) - {"quantiles", "point", "unit", "source", "rationale", "description"}:
         return False
     try:
         return all(float(x) > 0 for _, x in spec["quantiles"])

@@ -343,9 +343,6 @@ def override_items(sets) -> tuple:
     return items
 
 
-override_strings = override_items  # the name earlier code and tests use
-
-
 def _all_problems(file: str, problems: list[tuple[str, str]]) -> InputError:
     """One error for every problem: ``file: field: reason`` for one, a numbered list on one line for more."""
     if len(problems) == 1:

@@ -10,14 +10,14 @@ rank, and pass 1 then also keeps the values in those bins. If ``covered`` says e
 final counts point to was kept, ``from_window`` gives exactly what pass 2 would have collected
 (one evaluation of the draws instead of two); otherwise pass 2 runs as before. The window is
 offered only while it keeps at most ``WINDOW_BUDGET`` values per output (bounded memory).
-``summarize_blocks`` drives both passes for any quantities computed block by block (the engine's
+``reduce_blocks`` drives both passes for any quantities computed block by block (the engine's
 outputs; the analyses' tails and ratios, ``flopcast.analyze.streamed``).
 
 Mean and the quantiles with their MCSE are exact (equal to the in-memory summary up to the
-rounding of the mean). The 90% HDI is estimated from the histogram: the narrowest run of bins
-holding >= 90% of the draws, so it contains the exact HDI's mass and each end is off by at most
-one bin (2^14 bins over the central range, in log space for positive outputs: ~0.1% of the value
-for a six-decade spread). The block sums cover aligned blocks of ``SUM_BLOCK`` draws and are added
+rounding of the mean). So are the 90% HDIs (of the values, and of their logs): the histogram bounds
+which bins can hold their ends (``hdi_bins``), the values in those bins are kept too, and the HDI is
+read off them (``exact_hdi``). ``finish`` alone, without those bins, gives the histogram's HDI: the
+narrowest run of bins holding >= 90% of the draws. The block sums cover aligned blocks of ``SUM_BLOCK`` draws and are added
 with ``math.fsum``, so the mean does not depend on the chunk size or the number of workers.
 """
 
@@ -357,23 +357,6 @@ class Reduced:
     log_hdi90: tuple[float, float] | None
 
 
-def summarize_blocks(
-    evaluate,
-    draws: int,
-    keep: int,
-    first: dict[str, np.ndarray],
-    units: dict[str, str],
-    mapper,
-    task: int,
-    chunk: int,
-    progress=None,
-    pilots: dict[str, np.ndarray] | None = None,
-) -> dict[str, Summary | None]:
-    """The summaries of ``reduce_blocks`` (which see)."""
-    got = reduce_blocks(evaluate, draws, keep, first, units, mapper, task, chunk, progress=progress, pilots=pilots)
-    return {n: None if r is None else r.summary for n, r in got.items()}
-
-
 def reduce_blocks(
     evaluate,
     draws: int,
@@ -432,7 +415,6 @@ def reduce_blocks(
         else np.empty(0, dtype=np.int64)
         for n in p1
     }
-    exact = set()  # outputs whose HDI of the values is read off the kept values (not the histogram's)
     for n in p1:  # the bins that can hold the HDI's ends (of the values; of their logs): kept too
         if binnings[n].constant is not None or not p1[n].counts.any():
             continue
@@ -440,7 +422,6 @@ def reduce_blocks(
         for log_space in spaces:
             ends = hdi_bins(binnings[n], p1[n].counts, p1[n].lo, p1[n].hi, int(p1[n].counts.sum()), log_space)
             wanted[n] = np.union1d(wanted[n], ends)  # outside the first pass's window: read in a second
-            exact.update(() if log_space else (n,))
     if all(binnings[n].constant is not None or covered(p1[n], wanted[n], windows[n]) for n in p1):
         kept = {n: from_window(binnings[n], p1[n], wanted[n]) for n in p1}
     else:
@@ -459,7 +440,7 @@ def reduce_blocks(
         total = int(p1[n].counts.sum())
         summary = finish(binnings[n], p1[n], kept[n], wanted[n], total, units.get(n, ""))
         ordered = np.sort(kept[n])
-        if n in exact:  # the exact HDI of the values, as in memory (not the histogram's)
+        if binnings[n].constant is None:  # the exact HDI of the values, as in memory (not the histogram's)
             summary = replace(summary, hdi90=exact_hdi(p1[n].counts, ordered, wanted[n], total, False))
         counts = p1[n].below if p1[n].below is not None else np.zeros(len(thresholds[n]), dtype=np.int64)
         band = (
