@@ -1,1 +1,1 @@
-"""Compute equations, one module per system. See ``models/_spec.py`` for what a module provides."""
+"""Compute equations, one module per system. See ``models/spec.py`` for what a module provides."""

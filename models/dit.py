@@ -23,7 +23,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from flopcast.models._convention import DENSE, FLOP_FORWARD, FLOP_TRAINING, MAC_FORWARD, MAC_TRAINING, declare
-from flopcast.models._spec import Quantity
+from flopcast.models.spec import Quantity
 
 SECONDS_PER_HOUR = 3600.0
 SECONDS_PER_DAY = 24 * 3600.0

@@ -44,7 +44,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from flopcast.models._convention import DENSE, FLOP_FORWARD, FLOP_TRAINING, declare
-from flopcast.models._spec import Quantity
+from flopcast.models.spec import Quantity
 
 SECONDS_PER_HOUR = 3600.0
 MONTHS_PER_YEAR = 12.0

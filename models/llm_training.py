@@ -47,7 +47,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from flopcast.models._convention import DENSE, FLOP_TRAINING, declare
-from flopcast.models._spec import Quantity
+from flopcast.models.spec import Quantity
 
 SECONDS_PER_HOUR = 3600.0
 HOURS_PER_MONTH = 30 * 24.0  # 30-day months, as in models/sora.py

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from flopcast.models._spec import Quantity
+from flopcast.models.spec import Quantity
 
 INPUTS = {
     "stages": Quantity(

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from flopcast.models import dit, video_fleet
-from flopcast.models._spec import Quantity
+from flopcast.models.spec import Quantity
 from flopcast.models.video_fleet import ai_minutes_per_day  # [S04 "850 万 + 650 万 = 1500 万分钟"]
 
 SECONDS_PER_HOUR = 3600.0

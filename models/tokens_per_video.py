@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from flopcast.models._spec import Quantity
+from flopcast.models.spec import Quantity
 
 INPUTS = {
     "width": Quantity(

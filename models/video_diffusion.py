@@ -30,7 +30,7 @@ import math
 from typing import Any, Mapping
 
 from flopcast.models._convention import DENSE, Convention, declare
-from flopcast.models._spec import Quantity
+from flopcast.models.spec import Quantity
 
 SECONDS_PER_HOUR = 3600.0
 SECONDS_PER_DAY = 86400.0

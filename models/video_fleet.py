@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from flopcast.models._spec import Quantity
+from flopcast.models.spec import Quantity
 
 HOURS_PER_DAY = 24.0
 HOURS_PER_YEAR = 8760.0

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from flopcast.priors.errors import InputError
+from flopcast.priors.names import check_name
 from flopcast.priors.toml_io import read_toml
 
 COMPARISON_DIR = Path(__file__).resolve().parent / "comparisons"
@@ -112,7 +113,6 @@ def load_comparison(ref: str | Path) -> Comparison:
     if not isinstance(items, list) or not items or not all(isinstance(e, dict) for e in items):
         raise InputError(f"{file}: entry", "needs at least one [[entry]] table")
     entries = tuple(_parse_entry(i, e, file) for i, e in enumerate(items))
-    from flopcast.priors.scenario import check_name
 
     check_name(head.get("name") or path.stem, f"{file}: comparison.name")
     return Comparison(

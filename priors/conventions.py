@@ -14,6 +14,7 @@ from flopcast.models._convention import Mismatch, mismatches
 from flopcast.priors.errors import InputError
 from flopcast.priors.families import Constant
 from flopcast.priors.families.scaled import Scaled
+from flopcast.priors.prior import Prior
 
 FLOP_CONVENTIONS = ("as_published", "corrected")
 
@@ -38,7 +39,6 @@ def convert(scenario, inputs: Mapping[str, Any]):
     ``flop_convention`` is ``"corrected"`` (else unchanged), and the mismatches it converted."""
     if scenario.flop_convention != "corrected":
         return scenario, []
-    from flopcast.priors.scenario import Prior
 
     priors = dict(scenario.priors)
     done = []

@@ -1,4 +1,4 @@
-"""Priors against the domains of the inputs they feed (``models/_spec.py``: positive, fraction, ...).
+"""Priors against the domains of the inputs they feed (``models/spec.py``: positive, fraction, ...).
 
 A prior fits an input when every value it can draw lies in the input's domain: its family's support
 (``Distribution.support`` and ``support_open``) inside the domain's interval, its ``point`` inside too;
@@ -19,6 +19,7 @@ import math
 from typing import Any, Mapping
 
 from flopcast.priors.families import Beta, Distribution, LogNormal, LogUniform, Normal
+from flopcast.priors.families.metalog import Metalog
 
 _FRACTIONS = ("fraction", "open_fraction")
 
@@ -73,7 +74,6 @@ def fit_domain(dist: Distribution, domain: Any) -> Distribution:
     the unbounded fit through the same quantiles increases does not matter (a skewed set on a positive
     input is often not increasing unbounded, yet an exact log-metalog). Other priors are returned as they are.
     Raises ValueError (with the reason) if the quantiles do not fit inside the domain."""
-    from flopcast.priors.families.metalog import Metalog
 
     if not isinstance(dist, Metalog) or not dist.domain_bounds or domain is None or domain.whole:
         return dist.checked() if isinstance(dist, Metalog) else dist
@@ -86,7 +86,6 @@ def fit_domain(dist: Distribution, domain: Any) -> Distribution:
 
 def quantile_prior(pairs: list[tuple[float, float]], domain: Any) -> Distribution:
     """The metalog ``--set NAME="q0.1=5e9, q0.5=17e9, q0.9=50e9"`` builds, inside the input's domain."""
-    from flopcast.priors.families.metalog import Metalog
 
     if domain is not None and domain.whole:
         raise ValueError(f"{domain.label} in {domain.interval} takes no quantiles (no family draws whole numbers)")

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
 from flopcast.models._formula import FUNCTIONS, Formula, FormulaError, parse
+from flopcast.models.spec import DOMAINS
 from flopcast.priors.errors import InputError
 
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
@@ -36,7 +37,7 @@ class OutputSpec:
     formula: Formula | None
     unit: str = ""
     description: str = ""
-    domain: str | None = None  # a name in models/_spec.DOMAINS; None: any finite number
+    domain: str | None = None  # a name in models/spec.DOMAINS; None: any finite number
     key: bool = True  # a key output (reports lead with it)
 
 
@@ -51,7 +52,6 @@ def check_identifier(name: Any, where: str, what: str = "an output") -> str:
 
 
 def check_domain_name(value: Any, where: str) -> str:
-    from flopcast.models._spec import DOMAINS
 
     if not isinstance(value, str) or value not in DOMAINS:
         raise InputError(where, f"unknown domain {value!r}; one of {', '.join(DOMAINS)}")

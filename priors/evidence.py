@@ -26,12 +26,14 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from flopcast.priors import hardware as hw
 from flopcast.priors.errors import InputError
 from flopcast.priors.families._base import Z95
+from flopcast.priors.numbers import numbers_in
 from flopcast.priors.toml_io import read_toml
 
 EVIDENCE_DIR = Path(__file__).resolve().parent / "evidence"
@@ -157,9 +159,6 @@ def with_hardware(evidence: Evidence, inputs: Mapping[str, Any]) -> Evidence:
     precision, as choosing the accelerator for a run fixes them. A
     ``set`` that also fixes such an input is refused (one source for one figure); a model without such
     inputs refuses an accelerator."""
-    from dataclasses import replace
-
-    from flopcast.priors import hardware as hw
 
     out = []
     for obs in evidence:
@@ -244,7 +243,6 @@ def _positive(spec: dict, key: str, where: str) -> float:
 
 def _parse_observation(i: int, spec: dict, file: str) -> Observation:
     where = f"{file}: observation[{i}]"
-    from flopcast.priors.numbers import numbers_in
 
     spec = {**spec, **{k: numbers_in(spec[k]) for k in ("value", "sigma_log", "sd", "interval90", "set") if k in spec}}
     for key in sorted(set(spec) - _OBS_KEYS):
@@ -279,16 +277,12 @@ def _parse_observation(i: int, spec: dict, file: str) -> Observation:
     sets = dict(sets)
     accelerator, precision = sets.pop("accelerator", None), sets.pop("precision", None)
     if accelerator is not None:
-        from flopcast.priors import hardware as hw
-
         if not isinstance(accelerator, str):
             raise InputError(
                 f"{where}.set.accelerator", f"must be an accelerator's name (flopcast hardware), got {accelerator!r}"
             )
         accelerator = hw.find(accelerator, f"{where}.set.accelerator").name
     if precision is not None:
-        from flopcast.priors import hardware as hw
-
         if accelerator is None:
             raise InputError(f"{where}.set.precision", "chooses the peak of an accelerator: add set.accelerator")
         precision = hw.check_precision(precision, f"{where}.set.precision")

@@ -8,7 +8,7 @@ datasheet's "with sparsity" figure (twice the dense one) cannot slip in.
 
 Choosing an accelerator (``--gpu NAME``, ``gpu=`` in the API, ``accelerator = "NAME"`` in a
 scenario's ``[scenario]`` table) acts on the model inputs that declare ``hardware=`` in their
-``Quantity`` (models/_spec.py):
+``Quantity`` (models/spec.py):
 
 - ``"peak_flops"``: fixed to the library's dense peak at the scenario's ``precision`` (``"bf16"``,
   the default, or ``"fp8"``), whatever the scenario says: the peak is what choosing hardware means;
@@ -33,12 +33,16 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
 from flopcast.priors.errors import InputError
+from flopcast.priors.families import Constant
+from flopcast.priors.families.uniform import Uniform
+from flopcast.priors.prior import Prior
+from flopcast.priors.toml_io import read_toml
 
 LIBRARY = Path(__file__).resolve().parent / "hardware.toml"
 REFERENCE = "H100-SXM"  # the accelerator the bundled models and scenarios are written in
@@ -158,7 +162,6 @@ def parse_accelerator(spec: Any, where: str) -> Accelerator:
 @lru_cache(maxsize=1)
 def library() -> tuple[Accelerator, ...]:
     """Every accelerator of ``priors/hardware.toml``, in file order."""
-    from flopcast.priors.toml_io import read_toml
 
     data = read_toml(LIBRARY)
     items = data.get("accelerator")
@@ -218,9 +221,6 @@ def hardware_priors(
 ) -> dict[str, Any]:
     """``priors`` with every ``hardware=`` input of the model taken from ``acc`` (see the module
     docstring). ``given``: inputs a --set will give, which need no library figure."""
-    from flopcast.priors.families import Constant
-    from flopcast.priors.families.uniform import Uniform
-    from flopcast.priors.scenario import Prior
 
     out = dict(priors)
     missing = []
@@ -292,7 +292,6 @@ def restated_unit(unit: str, label: str) -> str | None:
 def equivalents(outputs: Mapping[str, Any], acc: Accelerator, precision: str) -> tuple[dict[str, Any], tuple]:
     """Outputs restated in ``acc``'s units, plus their H100-equivalent twins: ``(specs, twins)`` where
     ``twins`` is ``((twin, output, factor), ...)``: twin = output x factor."""
-    from dataclasses import replace
 
     ratio = acc.peak(precision) / reference().peak(precision)
     specs: dict[str, Any] = {}

@@ -13,6 +13,8 @@ import math
 import re
 from typing import Any
 
+from flopcast.priors.errors import InputError
+
 SUFFIXES = {"": 1.0, "k": 1e3, "K": 1e3, "M": 1e6, "B": 1e9, "G": 1e9, "T": 1e12, "%": 0.01}
 _NUMBER = re.compile(r"^\s*([+-]?(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*([kKMBGT%]?)\s*$")
 EXAMPLES = "720000, 720k, 1.5M, 2.3B, 3e8 or 50%"
@@ -35,7 +37,6 @@ def to_number(text: Any) -> float:
 
 def parse_number(text: Any, where: str, *, finite: bool = True) -> float:
     """``to_number`` with the one-line error flopcast prints: ``<where>: must be a number ...``."""
-    from flopcast.priors.errors import InputError
 
     try:
         value = to_number(text)

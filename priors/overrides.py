@@ -7,6 +7,7 @@ import math
 import re
 from typing import Any, Mapping
 
+from flopcast.priors.domains import quantile_prior, range_prior, value_problem
 from flopcast.priors.errors import InputError
 from flopcast.priors.families import Constant
 from flopcast.priors.numbers import EXAMPLES, to_number
@@ -20,7 +21,6 @@ _QUANTILES = re.compile(r"^\s*q\s*[0-9.]")
 
 def _quantile_override(name: str, value: str, domain: Any, where: str, field: str, text: str) -> Prior:
     """``q0.1=5e9, q0.5=17e9, q0.9=50e9`` -> a metalog through those quantiles inside the domain."""
-    from flopcast.priors.domains import quantile_prior
 
     pairs = []
     for item in value.split(","):
@@ -48,7 +48,6 @@ def _quantile_override(name: str, value: str, domain: Any, where: str, field: st
 def parse_override(text: str, known: Mapping[str, Any], file: str = "") -> tuple[str, Prior]:
     """``NAME=VALUE`` -> a constant inside the input's domain; ``NAME=A to B`` -> a prior with 90%
     interval [A, B] inside it (lognormal for positive inputs, beta for fractions, loguniform for counts)."""
-    from flopcast.priors.domains import range_prior, value_problem
 
     where = f"--set {text}"
     if "=" not in text:

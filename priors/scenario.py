@@ -8,25 +8,26 @@ points); the engine checks the scenario against the model's inputs when it binds
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
-from flopcast.priors.equations import OutputSpec, check_domain_name, check_identifier, parse_outputs
+from flopcast.priors.conventions import check_flop_convention
+from flopcast.priors.equations import OutputSpec, check_identifier, parse_outputs
 from flopcast.priors.errors import InputError
-from flopcast.priors.families import FAMILIES, Distribution
 from flopcast.priors.families.empirical import Empirical
+from flopcast.priors.hardware import check_precision, find
+from flopcast.priors.names import check_name
 from flopcast.priors.numbers import numbers_in
 from flopcast.priors.overrides import parse_override
 from flopcast.priors.posterior import Posterior
 from flopcast.priors.posterior import load_posterior as _load_posterior
-from flopcast.priors.prior import Prior
-from flopcast.priors.usable import check_ci90_width, check_usable
+from flopcast.priors.prior import Prior, parse_prior
+from flopcast.priors.toml_io import read_toml
+from flopcast.priors.vocabulary import describe, to_prior
 
 SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
 
-_META_KEYS = {"dist", "point", "unit", "source", "rationale", "description", "domain"}
 _TOP_KEYS = {"scenario", "priors", "headlines", "correlations", "waterfall", "posterior", "flop_convention", "outputs"}
 _SCENARIO_KEYS = {"name", "model", "description", "source", "default_draws", "accelerator", "precision"}
 _HEADLINE_KEYS = {"output", "value", "quote", "source", "set", "note", "label"}
@@ -116,7 +117,6 @@ class Scenario:
         (``priors/vocabulary.py``: a number, ``(low, high)``, a string, a dict or a prior object). ``known``
         maps the model's input names to their Quantity: values are checked against the input's domain,
         ranges build a prior inside it (``priors/domains.py``)."""
-        from flopcast.priors.vocabulary import describe, to_prior
 
         known = known if isinstance(known, Mapping) else {name: None for name in known}
         priors = dict(self.priors)
@@ -145,20 +145,6 @@ def bundled_scenarios() -> list[Path]:
     return sorted(SCENARIO_DIR.glob("*.toml"))
 
 
-_NAME = re.compile(r"[^\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]{1,120}")  # no control, no bidi
-
-
-def check_name(name: str, where: str) -> str:
-    """A name shown in tables, figures and (as a slug) folder names: 1-120 printable characters."""
-    if not _NAME.fullmatch(name):
-        raise InputError(
-            where,
-            f"must be 1-120 printable characters (no NUL, tab, newline, escape or bidi control), got "
-            f"{len(name)} characters {name[:40]!r}",
-        )
-    return name
-
-
 def resolve_scenario_path(ref: str | Path) -> Path:
     ref_str = str(ref)
     looks_like_path = ref_str.endswith(".toml") or "/" in ref_str or Path(ref_str).is_file()
@@ -176,7 +162,6 @@ def resolve_scenario_path(ref: str | Path) -> Path:
 
 def load_scenario(ref: str | Path) -> Scenario:
     """Read and validate a scenario by bundled name or path."""
-    from flopcast.priors.toml_io import read_toml
 
     path = resolve_scenario_path(ref)
     return parse_scenario(read_toml(path), path)
@@ -227,7 +212,6 @@ def parse_scenario(data: Mapping[str, Any], path: Path | None = None, file: str 
     if "posterior" in data:
         posterior = _load_posterior(data["posterior"], file, path)
         priors = posterior_priors(priors, posterior)
-    from flopcast.priors.conventions import check_flop_convention
 
     return Scenario(
         flop_convention=check_flop_convention(data.get("flop_convention", "as_published"), f"{file}: flop_convention"),
@@ -301,7 +285,6 @@ def _parse_model(head: Mapping[str, Any], data: Mapping[str, Any], file: str, pa
 
 def _parse_hardware(head: Mapping[str, Any], file: str) -> tuple[str | None, str]:
     """``accelerator = "B200"`` (a library name, see priors/hardware.py) and ``precision = "fp8"``."""
-    from flopcast.priors.hardware import check_precision, find
 
     name = head.get("accelerator")
     if name is not None:
@@ -312,49 +295,6 @@ def _parse_hardware(head: Mapping[str, Any], file: str) -> tuple[str | None, str
             'chooses the peak of an accelerator: add accelerator = "NAME" (H100-SXM for the H100)',
         )
     return name, check_precision(head.get("precision", "bf16"), f"{file}: scenario.precision")
-
-
-def parse_prior(name: str, spec: Any, file: str) -> Prior:
-    where = f"{file}: priors.{name}"
-    if not isinstance(spec, dict):
-        raise InputError(where, "must be a table with at least `dist`")
-    dist_name = spec.get("dist", "metalog" if "quantiles" in spec else None)  # quantiles alone: a metalog
-    if dist_name is None:
-        raise InputError(f"{where}.dist", f"missing; one of {' | '.join(FAMILIES)}")
-    if dist_name not in FAMILIES:
-        raise InputError(f"{where}.dist", f"unknown distribution {dist_name!r}; one of {' | '.join(FAMILIES)}")
-    params = {k: numbers_in(v) for k, v in spec.items() if k not in _META_KEYS}  # "720k", "5B": numbers
-    check_ci90_width(params, where)
-    dist = FAMILIES[dist_name].from_spec(params, where)
-    check_usable(dist, dist_name, params, where)
-    for key in ("unit", "source", "rationale", "description"):
-        if key in spec and not isinstance(spec[key], str):
-            raise InputError(f"{where}.{key}", "must be a string")
-    point = _parse_point(numbers_in(spec.get("point")), dist, where)
-    domain = check_domain_name(spec["domain"], f"{where}.domain") if "domain" in spec else None
-    return Prior(
-        domain=domain,
-        name=name,
-        dist=dist,
-        point=point,
-        unit=spec.get("unit"),
-        source=spec.get("source", ""),
-        rationale=spec.get("rationale", ""),
-    )
-
-
-def _parse_point(value: Any, dist: Distribution, where: str) -> float:
-    if value is None:
-        return dist.median
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise InputError(f"{where}.point", f"must be a finite number, got {value!r}")
-    value = float(value)
-    if dist.is_constant and value != dist.median:
-        raise InputError(f"{where}.point", f"a constant's point must equal its value ({dist.median:g})")
-    if not dist.contains(value):
-        lo, hi = dist.support
-        raise InputError(f"{where}.point", f"{value:g} lies outside the prior's support [{lo:g}, {hi:g}]")
-    return value
 
 
 def _array_of_tables(data: Mapping[str, Any], key: str, file: str) -> list[dict]:
@@ -457,3 +397,34 @@ def _no_extra(table: Mapping[str, Any], allowed: set[str], file: str, prefix: st
     if extra:
         where = f"{file}: {prefix + '.' if prefix else ''}{extra[0]}"
         raise InputError(where, f"unknown key; allowed here: {', '.join(sorted(allowed))}")
+
+
+def function_scenario(fn: Callable, priors: Mapping[str, Any] | None, name: str | None = None):
+    """The Scenario of a notebook model: ``fn`` and its ``priors=`` in the prior vocabulary (``priors/vocabulary.py``)."""
+
+    if not callable(fn):
+        raise InputError("model", f"must be a scenario name, a path, or a function; got {type(fn).__name__}")
+    if priors is None:
+        priors = {}
+    if not isinstance(priors, Mapping):
+        raise InputError("priors", 'must be a dict {input name: prior}, e.g. {"a": (1, 10), "b": 3}')
+    label = name or getattr(fn, "__name__", "") or "model"
+    if not label.isidentifier():
+        label = "model"  # a lambda
+    check_name(label, "name")
+    parsed = {}
+    for key, value in priors.items():
+        if not isinstance(key, str) or not key.isidentifier():
+            raise InputError("priors", f"{str(key)[:40]!r} cannot name an input (a Python identifier)")
+        parsed[key] = to_prior(key, value, None, f"priors.{key}")
+    units = getattr(fn, "__flopcast_units__", {}) or {}
+
+    outputs = tuple(OutputSpec(n, None, str(u)) for n, u in units.items())
+    return Scenario(
+        name=label,
+        model="",
+        description=getattr(fn, "__doc__", None) or "",
+        priors=parsed,
+        outputs=outputs,
+        function=fn,
+    )

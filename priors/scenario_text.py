@@ -13,12 +13,15 @@ from __future__ import annotations
 import math
 import re
 import tomllib
+from dataclasses import replace
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
 from flopcast.priors.evidence import Evidence
+from flopcast.priors.hardware import SOURCE_PREFIX
 from flopcast.priors.posterior import Posterior
-from flopcast.priors.scenario import Correlation, Scenario, parse_prior, parse_scenario
+from flopcast.priors.scenario import Correlation, Scenario, parse_prior, parse_scenario, posterior_priors
+from flopcast.priors.toml_io import loads_toml
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*(\]\]?)\s*(#.*)?$")
 
@@ -173,7 +176,6 @@ def _dist_lines(d) -> list[str]:
 def _verify_text(
     text: str, scenario: Scenario, kept: Sequence[Correlation], informed: Sequence[str], name: str
 ) -> None:
-    from flopcast.priors.hardware import SOURCE_PREFIX
 
     data = tomllib.loads(text)  # a bug here is ours, not the user's: let it raise
     if scenario.accelerator is not None and data["scenario"].get("accelerator") != scenario.accelerator:
@@ -206,10 +208,6 @@ def scenario_from_text(
     caller's (a checked plain file name), never the scenario's ``name``: a name is data and may hold
     ``/`` or ``..``. With ``posterior`` (draws in memory) the text's ``[posterior]`` table is replaced by
     it, so no file has to be written to read the calibrated scenario back."""
-    from dataclasses import replace
-
-    from flopcast.priors.scenario import posterior_priors
-    from flopcast.priors.toml_io import loads_toml
 
     if "/" in file_name or "\\" in file_name or file_name in ("", ".", ".."):
         raise ValueError(f"not a plain file name: {file_name!r}")

@@ -5,6 +5,7 @@ UNURAN at sampling time."""
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any, Mapping
 
 from flopcast.priors.errors import InputError
@@ -38,7 +39,6 @@ def check_usable(dist: Distribution, family: str, params: Mapping[str, Any], whe
     strictly inside an open support, and spread (the 5% below the 95%)."""
     if dist.is_constant:
         return
-    import warnings
 
     import numpy as np
 

@@ -19,14 +19,16 @@ The command line parses its strings into exactly these objects.
 from __future__ import annotations
 
 import math
-from dataclasses import replace
+from dataclasses import fields, replace
 from typing import Any, Callable, Mapping
 
+from flopcast.priors.domains import range_prior, value_problem
 from flopcast.priors.errors import InputError
-from flopcast.priors.families import FAMILIES, Constant, Distribution
-from flopcast.priors.prior import Prior
+from flopcast.priors.families import FAMILIES, Constant, Distribution, Normal
+from flopcast.priors.overrides import parse_override
+from flopcast.priors.prior import Prior, parse_prior
 
-__all__ = ["to_prior", "describe", "function_scenario", "family"]
+__all__ = ["to_prior", "describe", "family"]
 
 
 def family(name: str) -> Callable[..., Prior]:
@@ -35,7 +37,6 @@ def family(name: str) -> Callable[..., Prior]:
     forms = " | ".join(", ".join(sorted(f)) for f in cls.FORMS)
 
     def make(*, point: float | None = None, unit: str | None = None, source: str = "", **params: Any) -> Prior:
-        from flopcast.priors.scenario import parse_prior
 
         spec = {
             "dist": name,
@@ -72,9 +73,8 @@ def _args(params: Mapping[str, Any]) -> str:
 
 
 def to_prior(name: str, value: Any, domain: Any = None, where: str | None = None) -> Prior:
-    """A prior for input ``name`` from any form of the vocabulary; ``domain`` (models/_spec.Domain or
+    """A prior for input ``name`` from any form of the vocabulary; ``domain`` (models/spec.Domain or
     None) picks the family of a pair or range and checks a fixed value."""
-    from flopcast.priors.domains import range_prior, value_problem
 
     where = where or f"priors.{name}"
     if isinstance(value, Prior):
@@ -82,12 +82,8 @@ def to_prior(name: str, value: Any, domain: Any = None, where: str | None = None
     if isinstance(value, Distribution):
         return Prior(name, value, value.median, source=describe(value))
     if isinstance(value, str):
-        from flopcast.priors.overrides import parse_override
-
         return parse_override(f"{name}={value}", {name: _Known(domain)}, "")[1]
     if isinstance(value, Mapping):
-        from flopcast.priors.scenario import parse_prior
-
         spec = dict(value)
         if _positive_quantiles(spec) and (domain is None or domain.lower >= 0):
             spec["lower"] = 0.0  # quantiles of a positive quantity: a log-metalog (Keelin 2016, section 5)
@@ -98,8 +94,6 @@ def to_prior(name: str, value: Any, domain: Any = None, where: str | None = None
         lo, hi = (_number(v, where) for v in value)
         try:
             if domain is None and lo <= 0:
-                from flopcast.priors.families import Normal
-
                 dist = Normal.from_ci90((lo, hi)) if lo < hi else range_prior(lo, hi, None, name)
             else:
                 dist = range_prior(lo, hi, domain, name)
@@ -155,44 +149,9 @@ def describe(value: Any) -> str:
     if isinstance(value, Prior):
         return value.source or describe(value.dist)
     if isinstance(value, Distribution):
-        from dataclasses import fields
-
         numbers = [(f.name, getattr(value, f.name)) for f in fields(value)]
         shown = ", ".join(f"{k}={v:.6g}" for k, v in numbers if isinstance(v, (int, float)) and not isinstance(v, bool))
         return f"{value.family}({shown})"
     if isinstance(value, (tuple, list)) and len(value) == 2:
         return f"{value[0]!r} to {value[1]!r}"
     return str(value)
-
-
-def function_scenario(fn: Callable, priors: Mapping[str, Any] | None, name: str | None = None):
-    """The Scenario of a notebook model: ``fn`` and its ``priors=`` in the vocabulary above."""
-    from flopcast.priors.scenario import Scenario, check_name
-
-    if not callable(fn):
-        raise InputError("model", f"must be a scenario name, a path, or a function; got {type(fn).__name__}")
-    if priors is None:
-        priors = {}
-    if not isinstance(priors, Mapping):
-        raise InputError("priors", 'must be a dict {input name: prior}, e.g. {"a": (1, 10), "b": 3}')
-    label = name or getattr(fn, "__name__", "") or "model"
-    if not label.isidentifier():
-        label = "model"  # a lambda
-    check_name(label, "name")
-    parsed = {}
-    for key, value in priors.items():
-        if not isinstance(key, str) or not key.isidentifier():
-            raise InputError("priors", f"{str(key)[:40]!r} cannot name an input (a Python identifier)")
-        parsed[key] = to_prior(key, value, None, f"priors.{key}")
-    units = getattr(fn, "__flopcast_units__", {}) or {}
-    from flopcast.priors.equations import OutputSpec
-
-    outputs = tuple(OutputSpec(n, None, str(u)) for n, u in units.items())
-    return Scenario(
-        name=label,
-        model="",
-        description=getattr(fn, "__doc__", None) or "",
-        priors=parsed,
-        outputs=outputs,
-        function=fn,
-    )

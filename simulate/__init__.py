@@ -13,7 +13,8 @@
     fc.voi("plappert-2024", "peak_fleet_h100", decision=">= 720000")  # which input is worth learning
     fc.run("plappert-2024", gpu="B200")  # on another accelerator; fc.hardware() lists the library
 
-Names load lazily, so ``flopcast --help`` starts without numpy, xarray or matplotlib.
+Names load on first use (the API and the report layer that renders its results), so ``import flopcast``
+alone imports nothing heavy; matplotlib, xarray, pandas and PyMC load only when a result needs them.
 """
 
 from importlib import import_module
@@ -21,8 +22,9 @@ from importlib import import_module
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "run_auto": "flopcast.engine",
-    "plan_for": "flopcast.engine",
+    "run_auto": "flopcast.api",
+    "plan_for": "flopcast.api",
+    "Run": "flopcast.api",
     "bind": "flopcast.api",
     "model": "flopcast.api",
     "load_samples": "flopcast.samples",
@@ -31,8 +33,8 @@ _EXPORTS = {
     "FlopcastError": "flopcast.priors.errors",
     "OutputError": "flopcast.priors.errors",
     "ConvergenceError": "flopcast.priors.errors",
-    "Result": "flopcast.results",
-    "Quantity": "flopcast.models._spec",
+    "Result": "flopcast.protocol",
+    "Quantity": "flopcast.models.spec",
     "load_scenario": "flopcast.priors.scenario",
 }
 _PLAIN = {  # API name -> (module, function): functions that take no model
@@ -59,6 +61,8 @@ __all__ = sorted([*_EXPORTS, *_PLAIN, *_MODEL_FIRST, *_PRIORS, "__version__"])
 
 
 def __getattr__(name: str):
+    if name in __all__:
+        import_module("flopcast.api")  # the API, and the report layer that renders every result it returns
     if name in _EXPORTS:
         return getattr(import_module(_EXPORTS[name]), name)
     if name in _MODEL_FIRST:

@@ -18,12 +18,20 @@ The command line parses its options into these same calls.
 
 from __future__ import annotations
 
+import functools
 import inspect
-from importlib import import_module
+from dataclasses import dataclass, fields
+from functools import cached_property
 from typing import Any, Callable, Mapping
 
+from flopcast import engine
+from flopcast.analyze import audit, calibration, sensitivity, stress, validate, voi, waterfall
+from flopcast.analyze.headlines import Headlines, headlines
+from flopcast.engine import plan_for
 from flopcast.plan import Plan
 from flopcast.priors.scenario import Scenario
+from flopcast.report import registry  # noqa: F401  (registers how every bundled result type is rendered)
+from flopcast.results import RunResult
 
 ModelRef = "str | os.PathLike | Scenario | Plan | Callable[..., dict]"
 _PLAN_KEYWORDS = ("priors", "set", "gpu", "flop_convention")
@@ -51,7 +59,6 @@ def bind(
 ) -> Plan:
     """``fc.bind("plappert-2024", set={"sora_params": (5e9, 60e9)})``: a model bound to its priors
     (what every analysis computes on); see the module docstring for ``model``, ``priors`` and ``set``."""
-    from flopcast.engine import plan_for
 
     return plan_for(model, set or (), gpu=gpu, flop_convention=flop_convention, priors=priors)
 
@@ -91,24 +98,74 @@ def with_model(function: Callable, name: str, example: str) -> Callable:
     return api
 
 
-# API name -> (module, function, how to call it)
-ANALYSES = {
-    "run": ("flopcast.engine", "run", "model, priors=None, set=None, draws=200_000, seed=1"),
-    "point": ("flopcast.engine", "point", '"plappert-2024", set={"dataset_multiplier": 10}'),
-    "evaluate_point": ("flopcast.engine", "evaluate_point", '"plappert-2024"'),
-    "sensitivity": ("flopcast.analyze.sensitivity", "analyze", 'model, "peak_fleet_h100", log=True'),
-    "stress": ("flopcast.analyze.stress", "stress", 'model, "peak_fleet_h100", 720_000'),
-    "audit": ("flopcast.analyze.audit", "audit", '"plappert-2024"'),
-    "voi": ("flopcast.analyze.voi", "voi", 'model, "peak_fleet_h100", decision=">= 720000"'),
-    "waterfall": ("flopcast.analyze.waterfall", "waterfall", '"sora-2026"'),
-    "calibrate": ("flopcast.analyze.calibration", "calibrate", 'model, "video-timings"'),
-    "validate": ("flopcast.analyze.validate", "validate", '"video-diffusion", "video-timings", loo=True'),
+@dataclass(frozen=True, repr=False)
+class Run(RunResult):
+    """What ``fc.run`` returns: the engine's ``RunResult`` with the notebook conveniences that hand it
+    to the analyses, and the context ``flopcast run`` adds to its folder (``run_context``)."""
+
+    @classmethod
+    def of(cls, result: RunResult) -> "Run":
+        return cls(**{f.name: getattr(result, f.name) for f in fields(RunResult)})
+
+    def _report_context(self) -> dict:
+        return dict(self._context)
+
+    @cached_property
+    def _context(self) -> dict:
+        return run_context(self)
+
+    def headlines(self) -> Headlines:
+        """The scenario's published figures placed in this run's band (``analyze.headlines.Headlines``),
+        with the 90% HDI of log(values) of every output spanning more than a decade; all draws count."""
+        return self._context["headlines"]
+
+    def sensitivity(self, output: str, **options):
+        """Tornado, Sobol indices and rank correlations of ``output`` under this run's plan and seed."""
+        return sensitivity.analyze(self.plan, output, seed=options.pop("seed", self.seed), **options)
+
+    def stress(self, output: str, headline: float, **options):
+        """Where ``headline`` sits in this run's band of ``output``, on this run's own draws."""
+        return stress.stress(self.plan, output, headline, result=self, **options)
+
+
+def run_context(result: RunResult) -> dict:
+    """What ``flopcast run`` adds to a run's folder, computed here (the report only renders): the
+    scenario's published figures placed in the run's band, and its waterfall when it has one."""
+    context: dict[str, Any] = {"headlines": headlines(result)}
+    if result.plan.scenario.waterfall is not None:
+        context["waterfall"] = waterfall.waterfall(result.plan)
+    return context
+
+
+@functools.wraps(engine.run)
+def _run(plan: Plan, *args: Any, **kwargs: Any) -> Run:
+    return Run.of(engine.run(plan, *args, **kwargs))
+
+
+@functools.wraps(engine.run_auto)
+def run_auto(plan: Any, *args: Any, **kwargs: Any) -> tuple[Run, list]:
+    result, rounds = engine.run_auto(plan, *args, **kwargs)
+    return Run.of(result), rounds
+
+
+# API name -> (function, how to call it)
+ANALYSES: dict[str, tuple[Callable, str]] = {
+    "run": (_run, "model, priors=None, set=None, draws=200_000, seed=1"),
+    "point": (engine.point, '"plappert-2024", set={"dataset_multiplier": 10}'),
+    "evaluate_point": (engine.evaluate_point, '"plappert-2024"'),
+    "sensitivity": (sensitivity.analyze, 'model, "peak_fleet_h100", log=True'),
+    "stress": (stress.stress, 'model, "peak_fleet_h100", 720_000'),
+    "audit": (audit.audit, '"plappert-2024"'),
+    "voi": (voi.voi, 'model, "peak_fleet_h100", decision=">= 720000"'),
+    "waterfall": (waterfall.waterfall, '"sora-2026"'),
+    "calibrate": (calibration.calibrate, 'model, "video-timings"'),
+    "validate": (validate.validate, '"video-diffusion", "video-timings", loo=True'),
 }
 
 
 def api_function(name: str) -> Callable:
-    module, function, example = ANALYSES[name]
-    return with_model(getattr(import_module(module), function), name, example)
+    function, example = ANALYSES[name]
+    return with_model(function, name, example)
 
 
 def model(fn: Callable | None = None, *, units: Mapping[str, str] | None = None) -> Callable:
@@ -121,4 +178,4 @@ def model(fn: Callable | None = None, *, units: Mapping[str, str] | None = None)
     return mark(fn) if fn is not None else mark
 
 
-__all__ = ["Scenario", "api_function", "bind", "model", "with_model"]
+__all__ = ["Run", "Scenario", "api_function", "bind", "model", "run_auto", "run_context", "with_model"]

@@ -24,6 +24,10 @@ with the same two environment variables for the same speed.
 
 from __future__ import annotations
 
+import logging
+import os
+import signal
+import threading
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -38,7 +42,6 @@ def dask_mapper(scheduler: str | None = None, workers: int | None = None) -> Ite
         from dask.distributed import Client, LocalCluster, as_completed
     except ImportError:
         raise InputError("engine dask", "needs dask[distributed]: pip install -e '.[dask]'") from None
-    import os
 
     cluster = None
     if scheduler:
@@ -54,7 +57,6 @@ def dask_mapper(scheduler: str | None = None, workers: int | None = None) -> Ite
         import dask
 
         n = workers or max(1, min(4, os.cpu_count() or 1))
-        import logging
 
         environ = {**dask.config.get("distributed.nanny.pre-spawn-environ", default={}), **WORKER_MALLOC}
         with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):  # read as the nannies start
@@ -79,8 +81,6 @@ def dask_mapper(scheduler: str | None = None, workers: int | None = None) -> Ite
     try:
         yield mapper
     except BaseException:  # interrupted or failed: close quietly, the CLI prints the one line
-        import logging
-
         logging.getLogger("distributed").setLevel(logging.CRITICAL)
         raise
     finally:
@@ -96,8 +96,6 @@ def _workers_ignore_ctrl_c():
     workers are spawned (a fresh interpreter), which keeps an ignored signal ignored (POSIX execve;
     Python then installs no KeyboardInterrupt handler); this process restores its handler at once, takes
     the Ctrl-C and closes the cluster."""
-    import signal
-    import threading
 
     if threading.current_thread() is not threading.main_thread():
         yield

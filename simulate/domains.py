@@ -1,4 +1,4 @@
-"""Every draw checked against the domains the model declares (``models/_spec.py``).
+"""Every draw checked against the domains the model declares (``models/spec.py``).
 
 Binding already refuses a prior whose support leaves an input's domain; this catches what that
 cannot: an output pushed out of its domain by a combination of inputs (a bubble fraction below 0 from

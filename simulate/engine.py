@@ -16,20 +16,26 @@ The Python API a notebook user calls (run as a doctest by tests/test_docs.py):
 from __future__ import annotations
 
 import math
+import os
+import time
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
+from functools import partial
+from pathlib import PurePath
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 
+from flopcast import streaming as S
 from flopcast.domains import check_draws as check_domains
 from flopcast.domains import check_finite, check_model_constraints, suspects
 from flopcast.executors import _blocks, _thread_map, default_workers, thread_mapper
 from flopcast.plan import Plan, bind, check_repeats, override_items
+from flopcast.priors.conventions import check_flop_convention
 from flopcast.priors.errors import InputError
-from flopcast.priors.scenario import Scenario, load_scenario
+from flopcast.priors.scenario import Scenario, function_scenario, load_scenario
 from flopcast.results import PointResult, RunResult, Summaries
 from flopcast.sampling import Design, apply_copula, copula_factor
 from flopcast.seeds import resolve_seed
@@ -63,11 +69,8 @@ def plan_for(
     ``gpu``: an accelerator of the library (``flopcast hardware``), the same as the override
     ``accelerator=NAME``; ``flop_convention`` (``"as_published"`` or ``"corrected"``) replaces the
     scenario's own."""
-    from pathlib import PurePath
 
     if callable(scenario) and not isinstance(scenario, (str, PurePath, Scenario, Plan)):
-        from flopcast.priors.vocabulary import function_scenario
-
         scenario, priors = function_scenario(scenario, priors), None
     elif priors is not None and not isinstance(priors, Mapping):
         raise InputError("priors", "must be a dict {input name: prior}")
@@ -85,8 +88,6 @@ def plan_for(
             )
         scenario = load_scenario(scenario)
     if flop_convention is not None:
-        from flopcast.priors.conventions import check_flop_convention
-
         scenario = replace(scenario, flop_convention=check_flop_convention(flop_convention, "flop_convention"))
     return bind(scenario, tuple(sets))
 
@@ -204,7 +205,6 @@ def check_budget(
     holds every input and output as float64. Time: above ``PILOT_ABOVE`` draws a one-thread pilot
     gives the cost per draw here, scaled by the threads (a dask cluster is estimated as this machine);
     over ``BUDGET_SECONDS`` is refused unless ``allow_long`` (or ``long_runs_allowed()``)."""
-    import os
 
     draws = check_draws(draws if draws is not None else (plan.scenario.default_draws or DEFAULT_DRAWS))
     allow_long = _ALLOW_LONG.get() if allow_long is None else bool(allow_long)
@@ -238,7 +238,6 @@ def check_budget(
 
 def _per_draw_seconds(plan: Plan) -> float:
     """Seconds per draw of ``plan`` on one thread here: a timed pilot of 32,768 draws."""
-    import time
 
     run(plan, draws=1024, seed=0, summarize_outputs=False, workers=1)  # one-off set-up (fast inverses) not timed
     t0 = time.perf_counter()
@@ -391,7 +390,6 @@ def stream_setup(
 ) -> tuple[BlockContext, int, int]:
     """The block evaluator of a streamed pass over ``draws`` draws (the same draws ``run`` makes for
     this seed, sampler and columns), the draws of its in-memory prefix and the chunk size."""
-    from flopcast import streaming as S
 
     check_budget(plan, draws, in_memory=False)  # stress, audit, compare: the draws are decided here too
     names = list(columns) if columns is not None else sampled_columns(plan)
@@ -441,7 +439,6 @@ def stream_reductions(
 ):
     """``streaming.reduce_blocks`` on this engine's thread pool (or ``mapper``): per quantity, its
     summary, extent, log-scale HDI and draws below each of ``below[name]``, over all ``draws``."""
-    from flopcast import streaming as S
 
     task = chunk if mapper is None else max(chunk, -(-draws // (8 * chunk)) * chunk)  # dask: ~8 tasks
     mapper = mapper or thread_mapper(default_workers() if workers is None else workers)
@@ -478,9 +475,6 @@ def headline_thresholds(plan: Plan) -> dict[str, list[float]]:
 def _run_streaming(
     ctx: BlockContext, draws: int, seed: int, created: str, chunk_size: int, workers: int, progress, mapper
 ) -> RunResult:
-    from functools import partial
-
-    from flopcast import streaming as S
 
     plan = ctx.plan
     chunk = max(S.SUM_BLOCK, (chunk_size // S.SUM_BLOCK) * S.SUM_BLOCK)

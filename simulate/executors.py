@@ -3,6 +3,9 @@ mapper), and how many workers this machine can use."""
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+
 
 def _blocks(draws: int, chunk: int, first: int = 0) -> list[tuple[int, int]]:
     return [(s, min(chunk, draws - s)) for s in range(first, draws, chunk)]
@@ -11,14 +14,12 @@ def _blocks(draws: int, chunk: int, first: int = 0) -> list[tuple[int, int]]:
 def _thread_map(fn, items, workers: int):
     if workers <= 1 or len(items) <= 1:
         return [fn(*item) for item in items]
-    from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(lambda item: fn(*item), items))
 
 
 def cores() -> int:
-    import os
 
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
@@ -41,7 +42,6 @@ def thread_mapper(workers: int):
             for item in items:
                 yield fn(*item)
             return
-        from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
         # a bounded window of tasks in flight, so finished results never pile up in memory
         pending: set = set()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import shlex
@@ -40,7 +41,6 @@ def strict_json(obj, indent: int | None = None) -> str:
     """JSON that every parser reads (RFC 8259 has no NaN or Infinity): a non-finite number becomes
     ``null`` and the top-level object gains ``"non_finite": {"path": "inf", ...}`` saying which and what
     it was; then ``json.dumps(..., allow_nan=False)``, so nothing non-finite can slip through."""
-    import json
 
     found: dict[str, str] = {}
 
@@ -111,3 +111,12 @@ def markdown(header: list[str], rows: list[list[str]], align: str | None = None)
     sep = ["---:" if a == "r" else ":---" for a in align]
     esc = lambda c: str(c).replace("|", "\\|")  # noqa: E731
     return "\n".join("| " + " | ".join(esc(c) for c in r) + " |" for r in [header, sep, *rows])
+
+
+def ordinal(q: float | None) -> str:
+    """``14th``; ``fixed`` for a percentile that does not exist (an output no input moves)."""
+    if q is None:
+        return "fixed"
+    n = int(round(q))
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"

@@ -6,12 +6,16 @@ own ``[outputs]``, a notebook function and a Python file are models too.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
+from flopcast.priors import hardware as hw
+from flopcast.priors.conventions import convert
+from flopcast.priors.domains import fit_domain, prior_problem, value_problem
 from flopcast.priors.errors import InputError
 from flopcast.priors.families import Distribution
 from flopcast.priors.scenario import Correlation, Scenario
+from flopcast.priors.vocabulary import describe
 from flopcast.registry import Model, available_models, load_model, model_for
 
 __all__ = ["Model", "Plan", "available_models", "bind", "load_model"]
@@ -127,7 +131,6 @@ def bind(scenario: Scenario, sets: tuple[str, ...] | list[str] = ()) -> Plan:
     domain, headlines naming unknown outputs or setting values outside a domain) and raised as one
     InputError listing all of them.
     """
-    from flopcast.priors.domains import prior_problem, value_problem
 
     file = scenario.file
     model = model_for(scenario)
@@ -135,7 +138,6 @@ def bind(scenario: Scenario, sets: tuple[str, ...] | list[str] = ()) -> Plan:
     scenario, model, sets = with_accelerator(scenario, model, sets)
     if sets:
         scenario = scenario.with_overrides(sets, model.inputs)
-    from flopcast.priors.conventions import convert
 
     problems: list[tuple[str, str]] = []
     scenario, problems = _fit_domains(scenario, model)
@@ -226,9 +228,6 @@ def with_accelerator(
     """Apply the accelerator the scenario names or an ``accelerator=NAME`` override chooses (the last
     wins; ``precision=bf16|fp8`` likewise) to the scenario's hardware inputs and the model's H100
     units (priors/hardware.py); the other overrides are returned to be applied as usual."""
-    from dataclasses import replace
-
-    from flopcast.priors import hardware as hw
 
     pairs = [(s, *(part.strip() for part in s.split("=", 1))) for s in sets if isinstance(s, str) and "=" in s]
     chosen = {k: v for _, k, v in pairs if k in HARDWARE_SETS}
@@ -277,9 +276,6 @@ def with_accelerator(
 
 def _fit_domains(scenario: Scenario, model: Model) -> tuple[Scenario, list[tuple[str, str]]]:
     """Priors that take their bounds from the input they feed (a metalog written without bounds)."""
-    from dataclasses import replace
-
-    from flopcast.priors.domains import fit_domain
 
     fitted, problems = {}, []
     for name, prior in scenario.priors.items():
@@ -304,7 +300,6 @@ def override_key(item) -> str:
 def check_repeats(sets, twice_ok=()) -> None:
     """One --set (or --gpu) per input: a second would silently replace the first. ``compare`` takes
     two --gpu (A's and B's), which must differ."""
-    from flopcast.priors.vocabulary import describe
 
     seen: dict[str, list[str]] = {}
     for item in sets:

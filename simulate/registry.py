@@ -7,7 +7,7 @@ Four kinds plug in, and the engine sees one ``Model`` whichever it is:
 - a Python function in a notebook (``fc.run(fn, priors={...})``): it takes the inputs by name and
   returns a dict of outputs;
 - a Python file next to the scenario (``model = "my_model.py"`` or ``"my_model.py:function"``): either a
-  module that follows the bundled contract (``INPUTS``, ``OUTPUTS``, ``evaluate``; ``models/_spec.py``)
+  module that follows the bundled contract (``INPUTS``, ``OUTPUTS``, ``evaluate``; ``models/spec.py``)
   or a function (named ``model`` unless the line names another). Loading the file runs its code, so
   only a path the user wrote is ever loaded, never one a bundled scenario names.
 
@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, Callable, Mapping
 
-from flopcast.models._spec import Quantity
+from flopcast import models
+from flopcast.models.spec import Quantity
 from flopcast.priors.errors import InputError
 from flopcast.priors.prior import Prior
 from flopcast.priors.scenario import Scenario
@@ -80,15 +81,23 @@ class Model:
 # -- bundled modules -----------------------------------------------------------------------------
 
 
-def available_models() -> list[str]:
-    from flopcast import models
+CONTRACT = "spec"  # models/spec.py: the contract bundled and user modules follow, not a model
 
-    return sorted(m.name for m in pkgutil.iter_modules(models.__path__) if not m.name.startswith("_"))
+
+def available_models() -> list[str]:
+    """The bundled model modules (every module of ``flopcast.models`` but the contract and private ones)."""
+    return sorted(
+        m.name for m in pkgutil.iter_modules(models.__path__) if not m.name.startswith("_") and m.name != CONTRACT
+    )
 
 
 def _load_module(name: str, where: str) -> ModuleType:
     if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
         raise InputError(where, f"{name!r} is not a model name (lower-case letters, digits, _; chain with +)")
+    if name == CONTRACT:
+        raise InputError(
+            where, f"{name!r} is the contract models follow, not a model; available: {', '.join(available_models())}"
+        )
     try:
         module = importlib.import_module(f"flopcast.models.{name}")
     except ModuleNotFoundError as exc:

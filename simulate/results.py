@@ -9,15 +9,15 @@ asked for, so a run that never plots imports no matplotlib.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
-from pathlib import Path
 
 import numpy as np
 
 from flopcast import __version__
 from flopcast.plan import Plan
 from flopcast.priors.scenario import Scenario
-from flopcast.summary import Summary
+from flopcast.protocol import Result
+from flopcast.samples import to_dataset
+from flopcast.summary import PROBS, Summary
 
 SUMMARY_COLUMNS = [
     "unit",
@@ -32,115 +32,6 @@ SUMMARY_COLUMNS = [
     "mcse_p95",
     "draws",
 ]
-
-
-class Result:
-    """The protocol every public function's result follows (frozen dataclasses):
-
-    - ``to_json()``: a JSON-ready dict, exactly what the CLI's ``--json`` prints;
-    - ``to_dataframe()``: a tidy pandas DataFrame (one row per output, input, case...: ``_rows()``);
-    - ``to_xarray()``: the draws as an ``xarray.Dataset``, on results that hold draws;
-    - ``__repr__`` / ``_repr_html_``: what it found, in a line or a small table;
-    - ``plot(ax=None)``: its main figure (a matplotlib Figure; drawn into ``ax`` when given);
-    - ``save(folder)``: the folder its CLI command writes.
-
-    Rendering and writing are looked up in ``flopcast.report.registry`` by the result's type,
-    imported only when called (a run that never plots imports no matplotlib)."""
-
-    def to_json(self) -> dict:  # pragma: no cover - every result defines it
-        raise NotImplementedError
-
-    _row_name = "name"  # the column that names each record of a mapping (output, input, ...)
-
-    def _rows(self) -> list[dict]:
-        """Tidy records for ``to_dataframe``: by default the first list of records in ``to_json()``
-        (or a mapping of name -> record, the name becoming the column ``_row_name``), else the
-        JSON's scalars as one row."""
-        return tidy_records(self.to_json(), self._row_name)
-
-    def to_dataframe(self):
-        import pandas as pd
-
-        return pd.DataFrame.from_records(self._rows())
-
-    def __repr__(self) -> str:
-        j = self.to_json()
-        keys = [
-            k
-            for k in ("scenario", "output", "headline", "draws", "seed")
-            if k in j
-            and (isinstance(j[k], (int, float)) or isinstance(j[k], str) and len(j[k]) <= 60 and "\n" not in j[k])
-        ]
-        return f"<{type(self).__name__} " + ", ".join(f"{k}={j[k]!r}" for k in keys) + ">"
-
-    def wording(self) -> dict:
-        """What the result found, in words, written by the report layer (``report.text``, through the
-        registry): results hold numbers, the report holds the wording. ``{"summary": [...], ...}``;
-        empty for most results."""
-        from flopcast.report.registry import render_wording
-
-        return render_wording(self)
-
-    @property
-    def sentences(self) -> list[str]:
-        """``wording()["summary"]``: the result's findings, one sentence each."""
-        return list(self.wording().get("summary", []))
-
-    def _repr_html_(self) -> str:
-        from flopcast.report.registry import render_html
-
-        return render_html(self)
-
-    def _report_context(self) -> dict:
-        """What the report of this result needs beyond the result itself (computed here, never by
-        the report, which only renders); nothing for most results."""
-        return {}
-
-    def plot(self, *args, ax=None, **kwargs):
-        """The result's main figure (a matplotlib Figure); with ``ax``, drawn into that Axes."""
-        from flopcast.report.registry import figure
-
-        return figure(self, *args, ax=ax, **{**self._report_context(), **kwargs})
-
-    def save(self, folder, report: bool = True, figure_format: str = "svg", **options) -> Path:
-        """Write what the matching CLI command writes into a new ``folder`` (refused if it exists
-        and is not empty); returns the folder. ``figure_format``: a run's figure files, ``"svg"``
-        or ``"png"``; ``report=False``: no figures or report (a run: samples and summary only)."""
-        from flopcast import outdir
-        from flopcast.report.registry import write
-
-        context = {**self._report_context(), **options}  # a run's summary.json places its headlines either way
-        with outdir.staged(Path(folder)) as stage:
-            write(self, stage, report=report, figure_format=figure_format, **context)
-        return stage.path
-
-
-Rendered = Result  # the earlier name
-
-
-def _scalar(v) -> bool:
-    return v is None or isinstance(v, (str, int, float, bool))
-
-
-def flat_record(record: dict, prefix: str = "") -> dict:
-    """A record's scalars, nested dicts flattened to ``outer_inner`` columns; lists left out."""
-    out = {}
-    for k, v in record.items():
-        if isinstance(v, dict):
-            out.update(flat_record(v, f"{prefix}{k}_"))
-        elif _scalar(v):
-            out[f"{prefix}{k}"] = v
-    return out
-
-
-def tidy_records(obj: dict, name: str = "name") -> list[dict]:
-    """One row per record of the first list of dicts, or mapping of ``name`` -> dict, in ``obj``."""
-    for value in obj.values():
-        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-            return [flat_record(v) for v in value]
-        if isinstance(value, dict) and value and all(isinstance(v, dict) for v in value.values()):
-            return [{name: k, **flat_record(v)} for k, v in value.items()]
-    return [flat_record(obj)]
 
 
 class Summaries(dict):
@@ -241,7 +132,6 @@ class RunResult(Result):
     @property
     def samples(self):
         """The draws as an ``xarray.Dataset`` with dimension ``draw``, units and provenance in attrs."""
-        from flopcast.samples import to_dataset
 
         return to_dataset(self).to_xarray()
 
@@ -296,8 +186,6 @@ class RunResult(Result):
         obj.update(convention_json(self.plan))
         post = self.plan.scenario.posterior
         if self.plan.joint and post is not None:
-            from flopcast.summary import PROBS
-
             obj["posterior"] = {
                 "draws": int(post.draws.shape[0]),
                 "chains": post.chains,
@@ -308,47 +196,12 @@ class RunResult(Result):
             }
         return obj
 
-    # -- notebook conveniences: each hands the result to the layer that owns the work ------------
-
     def __repr__(self) -> str:
         sc = self.plan.scenario
         return (
             f"<RunResult {sc.name} [{self.plan.model.name}]: {self.draws:,} draws, seed {self.seed}, "
             f"{len(self.summary)} outputs>"
         )
-
-    def _report_context(self) -> dict:
-        """What ``flopcast run`` adds to a run's folder, computed here (the report only renders): the
-        scenario's published figures placed in this run's band, and its waterfall when it has one."""
-        return dict(self._context)
-
-    @cached_property
-    def _context(self) -> dict:
-        from flopcast.analyze.headlines import headlines
-
-        context = {"headlines": headlines(self)}
-        if self.plan.scenario.waterfall is not None:
-            from flopcast.analyze.waterfall import waterfall
-
-            context["waterfall"] = waterfall(self.plan)
-        return context
-
-    def headlines(self):
-        """The scenario's published figures placed in this run's band (``analyze.headlines.Headlines``),
-        with the 90% HDI of log(values) of every output spanning more than a decade; all draws count."""
-        return self._context["headlines"]
-
-    def sensitivity(self, output: str, **options):
-        """Tornado, Sobol indices and rank correlations of ``output`` under this run's plan and seed."""
-        from flopcast.analyze.sensitivity import analyze
-
-        return analyze(self.plan, output, seed=options.pop("seed", self.seed), **options)
-
-    def stress(self, output: str, headline: float, **options):
-        """Where ``headline`` sits in this run's band of ``output``, on this run's own draws."""
-        from flopcast.analyze.stress import stress
-
-        return stress(self.plan, output, headline, result=self, **options)
 
 
 @dataclass(frozen=True, repr=False)

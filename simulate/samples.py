@@ -8,10 +8,15 @@ prior predictive draws; ArviZ adds a ``chain`` dimension of length 1) and fixed 
 
 from __future__ import annotations
 
+import errno
+import os
+import shutil
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from flopcast.priors.errors import InputError
 
 SAVE_AT_MOST = 1_000_000  # samples.nc keeps at most this prefix of the draws
 
@@ -114,10 +119,7 @@ def check_room(path: Path, nbytes: int) -> None:
     """Refuse before writing when the file cannot fit: free disk space and the process's file-size
     limit. HDF5 does not recover from a write that fails half-way (closing such a file can crash
     the interpreter), so the NetCDF writer must not start one it cannot finish."""
-    import errno
-    import os
     import resource
-    import shutil
 
     need = int(nbytes * 1.05) + (1 << 20)
     soft, _ = resource.getrlimit(resource.RLIMIT_FSIZE)
@@ -167,8 +169,6 @@ def _netcdf_attrs(attrs: dict) -> dict:
 def load_samples(path: str | Path):
     """Read a run's ``samples.nc`` back into the flat ``xarray.Dataset`` (dimension ``draw``)."""
     import xarray as xr
-
-    from flopcast.priors.errors import InputError
 
     try:
         with xr.open_dataset(path, group="prior", engine="h5netcdf") as prior:

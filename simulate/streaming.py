@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 import numpy as np
 
@@ -387,7 +388,6 @@ def reduce_blocks(
     ``log_hdi``: also the exact 90% HDI of log(values) of every positive quantity whose band spans
     more than a decade (as ``summary.log_hdi90_ordered`` gives it in memory): the bins that can hold
     its ends (``log_hdi_bins``) join the bins whose values are kept, predicted from the pilot."""
-    from functools import partial
 
     pilots = pilots or {}
     thresholds = {n: tuple(float(x) for x in (below or {}).get(n, ())) for n in first}

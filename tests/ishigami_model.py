@@ -3,7 +3,7 @@ Y = sin x1 + a sin^2 x2 + b x3^4 sin x1, x_i ~ U(-pi, pi), a = 7, b = 0.1."""
 
 import numpy as np
 
-from flopcast.models._spec import Quantity
+from flopcast.models.spec import Quantity
 
 INPUTS = {f"x{i}": Quantity("rad", f"Ishigami input {i}") for i in (1, 2, 3)}
 OUTPUTS = {"y": Quantity("1", "Ishigami function")}

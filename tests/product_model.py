@@ -1,7 +1,7 @@
 """A product of three positive inputs as a flopcast model module (test only): Y = x1 x2 x3, so with
 lognormal inputs log Y is normal and every tail probability of Y has a closed form."""
 
-from flopcast.models._spec import Quantity
+from flopcast.models.spec import Quantity
 
 INPUTS = {f"x{i}": Quantity("1", f"factor {i}", domain="positive") for i in (1, 2, 3)}
 OUTPUTS = {"y": Quantity("1", "product of the factors", domain="positive")}

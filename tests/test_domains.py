@@ -8,7 +8,7 @@ import pytest
 from conftest import MINI
 
 from flopcast import engine
-from flopcast.models._spec import DOMAINS
+from flopcast.models.spec import DOMAINS
 from flopcast.priors.domains import prior_problem, range_prior
 from flopcast.priors.errors import InputError
 from flopcast.priors.families import FAMILIES
@@ -170,7 +170,7 @@ def _shifted_model():
     """y = a - 1 declared positive: in its domain only where a > 1 (a lognormal median 2 crosses 1)."""
     import types
 
-    from flopcast.models._spec import Quantity
+    from flopcast.models.spec import Quantity
 
     module = types.ModuleType("flopcast.models.shifted_model")
     module.INPUTS = {"a": Quantity("x", "an input", None, "test", domain="positive")}

@@ -127,7 +127,7 @@ def test_declared_models_expect_flops_and_dense_peaks():
 
 
 def test_a_model_input_declared_in_sparse_peaks_is_found():
-    from flopcast.models._spec import Quantity
+    from flopcast.models.spec import Quantity
 
     inputs = {
         "peak": Quantity(

@@ -1,11 +1,13 @@
 """The house rules, checked: data flows one way (priors -> plan -> sampling -> engine -> results
--> analyze -> report -> cli), no import cycles, functions of at most 64 statements, nothing in the
+-> analyze -> report -> cli), no import cycles (imports inside functions counted too), imports inside
+functions only for heavy third-party libraries, functions of at most 64 statements, nothing in the
 engine reads TOML or names a model, and code cites no path the repository does not ship."""
 
 from __future__ import annotations
 
 import ast
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -26,6 +28,7 @@ LAYERS = [  # (prefix, layer): a module may import only its own layer or lower o
     ("flopcast.summary", 2),
     ("flopcast.streaming", 2),
     ("flopcast.executors", 2),
+    ("flopcast.protocol", 3),
     ("flopcast.results", 3),
     ("flopcast.samples", 3),
     ("flopcast.outdir", 3),
@@ -37,15 +40,6 @@ LAYERS = [  # (prefix, layer): a module may import only its own layer or lower o
     ("flopcast.cli", 7),
     ("flopcast.__main__", 7),
 ]
-# Deferred (inside a function) imports that go up a layer on purpose: a result hands itself to
-# the layer that renders or analyses it when a notebook user asks (plot, save, sensitivity).
-UPWARD_ALLOWED = {
-    ("flopcast.results", "flopcast.report.registry"),
-    ("flopcast.results", "flopcast.analyze.waterfall"),
-    ("flopcast.results", "flopcast.analyze.sensitivity"),
-    ("flopcast.results", "flopcast.analyze.stress"),
-    ("flopcast.results", "flopcast.analyze.headlines"),
-}
 
 
 def layer(module: str) -> int | None:
@@ -63,16 +57,22 @@ def module_name(path: Path) -> str:
     return ".".join(["flopcast", *parts])
 
 
-def imports(path: Path) -> list[tuple[str, bool]]:
-    """(imported flopcast module, at module level?) for every import in the file."""
-    tree = ast.parse(path.read_text())
+def _top_level(tree: ast.Module) -> set[int]:
     top = {id(n) for n in tree.body}
     top |= {id(c) for n in tree.body if isinstance(n, (ast.If, ast.Try)) for c in ast.walk(n)}
+    return top
+
+
+def imports(path: Path) -> list[tuple[str, bool]]:
+    """(imported flopcast module or name, at module level?) for every import in the file;
+    ``from flopcast.pkg import sub`` is the submodule when ``sub`` is one, else the package."""
+    tree = ast.parse(path.read_text())
+    top = _top_level(tree)
     out = []
     for node in ast.walk(tree):
         names = []
         if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("flopcast"):
-            names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            names = [f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in ALL else node.module for a in node.names]
         elif isinstance(node, ast.Import):
             names = [a.name for a in node.names if a.name.startswith("flopcast")]
         for name in names:
@@ -80,7 +80,16 @@ def imports(path: Path) -> list[tuple[str, bool]]:
     return out
 
 
+def _installed_name(path: Path) -> str:
+    """The module a file installs as: simulate/ is flopcast, priors/ flopcast.priors, models/ flopcast.models."""
+    root = path.relative_to(ROOT).parts[0]
+    base = {"simulate": ["flopcast"], "priors": ["flopcast", "priors"], "models": ["flopcast", "models"]}[root]
+    rel = path.relative_to(ROOT / root).with_suffix("")
+    return ".".join([*base, *(p for p in rel.parts if p != "__init__")])
+
+
 MODULES = {module_name(p): p for p in SIMULATE.rglob("*.py")}
+ALL = {_installed_name(p): p for d in ("simulate", "priors", "models") for p in (ROOT / d).rglob("*.py")}
 
 
 def _resolve(name: str) -> str | None:
@@ -100,15 +109,20 @@ def test_no_import_goes_up_a_layer(module):
         if target is None or target in (module, "flopcast"):  # anyone may read flopcast.__version__
             continue
         theirs = layer(target)
-        if theirs is not None and theirs > own and (module, target) not in UPWARD_ALLOWED:
+        if theirs is not None and theirs > own:
             bad.append(target)
     assert not bad, f"{module} (layer {own}) imports higher layers: {sorted(set(bad))}"
 
 
-def test_no_import_cycles_at_module_level():
-    graph = {
-        m: {t for n, top in imports(p) if top and (t := _resolve(n)) in MODULES and t != m} for m, p in MODULES.items()
-    }
+def _resolve_any(name: str) -> str | None:
+    while name and name not in ALL:
+        name = name.rpartition(".")[0]
+    return name or None
+
+
+def test_no_import_cycles():
+    """Over every module of the package (engine, priors, models), imports inside functions included."""
+    graph = {m: {t for n, _ in imports(p) if (t := _resolve_any(n)) is not None and t != m} for m, p in ALL.items()}
     seen, stack, cycles = set(), [], []
 
     def visit(m):
@@ -119,13 +133,34 @@ def test_no_import_cycles_at_module_level():
             return
         seen.add(m)
         stack.append(m)
-        for t in graph[m]:
+        for t in sorted(graph[m]):
             visit(t)
         stack.pop()
 
-    for m in graph:
+    for m in sorted(graph):
         visit(m)
     assert not cycles, cycles
+
+
+PLATFORM_ONLY = {"resource"}  # standard-library modules that exist only on some platforms
+
+
+def _deferred_ok(module: str) -> bool:
+    """A heavy third-party library (or a platform-only standard module) may be imported inside a function."""
+    root = module.split(".")[0]
+    return root != "flopcast" and (root not in sys.stdlib_module_names or root in PLATFORM_ONLY)
+
+
+@pytest.mark.parametrize("path", sorted(ALL.values()), ids=lambda p: str(p.relative_to(ROOT)))
+def test_imports_inside_functions_are_heavy_third_party_only(path):
+    tree = ast.parse(path.read_text())
+    top = _top_level(tree)
+    bad = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)) and id(node) not in top:
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+            bad += [n for n in names if not _deferred_ok(n)]
+    assert not bad, f"{path.name} imports {sorted(set(bad))} inside functions; import them at the top of the module"
 
 
 PENDING_SPLIT: set[Path] = set()
@@ -146,7 +181,7 @@ def test_functions_are_short(path):
 
 
 def test_engine_reads_no_toml_and_names_no_model():
-    models = {p.stem for p in (ROOT / "models").glob("*.py") if not p.stem.startswith("_")}
+    models = {p.stem for p in (ROOT / "models").glob("*.py") if not p.stem.startswith("_") and p.stem != "spec"}
     for path in set(SIMULATE.rglob("*.py")) - PENDING_SPLIT:
         text = path.read_text()
         assert "tomllib" not in text, f"{path} parses TOML; file formats belong to priors/"

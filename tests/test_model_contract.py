@@ -1,4 +1,4 @@
-"""The one contract every module in models/ keeps (models/_spec.py), checked module by module:
+"""The one contract every module in models/ keeps (models/spec.py), checked module by module:
 
 - INPUTS and OUTPUTS are Quantity with a unit, a description and a domain; defaults lie in their domain;
 - ``evaluate`` is pure: it leaves its inputs unchanged and gives the same result twice;
@@ -12,17 +12,16 @@
 from __future__ import annotations
 
 import importlib
-import pkgutil
 
 import numpy as np
 import pytest
 
-from flopcast import models
-from flopcast.models._spec import Domain, Quantity
+from flopcast.models.spec import Domain, Quantity
 from flopcast.plan import load_model
 from flopcast.priors.scenario import bundled_scenarios, load_scenario
+from flopcast.registry import available_models
 
-MODULES = sorted(m.name for m in pkgutil.iter_modules(models.__path__) if not m.name.startswith("_"))
+MODULES = available_models()
 SCENARIOS = [p.stem for p in bundled_scenarios()]
 N = 64
 # (relative tolerance of the compiled PyTensor graph against numpy: fused C loops may round differently)

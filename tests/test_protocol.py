@@ -13,13 +13,14 @@ import numpy as np
 import pytest
 
 import flopcast as fc
+from flopcast import engine
 from flopcast.analyze.compare_outputs import compare_outputs
 from flopcast.analyze.hardware import hardware
 from flopcast.analyze.sensitivity import analyze as sensitivity
 from flopcast.analyze.validate import validate
 from flopcast.analyze.voi import voi
+from flopcast.protocol import Result
 from flopcast.report import registry
-from flopcast.results import Result
 
 
 @pytest.fixture(scope="module")
@@ -132,7 +133,7 @@ class Spread(Result):
 
 
 def spread(scenario, draws: int = 2000, seed: int | None = None) -> Spread:
-    r = fc.run(scenario, draws=draws, seed=seed)
+    r = engine.run(scenario, draws=draws, seed=seed)
     return Spread(r.plan.scenario.name, draws, r.seed, {n: s.p95 / s.p05 for n, s in r.summary.items() if s.p05 > 0})
 
 
@@ -157,7 +158,7 @@ def cmd_spread(args, opts):  # cli: parse, call, hand the result to the skeleton
 def toy():
     registry.register(Spread, kind="spread", figure=spread_figure, axes=True)  # the one registration
     yield
-    registry._REGISTRY.pop(Spread)
+    registry.unregister(Spread)
 
 
 def test_a_toy_analysis_gets_everything_for_free(toy, tmp_path, capsys):

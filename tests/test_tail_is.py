@@ -190,7 +190,7 @@ def test_a_tail_that_leaves_a_domain_falls_back_to_counting_when_automatic(monke
     toward Y >= 0.5 cross 1 and leave the domain: auto counts (and says why), --tail is refuses."""
     import types
 
-    from flopcast.models._spec import Quantity
+    from flopcast.models.spec import Quantity
 
     share = types.ModuleType("flopcast.models.share_model")
     share.INPUTS = product_model.INPUTS

@@ -8,14 +8,15 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import optimize
 
+from flopcast.analyze import streamed
+from flopcast.analyze.conventions import check
 from flopcast.analyze.headlines import headline_band, is_streamed
 from flopcast.analyze.stress import exceedance
 from flopcast.engine import evaluate_point, run
 from flopcast.plan import Plan
 from flopcast.priors.errors import InputError
-from flopcast.results import Result
+from flopcast.results import Result, convention_json
 
 TOLERANCE = (0.95, 1.05)
 
@@ -104,6 +105,8 @@ def _solve_input(plan: Plan, output: str, target: float, name: str, base: dict) 
     i = min(candidates, key=lambda i: abs(math.log(grid[i] / point)))  # the crossing nearest the point
     if vals[i] == 0:
         return float(grid[i])
+    from scipy import optimize  # heavy: loaded only when a premise is solved for
+
     return float(optimize.brentq(f, grid[i], grid[i + 1], xtol=abs(point) * 1e-12, rtol=1e-10))
 
 
@@ -194,8 +197,6 @@ def audit(plan: Plan, draws: int | None = None, seed: int | None = None, max_fix
             continue
         line.inherited_from = _inherited(plan, line, lines)
         line.fixes = _fixes(plan, line, h, headlines, derived, max_fixes)
-    from flopcast.analyze.conventions import check
-    from flopcast.results import convention_json
 
     return Audit(
         plan.scenario.name,
@@ -221,7 +222,6 @@ def _exceedances_streamed(plan: Plan, band, headlines):
     kept only a prefix), exact counts in one pass (``analyze.streamed``); None for an in-memory band."""
     if band is None or band.kept is None or band.kept >= band.draws:
         return None
-    from flopcast.analyze import streamed
 
     wanted: dict[str, list[float]] = {}
     for h in headlines:

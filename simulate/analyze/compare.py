@@ -3,13 +3,16 @@ same unit-cube draw, so the ratio distribution reflects the assumptions that dif
 
 from __future__ import annotations
 
+import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from flopcast.analyze.streamed import compare_summaries, wants_stream
 from flopcast.engine import check_draws, plan_for, run, sampled_columns
 from flopcast.priors.errors import InputError
+from flopcast.priors.hardware import names
 from flopcast.results import Result
 from flopcast.seeds import resolve_seed
 from flopcast.summary import Summary, summarize
@@ -43,7 +46,6 @@ class Comparison(Result):
         a, b = self.unmatched.get("a", []), self.unmatched.get("b", [])
         if not (a and b):
             return ""
-        import difflib
 
         close = [(difflib.SequenceMatcher(None, x, y).ratio(), x, y) for x in a for y in b]
         _, x, y = max(close)
@@ -159,8 +161,6 @@ def compare(
     columns = sorted(set(sampled_columns(plan_a)) | set(sampled_columns(plan_b)))
     shared = sorted(set(plan_a.uncertain) & set(plan_b.uncertain))
     if _streams(draws, stream, sampler):
-        from dataclasses import replace
-
         return replace(
             _compare_streamed(plan_a, plan_b, pairs, draws, seed, sampler, columns, shared), unmatched=unmatched
         )
@@ -187,14 +187,12 @@ def compare(
 def _dimension(unit: str) -> str:
     """A unit with every accelerator name replaced by one token: ``"H100-months"`` and ``"B200-months"``
     and ``"GPU-months"`` count the same thing; ``"USD"`` and ``"FLOP"`` do not."""
-    from flopcast.priors.hardware import names
 
     tokens = sorted({*names(), "H100", "GPU", "TPU-chip"}, key=len, reverse=True)
     return re.sub("|".join(map(re.escape, tokens)), "ACCELERATOR", unit)
 
 
 def _streams(draws: int, stream: bool | None, sampler: str) -> bool:
-    from flopcast.analyze.streamed import wants_stream
 
     return wants_stream(draws, stream, sampler)
 
@@ -202,7 +200,6 @@ def _streams(draws: int, stream: bool | None, sampler: str) -> bool:
 def _compare_streamed(plan_a, plan_b, pairs, draws, seed, sampler, columns, shared) -> Comparison:
     """``compare`` over all draws without holding them: exact quantiles and P(B > A) over N = draws
     (``analyze.streamed``); the 90% HDIs come from the streaming histograms (within one bin)."""
-    from flopcast.analyze.streamed import compare_summaries
 
     got = compare_summaries((plan_a, plan_b), pairs, draws, seed, sampler, columns)
     out = {n: OutputComparison(n, got[n][0].unit, *got[n]) for n in pairs}

@@ -12,6 +12,7 @@ from flopcast.engine import evaluate_point, plan_for, run
 from flopcast.priors.comparison import Comparison, load_comparison
 from flopcast.priors.errors import InputError
 from flopcast.results import Result
+from flopcast.seeds import resolve_seed
 from flopcast.summary import Summary, summarize
 
 
@@ -80,7 +81,6 @@ def compare_outputs(ref: str | Comparison, draws: int = 50_000, seed: int | None
     """Sample each entry of a comparison (a bundled name, a path, or a loaded ``Comparison``) with its
     own scenario's priors; the result holds the ``[comparison]`` header as a dict, the entries, the
     draws and the seed (and unpacks as ``head, entries, seed``)."""
-    from flopcast.seeds import resolve_seed
 
     comparison = ref if isinstance(ref, Comparison) else load_comparison(ref)
     seed = resolve_seed(seed)

@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass, field
 
 from flopcast.engine import evaluate_point, plan_for, run, sampled_columns
+from flopcast.fmt import num
 from flopcast.models._convention import Mismatch, mismatches
 from flopcast.plan import Plan
 
@@ -40,7 +41,6 @@ class Finding:
 
     def short(self) -> str:
         """One terminal line: the input, the two conventions and the factor."""
-        from flopcast.fmt import num
 
         m = self.mismatch
         words = {"mac": "MACs", "flop": "FLOPs", "forward+backward": "forward + backward"}

@@ -19,8 +19,11 @@ from functools import partial
 
 import numpy as np
 
-from flopcast.engine import evaluate_point
-from flopcast.results import Result
+from flopcast.analyze.conventions import findings
+from flopcast.domains import check_draws
+from flopcast.engine import DEFAULT_CHUNK, evaluate_point, plan_for, run, sampled_columns
+from flopcast.executors import _blocks, _thread_map, default_workers
+from flopcast.results import Result, RunResult
 from flopcast.summary import log_hdi90_ordered, order_statistics
 
 
@@ -130,8 +133,6 @@ def headline_band(result, sets: dict, cache: dict | None = None):
     key = tuple(sorted(sets.items()))
     cache = {} if cache is None else cache
     if key not in cache:
-        from flopcast.engine import plan_for, run, sampled_columns
-
         fixed = plan_for(plan, dict(sets))
         streamed = is_streamed(result)
         held = _on_held_draws(result, fixed) if fixed.uncertain and not streamed else None
@@ -160,10 +161,6 @@ def _on_held_draws(result, fixed):
     model once; the same numbers a re-run with the same seed and unit-cube columns draws (common random
     numbers), without drawing them again. None when the run kept only some of its inputs' draws or a set
     input is correlated with others."""
-    from flopcast.domains import check_draws
-    from flopcast.engine import DEFAULT_CHUNK
-    from flopcast.executors import _blocks, _thread_map, default_workers
-    from flopcast.results import RunResult
 
     n = result.draws
     if not all(name in result.inputs and len(result.inputs[name]) == n for name in fixed.uncertain):
@@ -236,7 +233,6 @@ def headlines(result) -> Headlines:
         band = known[name] if name in known else None if streamed else log_hdi90(values)
         if band is not None:
             spans[name] = band
-    from flopcast.analyze.conventions import findings
 
     return Headlines(plan.scenario.name, result.draws, items, spans, findings(plan), list(plan.converted))
 

@@ -11,13 +11,13 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import stats
 
-from flopcast.engine import plan_for
+from flopcast.analyze.shapley import plan_shapley
+from flopcast.engine import plan_for, run
 from flopcast.plan import Plan
 from flopcast.priors.errors import InputError
 from flopcast.results import Result
-from flopcast.seeds import int_seed, resolve_seed
+from flopcast.seeds import int_seed, resolve_seed, stream
 
 DEFAULT_SOBOL_N = 2**13  # base samples; SALib evaluates N (k + 2) points
 _EPS = 2.0**-40
@@ -178,6 +178,8 @@ def _log_or_fail(y: np.ndarray, output: str) -> np.ndarray:
 
 def rank_correlations(r, output: str) -> dict[str, float]:
     """Spearman correlation of each input with the output, over the scenario's own (copula) draws."""
+    from scipy import stats  # heavy: loaded only by the analysis
+
     ranks_y = stats.rankdata(r.outputs[output])
     out = {}
     for name, values in r.inputs.items():
@@ -221,7 +223,6 @@ def analyze(
         raise InputError("n", f"must be an integer >= 64, got {n!r}")
     seed = resolve_seed(seed)
     baseline, swings = tornado(plan, output)
-    from flopcast.engine import run
 
     draws = run(plan, draws=spearman_draws, seed=seed, summarize_outputs=False)
     constant = np.asarray(draws.outputs[output], dtype=float)
@@ -247,9 +248,6 @@ def analyze(
     rho = rank_correlations(draws, output)
     shap = pawn_of = None
     if shapley or (shapley is None and not plan.independent):
-        from flopcast.analyze.shapley import plan_shapley
-        from flopcast.seeds import stream
-
         y = np.asarray(draws.outputs[output], dtype=float)
         y = _log_or_fail(y, output) if log else y
         shap = plan_shapley(plan, output, y, stream(seed, "shapley"), log, inputs=draws.inputs)

@@ -30,6 +30,8 @@ import numpy as np
 from scipy import special
 
 from flopcast.plan import Plan
+from flopcast.priors.errors import InputError
+from flopcast.sampling import rank_to_pearson
 
 INNER = 3  # N_i of Song, Nelson & Staum (2016), section 5
 ROW_BUDGET = 300_000  # model evaluations for the conditional variances (permutations x (d-1) x INNER)
@@ -172,8 +174,6 @@ def plan_copula(plan: Plan) -> tuple[list[Callable], np.ndarray, str]:
     calibrated posterior, its empirical marginals with the correlation of its draws' normal scores."""
     from scipy import stats
 
-    from flopcast.sampling import rank_to_pearson
-
     names = plan.uncertain
     index = {n: i for i, n in enumerate(names)}
     corr = np.eye(len(names))
@@ -229,7 +229,6 @@ def plan_shapley(
 ) -> ShapleyEffects:
     """Shapley effects of ``output`` (its log with ``log``) for a bound plan; ``y`` are the analysed
     values of the scenario's own joint draws and ``inputs`` their inputs (used to find null inputs)."""
-    from flopcast.priors.errors import InputError
 
     names = plan.uncertain
     ppfs, corr, note = plan_copula(plan)

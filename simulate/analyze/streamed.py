@@ -8,6 +8,7 @@ streaming summaries (``flopcast.streaming``). The N used is the draws requested.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Callable, Sequence
 
 import numpy as np
@@ -130,6 +131,5 @@ def compare_summaries(
 
 
 def _unit(summary, unit: str):
-    from dataclasses import replace
 
     return None if summary is None else replace(summary, unit=unit)

@@ -9,16 +9,17 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import optimize
 
+from flopcast import engine
 from flopcast.analyze.sensitivity import check_output
+from flopcast.analyze.streamed import stress_tail, wants_stream
 from flopcast.analyze.tail import MIN_EXCEEDANCES, TailEstimate, check_tail, estimate_tail
 from flopcast.engine import run
 from flopcast.plan import Plan
 from flopcast.priors.errors import InputError
 from flopcast.results import Result
-from flopcast.seeds import int_seed
-from flopcast.summary import exceedance_ess, exceedance_mcse
+from flopcast.seeds import int_seed, resolve_seed
+from flopcast.summary import exceedance_ess, exceedance_mcse, quantile_mcse
 
 GOAL_RANGE = (0.001, 0.999)  # goal seek searches the prior's 0.1-99.9% range
 GOAL_DRAWS = 20_000
@@ -155,7 +156,6 @@ def goal_seek(plan: Plan, output: str, target: float, seed: int, draws: int = GO
     median's MCSE at v (ArviZ's quantile MCSE on the ``draws`` outputs there; a calibrated scenario's
     posterior ESS) divided by the slope |d median / d v|, read by a central difference of +/-1% of
     prior probability around v on the same draws."""
-    from flopcast.summary import quantile_mcse
 
     base = run(plan, draws=draws, seed=int_seed(seed, "goal_seek"), summarize_outputs=False)
     constants = {n: np.float64(v) for n, v in plan.constants.items()}
@@ -183,6 +183,8 @@ def goal_seek(plan: Plan, output: str, target: float, seed: int, draws: int = GO
         if g[i] == 0:
             u = float(grid_u[i])
         else:
+            from scipy import optimize  # heavy: loaded only when an input must be solved for
+
             u = optimize.brentq(
                 lambda uu: float(median_at(dist.ppf(np.array([uu])))[0] - target),  # noqa: B023
                 grid_u[i],
@@ -206,12 +208,6 @@ def _goal_mcse(dist, u: float, v: float, outputs_at, ess, quantile_mcse) -> floa
         return None
     se = quantile_mcse(np.sort(y[0]), 0.5, ess) / abs(slope)
     return float(se) if math.isfinite(se) else None
-
-
-def _ordinal(q: float) -> str:
-    n = int(round(q))
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
 
 
 def stress(
@@ -320,7 +316,6 @@ def _weighted_conditional(plan: Plan, est: TailEstimate) -> dict[str, Conditiona
 
 
 def _streams(draws: int | None, stream: bool | None, sampler: str) -> bool:
-    from flopcast.analyze.streamed import wants_stream
 
     return wants_stream(draws, stream, sampler)
 
@@ -328,9 +323,6 @@ def _streams(draws: int | None, stream: bool | None, sampler: str) -> bool:
 def _stress_streamed(plan: Plan, output: str, headline: float, draws: int | None, seed: int | None, sampler: str):
     """The draws' part of ``stress`` over all ``draws`` without holding them: exact exceedance
     counts and (conditional) medians (``analyze.streamed``); the figure shows the kept prefix."""
-    from flopcast import engine
-    from flopcast.analyze.streamed import stress_tail
-    from flopcast.seeds import resolve_seed
 
     n = engine.check_draws(draws if draws is not None else (plan.scenario.default_draws or engine.DEFAULT_DRAWS))
     seed = resolve_seed(seed)

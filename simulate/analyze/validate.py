@@ -30,6 +30,7 @@ its prior. Everything is vectorised over draws.
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import math
 import time
@@ -38,7 +39,11 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from flopcast import engine, seeds
+from flopcast.analyze.calibration import calibrate, load_evidence
+from flopcast.analyze.calibration.likelihood import observed
 from flopcast.priors.errors import InputError
+from flopcast.priors.hardware import REFERENCE, restated_unit
 from flopcast.results import Result
 
 BANDS = {"p05": 0.05, "p25": 0.25, "median": 0.5, "p75": 0.75, "p95": 0.95}
@@ -49,7 +54,6 @@ LOO_CHAINS = 2
 
 def calibration_api():
     """``(calibrate, load_evidence, takes_discrepancy)``: the one place validation imports calibration."""
-    from flopcast.analyze.calibration import calibrate, load_evidence
 
     return calibrate, load_evidence, "discrepancy" in inspect.signature(calibrate).parameters
 
@@ -175,7 +179,6 @@ def _case(obs, unit: str, values: np.ndarray, calibrated_on: int) -> Case:
 
 
 def _observed(plan, obs, x: dict[str, Any], n: int) -> np.ndarray:
-    from flopcast.analyze.calibration.likelihood import observed
 
     with np.errstate(all="ignore"):
         return np.broadcast_to(np.asarray(observed(plan, obs, x), dtype=float), (n,)).copy()
@@ -231,7 +234,6 @@ def validate(
     posterior calibrated on the other cases; widened by the case's own measurement error unless
     ``measurement_error=False``); see the module docstring. ``target_accept`` is NUTS's, for the
     leave-one-out calibrations (raise it, e.g. 0.99, when they report divergences)."""
-    from flopcast import engine, seeds
 
     started = time.perf_counter()
     _check(discrepancy, draws, seed)
@@ -320,7 +322,6 @@ def _unit(plan, obs) -> str:
     unit = plan.unit(obs.output)
     if getattr(obs, "accelerator", None) is None or obs.output not in plan.model.outputs:
         return unit
-    from flopcast.priors.hardware import REFERENCE, restated_unit
 
     declared = _module_unit(plan, obs.output) or unit
     if obs.accelerator == REFERENCE and unit == declared:  # the model's own H100 units, as a run on it says
@@ -330,7 +331,6 @@ def _unit(plan, obs) -> str:
 
 def _module_unit(plan, output: str) -> str | None:
     """The unit the model module declares (before a scenario's accelerator restated it)."""
-    import importlib
 
     try:
         module = importlib.import_module(f"flopcast.models.{plan.model.name}")

@@ -32,8 +32,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from flopcast.analyze.sensitivity import check_output
+from flopcast.engine import check_draws, plan_for, run
 from flopcast.priors.errors import InputError
-from flopcast.results import Rendered
+from flopcast.priors.numbers import to_number
+from flopcast.protocol import Result
+from flopcast.seeds import resolve_seed
+from flopcast.seeds import rng as seeded
 
 BINS = 64  # fewest bins of an input's rank (below 4,096 draws)
 MAX_BINS = 1024
@@ -60,7 +65,6 @@ def parse_decision(text: str | None) -> Decision | None:
     """``">= 720000"`` -> Decision(">=", 720000.0); None stays None."""
     if text is None:
         return None
-    from flopcast.priors.numbers import to_number
 
     m = re.fullmatch(r"\s*(>=|<=|>|<)\s*(\S+)\s*", str(text))
     try:
@@ -277,7 +281,7 @@ class VoiRow:
 
 
 @dataclass(frozen=True, repr=False)
-class ValueOfInformation(Rendered):
+class ValueOfInformation(Result):
     _row_name = "input"  # to_dataframe: one row per input
 
     scenario: str
@@ -438,9 +442,6 @@ def voi(
     sets=(),
 ) -> ValueOfInformation:
     """Rank the scenario's uncertain inputs (and named groups) by the value of learning them exactly."""
-    from flopcast.analyze.sensitivity import check_output
-    from flopcast.engine import check_draws, plan_for, run
-    from flopcast.seeds import resolve_seed
 
     plan = plan_for(scenario, sets)
     check_output(plan, output)
@@ -457,7 +458,6 @@ def voi(
     if np.any(y <= 0):
         raise InputError(f"output {output}", "has values <= 0; value of information is measured on log(output)")
     yes = dec.holds(y) if dec is not None else None
-    from flopcast.seeds import rng as seeded
 
     total, p, rows = voi_from_draws(r.inputs, np.log(y), yes, group_map, rng=seeded(seed, "bootstrap"))
     warn = []

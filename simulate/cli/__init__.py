@@ -1,7 +1,8 @@
 """The ``flopcast`` command: shared options parsed once, one command skeleton, one output writer."""
 
+from flopcast.cli.app import main as _main
+
 
 def main(argv=None) -> int:
-    from flopcast.cli.app import main as _main
 
     return _main(argv)

@@ -14,14 +14,19 @@ import errno
 import os
 import signal
 import sys
+import threading
+import warnings
 from functools import partial
 from typing import Sequence
 
-from flopcast import __version__
-from flopcast.cli import commands
+from flopcast import __version__, outdir
+from flopcast.cli import authoring, calibrate, commands, hardware, validate, voi
 from flopcast.cli.options import EXAMPLES, Parser
 from flopcast.cli.options import command as declare
 from flopcast.cli.skeleton import execute
+from flopcast.engine import STREAM_ABOVE
+from flopcast.fmt import command, safe
+from flopcast.outdir import stale_stages
 from flopcast.priors.errors import EXIT_CODES, EXIT_INTERRUPTED, FlopcastError, InputError, OutputError, exit_code
 
 EXIT_INPUT = EXIT_CODES[InputError]
@@ -232,8 +237,6 @@ def build_parser() -> argparse.ArgumentParser:
         "out",
     )
 
-    from flopcast.cli import authoring, calibrate, hardware, validate, voi
-
     hardware.register(sub)
     calibrate.register(sub)
     validate.register(sub)
@@ -255,7 +258,6 @@ if hasattr(signal, "SIGHUP"):
 def _on_signal(signum, frame):
     """SIGINT, SIGTERM and SIGHUP alike: record the signal (the writer renames nothing into place once
     one came, ``outdir.interrupted``) and raise once; a second signal during the clean-up only records."""
-    from flopcast import outdir
 
     first = outdir.interrupted() is None
     outdir.note_signal(signum)
@@ -281,12 +283,10 @@ def _unraisable(hook):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    import threading
 
     _safe_stdout()
     if threading.current_thread() is not threading.main_thread():  # signals belong to the main thread
         return _main(argv)
-    from flopcast import outdir
 
     outdir.note_signal(None)
     wanted = {sig: _on_signal for sig in _EXIT_FOR}
@@ -319,7 +319,6 @@ def _safe_stdout() -> None:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    import warnings
 
     with warnings.catch_warnings():
         # numpy's overflow/invalid-value RuntimeWarnings: every NaN or infinite value an input or output
@@ -329,7 +328,6 @@ def _main(argv: Sequence[str] | None) -> int:
 
 
 def _command(argv: Sequence[str] | None) -> int:
-    from flopcast import outdir
 
     try:
         args = build_parser().parse_args(argv)
@@ -349,8 +347,6 @@ _STDOUT_ERRNOS = {errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EFBIG}
 
 
 def _failure(exc: BaseException) -> int:
-    from flopcast import outdir
-    from flopcast.fmt import safe
 
     signum = outdir.interrupted()
     if signum is not None or isinstance(exc, (KeyboardInterrupt, _Terminated)):
@@ -366,8 +362,6 @@ def _failure(exc: BaseException) -> int:
         print(f"flopcast: error: {_one_line(exc)}", file=sys.stderr)
         return exit_code(exc)
     if isinstance(exc, MemoryError):
-        from flopcast.engine import STREAM_ABOVE
-
         print(
             f"flopcast: error: out of memory; use fewer --draws (above {STREAM_ABOVE:,} draws summaries stream)",
             file=sys.stderr,
@@ -433,7 +427,6 @@ def flag_where(where: str) -> str:
 
 
 def _one_line(exc: Exception) -> str:
-    from flopcast.report.text import safe
 
     text = str(exc)
     if isinstance(exc, FlopcastError) and exc.where:
@@ -442,8 +435,6 @@ def _one_line(exc: Exception) -> str:
 
 
 def _note_stale_stages() -> None:
-    from flopcast.fmt import command, safe
-    from flopcast.outdir import stale_stages
 
     for p in stale_stages():
         print(

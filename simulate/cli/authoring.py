@@ -13,8 +13,13 @@ import re
 import sys
 from pathlib import Path
 
-from flopcast.fmt import safe
+from flopcast.cli.options import add
+from flopcast.cli.skeleton import emit_json
+from flopcast.fmt import num, safe, table
+from flopcast.outdir import create_file
+from flopcast.plan import available_models, load_model
 from flopcast.priors.errors import InputError
+from flopcast.report.text import clip, wrap
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,79}")
 
@@ -32,7 +37,6 @@ _TEMPLATE = {
 
 
 def register(sub) -> None:
-    from flopcast.cli.options import add
 
     m = sub.add_parser("models", help="every model's inputs and outputs: units, domains, descriptions")
     m.add_argument("model", nargs="?", default=None, help="one model (default: all)")
@@ -73,10 +77,6 @@ def model_json(model) -> dict:
 
 
 def cmd_models(args) -> int:
-    from flopcast.cli.skeleton import emit_json
-    from flopcast.fmt import num, table
-    from flopcast.plan import available_models, load_model
-    from flopcast.report.text import clip, wrap
 
     names = [args.model] if args.model else available_models()
     models = [load_model(n, "models") for n in names]
@@ -163,7 +163,6 @@ y = {{ formula = "a * b * c", unit = "units of y" }}
 
 
 def cmd_new(args) -> int:
-    from flopcast.plan import load_model
 
     if not NAME.fullmatch(args.name) or ".." in args.name:
         raise InputError(
@@ -175,7 +174,6 @@ def cmd_new(args) -> int:
     out = Path(args.out) if args.out else Path(f"{args.name}.toml")
     if out.suffix != ".toml":
         raise InputError("--out", f"{safe(out)} must end in .toml")
-    from flopcast.outdir import create_file
 
     text = template(args.name, model) if model is not None else EQUATIONS_TEMPLATE.format(name=args.name, file=out)
     create_file(out, text)  # whole or not at all, never over a file

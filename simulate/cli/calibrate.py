@@ -9,6 +9,13 @@ from __future__ import annotations
 import math
 import sys
 
+from flopcast import engine
+from flopcast.analyze.calibration import calibrate, load_evidence
+from flopcast.cli.options import command, number_in
+from flopcast.cli.skeleton import Outcome
+from flopcast.fmt import command as shell_command
+from flopcast.report import registry, text
+
 DEFAULT_DRAWS = 1000
 DEFAULT_TUNE = 1000
 DEFAULT_CHAINS = 2
@@ -17,7 +24,6 @@ DEFAULT_TARGET_ACCEPT = 0.9
 
 def register(sub) -> None:
     """Add ``calibrate`` to the CLI's subparsers; it runs through the one command skeleton."""
-    from flopcast.cli.options import command
 
     p = command(
         sub,
@@ -63,12 +69,6 @@ def register(sub) -> None:
 
 
 def cmd_calibrate(args, opts):
-    from flopcast import engine
-    from flopcast.analyze.calibration import calibrate, load_evidence
-    from flopcast.cli.options import number_in
-    from flopcast.cli.skeleton import Outcome
-    from flopcast.fmt import command
-    from flopcast.report import registry, text
 
     def given(text, flag, default, *bounds, **kw):
         return default if text is None else number_in(text, flag, *bounds, **kw)
@@ -106,6 +106,8 @@ def cmd_calibrate(args, opts):
         text.calibration_lines(cal),
         warnings=list(cal.warnings),
         after=[
-            lambda folder: "run the calibrated scenario: " + command("flopcast", "run", f"{folder}/{cal.toml_name}")
+            lambda folder: (
+                "run the calibrated scenario: " + shell_command("flopcast", "run", f"{folder}/{cal.toml_name}")
+            )
         ],
     )

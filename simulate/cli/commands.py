@@ -4,16 +4,32 @@
 from __future__ import annotations
 
 import sys
-from contextlib import nullcontext
+import threading
+from contextlib import contextmanager, nullcontext
 
+from flopcast import engine
+from flopcast.analyze import audit as audit_analysis
+from flopcast.analyze import compare as compare_analysis
+from flopcast.analyze import compare_outputs as compare_outputs_analysis
+from flopcast.analyze import sensitivity as sensitivity_analysis
+from flopcast.analyze import stress as stress_analysis
+from flopcast.analyze.waterfall import waterfall as compute
+from flopcast.api import run_context
 from flopcast.cli.options import number, positive_int
-from flopcast.cli.skeleton import Outcome
+from flopcast.cli.skeleton import Outcome, emit_json, result_outcome
+from flopcast.dask_engine import dask_mapper
+from flopcast.executors import max_workers
+from flopcast.fmt import table
+from flopcast.priors.catalog import bundled_scenario_heads
 from flopcast.priors.errors import InputError
+from flopcast.report import registry, text
+from flopcast.report.run import PRIOR_HEADER, priors_rows
+from flopcast.report.style import eng
+from flopcast.report.text import clip, safe, wrap
+from flopcast.samples import SAVE_AT_MOST
 
 
 def run(args, opts) -> Outcome:
-    from flopcast import engine
-    from flopcast.executors import max_workers
 
     auto = args.draws == "auto"
     pool = "dask-remote" if args.scheduler else args.engine  # a remote cluster's workers are not ours to count
@@ -28,14 +44,10 @@ def run(args, opts) -> Outcome:
     engine.check_budget(plan, max_draws if auto else opts.draws)  # before a dask cluster starts
     rounds = None
     if args.engine == "dask":
-        from flopcast.dask_engine import dask_mapper
-
         mapping = dask_mapper(args.scheduler, workers)
     else:
         mapping = nullcontext(None)
     with mapping as mapper:
-        from flopcast.samples import SAVE_AT_MOST
-
         options = dict(
             seed=opts.seed,
             sampler=args.sampler,
@@ -68,9 +80,8 @@ def run(args, opts) -> Outcome:
 def run_outcome(result, obj: dict, rounds, args) -> Outcome:
     """What ``run`` writes and prints: exactly what ``result.save()`` writes (the registry's writer
     with the run's report context: its published figures placed in its band, and its waterfall)."""
-    from flopcast.report import registry, text
 
-    context = result._report_context()
+    context = run_context(result)
     return Outcome(
         "run",
         result.plan.scenario.name,
@@ -84,8 +95,6 @@ def run_outcome(result, obj: dict, rounds, args) -> Outcome:
 
 
 def _point(plan, args) -> Outcome:
-    from flopcast import engine
-    from flopcast.report import registry, text
 
     pt = engine.point(plan)
     return Outcome(
@@ -99,9 +108,6 @@ def _point(plan, args) -> Outcome:
 
 
 def scenarios(args) -> int:
-    from flopcast.cli.skeleton import emit_json
-    from flopcast.priors.catalog import bundled_scenario_heads
-    from flopcast.report.text import safe
 
     items = [h.to_json() for h in bundled_scenario_heads()]
     if args.json:
@@ -114,12 +120,6 @@ def scenarios(args) -> int:
 
 
 def show(args) -> int:
-    from flopcast import engine
-    from flopcast.cli.skeleton import emit_json
-    from flopcast.fmt import table
-    from flopcast.report.run import PRIOR_HEADER, priors_rows
-    from flopcast.report.style import eng
-    from flopcast.report.text import clip, safe, wrap
 
     plan = engine.plan_for(args.scenario, args.sets)
     rows = priors_rows(plan)
@@ -165,8 +165,8 @@ def show(args) -> int:
         print("distributions:")
         print(safe(table(["input", "distribution"], [[r[0], r[1]] for r in rows], "ll")))
         print("sources:")
-    for text, i in sources.items():
-        line = f"[{i}] " + " ".join(text.split())
+    for source, i in sources.items():
+        line = f"[{i}] " + " ".join(source.split())
         print("\n".join(wrap(line, "")) if args.sources else clip(safe(line)))
     fitted = [(n, d) for n, d in plan.dists.items() if hasattr(d, "achieved")]
     if fitted:
@@ -181,14 +181,11 @@ def show(args) -> int:
 
 
 def sensitivity(args, opts) -> Outcome:
-    from flopcast import engine
-    from flopcast.analyze import sensitivity as S
-    from flopcast.report import registry, text
 
-    n = positive_int(args.n, "--n", maximum=2**20) if args.n is not None else S.DEFAULT_SOBOL_N
+    n = positive_int(args.n, "--n", maximum=2**20) if args.n is not None else sensitivity_analysis.DEFAULT_SOBOL_N
     plan = engine.plan_for(args.scenario, args.sets)
     with busy(f"sensitivity of {args.output}", opts):
-        sens = S.analyze(plan, args.output, n=n, seed=opts.seed, log=args.log)
+        sens = sensitivity_analysis.analyze(plan, args.output, n=n, seed=opts.seed, log=args.log)
     return Outcome(
         "sensitivity",
         plan.scenario.name,
@@ -201,15 +198,12 @@ def sensitivity(args, opts) -> Outcome:
 
 
 def stress(args, opts) -> Outcome:
-    from flopcast import engine
-    from flopcast.analyze import stress as S
-    from flopcast.report import registry, text
 
-    headline = S.check_headline(number(args.headline, "--headline"))
+    headline = stress_analysis.check_headline(number(args.headline, "--headline"))
     plan = engine.plan_for(args.scenario, args.sets)
     engine.check_budget(plan, opts.draws)
     with busy(f"stress test of {args.output}", opts):
-        st = S.stress(
+        st = stress_analysis.stress(
             plan, args.output, headline, draws=opts.draws, seed=opts.seed, sampler=args.sampler, tail=args.tail
         )
     return Outcome(
@@ -223,16 +217,13 @@ def stress(args, opts) -> Outcome:
 
 
 def audit(args, opts) -> Outcome:
-    from flopcast import engine
-    from flopcast.analyze import audit as A
-    from flopcast.report import registry, text
 
     plan = engine.plan_for(args.scenario, args.sets, flop_convention=getattr(args, "flop_convention", None))
     if not plan.scenario.headlines:
         raise InputError(plan.scenario.file, "lists no [[headlines]] to audit")
     engine.check_budget(plan, opts.draws)
     with busy("audit", opts):
-        au = A.audit(plan, draws=opts.draws, seed=opts.seed)
+        au = audit_analysis.audit(plan, draws=opts.draws, seed=opts.seed)
     return Outcome(
         "audit",
         plan.scenario.name,
@@ -244,8 +235,6 @@ def audit(args, opts) -> Outcome:
 
 
 def compare(args, opts) -> Outcome:
-    from flopcast.analyze import compare as C
-    from flopcast.report import registry, text
 
     mapping = {}
     for pair in args.map:
@@ -253,14 +242,14 @@ def compare(args, opts) -> Outcome:
         if not eq or not a.strip() or not b.strip():
             raise InputError(f"--map {pair}", "give it as OUTPUT_A=OUTPUT_B")
         mapping[a.strip()] = b.strip()
-    shared, gpus = C.split_accelerators(args.sets)  # two --gpu: A on the first, B on the second
+    shared, gpus = compare_analysis.split_accelerators(args.sets)  # two --gpu: A on the first, B on the second
     if args.scenario_b is None and len(gpus) < 2:
         raise InputError(
             "compare: scenario_b",
             "missing: give a second scenario, or two --gpu to compare one scenario on two accelerators",
         )
     with busy("compare", opts):
-        cmp = C.compare(
+        cmp = compare_analysis.compare(
             args.scenario_a,
             args.scenario_b or args.scenario_a,
             outputs=args.output,
@@ -282,15 +271,13 @@ def compare(args, opts) -> Outcome:
 
 
 def compare_outputs(args, opts) -> Outcome:
-    from flopcast.analyze import compare_outputs as C
-    from flopcast.cli.skeleton import result_outcome
 
-    return result_outcome(C.compare_outputs(args.comparison, draws=opts.draws or 50_000, seed=opts.seed))
+    return result_outcome(
+        compare_outputs_analysis.compare_outputs(args.comparison, draws=opts.draws or 50_000, seed=opts.seed)
+    )
 
 
 def waterfall(args, opts) -> Outcome:
-    from flopcast.analyze.waterfall import waterfall as compute
-    from flopcast.report import registry, text
 
     wf = compute(args.scenario, args.sets)
     return Outcome(
@@ -302,7 +289,6 @@ def progress_bar(total: int, unit: str, quiet: bool, minimum: int = 2_000_000):
     """A tqdm bar on stderr for long work, only on a terminal; yields the update callable or None."""
     if quiet or total < minimum or not sys.stderr.isatty():
         return nullcontext(None)
-    from contextlib import contextmanager
 
     from tqdm import tqdm
 
@@ -320,8 +306,6 @@ def busy(label: str, opts, interval: float = 0.5):
     analysis; until then this says the command is working and for how long.)"""
     if opts.quiet or opts.json or not sys.stderr.isatty():
         return nullcontext(None)
-    import threading
-    from contextlib import contextmanager
 
     from tqdm import tqdm
 

@@ -3,10 +3,15 @@ sources, or one JSON object. It only parses and calls the API (``fc.hardware()``
 
 from __future__ import annotations
 
+from flopcast.analyze.hardware import hardware
+from flopcast.cli.options import command
+from flopcast.cli.skeleton import emit_json
+from flopcast.fmt import table
+from flopcast.report.text import clip, safe, wrap
+
 
 def register(sub) -> None:
     """Add ``hardware`` to the CLI's subparsers."""
-    from flopcast.cli.options import command
 
     p = command(
         sub,
@@ -22,10 +27,6 @@ def register(sub) -> None:
 
 
 def cmd_hardware(args) -> int:
-    from flopcast.analyze.hardware import hardware
-    from flopcast.cli.skeleton import emit_json
-    from flopcast.fmt import table
-    from flopcast.report.text import clip, safe, wrap
 
     lib = hardware()
     if args.json:

@@ -11,7 +11,11 @@ import argparse
 import math
 from dataclasses import dataclass
 
+from flopcast import outdir
+from flopcast.plan import check_repeats
 from flopcast.priors.errors import InputError
+from flopcast.priors.numbers import parse_number, to_number
+from flopcast.seeds import check_seed
 
 MAX_DRAWS = 2**40  # beyond any machine: refused here; the engine bounds what fits in time and memory
 
@@ -91,7 +95,6 @@ class Parser(argparse.ArgumentParser):
 
 
 def positive_int(text: str | None, flag: str, maximum: int = MAX_DRAWS) -> int:
-    from flopcast.priors.numbers import to_number
 
     try:
         value = to_number(text)
@@ -106,7 +109,6 @@ def positive_int(text: str | None, flag: str, maximum: int = MAX_DRAWS) -> int:
 
 def number(text: str, flag: str) -> float:
     """A finite number as people write it (720k, 1.5M, 3e8: ``flopcast.priors.numbers``)."""
-    from flopcast.priors.numbers import parse_number
 
     return parse_number(text, flag)
 
@@ -217,8 +219,6 @@ class Options:
 def parse(args: argparse.Namespace) -> Options:
     """The shared options, checked before any work: --out first (nothing is computed for a folder
     that cannot be written), then --draws and --seed."""
-    from flopcast import outdir
-    from flopcast.seeds import check_seed
 
     out = getattr(args, "out", None)
     outdir.check_out(out)
@@ -226,7 +226,6 @@ def parse(args: argparse.Namespace) -> Options:
     draws = positive_int(raw_draws, "--draws") if raw_draws not in (None, "auto") else None
     raw_seed = getattr(args, "seed", None)
     seed = check_seed(raw_seed) if raw_seed is not None else None
-    from flopcast.plan import check_repeats  # here, not at the top: `flopcast --help` loads no priors
 
     check_repeats(getattr(args, "sets", None) or (), twice_ok=("accelerator",) if args.command == "compare" else ())
     return Options(

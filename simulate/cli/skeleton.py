@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from flopcast import engine, outdir
 from flopcast.cli.options import Options, parse
 from flopcast.fmt import safe, strict_json
+from flopcast.report import registry
 
 
 @dataclass
@@ -32,7 +34,6 @@ def emit_json(obj: dict) -> None:
 
 
 def execute(handler: Callable, args) -> int:
-    from flopcast import engine, outdir
 
     opts: Options = parse(args)
     with engine.long_runs_allowed(opts.allow_long):  # every run of the command is checked against the budget
@@ -63,7 +64,6 @@ def result_outcome(result, name: str | None = None, **context) -> Outcome:
     and has a renderer registered (``flopcast.report.registry``): its folder is what ``result.save()``
     writes, its ``--json`` is ``result.to_json()``, its terminal text the renderer's ``lines``. A CLI
     function for a new analysis parses its options, calls the analysis and returns this."""
-    from flopcast.report import registry
 
     obj = result.to_json()
     name = name or obj.get("scenario") or obj.get("comparison") or registry.kind(result)

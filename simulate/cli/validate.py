@@ -5,10 +5,15 @@ Building the parser imports nothing heavy; the handler imports the analysis and 
 
 from __future__ import annotations
 
+from flopcast.analyze.validate import validate
+from flopcast.cli.options import command, number_in
+from flopcast.cli.skeleton import Outcome
+from flopcast.report import registry
+from flopcast.report.validate import summary_text
+
 
 def register(sub) -> None:
     """Add ``validate`` to the CLI's subparsers."""
-    from flopcast.cli.options import command
 
     p = command(
         sub,
@@ -53,11 +58,6 @@ def register(sub) -> None:
 
 
 def cmd_validate(args, opts):
-    from flopcast.analyze.validate import validate
-    from flopcast.cli.options import number_in
-    from flopcast.cli.skeleton import Outcome
-    from flopcast.report import registry
-    from flopcast.report.validate import summary_text
 
     discrepancy = None if args.discrepancy is None else number_in(args.discrepancy, "--discrepancy", 0, open_low=True)
     target_accept = number_in(args.target_accept, "--target-accept", 0, 1, open_low=True, open_high=True)

@@ -5,10 +5,15 @@ Building the parser imports nothing heavy; the handler imports the analysis.
 
 from __future__ import annotations
 
+from flopcast.analyze.voi import DEFAULT_DRAWS, voi
+from flopcast.cli.options import command
+from flopcast.cli.skeleton import Outcome
+from flopcast.report import registry
+from flopcast.report.voi import lines
+
 
 def register(sub) -> None:
     """Add ``voi`` to the CLI's subparsers."""
-    from flopcast.cli.options import command
 
     p = command(
         sub,
@@ -44,10 +49,6 @@ def register(sub) -> None:
 
 
 def cmd_voi(args, opts):
-    from flopcast.analyze.voi import DEFAULT_DRAWS, voi
-    from flopcast.cli.skeleton import Outcome
-    from flopcast.report import registry
-    from flopcast.report.voi import lines
 
     v = voi(
         args.scenario,

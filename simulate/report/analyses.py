@@ -7,8 +7,8 @@ from pathlib import Path
 
 from flopcast.fmt import command, markdown, num, strict_json
 from flopcast.report import figures, plots
-from flopcast.report.run import _html_table, html_page, img_tag
-from flopcast.report.style import styled
+from flopcast.report.html import html_page, html_table, img_tag
+from flopcast.report.style import styled, titles
 
 
 def _write_common(folder: Path, name: str, obj: dict, md: str, title: str, sections: list[str]) -> None:
@@ -54,7 +54,7 @@ def sensitivity_section(sens, folder: Path | None = None, prefix: str = "") -> t
         f"<p>Baseline (every uncertain input at its median): {num(sens.baseline)} {html.escape(sens.unit)}. "
         f"{html.escape(shares)}</p>{warn}"
         f"<div class='figs'>{img_tag(t, 'tornado')}{img_tag(v, 'variance shares')}</div>"
-        + _html_table(header, rows, align)
+        + html_table(header, rows, align)
         + f"<p>{html.escape(legend)}</p>"
     )
     md = (
@@ -135,9 +135,9 @@ def write_stress(st, folder: Path) -> None:
         "<ul>" + "".join(f"<li>{html.escape(s)}</li>" for s in st.sentences) + "</ul>",
         f"<div class='figs'>{img_tag(ex, 'exceedance')}{img_tag(cond, 'conditional')}</div>",
         "<h2>What you must believe</h2>",
-        _html_table(header, rows, "lrrrl"),
+        html_table(header, rows, "lrrrl"),
         "<h2>Goal seek</h2>",
-        _html_table(["input", "value", f"MCSE ({st.goal_seek_draws:,} draws)"], seek, "lrr"),
+        html_table(["input", "value", f"MCSE ({st.goal_seek_draws:,} draws)"], seek, "lrr"),
     ]
     _write_common(folder, "stress", st.to_json(), md, f"flopcast stress: {st.scenario}", sections)
 
@@ -202,7 +202,7 @@ def write_audit(au, folder: Path) -> None:
         f"<h1>Headline audit: {html.escape(scenario)}</h1>",
         f"<p>Re-derived from the scenario's point values; band: {draws:,} draws, seed {seed}.</p>",
         *[f"<p>{html.escape(c)}</p>" for c in conv],
-        _html_table(header, rows, "llrrrlrr"),
+        html_table(header, rows, "llrrrlrr"),
         "<ul>" + "".join(f"<li>{html.escape(s)}</li>" for s in sentences) + "</ul>",
         *(
             [
@@ -256,7 +256,7 @@ def write_compare(cmp, folder: Path) -> None:
         f"<h1>{html.escape(cmp.a)} vs {html.escape(cmp.b)}</h1>",
         f"<p>{cmp.draws:,} draws, seed {cmp.seed}; common random numbers for shared inputs: "
         f"{html.escape(', '.join(cmp.shared_inputs) or 'none')}</p>",
-        _html_table(header, rows, "llrrrr"),
+        html_table(header, rows, "llrrrr"),
         img_tag(png, "compare"),
     ]
     _write_common(folder, "compare", cmp.to_json(), md, f"flopcast compare: {cmp.a} vs {cmp.b}", sections)
@@ -265,8 +265,6 @@ def write_compare(cmp, folder: Path) -> None:
 @styled
 def compare_figure(cmp):
     import numpy as np
-
-    from flopcast.report.style import titles
 
     fig = figures.new_figure(8.0, 0.5 * len(cmp.outputs) + 2.2, layout="constrained")
     ax = fig.add_subplot()
@@ -309,7 +307,7 @@ def write_waterfall(wf, folder: Path) -> None:
     md = "\n".join([f"# flopcast waterfall: {scenario}, {output}", "", markdown(header, rows, "lrr"), ""])
     sections = [
         f"<h1>What each shortcut is worth: {html.escape(scenario)}</h1>",
-        _html_table(header, rows, "lrr"),
+        html_table(header, rows, "lrr"),
         img_tag(png, "waterfall"),
     ]
     _write_common(folder, "waterfall", wf.to_json(), md, f"flopcast waterfall: {scenario}", sections)
@@ -348,7 +346,7 @@ def write_compare_outputs(head: dict, entries, draws: int, seed: int, folder: Pa
         f"<h1>{html.escape(title)}</h1><p>{html.escape(head.get('source', ''))}</p>",
         f"<p>{draws:,} draws per entry, seed {seed}</p>",
         img_tag(png, "comparison"),
-        _html_table(header, rows, "lllrrrr"),
+        html_table(header, rows, "lllrrrr"),
         "<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>",
     ]
     obj = {

@@ -13,9 +13,11 @@ from pathlib import Path
 
 import numpy as np
 
+from flopcast.engine import plan_for
 from flopcast.fmt import markdown, num, strict_json
+from flopcast.priors.scenario import load_scenario
 from flopcast.report import figures
-from flopcast.report.run import _html_table, html_page, img_tag
+from flopcast.report.html import html_page, html_table, img_tag
 from flopcast.report.style import styled
 
 MAX_TRACE_INPUTS = 8
@@ -308,24 +310,24 @@ def html_report(cal, figs: dict[str, bytes]) -> str:
     sections = [
         f"<h1>flopcast calibrate: {esc(sc.name)} on {esc(cal.evidence.file)}</h1>"
         f"<p>{esc(cal.evidence.description or sc.description)}</p>",
-        _html_table(["", ""], provenance_rows(cal), "ll"),
+        html_table(["", ""], provenance_rows(cal), "ll"),
         "<h2>Convergence</h2><p>Passed: " + esc(diagnostics_summary(cal)) + ".</p>",
-        _html_table(["variable", "r_hat", "ESS bulk", "ESS tail"], diagnostics_rows(cal), "lrrr"),
+        html_table(["variable", "r_hat", "ESS bulk", "ESS tail"], diagnostics_rows(cal), "lrrr"),
     ]
     if cal.warnings:
         sections.append("<p><b>Warnings</b></p><ul>" + "".join(f"<li>{esc(w)}</li>" for w in cal.warnings) + "</ul>")
     sections += [
         "<h2>Evidence</h2>",
-        _html_table(EVIDENCE_HEADER, evidence_rows(cal), "llrlllll"),
+        html_table(EVIDENCE_HEADER, evidence_rows(cal), "llrlllll"),
         "<h2>Fit: each measurement against the model</h2><p>The model's band for the measured quantity under the "
         "observation's <code>set</code>, before and after calibration; z is (log measured - log posterior median) / "
         "sigma_log.</p>",
-        _html_table(FIT_HEADER, fit_rows(cal), "lllrllr"),
+        html_table(FIT_HEADER, fit_rows(cal), "lllrllr"),
         "<h2>Inputs: prior vs posterior</h2>",
-        _html_table(INPUT_HEADER, input_rows(cal), "lllllrl"),
+        html_table(INPUT_HEADER, input_rows(cal), "lllllrl"),
         "<div class='figs'>" + "".join(img_tag(p, n) for n, p in figs.items() if n.startswith("input_")) + "</div>",
         "<h2>Outputs: prior vs posterior</h2>",
-        _html_table(OUTPUT_HEADER, output_rows(cal), "lllll"),
+        html_table(OUTPUT_HEADER, output_rows(cal), "lllll"),
         "<div class='figs'>" + "".join(img_tag(p, n) for n, p in figs.items() if n.startswith("output_")) + "</div>",
     ]
     if "trace.png" in figs:
@@ -337,8 +339,6 @@ def html_report(cal, figs: dict[str, bytes]) -> str:
 def write_calibration(cal, folder: Path) -> list[str]:
     """Write every file of a calibration into ``folder`` (a staging folder); returns the names.
     The calibrated scenario is re-loaded from there to prove it runs."""
-    from flopcast.engine import plan_for
-    from flopcast.priors.scenario import load_scenario
 
     cal.write_posterior(folder / cal.NC_NAME)  # folder: a Stage, which checks every name
     scenario = [cal.toml_name] if cal.posterior_text else []  # a notebook function has no file to copy

@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
+import importlib
 import io
 
 import numpy as np
 
-from flopcast.report.style import styled
-
-
-def label(text: object) -> str:
-    """Text from data (a scenario's labels, titles) as literal figure text: ``$`` would start
-    matplotlib's mathtext and control characters cannot be drawn."""
-    import re
-
-    return re.sub(r"[\x00-\x1f\x7f-\x9f]", "?", str(text)).replace("$", r"\$")
+from flopcast.fmt import ordinal
+from flopcast.report import style
+from flopcast.report.style import label, styled
 
 
 def new_figure(width: float = 7.0, height: float = 3.6, layout: str | None = "constrained", dpi: int | None = None):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
-
-    from flopcast.report import style
 
     fig = Figure(figsize=(width, height), dpi=dpi or style.PNG_DPI, layout=layout)
     FigureCanvasAgg(fig)
@@ -30,7 +23,6 @@ def new_figure(width: float = 7.0, height: float = 3.6, layout: str | None = "co
 
 def load() -> None:
     """Import matplotlib's figure, backends and style now (once, before a worker is forked to share them)."""
-    import importlib
 
     for module in (
         "matplotlib.figure",
@@ -90,15 +82,6 @@ def wants_log(lo: float, hi: float) -> bool:
     return lo > 0 and hi > 0 and hi / lo > 10.0
 
 
-def ordinal(q: float | None) -> str:
-    """``14th``; ``fixed`` for a percentile that does not exist (an output no input moves)."""
-    if q is None:
-        return "fixed"
-    n = int(round(q))
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
 # Published figures on one output: each its own line style and colour (black / vermillion families), so two
 # published values (a conservative and an optimistic one) are told apart in print and in colour-blind vision.
 _PUBLISHED = (("--", "#000000"), (":", "#000000"), ("-.", "#555555"), ((0, (3, 1)), "#555555"))
@@ -141,7 +124,6 @@ def distribution(
 
     ``headlines``: objects with ``published``, ``rederived``, their percentiles, ``set_text`` and
     ``ratio`` (``flopcast.analyze.headlines.HeadlineFigure``). ``small``: a thumbnail."""
-    from flopcast.report import style
 
     width = 4.0 if small else style.WIDTH_IN
     values = np.asarray(values, dtype=float)
@@ -230,7 +212,6 @@ def distribution(
 
 def _fixed_figure(value: float, unit: str, title: str, subtitle: str, headlines, width: float, small: bool):
     """An output no uncertain input moves: its value in words, and any published figure beside it."""
-    from flopcast.report import style
 
     fig = new_figure(
         width, 1.6 if small else 1.9, layout="constrained", dpi=style.SMALL_DPI if small else style.PNG_DPI

@@ -10,9 +10,9 @@ intervals, ``#headline-<i>`` in the published figures) and carries its full valu
 from __future__ import annotations
 
 import html
+import textwrap
 
-from flopcast.fmt import command, num
-from flopcast.report.figures import ordinal
+from flopcast.fmt import command, num, ordinal
 from flopcast.report.style import eng
 
 TOLERANCE = 0.05  # a re-derived value within 5% of the published one "follows"
@@ -202,7 +202,6 @@ def headline_sentences(headlines, key_outputs=(), width: int = 100, max_lines: i
     (``lead_headline``: the source's conclusion, the one the report's summary leads with) first, then the
     figures the source's own assumptions do not give, then the rest; what does not fit is counted and
     pointed to."""
-    import textwrap
 
     if headlines is None or not headlines.items:
         return []

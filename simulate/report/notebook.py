@@ -8,6 +8,13 @@ from __future__ import annotations
 import html
 
 from flopcast.fmt import num, percent
+from flopcast.priors.errors import InputError
+from flopcast.report import plots
+from flopcast.report.calibration import input_rows
+from flopcast.report.figures import label, new_figure
+from flopcast.report.lead import HEADLINE_HEADER, headline_rows, headline_sentences
+from flopcast.report.run import distribution_figure
+from flopcast.report.validate import CASE_HEADER, case_rows
 
 e = html.escape
 
@@ -50,10 +57,7 @@ def run_figure(result, *args, headlines=None, output=None, **_):
     model's first key output), with the scenario's published figures marked."""
     name = args[0] if args else output or result.plan.model.key_outputs[0]
     if name not in result.outputs:
-        from flopcast.priors.errors import InputError
-
         raise InputError("output", f"unknown output {name!r}; outputs: {', '.join(result.outputs)}")
-    from flopcast.report.run import distribution_figure
 
     return distribution_figure(result, name, headlines)
 
@@ -64,7 +68,6 @@ def point_html(result) -> str:
 
 
 def sensitivity_html(result) -> str:
-    from flopcast.report import plots
 
     header, rows, _ = plots.table(result)  # Sobol indices, or Shapley effects and PAWN under dependence
     shares = "Sobol" if any(s.s1 is not None for s in result.inputs.values()) else "Shapley"
@@ -137,7 +140,6 @@ def compare_outputs_html(result) -> str:
 
 
 def calibration_html(result) -> str:
-    from flopcast.report.calibration import input_rows
 
     d = result.diagnostics
     return _table(
@@ -150,7 +152,6 @@ def calibration_html(result) -> str:
 
 
 def validation_html(result) -> str:
-    from flopcast.report.validate import CASE_HEADER, case_rows
 
     return _table(
         CASE_HEADER,
@@ -162,7 +163,6 @@ def validation_html(result) -> str:
 
 
 def headlines_html(result) -> str:
-    from flopcast.report.lead import HEADLINE_HEADER, headline_rows
 
     return _table(
         HEADLINE_HEADER,
@@ -172,14 +172,12 @@ def headlines_html(result) -> str:
 
 
 def headlines_lines(result) -> list[str]:
-    from flopcast.report.lead import headline_sentences
 
     return headline_sentences(result) or [f"{result.scenario}: no published figures"]
 
 
 def headlines_figure(result):
     """Each published figure (and what the source's own assumptions give) at its percentile of the band."""
-    from flopcast.report.figures import label, new_figure
 
     items = result.items
     fig = new_figure(7.0, 0.45 * max(len(items), 1) + 1.4)
@@ -219,7 +217,6 @@ def hardware_html(result) -> str:
 
 def hardware_figure(result):
     """Dense BF16 peak of every accelerator that publishes one."""
-    from flopcast.report.figures import label, new_figure
 
     known = [a for a in result.accelerators if a.dense_bf16_flops]
     fig = new_figure(7.0, 0.35 * max(len(known), 1) + 1.2)
@@ -230,24 +227,3 @@ def hardware_figure(result):
     ax.set_xlabel("dense BF16 peak [TFLOP/s]")
     ax.set_title("Accelerator library", fontsize=10)
     return fig
-
-
-# -- the entry points results call (kept for callers of this module) ------------------------------
-
-
-def render_html(result) -> str:
-    from flopcast.report.registry import render_html as html_of
-
-    return html_of(result)
-
-
-def figure(result, *args, **kwargs):
-    from flopcast.report.registry import figure as figure_of
-
-    return figure_of(result, *args, **kwargs)
-
-
-def write(result, stage, **context) -> None:
-    from flopcast.report.registry import write as write_of
-
-    write_of(result, stage, **context)

@@ -6,8 +6,13 @@ here, with the same bytes (a test checks)."""
 
 from __future__ import annotations
 
+import ctypes
+import multiprocessing
 import os
+import signal
 import sys
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Callable, Sequence
 
 _JOB: Callable | None = None  # the job of the forked worker: set before the fork, inherited
@@ -20,7 +25,6 @@ def _worker_start() -> None:
     sends it SIGKILL when its parent exits (prctl PR_SET_PDEATHSIG; a parent gone before the call
     is caught by the pid check). Signals are this process's to handle; the worker keeps no terminal
     output open, so a pipe (``| tee``) ends when this process does."""
-    import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is this process's to handle: it shuts the worker
     for name in ("SIGTERM", "SIGHUP"):  # down; no second traceback from the worker
@@ -34,8 +38,6 @@ def _worker_start() -> None:
 
 
 def _die_with_parent() -> None:
-    import ctypes
-    import signal
 
     try:
         libc = ctypes.CDLL(None, use_errno=True)
@@ -57,9 +59,6 @@ def render_all(items: Sequence, job: Callable, parallel: bool = True) -> list:
     items = list(items)
     if not parallel or len(items) < 4 or (os.cpu_count() or 1) < 2 or sys.platform != "linux":
         return [job(item) for item in items]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
 
     half = len(items) // 2
     _JOB, _PARENT = job, os.getpid()

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from flopcast.report.figures import label
-from flopcast.report.style import styled
+from flopcast.fmt import num
+from flopcast.report.figures import label, message_figure, new_figure, wants_log
+from flopcast.report.style import eng, eng_axis, styled, titles
 
 
 def _legend_below(fig, ax, ncols: int = 2) -> None:
@@ -18,8 +19,6 @@ def _legend_below(fig, ax, ncols: int = 2) -> None:
 
 @styled
 def tornado_figure(sens):
-    from flopcast.report.figures import new_figure, wants_log
-    from flopcast.report.style import eng, eng_axis, titles
 
     items = list(sens.inputs.values())
     fig = new_figure(8.0, 0.45 * len(items) + 2.0, layout="constrained")
@@ -66,8 +65,6 @@ def tornado_figure(sens):
 def variance_figure(sens):
     """Variance shares with their bootstrap 95% CIs: Sobol S1 and ST for independent inputs, Shapley
     effects where Sobol indices cannot be computed (dependent inputs)."""
-    from flopcast.report.figures import message_figure, new_figure
-    from flopcast.report.style import titles
 
     sobol = [s for s in sens.inputs.values() if s.s1 is not None]
     shap = [s for s in sens.inputs.values() if s.shapley is not None]
@@ -114,7 +111,6 @@ def table(sens) -> tuple[list[str], list[list[str]], str]:
     """(header, rows, alignment) of the sensitivity table, within 100 columns: the tornado's input and
     output ranges, then the variance shares that were computed (Sobol S1 and ST, or Shapley effects and
     PAWN for dependent inputs), then the rank correlation."""
-    from flopcast.report.style import eng
 
     items = list(sens.inputs.values())
     sobol = any(s.s1 is not None for s in items)
@@ -150,7 +146,6 @@ HEADER = [
 
 
 def table_rows(sens) -> list[list[str]]:
-    from flopcast.fmt import num
 
     def f(v):
         return "-" if v is None else f"{v:.3f}"
@@ -200,8 +195,6 @@ def _shares_legend(sens, items, what: str) -> str:
 
 @styled
 def exceedance_figure(st, extra: dict[str, float] | None = None):
-    from flopcast.report.figures import new_figure, wants_log
-    from flopcast.report.style import eng, eng_axis, titles
 
     y = np.sort(st.values)
     n = y.size
@@ -242,7 +235,6 @@ def _deep_tail(ax, st, tail, y, idx) -> None:
     if tail.direction == "<=":
         ax.lines[-1].set_data(y[idx], (idx + 1) / n)
         ax.lines[-1].set_label("P(output <= x), plain draws")
-    from flopcast.report.style import eng
 
     ax.axvline(st.headline, color="C3", ls="--", lw=1, label=f"headline {eng(st.headline)}")
     if tail.reached and tail.p > 0:
@@ -272,12 +264,10 @@ def _deep_tail(ax, st, tail, y, idx) -> None:
 
 @styled
 def conditional_figure(st):
-    from flopcast.report.figures import message_figure, new_figure
 
     items = [(n, c) for n, c in st.conditional.items() if c is not None]
     if not items:
         return message_figure("too few draws in the tail")
-    from flopcast.report.style import eng, titles
 
     fig = new_figure(7.0, 0.45 * len(items) + 2.0, layout="constrained")
     ax = fig.add_subplot()
@@ -306,9 +296,6 @@ def conditional_figure(st):
 def waterfall_figure(output: str, unit: str, bars):
     """Log-scale waterfall: each step a bar from the previous value to the new one."""
     import numpy as np
-
-    from flopcast.report.figures import new_figure
-    from flopcast.report.style import eng, eng_axis, titles
 
     fig = new_figure(8.0, 0.42 * len(bars) + 2.2, layout="constrained")
     ax = fig.add_subplot()
@@ -352,7 +339,6 @@ def waterfall_figure(output: str, unit: str, bars):
 
 @styled
 def compare_outputs_figure(title: str, unit: str, entries):
-    from flopcast.report.figures import new_figure
 
     fig = new_figure(8.5, 0.6 * len(entries) + 2.0, layout="constrained")
     ax = fig.add_subplot()
@@ -372,7 +358,6 @@ def compare_outputs_figure(title: str, unit: str, entries):
     ax.set_xscale("log")
     ax.set_yticks(np.arange(len(entries)), [label(e.label) for e in entries], fontsize=8)
     ax.invert_yaxis()
-    from flopcast.report.style import eng_axis, titles
 
     eng_axis(ax.xaxis)
     ax.set_xlabel(f"{label(unit)} [FLOP] (log scale)")

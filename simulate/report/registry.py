@@ -13,105 +13,116 @@ terminal text, and a folder with ``<kind>.json`` (``to_json()``), ``<kind>.csv``
     register(MyResult, kind="mine", figure=my_figure)   # html, lines and write: the defaults
 
 and its results get ``_repr_html_``, ``plot(ax=None)``, ``save(folder)`` and the CLI's ``--json``
-(``cli.skeleton.result_outcome``). The bundled result types register at the bottom of this module,
-each when a result of its module is first rendered.
+(``cli.skeleton.result_outcome``). The registry itself is ``flopcast.protocol`` (results find their
+renderer there without importing the report); the bundled result types register at the bottom of
+this module, when it is imported (``import flopcast`` and the command line import it).
 """
 
 from __future__ import annotations
 
 import html as _html
+import io
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-
-@dataclass(frozen=True)
-class Renderer:
-    kind: str  # the CLI command that makes this result, and the part of its folder's name
-    write: Callable[..., Any] | None = None  # write(result, folder, **context): the folder's files
-    html: Callable[[Any], str] | None = None  # the compact notebook table
-    figure: Callable[..., Any] | None = None  # figure(result, *args, **context) -> matplotlib Figure
-    lines: Callable[[Any], list[str]] | None = None  # terminal text
-    axes: bool = False  # figure() takes ``ax=`` and draws into it
-    wording: Callable[[Any], dict] | None = None  # what it found, in words: {"summary": [...], ...}
-
-
-_REGISTRY: dict[type, Renderer] = {}
+from flopcast import protocol
+from flopcast.analyze.audit import Audit
+from flopcast.analyze.calibration.propagation import Calibration
+from flopcast.analyze.compare import Comparison
+from flopcast.analyze.compare_outputs import OutputsComparison
+from flopcast.analyze.hardware import Hardware
+from flopcast.analyze.headlines import Headlines
+from flopcast.analyze.sensitivity import Sensitivity
+from flopcast.analyze.stress import Stress
+from flopcast.analyze.validate import Validation
+from flopcast.analyze.voi import ValueOfInformation
+from flopcast.analyze.waterfall import Waterfall
+from flopcast.fmt import num
+from flopcast.priors.errors import InputError
+from flopcast.report import analyses, calibration, figures, notebook, plots, text, validate, voi
+from flopcast.report.figures import message_figure, png_bytes
+from flopcast.report.html import html_page, img_tag
+from flopcast.report.run import write_point, write_run
+from flopcast.results import PointResult, RunResult
 
 
 def register(
     cls: type, *, kind: str, write=None, html=None, figure=None, lines=None, axes: bool = False, wording=None
-) -> Renderer:
+) -> protocol.Renderer:
     """Register how results of type ``cls`` (and its subclasses, unless they register their own) are
-    rendered and written; returns the ``Renderer``. A second registration of ``cls`` replaces the first."""
-    if not isinstance(cls, type):
-        raise TypeError(f"register() takes a class, got {cls!r}")
-    entry = Renderer(kind, write, html, figure, lines, axes, wording)
-    _REGISTRY[cls] = entry
-    return entry
-
-
-def renderer(result) -> Renderer:
-    """The ``Renderer`` of ``result``'s type, found along its class hierarchy (most derived first)."""
-    for cls in type(result).__mro__:
-        if cls not in _REGISTRY and cls.__module__ in _LOADERS:  # a bundled type: register its module's
-            _LOADERS.pop(cls.__module__)()
-        if cls in _REGISTRY:
-            return _REGISTRY[cls]
-    raise TypeError(
-        f"no renderer registered for a {type(result).__name__}; register one with flopcast.report.registry.register"
+    rendered and written; returns the ``Renderer``, each part left out filled with its default. A
+    second registration of ``cls`` replaces the first. ``axes``: ``figure`` takes ``ax=`` and draws
+    into it (otherwise its Figure is placed into a given ``ax`` as an image)."""
+    if not isinstance(kind, str) or not kind:
+        raise TypeError(f"register() needs a kind (the CLI command's name), got {kind!r}")
+    entry = protocol.Renderer(
+        kind=kind,
+        write=_writer(write, kind),
+        html=html if html is not None else table_html,
+        figure=_figure(figure, axes),
+        lines=lines if lines is not None else (lambda result: [repr(result)]),
+        wording=wording if wording is not None else (lambda result: {}),
     )
+    return protocol.register(cls, entry)
+
+
+unregister = protocol.unregister
+renderer = protocol.renderer
+
+
+def _writer(writer, kind: str) -> Callable[..., None]:
+    def write(result, folder, **context) -> None:
+        fmt = context.get("figure_format", "svg")
+        if fmt not in figures.FORMATS:
+            raise InputError("figure_format", f"unknown format {fmt!r}; one of {', '.join(figures.FORMATS)}")
+        if writer is not None:
+            writer(result, folder, **context)
+        else:
+            write_default(result, folder, kind)
+
+    return write
+
+
+def _figure(draw, axes: bool) -> Callable[..., Any]:
+    def figure(result, *args, ax=None, **context):
+        if draw is None:
+            fig = message_figure(f"no figure for a {type(result).__name__}")
+        elif axes:
+            return draw(result, *args, ax=ax, **context)
+        else:
+            fig = draw(result, *args, **context)
+        return fig if ax is None else _into(ax, fig)
+
+    return figure
 
 
 # -- what every result gets through its renderer ----------------------------------------------
 
 
 def render_html(result) -> str:
-    entry = renderer(result)
-    return entry.html(result) if entry.html is not None else table_html(result)
+    return renderer(result).html(result)
 
 
 def render_wording(result) -> dict:
     """What the result found, in words (``result.wording()``): ``{"summary": [sentences], ...}``."""
-    entry = renderer(result)
-    return dict(entry.wording(result)) if entry.wording is not None else {}
+    return dict(renderer(result).wording(result))
 
 
 def render_lines(result) -> list[str]:
-    entry = renderer(result)
-    return list(entry.lines(result)) if entry.lines is not None else [repr(result)]
+    return list(renderer(result).lines(result))
 
 
 def figure(result, *args, ax=None, **context):
     """The result's main figure; with ``ax``, drawn into that Axes (a renderer that cannot draw into
     given axes has its figure placed there as an image) and ``ax.figure`` returned."""
-    entry = renderer(result)
-    if entry.figure is None:
-        from flopcast.report.figures import message_figure
-
-        fig = message_figure(f"no figure for a {type(result).__name__}")
-    elif entry.axes:
-        return entry.figure(result, *args, ax=ax, **context)
-    else:
-        fig = entry.figure(result, *args, **context)
-    return fig if ax is None else _into(ax, fig)
+    return renderer(result).figure(result, *args, ax=ax, **context)
 
 
 def write(result, folder, **context) -> None:
     """Write the folder the result's CLI command writes into ``folder`` (an ``outdir.Stage``: every
     write goes through the one writer)."""
-    from flopcast.priors.errors import InputError
-    from flopcast.report import figures
-
-    fmt = context.get("figure_format", "svg")
-    if fmt not in figures.FORMATS:
-        raise InputError("figure_format", f"unknown format {fmt!r}; one of {', '.join(figures.FORMATS)}")
-    entry = renderer(result)
-    if entry.write is not None:
-        entry.write(result, folder, **context)
-    else:
-        write_default(result, folder, entry.kind)
+    renderer(result).write(result, folder, **context)
 
 
 def kind(result) -> str:
@@ -122,7 +133,6 @@ def kind(result) -> str:
 
 
 def _cell(value) -> str:
-    from flopcast.fmt import num
 
     if isinstance(value, float):
         return num(value)
@@ -144,8 +154,6 @@ def table_html(result, caption: str | None = None) -> str:
 def write_default(result, folder: Path, name: str) -> None:
     """``<name>.json`` (to_json), ``<name>.csv`` (to_dataframe), ``<name>.png`` (the figure) and a
     ``report.html`` holding the table and the figure."""
-    from flopcast.report import figures
-    from flopcast.report.run import html_page, img_tag
 
     (folder / f"{name}.json").write_text(json.dumps(result.to_json(), indent=2, allow_nan=False) + "\n")
     result.to_dataframe().to_csv(folder / f"{name}.csv", index=False)
@@ -160,11 +168,8 @@ def write_default(result, folder: Path, name: str) -> None:
 
 def _into(ax, fig):
     """Place a rendered figure in ``ax`` as an image (for renderers that build their own Figure)."""
-    import io
 
     from matplotlib.image import imread
-
-    from flopcast.report.figures import png_bytes
 
     ax.imshow(imread(io.BytesIO(png_bytes(fig)), format="png"))
     ax.set_axis_off()
@@ -172,38 +177,20 @@ def _into(ax, fig):
 
 
 # -- the bundled result types ---------------------------------------------------------------------
-# Each bundled result type is registered by the loader of the module that defines it, run the first
-# time a result of that module is rendered: ``flopcast run`` imports no analysis it does not show.
-# (The module only picks the loader; the lookup itself is by class.)
-
-_LOADERS: dict[str, Callable[[], None]] = {}
-
-
-def _loads(*modules: str):
-    def mark(fn):
-        for m in modules:
-            _LOADERS[m] = fn
-        return fn
-
-    return mark
+# Registered when this module is imported, one function per result module.
 
 
 def _only(writer):  # a writer that takes the result and the folder, no report options
     return lambda result, folder, **_: writer(result, folder)
 
 
-@_loads("flopcast.results")
 def _runs() -> None:
-    from flopcast.report import notebook, text
-    from flopcast.report.run import write_point, write_run
-    from flopcast.results import PointResult, RunResult
-
     register(
         RunResult,
         kind="run",
         html=notebook.run_html,
         figure=notebook.run_figure,
-        lines=lambda r: text.run_lines(r, headlines=r.headlines()),
+        lines=lambda r: text.run_lines(r, headlines=r._report_context().get("headlines")),
         write=lambda r, folder, report=True, samples="all", figure_format="svg", headlines=None, waterfall=None: (
             write_run(
                 r,
@@ -225,10 +212,7 @@ def _runs() -> None:
     )
 
 
-@_loads("flopcast.analyze.sensitivity")
 def _sensitivity() -> None:
-    from flopcast.analyze.sensitivity import Sensitivity
-    from flopcast.report import analyses, notebook, plots, text
 
     register(
         Sensitivity,
@@ -240,10 +224,7 @@ def _sensitivity() -> None:
     )
 
 
-@_loads("flopcast.analyze.stress")
 def _stress() -> None:
-    from flopcast.analyze.stress import Stress
-    from flopcast.report import analyses, notebook, plots, text
 
     register(
         Stress,
@@ -256,10 +237,7 @@ def _stress() -> None:
     )
 
 
-@_loads("flopcast.analyze.audit")
 def _audit() -> None:
-    from flopcast.analyze.audit import Audit
-    from flopcast.report import analyses, notebook, text
 
     register(
         Audit,
@@ -271,10 +249,7 @@ def _audit() -> None:
     )
 
 
-@_loads("flopcast.analyze.compare")
 def _compare() -> None:
-    from flopcast.analyze.compare import Comparison
-    from flopcast.report import analyses, notebook, text
 
     register(
         Comparison,
@@ -286,10 +261,7 @@ def _compare() -> None:
     )
 
 
-@_loads("flopcast.analyze.waterfall")
 def _waterfall() -> None:
-    from flopcast.analyze.waterfall import Waterfall
-    from flopcast.report import analyses, notebook, plots, text
 
     register(
         Waterfall,
@@ -301,10 +273,7 @@ def _waterfall() -> None:
     )
 
 
-@_loads("flopcast.analyze.voi")
 def _voi() -> None:
-    from flopcast.analyze.voi import ValueOfInformation
-    from flopcast.report import voi
 
     register(
         ValueOfInformation,
@@ -316,10 +285,7 @@ def _voi() -> None:
     )
 
 
-@_loads("flopcast.analyze.compare_outputs")
 def _compare_outputs() -> None:
-    from flopcast.analyze.compare_outputs import OutputsComparison
-    from flopcast.report import analyses, notebook, plots, text
 
     register(
         OutputsComparison,
@@ -331,10 +297,7 @@ def _compare_outputs() -> None:
     )
 
 
-@_loads("flopcast.analyze.calibration.propagation")
 def _calibration() -> None:
-    from flopcast.analyze.calibration.propagation import Calibration
-    from flopcast.report import calibration, notebook, text
 
     register(
         Calibration,
@@ -346,10 +309,7 @@ def _calibration() -> None:
     )
 
 
-@_loads("flopcast.analyze.validate")
 def _validation() -> None:
-    from flopcast.analyze.validate import Validation
-    from flopcast.report import notebook, validate
 
     register(
         Validation,
@@ -361,10 +321,7 @@ def _validation() -> None:
     )
 
 
-@_loads("flopcast.analyze.headlines")
 def _headlines() -> None:
-    from flopcast.analyze.headlines import Headlines
-    from flopcast.report import notebook, text
 
     register(
         Headlines,
@@ -376,9 +333,20 @@ def _headlines() -> None:
     )
 
 
-@_loads("flopcast.analyze.hardware")
 def _hardware() -> None:
-    from flopcast.analyze.hardware import Hardware
-    from flopcast.report import notebook
 
     register(Hardware, kind="hardware", html=notebook.hardware_html, figure=notebook.hardware_figure)
+
+
+_runs()
+_sensitivity()
+_stress()
+_audit()
+_compare()
+_waterfall()
+_voi()
+_compare_outputs()
+_calibration()
+_validation()
+_headlines()
+_hardware()

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-import base64
 import csv
 import html
 from pathlib import Path
 
-from flopcast.fmt import command, markdown, md_text, num, strict_json, table
+from flopcast.fmt import command, markdown, md_text, num, strict_json
+from flopcast.priors.scenario import SCENARIO_DIR
 from flopcast.report import figures, lead, plots
+from flopcast.report.html import html_page, html_table, img_tag
 from flopcast.report.parallel import render_all
+from flopcast.report.text import point_rows
 from flopcast.results import SUMMARY_COLUMNS
+from flopcast.samples import SAVE_AT_MOST, save_samples, to_dataset
+from flopcast.summary import summarize_output
 
 SUMMARY_FIELDS = ["output", *SUMMARY_COLUMNS]  # summary.csv: one row per output
 
@@ -36,30 +40,6 @@ def summary_rows(result, human: bool = True) -> list[list]:
             ]
         )
     return rows
-
-
-def summary_text(result, log_hdi90: dict | None = None) -> str:
-    """The terminal table (fits 100 columns): numbers in k/M/B, the 90% HDI of log values for
-    outputs spanning more than a decade (marked *); means and MCSE are in summary.md/json."""
-    from flopcast.report.style import eng
-
-    logs = log_hdi90 or {}
-    rows = []
-    for name, s in result.summary.items():
-        lo, hi = logs.get(name, s.hdi90)
-        rows.append(
-            [
-                name,
-                eng(s.median),
-                f"{eng(s.p05)}–{eng(s.p95)}",
-                f"{eng(lo)}–{eng(hi)}{'*' if name in logs else ''}",
-                s.unit,
-            ]
-        )
-    text = table(["output", "median", "p05–p95", "90% HDI", "unit"], rows, "lrrrl")
-    if logs:
-        text += "\n* HDI of log(values): the band spans more than a decade"
-    return text
 
 
 def priors_rows(plan) -> list[list[str]]:
@@ -88,7 +68,6 @@ PRIOR_HEADER = ["input", "distribution", "p05", "median", "p95", "unit", "source
 
 
 def scenario_ref(result) -> str:
-    from flopcast.priors.scenario import SCENARIO_DIR
 
     sc = result.plan.scenario
     return sc.name if sc.path is None or sc.path.resolve().parent == SCENARIO_DIR else str(sc.path)
@@ -105,7 +84,6 @@ def regenerate_command(result) -> str:
 
 def write_point(pt, folder: Path, report: bool = True) -> None:
     """A point evaluation's folder: point.json (and point.md)."""
-    from flopcast.report.text import point_rows
 
     (folder / "point.json").write_text(strict_json(pt.to_json(), indent=2) + "\n")
     if report:
@@ -207,8 +185,6 @@ def write_samples(result, path: Path, inputs: bool = True) -> None:
     range survive it, float64 otherwise; ``inputs=False`` keeps the outputs only."""
     import numpy as np
 
-    from flopcast.samples import SAVE_AT_MOST, save_samples, to_dataset
-
     draws = to_dataset(result, SAVE_AT_MOST)  # a Draws: no xarray on the run path
     if not inputs:
         draws.variables = {k: v for k, v in draws.variables.items() if k not in result.inputs}
@@ -230,7 +206,6 @@ def float32_safe(values, summary=None) -> bool:
     """Whether storing ``values`` as float32 changes no reported digit: finite, inside float32's
     normal range, and (for an output) every figure of its summary, as the tables print it, the same
     when summarized from the float32 values (``summary.summarize_output``: both from one partition)."""
-    from flopcast.summary import summarize_output
 
     if not in_float32_range(values):
         return False
@@ -268,7 +243,7 @@ def correlation_section(result) -> tuple[list[str], str]:
         return [], ""
     header = ["inputs", "requested rank correlation", "achieved Spearman"]
     return (
-        [f"<h2>Correlated inputs (Gaussian copula)</h2>{_html_table(header, rows, 'lrr')}"],
+        [f"<h2>Correlated inputs (Gaussian copula)</h2>{html_table(header, rows, 'lrr')}"],
         "\n## Correlated inputs (Gaussian copula)\n\n" + markdown(header, rows, "lrr") + "\n",
     )
 
@@ -286,7 +261,7 @@ def waterfall_section(wf, folder: Path) -> tuple[list[str], str]:
         [
             f"<h2>What each shortcut is worth</h2><p>From the start assumptions to this scenario's point "
             f"values, one factor at a time (cumulative; the factors depend on the order).</p>"
-            f"{img_tag(png, 'waterfall')}{_html_table(header, rows, 'lrr')}"
+            f"{img_tag(png, 'waterfall')}{html_table(header, rows, 'lrr')}"
         ],
         "\n## What each shortcut is worth\n\n" + markdown(header, rows, "lrr") + "\n",
     )
@@ -337,7 +312,6 @@ def _provenance_rows(result, samples: str = "all") -> list[list[str]]:
 
 
 def _stored(result, samples: str = "all") -> str:
-    from flopcast.samples import SAVE_AT_MOST
 
     if samples == "none":
         return "none (--samples none)"
@@ -436,35 +410,6 @@ def markdown_report(result, headlines=None, samples: str = "all") -> str:
     return "\n".join(parts)
 
 
-_CSS = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
-table{border-collapse:collapse;margin:1em 0;font-size:0.9em}td,th{border:1px solid #ccc;padding:3px 8px}
-td.r{text-align:right;font-variant-numeric:tabular-nums}th{background:#f3f3f3}img{max-width:100%}
-.figs{display:grid;grid-template-columns:repeat(auto-fill,minmax(520px,1fr));gap:1em}code{background:#f5f5f5}\n.figs.small{grid-template-columns:repeat(auto-fill,minmax(340px,1fr))}figure{margin:0}svg{max-width:100%;height:auto}\n.summary{background:#f4f8fb;border-left:4px solid #0072B2;padding:0.2em 1em;font-size:1.05em}.summary li{margin:0.3em 0}\n.lead svg{max-width:900px}tr:target{background:#fff3c4}a{color:#0072B2}"""
-
-
-def _html_table(header, rows, align, ids=None) -> str:
-    out = ["<table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in header) + "</tr>"]
-    for i, r in enumerate(rows):
-        row_id = f" id='{html.escape(ids[i])}'" if ids else ""
-        out.append(
-            f"<tr{row_id}>"
-            + "".join(f"<td class='{'r' if a == 'r' else 'l'}'>{html.escape(str(c))}</td>" for c, a in zip(r, align))
-            + "</tr>"
-        )
-    return "".join(out) + "</table>"
-
-
-def html_page(title: str, sections: list[str]) -> str:
-    return (
-        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-        f"<style>{_CSS}</style></head><body>{''.join(sections)}</body></html>\n"
-    )
-
-
-def img_tag(png: bytes, alt: str) -> str:
-    return f"<img alt='{html.escape(alt)}' src='data:image/png;base64,{base64.b64encode(png).decode()}'>"
-
-
 def html_report(
     result, figs: dict[str, bytes | str], extra_sections: list[str] = (), headlines=None, samples: str = "all"
 ) -> str:
@@ -488,7 +433,7 @@ def html_report(
             "<h2 id='headlines'>Published figures in the band</h2><p>Each figure the source published, "
             "the value the source's own stated assumptions give (the model at every prior's point "
             "value), and the percentile of each among this run's draws.</p>"
-            + _html_table(
+            + html_table(
                 lead.HEADLINE_HEADER,
                 lead.headline_rows(headlines),
                 "lllrrrrrl",
@@ -497,7 +442,7 @@ def html_report(
         )
     sections += [
         "<h2>Credible intervals</h2><p>" + html.escape(INTERVALS_TEXT) + "</p>",
-        _html_table(
+        html_table(
             INTERVAL_HEADER, interval_rows(result, headlines), "llrrrrrrr", [f"out-{n}" for n in result.summary]
         ),
         "<h2>Key outputs</h2><div class='figs'>" + "".join(_fig(figs[n], n) for n in key[1:]) + "</div>",
@@ -517,7 +462,7 @@ def html_report(
             else []
         ),
         "<h2>Priors</h2>",
-        _html_table(PRIOR_HEADER, priors_rows(result.plan), "llrrrll"),
+        html_table(PRIOR_HEADER, priors_rows(result.plan), "llrrrll"),
     ]
     rationale = [(n, p.rationale) for n, p in sc.priors.items() if p.rationale]
     if rationale:
@@ -528,7 +473,7 @@ def html_report(
         )
     sections.append(
         "<h2>Provenance</h2>"
-        + _html_table(["", ""], [[a, b.strip("`")] for a, b in _provenance_rows(result, samples)], "ll")
+        + html_table(["", ""], [[a, b.strip("`")] for a, b in _provenance_rows(result, samples)], "ll")
     )
     if samples != "none":
         sections.append(

@@ -12,6 +12,15 @@ from __future__ import annotations
 
 import functools
 import math
+import re
+import textwrap
+
+
+def label(text: object) -> str:
+    """Text from data (a scenario's labels, titles) as literal figure text: ``$`` would start
+    matplotlib's mathtext and control characters cannot be drawn."""
+    return re.sub(r"[\x00-\x1f\x7f-\x9f]", "?", str(text)).replace("$", r"\$")
+
 
 # Okabe-Ito, in the order the figures use them
 BLUE, ORANGE, GREEN, VERMILLION, SKY, PURPLE, YELLOW, BLACK = (
@@ -110,7 +119,6 @@ def eng_axis(axis) -> None:
 def _wrap_to(text: str, width_in: float, fontsize: float, bold: bool = False) -> str:
     """``text`` wrapped to lines that fit ``width_in`` inches at ``fontsize`` points (DejaVu Sans averages
     about 0.55 em per character, bold 0.58)."""
-    import textwrap
 
     chars = max(int(width_in * 72.0 / (fontsize * (0.58 if bold else 0.55))), 12)
     return "\n".join(textwrap.wrap(text, chars, break_on_hyphens=False)) or text
@@ -120,7 +128,6 @@ def titles(ax, title: str, subtitle: str = "", fit: bool = False) -> None:
     """A title in words and, under it, what the figure is of (scenario, draws); both wrapped to the
     figure's width so no text leaves the canvas. ``fit``: measure where the axes start after layout (long
     tick labels push them right) and wrap to the width left; call it last, once the axes are complete."""
-    from flopcast.report.figures import label
 
     width = ax.figure.get_figwidth() - 0.6  # the axes start right of the y label
     if fit:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import math
+import textwrap
+import unicodedata
 
-from flopcast.fmt import num, safe, table  # noqa: F401  (safe: control and bidi characters as ?)
+from flopcast.fmt import num, ordinal, safe, table  # noqa: F401  (safe: control and bidi characters as ?)
+from flopcast.report import plots
+from flopcast.report.calibration import _band_text, figure_outputs
+from flopcast.report.lead import headline_sentences
+from flopcast.report.style import eng
 
 
 def run_lines(result, rounds=None, tol: float | None = None, headlines=None) -> list[str]:
-    from flopcast.report.lead import headline_sentences
-    from flopcast.report.run import summary_text
 
     sc, plan = result.plan.scenario, result.plan
     lines = [
@@ -68,7 +72,6 @@ def point_rows(point) -> list[list[str]]:
 
 
 def sensitivity_lines(sens) -> list[str]:
-    from flopcast.report import plots
 
     header, rows, align = plots.table(sens)
     what = f"log({sens.output})" if sens.log else sens.output
@@ -95,14 +98,12 @@ WIDTH = 100  # terminal text fits this many columns
 
 
 def wrap(text: str, indent: str = "  ", width: int = WIDTH) -> list[str]:
-    import textwrap
 
     return textwrap.wrap(safe(text), width, initial_indent=indent, subsequent_indent=indent + "  ") or [indent]
 
 
 def columns(text: str) -> int:
     """Terminal columns ``text`` takes (East Asian wide characters take two)."""
-    import unicodedata
 
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
@@ -124,7 +125,6 @@ def stress_lines(st) -> list[str]:
     """The headline's place in the band, then one small table: each input's median among the draws
     that reach the headline (and its percentile in the prior), and the goal-seek value that alone
     moves the median to the headline."""
-    from flopcast.report.style import eng
 
     lines = [
         f"{safe(st.scenario)}: stress test of {st.output} against {num(st.headline)} {st.unit} "
@@ -161,7 +161,6 @@ def stress_lines(st) -> list[str]:
 
 def audit_lines(au) -> list[str]:
     """One verdict line per published figure; quotes, notes and single-input fixes are in the report."""
-    from flopcast.report.style import eng
 
     lines = [
         f"{safe(au.scenario)}: audit of {len(au.lines)} published figures ({au.draws:,} draws, seed {au.seed})",
@@ -172,7 +171,7 @@ def audit_lines(au) -> list[str]:
         cond = " [" + ",".join(f"{k}={v:g}" for k, v in ln.set.items()) + "]" if ln.set else ""
         line = (
             f"{verdict} {ln.output}: {eng(ln.published)} vs {eng(ln.rederived)} (x{ln.ratio:.2f}), "
-            f"{_ordinal(ln.percentile)} pct{cond}"
+            f"{ordinal(ln.percentile)} pct{cond}"
         )
         lines.append(clip(safe(line)))
     off = sum(not ln.consistent for ln in au.lines)
@@ -191,7 +190,6 @@ def audit_lines(au) -> list[str]:
 def convention_lines(check) -> list[str]:
     """The FLOP-convention premises of an audit: one line per input, then how each moved output's
     median changes when they are converted (the full sentences are in audit.md / report.html)."""
-    from flopcast.report.style import eng
 
     if check is None:
         return []
@@ -208,20 +206,12 @@ def convention_lines(check) -> list[str]:
     return lines
 
 
-def _ordinal(q: float) -> str:
-    from flopcast.report.figures import ordinal
-
-    return ordinal(q)
-
-
 def _wrap(text: str, width: int = 100) -> str:
-    import textwrap
 
     return textwrap.fill(safe(text), width, break_on_hyphens=False)
 
 
 def compare_lines(cmp) -> list[str]:
-    from flopcast.report.style import eng
 
     header = ["output", "unit", "A median", "B median", "B/A median", "B/A p05", "B/A p95", "P(B>A)"]
     rows = [
@@ -278,7 +268,6 @@ def waterfall_lines(wf) -> list[str]:
 
 
 def calibration_lines(cal) -> list[str]:
-    from flopcast.report.calibration import _band_text, figure_outputs
 
     d = cal.diagnostics
     lines = [
@@ -340,7 +329,6 @@ def stress_sentences(st) -> list[str]:
     (or the importance-sampling estimate, or an upper bound), what one had to believe (each input's
     median among the draws that reach the headline) and the goal-seek values. ``Stress.sentences``
     and its JSON ``summary``; the analysis itself holds only the numbers."""
-    from flopcast.analyze.stress import _ordinal
 
     unit, h = st.unit, num(st.headline)
     est, n, tail = st.tail, st.draws, st.tail_draws
@@ -351,7 +339,7 @@ def stress_sentences(st) -> list[str]:
         failed = f"; importance sampling toward the tail was not possible ({st.tail_failed})" if st.tail_failed else ""
         out = [
             f"{st.output} >= {h} {unit}: P = {st.p_exceed:.3g} ({mcse_text}); the headline sits at the "
-            f"{_ordinal(st.percentile)} percentile of the band (median {num(st.median)})" + failed + "."
+            f"{ordinal(st.percentile)} percentile of the band (median {num(st.median)})" + failed + "."
         ]
     else:
         upper = st.p_upper_95
@@ -374,7 +362,7 @@ def stress_sentences(st) -> list[str]:
             continue
         out.append(
             f"for {st.direction} {h}, {name} had to be at its prior's "
-            f"{_ordinal(c.prior_percentile_of_conditional_median)} "
+            f"{ordinal(c.prior_percentile_of_conditional_median)} "
             f"percentile (median {num(c.conditional_median)} vs {num(c.prior_median)} {c.unit})"
         )
     for name, v in st.goal_seek.items():
@@ -450,13 +438,12 @@ def convention_sentences(check) -> list[str]:
 def audit_sentences(lines) -> list[str]:
     """Each audited headline (``analyze.audit.AuditLine``) in words: published vs re-derived, where it
     sits in the band and, when it does not follow, what single change would make it follow."""
-    from flopcast.analyze.stress import _ordinal
 
     out = []
     for ln in lines:
         verdict = "consistent" if ln.consistent else "NOT CONSISTENT"
         where = (
-            f"in the band: {_ordinal(ln.percentile)} percentile, P(>= published) = {ln.p_exceed:.3g}"
+            f"in the band: {ordinal(ln.percentile)} percentile, P(>= published) = {ln.p_exceed:.3g}"
             if not ln.band_fixed
             else "no uncertain input moves it here, so it has no band to sit in"
         )
@@ -500,3 +487,26 @@ def audit_wording(au) -> dict:
 def headlines_wording(hl) -> dict:
     """``Headlines.wording``: the sentence of each FLOP-convention premise finding."""
     return {"findings": [finding_sentence(f) for f in hl.premises]}
+
+
+def summary_text(result, log_hdi90: dict | None = None) -> str:
+    """The terminal table (fits 100 columns): numbers in k/M/B, the 90% HDI of log values for
+    outputs spanning more than a decade (marked *); means and MCSE are in summary.md/json."""
+
+    logs = log_hdi90 or {}
+    rows = []
+    for name, s in result.summary.items():
+        lo, hi = logs.get(name, s.hdi90)
+        rows.append(
+            [
+                name,
+                eng(s.median),
+                f"{eng(s.p05)}–{eng(s.p95)}",
+                f"{eng(lo)}–{eng(hi)}{'*' if name in logs else ''}",
+                s.unit,
+            ]
+        )
+    text = table(["output", "median", "p05–p95", "90% HDI", "unit"], rows, "lrrrl")
+    if logs:
+        text += "\n* HDI of log(values): the band spans more than a decade"
+    return text

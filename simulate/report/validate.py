@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
-from flopcast.fmt import markdown, num, strict_json
+from flopcast.fmt import markdown, num, safe, strict_json, table
 from flopcast.report import figures
-from flopcast.report.run import _html_table, html_page, img_tag
+from flopcast.report.html import html_page, html_table, img_tag
 from flopcast.report.style import styled
 
 CASE_HEADER = [
@@ -157,9 +157,9 @@ def html_report(v, figs: dict[str, bytes]) -> str:
     esc = html.escape
     sections = [
         f"<h1>flopcast validate: {esc(v.scenario)} on {esc(Path(v.evidence).name)}</h1>",
-        _html_table(["", ""], summary_rows(v), "ll"),
+        html_table(["", ""], summary_rows(v), "ll"),
         "<h2>Cases</h2>",
-        _html_table(CASE_HEADER, case_rows(v), CASE_ALIGN),
+        html_table(CASE_HEADER, case_rows(v), CASE_ALIGN),
         "<div class='figs'>" + "".join(img_tag(p, n) for n, p in figs.items()) + "</div>",
     ]
     if v.warnings:
@@ -178,7 +178,6 @@ def write_validation(v, folder: Path) -> list[str]:
 
 
 def summary_text(v) -> str:
-    from flopcast.fmt import safe, table
 
     return safe(
         "\n".join(

@@ -4,8 +4,14 @@ Renders a ``ValueOfInformation``; computes nothing."""
 from __future__ import annotations
 
 import html
+import textwrap
 
 from flopcast.fmt import markdown, strict_json, table
+from flopcast.report import figures
+from flopcast.report.figures import new_figure
+from flopcast.report.html import html_page, html_table, img_tag
+from flopcast.report.style import eng, styled
+from flopcast.report.text import safe
 
 
 def _groups(v) -> bool:
@@ -52,9 +58,6 @@ def caption(v) -> str:
 
 
 def lines(v) -> list[str]:
-    import textwrap
-
-    from flopcast.report.text import safe
 
     wrap = lambda text: textwrap.fill(safe(text), 100)
     legend = "share: of Var[log]; EVPPI: probability of a right answer gained (0-1 loss); MCSE: Poisson bootstrap"
@@ -67,17 +70,15 @@ def lines(v) -> list[str]:
 
 
 def render_html(v) -> str:
-    from flopcast.report.run import _html_table
 
     return (
         f"<div><div><b>{html.escape(caption(v))}</b></div>"
-        + _html_table(header(v), rows(v), _align(v))
+        + html_table(header(v), rows(v), _align(v))
         + f"<p>{html.escape(v.headline())}</p></div>"
     )
 
 
 def figure(v):
-    from flopcast.report.style import styled
 
     return styled(_figure)(v)
 
@@ -86,8 +87,6 @@ def _figure(v):
     """Bars: share of Var[log output] each input (group) removes; beside them, with a decision, EVPPI; each
     with its Monte Carlo error (bars: 1.96 MCSE)."""
     import numpy as np
-
-    from flopcast.report.figures import new_figure
 
     items = v.rows
     fig = new_figure(9.0 if v.decision is not None else 7.0, 0.4 * len(items) + 2.2, layout="constrained")
@@ -142,15 +141,12 @@ def _figure(v):
 
 
 def eng_text(x: float) -> str:
-    from flopcast.report.style import eng
 
     return eng(x)
 
 
 def write_voi(v, stage) -> None:
     """voi.json, voi.md, voi.png and report.html into the staged folder."""
-    from flopcast.report import figures
-    from flopcast.report.run import html_page, img_tag
 
     png = figures.png_bytes(figure(v))
     (stage / "voi.png").write_bytes(png)

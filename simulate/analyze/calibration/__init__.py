@@ -25,6 +25,7 @@ from typing import Sequence
 
 import numpy as np
 
+from flopcast import engine
 from flopcast.analyze.calibration.diagnostics import CalibrationFailed, Diagnostics, diagnose, failure_message
 from flopcast.analyze.calibration.likelihood import (
     Evidence,
@@ -97,7 +98,6 @@ def calibrate(
     HalfNormal(s_d)`` on the log scale, to every sigma_log / interval90 likelihood (Kennedy & O'Hagan
     2001; see ``flopcast.analyze.calibration.likelihood``): use it when the equations may be off by a
     factor, so that evidence they cannot fit widens the posterior instead of pinning it."""
-    from flopcast import engine
 
     started = time.perf_counter()
     created = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

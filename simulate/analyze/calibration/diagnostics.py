@@ -21,6 +21,7 @@ from typing import Sequence
 
 import numpy as np
 
+from flopcast.fmt import num
 from flopcast.priors.errors import ConvergenceError
 
 RHAT_STRICT = 1.01  # with >= RHAT_STRICT_DRAWS draws per chain
@@ -72,7 +73,6 @@ class Diagnostics:
         return min(self.ess_tail.values(), default=float("nan"))
 
     def rows(self) -> list[list[str]]:
-        from flopcast.fmt import num
 
         return [[n, f"{self.r_hat[n]:.4f}", num(self.ess_bulk[n]), num(self.ess_tail[n])] for n in self.r_hat]
 

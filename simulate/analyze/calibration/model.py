@@ -23,6 +23,7 @@ from flopcast.analyze.calibration.diagnostics import quiet
 from flopcast.analyze.calibration.likelihood import Observation, add_likelihood, base_inputs, observed
 from flopcast.plan import Plan
 from flopcast.priors.errors import InputError
+from flopcast.sampling import rank_to_pearson
 
 DISCREPANCY = "discrepancy_sigma"
 DISCREPANCY_UNIT = "log-scale sd (1 = a factor e)"
@@ -93,8 +94,6 @@ def _copula_potential(plan: Plan, informed: Sequence[str], rvs: Mapping[str, Any
     if not corrs:
         return
     import pymc as pm
-
-    from flopcast.sampling import rank_to_pearson
 
     names = [n for n in informed if any(n in c.inputs for c in corrs)]
     index = {n: i for i, n in enumerate(names)}

@@ -12,16 +12,18 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from flopcast import __version__
+from flopcast import __version__, engine
 from flopcast.analyze.calibration.diagnostics import Diagnostics
 from flopcast.analyze.calibration.likelihood import base_inputs, observed
 from flopcast.analyze.calibration.model import DISCREPANCY, DISCREPANCY_UNIT
+from flopcast.engine import POSTERIOR_COLUMN
+from flopcast.outdir import check_file_name, check_room, slug
 from flopcast.plan import Plan
 from flopcast.priors.evidence import Evidence, Observation
 from flopcast.priors.posterior import Posterior
-from flopcast.priors.scenario import Scenario
+from flopcast.priors.scenario import Scenario, with_posterior
 from flopcast.priors.scenario_text import posterior_scenario_text, scenario_from_text
-from flopcast.results import Result, flat_record
+from flopcast.protocol import Result, flat_record
 
 # An input "moved" when its posterior median shifted by >= MOVED_SHIFT of its prior 90% width, or its
 # 90% interval shrank to <= MOVED_WIDTH of the prior's (both on the log scale for positive inputs).
@@ -214,7 +216,6 @@ class Calibration(Result):
 
 
 def write_idata(idata, path: Path) -> None:
-    from flopcast.outdir import check_room
 
     # the draws plus HDF5's metadata (generously): a write that would fail is refused before HDF5 starts
     check_room(Path(path).parent, 1.1 * sum(idata[g].nbytes for g in idata.groups()) + 200_000)
@@ -269,7 +270,6 @@ def propagation_columns(plan: Plan, informed: Sequence[str]) -> list[str]:
     """Unit-cube columns shared by the prior and posterior runs: the inputs the posterior leaves
     alone, the posterior draw index, then the informed inputs (ignored by the posterior run). Both
     runs draw the same uniforms for every input they share (common random numbers)."""
-    from flopcast.engine import POSTERIOR_COLUMN
 
     return [n for n in plan.uncertain if n not in informed] + [POSTERIOR_COLUMN] + list(informed)
 
@@ -277,7 +277,6 @@ def propagation_columns(plan: Plan, informed: Sequence[str]) -> list[str]:
 def propagate(plan: Plan, idata, text: str, draws: int, seed: int):
     """The prior run and the calibrated scenario's run (``text``, its posterior draws from ``idata``),
     with the same seed and unit-cube columns."""
-    from flopcast import engine
 
     informed = [n for n in plan.uncertain if n in idata.posterior]
     columns = propagation_columns(plan, informed)
@@ -289,8 +288,6 @@ def propagate(plan: Plan, idata, text: str, draws: int, seed: int):
             )
         )
     else:  # a notebook function: its posterior scenario lives in memory (no file to copy)
-        from flopcast.priors.scenario import with_posterior
-
         post_plan = engine.plan_for(with_posterior(plan.scenario, posterior_of(idata, informed)))
     post_run = engine.run(post_plan, draws=draws, seed=seed, columns=columns)
     prior_run = engine.run(plan, draws=draws, seed=seed, columns=columns)
@@ -299,7 +296,6 @@ def propagate(plan: Plan, idata, text: str, draws: int, seed: int):
 
 def toml_file_name(scenario_name: str) -> str:
     """``<slug of the name>-calibrated.toml``, checked like every file name the writer takes."""
-    from flopcast.outdir import check_file_name, slug
 
     return check_file_name(f"{slug(scenario_name)}-calibrated.toml")
 
