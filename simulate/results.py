@@ -2,8 +2,11 @@
 
 In a notebook a ``RunResult`` shows itself as a compact table (``_repr_html_``), ``summary()`` gives a
 pandas DataFrame, ``samples`` an ``xarray.Dataset``, ``plot(name)`` a matplotlib Figure and
-``save(folder)`` writes what ``flopcast run`` writes. Rendering and analyses are imported only when
-asked for, so a run that never plots imports no matplotlib.
+``save(folder)`` writes what ``flopcast run`` writes: each through the renderer the report layer
+registered for its type (``flopcast.protocol``). matplotlib, pandas and xarray load only when a
+figure, a table or the draws are asked for, so a run that never plots imports none of them. The
+conveniences that hand a run to the analyses (``.stress``, ``.sensitivity``, ``.headlines``) are on
+``fc.run``'s result, ``flopcast.api.Run``.
 """
 
 from __future__ import annotations
