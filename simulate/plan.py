@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from flopcast.priors import hardware as hw
 from flopcast.priors.errors import InputError
 from flopcast.priors.families import Distribution
 from flopcast.priors.scenario import Correlation, Scenario
@@ -44,6 +45,27 @@ class Plan:
     @property
     def input_names(self) -> list[str]:
         return list(self.model.inputs)
+
+    def check_output(self, name: str, where: str | None = None) -> None:
+        """An InputError unless ``name`` is an output of this plan; an old H100-equivalent twin's name
+        (``peak_fleet_h100_h100e``) is told its new one (priors/hardware.py)."""
+        if name not in self.model.outputs:
+            raise InputError(
+                where or f"output {name}",
+                hw.renamed_hint(name)
+                or f"unknown output; the {self.model.name} model's outputs are: {', '.join(self.model.outputs)}",
+            )
+
+    def resolve_output(self, name: str) -> str | None:
+        """The output ``name`` names on this plan, or None: itself, or, for an accelerator-neutral name
+        (``peak_fleet_gpu``) on a plan that keeps the model's names (on the H100), the h100-named count
+        it stands for (``peak_fleet_h100``, counted on the chosen accelerator, which is the H100)."""
+        if name in self.model.outputs:
+            return name
+        for own, spec in self.model.outputs.items():
+            if hw.neutral_name(own) == name and hw.restated_unit(spec.unit, "") is not None:
+                return own
+        return None
 
     def unit(self, name: str) -> str:
         spec = self.model.inputs.get(name) or self.model.outputs.get(name)
@@ -186,7 +208,8 @@ def bind(scenario: Scenario, sets: tuple[str, ...] | list[str] = ()) -> Plan:
             problems.append(
                 (
                     "headlines",
-                    f"unknown output {headline.output!r}; the {model.name} model's "
+                    hw.renamed_hint(headline.output)
+                    or f"unknown output {headline.output!r}; the {model.name} model's "
                     f"outputs are: {', '.join(model.outputs)}",
                 )
             )
@@ -228,8 +251,6 @@ def with_accelerator(
     units (priors/hardware.py); the other overrides are returned to be applied as usual."""
     from dataclasses import replace
 
-    from flopcast.priors import hardware as hw
-
     pairs = [(s, *(part.strip() for part in s.split("=", 1))) for s in sets if isinstance(s, str) and "=" in s]
     chosen = {k: v for _, k, v in pairs if k in HARDWARE_SETS}
     rest = tuple(s for s in sets if override_key(s) not in HARDWARE_SETS)
@@ -262,15 +283,24 @@ def with_accelerator(
     )
     if acc.name == hw.REFERENCE:
         return scenario, model, rest
-    outputs, twins = hw.equivalents(model.outputs, acc, precision)
+    restated = hw.equivalents(model.outputs, acc, precision)
+    outputs = restated.outputs
+    # Published H100 figures sit in the H100-equivalent band: an h100-named output is that band already;
+    # another output's is its NAME_h100e twin.
     headlines = tuple(
         replace(h, output=h.output + hw.EQUIVALENT_SUFFIX) if h.output + hw.EQUIVALENT_SUFFIX in outputs else h
         for h in scenario.headlines
-    )  # published H100 figures sit in the H100-equivalent band
-    key = tuple(k for name in model.key_outputs for k in (name, name + hw.EQUIVALENT_SUFFIX) if k in outputs)
+    )
+    neutral = {own: new for new, own in restated.renamed}
+    key = tuple(
+        k
+        for name in model.key_outputs
+        for k in ((neutral[name], name) if name in neutral else (name, name + hw.EQUIVALENT_SUFFIX))
+        if k in outputs
+    )
     return (
         replace(scenario, headlines=headlines),
-        replace(model, outputs=outputs, equivalents=twins, key_outputs=key),
+        replace(model, outputs=outputs, equivalents=restated.twins, key_outputs=key, renamed=restated.renamed),
         rest,
     )
 
