@@ -67,6 +67,29 @@ class Plan:
                 return own
         return None
 
+    def case_problem(self, output: str, accelerator: str | None) -> str | None:
+        """Why a measurement of ``output`` made on ``accelerator`` (an evidence case's set.accelerator, whose
+        peak then goes into the model) cannot be compared with this plan's ``output``; None when it can.
+        A count on the chosen accelerator is then a count on the case's; an H100-equivalent twin is
+        counted with the plan's own accelerator's factor, and on a plan that keeps the model's names an
+        h100-named count would hold the case's accelerator, not H100s."""
+        if accelerator is None or output not in self.model.outputs:
+            return None
+        own = self.model.own_name(output)
+        counts = hw.restated_unit(self.unit(output), "") is not None
+        twins = {t: n for t, n, _ in self.model.equivalents}
+        if output in twins and accelerator != self.scenario.accelerator:
+            return (
+                f"{output} is in H100-equivalents at the {self.scenario.accelerator}'s peak, but this case ran on "
+                f"{accelerator}: name {twins[output]}, its count on the case's accelerator"
+            )
+        if output not in twins and own == output and counts and hw.neutral_name(output) and accelerator != hw.REFERENCE:
+            return (
+                f"{output} counts H100s, but this case ran on {accelerator}: give the value in H100-equivalents "
+                f"without set.accelerator, or choose an accelerator (--gpu) and name {hw.neutral_name(output)}"
+            )
+        return None
+
     def unit(self, name: str) -> str:
         spec = self.model.inputs.get(name) or self.model.outputs.get(name)
         return spec.unit if spec is not None else ""
