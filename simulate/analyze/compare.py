@@ -193,8 +193,11 @@ def compare(
 def _accelerator_counts(plan_a, plan_b) -> dict[str, tuple[str, str]]:
     """Counts on each side's chosen accelerator that only one side names neutrally: on the H100 (or with
     no accelerator) ``peak_fleet_h100`` is that count, on a B200 ``peak_fleet_gpu`` is (priors/hardware.py);
-    they are compared as ``peak_fleet_gpu``."""
-    out = {}
+    they are compared as ``peak_fleet_gpu``. Only between two plans of one model (two models' names are
+    paired with ``mapping``)."""
+    out: dict[str, tuple[str, str]] = {}
+    if plan_a.model.name != plan_b.model.name:
+        return out
     for name in (*plan_a.model.outputs, *plan_b.model.outputs):
         if name in plan_a.model.outputs and name in plan_b.model.outputs:
             continue
