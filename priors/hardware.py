@@ -362,14 +362,24 @@ def equivalents(outputs: Mapping[str, Any], acc: Accelerator, precision: str) ->
                     f"on {acc.name} it would be renamed {new!r}, which the model already has as an output; "
                     "rename one of them",
                 )
+        per = re.search(r"/\s*(H100|GPU)", spec.unit) is not None  # a rate per accelerator: the inverse
+        equals = f"{acc.name} = {ratio:.3g} H100 at dense {precision.upper()} peak"
+        described = neutral is not None and "H100" in spec.description  # "H100s to serve peak demand"
         if neutral is not None:
             renamed.append((neutral, name))
-        specs[count] = replace(spec, unit=unit, description=f"{spec.description} [in {acc.name}s]")
-        per = re.search(r"/\s*(H100|GPU)", spec.unit) is not None  # a rate per accelerator: the inverse
+        specs[count] = replace(
+            spec,
+            unit=unit,
+            description=spec.description.replace("H100", acc.name)
+            if described
+            else f"{spec.description} [in {acc.name}s]",
+        )
         specs[twin] = replace(
             spec,
             unit=_TOKEN.sub("H100-equivalent", spec.unit),
-            description=f"{count} in H100-equivalents ({acc.name} = {ratio:.3g} H100 at dense {precision.upper()} peak)",
+            description=f"{spec.description.replace('H100', 'H100-equivalent')} ({equals})"
+            if described
+            else f"{count} in H100-equivalents ({equals})",
         )
         twins.append((twin, count, 1.0 / ratio if per else ratio))
     return Restated(specs, tuple(twins), tuple(renamed))

@@ -89,6 +89,9 @@ def test_no_h100_name_carries_another_accelerator(scenario, gpu):
             assert not any(o in unit for o in others), (name, unit)
         if name.endswith(hw.EQUIVALENT_SUFFIX):  # only outputs that do not say h100 have a _h100e twin
             assert hw.neutral_name(name.removesuffix(hw.EQUIVALENT_SUFFIX)) is None, name
+    for new, own in plan.model.renamed:  # the count on the chosen accelerator says neither h100 nor H100
+        assert "h100" not in new and "H100" not in plan.unit(new) + plan.model.outputs[new].description, new
+        assert plan.scenario.accelerator in plan.unit(new) and "H100-equivalent" in plan.unit(own)
     for key in plan.model.key_outputs:
         assert key in plan.model.outputs
     for h in plan.scenario.headlines:
