@@ -183,3 +183,14 @@ def test_evidence_in_h100s_on_a_run_made_on_another_accelerator(tmp_path):
 def test_evidence_on_its_own_accelerator_cannot_name_an_h100_count(tmp_path, gpu):
     with pytest.raises(InputError, match="this case ran on A100-SXM-80GB"):
         fc.validate("plappert-2024", _evidence(tmp_path, "peak_fleet_h100", A100), draws=2000, seed=1, gpu=gpu)
+
+
+def test_renaming_runs_on_pytensor_tensors_as_calibration_evaluates_the_model():
+    pt = pytest.importorskip("pytensor.tensor")
+    plan = fc.plan_for("plappert-2024", gpu="B200")
+    x = {n: pt.as_tensor_variable(np.float64(v)) for n, v in plan.points.items()}
+    y = plan.model.evaluate(x)
+    expected = fc.evaluate_point(plan)
+    assert list(y) == list(expected)
+    for name in ("peak_fleet_gpu", "peak_fleet_h100", "video_minutes_per_h100_hour"):
+        assert float(y[name].eval()) == pytest.approx(expected[name], rel=1e-12)
