@@ -270,8 +270,10 @@ def with_accelerator(
     scenario: Scenario, model: Model, sets: tuple[str, ...]
 ) -> tuple[Scenario, Model, tuple[str, ...]]:
     """Apply the accelerator the scenario names or an ``accelerator=NAME`` override chooses (the last
-    wins; ``precision=bf16|fp8`` likewise) to the scenario's hardware inputs and the model's H100
-    units (priors/hardware.py); the other overrides are returned to be applied as usual."""
+    wins; ``precision=bf16|fp8`` likewise) to the scenario's hardware inputs and the model's outputs
+    counted in accelerators (priors/hardware.py: restated on the chosen one with H100-equivalent twins; an
+    h100-named output keeps its name for the twin and its count takes the neutral name, ``Model.renamed``);
+    the other overrides are returned to be applied as usual."""
     from dataclasses import replace
 
     pairs = [(s, *(part.strip() for part in s.split("=", 1))) for s in sets if isinstance(s, str) and "=" in s]
