@@ -22,11 +22,23 @@ scenario's ``[scenario]`` table) acts on the model inputs that declare ``hardwar
   own H100-equivalent outputs are counted in.
 
 A figure the library lacks for an input the model needs is an error that says how to give it
-(``--set NAME=VALUE``); it is never filled in. Outputs counted in H100s (units with "H100", or "GPU"
-for the generic models) are restated in the chosen accelerator's units, and each gains an
-``NAME_h100e`` twin in H100-equivalents (value x the accelerator's peak / the H100's at the same
-precision; the inverse for per-accelerator rates such as video minutes per H100-hour), so published
-H100 figures can still be placed. Choosing the H100 itself changes no unit and adds no twin.
+(``--set NAME=VALUE``); it is never filled in. Outputs counted in accelerators (units with "H100", or
+"GPU" for the generic models; not units already in "H100-equivalent") are counted on the chosen
+accelerator, and each gains a twin in H100-equivalents (value x the accelerator's peak / the H100's at
+the same precision; the inverse for per-accelerator rates such as video minutes per H100-hour), so
+published H100 figures can still be placed. The names follow one rule (``renamed``): **an output whose
+name says h100 is always in H100s or H100-equivalents.**
+
+- An output whose name has the word ``h100`` (between underscores or at an end: ``peak_fleet_h100``,
+  ``h100_seconds_per_image``) keeps that name for its H100-equivalent twin, and its count on the chosen
+  accelerator takes the accelerator-neutral name, ``h100`` -> ``gpu`` (``peak_fleet_gpu`` in B200s,
+  ``training_gpu_months`` in B200-months, ``video_minutes_per_gpu_hour`` in video min/B200-hour).
+- An output whose name does not say h100 (``training_gpu_hours``, ``peak_fleet_gpus``) keeps its name
+  for the count on the chosen accelerator and its twin is ``NAME_h100e``.
+
+The model itself keeps returning its own names; the plan applies the renaming once (``Model.renamed``).
+Choosing the H100 itself changes no name and no unit and adds no twin. The old twin of an h100-named
+output (``peak_fleet_h100_h100e``) is refused with its new name (``former_twin``).
 """
 
 from __future__ import annotations
@@ -289,25 +301,84 @@ def restated_unit(unit: str, label: str) -> str | None:
     return _TOKEN.sub(label, unit) if _TOKEN.search(unit) else None
 
 
-def equivalents(outputs: Mapping[str, Any], acc: Accelerator, precision: str) -> tuple[dict[str, Any], tuple]:
-    """Outputs restated in ``acc``'s units, plus their H100-equivalent twins: ``(specs, twins)`` where
-    ``twins`` is ``((twin, output, factor), ...)``: twin = output x factor."""
+NEUTRAL_TOKEN = "gpu"  # what the word h100 in an output's name becomes on another accelerator
+_NAME_H100 = re.compile(r"(?<![A-Za-z0-9])h100(?![A-Za-z0-9])")  # the word h100 in a snake_case name
+
+
+def neutral_name(name: str) -> str | None:
+    """``"peak_fleet_h100"`` -> ``"peak_fleet_gpu"``; None for a name without the word h100
+    (``training_gpu_hours``; ``peak_fleet_h100e`` is not the word either)."""
+    return _NAME_H100.sub(NEUTRAL_TOKEN, name) if _NAME_H100.search(name) else None
+
+
+def former_twin(name: str) -> str | None:
+    """The name an old H100-equivalent twin of an h100-named output now has: ``"peak_fleet_h100_h100e"``
+    -> ``"peak_fleet_h100"`` (which is in H100s or H100-equivalents on every accelerator); None otherwise."""
+    base = name.removesuffix(EQUIVALENT_SUFFIX)
+    return base if base != name and neutral_name(base) is not None else None
+
+
+def renamed_hint(name: str) -> str:
+    """The sentence an error about an unknown output ``name`` adds when it is an old twin's name (or '')."""
+    base = former_twin(name)
+    if base is None:
+        return ""
+    return (
+        f"{name!r} is now {base!r}: an output whose name says h100 is in H100s (H100-equivalents on another "
+        f"accelerator), and {neutral_name(base)!r} counts the chosen accelerator"
+    )
+
+
+@dataclass(frozen=True)
+class Restated:
+    """What choosing a non-reference accelerator does to a model's outputs (see the module docstring)."""
+
+    outputs: dict[str, Any]  # name -> spec, every output: renamed, restated and twins, in the model's order
+    twins: tuple[tuple[str, str, float], ...]  # (twin, output, factor): twin = output x factor
+    renamed: tuple[tuple[str, str], ...]  # (new name, the model's own name): the chosen accelerator's count
+
+
+def equivalents(outputs: Mapping[str, Any], acc: Accelerator, precision: str) -> Restated:
+    """The model's outputs on ``acc``: every output counted in accelerators is counted on ``acc``, under
+    its accelerator-neutral name when its own says h100, and gains an H100-equivalent twin (under the
+    model's own name when that says h100, else ``NAME_h100e``)."""
 
     ratio = acc.peak(precision) / reference().peak(precision)
     specs: dict[str, Any] = {}
     twins = []
+    renamed = []
     for name, spec in outputs.items():
         unit = restated_unit(spec.unit, acc.name)
         if unit is None:
             specs[name] = spec
             continue
-        specs[name] = replace(spec, unit=unit, description=f"{spec.description} [in {acc.name}s]")
+        neutral = neutral_name(name)
+        count, twin = (name, f"{name}{EQUIVALENT_SUFFIX}") if neutral is None else (neutral, name)
+        for new in {count, twin} - {name}:
+            if new in outputs:
+                raise InputError(
+                    f"output {name}",
+                    f"on {acc.name} it would be renamed {new!r}, which the model already has as an output; "
+                    "rename one of them",
+                )
         per = re.search(r"/\s*(H100|GPU)", spec.unit) is not None  # a rate per accelerator: the inverse
-        twin = f"{name}{EQUIVALENT_SUFFIX}"
+        equals = f"{acc.name} = {ratio:.3g} H100 at dense {precision.upper()} peak"
+        described = neutral is not None and "H100" in spec.description  # "H100s to serve peak demand"
+        if neutral is not None:
+            renamed.append((neutral, name))
+        specs[count] = replace(
+            spec,
+            unit=unit,
+            description=spec.description.replace("H100", acc.name)
+            if described
+            else f"{spec.description} [in {acc.name}s]",
+        )
         specs[twin] = replace(
             spec,
             unit=_TOKEN.sub("H100-equivalent", spec.unit),
-            description=f"{name} in H100-equivalents ({acc.name} = {ratio:.3g} H100 at dense {precision.upper()} peak)",
+            description=f"{spec.description.replace('H100', 'H100-equivalent')} ({equals})"
+            if described
+            else f"{count} in H100-equivalents ({equals})",
         )
-        twins.append((twin, name, 1.0 / ratio if per else ratio))
-    return specs, tuple(twins)
+        twins.append((twin, count, 1.0 / ratio if per else ratio))
+    return Restated(specs, tuple(twins), tuple(renamed))

@@ -49,6 +49,50 @@ class Plan:
     def input_names(self) -> list[str]:
         return list(self.model.inputs)
 
+    def check_output(self, name: str, where: str | None = None) -> None:
+        """An InputError unless ``name`` is an output of this plan; an old H100-equivalent twin's name
+        (``peak_fleet_h100_h100e``) is told its new one (priors/hardware.py)."""
+        if name not in self.model.outputs:
+            raise InputError(
+                where or f"output {name}",
+                hw.renamed_hint(name)
+                or f"unknown output; the {self.model.name} model's outputs are: {', '.join(self.model.outputs)}",
+            )
+
+    def resolve_output(self, name: str) -> str | None:
+        """The output ``name`` names on this plan, or None: itself, or, for an accelerator-neutral name
+        (``peak_fleet_gpu``) on a plan that keeps the model's names (on the H100), the h100-named count
+        it stands for (``peak_fleet_h100``, counted on the chosen accelerator, which is the H100)."""
+        if name in self.model.outputs:
+            return name
+        for own, spec in self.model.outputs.items():
+            if hw.neutral_name(own) == name and hw.restated_unit(spec.unit, "") is not None:
+                return own
+        return None
+
+    def case_problem(self, output: str, accelerator: str | None) -> str | None:
+        """Why a measurement of ``output`` made on ``accelerator`` (an evidence case's set.accelerator, whose
+        peak then goes into the model) cannot be compared with this plan's ``output``; None when it can.
+        A count on the chosen accelerator is then a count on the case's; an H100-equivalent twin is
+        counted with the plan's own accelerator's factor, and on a plan that keeps the model's names an
+        h100-named count would hold the case's accelerator, not H100s."""
+        if accelerator is None or output not in self.model.outputs:
+            return None
+        own = self.model.own_name(output)
+        counts = hw.restated_unit(self.unit(output), "") is not None
+        twins = {t: n for t, n, _ in self.model.equivalents}
+        if output in twins and accelerator != self.scenario.accelerator:
+            return (
+                f"{output} is in H100-equivalents at the {self.scenario.accelerator}'s peak, but this case ran on "
+                f"{accelerator}: name {twins[output]}, its count on the case's accelerator"
+            )
+        if output not in twins and own == output and counts and hw.neutral_name(output) and accelerator != hw.REFERENCE:
+            return (
+                f"{output} counts H100s, but this case ran on {accelerator}: give the value in H100-equivalents "
+                f"without set.accelerator, or choose an accelerator (--gpu) and name {hw.neutral_name(output)}"
+            )
+        return None
+
     def unit(self, name: str) -> str:
         spec = self.model.inputs.get(name) or self.model.outputs.get(name)
         return spec.unit if spec is not None else ""
@@ -188,7 +232,8 @@ def bind(scenario: Scenario, sets: tuple[str, ...] | list[str] = ()) -> Plan:
             problems.append(
                 (
                     "headlines",
-                    f"unknown output {headline.output!r}; the {model.name} model's "
+                    hw.renamed_hint(headline.output)
+                    or f"unknown output {headline.output!r}; the {model.name} model's "
                     f"outputs are: {', '.join(model.outputs)}",
                 )
             )
@@ -226,8 +271,10 @@ def with_accelerator(
     scenario: Scenario, model: Model, sets: tuple[str, ...]
 ) -> tuple[Scenario, Model, tuple[str, ...]]:
     """Apply the accelerator the scenario names or an ``accelerator=NAME`` override chooses (the last
-    wins; ``precision=bf16|fp8`` likewise) to the scenario's hardware inputs and the model's H100
-    units (priors/hardware.py); the other overrides are returned to be applied as usual."""
+    wins; ``precision=bf16|fp8`` likewise) to the scenario's hardware inputs and the model's outputs
+    counted in accelerators (priors/hardware.py: restated on the chosen one with H100-equivalent twins; an
+    h100-named output keeps its name for the twin and its count takes the neutral name, ``Model.renamed``);
+    the other overrides are returned to be applied as usual."""
 
     pairs = [(s, *(part.strip() for part in s.split("=", 1))) for s in sets if isinstance(s, str) and "=" in s]
     chosen = {k: v for _, k, v in pairs if k in HARDWARE_SETS}
@@ -261,15 +308,24 @@ def with_accelerator(
     )
     if acc.name == hw.REFERENCE:
         return scenario, model, rest
-    outputs, twins = hw.equivalents(model.outputs, acc, precision)
+    restated = hw.equivalents(model.outputs, acc, precision)
+    outputs = restated.outputs
+    # Published H100 figures sit in the H100-equivalent band: an h100-named output is that band already;
+    # another output's is its NAME_h100e twin.
     headlines = tuple(
         replace(h, output=h.output + hw.EQUIVALENT_SUFFIX) if h.output + hw.EQUIVALENT_SUFFIX in outputs else h
         for h in scenario.headlines
-    )  # published H100 figures sit in the H100-equivalent band
-    key = tuple(k for name in model.key_outputs for k in (name, name + hw.EQUIVALENT_SUFFIX) if k in outputs)
+    )
+    neutral = {own: new for new, own in restated.renamed}
+    key = tuple(
+        k
+        for name in model.key_outputs
+        for k in ((neutral[name], name) if name in neutral else (name, name + hw.EQUIVALENT_SUFFIX))
+        if k in outputs
+    )
     return (
         replace(scenario, headlines=headlines),
-        replace(model, outputs=outputs, equivalents=twins, key_outputs=key),
+        replace(model, outputs=outputs, equivalents=restated.twins, key_outputs=key, renamed=restated.renamed),
         rest,
     )
 

@@ -54,6 +54,8 @@ class Model:
     parts: tuple[Any, ...]
     equivalents: tuple[tuple[str, str, float], ...] = ()  # (twin, output, factor): H100-equivalents (--gpu)
     kind: str = "bundled"  # "bundled", "equations", "function" or "file"
+    # (new name, the parts' own name): an h100-named output's count on another accelerator (--gpu)
+    renamed: tuple[tuple[str, str], ...] = ()
 
     def evaluate(self, x: Mapping[str, Any]) -> dict[str, Any]:
         if len(self.parts) == 1:
@@ -65,9 +67,15 @@ class Model:
                 y = part.evaluate(namespace)
                 namespace.update(y)
                 out.update(y)
+        for new, own in self.renamed:  # the parts' own names; the plan's are priors/hardware.py's rule
+            out[new] = out.pop(own)
         for twin, name, factor in self.equivalents:
             out[twin] = out[name] * factor
         return out
+
+    def own_name(self, output: str) -> str:
+        """The name the model's parts give ``output`` (its own unless --gpu renamed it)."""
+        return dict(self.renamed).get(output, output)
 
     def check(self, x: Mapping[str, Any]) -> list[tuple[str, str]]:
         problems: list[tuple[str, str]] = []

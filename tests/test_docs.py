@@ -114,13 +114,14 @@ def test_readme_gpu_sentence():
 
     text = _squash(README.read_text())
     m = re.search(
-        r"gives a peak fleet of (\S+) B200s \(90%: (\S+)-(\S+)\), i.e. (\S+) H100-equivalents, where the "
-        r"source's 720k H100s sit at the (\d+)th percentile",
+        r"gives a peak fleet of (\S+) B200s \(`peak_fleet_gpu`; 90%: (\S+)-(\S+)\), i.e. (\S+) H100-equivalents "
+        r"\(`peak_fleet_h100`\), where the source's 720k H100s sit at the (\d+)th percentile",
         text,
     )
     assert m, "the README's --gpu B200 sentence changed"
     r = fc.run("plappert-2024", gpu="B200", seed=1)
-    s, e = r.summary["peak_fleet_h100"], r.summary["peak_fleet_h100_h100e"]
+    s, e = r.summary["peak_fleet_gpu"], r.summary["peak_fleet_h100"]
+    assert (s.unit, e.unit) == ("B200s", "H100-equivalents")
     assert (eng(s.median), eng(s.p05), eng(s.p95), eng(e.median)) == m.groups()[:4]
-    h = [h for h in headlines(r).items if h.output == "peak_fleet_h100_h100e" and h.published == 720_000]
+    h = [h for h in headlines(r).items if h.output == "peak_fleet_h100" and h.published == 720_000]
     assert h and f"{h[0].published_percentile:.0f}" == m.group(5)

@@ -4,8 +4,9 @@ closed form of a change of accelerator.
 Closed form: every fleet and accelerator-time output of the sora model is FLOPs / (peak x
 utilization x time), so at fixed utilization it is inversely proportional to the peak. Run with the
 same seed on two accelerators (the same unit-cube columns, so the same draws of every other input),
-the fleet on B is the fleet on A x peak_A / peak_B draw by draw, and B's H100-equivalent twin
-(x peak_B / peak_H100) is the H100 run's fleet.
+the fleet on B (``peak_fleet_gpu``, counted in B's) is the fleet on A x peak_A / peak_B draw by draw,
+and B's H100-equivalent twin (x peak_B / peak_H100), which keeps the name ``peak_fleet_h100``, is the
+H100 run's fleet.
 """
 
 import json
@@ -90,15 +91,17 @@ def test_fleet_scales_inversely_with_the_peak_draw_by_draw(name, rtol):
     ref = fc.run("plappert-2024", draws=4000, seed=11, set=sets, gpu="H100-SXM")
     other = fc.run("plappert-2024", draws=4000, seed=11, set=sets, gpu=name)
     peak = hw.find(name).dense_bf16_flops
-    a, b = ref.outputs["peak_fleet_h100"], other.outputs["peak_fleet_h100"]
+    a, b = ref.outputs["peak_fleet_h100"], other.outputs["peak_fleet_gpu"]
     np.testing.assert_allclose(b, a * H100_DENSE_BF16 / peak, rtol=rtol)
-    np.testing.assert_allclose(other.outputs["peak_fleet_h100_h100e"], a, rtol=rtol)
+    np.testing.assert_allclose(other.outputs["peak_fleet_h100"], a, rtol=rtol)
     np.testing.assert_allclose(
-        other.outputs["training_h100_months"], ref.outputs["training_h100_months"] * H100_DENSE_BF16 / peak, rtol=rtol
+        other.outputs["training_gpu_months"], ref.outputs["training_h100_months"] * H100_DENSE_BF16 / peak, rtol=rtol
     )
-    assert other.samples["peak_fleet_h100"].attrs["unit"] == f"{hw.find(name).name}s"
-    assert other.samples["peak_fleet_h100_h100e"].attrs["unit"] == "H100-equivalents"
-    assert other.samples["training_h100_months"].attrs["unit"] == f"{hw.find(name).name}-months"
+    assert other.samples["peak_fleet_gpu"].attrs["unit"] == f"{hw.find(name).name}s"
+    assert other.samples["peak_fleet_h100"].attrs["unit"] == "H100-equivalents"
+    assert other.samples["training_gpu_months"].attrs["unit"] == f"{hw.find(name).name}-months"
+    assert other.samples["training_h100_months"].attrs["unit"] == "H100-equivalent-months"
+    assert not any(n.endswith("_h100e") for n in other.samples.data_vars)  # no output of sora says GPU
 
 
 def test_h100_changes_no_unit_and_no_figure():
@@ -108,11 +111,11 @@ def test_h100_changes_no_unit_and_no_figure():
     plan = fc.plan_for("plappert-2024", gpu="H100-SXM")
     assert plan.unit("peak_fleet_h100") == "H100s" and "peak_fleet_h100_h100e" not in plan.model.outputs
     assert fc.plan_for("plappert-2024", gpu="B200").model.key_outputs == (
+        "training_gpu_months",
         "training_h100_months",
-        "training_h100_months_h100e",
         "break_even_video_minutes",
+        "peak_fleet_gpu",
         "peak_fleet_h100",
-        "peak_fleet_h100_h100e",
     )
 
 
@@ -130,7 +133,7 @@ def test_fp8_precision_takes_the_fp8_peaks():
     plan = fc.plan_for("plappert-2024", ["precision=fp8"], gpu="B200")
     assert plan.constants["h100_peak_flops"] == 4.5e15
     y = fc.evaluate_point(plan)
-    assert y["peak_fleet_h100_h100e"] == pytest.approx(y["peak_fleet_h100"] * 4.5e15 / 1978.9e12, rel=1e-12)
+    assert y["peak_fleet_h100"] == pytest.approx(y["peak_fleet_gpu"] * 4.5e15 / 1978.9e12, rel=1e-12)
 
 
 def test_missing_price_is_an_error_that_says_how_to_give_it():
@@ -177,6 +180,8 @@ def test_compare_one_scenario_on_two_accelerators(capsys, tmp_path):
             "B200",
             "--output",
             "peak_fleet_h100",
+            "--output",
+            "peak_fleet_gpu",
             "--draws",
             "3000",
             "--seed",
@@ -188,9 +193,16 @@ def test_compare_one_scenario_on_two_accelerators(capsys, tmp_path):
     )
     obj = json.loads(capsys.readouterr().out)
     assert code == 0 and obj["a"] == "plappert-2024 on H100-SXM" and obj["b"] == "plappert-2024 on B200"
+    # peak_fleet_h100 is H100s on A and H100-equivalents on B: the same compute, ratio 1 on every draw
     out = obj["outputs"]["peak_fleet_h100"]
+    assert out["unit"] == "H100s / H100-equivalents"
+    assert out["ratio_b_over_a"]["p05"] == pytest.approx(1.0, rel=1e-12)
+    assert out["ratio_b_over_a"]["p95"] == pytest.approx(1.0, rel=1e-12)
+    # peak_fleet_gpu counts each side's accelerator (A's is peak_fleet_h100): the peak ratio, draw by draw
+    out = obj["outputs"]["peak_fleet_gpu"]
     assert out["unit"] == "H100s / B200s"
-    assert out["ratio_b_over_a"]["median"] == pytest.approx(H100_DENSE_BF16 / 2.25e15, rel=1e-12)
+    for q in ("p05", "median", "p95"):
+        assert out["ratio_b_over_a"][q] == pytest.approx(H100_DENSE_BF16 / 2.25e15, rel=1e-12)
 
 
 def test_hardware_command_lists_the_library(capsys):
@@ -213,10 +225,11 @@ def test_hardware_command_lists_the_library(capsys):
 def test_published_h100_figures_are_placed_in_the_h100_equivalent_band():
     plan = fc.plan_for("plappert-2024", gpu="B200")
     outputs = {h.output for h in plan.scenario.headlines}
-    assert {"peak_fleet_h100_h100e", "training_h100_months_h100e", "training_flops"} <= outputs
-    assert "peak_fleet_h100" not in outputs
+    assert {"peak_fleet_h100", "training_h100_months", "training_flops"} <= outputs
+    assert not outputs & {"peak_fleet_gpu", "training_gpu_months"}
+    assert plan.unit("peak_fleet_h100") == "H100-equivalents"
     # at the source's point values, the B200 run's H100-equivalent fleet is the H100 figure (closed form)
-    assert fc.evaluate_point(plan)["peak_fleet_h100_h100e"] == pytest.approx(
+    assert fc.evaluate_point(plan)["peak_fleet_h100"] == pytest.approx(
         fc.evaluate_point("plappert-2024")["peak_fleet_h100"], rel=1e-12
     )
     back = fc.plan_for(plan, gpu="H100-SXM")  # rebinding a B200 plan on the H100 restores the names

@@ -11,6 +11,7 @@ import numpy as np
 
 from flopcast.analyze.streamed import compare_summaries, wants_stream
 from flopcast.engine import check_draws, plan_for, run, sampled_columns
+from flopcast.priors import hardware as hw
 from flopcast.priors.errors import InputError
 from flopcast.priors.hardware import names
 from flopcast.results import Result
@@ -116,6 +117,7 @@ def compare(
     on two accelerators: ``sets_a={"accelerator": "H100-SXM"}, sets_b={"accelerator": "B200"}``."""
     plan_a, plan_b = plan_for(a, sets_a), plan_for(b, sets_b)
     common = [n for n in plan_a.model.outputs if n in plan_b.model.outputs]
+    counts = _accelerator_counts(plan_a, plan_b)  # {neutral name: (A's output, B's output)}
     pairs = {}
     for name_a, name_b in (mapping or {}).items():
         for plan, name in ((plan_a, name_a), (plan_b, name_b)):
@@ -133,19 +135,23 @@ def compare(
             )
         pairs[name_a if name_a == name_b else f"{name_a}={name_b}"] = (name_a, name_b)
     for name in outputs:
-        if name not in common:
+        if name not in common and name not in counts:
             raise InputError(
-                f"output {name}", f"not an output of both models; shared outputs: {', '.join(common) or 'none'}"
+                f"output {name}",
+                hw.renamed_hint(name)
+                or f"not an output of both models; shared outputs: {', '.join([*common, *counts]) or 'none'}",
             )
     unmatched = {}
     if outputs or pairs:  # only what was named
         common = list(outputs)
     else:
+        paired = {n for ab in counts.values() for n in ab}
         unmatched = {
-            "a": [n for n in plan_a.model.outputs if n not in plan_b.model.outputs],
-            "b": [n for n in plan_b.model.outputs if n not in plan_a.model.outputs],
+            "a": [n for n in plan_a.model.outputs if n not in plan_b.model.outputs and n not in paired],
+            "b": [n for n in plan_b.model.outputs if n not in plan_a.model.outputs and n not in paired],
         }
-    pairs = {**{n: (n, n) for n in common}, **pairs}
+        common += list(counts)
+    pairs = {**{n: counts.get(n, (n, n)) for n in common}, **pairs}
     if not pairs:
         raise InputError(
             f"{plan_a.scenario.name} vs {plan_b.scenario.name}",
@@ -182,6 +188,23 @@ def compare(
             float(np.mean(yb > ya)),
         )
     return Comparison(label(plan_a), label(plan_b), draws, seed, sampler, out, shared, unmatched)
+
+
+def _accelerator_counts(plan_a, plan_b) -> dict[str, tuple[str, str]]:
+    """Counts on each side's chosen accelerator that only one side names neutrally: on the H100 (or with
+    no accelerator) ``peak_fleet_h100`` is that count, on a B200 ``peak_fleet_gpu`` is (priors/hardware.py);
+    they are compared as ``peak_fleet_gpu``. Only between two plans of one model (two models' names are
+    paired with ``mapping``)."""
+    out: dict[str, tuple[str, str]] = {}
+    if plan_a.model.name != plan_b.model.name:
+        return out
+    for name in (*plan_a.model.outputs, *plan_b.model.outputs):
+        if name in plan_a.model.outputs and name in plan_b.model.outputs:
+            continue
+        a, b = plan_a.resolve_output(name), plan_b.resolve_output(name)
+        if a is not None and b is not None:
+            out[name] = (a, b)
+    return out
 
 
 def _dimension(unit: str) -> str:

@@ -92,11 +92,7 @@ class Sensitivity(Result):
 
 
 def check_output(plan: Plan, output: str) -> None:
-    if output not in plan.model.outputs:
-        raise InputError(
-            f"output {output}",
-            f"unknown output; the {plan.model.name} model's outputs are: {', '.join(plan.model.outputs)}",
-        )
+    plan.check_output(output)
 
 
 def _evaluate(plan: Plan, x: dict) -> dict:

@@ -323,7 +323,7 @@ def _unit(plan, obs) -> str:
     if getattr(obs, "accelerator", None) is None or obs.output not in plan.model.outputs:
         return unit
 
-    declared = _module_unit(plan, obs.output) or unit
+    declared = _module_unit(plan, plan.model.own_name(obs.output)) or unit  # peak_fleet_gpu: peak_fleet_h100's
     if obs.accelerator == REFERENCE and unit == declared:  # the model's own H100 units, as a run on it says
         return unit
     return restated_unit(declared, obs.accelerator) or unit

@@ -42,8 +42,7 @@ def waterfall(scenario, sets=()) -> Waterfall:
     wf = plan.scenario.waterfall
     if wf is None:
         raise InputError(plan.scenario.file, "has no [waterfall] table")
-    if wf.output not in plan.model.outputs:
-        raise InputError(f"{plan.scenario.file}: waterfall.output", f"unknown output {wf.output!r}")
+    plan.check_output(wf.output, f"{plan.scenario.file}: waterfall.output")
     for name in wf.start:
         if name not in plan.model.inputs:
             raise InputError(f"{plan.scenario.file}: waterfall.start", f"unknown input {name!r}")

@@ -47,7 +47,7 @@ EXAMPLES = {
     ],
     "audit": ["flopcast audit plappert-2024 --seed 1", "flopcast audit plappert-2024 --flop-convention corrected"],
     "compare": [
-        "flopcast compare plappert-2024 --gpu H100-SXM --gpu B200 --output peak_fleet_h100",
+        "flopcast compare plappert-2024 --gpu H100-SXM --gpu B200 --output peak_fleet_gpu",
         "flopcast compare plappert-2024 sora-2026 --map peak_fleet_h100=peak_fleet_gpus",
         "flopcast compare plappert-2024 plappert-2024 --set-b dataset_multiplier=10",
     ],

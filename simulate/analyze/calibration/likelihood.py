@@ -77,6 +77,8 @@ def check_evidence(evidence: Sequence[Observation], plan: Plan) -> None:
                 f"unknown output or input {obs.output!r}; the {model.name} model's outputs are: "
                 f"{', '.join(model.outputs)}; its inputs: {', '.join(model.inputs)}",
             )
+        if (problem := plan.case_problem(obs.output, getattr(obs, "accelerator", None))) is not None:
+            raise InputError(obs.where("output"), problem)
         if obs.output in model.inputs:
             if obs.output not in plan.dists:
                 by = (
