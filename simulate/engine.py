@@ -407,24 +407,6 @@ def stream_setup(
     return ctx, min(KEEP_DRAWS, draws), chunk
 
 
-def stream_summaries(
-    derive,
-    draws: int,
-    keep: int,
-    first: dict[str, np.ndarray],
-    workers: int | None = None,
-    chunk: int = DEFAULT_CHUNK,
-    pilots: dict[str, np.ndarray] | None = None,
-    units: Mapping[str, str] | None = None,
-    mapper=None,
-    progress=None,
-):
-    """The summaries of ``stream_reductions``: exact quantiles (and N) of quantities ``derive(start, m)``
-    over all ``draws``; ``first`` holds their values on [0, keep)."""
-    got = stream_reductions(derive, draws, keep, first, workers, chunk, pilots, units, mapper, progress)
-    return {n: None if r is None else r.summary for n, r in got.items()}
-
-
 def stream_reductions(
     derive,
     draws: int,
