@@ -11,14 +11,17 @@ final counts point to was kept, ``from_window`` gives exactly what pass 2 would 
 (one evaluation of the draws instead of two); otherwise pass 2 runs as before. The window is
 offered only while it keeps at most ``WINDOW_BUDGET`` values per output (bounded memory).
 ``reduce_blocks`` drives both passes for any quantities computed block by block (the engine's
-outputs; the analyses' tails and ratios, ``flopcast.analyze.reductions``).
+outputs; what stress, compare and audit read, ``flopcast.analyze.reductions``, whose draws held in
+memory are one block), each quantity over all draws or over those a mask picks (a tail, the finite
+ratios), reading its full summary, its quantiles only, or only its count and extent.
 
 Mean and the quantiles with their MCSE are exact (equal to the in-memory summary up to the
 rounding of the mean). So are the 90% HDIs (of the values, and of their logs): the histogram bounds
 which bins can hold their ends (``hdi_bins``), the values in those bins are kept too, and the HDI is
 read off them (``exact_hdi``). ``finish`` alone, without those bins, gives the histogram's HDI: the
-narrowest run of bins holding >= 90% of the draws. The block sums cover aligned blocks of ``SUM_BLOCK`` draws and are added
-with ``math.fsum``, so the mean does not depend on the chunk size or the number of workers.
+narrowest run of bins holding >= 90% of the draws. The block sums cover aligned blocks of
+``SUM_BLOCK`` draws (a masked quantity: its values among them) and are added with ``math.fsum``, so
+the mean does not depend on the chunk size, the number of workers or on whether the draws were held.
 """
 
 from __future__ import annotations

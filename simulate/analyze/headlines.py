@@ -191,8 +191,9 @@ def headlines(result) -> Headlines:
     """The scenario's published figures against ``result`` (a RunResult of its plan), each placed in the
     band with its ``set`` applied (``headline_band``). In the run's own band the figures are read off ALL
     of its draws (``_percentiles``): an in-memory run's own draws, as one block; a streamed run's exact
-    counts below each figure, reduced over every draw while it streamed (``engine.headline_thresholds``). A band with a ``set`` the run did
-    not fix is the same draws re-evaluated with it (a streamed run: its kept draws)."""
+    counts below each figure, reduced over every draw while it streamed (``engine.headline_thresholds``).
+    A band with a ``set`` the run did not fix is the same draws re-evaluated with it (a streamed run:
+    streamed again, every draw counted)."""
     plan = result.plan
     streamed = result.kept is not None and result.kept < result.draws
     items = []
