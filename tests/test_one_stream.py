@@ -256,3 +256,23 @@ def test_masked_quantity_is_the_same_however_blocked(chunk):
     assert one["tail"].summary.mean == pytest.approx(tail.mean(), rel=1e-12)
     assert one["count"].below == {0.5: int(np.count_nonzero(y < 0.5)), 1.0: int(np.count_nonzero(y < 1.0))}
     assert one["count"].summary is None and one["count"].draws == y.size
+
+
+def test_stress_tail_direction_guessed_wrong_is_read_again(small_prefix):
+    """The tail is read in the pass that finds the median, its direction guessed from the held draws'
+    median; a headline between that median and the exact one makes the guess wrong: the tail is read
+    again and the numbers equal the in-memory ones."""
+    from flopcast.analyze.stress import stress
+
+    plan = engine.plan_for("plappert-2024")
+    y = engine.run(plan, draws=STREAM_N, seed=4, stream=False, summarize_outputs=False).outputs["peak_fleet_h100"]
+    held, exact = (
+        np.median(y[: S.SUM_BLOCK]),
+        engine.run(plan, draws=STREAM_N, seed=4).summary["peak_fleet_h100"].median,
+    )
+    assert held != exact
+    headline = 0.5 * (held + exact)  # the held median is on the other side of it
+    mem = stress(plan, "peak_fleet_h100", headline, draws=STREAM_N, seed=4, stream=False, tail="mc")
+    got = stress(plan, "peak_fleet_h100", headline, draws=STREAM_N, seed=4, stream=True, tail="mc")
+    assert got.direction == (">=" if headline >= exact else "<=") != (">=" if headline >= held else "<=")
+    assert _numbers(got.to_json()) == _numbers(mem.to_json())

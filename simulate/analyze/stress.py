@@ -115,15 +115,15 @@ MIN_TAIL = 30  # fewer draws in the tail: no conditional medians (too few to loc
 
 
 def tail_reductions(plan: Plan, output: str, headline: float) -> dict[str, Quantity]:
-    """What ``stress`` reads off the draws first: the output's exact median and the draws below the
-    headline (its exceedance count)."""
+    """What ``stress`` reads off the draws: the output's exact median and the draws below the
+    headline (its exceedance count), keyed ``""``."""
     return {"": Quantity.output(output, below=(headline,), order="quantiles", unit=plan.unit(output))}
 
 
 def conditional_reductions(
     plan: Plan, output: str, headline: float, direction: str, inputs: list[str]
 ) -> dict[str, Quantity]:
-    """Then, among the draws in the headline's tail (``direction``), the exact median of each of
+    """And, among the draws in the headline's tail (``direction``), the exact median of each of
     ``inputs`` and the tail's count (``""``)."""
 
     def tail(frame) -> np.ndarray:
@@ -137,13 +137,22 @@ def conditional_reductions(
 def read_draws(plan: Plan, output: str, headline: float, source: Draws) -> tuple:
     """Everything ``stress`` reads from the draws of ``source``, over all of them (``analyze.reductions``,
     one executor whether they are held or streamed): (p, its MCSE, the headline's percentile, the
-    output's median, the tail's direction, the draws in it, {input: Conditional or None})."""
-    first = reduce(source, tail_reductions(plan, output, headline))[""]
+    output's median, the tail's direction, the draws in it, {input: Conditional or None}).
+
+    The tail's direction follows the median: it is guessed from the held draws' median, so the tail is
+    read in the same pass as the median, and read again only if the exact median says otherwise (a
+    headline within a hair of the median); the numbers do not depend on the guess."""
+    inputs = [n for n in plan.uncertain if n in source.held[0][0]]
+    guess = ">=" if headline >= float(np.median(source.held[0][1][output])) else "<="
+    tails = conditional_reductions(plan, output, headline, guess, inputs)
+    got = reduce(source, tail_reductions(plan, output, headline) | {f"tail:{k}": q for k, q in tails.items()})
+    first = got.pop("")
     p, se, pct = exceedance(plan, output, first.below[float(headline)], first.draws)
     median = first.summary.median
     direction = ">=" if headline >= median else "<="
-    inputs = [n for n in plan.uncertain if n in source.held[0][0]]
-    got = reduce(source, conditional_reductions(plan, output, headline, direction, inputs))
+    got = {k.removeprefix("tail:"): v for k, v in got.items()}
+    if direction != guess:
+        got = reduce(source, conditional_reductions(plan, output, headline, direction, inputs))
     n_tail = got[""].draws
     out: dict[str, Conditional | None] = {}
     for name in inputs:
