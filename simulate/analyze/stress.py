@@ -329,7 +329,8 @@ def _from_tail(est: TailEstimate, mc_draws: int) -> tuple[float, float, float, f
 
 
 def _weighted_conditional(plan: Plan, est: TailEstimate) -> dict[str, Conditional | None]:
-    """``conditional_shift`` read from the importance-sampling draws in the tail (weighted medians)."""
+    """The conditional medians of ``read_draws``, read from the importance-sampling draws in the tail
+    (weighted medians)."""
     out = {}
     for name, cm in est.conditional_medians.items():
         dist = plan.dists[name]
