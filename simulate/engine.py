@@ -33,7 +33,7 @@ from flopcast.priors.scenario import Scenario, load_scenario
 from flopcast.results import PointResult, RunResult, Summaries
 from flopcast.sampling import Design, apply_copula, copula_factor
 from flopcast.seeds import resolve_seed
-from flopcast.summary import PROBS, summarize, summarize_output
+from flopcast.summary import PROBS, summarize_output
 
 DEFAULT_DRAWS = 200_000  # p05/p95 MCSE < 1% for every plappert-2024 output (see README)
 DEFAULT_CHUNK = 1 << 18
@@ -420,9 +420,11 @@ def stream_reductions(
     progress=None,
     below: Mapping[str, Sequence[float]] | None = None,
     log_hdi: bool = False,
+    ess: Mapping[str, Any] | None = None,
 ):
     """``streaming.reduce_blocks`` on this engine's thread pool (or ``mapper``): per quantity, its
-    summary, extent, log-scale HDI and draws below each of ``below[name]``, over all ``draws``."""
+    summary (MCSE with ``ess[name]``, a posterior's), extent, log-scale HDI and draws below each of
+    ``below[name]``, over all ``draws``."""
     from flopcast import streaming as S
 
     task = chunk if mapper is None else max(chunk, -(-draws // (8 * chunk)) * chunk)  # dask: ~8 tasks
@@ -440,6 +442,7 @@ def stream_reductions(
         pilots=pilots,
         below={n: tuple(v) for n, v in (below or {}).items()},
         log_hdi=log_hdi,
+        ess=dict(ess or {}),
     )
 
 
@@ -484,6 +487,7 @@ def _run_streaming(
             progress=progress,
             below=headline_thresholds(plan),
             log_hdi=True,
+            ess={n: plan.mcse_ess(draws, PROBS, n) for n in plan.model.outputs},  # a posterior's: over all draws
         )
     except S.NonFinite as exc:
         raise InputError(
@@ -494,10 +498,6 @@ def _run_streaming(
     except ValueError as exc:  # an output constant over the prefix that varies later
         raise InputError(plan.scenario.file, str(exc)) from None
     summaries = Summaries((n, r.summary) for n, r in reduced.items())
-    for n, s in summaries.items():  # a posterior's ESS sets the MCSE: read it off the kept draws
-        if (ess := plan.mcse_ess(draws, PROBS, n)) is not None:
-            e = summarize(kept_outputs[n], ess=ess)
-            summaries[n] = replace(s, mcse_p05=e.mcse_p05, mcse_p50=e.mcse_p50, mcse_p95=e.mcse_p95)
     return RunResult(
         plan,
         seed,

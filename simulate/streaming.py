@@ -31,7 +31,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from flopcast.summary import _ONE_SIGMA, DECADE, HDI_PROB, PROBS, Summary, beta_ppf
+from flopcast.summary import DECADE, HDI_PROB, PROBS, Summary, mcse_ranks
 
 BINS = 2**14
 SUM_BLOCK = 2**16
@@ -138,6 +138,7 @@ def window_lut(
     counts: np.ndarray | None = None,
     log_hdi: bool = False,
     hdi: bool = True,
+    ess=None,
 ) -> np.ndarray | None:
     """Bins (as a boolean lookup table over bin indices) that will hold the order statistics of
     ``needed_ranks(n)`` with overwhelming probability, predicted from the pilot draws: for each
@@ -145,7 +146,8 @@ def window_lut(
     'lower' and 'higher' quantiles), where the sd adds the pilot's and the full run's binomial rank
     noise. ``counts``: the pilot's histogram on ``binning`` when already known (read instead of the
     pilot). None when the window would keep more than WINDOW_BUDGET values, or for a constant output.
-    ``hdi``: also every bin between the pilot's candidate ends of the 90% HDI of the values, within budget."""
+    ``hdi``: also every bin between the pilot's candidate ends of the 90% HDI of the values, within budget.
+    ``ess``: the effective sample size the MCSE ranks are read with (``needed_ranks``)."""
     if binning.constant is not None:
         return None
     if counts is None:
@@ -153,7 +155,7 @@ def window_lut(
     k = int(counts.sum())
     if k < 1000:
         return None
-    probs = np.array(needed_ranks(n), dtype=float) / max(n - 1, 1)
+    probs = np.array(needed_ranks(n, ess), dtype=float) / max(n - 1, 1)
     sd = np.sqrt(probs * (1 - probs) * (1.0 / k + 1.0 / n)) + 1.0 / k
     lo = np.floor(np.clip(probs - WINDOW_Z * sd, 0.0, 1.0) * (k - 1))  # ranks of the pilot's order statistics
     hi = np.ceil(np.clip(probs + WINDOW_Z * sd, 0.0, 1.0) * (k - 1))
@@ -275,14 +277,14 @@ def from_window(binning: Binning, p1: Pass1, wanted_bins: np.ndarray) -> np.ndar
     return pass2(binning, values, wanted_bins)
 
 
-def needed_ranks(n: int) -> list[int]:
-    """0-based order statistics behind p05/p50/p95 (linear interpolation) and their MCSE."""
+def needed_ranks(n: int, ess=None) -> list[int]:
+    """0-based order statistics behind p05/p50/p95 (linear interpolation) and their MCSE, read with the
+    effective sample size ``ess`` (None: ``n``; a posterior's ``{prob: ess}``: ``summary.mcse_ranks``)."""
     ranks = set()
     for q in PROBS:
         h = (n - 1) * q
         ranks.update({int(math.floor(h)), int(math.ceil(h))})
-        a, b = beta_ppf(_ONE_SIGMA, n * q + 1, n * (1 - q) + 1)
-        ranks.update({int(np.clip(np.floor(a * n), 0, n - 1)), int(np.clip(np.ceil(b * n), 0, n - 1))})
+        ranks.update(mcse_ranks(n, q, ess))
     return sorted(ranks)
 
 
@@ -303,8 +305,11 @@ def pass2(binning: Binning, values: np.ndarray, wanted_bins: np.ndarray, where: 
     return values[lut[binning.index(values)]]
 
 
-def finish(binning: Binning, p1: Pass1, kept: np.ndarray, wanted_bins: np.ndarray, n: int, unit: str) -> Summary:
-    """Exact order statistics from the kept values; HDI from the histogram."""
+def finish(
+    binning: Binning, p1: Pass1, kept: np.ndarray, wanted_bins: np.ndarray, n: int, unit: str, ess=None
+) -> Summary:
+    """Exact order statistics from the kept values, the MCSE with ``ess`` as ``summary.quantile_mcse``
+    reads it; HDI from the histogram."""
     mean = math.fsum(p1.sums[k] for k in sorted(p1.sums)) / n
     if binning.constant is not None:
         if p1.lo != p1.hi:
@@ -332,10 +337,8 @@ def finish(binning: Binning, p1: Pass1, kept: np.ndarray, wanted_bins: np.ndarra
         return lo + (h - math.floor(h)) * (hi - lo)
 
     def mcse(q: float) -> float:
-        a, b = beta_ppf(_ONE_SIGMA, n * q + 1, n * (1 - q) + 1)
-        return (
-            order_stat(int(np.clip(np.ceil(b * n), 0, n - 1))) - order_stat(int(np.clip(np.floor(a * n), 0, n - 1)))
-        ) / 2
+        lo, hi = mcse_ranks(n, q, ess)
+        return (order_stat(hi) - order_stat(lo)) / 2
 
     return Summary(
         unit,
@@ -405,6 +408,7 @@ def reduce_blocks(
     below: dict[str, tuple[float, ...]] | None = None,
     log_hdi: bool = False,
     order: dict[str, str] | None = None,
+    ess: dict | None = None,
 ) -> dict[str, Reduced | None]:
     """The reductions of quantities computed block by block over draws [0, draws), in one pass when
     the predicted windows cover the wanted bins (``covered``), else two: every quantity's summary,
@@ -425,6 +429,8 @@ def reduce_blocks(
     ``order[name]`` (default "hdi"): "hdi" reads the summary with its exact 90% HDI; "quantiles" the
     exact mean, quantiles and MCSE (its HDI is the histogram's, ``histogram_hdi``); "count" no order
     statistics (``Reduced.summary`` None), only the count, extent and counts below thresholds.
+    ``ess[name]``: the effective sample size its MCSE is read with (a calibrated posterior's
+    ``{prob: ess}``, ``Plan.mcse_ess``; default the quantity's own N), as ``summary.quantile_mcse`` does.
 
     ``log_hdi``: also the exact 90% HDI of log(values) of every positive quantity whose band spans
     more than a decade (as ``summary.log_hdi90_ordered`` gives it in memory): the bins that can hold
@@ -432,8 +438,9 @@ def reduce_blocks(
     from functools import partial
 
     order = {n: (order or {}).get(n, "hdi") for n in first}
+    ess = {n: (ess or {}).get(n) for n in first}
     thresholds = {n: tuple(float(x) for x in (below or {}).get(n, ())) for n in first}
-    binnings, p1, windows = _first_block(first, pilots or {}, order, thresholds, draws, keep, log_hdi)
+    binnings, p1, windows = _first_block(first, pilots or {}, order, ess, thresholds, (draws, keep), log_hdi)
     tasks = [(s, min(task, draws - s)) for s in range(keep, draws, task)]
     one_pass = all(w is not None or _no_window_needed(binnings[n]) for n, w in windows.items())
     share = 1.0 if one_pass else 0.5
@@ -443,7 +450,7 @@ def reduce_blocks(
         p1 = {n: p1[n].merge(part[0][n]) for n in p1}
         if progress is not None:
             progress(int(part[1] * share))
-    wanted = {n: _wanted_bins(binnings[n], p1[n], log_hdi, order[n]) for n in p1}
+    wanted = {n: _wanted_bins(binnings[n], p1[n], log_hdi, order[n], ess[n]) for n in p1}
     if all(_no_window_needed(binnings[n]) or covered(p1[n], wanted[n], windows[n]) for n in p1):
         kept = {n: from_window(binnings[n], p1[n], wanted[n]) for n in p1 if binnings[n] is not None}
     else:
@@ -456,7 +463,9 @@ def reduce_blocks(
                 progress(part[1] - int(part[1] * share))
         kept = {n: np.concatenate(v) for n, v in collected.items()}
     return {
-        n: _reduced(binnings[n], p1[n], kept.get(n), wanted[n], units.get(n, ""), thresholds[n], log_hdi, order[n])
+        n: _reduced(
+            binnings[n], p1[n], kept.get(n), wanted[n], units.get(n, ""), thresholds[n], log_hdi, order[n], ess[n]
+        )
         for n in p1
     }
 
@@ -470,9 +479,10 @@ def _no_window_needed(binning: Binning | None) -> bool:
     return binning is None or binning.constant is not None
 
 
-def _first_block(first: dict, pilots: dict, order: dict, thresholds: dict, draws: int, keep: int, log_hdi: bool):
+def _first_block(first: dict, pilots: dict, order: dict, ess: dict, thresholds: dict, sizes: tuple, log_hdi: bool):
     """Binnings (None: no order statistics), pass 1 over ``first`` and the predicted windows (with the
-    first block's own values in them)."""
+    first block's own values in them). ``sizes``: (all the draws, those of ``first``)."""
+    draws, keep = sizes
     binnings, p1, windows = {}, {}, {}
     for n, value in first.items():
         values, where = _split(value)
@@ -492,6 +502,7 @@ def _first_block(first: dict, pilots: dict, order: dict, thresholds: dict, draws
                 p1[n].counts,
                 log_hdi=log_hdi,
                 hdi=order[n] == "hdi",
+                ess=ess[n],
             )
         )
         if windows[n] is not None and mine.size:
@@ -499,12 +510,12 @@ def _first_block(first: dict, pilots: dict, order: dict, thresholds: dict, draws
     return binnings, p1, windows
 
 
-def _wanted_bins(binning: Binning | None, p1: Pass1, log_hdi: bool, order: str) -> np.ndarray:
+def _wanted_bins(binning: Binning | None, p1: Pass1, log_hdi: bool, order: str, ess=None) -> np.ndarray:
     """The bins whose values the summary reads: those of the quantiles and their MCSE ranks, and those
     that can hold the HDI's ends (of the values, with "hdi"; of their logs, with ``log_hdi``)."""
     if binning is None or not p1.n:
         return np.empty(0, dtype=np.int64)
-    wanted = bins_for_ranks(p1.counts, needed_ranks(p1.n))
+    wanted = bins_for_ranks(p1.counts, needed_ranks(p1.n, ess))
     if binning.constant is not None:
         return wanted
     spaces = ([False] if order == "hdi" else []) + ([True] if log_hdi and binning.log and p1.lo > 0 else [])
@@ -513,14 +524,14 @@ def _wanted_bins(binning: Binning | None, p1: Pass1, log_hdi: bool, order: str) 
     return wanted
 
 
-def _reduced(binning, p1: Pass1, kept, wanted, unit: str, thresholds, log_hdi: bool, order: str) -> Reduced | None:
+def _reduced(binning, p1: Pass1, kept, wanted, unit: str, thresholds, log_hdi: bool, order: str, ess) -> Reduced | None:
     counts = p1.below if p1.below is not None else np.zeros(len(thresholds), dtype=np.int64)
     below = dict(zip(thresholds, (int(c) for c in counts)))
     if binning is None:
         return Reduced(None, below, (p1.lo, p1.hi), None, p1.n)
     if not p1.n:
         return None
-    summary = finish(binning, p1, kept, wanted, p1.n, unit)
+    summary = finish(binning, p1, kept, wanted, p1.n, unit, ess)
     ordered = np.sort(kept)
     if binning.constant is None and order == "hdi":  # the exact HDI of the values, as in memory
         summary = replace(summary, hdi90=exact_hdi(p1.counts, ordered, wanted, p1.n, False))

@@ -276,3 +276,30 @@ def test_stress_tail_direction_guessed_wrong_is_read_again(small_prefix):
     got = stress(plan, "peak_fleet_h100", headline, draws=STREAM_N, seed=4, stream=True, tail="mc")
     assert got.direction == (">=" if headline >= exact else "<=") != (">=" if headline >= held else "<=")
     assert _numbers(got.to_json()) == _numbers(mem.to_json())
+
+
+def test_streamed_calibrated_run_reads_its_posterior_mcse_off_every_draw(tmp_path, small_prefix):
+    """A calibrated scenario's quantile MCSE (ArviZ's, with the posterior's ESS) was read off a streamed
+    run's kept prefix; now the streaming pass keeps the order statistics of the ESS's ranks: every
+    summary, the MCSE included, equals the in-memory one to the bit."""
+    plan = _calibrated_plan(tmp_path)
+    mem = engine.run(plan, draws=STREAM_N, seed=6, stream=False).summary
+    got = engine.run(plan, draws=STREAM_N, seed=6, stream=True).summary
+    assert plan.mcse_ess(STREAM_N, (0.5,), "peak_fleet_h100") is not None  # the posterior sets the ESS
+    for name, s in mem.items():
+        for field in ("median", "p05", "p95", "hdi90", "mcse_p05", "mcse_p50", "mcse_p95", "draws"):
+            assert getattr(got[name], field) == getattr(s, field), (name, field)
+
+
+def test_compare_mcse_uses_the_posterior_ess(tmp_path):
+    """compare's summaries of A and B read their MCSE as the run does (a calibrated scenario: its ESS)."""
+    from flopcast.analyze.compare import compare
+
+    plan = _calibrated_plan(tmp_path)
+    cmp = compare(plan, "plappert-2024", outputs=["peak_fleet_h100"], draws=50_000, seed=2)
+    columns = {*engine.sampled_columns(plan), *engine.sampled_columns(engine.plan_for("plappert-2024"))}
+    run = engine.run(plan, draws=50_000, seed=2, columns=sorted(columns))  # compare's common random numbers
+    a, s = cmp.outputs["peak_fleet_h100"].a, run.summary["peak_fleet_h100"]
+    assert (a.median, a.mcse_p05, a.mcse_p50, a.mcse_p95) == (s.median, s.mcse_p05, s.mcse_p50, s.mcse_p95)
+    b = cmp.outputs["peak_fleet_h100"].b
+    assert a.mcse_p50 > 2 * b.mcse_p50  # the posterior's draws hold less information than independent ones

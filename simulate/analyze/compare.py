@@ -11,7 +11,7 @@ from flopcast.engine import check_draws, plan_for, sampled_columns
 from flopcast.priors.errors import InputError
 from flopcast.results import Result
 from flopcast.seeds import resolve_seed
-from flopcast.summary import Summary
+from flopcast.summary import PROBS, Summary
 
 
 @dataclass
@@ -158,7 +158,7 @@ def compare(
     columns = sorted(set(sampled_columns(plan_a)) | set(sampled_columns(plan_b)))
     shared = sorted(set(plan_a.uncertain) & set(plan_b.uncertain))
     source = draws_of((plan_a, plan_b), draws, seed, sampler, columns, stream)
-    got = reduce(source, reductions(plan_a, plan_b, pairs))
+    got = reduce(source, reductions(plan_a, plan_b, pairs, draws))
     out = {
         name: OutputComparison(
             name,
@@ -171,10 +171,11 @@ def compare(
     return Comparison(label(plan_a), label(plan_b), draws, seed, sampler, out, shared, unmatched)
 
 
-def reductions(plan_a, plan_b, pairs: dict[str, tuple[str, str]]) -> dict[str, Quantity]:
+def reductions(plan_a, plan_b, pairs: dict[str, tuple[str, str]], draws: int) -> dict[str, Quantity]:
     """What ``compare`` reads off the draws, per compared pair ``{label: (output of A, output of B)}``:
-    the summaries (exact quantiles, MCSE and 90% HDI) of A, of B and of the finite ratios B/A draw by
-    draw, and the count of draws where B > A; over every draw, held or streamed (``analyze.reductions``)."""
+    the summaries (exact quantiles, MCSE and 90% HDI) of A, of B (their MCSE with a calibrated
+    scenario's posterior ESS) and of the finite ratios B/A draw by draw, and the count of draws where
+    B > A; over every draw, held or streamed (``analyze.reductions``)."""
     wanted = {}
     for name, (na, nb) in pairs.items():
         ua, ub = plan_a.unit(na), plan_b.unit(nb)
@@ -187,8 +188,8 @@ def reductions(plan_a, plan_b, pairs: dict[str, tuple[str, str]]) -> dict[str, Q
             return frame[1][1][nb] > frame[0][1][na]
 
         wanted |= {
-            f"a:{name}": Quantity.output(na, 0, unit=unit),
-            f"b:{name}": Quantity.output(nb, 1, unit=unit),
+            f"a:{name}": Quantity.output(na, 0, unit=unit, ess=plan_a.mcse_ess(draws, PROBS, na)),
+            f"b:{name}": Quantity.output(nb, 1, unit=unit, ess=plan_b.mcse_ess(draws, PROBS, nb)),
             f"r:{name}": Quantity(ratio, finite=True, unit="ratio"),
             f"g:{name}": Quantity.output(nb, 1, where=greater, order="count"),
         }

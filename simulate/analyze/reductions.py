@@ -32,7 +32,8 @@ Frame = Any  # a block's draws: a tuple with one (inputs, outputs) pair of dicts
 class Quantity:
     """One quantity an analysis reads: ``values(frame)`` per draw; ``where(frame)`` the draws that
     belong to it (default: all; ``finite``: those whose value is finite); the draws below each of
-    ``below``; ``order`` one of ``streaming.ORDER``; ``unit`` its summary's unit."""
+    ``below``; ``order`` one of ``streaming.ORDER``; ``unit`` its summary's unit; ``ess`` the effective
+    sample size of its MCSE (a calibrated posterior's ``{prob: ess}``, ``Plan.mcse_ess``; None: its N)."""
 
     values: Callable[[Frame], np.ndarray]
     where: Callable[[Frame], np.ndarray] | None = None
@@ -40,6 +41,7 @@ class Quantity:
     order: str = "hdi"
     unit: str = ""
     finite: bool = False
+    ess: Mapping[float, float] | None = None
 
     @classmethod
     def output(cls, name: str, plan: int = 0, **options) -> "Quantity":
@@ -147,6 +149,7 @@ def reduce(source: Draws, wanted: Mapping[str, Quantity]) -> dict[str, S.Reduced
         source.chunk,
         below={name: q.below for name, q in wanted.items() if q.below},
         order={name: q.order for name, q in wanted.items()},
+        ess={name: q.ess for name, q in wanted.items() if q.ess is not None},
     )
 
 
