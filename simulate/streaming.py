@@ -172,13 +172,20 @@ def window_lut(
         return None
     if not hdi:
         return lut
-    # the HDI of the values: every bin between the pilot's candidate ends (each end's run of bins, with a
-    # margin), kept in this window while it stays within budget; bins outside it are read in a second pass
+    # the HDI of the values: every bin between the pilot's candidate ends (each end's run of bins, widened
+    # by its own length and a margin: a skewed output's candidates spread further over all the draws than
+    # over the pilot's), kept in this window while it stays within budget (else the run with the margin
+    # alone, else none); bins outside it are read in a second pass
     ends = hdi_bins(binning, counts, float(finite.min()), float(finite.max()), k, False)
-    grown = lut.copy()
-    for run in np.split(ends, np.nonzero(np.diff(ends) > 4 * HDI_MARGIN)[0] + 1) if ends.size else ():
-        grown[max(0, int(run[0]) - HDI_MARGIN) : int(run[-1]) + HDI_MARGIN + 1] = True
-    return grown if int(counts[grown].sum()) / k * n <= WINDOW_BUDGET else lut
+    runs = np.split(ends, np.nonzero(np.diff(ends) > 4 * HDI_MARGIN)[0] + 1) if ends.size else []
+    for widen in (1, 0):
+        grown = lut.copy()
+        for run in runs:
+            pad = HDI_MARGIN + widen * int(run[-1] - run[0])
+            grown[max(0, int(run[0]) - pad) : int(run[-1]) + pad + 1] = True
+        if int(counts[grown].sum()) / k * n <= WINDOW_BUDGET:
+            return grown
+    return lut
 
 
 def _edges(binning: Binning, lo: float, hi: float, log_space: bool) -> tuple[np.ndarray, np.ndarray]:
