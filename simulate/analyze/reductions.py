@@ -43,6 +43,10 @@ class Quantity:
     finite: bool = False
     ess: Mapping[float, float] | None = None
 
+    def __post_init__(self) -> None:
+        if self.order not in S.ORDER:
+            raise ValueError(f"order must be one of {', '.join(S.ORDER)}, got {self.order!r}")
+
     @classmethod
     def output(cls, name: str, plan: int = 0, **options) -> "Quantity":
         """The draws of output ``name`` of a frame's ``plan``-th plan."""
