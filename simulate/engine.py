@@ -39,7 +39,7 @@ from flopcast.priors.scenario import Scenario, function_scenario, load_scenario
 from flopcast.results import PointResult, RunResult, Summaries
 from flopcast.sampling import Design, apply_copula, copula_factor
 from flopcast.seeds import resolve_seed
-from flopcast.summary import PROBS, summarize, summarize_output
+from flopcast.summary import PROBS, summarize_output
 
 DEFAULT_DRAWS = 200_000  # p05/p95 MCSE < 1% for every plappert-2024 output (see README)
 DEFAULT_CHUNK = 1 << 18
@@ -405,24 +405,6 @@ def stream_setup(
     return ctx, min(KEEP_DRAWS, draws), chunk
 
 
-def stream_summaries(
-    derive,
-    draws: int,
-    keep: int,
-    first: dict[str, np.ndarray],
-    workers: int | None = None,
-    chunk: int = DEFAULT_CHUNK,
-    pilots: dict[str, np.ndarray] | None = None,
-    units: Mapping[str, str] | None = None,
-    mapper=None,
-    progress=None,
-):
-    """The summaries of ``stream_reductions``: exact quantiles (and N) of quantities ``derive(start, m)``
-    over all ``draws``; ``first`` holds their values on [0, keep)."""
-    got = stream_reductions(derive, draws, keep, first, workers, chunk, pilots, units, mapper, progress)
-    return {n: None if r is None else r.summary for n, r in got.items()}
-
-
 def stream_reductions(
     derive,
     draws: int,
@@ -436,9 +418,11 @@ def stream_reductions(
     progress=None,
     below: Mapping[str, Sequence[float]] | None = None,
     log_hdi: bool = False,
+    ess: Mapping[str, Any] | None = None,
 ):
     """``streaming.reduce_blocks`` on this engine's thread pool (or ``mapper``): per quantity, its
-    summary, extent, log-scale HDI and draws below each of ``below[name]``, over all ``draws``."""
+    summary (MCSE with ``ess[name]``, a posterior's), extent, log-scale HDI and draws below each of
+    ``below[name]``, over all ``draws``."""
 
     task = chunk if mapper is None else max(chunk, -(-draws // (8 * chunk)) * chunk)  # dask: ~8 tasks
     mapper = mapper or thread_mapper(default_workers() if workers is None else workers)
@@ -455,6 +439,7 @@ def stream_reductions(
         pilots=pilots,
         below={n: tuple(v) for n, v in (below or {}).items()},
         log_hdi=log_hdi,
+        ess=dict(ess or {}),
     )
 
 
@@ -496,6 +481,7 @@ def _run_streaming(
             progress=progress,
             below=headline_thresholds(plan),
             log_hdi=True,
+            ess={n: plan.mcse_ess(draws, PROBS, n) for n in plan.model.outputs},  # a posterior's: over all draws
         )
     except S.NonFinite as exc:
         raise InputError(
@@ -506,10 +492,6 @@ def _run_streaming(
     except ValueError as exc:  # an output constant over the prefix that varies later
         raise InputError(plan.scenario.file, str(exc)) from None
     summaries = Summaries((n, r.summary) for n, r in reduced.items())
-    for n, s in summaries.items():  # a posterior's ESS sets the MCSE: read it off the kept draws
-        if (ess := plan.mcse_ess(draws, PROBS, n)) is not None:
-            e = summarize(kept_outputs[n], ess=ess)
-            summaries[n] = replace(s, mcse_p05=e.mcse_p05, mcse_p50=e.mcse_p50, mcse_p95=e.mcse_p95)
     return RunResult(
         plan,
         seed,

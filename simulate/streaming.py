@@ -11,14 +11,17 @@ final counts point to was kept, ``from_window`` gives exactly what pass 2 would 
 (one evaluation of the draws instead of two); otherwise pass 2 runs as before. The window is
 offered only while it keeps at most ``WINDOW_BUDGET`` values per output (bounded memory).
 ``reduce_blocks`` drives both passes for any quantities computed block by block (the engine's
-outputs; the analyses' tails and ratios, ``flopcast.analyze.streamed``).
+outputs; what stress, compare and audit read, ``flopcast.analyze.reductions``, whose draws held in
+memory are one block), each quantity over all draws or over those a mask picks (a tail, the finite
+ratios), reading its full summary, its quantiles only, or only its count and extent.
 
 Mean and the quantiles with their MCSE are exact (equal to the in-memory summary up to the
 rounding of the mean). So are the 90% HDIs (of the values, and of their logs): the histogram bounds
 which bins can hold their ends (``hdi_bins``), the values in those bins are kept too, and the HDI is
 read off them (``exact_hdi``). ``finish`` alone, without those bins, gives the histogram's HDI: the
-narrowest run of bins holding >= 90% of the draws. The block sums cover aligned blocks of ``SUM_BLOCK`` draws and are added
-with ``math.fsum``, so the mean does not depend on the chunk size or the number of workers.
+narrowest run of bins holding >= 90% of the draws. The block sums cover aligned blocks of
+``SUM_BLOCK`` draws (a masked quantity: its values among them) and are added with ``math.fsum``, so
+the mean does not depend on the chunk size, the number of workers or on whether the draws were held.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from functools import partial
 
 import numpy as np
 
-from flopcast.summary import _ONE_SIGMA, DECADE, HDI_PROB, PROBS, Summary, beta_ppf
+from flopcast.summary import DECADE, HDI_PROB, PROBS, Summary, mcse_ranks
 
 BINS = 2**14
 SUM_BLOCK = 2**16
@@ -76,12 +79,13 @@ class Binning:
 
 @dataclass
 class Pass1:
-    counts: np.ndarray
+    counts: np.ndarray  # histogram over the bins (empty for a quantity read without order statistics)
     sums: dict[int, float] = field(default_factory=dict)  # aligned block index -> sum
     lo: float = math.inf
     hi: float = -math.inf
     window: list[np.ndarray] = field(default_factory=list)  # values in the predicted bins (any order)
-    below: np.ndarray | None = None  # draws below each requested threshold (``Reductions.below``)
+    below: np.ndarray | None = None  # draws below each requested threshold (``reduce_blocks``' ``below``)
+    n: int = 0  # values counted
 
     def merge(self, other: "Pass1") -> "Pass1":
         self.counts += other.counts
@@ -90,39 +94,61 @@ class Pass1:
         self.window.extend(other.window)
         if other.below is not None:
             self.below = other.below.copy() if self.below is None else self.below + other.below
+        self.n += other.n
         return self
 
 
 def pass1(
-    binning: Binning,
+    binning: Binning | None,
     values: np.ndarray,
     start: int,
     window: np.ndarray | None = None,
     thresholds: tuple[float, ...] = (),
+    where: np.ndarray | None = None,
 ) -> Pass1:
     """Histogram, min/max and aligned-block sums of one chunk starting at draw ``start``
     (the chunk must start and end on SUM_BLOCK boundaries, except at the last draw); with a
     ``window`` (``window_lut``), also the values in its bins; with ``thresholds``, the count of
-    values below each."""
-    below = np.array([np.count_nonzero(values < x) for x in thresholds], dtype=np.int64) if thresholds else None
-    if values.size == 0:
-        return Pass1(np.zeros(BINS + 2, dtype=np.int64), below=below)
-    index = binning.index(values)
+    values below each. ``where``: the draws of the chunk that belong to the quantity (``values`` then
+    holds every draw of the chunk); the sums still follow the draws' aligned blocks, so they do not
+    depend on the chunking. ``binning`` None: only the count, min/max and the counts below thresholds."""
+    kept = values if where is None else values[where]
+    below = np.array([np.count_nonzero(kept < x) for x in thresholds], dtype=np.int64) if thresholds else None
+    if binning is None or kept.size == 0:
+        counts = np.zeros(0 if binning is None else BINS + 2, dtype=np.int64)
+        if kept.size == 0:
+            return Pass1(counts, below=below)
+        return Pass1(counts, {}, float(kept.min()), float(kept.max()), [], below, int(kept.size))
+    index = binning.index(kept)
     counts = np.bincount(index, minlength=BINS + 2)
-    sums = {(start + i) // SUM_BLOCK: float(values[i : i + SUM_BLOCK].sum()) for i in range(0, values.size, SUM_BLOCK)}
-    kept = [values[window[index]]] if window is not None and binning.constant is None else []
-    return Pass1(counts, sums, float(values.min()), float(values.max()), kept, below)
+    step = range(0, values.size, SUM_BLOCK)
+    if where is None:
+        sums = {(start + i) // SUM_BLOCK: float(values[i : i + SUM_BLOCK].sum()) for i in step}
+    else:
+        sums = {
+            (start + i) // SUM_BLOCK: float(values[i : i + SUM_BLOCK][where[i : i + SUM_BLOCK]].sum()) for i in step
+        }
+    held = [kept[window[index]]] if window is not None and binning.constant is None else []
+    return Pass1(counts, sums, float(kept.min()), float(kept.max()), held, below, int(kept.size))
 
 
 def window_lut(
-    binning: Binning, pilot: np.ndarray, n: int, counts: np.ndarray | None = None, log_hdi: bool = False
+    binning: Binning,
+    pilot: np.ndarray,
+    n: int,
+    counts: np.ndarray | None = None,
+    log_hdi: bool = False,
+    hdi: bool = True,
+    ess=None,
 ) -> np.ndarray | None:
     """Bins (as a boolean lookup table over bin indices) that will hold the order statistics of
     ``needed_ranks(n)`` with overwhelming probability, predicted from the pilot draws: for each
     rank's probability p, the bins of the pilot's order statistics at p -/+ WINDOW_Z sd (numpy's
     'lower' and 'higher' quantiles), where the sd adds the pilot's and the full run's binomial rank
     noise. ``counts``: the pilot's histogram on ``binning`` when already known (read instead of the
-    pilot). None when the window would keep more than WINDOW_BUDGET values, or for a constant output."""
+    pilot). None when the window would keep more than WINDOW_BUDGET values, or for a constant output.
+    ``hdi``: also every bin between the pilot's candidate ends of the 90% HDI of the values, within budget.
+    ``ess``: the effective sample size the MCSE ranks are read with (``needed_ranks``)."""
     if binning.constant is not None:
         return None
     if counts is None:
@@ -130,7 +156,7 @@ def window_lut(
     k = int(counts.sum())
     if k < 1000:
         return None
-    probs = np.array(needed_ranks(n), dtype=float) / max(n - 1, 1)
+    probs = np.array(needed_ranks(n, ess), dtype=float) / max(n - 1, 1)
     sd = np.sqrt(probs * (1 - probs) * (1.0 / k + 1.0 / n)) + 1.0 / k
     lo = np.floor(np.clip(probs - WINDOW_Z * sd, 0.0, 1.0) * (k - 1))  # ranks of the pilot's order statistics
     hi = np.ceil(np.clip(probs + WINDOW_Z * sd, 0.0, 1.0) * (k - 1))
@@ -145,13 +171,22 @@ def window_lut(
         lut[np.clip(ends[:, None] + np.arange(-HDI_MARGIN, HDI_MARGIN + 1), 0, BINS + 1)] = True
     if int(counts[lut].sum()) / k * n > WINDOW_BUDGET:  # pilot share of draws in the window, scaled
         return None
-    # the HDI of the values: every bin between the pilot's candidate ends (each end's run of bins, with a
-    # margin), kept in this window while it stays within budget; bins outside it are read in a second pass
+    if not hdi:
+        return lut
+    # the HDI of the values: every bin between the pilot's candidate ends (each end's run of bins, widened
+    # by its own length and a margin: a skewed output's candidates spread further over all the draws than
+    # over the pilot's), kept in this window while it stays within budget (else the run with the margin
+    # alone, else none); bins outside it are read in a second pass
     ends = hdi_bins(binning, counts, float(finite.min()), float(finite.max()), k, False)
-    grown = lut.copy()
-    for run in np.split(ends, np.nonzero(np.diff(ends) > 4 * HDI_MARGIN)[0] + 1) if ends.size else ():
-        grown[max(0, int(run[0]) - HDI_MARGIN) : int(run[-1]) + HDI_MARGIN + 1] = True
-    return grown if int(counts[grown].sum()) / k * n <= WINDOW_BUDGET else lut
+    runs = np.split(ends, np.nonzero(np.diff(ends) > 4 * HDI_MARGIN)[0] + 1) if ends.size else []
+    for widen in (1, 0):
+        grown = lut.copy()
+        for run in runs:
+            pad = HDI_MARGIN + widen * int(run[-1] - run[0])
+            grown[max(0, int(run[0]) - pad) : int(run[-1]) + pad + 1] = True
+        if int(counts[grown].sum()) / k * n <= WINDOW_BUDGET:
+            return grown
+    return lut
 
 
 def _edges(binning: Binning, lo: float, hi: float, log_space: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -250,14 +285,14 @@ def from_window(binning: Binning, p1: Pass1, wanted_bins: np.ndarray) -> np.ndar
     return pass2(binning, values, wanted_bins)
 
 
-def needed_ranks(n: int) -> list[int]:
-    """0-based order statistics behind p05/p50/p95 (linear interpolation) and their MCSE."""
+def needed_ranks(n: int, ess=None) -> list[int]:
+    """0-based order statistics behind p05/p50/p95 (linear interpolation) and their MCSE, read with the
+    effective sample size ``ess`` (None: ``n``; a posterior's ``{prob: ess}``: ``summary.mcse_ranks``)."""
     ranks = set()
     for q in PROBS:
         h = (n - 1) * q
         ranks.update({int(math.floor(h)), int(math.ceil(h))})
-        a, b = beta_ppf(_ONE_SIGMA, n * q + 1, n * (1 - q) + 1)
-        ranks.update({int(np.clip(np.floor(a * n), 0, n - 1)), int(np.clip(np.ceil(b * n), 0, n - 1))})
+        ranks.update(mcse_ranks(n, q, ess))
     return sorted(ranks)
 
 
@@ -267,7 +302,10 @@ def bins_for_ranks(counts: np.ndarray, ranks: list[int]) -> np.ndarray:
     return np.unique(np.searchsorted(cum, np.asarray(ranks), side="right"))
 
 
-def pass2(binning: Binning, values: np.ndarray, wanted_bins: np.ndarray) -> np.ndarray:
+def pass2(binning: Binning, values: np.ndarray, wanted_bins: np.ndarray, where: np.ndarray | None = None) -> np.ndarray:
+    """The values (those ``where`` holds, if given) that fall in ``wanted_bins``."""
+    if where is not None:
+        values = values[where]
     if binning.constant is not None:  # a fixed output: its order statistics are its value
         return values[:0]
     lut = np.zeros(BINS + 2, dtype=bool)  # a table lookup: np.isin sorts the indices
@@ -275,8 +313,11 @@ def pass2(binning: Binning, values: np.ndarray, wanted_bins: np.ndarray) -> np.n
     return values[lut[binning.index(values)]]
 
 
-def finish(binning: Binning, p1: Pass1, kept: np.ndarray, wanted_bins: np.ndarray, n: int, unit: str) -> Summary:
-    """Exact order statistics from the kept values; HDI from the histogram."""
+def finish(
+    binning: Binning, p1: Pass1, kept: np.ndarray, wanted_bins: np.ndarray, n: int, unit: str, ess=None
+) -> Summary:
+    """Exact order statistics from the kept values, the MCSE with ``ess`` as ``summary.quantile_mcse``
+    reads it; HDI from the histogram."""
     mean = math.fsum(p1.sums[k] for k in sorted(p1.sums)) / n
     if binning.constant is not None:
         if p1.lo != p1.hi:
@@ -304,10 +345,8 @@ def finish(binning: Binning, p1: Pass1, kept: np.ndarray, wanted_bins: np.ndarra
         return lo + (h - math.floor(h)) * (hi - lo)
 
     def mcse(q: float) -> float:
-        a, b = beta_ppf(_ONE_SIGMA, n * q + 1, n * (1 - q) + 1)
-        return (
-            order_stat(int(np.clip(np.ceil(b * n), 0, n - 1))) - order_stat(int(np.clip(np.floor(a * n), 0, n - 1)))
-        ) / 2
+        lo, hi = mcse_ranks(n, q, ess)
+        return (order_stat(hi) - order_stat(lo)) / 2
 
     return Summary(
         unit,
@@ -349,20 +388,25 @@ def spans_decade(binning: Binning, p1: Pass1, summary: Summary) -> bool:
 @dataclass(frozen=True)
 class Reduced:
     """What one pass over all the draws of a quantity gives: its summary (exact quantiles and MCSE,
-    histogram HDI), the draws below each requested threshold, (min, max) of all draws and the 90%
-    HDI of log(values) (``histogram_log_hdi90``)."""
+    exact 90% HDI unless the quantity asked for quantiles only; None for a quantity read without order
+    statistics), the draws below each requested threshold, (min, max) of all its draws, the 90% HDI of
+    log(values) (``log_hdi``) and its number of draws."""
 
-    summary: Summary
+    summary: Summary | None
     below: dict[float, int]
     extent: tuple[float, float]
     log_hdi90: tuple[float, float] | None
+    draws: int = 0
+
+
+ORDER = ("hdi", "quantiles", "count")  # what a quantity reads off its draws (``reduce_blocks``' ``order``)
 
 
 def reduce_blocks(
     evaluate,
     draws: int,
     keep: int,
-    first: dict[str, np.ndarray],
+    first: dict,
     units: dict[str, str],
     mapper,
     task: int,
@@ -371,37 +415,41 @@ def reduce_blocks(
     pilots: dict[str, np.ndarray] | None = None,
     below: dict[str, tuple[float, ...]] | None = None,
     log_hdi: bool = False,
+    order: dict[str, str] | None = None,
+    ess: dict | None = None,
 ) -> dict[str, Reduced | None]:
     """The reductions of quantities computed block by block over draws [0, draws), in one pass when
     the predicted windows cover the wanted bins (``covered``), else two: every quantity's summary,
     extent and log-scale HDI, and the count of its draws below each of ``below[name]``.
 
     ``first``: the quantities of the draws [0, keep) already in memory (``keep`` a multiple of
-    SUM_BLOCK, or all the draws); they count in pass 1 without being evaluated again and set the
-    binnings (or ``pilots[name]`` does, for a quantity whose prefix may be nearly empty) and windows.
-    ``evaluate(start, m)`` returns the quantities of draws [start, start + m): 1-d arrays, possibly
-    shorter than m (a quantity may drop draws, e.g. the draws outside a tail; its N is then its own
-    count). ``mapper(fn, items)`` maps over (start, m) tasks of ``task`` draws (a multiple of
-    SUM_BLOCK), each evaluated in chunks of ``chunk``. Raises ``NonFinite`` (with the first block
-    holding one) when a quantity has a NaN or infinite value. A quantity with no values: None.
+    SUM_BLOCK, or all the draws: then nothing is evaluated and the draws in memory are one block);
+    they count in pass 1 without being evaluated again and set the binnings (or ``pilots[name]``
+    does) and windows. ``evaluate(start, m)`` returns the quantities of draws [start, start + m). A
+    quantity is a 1-d array, or ``(values, where)``: the values of every draw of the block and the
+    boolean mask of those that belong to it (the draws in a tail, the finite ratios); its N is then its
+    own count, its binning is set by all the values of ``first`` (unless ``pilots`` names one) and its
+    sums follow the draws' aligned blocks, so its mean does not depend on the blocks either.
+    ``mapper(fn, items)`` maps over (start, m) tasks of ``task`` draws (a multiple of SUM_BLOCK), each
+    evaluated in chunks of ``chunk``. Raises ``NonFinite`` (with the first block holding one) when a
+    quantity has a NaN or infinite value. A quantity with no values: None.
+
+    ``order[name]`` (default "hdi"): "hdi" reads the summary with its exact 90% HDI; "quantiles" the
+    exact mean, quantiles and MCSE (its HDI is the histogram's, ``histogram_hdi``); "count" no order
+    statistics (``Reduced.summary`` None), only the count, extent and counts below thresholds.
+    ``ess[name]``: the effective sample size its MCSE is read with (a calibrated posterior's
+    ``{prob: ess}``, ``Plan.mcse_ess``; default the quantity's own N), as ``summary.quantile_mcse`` does.
 
     ``log_hdi``: also the exact 90% HDI of log(values) of every positive quantity whose band spans
     more than a decade (as ``summary.log_hdi90_ordered`` gives it in memory): the bins that can hold
     its ends (``log_hdi_bins``) join the bins whose values are kept, predicted from the pilot."""
 
-    pilots = pilots or {}
+    order = {n: (order or {}).get(n, "hdi") for n in first}
+    ess = {n: (ess or {}).get(n) for n in first}
     thresholds = {n: tuple(float(x) for x in (below or {}).get(n, ())) for n in first}
-    binnings = {n: Binning.from_pilot(pilots.get(n, v)) for n, v in first.items()}
-    p1 = {n: pass1(binnings[n], _finite_or_raise(n, v, 0), 0, thresholds=thresholds[n]) for n, v in first.items()}
-    windows = {
-        n: window_lut(binnings[n], v, max(1, round(v.size * draws / max(keep, 1))), p1[n].counts, log_hdi=log_hdi)
-        for n, v in first.items()
-    }
-    for n, v in first.items():  # the prefix's own values in the windows
-        if windows[n] is not None and v.size:
-            p1[n].window.append(v[windows[n][binnings[n].index(v)]])
+    binnings, p1, windows = _first_block(first, pilots or {}, order, ess, thresholds, (draws, keep), log_hdi)
     tasks = [(s, min(task, draws - s)) for s in range(keep, draws, task)]
-    one_pass = all(w is not None or binnings[n].constant is not None for n, w in windows.items())
+    one_pass = all(w is not None or _no_window_needed(binnings[n]) for n, w in windows.items())
     share = 1.0 if one_pass else 0.5
     if progress is not None and keep:
         progress(int(keep * share))
@@ -409,47 +457,93 @@ def reduce_blocks(
         p1 = {n: p1[n].merge(part[0][n]) for n in p1}
         if progress is not None:
             progress(int(part[1] * share))
-    wanted = {
-        n: bins_for_ranks(p1[n].counts, needed_ranks(int(p1[n].counts.sum())))
-        if p1[n].counts.any()
-        else np.empty(0, dtype=np.int64)
-        for n in p1
-    }
-    for n in p1:  # the bins that can hold the HDI's ends (of the values; of their logs): kept too
-        if binnings[n].constant is not None or not p1[n].counts.any():
-            continue
-        spaces = [False] + ([True] if log_hdi and binnings[n].log and p1[n].lo > 0 else [])
-        for log_space in spaces:
-            ends = hdi_bins(binnings[n], p1[n].counts, p1[n].lo, p1[n].hi, int(p1[n].counts.sum()), log_space)
-            wanted[n] = np.union1d(wanted[n], ends)  # outside the first pass's window: read in a second
-    if all(binnings[n].constant is not None or covered(p1[n], wanted[n], windows[n]) for n in p1):
-        kept = {n: from_window(binnings[n], p1[n], wanted[n]) for n in p1}
+    wanted = {n: _wanted_bins(binnings[n], p1[n], log_hdi, order[n], ess[n]) for n in p1}
+    if all(_no_window_needed(binnings[n]) or covered(p1[n], wanted[n], windows[n]) for n in p1):
+        kept = {n: from_window(binnings[n], p1[n], wanted[n]) for n in p1 if binnings[n] is not None}
     else:
-        collected = {n: [pass2(binnings[n], first[n], wanted[n])] for n in p1}
-        for part in mapper(partial(_part2, evaluate, binnings, wanted, chunk), tasks):
+        read = {n: b for n, b in binnings.items() if b is not None}
+        collected = {n: [pass2(read[n], _split(first[n])[0], wanted[n], _split(first[n])[1])] for n in read}
+        for part in mapper(partial(_part2, evaluate, read, wanted, chunk), tasks):
             for n, v in part[0].items():
                 collected[n].append(v)
             if progress is not None:
                 progress(part[1] - int(part[1] * share))
         kept = {n: np.concatenate(v) for n, v in collected.items()}
-    out: dict[str, Reduced | None] = {}
-    for n in p1:
-        if not p1[n].counts.any():
-            out[n] = None
-            continue
-        total = int(p1[n].counts.sum())
-        summary = finish(binnings[n], p1[n], kept[n], wanted[n], total, units.get(n, ""))
-        ordered = np.sort(kept[n])
-        if binnings[n].constant is None:  # the exact HDI of the values, as in memory (not the histogram's)
-            summary = replace(summary, hdi90=exact_hdi(p1[n].counts, ordered, wanted[n], total, False))
-        counts = p1[n].below if p1[n].below is not None else np.zeros(len(thresholds[n]), dtype=np.int64)
-        band = (
-            exact_log_hdi(p1[n].counts, ordered, wanted[n], total)
-            if log_hdi and spans_decade(binnings[n], p1[n], summary)
-            else None
+    return {
+        n: _reduced(
+            binnings[n], p1[n], kept.get(n), wanted[n], units.get(n, ""), thresholds[n], log_hdi, order[n], ess[n]
         )
-        out[n] = Reduced(summary, dict(zip(thresholds[n], (int(c) for c in counts))), (p1[n].lo, p1[n].hi), band)
-    return out
+        for n in p1
+    }
+
+
+def _split(value) -> tuple[np.ndarray, np.ndarray | None]:
+    """A quantity as (values, where): ``where`` None when every value belongs to it."""
+    return value if isinstance(value, tuple) else (value, None)
+
+
+def _no_window_needed(binning: Binning | None) -> bool:
+    return binning is None or binning.constant is not None
+
+
+def _first_block(first: dict, pilots: dict, order: dict, ess: dict, thresholds: dict, sizes: tuple, log_hdi: bool):
+    """Binnings (None: no order statistics), pass 1 over ``first`` and the predicted windows (with the
+    first block's own values in them). ``sizes``: (all the draws, those of ``first``)."""
+    draws, keep = sizes
+    binnings, p1, windows = {}, {}, {}
+    for n, value in first.items():
+        values, where = _split(value)
+        binnings[n] = None if order[n] == "count" else Binning.from_pilot(pilots.get(n, values))
+        with np.errstate(all="ignore"):
+            p1[n] = pass1(binnings[n], values, 0, thresholds=thresholds[n], where=where)
+        if p1[n].n and not (math.isfinite(p1[n].lo) and math.isfinite(p1[n].hi)):
+            raise NonFinite(n, 0)
+        mine = values if where is None else values[where]
+        windows[n] = (
+            None
+            if binnings[n] is None
+            else window_lut(
+                binnings[n],
+                mine,
+                max(1, round(mine.size * draws / max(keep, 1))),
+                p1[n].counts,
+                log_hdi=log_hdi,
+                hdi=order[n] == "hdi",
+                ess=ess[n],
+            )
+        )
+        if windows[n] is not None and mine.size:
+            p1[n].window.append(mine[windows[n][binnings[n].index(mine)]])
+    return binnings, p1, windows
+
+
+def _wanted_bins(binning: Binning | None, p1: Pass1, log_hdi: bool, order: str, ess=None) -> np.ndarray:
+    """The bins whose values the summary reads: those of the quantiles and their MCSE ranks, and those
+    that can hold the HDI's ends (of the values, with "hdi"; of their logs, with ``log_hdi``)."""
+    if binning is None or not p1.n:
+        return np.empty(0, dtype=np.int64)
+    wanted = bins_for_ranks(p1.counts, needed_ranks(p1.n, ess))
+    if binning.constant is not None:
+        return wanted
+    spaces = ([False] if order == "hdi" else []) + ([True] if log_hdi and binning.log and p1.lo > 0 else [])
+    for log_space in spaces:  # outside the first pass's window: read in a second
+        wanted = np.union1d(wanted, hdi_bins(binning, p1.counts, p1.lo, p1.hi, p1.n, log_space))
+    return wanted
+
+
+def _reduced(binning, p1: Pass1, kept, wanted, unit: str, thresholds, log_hdi: bool, order: str, ess) -> Reduced | None:
+    counts = p1.below if p1.below is not None else np.zeros(len(thresholds), dtype=np.int64)
+    below = dict(zip(thresholds, (int(c) for c in counts)))
+    if binning is None:
+        return Reduced(None, below, (p1.lo, p1.hi), None, p1.n)
+    if not p1.n:
+        return None
+    summary = finish(binning, p1, kept, wanted, p1.n, unit, ess)
+    ordered = np.sort(kept)
+    if binning.constant is None and order == "hdi":  # the exact HDI of the values, as in memory
+        summary = replace(summary, hdi90=exact_hdi(p1.counts, ordered, wanted, p1.n, False))
+    band = exact_log_hdi(p1.counts, ordered, wanted, p1.n) if log_hdi and spans_decade(binning, p1, summary) else None
+    return Reduced(summary, below, (p1.lo, p1.hi), band, p1.n)
 
 
 class NonFinite(ValueError):
@@ -460,28 +554,29 @@ class NonFinite(ValueError):
         self.name, self.start = name, start
 
 
-def _finite_or_raise(name: str, values: np.ndarray, start: int) -> np.ndarray:
-    if values.size and not (math.isfinite(float(values.min())) and math.isfinite(float(values.max()))):
-        raise NonFinite(name, start)
-    return values
-
-
 def _part1(evaluate, binnings, windows, chunk: int, thresholds: dict, start: int, m: int):
     merged = None
     for s0 in range(start, start + m, chunk):
         y = evaluate(s0, min(chunk, start + m - s0))
         with np.errstate(all="ignore"):
-            part = {n: pass1(binnings[n], v, s0, windows[n], thresholds.get(n, ())) for n, v in y.items()}
+            part = {n: _pass1_of(binnings[n], v, s0, windows[n], thresholds.get(n, ())) for n, v in y.items()}
         for n, p in part.items():
-            if not (math.isfinite(p.lo) and math.isfinite(p.hi)) and y[n].size:
+            if p.n and not (math.isfinite(p.lo) and math.isfinite(p.hi)):
                 raise NonFinite(n, s0)
         merged = part if merged is None else {n: merged[n].merge(part[n]) for n in merged}
     return merged, m
+
+
+def _pass1_of(binning, value, start: int, window, thresholds) -> Pass1:
+    values, where = _split(value)
+    return pass1(binning, values, start, window, thresholds, where)
 
 
 def _part2(evaluate, binnings, wanted, chunk: int, start: int, m: int):
     kept: dict[str, list[np.ndarray]] = {n: [] for n in binnings}
     for s0 in range(start, start + m, chunk):
         for n, v in evaluate(s0, min(chunk, start + m - s0)).items():
-            kept[n].append(pass2(binnings[n], v, wanted[n]))
+            if n in binnings:
+                values, where = _split(v)
+                kept[n].append(pass2(binnings[n], values, wanted[n], where))
     return {n: np.concatenate(v) if v else np.empty(0) for n, v in kept.items()}, m

@@ -80,8 +80,7 @@ def ess_at(ess, prob: float, n: int) -> float:
 def exceedance_mcse(p: float, n: int, ess=None) -> float:
     """Monte Carlo standard error of an exceedance probability ``p`` counted over ``n`` draws:
     sqrt(p (1 - p) / ESS), the ESS being ``n`` for independent draws, or a posterior's (``ess``: one
-    number or ``{prob: ess}``, e.g. ``Plan.mcse_ess`` at the threshold's percentile); NaN for one draw.
-    Both the in-memory and the streamed exceedance use it."""
+    number or ``{prob: ess}``, e.g. ``Plan.mcse_ess`` at the threshold's percentile); NaN for one draw."""
     if n < 2:
         return math.nan
     e = ess if ess is None or not hasattr(ess, "values") else next(iter(ess.values()))
@@ -90,8 +89,16 @@ def exceedance_mcse(p: float, n: int, ess=None) -> float:
 
 def exceedance_ess(plan, output: str, below: float, draws: int) -> dict[float, float] | None:
     """The ESS behind an exceedance's MCSE: a posterior's quantile ESS at the threshold's share of
-    draws ``below`` (``Plan.mcse_ess``); None for independent draws. In memory and streamed alike."""
+    draws ``below`` (``Plan.mcse_ess``); None for independent draws."""
     return plan.mcse_ess(draws, (min(max(below, 1e-6), 1 - 1e-6),), output)
+
+
+def exceedance(plan, output: str, below: int, n: int) -> tuple[float, float, float]:
+    """P(output >= x), its Monte Carlo standard error and x's percentile (0-100) from the count of the
+    ``n`` (finite) draws ``below`` x: the one definition, whether the draws were held or streamed. The
+    MCSE is ``exceedance_mcse`` with a calibrated posterior's ESS at x's percentile (``exceedance_ess``)."""
+    p = (n - below) / n
+    return p, exceedance_mcse(p, n, exceedance_ess(plan, output, below / n, n)), 100.0 * (below / n)
 
 
 def mcse_ranks(n: int, prob: float, ess=None) -> tuple[int, int]:

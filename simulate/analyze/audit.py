@@ -9,10 +9,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from flopcast.analyze import streamed
 from flopcast.analyze.conventions import check
-from flopcast.analyze.headlines import headline_band, is_streamed
-from flopcast.analyze.stress import exceedance
+from flopcast.analyze.headlines import headline_band
+from flopcast.analyze.reductions import is_fixed, place
 from flopcast.engine import evaluate_point, run
 from flopcast.plan import Plan
 from flopcast.priors.errors import InputError
@@ -156,25 +155,18 @@ def audit(plan: Plan, draws: int | None = None, seed: int | None = None, max_fix
         raise InputError(plan.scenario.file, "lists no [[headlines]] to audit")
     derived = [evaluate_point(plan, at=h.set) for h in headlines]
     band = run(plan, draws=draws, seed=seed) if plan.uncertain else None
-    streamed = _exceedances_streamed(plan, band, headlines)
     lines = []
     bands: dict[tuple, object] = {(): band}
     for h, d in zip(headlines, derived):
         re = d[h.output]
         ratio = h.value / re if re != 0 else math.inf
-        use_stream = streamed is not None and not h.set  # every draw of the band, counted streamed
         chosen = _band(h, bands)
-        values = band.outputs[h.output] if use_stream else None if chosen is None else chosen.outputs[h.output]
-        if use_stream:
-            p, pct = streamed[(h.output, h.value)]
-        elif chosen is not None and is_streamed(chosen):  # a set's band, streamed: counted over every draw
-            below = chosen.below[h.output][float(h.value)]
-            p, pct = (chosen.draws - below) / chosen.draws, 100.0 * (below / chosen.draws)
-        elif values is not None:
-            p, _, pct = exceedance(values, h.value)
-        else:
-            p, pct = float(re >= h.value), 100.0 * float(re < h.value)
-        fixed = values is None or bool(np.ptp(values) <= 1e-9 * np.max(np.abs(values)))  # constant to rounding
+        if chosen is None:  # nothing uncertain under the headline's set: the figure is or is not reached
+            p, pct, fixed = float(re >= h.value), 100.0 * float(re < h.value), True
+        else:  # counted over every draw of the band, held or streamed (``analyze.reductions.place``)
+            got = place(chosen, h.output, (h.value,))
+            below = got.below[float(h.value)]
+            p, pct, fixed = (got.draws - below) / got.draws, 100.0 * (below / got.draws), is_fixed(got.extent)
         lines.append(
             AuditLine(
                 h.output,
@@ -215,23 +207,6 @@ def _band(h, bands: dict):
     if band is None:
         return None
     return headline_band(band, dict(h.set), bands)  # the one definition run and the report use
-
-
-def _exceedances_streamed(plan: Plan, band, headlines):
-    """{(output, value): (P(output >= value), percentile)} over all draws of a streamed band (which
-    kept only a prefix), exact counts in one pass (``analyze.streamed``); None for an in-memory band."""
-    if band is None or band.kept is None or band.kept >= band.draws:
-        return None
-
-    wanted: dict[str, list[float]] = {}
-    for h in headlines:
-        wanted.setdefault(h.output, []).append(h.value)
-    got = streamed.counts(plan, band.draws, band.seed, band.sampler, wanted)
-    return {
-        (o, x): (ge / band.draws, 100.0 * (lt / band.draws))
-        for o, xs in wanted.items()
-        for x, (ge, lt) in zip(xs, got[o])
-    }
 
 
 def _dependencies(plan: Plan, output: str) -> frozenset[str]:

@@ -5,18 +5,16 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
-import numpy as np
-
-from flopcast.analyze.streamed import compare_summaries, wants_stream
-from flopcast.engine import check_draws, plan_for, run, sampled_columns
+from flopcast.analyze.reductions import Quantity, draws_of, reduce
+from flopcast.engine import check_draws, plan_for, sampled_columns
 from flopcast.priors import hardware as hw
 from flopcast.priors.errors import InputError
 from flopcast.priors.hardware import names
 from flopcast.results import Result
 from flopcast.seeds import resolve_seed
-from flopcast.summary import Summary, summarize
+from flopcast.summary import PROBS, Summary
 
 
 @dataclass
@@ -111,7 +109,7 @@ def compare(
     stream: bool | None = None,
 ) -> Comparison:
     """B against A on their shared outputs with common random numbers, over all ``draws`` (streamed
-    above ``engine.STREAM_ABOVE`` or with ``stream=True``: ``_compare_streamed``). ``mapping``:
+    above ``engine.STREAM_ABOVE`` or with ``stream=True``; the same numbers either way: ``reductions``). ``mapping``:
     {output of A: output of B} for outputs named differently; they are compared as ``A=B`` (units
     that differ, such as H100s and GPUs, are shown as ``A unit / B unit``). A scenario against itself
     on two accelerators: ``sets_a={"accelerator": "H100-SXM"}, sets_b={"accelerator": "B200"}``."""
@@ -166,28 +164,43 @@ def compare(
     seed = resolve_seed(seed)
     columns = sorted(set(sampled_columns(plan_a)) | set(sampled_columns(plan_b)))
     shared = sorted(set(plan_a.uncertain) & set(plan_b.uncertain))
-    if _streams(draws, stream, sampler):
-        return replace(
-            _compare_streamed(plan_a, plan_b, pairs, draws, seed, sampler, columns, shared), unmatched=unmatched
-        )
-    ra = run(plan_a, draws=draws, seed=seed, sampler=sampler, summarize_outputs=False, columns=columns, stream=False)
-    rb = run(plan_b, draws=draws, seed=seed, sampler=sampler, summarize_outputs=False, columns=columns, stream=False)
-    out = {}
-    for name, (name_a, name_b) in pairs.items():
-        ya, yb = ra.outputs[name_a], rb.outputs[name_b]
-        with np.errstate(all="ignore"):
-            ratio = yb / ya
-        ua, ub = plan_a.unit(name_a), plan_b.unit(name_b)
-        unit = ua if ua == ub else f"{ua} / {ub}"
-        out[name] = OutputComparison(
+    source = draws_of((plan_a, plan_b), draws, seed, sampler, columns, stream)
+    got = reduce(source, reductions(plan_a, plan_b, pairs, draws))
+    out = {
+        name: OutputComparison(
             name,
-            unit,
-            summarize(ya, unit),
-            summarize(yb, unit),
-            summarize(ratio[np.isfinite(ratio)], "ratio"),
-            float(np.mean(yb > ya)),
+            got[f"a:{name}"].summary.unit,
+            *(got[f"{k}:{name}"].summary for k in "abr"),
+            got[f"g:{name}"].draws / draws,
         )
+        for name in pairs
+    }
     return Comparison(label(plan_a), label(plan_b), draws, seed, sampler, out, shared, unmatched)
+
+
+def reductions(plan_a, plan_b, pairs: dict[str, tuple[str, str]], draws: int) -> dict[str, Quantity]:
+    """What ``compare`` reads off the draws, per compared pair ``{label: (output of A, output of B)}``:
+    the summaries (exact quantiles, MCSE and 90% HDI) of A, of B (their MCSE with a calibrated
+    scenario's posterior ESS) and of the finite ratios B/A draw by draw, and the count of draws where
+    B > A; over every draw, held or streamed (``analyze.reductions``)."""
+    wanted = {}
+    for name, (na, nb) in pairs.items():
+        ua, ub = plan_a.unit(na), plan_b.unit(nb)
+        unit = ua if ua == ub else f"{ua} / {ub}"
+
+        def ratio(frame, na=na, nb=nb):
+            return frame[1][1][nb] / frame[0][1][na]
+
+        def greater(frame, na=na, nb=nb):
+            return frame[1][1][nb] > frame[0][1][na]
+
+        wanted |= {
+            f"a:{name}": Quantity.output(na, 0, unit=unit, ess=plan_a.mcse_ess(draws, PROBS, na)),
+            f"b:{name}": Quantity.output(nb, 1, unit=unit, ess=plan_b.mcse_ess(draws, PROBS, nb)),
+            f"r:{name}": Quantity(ratio, finite=True, unit="ratio"),
+            f"g:{name}": Quantity.output(nb, 1, where=greater, order="count"),
+        }
+    return wanted
 
 
 def _accelerator_counts(plan_a, plan_b) -> dict[str, tuple[str, str]]:
@@ -213,17 +226,3 @@ def _dimension(unit: str) -> str:
 
     tokens = sorted({*names(), "H100", "GPU", "TPU-chip"}, key=len, reverse=True)
     return re.sub("|".join(map(re.escape, tokens)), "ACCELERATOR", unit)
-
-
-def _streams(draws: int, stream: bool | None, sampler: str) -> bool:
-
-    return wants_stream(draws, stream, sampler)
-
-
-def _compare_streamed(plan_a, plan_b, pairs, draws, seed, sampler, columns, shared) -> Comparison:
-    """``compare`` over all draws without holding them: exact quantiles and P(B > A) over N = draws
-    (``analyze.streamed``); the 90% HDIs come from the streaming histograms (within one bin)."""
-
-    got = compare_summaries((plan_a, plan_b), pairs, draws, seed, sampler, columns)
-    out = {n: OutputComparison(n, got[n][0].unit, *got[n]) for n in pairs}
-    return Comparison(label(plan_a), label(plan_b), draws, seed, sampler, out, shared)

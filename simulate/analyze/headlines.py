@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import partial
 
 import numpy as np
 
 from flopcast.analyze.conventions import findings
+from flopcast.analyze.reductions import is_fixed, is_streamed, place
 from flopcast.domains import check_draws
 from flopcast.engine import DEFAULT_CHUNK, evaluate_point, plan_for, run, sampled_columns
 from flopcast.executors import _blocks, _thread_map, default_workers
@@ -104,15 +104,6 @@ class Headlines(Result):
         return obj
 
 
-def percentile(values: np.ndarray, x: float) -> float | None:
-    """Share of the draws below ``x``, in percent (0-100); None when the output does not vary (no
-    uncertain input moves it, up to rounding): a fixed output has no band to sit in."""
-    lo, hi = float(np.min(values)), float(np.max(values))
-    if hi - lo <= 1e-9 * max(abs(lo), abs(hi)):
-        return None
-    return 100.0 * float(np.count_nonzero(values < x)) / values.size
-
-
 def log_hdi90(values: np.ndarray) -> tuple[float, float] | None:
     """90% HDI of log(values), back on the value scale; None unless every value is positive and the
     band (p05-p95) spans more than a decade (``summary.log_hdi90_ordered``)."""
@@ -183,17 +174,23 @@ def _on_held_draws(result, fixed):
     return RunResult(fixed, result.seed, result.sampler, n, drawn, outputs)
 
 
-def is_streamed(result) -> bool:
-    """Whether a RunResult kept only a prefix of its draws (its summaries streamed over all of them)."""
-    return result.kept is not None and result.kept < result.draws
+def _percentiles(band, output: str, values: tuple[float, ...]) -> tuple:
+    """Share of the band's draws of ``output`` below each of ``values``, in percent (0-100), counted
+    over ALL of its draws (``analyze.reductions.place``: held or streamed); None for each when the
+    output does not vary (no uncertain input moves it, up to rounding): a fixed output has no band."""
+    got = None if band is None else place(band, output, values)
+    if got is None or is_fixed(got.extent):
+        return tuple(None for _ in values)
+    return tuple(100.0 * got.below[float(x)] / got.draws for x in values)
 
 
 def headlines(result) -> Headlines:
     """The scenario's published figures against ``result`` (a RunResult of its plan), each placed in the
     band with its ``set`` applied (``headline_band``). In the run's own band the figures are read off ALL
-    of its draws: an in-memory run's own draws; a streamed run's exact counts below each figure, reduced
-    over every draw while it streamed (``engine.headline_thresholds``). A band with a ``set`` the run did
-    not fix is the same draws re-evaluated with it (a streamed run: its kept draws)."""
+    of its draws (``_percentiles``): an in-memory run's own draws, as one block; a streamed run's exact
+    counts below each figure, reduced over every draw while it streamed (``engine.headline_thresholds``).
+    A band with a ``set`` the run did not fix is the same draws re-evaluated with it (a streamed run:
+    streamed again, every draw counted)."""
     plan = result.plan
     streamed = result.kept is not None and result.kept < result.draws
     items = []
@@ -201,11 +198,7 @@ def headlines(result) -> Headlines:
     for h in plan.scenario.headlines:
         derived = evaluate_point(plan, at=h.set)[h.output]
         band = headline_band(result, h.set, bands)
-        if band is not None and is_streamed(band):  # exact counts over every draw
-            place = partial(_streamed_percentile, band, h.output)
-        else:
-            place = partial(percentile, band.outputs[h.output] if band is not None else np.array([derived]))
-        pub, re = place(h.value), place(derived)
+        pub, re = _percentiles(band, h.output, (h.value, derived))
         if pub is None:
             p90 = None
         elif band.summary and h.output in band.summary:
@@ -235,14 +228,3 @@ def headlines(result) -> Headlines:
             spans[name] = band
 
     return Headlines(plan.scenario.name, result.draws, items, spans, findings(plan), list(plan.converted))
-
-
-def _streamed_percentile(result, output: str, x: float) -> float | None:
-    """``percentile`` over every draw of a streamed run: its exact count below ``x`` and its extent."""
-    lo, hi = result.extent[output]
-    if hi - lo <= 1e-9 * max(abs(lo), abs(hi)):
-        return None
-    below = result.below.get(output, {})
-    if float(x) not in below:
-        raise ValueError(f"{output}: the run did not count its draws below {x!r} while streaming")
-    return 100.0 * below[float(x)] / result.draws

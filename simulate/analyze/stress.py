@@ -11,15 +11,15 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from flopcast import engine
+from flopcast.analyze.reductions import Draws, Quantity, draws_of, held, reduce
 from flopcast.analyze.sensitivity import check_output
-from flopcast.analyze.streamed import stress_tail, wants_stream
 from flopcast.analyze.tail import MIN_EXCEEDANCES, TailEstimate, check_tail, estimate_tail
 from flopcast.engine import run
 from flopcast.plan import Plan
 from flopcast.priors.errors import InputError
 from flopcast.results import Result
 from flopcast.seeds import int_seed, resolve_seed
-from flopcast.summary import exceedance_ess, exceedance_mcse, quantile_mcse
+from flopcast.summary import exceedance, quantile_mcse
 
 GOAL_RANGE = (0.001, 0.999)  # goal seek searches the prior's 0.1-99.9% range
 GOAL_DRAWS = 20_000
@@ -110,31 +110,63 @@ def check_headline(value) -> float:
     return float(value)
 
 
-def exceedance(values: np.ndarray, x: float, ess: float | None = None) -> tuple[float, float, float]:
-    """P(output >= x), its Monte Carlo standard error sqrt(p(1-p)/ess) (ess: the draw count unless a
-    posterior's ESS is given; NaN for one draw: no error can be read), and x's percentile (0-100)."""
-    n = values.size
-    p = float(np.count_nonzero(values >= x)) / n
-    below = float(np.count_nonzero(values < x)) / n
-    return p, exceedance_mcse(p, n, ess), 100.0 * below
+MIN_TAIL = 30  # fewer draws in the tail: no conditional medians (too few to locate them)
 
 
-def conditional_shift(plan: Plan, inputs: dict[str, np.ndarray], mask: np.ndarray, min_tail: int = 30):
-    """Each input's median among the draws in the tail, located in its prior (percentile 0-100)."""
+def tail_reductions(plan: Plan, output: str, headline: float) -> dict[str, Quantity]:
+    """What ``stress`` reads off the draws: the output's exact median and the draws below the
+    headline (its exceedance count), keyed ``""``."""
+    return {"": Quantity.output(output, below=(headline,), order="quantiles", unit=plan.unit(output))}
+
+
+def conditional_reductions(
+    plan: Plan, output: str, headline: float, direction: str, inputs: list[str]
+) -> dict[str, Quantity]:
+    """And, among the draws in the headline's tail (``direction``), the exact median of each of
+    ``inputs`` and the tail's count (``""``)."""
+
+    def tail(frame) -> np.ndarray:
+        y = frame[0][1][output]
+        return y >= headline if direction == ">=" else y <= headline
+
+    wanted = {"": Quantity.output(output, where=tail, order="count")}
+    return wanted | {n: Quantity.input(n, where=tail, order="quantiles", unit=plan.unit(n)) for n in inputs}
+
+
+def read_draws(plan: Plan, output: str, headline: float, source: Draws) -> tuple:
+    """Everything ``stress`` reads from the draws of ``source``, over all of them (``analyze.reductions``,
+    one executor whether they are held or streamed): (p, its MCSE, the headline's percentile, the
+    output's median, the tail's direction, the draws in it, {input: Conditional or None}).
+
+    The tail's direction follows the median: it is guessed from the held draws' median, so the tail is
+    read in the same pass as the median, and read again only if the exact median says otherwise (a
+    headline within a hair of the median); the numbers do not depend on the guess."""
+    inputs = [n for n in plan.uncertain if n in source.held[0][0]]
+    guess = ">=" if headline >= float(np.median(source.held[0][1][output])) else "<="
+    tails = conditional_reductions(plan, output, headline, guess, inputs)
+    got = reduce(source, tail_reductions(plan, output, headline) | {f"tail:{k}": q for k, q in tails.items()})
+    first = got.pop("")
+    p, se, pct = exceedance(plan, output, first.below[float(headline)], first.draws)
+    median = first.summary.median
+    direction = ">=" if headline >= median else "<="
+    got = {k.removeprefix("tail:"): v for k, v in got.items()}
+    if direction != guess:
+        got = reduce(source, conditional_reductions(plan, output, headline, direction, inputs))
+    n_tail = got[""].draws
     out: dict[str, Conditional | None] = {}
-    for name, values in inputs.items():
-        dist = plan.dists[name]
-        if mask.sum() < min_tail:
+    for name in inputs:
+        if n_tail < MIN_TAIL or got[name] is None:
             out[name] = None
             continue
-        cm = float(np.median(values[mask]))
+        cm, dist = got[name].summary.median, plan.dists[name]
         out[name] = Conditional(dist.median, cm, 100.0 * float(dist.cdf(cm)), plan.unit(name))
-    return dict(
+    cond = dict(
         sorted(
             out.items(),
             key=lambda kv: -abs(kv[1].prior_percentile_of_conditional_median - 50.0) if kv[1] is not None else 0.0,
         )
     )
+    return p, se, pct, median, direction, n_tail, cond
 
 
 @dataclass(frozen=True)
@@ -223,7 +255,8 @@ def stress(
 ) -> Stress:
     """Where ``headline`` sits in the band of ``output``. ``result``: a run of this plan whose draws
     are used as they are (none are drawn again); otherwise ``draws`` are drawn with ``seed``, all of
-    them, streamed above ``engine.STREAM_ABOVE`` (or with ``stream=True``; ``_stress_streamed``).
+    them, streamed above ``engine.STREAM_ABOVE`` (or with ``stream=True``). Either way the numbers are
+    read by ``read_draws``, one executor over every draw (``analyze.reductions``).
 
     ``tail``: how P(output >= headline) is estimated. "mc" counts the draws; "is" uses importance
     sampling toward the headline's tail (``analyze.tail``: a cross-entropy mean shift in the normal
@@ -235,26 +268,9 @@ def stress(
     tail_method = check_tail(tail)
     if not plan.uncertain:
         raise InputError(plan.scenario.file, "has no uncertain inputs; nothing to stress")
-    if result is None and _streams(draws, stream, sampler):
-        p, se, pct, median, direction, tail, cond, y, n, used_seed = _stress_streamed(
-            plan, output, headline, draws, seed, sampler
-        )
-    else:
-        if result is None:
-            result = run(plan, draws=draws, seed=seed, sampler=sampler, summarize_outputs=False, stream=False)
-        elif result.kept is not None and result.kept < result.draws:
-            raise InputError(
-                "stress",
-                f"this run kept only its first {result.kept:,} of {result.draws:,} draws "
-                "(streamed); run stress on the scenario to use all of them",
-            )
-        y = result.outputs[output]
-        p, se, pct = exceedance(y, headline, exceedance_ess(plan, output, float(np.mean(y < headline)), y.size))
-        median = float(np.median(y))
-        direction = ">=" if headline >= median else "<="
-        mask = y >= headline if direction == ">=" else y <= headline
-        cond = conditional_shift(plan, result.inputs, mask)
-        tail, n, used_seed = int(mask.sum()), y.size, result.seed
+    source = _source(plan, draws, seed, sampler, result, stream)
+    p, se, pct, median, direction, tail, cond = read_draws(plan, output, headline, source)
+    y, n, used_seed = np.asarray(source.held[0][1][output]), source.n, source.seed
     est, failed, upper = None, "", None
     if tail_method == "is" or (tail_method == "auto" and tail < MIN_EXCEEDANCES):
         try:
@@ -307,7 +323,8 @@ def _from_tail(est: TailEstimate, mc_draws: int) -> tuple[float, float, float, f
 
 
 def _weighted_conditional(plan: Plan, est: TailEstimate) -> dict[str, Conditional | None]:
-    """``conditional_shift`` read from the importance-sampling draws in the tail (weighted medians)."""
+    """The conditional medians of ``read_draws``, read from the importance-sampling draws in the tail
+    (weighted medians)."""
     out = {}
     for name, cm in est.conditional_medians.items():
         dist = plan.dists[name]
@@ -315,26 +332,17 @@ def _weighted_conditional(plan: Plan, est: TailEstimate) -> dict[str, Conditiona
     return dict(sorted(out.items(), key=lambda kv: -abs(kv[1].prior_percentile_of_conditional_median - 50.0)))
 
 
-def _streams(draws: int | None, stream: bool | None, sampler: str) -> bool:
-
-    return wants_stream(draws, stream, sampler)
-
-
-def _stress_streamed(plan: Plan, output: str, headline: float, draws: int | None, seed: int | None, sampler: str):
-    """The draws' part of ``stress`` over all ``draws`` without holding them: exact exceedance
-    counts and (conditional) medians (``analyze.streamed``); the figure shows the kept prefix."""
-
-    n = engine.check_draws(draws if draws is not None else (plan.scenario.default_draws or engine.DEFAULT_DRAWS))
-    seed = resolve_seed(seed)
-    p, se, pct, median, direction, tail, medians, y = stress_tail(plan, output, headline, n, seed, sampler)
-    cond = {}
-    for name in (n for n in plan.uncertain if n in medians):
-        cm, dist = medians[name], plan.dists[name]
-        cond[name] = None if cm is None else Conditional(dist.median, cm, 100.0 * float(dist.cdf(cm)), plan.unit(name))
-    cond = dict(
-        sorted(
-            cond.items(),
-            key=lambda kv: -abs(kv[1].prior_percentile_of_conditional_median - 50.0) if kv[1] is not None else 0.0,
+def _source(plan: Plan, draws: int | None, seed: int | None, sampler: str, result, stream: bool | None) -> Draws:
+    """The draws a stress test reads: ``result``'s own (held, all of them), or ``draws`` draws of
+    ``seed`` (held, or streamed above ``engine.STREAM_ABOVE`` or with ``stream=True``)."""
+    if result is None:
+        n = engine.check_draws(draws if draws is not None else (plan.scenario.default_draws or engine.DEFAULT_DRAWS))
+        return draws_of([plan], n, resolve_seed(seed), sampler, stream=stream)
+    kept = min([len(v) for v in (*result.inputs.values(), *result.outputs.values())], default=result.draws)
+    if kept < result.draws:
+        raise InputError(
+            "stress",
+            f"this run kept only its first {kept:,} of {result.draws:,} draws "
+            "(streamed); run stress on the scenario to use all of them",
         )
-    )
-    return p, se, pct, median, direction, tail, cond, y, n, seed
+    return held(((result.inputs, result.outputs),), result.draws, result.seed, result.sampler)
