@@ -1,0 +1,172 @@
+"""The between-run term an evidence file declares (``[evidence] between_run_sigma_log``): parsed and
+checked by flopcast.priors.evidence, on by default in ``calibrate`` and ``validate --loo``, overridden by
+``discrepancy=S`` and switched off by ``discrepancy=0``; not added to prior bands."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from flopcast import engine
+from flopcast.analyze import calibration
+from flopcast.analyze.validate import validate
+from flopcast.priors.errors import InputError
+from flopcast.priors.evidence import BetweenRun, load_evidence
+
+pytestmark = pytest.mark.filterwarnings("ignore:PyTensor could not link to a BLAS")
+
+COG5B = dict(params=4.756e9, layers=42, hidden_size=3072, width=720, height=480, frames=49, fps=8, cfg_passes=2)
+COG2B = dict(params=1.327e9, layers=30, hidden_size=1920, width=720, height=480, frames=49, fps=8, cfg_passes=2)
+TRUE = {"inference_utilization": 0.45, "overhead_fraction": 0.08}
+FIXED = ["fixed_seconds_per_video=8", "stack_overhead=0.1", "balance_elasticity=1.1"]
+DECLARED = '{ prior = "halfnormal", scale = 0.4, source = "tests/test_between_run.py" }'
+
+
+def _inline(table: dict) -> str:
+    return "{ " + ", ".join(f"{k} = {v!r}" for k, v in table.items()) + " }"
+
+
+def _evidence(tmp_path, between_run: str | None = DECLARED, name: str = "runs.toml") -> str:
+    """Two timings simulated at TRUE (noise-free, sigma_log 0.1) under a header that may declare the term."""
+    text = '[evidence]\nscenario = "video-diffusion"\n'
+    if between_run is not None:
+        text += f"between_run_sigma_log = {between_run}\n"
+    for label, cfg in (("cog5b", COG5B), ("cog2b", COG2B)):
+        y = engine.evaluate_point("video-diffusion", FIXED, at={**TRUE, **cfg})["gpu_seconds_per_video"]
+        text += (
+            f'\n[[observation]]\nlabel = "{label}"\noutput = "gpu_seconds_per_video"\nvalue = {y!r}\n'
+            f'sigma_log = 0.1\nset = {_inline(cfg)}\nsource = "synthetic, tests/test_between_run.py"\n'
+        )
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+# --- the bundled declaration: its scale is the spread its source lists --------------------------------
+# llm-training.toml's scale is the sample sd of ln(MFU) over the 8 published large runs its source names
+# (PaLM Table 3: GPT-3 21.3%, Gopher 32.5%, MT-NLG 30.2%, PaLM 46.2%; Korthikanti et al. 2022 54.2%;
+# MegaScale 55.2%; Llama 3 Table 4 38-43% -> 40.5%; Nemotron-4 340B 41-42% -> 41.5%), to 2 decimals.
+PUBLISHED_MFU = [0.213, 0.325, 0.302, 0.462, 0.542, 0.552, 0.405, 0.415]
+
+
+def test_llm_training_declares_the_published_mfu_spread():
+    term = load_evidence("llm-training").between_run
+    assert isinstance(term, BetweenRun) and term.prior == "halfnormal"
+    assert term.scale == pytest.approx(float(np.std(np.log(PUBLISHED_MFU), ddof=1)), abs=0.005)
+    for figure in ("21.3%", "32.5%", "30.2%", "46.2%", "54.2%", "55.2%", "38-43%", "41-42%"):
+        assert figure in term.source
+    assert load_evidence("video-timings").between_run is None  # a file that declares none
+
+
+@pytest.mark.parametrize(
+    "spec, where, reason",
+    [
+        ("0.3", "evidence.between_run_sigma_log", "must be a table"),
+        ('{ prior = "cauchy", scale = 0.3, source = "s" }', "evidence.between_run_sigma_log.prior", "must be one of"),
+        ('{ scale = 0, source = "s" }', "evidence.between_run_sigma_log.scale", "log-scale sd in (0, 10]"),
+        ('{ scale = -0.3, source = "s" }', "evidence.between_run_sigma_log.scale", "log-scale sd"),
+        ('{ scale = "wide", source = "s" }', "evidence.between_run_sigma_log.scale", "log-scale sd"),
+        ('{ scale = 11, source = "s" }', "evidence.between_run_sigma_log.scale", "log-scale sd"),
+        ('{ source = "s" }', "evidence.between_run_sigma_log.scale", "missing"),
+        ("{ scale = 0.3 }", "evidence.between_run_sigma_log.source", "missing"),
+        ('{ scale = 0.3, source = "s", sigma = 1 }', "evidence.between_run_sigma_log.sigma", "unknown key"),
+    ],
+)
+def test_bad_declarations_are_refused_naming_the_field(tmp_path, spec, where, reason):
+    path = _evidence(tmp_path, spec)
+    with pytest.raises(InputError) as info:
+        load_evidence(path)
+    assert f"runs.toml: {where}" in str(info.value) and reason in str(info.value)
+
+
+def test_bad_declaration_through_the_cli_is_one_line_exit_2_nothing_written(tmp_path, capsys):
+    from flopcast.cli import main
+
+    out = tmp_path / "out"
+    path = _evidence(tmp_path, '{ scale = -1, source = "s" }')
+    code = main(["validate", "video-diffusion", "--evidence", path, "--loo", "--out", str(out)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "evidence.between_run_sigma_log.scale" in err[0] and not out.exists()
+
+
+def test_scale_accepts_the_number_vocabulary(tmp_path):
+    assert load_evidence(_evidence(tmp_path, '{ scale = "0.25", source = "s" }')).between_run.scale == 0.25
+
+
+# --- calibrate: which scale reaches the PyMC model (the sampler stubbed: no NUTS) --------------------
+
+
+class _Sampled(Exception):
+    pass
+
+
+@pytest.mark.parametrize(
+    "declared, given, expected",
+    [
+        (True, None, 0.4),  # the file's term, on by default
+        (True, 0.7, 0.7),  # --discrepancy overrides it
+        (True, 0, None),  # --discrepancy 0 switches it off
+        (False, None, None),  # no declaration, no option: no term
+        (False, 0.7, 0.7),
+    ],
+)
+def test_calibrate_passes_the_declared_scale_to_the_model(tmp_path, monkeypatch, declared, given, expected):
+    seen = {}
+
+    def fake_sample(plan, evidence, informed, draws, tune, chains, seed, target_accept, discrepancy=None, progress=False):
+        seen["discrepancy"] = discrepancy
+        raise _Sampled
+
+    monkeypatch.setattr(calibration, "sample", fake_sample)
+    path = _evidence(tmp_path, DECLARED if declared else None)
+    with pytest.raises(_Sampled):
+        calibration.calibrate("video-diffusion", path, draws=10, tune=10, sets=FIXED, discrepancy=given)
+    assert seen["discrepancy"] == expected
+
+
+def test_zero_needs_no_log_scale_observation(tmp_path, monkeypatch):
+    """discrepancy=0 is no term at all, so evidence with additive errors only is not refused for it."""
+    monkeypatch.setattr(calibration, "sample", lambda *a, **k: (_ for _ in ()).throw(_Sampled()))
+    text = (
+        '[[observation]]\noutput = "gpu_seconds_per_video"\nvalue = 90.0\nsd = 10\n'
+        f'set = {_inline(COG5B)}\nsource = "synthetic"\n'
+    )
+    path = tmp_path / "additive.toml"
+    path.write_text(text)
+    with pytest.raises(_Sampled):
+        calibration.calibrate("video-diffusion", path, draws=10, tune=10, discrepancy=0)
+
+
+# --- validate: the declared term in leave-one-out, not in prior bands ---------------------------------
+
+
+def test_prior_bands_do_not_add_the_declared_term(tmp_path):
+    """Without --loo the priors are one run's spread already: the bands equal those of the same cases
+    without the declaration, to the bit."""
+    a = validate("video-diffusion", _evidence(tmp_path), draws=500, seed=3, sets=FIXED)
+    b = validate("video-diffusion", _evidence(tmp_path, None, "plain.toml"), draws=500, seed=3, sets=FIXED)
+    assert a.discrepancy is None and a.between_run is None and a.discrepancy_source == "none"
+    assert [c.as_json() | {"source": ""} for c in a.cases] == [c.as_json() | {"source": ""} for c in b.cases]
+
+
+@pytest.mark.slow
+def test_leave_one_out_uses_the_declared_term_as_the_option_would(tmp_path):
+    """validate --loo on a file declaring HalfNormal(0.4) equals --discrepancy 0.4 on the same cases
+    without the declaration (same seed: the same calibrations and draws), and its sigma is the posterior's;
+    --discrepancy 0 on the declaring file gives the bands without any term, which are narrower."""
+    kw = dict(loo=True, draws=300, seed=4, sets=FIXED)
+    declared = validate("video-diffusion", _evidence(tmp_path), **kw)
+    option = validate("video-diffusion", _evidence(tmp_path, None, "plain.toml"), discrepancy=0.4, **kw)
+    off = validate("video-diffusion", _evidence(tmp_path), discrepancy=0, **kw)
+    assert declared.discrepancy == 0.4 and declared.discrepancy_source == "posterior"
+    assert declared.between_run is not None and option.between_run is None
+    assert declared.to_json()["discrepancy_declared_by_evidence"] is True
+    for d, o in zip(declared.cases, option.cases):
+        assert (d.p05, d.median, d.p95, d.pit) == (o.p05, o.median, o.p95, o.pit)
+    assert off.discrepancy is None and off.discrepancy_source == "none"
+    for d, z in zip(declared.cases, off.cases):  # the run-level factor widens every held-out band
+        assert math.log(d.p95 / d.p05) > math.log(z.p95 / z.p05)
+    assert json.loads(json.dumps(declared.to_json()))["discrepancy"] == 0.4
