@@ -4,7 +4,6 @@ checked by flopcast.priors.evidence, on by default in ``calibrate`` and ``valida
 
 from __future__ import annotations
 
-import json
 import math
 
 import numpy as np
@@ -116,7 +115,9 @@ class _Sampled(Exception):
 def test_calibrate_passes_the_declared_scale_to_the_model(tmp_path, monkeypatch, declared, given, expected):
     seen = {}
 
-    def fake_sample(plan, evidence, informed, draws, tune, chains, seed, target_accept, discrepancy=None, progress=False):
+    def fake_sample(
+        plan, evidence, informed, draws, tune, chains, seed, target_accept, discrepancy=None, progress=False
+    ):
         seen["discrepancy"] = discrepancy
         raise _Sampled
 
@@ -152,21 +153,57 @@ def test_prior_bands_do_not_add_the_declared_term(tmp_path):
     assert [c.as_json() | {"source": ""} for c in a.cases] == [c.as_json() | {"source": ""} for c in b.cases]
 
 
-@pytest.mark.slow
-def test_leave_one_out_uses_the_declared_term_as_the_option_would(tmp_path):
-    """validate --loo on a file declaring HalfNormal(0.4) equals --discrepancy 0.4 on the same cases
-    without the declaration (same seed: the same calibrations and draws), and its sigma is the posterior's;
-    --discrepancy 0 on the declaring file gives the bands without any term, which are narrower."""
-    kw = dict(loo=True, draws=300, seed=4, sets=FIXED)
-    declared = validate("video-diffusion", _evidence(tmp_path), **kw)
-    option = validate("video-diffusion", _evidence(tmp_path, None, "plain.toml"), discrepancy=0.4, **kw)
-    off = validate("video-diffusion", _evidence(tmp_path), discrepancy=0, **kw)
-    assert declared.discrepancy == 0.4 and declared.discrepancy_source == "posterior"
-    assert declared.between_run is not None and option.between_run is None
-    assert declared.to_json()["discrepancy_declared_by_evidence"] is True
-    for d, o in zip(declared.cases, option.cases):
-        assert (d.p05, d.median, d.p95, d.pit) == (o.p05, o.median, o.p95, o.pit)
-    assert off.discrepancy is None and off.discrepancy_source == "none"
-    for d, z in zip(declared.cases, off.cases):  # the run-level factor widens every held-out band
-        assert math.log(d.p95 / d.p05) > math.log(z.p95 / z.p05)
-    assert json.loads(json.dumps(declared.to_json()))["discrepancy"] == 0.4
+# Closed form: with every input fixed the model gives one value y per case; a calibration stub whose
+# posterior of discrepancy_sigma is the constant sigma0 then makes the held-out case's predictive draws
+# y exp(sigma0 z1) exp(s z2), a lognormal of log-sd sqrt(sigma0^2 + s^2) (s = the case's sigma_log 0.1):
+# p05 = y exp(-1.6449 sqrt(.)), p95 = y exp(+1.6449 sqrt(.)). Tolerance: Monte Carlo error of a 5% quantile
+# of 2 x 5000 draws (loose tier).
+SIGMA0 = 0.3
+LOO_RTOL = 0.03
+
+
+def _stub_calibration(monkeypatch, calls: list):
+    from types import SimpleNamespace
+
+    import flopcast.analyze.validate as validate_module
+
+    def fake_calibrate(plan, rest, draws, tune, chains, seed, target_accept, propagate_draws, discrepancy=None):
+        calls.append({"discrepancy": discrepancy, "cases": len(rest), "between_run": rest.between_run})
+        scale = discrepancy if discrepancy else None
+        return SimpleNamespace(
+            informed=(),
+            posterior_draws=lambda name: None,
+            warnings=[],
+            discrepancy=scale,
+            discrepancy_draws=None if scale is None else np.full(draws * chains, SIGMA0),
+        )
+
+    monkeypatch.setattr(validate_module, "calibration_api", lambda: (fake_calibrate, calibration.load_evidence, True))
+
+
+@pytest.mark.parametrize(
+    "declared, given, scale, source, sd",
+    [
+        (True, None, 0.4, "posterior", math.hypot(SIGMA0, 0.1)),  # the file's term: sigma's posterior draws
+        (True, 0.7, 0.7, "posterior", math.hypot(SIGMA0, 0.1)),  # --discrepancy S overrides the declared scale
+        (True, 0, None, "none", 0.1),  # --discrepancy 0: the measurement error alone
+        (False, None, None, "none", 0.1),
+    ],
+)
+def test_leave_one_out_predicts_with_the_declared_term(tmp_path, monkeypatch, declared, given, scale, source, sd):
+    calls: list = []
+    _stub_calibration(monkeypatch, calls)
+    every = FIXED + [f"{k}={v}" for k, v in TRUE.items()]  # every input fixed: one value y per case
+    path = _evidence(tmp_path, DECLARED if declared else None)
+    v = validate("video-diffusion", path, loo=True, discrepancy=given, draws=5000, seed=7, sets=every)
+    assert [c["discrepancy"] for c in calls] == [scale if scale is not None else 0] * 2  # each calibration's
+    assert all(c["cases"] == 1 for c in calls)
+    assert all((c["between_run"] is not None) == declared for c in calls)  # the rest keeps the file's header
+    assert v.discrepancy == scale and v.discrepancy_source == source
+    assert (v.between_run is not None) == (declared and given is None)
+    assert v.to_json()["discrepancy_declared_by_evidence"] == (declared and given is None)
+    for case, cfg in zip(v.cases, (COG5B, COG2B)):
+        y = engine.evaluate_point("video-diffusion", FIXED, at={**TRUE, **cfg})["gpu_seconds_per_video"]
+        assert case.p05 == pytest.approx(y * math.exp(-1.6449 * sd), rel=LOO_RTOL)
+        assert case.p95 == pytest.approx(y * math.exp(1.6449 * sd), rel=LOO_RTOL)
+        assert case.median == pytest.approx(y, rel=LOO_RTOL)

@@ -61,7 +61,9 @@ def cmd_validate(args, opts):
     from flopcast.report import registry
     from flopcast.report.validate import summary_text
 
-    discrepancy = None if args.discrepancy is None else number_in(args.discrepancy, "--discrepancy", 0, 10, open_high=True)
+    discrepancy = (
+        None if args.discrepancy is None else number_in(args.discrepancy, "--discrepancy", 0, 10, open_high=True)
+    )
     target_accept = number_in(args.target_accept, "--target-accept", 0, 1, open_low=True, open_high=True)
     v = validate(
         args.scenario,
