@@ -4,6 +4,7 @@ checked by flopcast.priors.evidence, on by default in ``calibrate`` and ``valida
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -207,3 +208,28 @@ def test_leave_one_out_predicts_with_the_declared_term(tmp_path, monkeypatch, de
         assert case.p05 == pytest.approx(y * math.exp(-1.6449 * sd), rel=LOO_RTOL)
         assert case.p95 == pytest.approx(y * math.exp(1.6449 * sd), rel=LOO_RTOL)
         assert case.median == pytest.approx(y, rel=LOO_RTOL)
+
+
+def test_reports_say_where_the_term_comes_from():
+    from flopcast.analyze.validate import Case, Validation
+    from flopcast.report.validate import summary_rows, summary_text
+
+    case = Case("run", "training_gpu_hours", "GPU-hours", 1.0, 0.5, 0.8, 1.0, 1.2, 2.0, 0.5)
+    term = BetweenRun(0.32, "published MFU spread")
+    v = Validation("s", "e.toml", True, 0.32, "posterior", 500, 1, [case], 0.0, between_run=term)
+    (row,) = [r for r in summary_rows(v) if r[0] == "model discrepancy"]
+    assert (
+        row[1] == "HalfNormal(0.32), posterior (the between-run term the evidence file declares: published MFU spread)"
+    )
+    assert "between-run term HalfNormal(0.32) posterior" in summary_text(v)
+    plain = Validation("s", "e.toml", True, 0.5, "posterior", 500, 1, [case], 0.0)
+    assert "discrepancy HalfNormal(0.5) posterior" in summary_text(plain)
+
+
+def test_cli_takes_discrepancy_zero(tmp_path, capsys):
+    from flopcast.cli import main
+
+    args = ["validate", "video-diffusion", "--evidence", _evidence(tmp_path), "--draws", "200", "--seed", "1"]
+    assert main([*args, "--discrepancy", "0", "--json", "--out", str(tmp_path / "out")]) == 0
+    obj = json.loads(capsys.readouterr().out)
+    assert obj["discrepancy"] is None and obj["discrepancy_source"] == "none"
