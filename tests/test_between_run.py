@@ -233,3 +233,29 @@ def test_cli_takes_discrepancy_zero(tmp_path, capsys):
     assert main([*args, "--discrepancy", "0", "--json", "--out", str(tmp_path / "out")]) == 0
     obj = json.loads(capsys.readouterr().out)
     assert obj["discrepancy"] is None and obj["discrepancy_source"] == "none"
+
+
+@pytest.mark.slow
+def test_calibrate_with_the_declared_term_is_calibrate_with_the_option(tmp_path):
+    """Two timings a factor 4 apart, each claimed to 5% (the conflicting evidence of tests/test_calibrate.py,
+    where the option's posterior of sigma is checked against quadrature): the file declaring HalfNormal(1)
+    gives the same posterior, draw for draw, as --discrepancy 1 on the file without it, and says so."""
+    sets = ["stack_overhead=0.1", "balance_elasticity=1.1"]
+    y0 = engine.evaluate_point(engine.plan_for("video-diffusion", sets))["gpu_seconds_per_video"]
+    rows = "".join(
+        f'\n[[observation]]\noutput = "gpu_seconds_per_video"\nvalue = {v!r}\nsigma_log = 0.05\nsource = "synthetic"\n'
+        for v in (2.0 * y0, 0.5 * y0)
+    )
+    declared, plain = tmp_path / "declared.toml", tmp_path / "plain.toml"
+    declared.write_text(f'[evidence]\nbetween_run_sigma_log = {{ scale = 1.0, source = "test" }}\n{rows}')
+    plain.write_text(rows)
+    kw = dict(draws=500, tune=500, chains=2, seed=5, propagate_draws=500, sets=sets)
+    a = calibration.calibrate("video-diffusion", str(declared), **kw)
+    b = calibration.calibrate("video-diffusion", str(plain), discrepancy=1.0, **kw)
+    assert np.array_equal(a.discrepancy_draws, b.discrepancy_draws) and a.discrepancy == b.discrepancy == 1.0
+    assert np.array_equal(a.posterior_draws("inference_utilization"), b.posterior_draws("inference_utilization"))
+    assert a.to_json()["discrepancy"]["declared_by_evidence"] is True
+    assert b.to_json()["discrepancy"]["declared_by_evidence"] is False
+    assert "the between-run term the evidence file declares (HalfNormal(1))" in a.posterior_text
+    # residuals measured against sqrt(0.05^2 + sigma^2), not 0.05 alone (log 2 / 0.05 = 14 sigma_log)
+    assert not any("the evidence and the priors disagree" in w for w in a.warnings + b.warnings)
