@@ -1,8 +1,12 @@
 """Evidence files: measurements a calibration conditions a scenario's priors on.
 
 Bundled evidence lives in ``priors/evidence/`` and is addressed by stem (``video-timings``); any other
-file by path. ``[[observation]]`` tables, optionally after an ``[evidence]`` table with ``scenario``
-and ``description``::
+file by path. ``[[observation]]`` tables, optionally after an ``[evidence]`` table with ``scenario``,
+``description`` and ``between_run_sigma_log``::
+
+    [evidence]
+    scenario = "llm-training"
+    between_run_sigma_log = { prior = "halfnormal", scale = 0.32, source = "where the scale comes from" }
 
     [[observation]]
     output = "gpu_seconds_per_video"   # a model output, or an input name to observe the input itself
@@ -14,6 +18,12 @@ and ``description``::
     source = "where the figure comes from"    # required
     note = "what was checked or corrected"
     label = "CogVideoX-5B"                    # optional short name for tables
+
+``between_run_sigma_log`` declares that the cases are exchangeable but not identical runs: each differs from
+the model by a factor exp(delta_i), delta_i ~ Normal(0, sigma) (its own utilization, overheads, what its
+figure holds), with sigma ~ HalfNormal(scale) learnt jointly in a calibration on the file (the model
+discrepancy of Kennedy & O'Hagan 2001, on by default when declared). ``scale`` is a log-scale sd and
+needs a ``source``: the published spread it was set from.
 
 Loading validates the file on its own (keys, types, spreads, sources, accelerator names); whether the
 names exist in a scenario's model is checked by ``flopcast.analyze.calibration`` against the bound plan.
@@ -40,7 +50,10 @@ EVIDENCE_DIR = Path(__file__).resolve().parent / "evidence"
 
 _OBS_KEYS = {"output", "value", "sigma_log", "sd", "interval90", "set", "source", "note", "label"}
 _SPREAD_KEYS = ("sigma_log", "sd", "interval90")
-_EVIDENCE_KEYS = {"scenario", "description"}
+_EVIDENCE_KEYS = {"scenario", "description", "between_run_sigma_log"}
+_BETWEEN_RUN_KEYS = {"prior", "scale", "source"}
+BETWEEN_RUN_PRIORS = ("halfnormal",)
+MAX_BETWEEN_RUN_SCALE = 10.0  # log units: a factor e^10, the bound --discrepancy has
 # C0 controls but tab and newline, DEL, C1 controls, and the bidi controls of Unicode TR9
 _UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
@@ -117,6 +130,19 @@ class Observation:
         }
 
 
+@dataclass(frozen=True)
+class BetweenRun:
+    """The between-run term an evidence file declares: sigma ~ HalfNormal(``scale``) (log-scale sd), each
+    case's output x exp(delta_i), delta_i ~ Normal(0, sigma); ``source`` says where the scale comes from."""
+
+    scale: float
+    source: str
+    prior: str = "halfnormal"
+
+    def to_json(self) -> dict:
+        return {"prior": self.prior, "scale": self.scale, "source": self.source}
+
+
 class Evidence(list):
     """The observations of one evidence file (a ``list[Observation]``) plus the file's header."""
 
@@ -126,15 +152,22 @@ class Evidence(list):
         path: Path | None = None,
         scenario: str = "",
         description: str = "",
+        between_run: BetweenRun | None = None,
     ):
         super().__init__(observations)
         self.path = path
         self.scenario = scenario
         self.description = description
+        self.between_run = between_run
 
     @property
     def file(self) -> str:
         return self.path.name if self.path is not None else "<evidence>"
+
+    def like(self, observations: Iterable[Observation]) -> "Evidence":
+        """Other observations under this file's header (path, scenario, description, between-run term):
+        e.g. all cases but one, for a leave-one-out calibration."""
+        return type(self)(observations, self.path, self.scenario, self.description, self.between_run)
 
 
 def resolve_evidence_path(ref: str | Path) -> Path:
@@ -196,7 +229,7 @@ def with_hardware(evidence: Evidence, inputs: Mapping[str, Any]) -> Evidence:
                 "the model takes no accelerator figures (no input declares hardware=); drop set.accelerator",
             )
         out.append(replace(obs, set={**obs.set, **figures}, hardware_applied=True))
-    return type(evidence)(out, evidence.path, evidence.scenario, evidence.description)
+    return evidence.like(out)
 
 
 def load_evidence(ref: str | Path, inputs: Mapping[str, Any] | None = None) -> Evidence:
@@ -215,9 +248,10 @@ def load_evidence(ref: str | Path, inputs: Mapping[str, Any] | None = None) -> E
         raise InputError(f"{file}: evidence", "must be a table")
     for key in sorted(set(head) - _EVIDENCE_KEYS):
         raise InputError(f"{file}: evidence.{key}", f"unknown key; allowed: {', '.join(sorted(_EVIDENCE_KEYS))}")
-    for key in _EVIDENCE_KEYS:
+    for key in ("scenario", "description"):
         if key in head and not isinstance(head[key], str):
             raise InputError(f"{file}: evidence.{key}", "must be a string")
+    between_run = _between_run(head["between_run_sigma_log"], file) if "between_run_sigma_log" in head else None
     items = data.get("observation")
     if not isinstance(items, list) or not items or not all(isinstance(i, dict) for i in items):
         raise InputError(f"{file}: observation", "no [[observation]] tables; every measurement is one [[observation]]")
@@ -226,8 +260,39 @@ def load_evidence(ref: str | Path, inputs: Mapping[str, Any] | None = None) -> E
         path,
         head.get("scenario", ""),
         head.get("description", ""),
+        between_run,
     )
     return with_hardware(evidence, inputs) if inputs is not None else evidence
+
+
+def _between_run(spec: Any, file: str) -> BetweenRun:
+    """``[evidence] between_run_sigma_log = { prior = "halfnormal", scale = S, source = "..." }``."""
+    where = f"{file}: evidence.between_run_sigma_log"
+    if not isinstance(spec, dict):
+        raise InputError(
+            where, 'must be a table: { prior = "halfnormal", scale = 0.3, source = "where the scale comes from" }'
+        )
+
+    for key in sorted(set(spec) - _BETWEEN_RUN_KEYS):
+        raise InputError(f"{where}.{key}", f"unknown key; allowed: {', '.join(sorted(_BETWEEN_RUN_KEYS))}")
+    prior = spec.get("prior", "halfnormal")
+    if prior not in BETWEEN_RUN_PRIORS:
+        raise InputError(f"{where}.prior", f"must be one of {', '.join(BETWEEN_RUN_PRIORS)}, got {prior!r}")
+    if "scale" not in spec:
+        raise InputError(f"{where}.scale", "missing: the HalfNormal scale of sigma, a log-scale sd (e.g. 0.3)")
+    scale = numbers_in(spec["scale"])
+    if not _is_num(scale) or not 0 < scale <= MAX_BETWEEN_RUN_SCALE:
+        raise InputError(
+            f"{where}.scale", f"must be a log-scale sd in (0, {MAX_BETWEEN_RUN_SCALE:g}], got {spec['scale']!r}"
+        )
+    source = spec.get("source")
+    if not isinstance(source, str) or not source.strip():
+        raise InputError(f"{where}.source", "missing: say which published spread the scale comes from")
+    if _UNPRINTABLE.search(source):
+        raise InputError(
+            f"{where}.source", "holds a control or bidirectional-text character (an escape sequence?); write plain text"
+        )
+    return BetweenRun(float(scale), source.strip(), prior)
 
 
 def _is_num(v: Any) -> bool:

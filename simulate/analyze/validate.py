@@ -23,6 +23,14 @@ z ~ Normal(0, 1) and sigma ~ HalfNormal(S). With ``loo`` and a calibration that 
 (``flopcast.analyze.calibration``), sigma's posterior draws (``discrepancy_draws``) are used instead of
 its prior. Everything is vectorised over draws.
 
+An evidence file may declare its cases exchangeable but not identical runs (``[evidence]
+between_run_sigma_log``, ``flopcast.priors.evidence``): with ``loo`` and no ``discrepancy`` given, each
+calibration then learns sigma ~ HalfNormal(scale) jointly with the shared inputs, and the left-out case
+is predicted with its own draw exp(sigma z): a random-effects prediction for a new run, whose own
+utilization and overheads the shared inputs' posterior (the runs' typical values) does not know. Without
+``loo`` the term is not added: the priors are already the spread of one run (set from published studies
+across runs), and adding it would count that spread twice. ``discrepancy=0`` switches it off.
+
 >>> v = validate("video-diffusion", "video-timings", draws=2000, seed=1, measurement_error=False)
 >>> len(v.cases), round(v.coverage90, 2), round(v.coverage50, 2)  # seeded; 8 of 9 in the 90% band
 (9, 0.89, 0.33)
@@ -121,6 +129,7 @@ class Validation(Result):
     seconds: float
     warnings: list[str] = field(default_factory=list)
     measurement_error: bool = True  # bands widened by each observation's own spread (predictive bands)
+    between_run: Any = None  # the evidence file's BetweenRun when the discrepancy is the one it declares
 
     @property
     def coverage50(self) -> float:
@@ -156,6 +165,7 @@ class Validation(Result):
             "measurement_error": self.measurement_error,
             "discrepancy": self.discrepancy,
             "discrepancy_source": self.discrepancy_source,
+            "discrepancy_declared_by_evidence": self.between_run is not None,
             "draws": self.draws,
             "seed": self.seed,
             "cases": [c.as_json() for c in self.cases],
@@ -210,9 +220,11 @@ def _sigma_prior(scale: float | None, n: int, rng: np.random.Generator) -> np.nd
 
 def _check(discrepancy, draws, seed) -> None:
     if discrepancy is not None and (
-        isinstance(discrepancy, bool) or not isinstance(discrepancy, (int, float)) or not 0 < discrepancy < 10
+        isinstance(discrepancy, bool) or not isinstance(discrepancy, (int, float)) or not 0 <= discrepancy < 10
     ):
-        raise InputError("discrepancy", f"must be a HalfNormal scale in (0, 10) (log units), got {discrepancy!r}")
+        raise InputError(
+            "discrepancy", f"must be a HalfNormal scale in (0, 10) (log units), or 0 for none; got {discrepancy!r}"
+        )
     if draws is not None and (isinstance(draws, bool) or not isinstance(draws, (int, np.integer)) or draws < 10):
         raise InputError("draws", f"must be an integer >= 10, got {draws!r}")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
@@ -257,6 +269,11 @@ def validate(
     if ev.scenario and ev.scenario != plan.scenario.name:
         warn.append(f"{ev.file} was written for scenario {ev.scenario!r}, not {plan.scenario.name!r}")
     cases: list[Case] = []
+    declared = ev.between_run if (loo and discrepancy is None) else None  # the evidence file's term
+    if declared is not None:
+        discrepancy = declared.scale
+    elif discrepancy == 0:
+        discrepancy = None
     source = "none" if discrepancy is None else "prior"
     if not loo:
         n = draws or DEFAULT_DRAWS
@@ -278,8 +295,9 @@ def validate(
                 "not calibrated"
             )
         for i, obs in enumerate(ev):
-            rest = type(ev)([o for j, o in enumerate(ev) if j != i], ev.path, ev.scenario, ev.description)
-            kw = {"discrepancy": discrepancy} if discrepancy is not None and takes_discrepancy else {}
+            rest = ev.like(o for j, o in enumerate(ev) if j != i)
+            # 0: no term at all (the rest keeps the file's header, whose declared term is then not used)
+            kw = {"discrepancy": discrepancy if discrepancy is not None else 0} if takes_discrepancy else {}
             cal = calibrate(
                 plan,
                 rest,
@@ -313,6 +331,7 @@ def validate(
         time.perf_counter() - started,
         warn,
         measurement_error,
+        declared,
     )
 
 

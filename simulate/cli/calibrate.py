@@ -64,7 +64,8 @@ def register(sub) -> None:
         default=None,
         metavar="S",
         help="add a model discrepancy term: discrepancy_sigma ~ HalfNormal(S) widens every sigma_log / "
-        "interval90 likelihood on the log scale (e.g. 0.5); for equations that may be off by a factor",
+        "interval90 likelihood on the log scale (e.g. 0.5); for equations that may be off by a factor. "
+        "Default: the between-run term the evidence file declares (between_run_sigma_log), if any; 0: none",
     )
 
 
@@ -80,7 +81,7 @@ def cmd_calibrate(args, opts):
         args.target_accept, "--target-accept", DEFAULT_TARGET_ACCEPT, 0, 1, open_low=True, open_high=True
     )
     propagate = given(args.propagate_draws, "--propagate-draws", None, 1, 2**40, integer=True)
-    discrepancy = given(args.discrepancy, "--discrepancy", None, 0, math.inf, open_low=True)
+    discrepancy = given(args.discrepancy, "--discrepancy", None, 0, math.inf)  # 0: none
     plan = engine.plan_for(args.scenario, args.sets)
     evidence = load_evidence(args.evidence, plan)  # all input checks before any sampling
     cal = calibrate(

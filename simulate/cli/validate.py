@@ -43,7 +43,9 @@ def register(sub) -> None:
         "--discrepancy",
         default=None,
         metavar="S",
-        help="multiplicative model error exp(sigma z), sigma ~ HalfNormal(S), on every prediction",
+        help="multiplicative model error exp(sigma z), sigma ~ HalfNormal(S), on every prediction. With --loo "
+        "the default is the between-run term the evidence file declares (between_run_sigma_log), if any, "
+        "calibrated with the other cases; 0: none",
     )
     p.add_argument(
         "--no-measurement-error",
@@ -59,7 +61,9 @@ def register(sub) -> None:
 
 def cmd_validate(args, opts):
 
-    discrepancy = None if args.discrepancy is None else number_in(args.discrepancy, "--discrepancy", 0, open_low=True)
+    discrepancy = (
+        None if args.discrepancy is None else number_in(args.discrepancy, "--discrepancy", 0, 10, open_high=True)
+    )
     target_accept = number_in(args.target_accept, "--target-accept", 0, 1, open_low=True, open_high=True)
     v = validate(
         args.scenario,

@@ -36,6 +36,11 @@ def _discrepancy_text(cal) -> str:
     return (
         f"discrepancy_sigma ~ HalfNormal({cal.discrepancy:g}) widens each log-scale likelihood to "
         f"sqrt(s^2 + discrepancy_sigma^2) (Kennedy & O'Hagan 2001); posterior {_band_text(b)} (log-scale sd)"
+        + (
+            f"; the between-run term the evidence file declares ({cal.between_run.source})"
+            if getattr(cal, "between_run", None) is not None
+            else ""
+        )
     )
 
 

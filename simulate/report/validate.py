@@ -38,6 +38,9 @@ METHOD = [
     "With --loo each case is predicted from the posterior calibrated on all the other cases (PyMC NUTS).",
     "With --discrepancy S every prediction is multiplied by exp(sigma z), z ~ Normal(0, 1), sigma ~ HalfNormal(S) "
     "(or sigma's posterior draws when the calibration estimates it).",
+    "An evidence file that declares its cases exchangeable but not identical runs (between_run_sigma_log) gives "
+    "the default S of --loo: each calibration learns sigma with the shared inputs, and the left-out case gets "
+    "its own exp(sigma z); --discrepancy 0 switches it off.",
 ]
 
 
@@ -62,6 +65,8 @@ def case_rows(v) -> list[list[str]]:
 
 def summary_rows(v) -> list[list[str]]:
     disc = "none" if v.discrepancy is None else f"HalfNormal({v.discrepancy:g}), {v.discrepancy_source}"
+    if getattr(v, "between_run", None) is not None:
+        disc += f" (the between-run term the evidence file declares: {v.between_run.source})"
     measured = (
         "widened by each case's measurement error"
         if getattr(v, "measurement_error", False)
@@ -188,7 +193,12 @@ def summary_text(v) -> str:
                     if getattr(v, "measurement_error", False)
                     else ", model alone"
                 )
-                + (f", discrepancy HalfNormal({v.discrepancy:g}) {v.discrepancy_source}" if v.discrepancy else "")
+                + (
+                    f", {'between-run term' if getattr(v, 'between_run', None) is not None else 'discrepancy'} "
+                    f"HalfNormal({v.discrepancy:g}) {v.discrepancy_source}"
+                    if v.discrepancy
+                    else ""
+                )
                 + "):",
                 table(CASE_HEADER, case_rows(v), CASE_ALIGN),
                 "",

@@ -35,7 +35,7 @@ from flopcast.analyze.calibration.likelihood import (
     load_evidence,
     resolve_evidence_path,
 )
-from flopcast.analyze.calibration.model import build_model, sample
+from flopcast.analyze.calibration.model import DISCREPANCY, build_model, sample
 from flopcast.analyze.calibration.propagation import (
     Band,
     Calibration,
@@ -97,7 +97,9 @@ def calibrate(
     ``discrepancy``: a positive scale s_d adds a model-discrepancy term, ``discrepancy_sigma ~
     HalfNormal(s_d)`` on the log scale, to every sigma_log / interval90 likelihood (Kennedy & O'Hagan
     2001; see ``flopcast.analyze.calibration.likelihood``): use it when the equations may be off by a
-    factor, so that evidence they cannot fit widens the posterior instead of pinning it."""
+    factor, so that evidence they cannot fit widens the posterior instead of pinning it. ``None`` (the
+    default) takes the between-run term the evidence file declares (``[evidence]
+    between_run_sigma_log``), if any; ``0`` calibrates without one."""
 
     started = time.perf_counter()
     created = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -111,9 +113,11 @@ def calibrate(
         isinstance(discrepancy, bool)
         or not isinstance(discrepancy, (int, float))
         or not math.isfinite(discrepancy)
-        or not discrepancy > 0
+        or not discrepancy >= 0
     ):
-        raise InputError("discrepancy", f"must be a positive number (a log-scale sd, e.g. 0.5), got {discrepancy!r}")
+        raise InputError(
+            "discrepancy", f"must be a positive number (a log-scale sd, e.g. 0.5) or 0 (none), got {discrepancy!r}"
+        )
     discrepancy = float(discrepancy) if discrepancy is not None else None
     seed = engine.resolve_seed(seed)
     if plan.scenario.posterior is not None:
@@ -140,11 +144,19 @@ def calibrate(
         if not evidence:
             raise InputError(evidence.file, "no observations")
         check_evidence(evidence, plan)
+    declared = getattr(evidence, "between_run", None)
+    if discrepancy is None and declared is not None:  # the evidence file's between-run term, on by default
+        discrepancy, origin = declared.scale, "evidence"
+    else:
+        origin = "option" if discrepancy else ""
+        discrepancy = discrepancy or None  # 0: no discrepancy term
     if discrepancy is not None and not any(o.kind == "lognormal" for o in evidence):
         raise InputError(
-            "discrepancy",
+            f"{evidence.file}: evidence.between_run_sigma_log" if origin == "evidence" else "discrepancy",
             f"{evidence.file} has no sigma_log or interval90 observation for the "
-            "discrepancy to widen; drop --discrepancy or give the spreads on the log scale",
+            "discrepancy to widen; drop "
+            + ("the between-run term" if origin == "evidence" else "--discrepancy")
+            + " or give the spreads on the log scale",
         )
     warn: list[str] = []
     if evidence.scenario and evidence.scenario not in (plan.scenario.name,):
@@ -163,7 +175,7 @@ def calibrate(
     warn.extend(diag.warnings)
 
     name = f"{plan.scenario.name}-calibrated"
-    note = posterior_note(evidence, discrepancy)
+    note = posterior_note(evidence, discrepancy, origin == "evidence")
     text = (
         ""
         if plan.scenario.function is not None
@@ -179,11 +191,19 @@ def calibrate(
         for n in plan.model.outputs
     }
     fitted = fits(plan, evidence, prior_run, idata, informed)
+    # with a discrepancy term an observation's likelihood sd is sqrt(sigma_log^2 + discrepancy_sigma^2): a
+    # residual is measured against that (at sigma's posterior median), not against sigma_log alone
+    delta = float(np.median(idata.posterior[DISCREPANCY].values)) if discrepancy is not None else 0.0
     for f in fitted:
-        if f.z is not None and abs(f.z) > 2.5:
+        if f.z is None:
+            continue
+        s = f.observation.log_sigma
+        k = abs(f.z) * s / math.hypot(s, delta)
+        if k > 2.5:
+            unit = "sigma_log" if discrepancy is None else "sd (sigma_log and the discrepancy's posterior median)"
             warn.append(
                 f"{f.observation.name}: the posterior median of {f.observation.output} is "
-                f"{abs(f.z):.1f} sigma_log from the measured value; the evidence and the priors disagree"
+                f"{k:.1f} {unit} from the measured value; the evidence and the priors disagree"
             )
     return Calibration(
         plan,
@@ -207,6 +227,7 @@ def calibrate(
         time.perf_counter() - started,
         created,
         discrepancy,
+        declared if origin == "evidence" else None,
     )
 
 

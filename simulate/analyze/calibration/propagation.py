@@ -136,6 +136,7 @@ class Calibration(Result):
     seconds: float
     created: str
     discrepancy: float | None = None  # the HalfNormal scale of the model discrepancy, if one was used
+    between_run: Any = None  # the evidence file's BetweenRun when the discrepancy is the one it declares
 
     NC_NAME = "posterior.nc"
 
@@ -211,6 +212,8 @@ class Calibration(Result):
                 "scale": self.discrepancy,
                 "unit": DISCREPANCY_UNIT,
                 "posterior": self.discrepancy_band.to_json(),
+                "declared_by_evidence": self.between_run is not None,
+                "source": self.between_run.source if self.between_run is not None else "--discrepancy",
             }
         return obj
 
@@ -231,10 +234,11 @@ def band(summary) -> Band:
 # --- propagation -------------------------------------------------------------------------------
 
 
-def posterior_note(evidence: Evidence, discrepancy: float | None = None) -> str:
+def posterior_note(evidence: Evidence, discrepancy: float | None = None, declared: bool = False) -> str:
     sources = list(dict.fromkeys(o.label or o.source for o in evidence))
     plural = "s" if len(evidence) != 1 else ""
-    model_error = f" with a model discrepancy term (HalfNormal({discrepancy:g}))" if discrepancy is not None else ""
+    kind = "the between-run term the evidence file declares" if declared else "a model discrepancy term"
+    model_error = f" with {kind} (HalfNormal({discrepancy:g}))" if discrepancy is not None else ""
     return f"after calibration on {len(evidence)} measurement{plural} ({evidence.file}){model_error}: " + "; ".join(
         sources
     )
