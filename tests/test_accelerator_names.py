@@ -194,3 +194,31 @@ def test_renaming_runs_on_pytensor_tensors_as_calibration_evaluates_the_model():
     assert list(y) == list(expected)
     for name in ("peak_fleet_gpu", "peak_fleet_h100", "video_minutes_per_h100_hour"):
         assert float(y[name].eval()) == pytest.approx(expected[name], rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    "first, second, p_b_greater",
+    [("H100-SXM", "B200", 0.0), ("B200", "H100-SXM", 1.0)],
+)
+def test_compare_counts_b_above_a_beyond_rounding_only(first, second, p_b_greater):
+    """One scenario on two accelerators, same draws: ``peak_fleet_h100`` is the same quantity on both
+    sides (H100s; the other side's count x the ratio of dense peaks), so the ratio is 1 up to rounding and B
+    is never above A; the counts on the chosen accelerators differ by that constant ratio of peaks
+    (B200 faster), so B is above A in no draw or in every draw, by the closed form."""
+    from flopcast.analyze.compare import compare
+
+    cmp = compare(
+        "plappert-2024",
+        "plappert-2024",
+        outputs=["peak_fleet_h100", "peak_fleet_gpu"],
+        sets_a={"accelerator": first},
+        sets_b={"accelerator": second},
+        draws=4000,
+        seed=3,
+    )
+    same = cmp.outputs["peak_fleet_h100"]
+    assert same.ratio.p05 == pytest.approx(1.0, rel=1e-12) and same.ratio.p95 == pytest.approx(1.0, rel=1e-12)
+    assert same.p_b_greater == 0.0  # was ~0.23: draws differing by an ulp counted as "B above A"
+    peaks = {n: hw.find(n).peak("bf16") for n in (first, second)}
+    assert cmp.outputs["peak_fleet_gpu"].ratio.median == pytest.approx(peaks[first] / peaks[second], rel=1e-12)
+    assert cmp.outputs["peak_fleet_gpu"].p_b_greater == p_b_greater

@@ -7,6 +7,8 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from flopcast.analyze.reductions import Quantity, draws_of, reduce
 from flopcast.engine import check_draws, plan_for, sampled_columns
 from flopcast.priors import hardware as hw
@@ -15,6 +17,11 @@ from flopcast.priors.hardware import names
 from flopcast.results import Result
 from flopcast.seeds import resolve_seed
 from flopcast.summary import PROBS, Summary
+
+# B counts as above A only beyond this relative difference: one quantity reached along two float
+# paths (an H100 count, and another accelerator's count x the ratio of their peaks) differs by ulps,
+# which must not read as "B above A" in a share of the draws
+TIE_RTOL = 1e-9
 
 
 @dataclass
@@ -192,7 +199,8 @@ def reductions(plan_a, plan_b, pairs: dict[str, tuple[str, str]], draws: int) ->
             return frame[1][1][nb] / frame[0][1][na]
 
         def greater(frame, na=na, nb=nb):
-            return frame[1][1][nb] > frame[0][1][na]
+            a, b = frame[0][1][na], frame[1][1][nb]
+            return (b > a) & ~np.isclose(b, a, rtol=TIE_RTOL, atol=0.0)
 
         wanted |= {
             f"a:{name}": Quantity.output(na, 0, unit=unit, ess=plan_a.mcse_ess(draws, PROBS, na)),
