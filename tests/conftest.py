@@ -3,6 +3,11 @@ from pathlib import Path
 
 import pytest
 
+# The report layer registers how every bundled result is rendered (and worded: a stress test's JSON
+# holds its sentences) when imported; ``import flopcast as fc`` and the command line import it before
+# any result exists, and so do the tests that build results from flopcast.analyze directly.
+import flopcast.report.registry  # noqa: F401
+
 # A small scenario of the sora model written from scratch, used by the bad-input tests.
 MINI = """
 [scenario]
