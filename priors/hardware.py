@@ -37,7 +37,7 @@ name says h100 is always in H100s or H100-equivalents.**
   for the count on the chosen accelerator and its twin is ``NAME_h100e``.
 
 The model itself keeps returning its own names; the plan applies the renaming once (``Model.renamed``).
-Choosing the H100 itself changes no name and no unit and adds no twin. The old twin of an h100-named
+Choosing the H100 itself changes no name and adds no twin; only a generic model's "GPU" units then name it ("GPU-hours" -> "H100-SXM-hours", ``on_reference``). The old twin of an h100-named
 output (``peak_fleet_h100_h100e``) is refused with its new name (``former_twin``).
 """
 
@@ -336,6 +336,14 @@ class Restated:
     outputs: dict[str, Any]  # name -> spec, every output: renamed, restated and twins, in the model's order
     twins: tuple[tuple[str, str, float], ...]  # (twin, output, factor): twin = output x factor
     renamed: tuple[tuple[str, str], ...]  # (new name, the model's own name): the chosen accelerator's count
+
+
+def on_reference(unit: str) -> str:
+    """A unit on the reference accelerator: ``"GPU-hours"`` -> ``"H100-SXM-hours"`` (a generic model's
+    count, now of a known chip); a unit that says H100, or counts no accelerator, stays as it is."""
+    if EQUIVALENT_UNIT in unit or "H100" in unit:
+        return unit
+    return re.sub(r"GPU", REFERENCE, unit)
 
 
 def equivalents(outputs: Mapping[str, Any], acc: Accelerator, precision: str) -> Restated:

@@ -306,8 +306,9 @@ def with_accelerator(
     scenario = replace(
         scenario, priors=priors, accelerator=acc.name, precision=precision, overrides=scenario.overrides + applied
     )
-    if acc.name == hw.REFERENCE:
-        return scenario, model, rest
+    if acc.name == hw.REFERENCE:  # H100 units stay; a generic model's GPU units name the chosen H100
+        outputs = {n: replace(spec, unit=hw.on_reference(spec.unit)) for n, spec in model.outputs.items()}
+        return scenario, replace(model, outputs=outputs), rest
     restated = hw.equivalents(model.outputs, acc, precision)
     outputs = restated.outputs
     # Published H100 figures sit in the H100-equivalent band: an h100-named output is that band already;

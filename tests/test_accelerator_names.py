@@ -9,6 +9,7 @@ per accelerator (video minutes per GPU-hour) scales by the inverse. The peaks ar
 """
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -95,6 +96,8 @@ def test_no_h100_name_carries_another_accelerator(scenario, gpu):
         assert plan.scenario.accelerator in plan.unit(new) and "H100-equivalent" in plan.unit(own)
     for key in plan.model.key_outputs:
         assert key in plan.model.outputs
+    # every count names a chip once one is chosen: a generic model's "GPU-hours" on the H100 is "H100-SXM-hours"
+    assert not [n for n in plan.model.outputs if re.search(r"\bGPU", plan.unit(n))], gpu
     for h in plan.scenario.headlines:
         assert h.output in plan.model.outputs
 
