@@ -37,8 +37,8 @@ name says h100 is always in H100s or H100-equivalents.**
   for the count on the chosen accelerator and its twin is ``NAME_h100e``.
 
 The model itself keeps returning its own names; the plan applies the renaming once (``Model.renamed``).
-Choosing the H100 itself changes no name and adds no twin; only a generic model's "GPU" units then name it ("GPU-hours" -> "H100-SXM-hours", ``on_reference``). The old twin of an h100-named
-output (``peak_fleet_h100_h100e``) is refused with its new name (``former_twin``).
+Choosing the H100 itself changes no name and adds no twin; only a generic model's "GPU" units then
+name it ("GPU-hours" -> "H100-SXM-hours", ``on_reference``). The old twin of an h100-named output (``peak_fleet_h100_h100e``) is refused with its new name (``former_twin``).
 """
 
 from __future__ import annotations
