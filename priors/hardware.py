@@ -38,7 +38,8 @@ name says h100 is always in H100s or H100-equivalents.**
 
 The model itself keeps returning its own names; the plan applies the renaming once (``Model.renamed``).
 Choosing the H100 itself changes no name and adds no twin; only a generic model's "GPU" units then
-name it ("GPU-hours" -> "H100-SXM-hours", ``on_reference``). The old twin of an h100-named output (``peak_fleet_h100_h100e``) is refused with its new name (``former_twin``).
+name it ("GPU-hours" -> "H100-SXM-hours", ``on_reference``). The old twin of an h100-named output
+(``peak_fleet_h100_h100e``) is refused with its new name (``former_twin``).
 """
 
 from __future__ import annotations
