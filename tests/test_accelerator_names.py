@@ -225,3 +225,22 @@ def test_compare_counts_b_above_a_beyond_rounding_only(first, second, p_b_greate
     peaks = {n: hw.find(n).peak("bf16") for n in (first, second)}
     assert cmp.outputs["peak_fleet_gpu"].ratio.median == pytest.approx(peaks[first] / peaks[second], rel=1e-12)
     assert cmp.outputs["peak_fleet_gpu"].p_b_greater == p_b_greater
+
+
+def test_the_suggested_stress_command_keeps_the_runs_accelerator(tmp_path, capsys):
+    """The report's "what one would have to believe" command re-runs the stress test on the run's own
+    accelerator (its overrides), not on the H100: it runs and reads H100-equivalents of a B200 run."""
+    import shlex
+
+    assert (
+        main(["run", "plappert-2024", "--gpu", "B200", "--draws", "2000", "--seed", "1", "--out", str(tmp_path / "r")])
+        == 0
+    )
+    found = re.search(r"`(flopcast stress [^`]+)`", (tmp_path / "r" / "summary.md").read_text())
+    assert found, "no stress command in summary.md"
+    argv = shlex.split(found.group(1))[1:]
+    assert "accelerator=B200" in argv
+    capsys.readouterr()
+    assert main([*argv, "--draws", "2000", "--seed", "1", "--json", "--out", str(tmp_path / "s")]) == 0
+    obj = json.loads(capsys.readouterr().out)
+    assert obj["unit"] == "H100-equivalents"  # on the H100 itself the unit would be "H100s"

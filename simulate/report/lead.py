@@ -87,10 +87,9 @@ def summary_sentences(result, headlines, commands: list[str], md: bool = False) 
                 "those inputs fixed as stated (the same draws), as flopcast audit places them."
             )
         ref = commands[0].split()[2] if commands else plan.scenario.name
-        out.append(
-            f"What one would have to believe for {eng(lead.published)} to hold: "
-            f"{code(f'flopcast stress {ref} --output {lead.output} --headline {lead.published:g}')}."
-        )
+        sets = [w for s in plan.scenario.overrides for w in ("--set", s)]  # --gpu and every --set of the run
+        stress = command("flopcast", "stress", ref, "--output", lead.output, "--headline", f"{lead.published:g}", *sets)
+        out.append(f"What one would have to believe for {eng(lead.published)} to hold: {code(stress)}.")
     out += premise_sentences(headlines, lead.output if lead else (outputs[0] if outputs else None), e, code)
     if commands:
         mine = [c for c in commands if lead is not None and f" --output {lead.output} " in c]
