@@ -210,3 +210,20 @@ def test_calibration_follows_the_protocol(tmp_path):
     assert "input" in cal.to_dataframe().columns and "chain" in cal.to_xarray().dims
     assert isinstance(cal.plot(), Figure)
     assert (cal.save(tmp_path / "cal") / "calibration.json").exists()
+
+
+ANALYSES_WITH_A_SET = {  # every analysis of one plan records the overrides it ran under in its JSON
+    "stress": lambda s: fc.stress("plappert-2024", "peak_fleet_h100", 720_000, set=s, gpu="B200", draws=4000, seed=1),
+    "sensitivity": lambda s: fc.sensitivity("plappert-2024", "peak_fleet_h100", set=s, gpu="B200", n=256, seed=1),
+    "audit": lambda s: fc.audit("plappert-2024", set=s, gpu="B200", draws=4000, seed=1),
+    "voi": lambda s: fc.voi("plappert-2024", "peak_fleet_h100", set=s, gpu="B200", draws=4000, seed=1),
+    "waterfall": lambda s: fc.waterfall("sora-2026", set=s, gpu="B200"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ANALYSES_WITH_A_SET))
+def test_every_analysis_json_names_its_overrides(name):
+    """A stress test under --set and --gpu could not be reproduced from its JSON: it now says both."""
+    setting = {"sampling_steps": 30} if name == "waterfall" else {"dataset_multiplier": 10}
+    got = ANALYSES_WITH_A_SET[name](setting).to_json()["overrides"]
+    assert "accelerator=B200" in got and any(o.startswith(next(iter(setting)) + "=") for o in got), got

@@ -117,6 +117,7 @@ class Audit(Result):
     seed: int
     conventions: object = None  # analyze.conventions.ConventionCheck: FLOP-convention premises, or None
     convention: dict = field(default_factory=dict)  # {"flop_convention": "corrected", ...} when converted
+    overrides: tuple[str, ...] = ()  # the plan's --set / set= overrides (accelerator=... included)
 
     @property
     def summary(self) -> list[str]:
@@ -132,6 +133,7 @@ class Audit(Result):
         words = self.wording()
         obj = {
             "scenario": self.scenario,
+            "overrides": list(self.overrides),
             "draws": self.draws,
             "seed": self.seed,
             "headlines": [ln.to_json() for ln in self.lines],
@@ -197,6 +199,7 @@ def audit(plan: Plan, draws: int | None = None, seed: int | None = None, max_fix
         band.seed if band else 0,
         check(plan, band),
         convention_json(plan),
+        overrides=tuple(plan.scenario.overrides),
     )
 
 

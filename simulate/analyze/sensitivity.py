@@ -57,10 +57,12 @@ class Sensitivity(Result):
     warnings: list[str] = field(default_factory=list)
     correlated: list[tuple[str, str, float]] = field(default_factory=list)
     shapley: dict | None = None  # {"permutations", "inner", "note"} when Shapley effects were computed
+    overrides: tuple[str, ...] = ()  # the plan's --set / set= overrides (accelerator=... included)
 
     def to_json(self) -> dict:
         return {
             "scenario": self.scenario,
+            "overrides": list(self.overrides),
             "output": self.output,
             "unit": self.unit,
             "log": self.log,
@@ -284,7 +286,18 @@ def analyze(
         }
     )
     return Sensitivity(
-        plan.scenario.name, output, plan.unit(output), baseline, log, n, seed, inputs, warn, correlated, meta
+        plan.scenario.name,
+        output,
+        plan.unit(output),
+        baseline,
+        log,
+        n,
+        seed,
+        inputs,
+        warn,
+        correlated,
+        meta,
+        overrides=tuple(plan.scenario.overrides),
     )
 
 

@@ -58,6 +58,7 @@ class Stress(Result):
     tail: TailEstimate | None = None  # the importance-sampling estimate, when it was run
     p_upper_95: float | None = None  # no draw of either method reached the headline: a 95% upper bound
     tail_failed: str = ""  # why importance sampling toward the tail was not possible (auto), if it was tried
+    overrides: tuple[str, ...] = ()  # the plan's --set / set= overrides (accelerator=... included)
     input_units: dict[str, str] = field(default_factory=dict)  # unit of each uncertain input (goal seek)
 
     def to_xarray(self):
@@ -74,6 +75,7 @@ class Stress(Result):
     def to_json(self) -> dict:
         return {
             "scenario": self.scenario,
+            "overrides": list(self.overrides),
             "output": self.output,
             "unit": self.unit,
             "headline": self.headline,
@@ -309,6 +311,7 @@ def stress(
         p_upper_95=upper,
         tail_failed=failed,
         input_units={name: plan.unit(name) for name in plan.uncertain},
+        overrides=tuple(plan.scenario.overrides),
     )
 
 

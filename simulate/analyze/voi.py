@@ -294,6 +294,7 @@ class ValueOfInformation(Result):
     p_yes: float | None
     rows: list[VoiRow]
     warnings: list[str] = field(default_factory=list)
+    overrides: tuple[str, ...] = ()  # the plan's --set / set= overrides (accelerator=... included)
 
     @property
     def choice(self) -> str | None:
@@ -322,6 +323,7 @@ class ValueOfInformation(Result):
     def to_json(self) -> dict:
         return {
             "scenario": self.scenario,
+            "overrides": list(self.overrides),
             "output": self.output,
             "unit": self.unit,
             "draws": self.draws,
@@ -468,4 +470,16 @@ def voi(
             f"fewer than 100 of {draws:,} draws fall on the minority side of the decision; EVPPI is "
             "imprecise: raise --draws"
         )
-    return ValueOfInformation(plan.scenario.name, output, plan.unit(output), draws, seed, total, dec, p, rows, warn)
+    return ValueOfInformation(
+        plan.scenario.name,
+        output,
+        plan.unit(output),
+        draws,
+        seed,
+        total,
+        dec,
+        p,
+        rows,
+        warn,
+        tuple(plan.scenario.overrides),
+    )

@@ -26,10 +26,12 @@ class Waterfall(Result):
     output: str
     unit: str
     bars: list[Bar]
+    overrides: tuple[str, ...] = ()  # the plan's --set / set= overrides (accelerator=... included)
 
     def to_json(self) -> dict:
         return {
             "scenario": self.scenario,
+            "overrides": list(self.overrides),
             "output": self.output,
             "unit": self.unit,
             "bars": [{"label": b.label, "value": b.value, "factor": b.factor} for b in self.bars],
@@ -58,7 +60,7 @@ def waterfall(scenario, sets=()) -> Waterfall:
     if at:
         new = evaluate_point(plan, at={})[wf.output]
         bars.append(Bar("remaining inputs: " + ", ".join(at), new, _ratio(new, value)))
-    return Waterfall(plan.scenario.name, wf.output, plan.unit(wf.output), bars)
+    return Waterfall(plan.scenario.name, wf.output, plan.unit(wf.output), bars, tuple(plan.scenario.overrides))
 
 
 def _ratio(new: float, old: float) -> float | None:
