@@ -267,14 +267,14 @@ def _on_signal(signum, frame):
 
 def _unraisable(hook):
     """Errors in finalisers that the one error line already covers are not printed again ("Exception
-    ignored in ..."): an interrupt raised while a finaliser ran (the signal is recorded,
-    ``outdir.interrupted``, and ends the command), and HDF5 objects freed after a failed write (disk
+    ignored in ..."): an interrupt raised while a finaliser ran, or any finaliser after a signal came (the
+    signal is recorded, ``outdir.interrupted``, and ends the command), and HDF5 objects freed after a failed write (disk
     full, a file-size limit: the writer has reported it and removed the stage)."""
 
     def quiet(unraisable):
         exc = unraisable.exc_value
-        if isinstance(exc, (KeyboardInterrupt, _Terminated)):
-            return
+        if isinstance(exc, (KeyboardInterrupt, _Terminated)) or outdir.interrupted() is not None:
+            return  # after a signal, a finaliser meeting a half-closed file is the interrupt's doing
         if "h5py" in repr(unraisable.object) and "write failed" in str(exc):
             return
         hook(unraisable)
@@ -295,11 +295,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     before = {sig: signal.signal(sig, handler) for sig, handler in wanted.items()}
     hook, sys.unraisablehook = sys.unraisablehook, _unraisable(sys.unraisablehook)
     try:
-        return _main(argv)
+        code = _main(argv)
+        if argv is None and outdir.interrupted() is not None:
+            _exit_now(code)  # with the quiet hook still in place
+        return code
     finally:
         sys.unraisablehook = hook
         for sig, handler in before.items():  # a process's own run (argv None) keeps one line to its exit
             signal.signal(sig, handler if argv is not None or sig not in _EXIT_FOR else _after_the_command)
+
+
+def _exit_now(code: int) -> None:
+    """End an interrupted process here, as the signal would have: its staged folders are removed and its
+    one line printed, and the interpreter's finalization is skipped, which could otherwise meet a thread a
+    library was still running when the signal came (a fatal error and exit -6 instead of the signal's code)."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed or broken stream: nothing more to say on it
+            pass
+    os._exit(code)
 
 
 def _after_the_command(signum, frame) -> None:
