@@ -13,7 +13,6 @@ from flopcast.analyze.reductions import Quantity, draws_of, reduce
 from flopcast.engine import check_draws, plan_for, sampled_columns
 from flopcast.priors import hardware as hw
 from flopcast.priors.errors import InputError
-from flopcast.priors.hardware import names
 from flopcast.results import Result
 from flopcast.seeds import resolve_seed
 from flopcast.summary import PROBS, Summary
@@ -232,5 +231,5 @@ def _dimension(unit: str) -> str:
     """A unit with every accelerator name replaced by one token: ``"H100-months"`` and ``"B200-months"``
     and ``"GPU-months"`` count the same thing; ``"USD"`` and ``"FLOP"`` do not."""
 
-    tokens = sorted({*names(), "H100", "GPU", "TPU-chip"}, key=len, reverse=True)
+    tokens = sorted({*hw.names(), "H100", "GPU", "TPU-chip"}, key=len, reverse=True)
     return re.sub("|".join(map(re.escape, tokens)), "ACCELERATOR", unit)

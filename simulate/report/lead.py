@@ -13,6 +13,7 @@ import html
 import textwrap
 
 from flopcast.fmt import command, num, ordinal
+from flopcast.priors.scenario import SCENARIO_DIR
 from flopcast.report.style import eng
 
 TOLERANCE = 0.05  # a re-derived value within 5% of the published one "follows"
@@ -43,6 +44,17 @@ def _num_pct(value: float | None, digits: int) -> str:
 
 def _pct(value: float, anchor: str, md: bool) -> str:
     return _link(value, anchor, md, f"{ordinal(value)} percentile")
+
+
+def scenario_ref(result) -> str:
+    """How a command names the run's scenario: a bundled one by name, any other by its path."""
+    sc = result.plan.scenario
+    return sc.name if sc.path is None or sc.path.resolve().parent == SCENARIO_DIR else str(sc.path)
+
+
+def override_args(scenario) -> list[str]:
+    """``--set NAME=VALUE`` for every override the scenario ran under (an accelerator's included)."""
+    return [w for s in scenario.overrides for w in ("--set", s)]
 
 
 def summary_sentences(result, headlines, commands: list[str], md: bool = False) -> list[str]:
@@ -86,9 +98,17 @@ def summary_sentences(result, headlines, commands: list[str], md: bool = False) 
                 f"{e(next(h.set_text for h in headlines.items if h.set))}) are placed in the band with "
                 "those inputs fixed as stated (the same draws), as flopcast audit places them."
             )
-        ref = commands[0].split()[2] if commands else plan.scenario.name
-        sets = [w for s in plan.scenario.overrides for w in ("--set", s)]  # --gpu and every --set of the run
-        stress = command("flopcast", "stress", ref, "--output", lead.output, "--headline", f"{lead.published:g}", *sets)
+        sets = override_args(plan.scenario)  # --gpu and every --set of the run
+        stress = command(
+            "flopcast",
+            "stress",
+            scenario_ref(result),
+            "--output",
+            lead.output,
+            "--headline",
+            f"{lead.published:g}",
+            *sets,
+        )
         out.append(f"What one would have to believe for {eng(lead.published)} to hold: {code(stress)}.")
     out += premise_sentences(headlines, lead.output if lead else (outputs[0] if outputs else None), e, code)
     if commands:

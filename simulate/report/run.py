@@ -7,9 +7,9 @@ import html
 from pathlib import Path
 
 from flopcast.fmt import command, markdown, md_text, num, strict_json
-from flopcast.priors.scenario import SCENARIO_DIR
 from flopcast.report import figures, lead, plots
 from flopcast.report.html import html_page, html_table, img_tag
+from flopcast.report.lead import override_args, scenario_ref
 from flopcast.report.parallel import render_all
 from flopcast.report.text import point_rows
 from flopcast.results import SUMMARY_COLUMNS
@@ -67,16 +67,8 @@ def priors_rows(plan) -> list[list[str]]:
 PRIOR_HEADER = ["input", "distribution", "p05", "median", "p95", "unit", "source"]
 
 
-def scenario_ref(result) -> str:
-
-    sc = result.plan.scenario
-    return sc.name if sc.path is None or sc.path.resolve().parent == SCENARIO_DIR else str(sc.path)
-
-
 def regenerate_command(result) -> str:
-    sc = result.plan.scenario
-    ref = scenario_ref(result)
-    sets = [w for s in sc.overrides for w in ("--set", s)]
+    ref, sets = scenario_ref(result), override_args(result.plan.scenario)
     return command(
         "flopcast", "run", ref, "--draws", result.draws, "--seed", result.seed, "--sampler", result.sampler, *sets
     )
@@ -269,8 +261,7 @@ def waterfall_section(wf, folder: Path) -> tuple[list[str], str]:
 
 def sensitivity_commands(result) -> list[str]:
     """The commands that give the variance shares of each key output (a run computes none)."""
-    ref = scenario_ref(result)
-    sets = [w for s in result.plan.scenario.overrides for w in ("--set", s)]
+    ref, sets = scenario_ref(result), override_args(result.plan.scenario)
     return [
         command("flopcast", "sensitivity", ref, "--output", n, "--log", "--seed", result.seed, *sets)
         for n in result.plan.model.key_outputs
